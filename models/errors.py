@@ -1,0 +1,20 @@
+"""The root of every exception the product raises on purpose."""
+
+from __future__ import annotations
+
+
+class KioskError(Exception):
+    """An expected failure with a one-line message and what to do about it.
+
+    ``str(error)`` is the message ("what is wrong"); ``hint`` says what to do next.
+    The CLI prints both on one line and exits non-zero; the UI shows them in a banner.
+    """
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        """Message and hint as one line, e.g. ``"cannot read x.jpg: ... - check the path"``."""
+        return f"{self.message} - {self.hint}" if self.hint else self.message
