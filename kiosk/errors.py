@@ -1,0 +1,37 @@
+"""Named exceptions of the application layer. Each carries a one-line message and a hint."""
+
+from __future__ import annotations
+
+from models.errors import KioskError
+
+
+class CccdError(KioskError):
+    """A payload that is not a CCCD card's QR text (wrong field count, no 12-digit ID, bad date...)."""
+
+
+class SettingsError(KioskError):
+    """A settings file or environment variable that is unknown, malformed or out of bounds."""
+
+
+class StoreError(KioskError):
+    """The database cannot be opened, read or written (locked, read-only, corrupt, wrong schema)."""
+
+
+class NotEnrolledError(KioskError):
+    """The ID number is not in the store."""
+
+
+class AlreadyEnrolledError(KioskError):
+    """Enrolment was asked for a citizen who already has a record (add samples instead)."""
+
+
+class ConsentRequiredError(KioskError):
+    """A face would be stored without the citizen's explicit consent."""
+
+
+class NotEnoughSamplesError(KioskError):
+    """Fewer quality-passing face samples than enrolment requires."""
+
+
+class SampleSetError(KioskError):
+    """A replay set's folder or manifest is missing or malformed."""
