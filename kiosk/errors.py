@@ -35,3 +35,11 @@ class NotEnoughSamplesError(KioskError):
 
 class SampleSetError(KioskError):
     """A replay set's folder or manifest is missing or malformed."""
+
+
+class FaceAlreadyEnrolledError(KioskError):
+    """The face being stored matches a *different* enrolled citizen (possible identity fraud or a duplicate)."""
+
+
+class InconsistentSamplesError(KioskError):
+    """The face samples of one enrolment do not look like the same person."""

@@ -1,0 +1,242 @@
+"""``kiosk``: the command line of the check-in kiosk.
+
+Every command has ``--help``, ``--db PATH`` and ``--json`` (one JSON object per line).
+Expected failures print one line (``error: what is wrong - what to do``) and exit 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+
+from kiosk.cli_support import common_options, emit, fmt_distance, kiosk_errors, open_kiosk, settings_from
+from models import Decision, KioskError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cccd-kiosk")
+def main() -> None:
+    """Face-recognition check-in kiosk for one-stop-shop counters (CCCD QR + face)."""
+
+
+@main.command()
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@common_options
+@kiosk_errors
+def qr(images: tuple[Path, ...], db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Read the CCCD QR code in each IMAGE and print the citizen record."""
+    from kiosk.cccd import parse_cccd
+    from recognition.qr import read_qr_file
+
+    failures = 0
+    for image in images:
+        out: dict[str, object] = {"file": str(image), "ok": False, "raw": None, "record": None, "warnings": [], "error": None}
+        try:
+            reads = read_qr_file(image)
+            if not reads:
+                raise KioskError(f"no QR code found in {image}", "photograph the card's QR code flat, sharp and well lit")
+            out["raw"] = reads[0].text
+            card = parse_cccd(reads[0].data)
+            out.update(ok=True, raw=card.raw, record=card.record.to_dict(), warnings=[w.message for w in card.warnings])
+            r = card.record
+            text = f"{image}: {r.full_name} | {r.id_number} | born {r.date_of_birth:%d/%m/%Y} | {r.gender.value} | {r.address}"
+            text += "".join(f"\n  warning: {w.message}" for w in card.warnings)
+        except KioskError as exc:
+            failures += 1
+            out["error"] = exc.one_line()
+            text = f"{image}: error: {exc.one_line()}"
+        emit(out, as_json, text)
+    sys.exit(1 if failures else 0)
+
+
+@main.command()
+@click.option("--qr", "qr_image", required=True, type=click.Path(path_type=Path), help="Photo of the citizen's CCCD QR code.")
+@click.option("--face", "faces", required=True, multiple=True, type=click.Path(path_type=Path), help="Face photo; repeat (3+ must pass the quality checks).")
+@click.option("--consent", is_flag=True, help="The citizen has read and explicitly accepted the consent text (required).")
+@click.option("--staff", default=None, help="Staff member recording the consent (default: the OS user).")
+@click.option("--allow-duplicate-face", is_flag=True, help="Enrol even if the face matches another citizen (administrators, e.g. twins).")
+@common_options
+@kiosk_errors
+def enroll(qr_image: Path, faces: tuple[Path, ...], consent: bool, staff: str | None, allow_duplicate_face: bool,
+           db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Enrol a citizen: their card's QR code, face photos and explicit consent."""
+    from recognition.images import load_image
+
+    with open_kiosk(db_path, config_path) as kiosk:
+        card = kiosk.read_card(load_image(qr_image))
+        samples, refused = [], []
+        for face in faces:
+            found = kiosk.analyze(load_image(face))
+            if found.primary is None:
+                refused.append({"file": str(face), "reasons": ["no face found"]})
+                continue
+            samples.append(found.primary)
+            if found.primary.issues:
+                refused.append({"file": str(face), "reasons": [i.message for i in found.primary.issues]})
+        for item in refused:
+            if not as_json:
+                click.echo(f"sample refused: {item['file']}: {'; '.join(item['reasons'])}", err=True)
+        result = kiosk.enrol(card.record, samples, consent=consent, staff=staff, allow_duplicate_face=allow_duplicate_face)
+        r = result.record
+        emit({"ok": True, "id_number": r.id_number, "full_name": r.full_name, "samples": result.samples_stored,
+              "refused": refused, "warnings": [w.message for w in card.warnings]}, as_json,
+             f"enrolled {r.full_name} ({r.masked_id}) with {result.samples_stored} face samples"
+             + "".join(f"\n  warning: {w.message}" for w in card.warnings))
+
+
+@main.command()
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--confirm", "typed", default=None, metavar="DIGITS",
+              help="What the citizen typed on the keypad (last 4 ID digits, or birth year), used if asked to confirm.")
+@click.option("--no-visit", is_flag=True, help="Only identify; do not log a visit on a match.")
+@common_options
+@kiosk_errors
+def identify(images: tuple[Path, ...], typed: str | None, no_visit: bool, db_path: Path | None, config_path: Path | None,
+             as_json: bool) -> None:
+    """Recognise the face in each IMAGE: match, confirm (keypad) or unknown. A match logs a visit."""
+    from recognition.images import load_image
+
+    failures = 0
+    with open_kiosk(db_path, config_path) as kiosk:
+        for image in images:
+            try:
+                check = kiosk.identify(load_image(image))
+            except KioskError as exc:
+                failures += 1
+                emit({"file": str(image), "ok": False, "error": exc.one_line()}, as_json, f"{image}: error: {exc.one_line()}")
+                continue
+            asked = check.decision is Decision.CONFIRM
+            candidates = check.candidate_count
+            if asked and typed is not None:
+                check = kiosk.confirm(check, typed)
+            out: dict[str, object] = {"file": str(image), "ok": True, "decision": check.decision.value, "candidates": candidates,
+                                      "distance": check.distance, "margin": check.margin, "keypad": asked}
+            if check.decision is Decision.MATCH and check.citizen is not None:
+                out.update(id_number=check.citizen.id_number, full_name=check.citizen.full_name)
+                if not no_visit:
+                    kiosk.check_in(check)
+            emit(out, as_json, _identify_text(image, check, candidates, asked))
+    sys.exit(1 if failures else 0)
+
+
+def _identify_text(image: Path, check: object, candidates: int, asked: bool) -> str:
+    from kiosk.service import FaceCheck
+
+    assert isinstance(check, FaceCheck)
+    figures = f"distance {fmt_distance(check.distance)}, margin {fmt_distance(check.margin)}"
+    if check.decision is Decision.MATCH and check.citizen is not None:
+        how = "confirmed on the keypad" if check.via_keypad else "recognised"
+        return f"{image}: match ({how}): {check.citizen.full_name} ({check.citizen.masked_id}); {figures}"
+    if check.decision is Decision.CONFIRM:
+        return f"{image}: confirm: {candidates} candidate(s); ask the citizen for the last 4 digits (--confirm DIGITS); {figures}"
+    extra = " (the typed digits fit no candidate)" if asked else ""
+    return f"{image}: unknown{extra}: ask for the CCCD card; {figures}"
+
+
+@main.command()
+@click.argument("id_number")
+@click.option("--reason", default="request", show_default=True, help="Why: request, withdrawal, retention, error...")
+@common_options
+@kiosk_errors
+def purge(id_number: str, reason: str, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Delete a citizen for good: record, face samples, consents and visits."""
+    from models.citizen import mask_id_number
+
+    with open_kiosk(db_path, config_path) as kiosk:
+        counts = kiosk.purge(id_number.strip(), reason=reason)
+    emit({"ok": True, "id_number": mask_id_number(id_number.strip()), "deleted": counts}, as_json,
+         f"purged {mask_id_number(id_number.strip())}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@main.command(name="list")
+@click.option("--search", default="", help="Part of a name or ID number.")
+@common_options
+@kiosk_errors
+def list_(search: str, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """List enrolled citizens (ID numbers masked)."""
+    from models.citizen import mask_id_number
+
+    with open_kiosk(db_path, config_path) as kiosk:
+        rows = kiosk.store.citizens(search)
+    for row in rows:
+        out = {"id_number": mask_id_number(row["id_number"]), "full_name": row["full_name"], "date_of_birth": row["date_of_birth"],
+               "gender": row["gender"], "samples": row["samples"], "visits": row["visits"], "enrolled_at": row["enrolled_at"],
+               "last_visit_at": row["last_visit_at"]}
+        emit(out, as_json, f"{out['id_number']}  {row['full_name']:<28} born {row['date_of_birth']}  "
+                           f"{row['samples']} samples, {row['visits']} visits, last {row['last_visit_at'] or '-'}")
+    if not as_json:
+        click.echo(f"{len(rows)} citizen(s)")
+
+
+@main.command()
+@click.option("--limit", default=50, show_default=True, help="How many of the latest visits.")
+@common_options
+@kiosk_errors
+def visits(limit: int, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Show the latest check-ins (ID numbers masked)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        rows = kiosk.store.visits(limit)
+    for row in rows:
+        emit(row, as_json, f"{row['at']}  {row['counter']:<8} {row['method']:<8} {row['id_number']}  {row['full_name']}"
+                           + (f"  d={row['distance']:.3f}" if row["distance"] is not None else ""))
+    if not as_json:
+        click.echo(f"{len(rows)} visit(s)")
+
+
+@main.command()
+@click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@common_options
+@kiosk_errors
+def export(csv_path: Path, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Export the citizen list as CSV (masked ID numbers, no face data)."""
+    from models.citizen import mask_id_number
+
+    columns = ["id_number", "full_name", "date_of_birth", "gender", "enrolled_at", "enrolled_counter", "samples", "visits", "last_visit_at"]
+    with open_kiosk(db_path, config_path) as kiosk:
+        rows = kiosk.store.citizens()
+        try:
+            with csv_path.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel opens Vietnamese correctly
+                writer = csv.DictWriter(handle, columns, extrasaction="ignore")
+                writer.writeheader()
+                writer.writerows({**row, "id_number": mask_id_number(row["id_number"])} for row in rows)
+        except OSError as exc:
+            raise KioskError(f"cannot write {csv_path}: {exc.strerror}", "choose a writable path") from None
+        kiosk.store.audit("export", kiosk.actor, kiosk.settings.counter_name, "", rows=len(rows), file=csv_path.name)
+    emit({"ok": True, "file": str(csv_path), "rows": len(rows)}, as_json, f"wrote {len(rows)} citizen(s) to {csv_path}")
+
+
+@main.command()
+@click.option("--limit", default=50, show_default=True, help="How many of the latest entries.")
+@common_options
+@kiosk_errors
+def audit(limit: int, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Show the latest audit-log entries (who enrolled, identified, exported or purged what)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        rows = kiosk.store.audit_entries(limit)
+    for row in rows:
+        emit(row, as_json, f"{row['at']}  {row['counter']:<8} {row['actor']:<10} {row['action']:<12} {row['subject']}  {row['detail']}")
+
+
+@main.command()
+@common_options
+@kiosk_errors
+def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Show every setting: its value, bounds and what it does."""
+    from kiosk.settings import Settings
+
+    current = settings_from(config_path)
+    for field in Settings.describe():
+        value = getattr(current, field["name"])
+        bounds = "|".join(field["choices"]) if field["choices"] else (f"{field['min']}..{field['max']}" if field["min"] is not None else "")
+        emit({**field, "type": str(field["type"]), "value": value}, as_json,
+             f"{field['name']:<22} = {value!r:<12} [{bounds}]  {field['help']}")
+
+
+from kiosk.cli_tools import bench, demo, replay  # noqa: E402  (commands defined in their own module)
+
+main.add_command(replay)
+main.add_command(demo)
+main.add_command(bench)

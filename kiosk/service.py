@@ -1,0 +1,282 @@
+"""The kiosk's services: read a card, recognise a face, confirm, check in, enrol, purge.
+
+Callers (the CLI, the replay, the desktop app) hand frames in and get plain results out;
+every failure is a named :class:`models.KioskError`. Nothing personal about a citizen
+leaves this module for a face until the decision is a MATCH.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kiosk.cccd import CccdRead, parse_cccd
+from kiosk.consent import CONSENT_TEXT_VERSION, PURPOSE_FACE_CHECKIN
+from kiosk.errors import (
+    AlreadyEnrolledError,
+    ConsentRequiredError,
+    FaceAlreadyEnrolledError,
+    InconsistentSamplesError,
+    NotEnoughSamplesError,
+    NotEnrolledError,
+)
+from kiosk.settings import Settings, default_db_path
+from kiosk.store import ConsentRecord, Store
+from models import CitizenRecord, Decision, FaceBox, FaceSample, Match, Visit
+from models.citizen import mask_id_number
+from recognition.analyzer import FaceAnalyzer, FrameFaces
+from recognition.errors import NoFaceError, QrNotFoundError
+from recognition.faces import DetectorConfig
+from recognition.matcher import Matcher
+from recognition.policy import PolicyConfig, decide, resolve_confirm
+from recognition.qr import decode_qr
+from recognition.quality import QualityConfig
+
+
+@dataclass(frozen=True)
+class FaceCheck:
+    """The outcome of showing a face to the kiosk.
+
+    Attributes:
+        decision: match / confirm / unknown.
+        candidate_count: how many citizens the keypad would be checked against (CONFIRM).
+        distance: distance to the nearest enrolled citizen (inf when nobody is enrolled).
+        margin: runner-up distance minus ``distance`` (inf without a runner-up).
+        box: the face that was matched (the largest in the frame), frame pixels.
+        citizen: the record to fill in, **only** when ``decision`` is MATCH.
+        via_keypad: True when the match came from confirming typed digits.
+    """
+
+    decision: Decision
+    candidate_count: int
+    distance: float
+    margin: float
+    box: FaceBox | None = None
+    citizen: CitizenRecord | None = None
+    via_keypad: bool = False
+    _match: Match = field(default_factory=lambda: Match(Decision.UNKNOWN), repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    """A CCCD card read at the counter: the parsed card and whether the citizen is enrolled."""
+
+    card: CccdRead
+    known: bool
+
+
+@dataclass(frozen=True)
+class EnrolResult:
+    """What an enrolment stored: the internal id and how many samples."""
+
+    citizen_id: int
+    record: CitizenRecord
+    samples_stored: int
+
+
+class Kiosk:
+    """One counter's services over its store. Open with :meth:`open`; close when done."""
+
+    def __init__(self, settings: Settings, store: Store, *, analyzer: FaceAnalyzer | None = None, actor: str | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.analyzer = analyzer or FaceAnalyzer(
+            DetectorConfig(settings.detector_model, settings.detect_width_px, settings.detect_upsample),  # type: ignore[arg-type]
+            QualityConfig(settings.min_face_px, settings.min_sharpness, settings.min_brightness, settings.max_brightness, settings.max_yaw),
+        )
+        self.policy = PolicyConfig(settings.auto_accept_distance, settings.min_margin, settings.candidate_distance, settings.max_candidates)
+        self.actor = actor or _os_user()
+        self._matcher: Matcher | None = None
+
+    @classmethod
+    def open(cls, settings: Settings, db_path: str | Path | None = None, **kwargs: object) -> Kiosk:
+        """Open the store at ``db_path``, else ``settings.db_path``, else the user data folder."""
+        path = Path(db_path or settings.db_path or default_db_path())
+        return cls(settings, Store.open(path), **kwargs)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Kiosk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def matcher(self) -> Matcher:
+        """The in-memory index, loaded from the store on first use."""
+        if self._matcher is None:
+            matcher = Matcher(capacity=max(1024, self.store.sample_count()))
+            for ids, embeddings in self.store.iter_embeddings():
+                matcher.add_many(ids, embeddings)
+            self._matcher = matcher
+        return self._matcher
+
+    # -- cards -------------------------------------------------------------------------
+    def read_card(self, frame: np.ndarray, *, thorough: bool = True) -> CccdRead:
+        """Decode the CCCD QR code in a frame and parse it.
+
+        Raises:
+            QrNotFoundError: no QR code could be read.
+            CccdError: a QR code was read but is not a CCCD card.
+        """
+        reads = decode_qr(frame, thorough=thorough)
+        if not reads:
+            raise QrNotFoundError("no QR code found", "hold the CCCD card's QR code flat, close to the camera, in good light")
+        return parse_cccd(reads[0].data)
+
+    def check_card(self, card: CccdRead) -> CardCheck:
+        """Whether the card's citizen is enrolled (nothing is logged)."""
+        return CardCheck(card, self.store.find_citizen(card.record.id_number) is not None)
+
+    def check_in_by_card(self, card: CccdRead) -> CardCheck:
+        """Check in a citizen by their card: a known citizen gets a visit; an unknown one needs enrolment."""
+        found = self.store.find_citizen(card.record.id_number)
+        self.store.audit("qr_read", self.actor, self.settings.counter_name, card.record.masked_id, known=found is not None)
+        if found is None:
+            return CardCheck(card, False)
+        self.store.record_visit(Visit(found[0], self.store.clock(), self.settings.counter_name, "qr"))
+        return CardCheck(card, True)
+
+    # -- faces -------------------------------------------------------------------------
+    def analyze(self, frame: np.ndarray) -> FrameFaces:
+        """Detect, assess and encode the largest face (for live capture hints)."""
+        return self.analyzer.analyze(frame)
+
+    def identify(self, frame: np.ndarray) -> FaceCheck:
+        """Recognise the largest face in a frame. Logs nothing; see :meth:`check_in`.
+
+        Raises:
+            NoFaceError: no face in the frame.
+        """
+        faces = self.analyze(frame)
+        if faces.primary is None:
+            raise NoFaceError("no face found", "the citizen should face the camera, close and in good light")
+        return self.identify_sample(faces.primary)
+
+    def identify_sample(self, sample: FaceSample) -> FaceCheck:
+        """Recognise an already encoded face."""
+        candidates = self.matcher.search(sample.embedding, self.policy.search_k)
+        return self._face_check(decide(candidates, self.policy), sample.box, via_keypad=False)
+
+    def confirm(self, check: FaceCheck, typed: str) -> FaceCheck:
+        """Resolve a CONFIRM check with the digits the citizen typed (last 4 of the ID, or birth year)."""
+        if check.decision is not Decision.CONFIRM:
+            return check
+        resolved = resolve_confirm(check._match, typed, self._keypad_entry)
+        self.store.audit("keypad", self.actor, self.settings.counter_name, "", fitted=resolved.decision is Decision.MATCH,
+                         candidates=len(check._match.candidates))
+        return self._face_check(resolved, check.box, via_keypad=True)
+
+    def check_in(self, check: FaceCheck) -> int:
+        """Log the visit of a matched face (the clerk pressed confirm). Returns the visit id."""
+        if check.decision is not Decision.MATCH or check._match.citizen_id is None or check.citizen is None:
+            raise ValueError("only a MATCH can be checked in")
+        visit = Visit(check._match.citizen_id, self.store.clock(), self.settings.counter_name,
+                      "confirm" if check.via_keypad else "face", check.distance, _finite(check.margin))
+        visit_id = self.store.record_visit(visit)
+        self.store.audit("identify", self.actor, self.settings.counter_name, check.citizen.masked_id,
+                         method=visit.method, distance=round(check.distance, 4))
+        return visit_id
+
+    def _face_check(self, match: Match, box: FaceBox | None, *, via_keypad: bool) -> FaceCheck:
+        citizen = self.store.citizen(match.citizen_id) if match.decision is Decision.MATCH and match.citizen_id is not None else None
+        return FaceCheck(match.decision, len(match.candidates) if match.decision is Decision.CONFIRM else 0,
+                         match.distance, match.margin, box, citizen, via_keypad, match)
+
+    def _keypad_entry(self, citizen_id: int) -> str:
+        record = self.store.citizen(citizen_id)
+        return str(record.date_of_birth.year) if self.settings.confirm_with == "birth_year" else record.id_number[-4:]
+
+    # -- enrolment and purge -----------------------------------------------------------
+    def enrol(self, record: CitizenRecord, samples: Sequence[FaceSample], *, consent: bool, staff: str | None = None,
+              allow_duplicate_face: bool = False) -> EnrolResult:
+        """Store a new citizen with their face samples and consent, all or nothing.
+
+        Only samples that pass every quality gate are stored; at least
+        ``settings.min_enrol_samples`` must. ``consent`` must be literally ``True``: the
+        citizen accepted the consent text explicitly.
+
+        Raises:
+            ConsentRequiredError, AlreadyEnrolledError, NotEnoughSamplesError,
+            InconsistentSamplesError, FaceAlreadyEnrolledError, StoreError.
+        """
+        if consent is not True:
+            raise ConsentRequiredError("the citizen has not given explicit consent to store their face",
+                                       "show the consent text and record the citizen's acceptance first")
+        if self.store.find_citizen(record.id_number) is not None:
+            raise AlreadyEnrolledError(f"citizen {record.masked_id} is already enrolled", "add samples to the existing record instead")
+        good = self._usable(samples, None, allow_duplicate_face=allow_duplicate_face)
+        staff_name = staff or self.actor
+        consent_record = ConsentRecord(PURPOSE_FACE_CHECKIN, CONSENT_TEXT_VERSION, self.store.clock(), self.settings.counter_name, staff_name)
+        citizen_id = self.store.enrol(record, good, consent_record, self.settings.counter_name)
+        self.matcher.add(citizen_id, np.stack([s.embedding for s in good]))
+        self.store.audit("enrol", staff_name, self.settings.counter_name, record.masked_id, samples=len(good),
+                         consent_version=CONSENT_TEXT_VERSION)
+        return EnrolResult(citizen_id, record, len(good))
+
+    def add_samples(self, id_number: str, samples: Sequence[FaceSample]) -> int:
+        """Add quality-passing samples to an enrolled citizen (re-enrolment). Returns how many were stored."""
+        found = self.store.find_citizen(id_number)
+        if found is None:
+            raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "enrol them first (card, consent, face)")
+        citizen_id, record = found
+        good = self._usable(samples, citizen_id, minimum=1)
+        self.store.add_samples(citizen_id, good, self.settings.counter_name)
+        self.matcher.add(citizen_id, np.stack([s.embedding for s in good]))
+        self.store.audit("add_samples", self.actor, self.settings.counter_name, record.masked_id, samples=len(good))
+        return len(good)
+
+    def purge(self, id_number: str, reason: str = "request") -> dict[str, int]:
+        """Delete a citizen's record, samples, consents and visits, and drop them from the index at once."""
+        found = self.store.find_citizen(id_number)
+        if found is None:
+            raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
+        citizen_id, record = found
+        counts = self.store.delete_citizen(citizen_id)
+        if self._matcher is not None:
+            self._matcher.remove(citizen_id)
+        self.store.audit("purge", self.actor, self.settings.counter_name, record.masked_id, reason=reason, **counts)
+        return counts
+
+    def _usable(self, samples: Sequence[FaceSample], citizen_id: int | None, minimum: int | None = None,
+                allow_duplicate_face: bool = False) -> list[FaceSample]:
+        """The quality-passing samples, checked to be one person and nobody else enrolled."""
+        needed = self.settings.min_enrol_samples if minimum is None else minimum
+        good = [s for s in samples if s.passes]
+        if len(good) < needed:
+            reasons = sorted({issue.message for s in samples for issue in s.issues})
+            raise NotEnoughSamplesError(
+                f"{len(good)} of {len(samples)} face samples passed the quality checks, {needed} needed"
+                + (f" ({'; '.join(reasons)})" if reasons else ""),
+                "capture more frames of the citizen looking straight at the camera",
+            )
+        stack = np.stack([s.embedding for s in good]).astype(np.float64)
+        spread = float(np.max(np.linalg.norm(stack[:, None, :] - stack[None, :, :], axis=2)))
+        if spread > self.settings.candidate_distance:
+            raise InconsistentSamplesError(f"the face samples do not look like one person (spread {spread:.2f})",
+                                           "capture again with only the citizen in front of the camera")
+        for sample in [] if allow_duplicate_face else good:
+            match = decide(self.matcher.search(sample.embedding, self.policy.search_k), self.policy)
+            if match.decision is Decision.MATCH and match.citizen_id != citizen_id:
+                other = self.store.citizen(match.citizen_id)  # type: ignore[arg-type]
+                raise FaceAlreadyEnrolledError(f"this face is already enrolled as citizen {other.masked_id}",
+                                               "an administrator must check both records before enrolling")
+        return good
+
+
+def _finite(value: float) -> float | None:
+    return value if np.isfinite(value) else None
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name on some service accounts
+        return "unknown"

@@ -1,0 +1,183 @@
+"""One typed settings object: defaults, bounds and a description for every field.
+
+Sources, later ones winning: the defaults below; a TOML file (``--config PATH``, else
+``kiosk.toml`` in the user's config folder when it exists); environment variables named
+``KIOSK_<FIELD>`` in upper case (e.g. ``KIOSK_AUTO_ACCEPT_DISTANCE=0.38``). Unknown keys
+and out-of-bounds values are a :class:`SettingsError`, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import SettingsError
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+APP_NAME = "cccd-kiosk"
+ENV_PREFIX = "KIOSK_"
+
+
+def _f(default: Any, help: str, *, lo: float | None = None, hi: float | None = None, choices: tuple[str, ...] = ()) -> Any:
+    """A settings field with its bounds (inclusive) or allowed values and a one-line description."""
+    return field(default=default, metadata={"help": help, "min": lo, "max": hi, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the kiosk. Distances are Euclidean distances between dlib embeddings."""
+
+    db_path: str = _f("", "SQLite file of this counter; empty = kiosk.sqlite in the user's data folder")
+    counter_name: str = _f("Quầy 1", "name of this counter, written on every visit, consent and audit entry")
+    detector_model: str = _f("hog", "face detector: hog (fast, CPU) or cnn (8 s/frame without a GPU)", choices=("hog", "cnn"))
+    detect_width_px: int = _f(480, "frames wider than this are downscaled before face detection; 0 = never", lo=0, hi=4096)
+    detect_upsample: int = _f(0, "times the detector upsamples the frame to find small faces; each costs ~4x", lo=0, hi=2)
+    auto_accept_distance: float = _f(0.40, "best distance at or under which a face fills the form by itself; lower is stricter", lo=0.20, hi=0.60)
+    min_margin: float = _f(0.06, "how much farther the runner-up citizen must be for an automatic match; higher is stricter", lo=0.0, hi=0.5)
+    candidate_distance: float = _f(0.60, "citizens within this distance are offered to the keypad confirmation; lower is stricter", lo=0.20, hi=0.80)
+    max_candidates: int = _f(5, "most citizens a keypad confirmation may be checked against", lo=1, hi=20)
+    confirm_with: str = _f("id_last4", "what the citizen types to confirm: id_last4 (last 4 digits of the ID number) or birth_year", choices=("id_last4", "birth_year"))
+    min_enrol_samples: int = _f(3, "quality-passing face samples needed to enrol a citizen", lo=3, hi=10)
+    min_face_px: int = _f(80, "smallest face width, in pixels of the camera frame, accepted for enrolment", lo=40, hi=1000)
+    min_sharpness: float = _f(25.0, "variance of the Laplacian on a 160 px face crop below which a face is too blurred", lo=0.0, hi=1000.0)
+    min_brightness: float = _f(40.0, "mean grey level (0-255) of the face below which it is too dark", lo=0.0, hi=255.0)
+    max_brightness: float = _f(220.0, "mean grey level (0-255) of the face above which it is over-exposed", lo=0.0, hi=255.0)
+    max_yaw: float = _f(0.20, "how far the face may be turned, nose offset / eye distance (0 frontal, ~0.5 three-quarter)", lo=0.05, hi=1.0)
+    agreement_frames: int = _f(3, "consecutive camera frames that must agree before a face decision is shown", lo=1, hi=15)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _check(f, getattr(self, f.name))
+        if self.auto_accept_distance > self.candidate_distance:
+            raise SettingsError(
+                f"auto_accept_distance ({self.auto_accept_distance}) is above candidate_distance ({self.candidate_distance})",
+                "auto_accept_distance must be the stricter (lower) of the two",
+            )
+        if self.min_brightness >= self.max_brightness:
+            raise SettingsError("min_brightness must be below max_brightness", "fix the settings file")
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (validated like any other)."""
+        return dataclasses.replace(self, **changes)
+
+    @staticmethod
+    def describe() -> list[dict[str, Any]]:
+        """Every field as ``{"name","type","default","min","max","choices","help"}``, in declaration order."""
+        return [
+            {"name": f.name, "type": f.type, "default": f.default, **{k: f.metadata[k] for k in ("min", "max", "choices", "help")}}
+            for f in dataclasses.fields(Settings)
+        ]
+
+
+_TYPES = {"str": str, "int": int, "float": float}
+
+
+def _check(f: dataclasses.Field[Any], value: Any) -> None:
+    meta = f.metadata
+    kind = _TYPES[str(f.type)]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise SettingsError(f"setting {f.name} must be {f.type}, got {value!r}", f"see `kiosk settings` for {f.name}")
+    if meta["choices"] and value not in meta["choices"]:
+        raise SettingsError(f"setting {f.name} = {value!r} is not one of {', '.join(meta['choices'])}", "pick one of the listed values")
+    lo, hi = meta["min"], meta["max"]
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise SettingsError(f"setting {f.name} = {value} is outside {lo}..{hi}", f"choose a value between {lo} and {hi}")
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    """Convert a TOML or environment value to the field's type (env values arrive as text)."""
+    kind = _TYPES[str(Settings.__dataclass_fields__[name].type)]
+    if isinstance(raw, str) and kind is not str:
+        try:
+            return kind(raw.strip())
+        except ValueError:
+            raise SettingsError(f"setting {name} must be {kind.__name__}, got {raw!r}", "fix the value") from None
+    if kind is float and isinstance(raw, int) and not isinstance(raw, bool):
+        return float(raw)
+    return raw
+
+
+def default_config_path() -> Path:
+    """``kiosk.toml`` in the user's config folder (e.g. ``~/.config/cccd-kiosk`` on Linux)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False)) / "kiosk.toml"
+
+
+def default_db_path() -> Path:
+    """``kiosk.sqlite`` in the user's data folder (e.g. ``~/.local/share/cccd-kiosk`` on Linux)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False)) / "kiosk.sqlite"
+
+
+def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from defaults, a TOML file and ``KIOSK_*`` environment variables.
+
+    ``path`` None means the default config file when it exists (no file is fine).
+    Raises:
+        SettingsError: the file is unreadable or malformed, a key is unknown, or a value
+            has the wrong type or is out of bounds.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    file = Path(path) if path is not None else default_config_path()
+    if path is not None or file.is_file():
+        values.update(_read_toml(file))
+    known = Settings.__dataclass_fields__
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX) or key in _NOT_SETTINGS:
+            continue
+        name = key[len(ENV_PREFIX):].lower()
+        if name not in known:
+            raise SettingsError(f"unknown setting in environment: {key}", f"remove it, or see `kiosk settings` for valid {ENV_PREFIX}* names")
+        values[name] = raw
+    return Settings(**{name: _coerce(name, raw) for name, raw in values.items()})
+
+
+_NOT_SETTINGS = frozenset({"KIOSK_CONFIG"})
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"settings file {file} does not exist", "check the --config path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"cannot read settings file {file}: {exc}", "check the file's permissions and encoding (UTF-8)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {file} is not valid TOML: {exc}", "fix the line it names") from None
+    unknown = sorted(set(data) - set(Settings.__dataclass_fields__))
+    if unknown:
+        raise SettingsError(f"unknown setting(s) in {file}: {', '.join(unknown)}", "remove them, or see `kiosk settings` for valid names")
+    return data
+
+
+def write_settings(path: str | Path, settings: Settings) -> None:
+    """Write the fields that differ from the defaults as TOML, each with its description as a comment."""
+    lines = ["# cccd-kiosk settings: only values that differ from the defaults are listed.", ""]
+    defaults = Settings()
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if value == getattr(defaults, f.name):
+            continue
+        lines.append(f"# {f.metadata['help']}")
+        lines.append(f"{f.name} = {_toml_value(value)}")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)

@@ -1,0 +1,173 @@
+"""1:N face search over one contiguous float32 matrix.
+
+The matcher ranks citizens by distance; it does not decide anything (see
+:mod:`recognition.policy`). Distances come from one matrix product,
+``|q - x|² = |q|² + |x|² - 2 q·x``, never from a Python loop over people, so a query
+costs one pass over the ``(N, 128)`` matrix: about 512 MB read for a million samples.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from models import EMBEDDING_SIZE, Candidate
+
+_QUERY_CHUNK_ELEMENTS = 1 << 24
+"""Largest (samples × queries) block of scores computed at once in a batch (64 MB of float32)."""
+
+
+class Matcher:
+    """An in-memory index of face samples, several per citizen.
+
+    Rows live in one C-contiguous ``(capacity, 128)`` float32 matrix with a parallel
+    int64 array of citizen ids and a float32 array of squared norms. Adding appends
+    (the capacity doubles when full); removing a citizen moves rows from the tail into
+    the freed slots, so neither rebuilds the index. All methods are thread-safe.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        capacity = max(1, int(capacity))
+        self._emb = np.zeros((capacity, EMBEDDING_SIZE), dtype=np.float32)
+        self._sq = np.zeros(capacity, dtype=np.float32)
+        self._ids = np.zeros(capacity, dtype=np.int64)
+        self._n = 0
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        """Number of samples (rows) in the index."""
+        return self._n
+
+    @property
+    def citizen_count(self) -> int:
+        """Number of distinct citizens with at least one sample."""
+        with self._lock:
+            return int(np.unique(self._ids[: self._n]).size)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the index arrays, in bytes (capacity, not just the used rows)."""
+        return self._emb.nbytes + self._sq.nbytes + self._ids.nbytes
+
+    def add(self, citizen_id: int, embeddings: np.ndarray) -> None:
+        """Append samples of one citizen. ``embeddings``: ``(k, 128)`` or ``(128,)``, any float dtype."""
+        rows = _as_matrix(embeddings)
+        self.add_many(np.full(len(rows), citizen_id, dtype=np.int64), rows)
+
+    def add_many(self, citizen_ids: np.ndarray, embeddings: np.ndarray) -> None:
+        """Append samples of many citizens: ``citizen_ids`` shape ``(k,)`` parallel to ``embeddings`` ``(k, 128)``."""
+        rows = _as_matrix(embeddings)
+        ids = np.asarray(citizen_ids, dtype=np.int64).reshape(-1)
+        if len(ids) != len(rows):
+            raise ValueError(f"{len(ids)} citizen ids for {len(rows)} embeddings")
+        with self._lock:
+            self._reserve(self._n + len(rows))
+            end = self._n + len(rows)
+            self._emb[self._n : end] = rows
+            self._sq[self._n : end] = np.einsum("ij,ij->i", rows, rows)
+            self._ids[self._n : end] = ids
+            self._n = end
+
+    def remove(self, citizen_id: int) -> int:
+        """Drop every sample of a citizen at once. Returns how many rows were removed."""
+        with self._lock:
+            n = self._n
+            rows = np.flatnonzero(self._ids[:n] == citizen_id)
+            if rows.size == 0:
+                return 0
+            new_n = n - rows.size
+            holes = rows[rows < new_n]
+            tail = np.arange(new_n, n)
+            tail = tail[self._ids[tail] != citizen_id]  # exactly len(holes) rows stay alive in the tail
+            self._emb[holes] = self._emb[tail]
+            self._sq[holes] = self._sq[tail]
+            self._ids[holes] = self._ids[tail]
+            self._n = new_n
+            return int(rows.size)
+
+    def search(self, query: np.ndarray, k: int = 5) -> list[Candidate]:
+        """The ``k`` nearest citizens to one ``(128,)`` probe, nearest first.
+
+        A citizen's distance is the best over their samples. Fewer than ``k`` come back
+        when fewer citizens are enrolled.
+        """
+        return self.search_batch(_as_matrix(query)[:1], k)[0]
+
+    def search_batch(self, queries: np.ndarray, k: int = 5) -> list[list[Candidate]]:
+        """:meth:`search` for a ``(B, 128)`` batch of probes; one ranked list per probe, in order."""
+        q = _as_matrix(queries)
+        with self._lock:
+            n = self._n
+            if n == 0 or k <= 0:
+                return [[] for _ in range(len(q))]
+            emb, sq, ids = self._emb[:n], self._sq[:n], self._ids[:n]
+            out: list[list[Candidate]] = []
+            step = max(1, _QUERY_CHUNK_ELEMENTS // n)
+            for start in range(0, len(q), step):
+                block = q[start : start + step]
+                # (n, b) partial squared distances, |x|² - 2 x·q; |q|² is added for the few rows kept.
+                partial = sq[:, None] - 2.0 * (emb @ block.T)
+                for j in range(block.shape[0]):
+                    out.append(_top_citizens(partial[:, j], ids, emb, block[j], k))
+            return out
+
+    def embeddings_of(self, citizen_id: int) -> np.ndarray:
+        """A copy of one citizen's samples, ``(k, 128)`` float32 (for tests and re-enrolment)."""
+        with self._lock:
+            return self._emb[: self._n][self._ids[: self._n] == citizen_id].copy()
+
+    def _reserve(self, needed: int) -> None:
+        capacity = len(self._ids)
+        if needed <= capacity:
+            return
+        while capacity < needed:
+            capacity *= 2
+        emb = np.zeros((capacity, EMBEDDING_SIZE), dtype=np.float32)
+        emb[: self._n] = self._emb[: self._n]
+        sq = np.zeros(capacity, dtype=np.float32)
+        sq[: self._n] = self._sq[: self._n]
+        ids = np.zeros(capacity, dtype=np.int64)
+        ids[: self._n] = self._ids[: self._n]
+        self._emb, self._sq, self._ids = emb, sq, ids
+
+
+def _as_matrix(embeddings: np.ndarray) -> np.ndarray:
+    """Any ``(128,)`` or ``(k, 128)`` array → C-contiguous float32 ``(k, 128)``.
+
+    Converting the *query* to float32 matters: a float64 query against the float32
+    matrix would make numpy copy the whole matrix on every call.
+    """
+    arr = np.ascontiguousarray(embeddings, dtype=np.float32)
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1)
+    if arr.ndim != 2 or arr.shape[1] != EMBEDDING_SIZE:
+        raise ValueError(f"expected embeddings of shape (k, {EMBEDDING_SIZE}), got {arr.shape}")
+    return arr
+
+
+def _top_citizens(partial: np.ndarray, ids: np.ndarray, emb: np.ndarray, query: np.ndarray, k: int) -> list[Candidate]:
+    """Rank citizens by their best row in ``partial`` (|x|² - 2x·q per row); exact.
+
+    Takes the ``m`` smallest rows (argpartition, linear time), keeps each citizen's first
+    (best) row among them, and widens ``m`` until ``k`` distinct citizens are found or
+    every row is included. A citizen missing from the ``m`` best rows cannot beat any
+    citizen found there, so the ranking is exact. The returned distances are recomputed
+    directly (|q - x|) for the chosen rows, free of the expansion's rounding error.
+    """
+    n = partial.shape[0]
+    m = min(n, 4 * k + 12)
+    while True:
+        if m >= n:
+            rows = np.argsort(partial, kind="stable")
+        else:
+            part = np.argpartition(partial, m - 1)[:m]
+            rows = part[np.argsort(partial[part], kind="stable")]
+        _, first = np.unique(ids[rows], return_index=True)
+        if first.size >= k or m >= n:
+            break
+        m = min(n, m * 4)
+    best_rows = rows[np.sort(first)[:k]]
+    diff = emb[best_rows].astype(np.float64) - query.astype(np.float64)
+    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+    return [Candidate(citizen_id=int(c), distance=float(d)) for c, d in zip(ids[best_rows], dist)]
