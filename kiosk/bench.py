@@ -48,7 +48,7 @@ def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = Pol
     Also times, on the same matrix in the same run: ``face_recognition.face_distance``
     + argmin (the naive baseline), and one BLAS matrix-vector product (the memory-bandwidth floor).
     """
-    import face_recognition
+    from recognition.faces import face_distance_naive
 
     rows = []
     for n in sizes:
@@ -61,7 +61,7 @@ def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = Pol
         reps = max(3, repeats if n <= 100_000 else repeats // 2)
         ms = _median_ms(lambda: decide(matcher.search(query, policy.search_k), policy), reps)
         gemv = _median_ms(lambda: matrix @ query, reps)
-        naive = _median_ms(lambda: int(np.argmin(face_recognition.face_distance(matrix, query))), max(3, reps // 2))
+        naive = _median_ms(lambda: int(np.argmin(face_distance_naive(matrix, query))), max(3, reps // 2))
         rows.append({
             "n": n,
             "ms_per_query": ms,

@@ -84,10 +84,7 @@ class Kiosk:
     def __init__(self, settings: Settings, store: Store, *, analyzer: FaceAnalyzer | None = None, actor: str | None = None) -> None:
         self.settings = settings
         self.store = store
-        self.analyzer = analyzer or FaceAnalyzer(
-            DetectorConfig(settings.detector_model, settings.detect_width_px, settings.detect_upsample),  # type: ignore[arg-type]
-            QualityConfig(settings.min_face_px, settings.min_sharpness, settings.min_brightness, settings.max_brightness, settings.max_yaw),
-        )
+        self.analyzer = analyzer or analyzer_for(settings)
         self.policy = PolicyConfig(settings.auto_accept_distance, settings.min_margin, settings.candidate_distance, settings.max_candidates)
         self.actor = actor or _os_user()
         self._matcher: Matcher | None = None
@@ -269,6 +266,14 @@ class Kiosk:
                 raise FaceAlreadyEnrolledError(f"this face is already enrolled as citizen {other.masked_id}",
                                                "an administrator must check both records before enrolling")
         return good
+
+
+def analyzer_for(settings: Settings) -> FaceAnalyzer:
+    """The face analyzer the settings describe (detector and quality gates)."""
+    return FaceAnalyzer(
+        DetectorConfig(settings.detector_model, settings.detect_width_px, settings.detect_upsample),  # type: ignore[arg-type]
+        QualityConfig(settings.min_face_px, settings.min_sharpness, settings.min_brightness, settings.max_brightness, settings.max_yaw),
+    )
 
 
 def _finite(value: float) -> float | None:

@@ -20,6 +20,7 @@ Switches (module attributes, for tests and field diagnosis): :data:`ZBAR_BINARY`
 from __future__ import annotations
 
 import codecs
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,29 +66,22 @@ def zbar_binary_supported() -> bool:
 
 # --- text checks ----------------------------------------------------------------------
 
-# Letters outside Latin Extended Additional (U+1EA0..U+1EF9) that Vietnamese uses.
-_VIET_LETTERS = frozenset("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝăĂđĐĩĨũŨơƠưƯ")
-# Grave, acute, tilde, hook above, dot below: Vietnamese tone marks in decomposed text.
-_VIET_COMBINING = frozenset("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")
+# Besides printable ASCII and U+1EA0..U+1EF9 (Latin Extended Additional): the other
+# Vietnamese letters, the combining tone/vowel marks of decomposed text, tab, CR, LF, BOM.
+_VIET_OTHER = frozenset("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝăĂđĐĩĨũŨơƠưƯ"
+                        "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323\t\r\n\ufeff")
 _CHARSET_GUESSES = ("latin-1", "cp1252", "shift_jis", "cp932", "big5", "cp950")
 
 
 def is_vietnamese_text(text: str) -> bool:
-    """True when every character can occur in CCCD card text: printable ASCII, tab/CR/LF,
-    a BOM, Vietnamese letters (precomposed or with combining tone marks).
+    """True when every character can occur in CCCD card text (see ``_VIET_OTHER``).
 
     Every mojibake of Vietnamese UTF-8 fails this: as Latin-1 the continuation bytes
     0x80..0xBF become C1 controls or symbols (``½ ª ¡``); as Shift-JIS or Big5 they
     become half-width katakana or CJK ideographs.
     """
-    for ch in text:
-        code = ord(ch)
-        if 0x20 <= code < 0x7F or ch in "\t\r\n\ufeff" or ch in _VIET_LETTERS:
-            continue
-        if 0x1EA0 <= code <= 0x1EF9 or ch in _VIET_COMBINING:
-            continue
-        return False
-    return True
+    return all(0x20 <= ord(ch) < 0x7F or 0x1EA0 <= ord(ch) <= 0x1EF9 or ch in _VIET_OTHER
+               for ch in text)
 
 
 def _big5_user_area(error: UnicodeError) -> tuple[bytes, int]:
@@ -147,15 +141,9 @@ def _zbar(grey: np.ndarray) -> list[QrRead]:
     """zbar: raw bytes in binary mode, else its text repaired or dropped."""
     if ZBAR_BINARY is not False and zbar_binary_supported():
         return [_from_bytes(data, "zbar-binary") for data in zbar.scan_qr(grey, binary=True)]
-    reads = []
-    for data in zbar.scan_qr(grey, binary=False):
-        try:
-            read = _from_text(data.decode("utf-8"), "zbar-text")
-        except UnicodeDecodeError:  # zbar handed back bytes it could not convert
-            read = None
-        if read is not None:
-            reads.append(read)
-    return reads
+    # Bytes zbar could not convert become U+FFFD, which recover_text never accepts.
+    reads = (_from_text(d.decode("utf-8", "replace"), "zbar-text") for d in zbar.scan_qr(grey, binary=False))
+    return [read for read in reads if read is not None]
 
 
 def _opencv(grey: np.ndarray, *, aruco: bool) -> list[QrRead]:
@@ -170,28 +158,20 @@ def _opencv(grey: np.ndarray, *, aruco: bool) -> list[QrRead]:
     try:
         if OPENCV_BYTES is not False and hasattr(detector, "detectAndDecodeBytes"):
             payload, points, _ = detector.detectAndDecodeBytes(grey)
-            text = bytes(payload).decode("utf-8")
+            text = bytes(payload).decode("utf-8", "replace")
         else:  # OpenCV without the Bytes methods
             text, points, _ = detector.detectAndDecode(grey)
-    except (cv2.error, UnicodeDecodeError):
+    except (cv2.error, UnicodeDecodeError):  # a str binding may fail on non-UTF-8 data
         return []
     read = _from_text(text, name) if points is not None and text else None
     return [] if read is None else [read]
 
 
-def _aruco(grey: np.ndarray) -> list[QrRead]:
-    return _opencv(grey, aruco=True)
-
-
-def _plain(grey: np.ndarray) -> list[QrRead]:
-    return _opencv(grey, aruco=False)
+_aruco = functools.partial(_opencv, aruco=True)
+_plain = functools.partial(_opencv, aruco=False)
 
 
 # --- preprocessed copies for the thorough path: grey → list of grey images ----------------
-
-def _same(grey: np.ndarray) -> list[np.ndarray]:
-    return [grey]
-
 
 def _unsharp(grey: np.ndarray, sigma: float, amount: float) -> list[np.ndarray]:
     """(1 + amount) × image − amount × Gaussian(sigma px): undoes some focus blur."""
@@ -199,14 +179,6 @@ def _unsharp(grey: np.ndarray, sigma: float, amount: float) -> list[np.ndarray]:
 
     soft = cv2.GaussianBlur(grey, (0, 0), sigma)
     return [cv2.addWeighted(grey, 1.0 + amount, soft, -amount, 0)]
-
-
-def _sharpen(grey: np.ndarray) -> list[np.ndarray]:
-    return _unsharp(grey, 2.0, 3.0)
-
-
-def _sharpen_wide(grey: np.ndarray) -> list[np.ndarray]:
-    return _unsharp(grey, 3.0, 2.0)
 
 
 def _upscale(grey: np.ndarray) -> list[np.ndarray]:
@@ -220,18 +192,18 @@ def _rectify(grey: np.ndarray, per_scale: int = 4, max_side: int = 1000) -> list
     """Square, upright copies of the largest solid quadrilateral blobs: a code on a card
     tilted away from the camera, too skewed for the decoders' own corner finding.
 
-    Adaptive threshold, morphological closing at two kernel sizes (1/60 and 1/30 of the
-    short side) so a code's modules merge into one blob, every contour whose convex hull
-    is a quadrilateral it fills to >= 85%, and a perspective warp of the ``per_scale``
-    largest onto a square (side = the longest edge, at most ``max_side`` px) with a white
-    10% margin as quiet zone.
+    Adaptive threshold; morphological closing with kernels of 1/120, 1/60 and 1/30 of the
+    short side so a code's modules merge into one blob; per kernel, the ``per_scale``
+    largest contours whose convex hull is a quadrilateral they fill to >= 85%, each warped
+    onto a square (side = its longest edge, at most ``max_side`` px) with a white 10%
+    margin as quiet zone.
     """
     import cv2
 
     height, width = grey.shape
     ink = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 10)
     warped = []
-    for k in (max(3, min(height, width) // 60), max(3, min(height, width) // 30)):
+    for k in sorted({max(3, min(height, width) // d) for d in (120, 60, 30)}):
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
         contours, _ = cv2.findContours(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, kernel),
                                        cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
@@ -262,17 +234,18 @@ _Decoder = Callable[[np.ndarray], list[QrRead]]
 _Variant = Callable[[np.ndarray], list[np.ndarray]]
 #: The thorough chain, cheapest and most productive first: (name, copies, decoders).
 _CHAIN: tuple[tuple[str, _Variant, tuple[_Decoder, ...]], ...] = (
-    ("", _same, (_zbar, _aruco, _plain)),
-    ("rectify", _rectify, (_zbar, _aruco)),
-    ("sharpen", _sharpen, (_zbar, _aruco)),
-    ("sharpen-wide", _sharpen_wide, (_zbar,)),
-    ("upscale", _upscale, (_zbar, _aruco)),
+    ("", lambda grey: [grey], (_zbar, _aruco, _plain)),
+    ("rectify", _rectify, (_zbar, _aruco)),  # strong perspective (measured up to ~0.6)
+    ("sharpen", functools.partial(_unsharp, sigma=2.0, amount=3.0), (_zbar, _aruco)),
+    ("sharpen-wide", functools.partial(_unsharp, sigma=3.0, amount=2.0), (_zbar,)),
+    ("upscale", _upscale, (_zbar, _aruco)),  # modules of 1.4-2 px
 )
 
 
 # --- public entry points ------------------------------------------------------------------
 
 def _grey(frame: np.ndarray) -> np.ndarray:
+    """uint8 grey/BGR/BGRA frame → contiguous grey uint8 ``(height, width)``."""
     import cv2
 
     if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
@@ -281,9 +254,11 @@ def _grey(frame: np.ndarray) -> np.ndarray:
         frame = frame[:, :, 0]
     if frame.ndim == 2:
         return np.ascontiguousarray(frame)
-    if frame.ndim == 3 and frame.shape[2] in (3, 4):
-        return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY if frame.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
-    raise ValueError(f"decode_qr wants a grey (h, w) or BGR (h, w, 3) frame, got shape {frame.shape}")
+    if frame.ndim != 3 or frame.shape[2] not in (3, 4):
+        raise ValueError(f"decode_qr wants a grey (h, w) or BGR (h, w, 3) frame, got shape {frame.shape}")
+    if frame.size == 0:
+        return np.zeros(frame.shape[:2], np.uint8)
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY if frame.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
 
 
 def _unique(reads: list[QrRead]) -> list[QrRead]:
@@ -311,11 +286,11 @@ def decode_qr(frame: np.ndarray, *, thorough: bool = True) -> list[QrRead]:
         frame: uint8 image, BGR ``(height, width, 3)`` (BGRA accepted) or grey
             ``(height, width)``.
         thorough: False for the per-frame camera path: zbar only, on the grey frame shrunk
-            to :data:`FAST_MAX_WIDTH` px wide (about 6 ms for 1280x720 on 2 cores; reads
-            codes whose modules are >= ~4 px in the 1280-wide frame). True for files, or
+            to :data:`FAST_MAX_WIDTH` px wide (~6 ms for 1280x720 on 2 cores; reliable for
+            modules of >= ~5 px in a 1280-wide frame). True for files, or
             after the fast path failed: zbar, OpenCV Aruco and plain OpenCV on the full
             frame, then on rectified, sharpened and upscaled copies, stopping at the first
-            decoder that reads something (tens to a few hundred ms).
+            decoder that reads something (~1-250 ms; reads modules down to ~1.5 px).
 
     Returns:
         One read per distinct payload (``data``), in the order found; ``[]`` when nothing

@@ -1,0 +1,83 @@
+"""Shared fixtures: real face photos, the bundled sample set, fresh SQLite files."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kiosk.service import Kiosk, analyzer_for
+from kiosk.settings import Settings
+from recognition.analyzer import FrameFaces
+from recognition.images import load_image
+
+ROOT = Path(__file__).resolve().parents[1]
+FACES = ROOT / "sample_images" / "faces"
+SAMPLE_SET = ROOT / "sample_images" / "counter_day"
+FRAMES = SAMPLE_SET / "frames"
+CARDS = SAMPLE_SET / "cards"
+
+
+@functools.cache
+def analyzed(path: Path) -> FrameFaces:
+    """The real dlib analysis of an image file with the shipped settings, once per test session."""
+    return analyzer_for(Settings()).analyze(load_image(path))
+
+
+def enrol_frames(folder: str) -> list[Path]:
+    """The three frontal enrolment frames of a sample-set citizen (e.g. ``london_005``)."""
+    return [FRAMES / folder / f"enrol_{k}.jpg" for k in (1, 2, 3)]
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Default settings (as shipped)."""
+    return Settings()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A fresh SQLite path in the test's own folder."""
+    return tmp_path / "kiosk.sqlite"
+
+
+@pytest.fixture
+def kiosk(settings: Settings, db_path: Path) -> Iterator[Kiosk]:
+    """A kiosk over a fresh SQLite file."""
+    with Kiosk.open(settings, db_path, actor="tester") as k:
+        yield k
+
+
+@pytest.fixture
+def card_record():
+    """Factory: the parsed record on a sample-set card (real QR image through the decoder)."""
+    cache: dict[str, object] = {}
+
+    def make(folder: str):
+        if folder not in cache:
+            from kiosk.cccd import parse_cccd
+            from recognition.qr import read_qr_file
+
+            cache[folder] = parse_cccd(read_qr_file(CARDS / f"{folder}.jpg")[0].data).record
+        return cache[folder]
+
+    return make
+
+
+@pytest.fixture
+def enrolled(kiosk: Kiosk, card_record) -> Kiosk:
+    """A kiosk with four sample-set citizens enrolled from their real cards and frames."""
+    for folder in ("london_005", "london_043", "london_099", "lisa"):
+        samples = [analyzed(p).primary for p in enrol_frames(folder)]
+        kiosk.enrol(card_record(folder), samples, consent=True, staff="tester")
+    return kiosk
+
+
+def embedding_of(path: Path) -> np.ndarray:
+    """The 128-d embedding of the largest face in an image file."""
+    primary = analyzed(path).primary
+    assert primary is not None, f"no face in {path}"
+    return primary.embedding
