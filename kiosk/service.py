@@ -18,6 +18,7 @@ from kiosk.cccd import CccdRead, parse_cccd
 from kiosk.consent import CONSENT_TEXT_VERSION, PURPOSE_FACE_CHECKIN
 from kiosk.errors import (
     AlreadyEnrolledError,
+    CccdError,
     ConsentRequiredError,
     FaceAlreadyEnrolledError,
     InconsistentSamplesError,
@@ -126,7 +127,14 @@ class Kiosk:
         reads = decode_qr(frame, thorough=thorough)
         if not reads:
             raise QrNotFoundError("no QR code found", "hold the CCCD card's QR code flat, close to the camera, in good light")
-        return parse_cccd(reads[0].data)
+        first_error: CccdError | None = None
+        for read in reads:  # several codes in view (a poster behind the citizen...): the card's wins
+            try:
+                return parse_cccd(read.data)
+            except CccdError as exc:
+                first_error = first_error or exc
+        assert first_error is not None
+        raise first_error
 
     def check_card(self, card: CccdRead) -> CardCheck:
         """Whether the card's citizen is enrolled (nothing is logged)."""

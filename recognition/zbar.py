@@ -85,7 +85,7 @@ def scan_qr(grey: np.ndarray, *, binary: bool) -> list[bytes]:
     if not scanner:
         raise ZbarUnavailableError("zbar could not create an image scanner")
     try:
-        # QR only: disabling the other symbologies costs nothing and saves ~35% of scan time.
+        # QR only: 17.7 ms instead of 27 ms on a 1280x720 frame (DESIGN.md, measured).
         zw.zbar_image_scanner_set_config(scanner, ZBAR_ALL, ZBAR_CFG_ENABLE, 0)
         zw.zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1)
         if binary:

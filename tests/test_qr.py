@@ -13,6 +13,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qr_images import (LISA, LONDON, blur, cccd_payload, embed, jpeg, make_qr, perspective,
                        photo_frame, rotate)
@@ -69,6 +71,21 @@ def test_names_exact_at_every_size(generator: str, name: str, box_px: int) -> No
         image = make_qr(text, generator, box_px=box_px)
         assert assert_exact(qr.decode_qr(image, thorough=False), text).decoder == "zbar-binary"
         assert assert_exact(qr.decode_qr(image), text).decoder == "zbar-binary"
+
+
+@pytest.mark.parametrize("charset", sorted(GARBLED_BY_ZBAR))
+def test_zbar_wrapper_text_mode_is_pyzbar_and_binary_mode_is_raw(charset: str) -> None:
+    from pyzbar import pyzbar
+
+    from recognition import zbar
+
+    text = GARBLED_BY_ZBAR[charset]
+    image = make_qr(text, "segno")
+    assert zbar.scan_qr(image, binary=False) == [pyzbar.decode(image)[0].data]
+    assert zbar.scan_qr(image, binary=True) == [text.encode("utf-8")]
+    assert zbar.scan_qr(np.full((50, 80), 255, np.uint8), binary=True) == []
+    with pytest.raises(ValueError):
+        zbar.scan_qr(image.astype(np.float32), binary=True)
 
 
 def test_zbar_binary_supported_here() -> None:
@@ -211,6 +228,32 @@ def test_text_only_chain_is_exact(generator: str, name: str) -> None:
 ])
 def test_recover_text(garbled: str, exact: str) -> None:
     assert qr.recover_text(garbled) == exact
+
+
+VIETNAMESE = st.text(
+    alphabet=st.sampled_from(
+        "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯ0123456789 |,/-"
+        "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+        "ÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬÈÉẺẼẸỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌỒỐỔỖỘỜỚỞỠỢÙÚỦŨỤỪỨỬỮỰỲÝỶỸỴ"),
+    min_size=1, max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(VIETNAMESE)
+def test_recover_text_undoes_every_mojibake_and_never_invents(text: str) -> None:
+    assert qr.recover_text(text) == text
+    for charset in ("latin-1", "cp1252", "shift_jis", "cp932", "big5", "cp950"):
+        try:
+            garbled = text.encode("utf-8").decode(charset)
+        except UnicodeDecodeError:
+            continue
+        assert qr.recover_text(garbled) == text, charset
+
+
+@settings(max_examples=25, deadline=None)
+@given(VIETNAMESE, st.sampled_from(GENERATORS))
+def test_any_vietnamese_text_round_trips_exactly(text: str, generator: str) -> None:
+    assert_exact(qr.decode_qr(make_qr(text, generator, box_px=3), thorough=False), text)
 
 
 @pytest.mark.parametrize("hopeless", ["漢字テキスト", "Lý\x00Sơn", "ÿþýüûú", "\uf848"])
