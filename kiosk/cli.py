@@ -47,7 +47,8 @@ def qr(images: tuple[Path, ...], db_path: Path | None, config_path: Path | None,
         except KioskError as exc:
             failures += 1
             out["error"] = exc.one_line()
-            text = f"{image}: error: {exc.one_line()}"
+            emit(out, as_json, f"{image}: error: {exc.one_line()}", err=True)
+            continue
         emit(out, as_json, text)
     sys.exit(1 if failures else 0)
 
@@ -63,10 +64,16 @@ def qr(images: tuple[Path, ...], db_path: Path | None, config_path: Path | None,
 def enroll(qr_image: Path, faces: tuple[Path, ...], consent: bool, staff: str | None, allow_duplicate_face: bool,
            db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Enrol a citizen: their card's QR code, face photos and explicit consent."""
+    from kiosk.errors import AlreadyEnrolledError, ConsentRequiredError
     from recognition.images import load_image
 
-    with open_kiosk(db_path, config_path) as kiosk:
+    if not consent:  # before any face is processed: biometric processing needs consent first
+        raise ConsentRequiredError("no --consent: the citizen has not accepted the consent text",
+                                   "show the citizen the consent text; add --consent only after they explicitly accept")
+    with open_kiosk(db_path, config_path, create=True) as kiosk:
         card = kiosk.read_card(load_image(qr_image))
+        if kiosk.check_card(card).known:
+            raise AlreadyEnrolledError(f"citizen {card.record.masked_id} is already enrolled", "nothing to do; to add face samples, re-enrol at the counter")
         samples, refused = [], []
         for face in faces:
             found = kiosk.analyze(load_image(face))
@@ -106,7 +113,7 @@ def identify(images: tuple[Path, ...], typed: str | None, no_visit: bool, db_pat
                 check = kiosk.identify(load_image(image))
             except KioskError as exc:
                 failures += 1
-                emit({"file": str(image), "ok": False, "error": exc.one_line()}, as_json, f"{image}: error: {exc.one_line()}")
+                emit({"file": str(image), "ok": False, "error": exc.one_line()}, as_json, f"{image}: error: {exc.one_line()}", err=True)
                 continue
             asked = check.decision is Decision.CONFIRM
             candidates = check.candidate_count

@@ -49,19 +49,24 @@ def settings_from(config_path: Path | None) -> Settings:
     return load_settings(config_path)
 
 
-def open_kiosk(db_path: Path | None, config_path: Path | None) -> Any:
-    """A :class:`kiosk.service.Kiosk` over the chosen database (imported late: keeps ``--help`` fast)."""
+def open_kiosk(db_path: Path | None, config_path: Path | None, *, create: bool = False) -> Any:
+    """A :class:`kiosk.service.Kiosk` over the chosen database (imported late: keeps ``--help`` fast).
+
+    Only commands that add data pass ``create=True``: elsewhere a mistyped ``--db`` is an
+    error, not a new empty kiosk.
+    """
     from kiosk.service import Kiosk
 
-    return Kiosk.open(settings_from(config_path), db_path)
+    return Kiosk.open(settings_from(config_path), db_path, create=create)
 
 
-def emit(obj: dict[str, Any], as_json: bool, text: str | None = None) -> None:
-    """Print one result: a JSON line with ``--json``, else ``text`` (when given)."""
+def emit(obj: dict[str, Any], as_json: bool, text: str | None = None, *, err: bool = False) -> None:
+    """Print one result: a JSON line on stdout with ``--json``, else ``text`` (when given;
+    on stderr with ``err``, for per-item error lines)."""
     if as_json:
         click.echo(json.dumps(_jsonable(obj), ensure_ascii=False))
     elif text is not None:
-        click.echo(text)
+        click.echo(text, err=err)
 
 
 def _jsonable(value: Any) -> Any:

@@ -91,10 +91,13 @@ class Kiosk:
         self._matcher: Matcher | None = None
 
     @classmethod
-    def open(cls, settings: Settings, db_path: str | Path | None = None, **kwargs: object) -> Kiosk:
-        """Open the store at ``db_path``, else ``settings.db_path``, else the user data folder."""
+    def open(cls, settings: Settings, db_path: str | Path | None = None, *, create: bool = True, **kwargs: object) -> Kiosk:
+        """Open the store at ``db_path``, else ``settings.db_path``, else the user data folder.
+
+        ``create=False`` refuses a missing file (a mistyped path must not look like an empty kiosk).
+        """
         path = Path(db_path or settings.db_path or default_db_path())
-        return cls(settings, Store.open(path), **kwargs)  # type: ignore[arg-type]
+        return cls(settings, Store.open(path, create=create), **kwargs)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Close the store."""
@@ -143,11 +146,11 @@ class Kiosk:
     def check_in_by_card(self, card: CccdRead) -> CardCheck:
         """Check in a citizen by their card: a known citizen gets a visit; an unknown one needs enrolment."""
         found = self.store.find_citizen(card.record.id_number)
-        self.store.audit("qr_read", self.actor, self.settings.counter_name, card.record.masked_id, known=found is not None)
-        if found is None:
-            return CardCheck(card, False)
-        self.store.record_visit(Visit(found[0], self.store.clock(), self.settings.counter_name, "qr"))
-        return CardCheck(card, True)
+        with self.store.transaction("record the card check-in"):
+            self.store.audit("qr_read", self.actor, self.settings.counter_name, card.record.masked_id, known=found is not None)
+            if found is not None:
+                self.store.record_visit(Visit(found[0], self.store.clock(), self.settings.counter_name, "qr"))
+        return CardCheck(card, found is not None)
 
     # -- faces -------------------------------------------------------------------------
     def analyze(self, frame: np.ndarray) -> FrameFaces:
@@ -185,9 +188,10 @@ class Kiosk:
             raise ValueError("only a MATCH can be checked in")
         visit = Visit(check._match.citizen_id, self.store.clock(), self.settings.counter_name,
                       "confirm" if check.via_keypad else "face", check.distance, _finite(check.margin))
-        visit_id = self.store.record_visit(visit)
-        self.store.audit("identify", self.actor, self.settings.counter_name, check.citizen.masked_id,
-                         method=visit.method, distance=round(check.distance, 4))
+        with self.store.transaction("record the visit"):
+            visit_id = self.store.record_visit(visit)
+            self.store.audit("identify", self.actor, self.settings.counter_name, check.citizen.masked_id,
+                             method=visit.method, distance=round(check.distance, 4))
         return visit_id
 
     def _face_check(self, match: Match, box: FaceBox | None, *, via_keypad: bool) -> FaceCheck:
@@ -220,10 +224,11 @@ class Kiosk:
         good = self._usable(samples, None, allow_duplicate_face=allow_duplicate_face)
         staff_name = staff or self.actor
         consent_record = ConsentRecord(PURPOSE_FACE_CHECKIN, CONSENT_TEXT_VERSION, self.store.clock(), self.settings.counter_name, staff_name)
-        citizen_id = self.store.enrol(record, good, consent_record, self.settings.counter_name)
+        with self.store.transaction("enrol"):
+            citizen_id = self.store.enrol(record, good, consent_record, self.settings.counter_name)
+            self.store.audit("enrol", staff_name, self.settings.counter_name, record.masked_id, samples=len(good),
+                             consent_version=CONSENT_TEXT_VERSION)
         self.matcher.add(citizen_id, np.stack([s.embedding for s in good]))
-        self.store.audit("enrol", staff_name, self.settings.counter_name, record.masked_id, samples=len(good),
-                         consent_version=CONSENT_TEXT_VERSION)
         return EnrolResult(citizen_id, record, len(good))
 
     def add_samples(self, id_number: str, samples: Sequence[FaceSample]) -> int:
@@ -233,9 +238,10 @@ class Kiosk:
             raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "enrol them first (card, consent, face)")
         citizen_id, record = found
         good = self._usable(samples, citizen_id, minimum=1)
-        self.store.add_samples(citizen_id, good, self.settings.counter_name)
+        with self.store.transaction("add samples"):
+            self.store.add_samples(citizen_id, good, self.settings.counter_name)
+            self.store.audit("add_samples", self.actor, self.settings.counter_name, record.masked_id, samples=len(good))
         self.matcher.add(citizen_id, np.stack([s.embedding for s in good]))
-        self.store.audit("add_samples", self.actor, self.settings.counter_name, record.masked_id, samples=len(good))
         return len(good)
 
     def purge(self, id_number: str, reason: str = "request") -> dict[str, int]:
@@ -244,10 +250,11 @@ class Kiosk:
         if found is None:
             raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
         citizen_id, record = found
-        counts = self.store.delete_citizen(citizen_id)
+        with self.store.transaction("purge"):
+            counts = self.store.delete_citizen(citizen_id)
+            self.store.audit("purge", self.actor, self.settings.counter_name, record.masked_id, reason=reason, **counts)
         if self._matcher is not None:
             self._matcher.remove(citizen_id)
-        self.store.audit("purge", self.actor, self.settings.counter_name, record.masked_id, reason=reason, **counts)
         return counts
 
     def _usable(self, samples: Sequence[FaceSample], citizen_id: int | None, minimum: int | None = None,

@@ -130,10 +130,10 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
             has the wrong type or is out of bounds.
     """
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
+    values: dict[str, tuple[Any, str]] = {}  # name → (raw value, where it came from)
     file = Path(path) if path is not None else default_config_path()
     if path is not None or file.is_file():
-        values.update(_read_toml(file))
+        values.update({name: (raw, f"in {file}") for name, raw in _read_toml(file).items()})
     known = Settings.__dataclass_fields__
     for key, raw in environ.items():
         if not key.startswith(ENV_PREFIX) or key in _NOT_SETTINGS:
@@ -141,8 +141,15 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
         name = key[len(ENV_PREFIX):].lower()
         if name not in known:
             raise SettingsError(f"unknown setting in environment: {key}", f"remove it, or see `kiosk settings` for valid {ENV_PREFIX}* names")
-        values[name] = raw
-    return Settings(**{name: _coerce(name, raw) for name, raw in values.items()})
+        values[name] = (raw, f"from {key}")
+    typed = {}
+    for name, (raw, source) in values.items():
+        try:
+            typed[name] = _coerce(name, raw)
+            _check(known[name], typed[name])
+        except SettingsError as exc:
+            raise SettingsError(f"{exc.message} ({source})", exc.hint) from None
+    return Settings(**typed)
 
 
 _NOT_SETTINGS = frozenset({"KIOSK_CONFIG"})

@@ -10,6 +10,7 @@ Timestamps are ISO-8601 UTC strings (``2026-11-23T11:20:56+00:00``).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -55,16 +56,19 @@ class Store:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path, clock: Callable[[], datetime] = utc_now) -> Store:
-        """Open (creating when missing) and migrate the database at ``path``.
+    def open(cls, path: str | Path, clock: Callable[[], datetime] = utc_now, *, create: bool = True) -> Store:
+        """Open and migrate the database at ``path``; with ``create`` a missing file is made.
 
         Raises:
-            StoreError: the folder cannot be created, the file is read-only, locked, not
-                a database, or was written by a newer release.
+            StoreError: the file is missing (and ``create`` is False), the folder cannot
+                be created, the file is read-only, locked, not a database, or was written
+                by a newer release.
         """
         import sqlite_utils
 
         file = Path(path)
+        if not create and not file.is_file():
+            raise StoreError(f"no kiosk database at {file}", "check --db (or db_path in the settings), or enrol a citizen first")
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -97,6 +101,15 @@ class Store:
                 for statement in MIGRATIONS[number]:
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def transaction(self, action: str) -> Iterator[None]:
+        """One transaction around several store calls (they nest as savepoints): all or nothing.
+
+        ``action`` names the work in the error message ("enrol", "purge"...).
+        """
+        with _guard(self.path, action), self.db.atomic():
+            yield
 
     def close(self) -> None:
         """Close the connection (checkpoints the WAL when this is the last one)."""
@@ -265,6 +278,9 @@ def _store_error(path: Path, action: str, exc: sqlite3.Error) -> StoreError:
     if "readonly" in text or "read-only" in text:
         return StoreError(f"cannot {action}: the database {path} is read-only",
                           "fix the file's permissions or pass --db with a writable file; nothing was saved")
+    if path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return StoreError(f"cannot {action}: the database {path} or its folder is read-only (the kiosk writes "
+                          f"{path.name}-wal and -shm beside it)", "fix the permissions or pass --db with a writable place; nothing was saved")
     if "unable to open" in text:
         return StoreError(f"cannot {action}: unable to open {path}", "check the path and the folder's permissions")
     if "not a database" in text or "malformed" in text:

@@ -243,11 +243,6 @@ def test_iter_embeddings_round_trips_float32_exactly(store: Store, card_record) 
     assert np.array_equal(got.view(np.uint32), want.view(np.uint32))  # bit for bit, -0.0 included
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kiosk/service.py Kiosk.enrol / Kiosk.purge commit the change (store.enrol / store.delete_citizen) "
-    "and only then write the audit entry in a second transaction (store.audit): when that second write "
-    "fails (here: another program takes the lock in between), the change stays saved without its audit "
-    "entry, and the error says 'nothing was saved'"))
 @pytest.mark.parametrize("action", ["enrol", "purge"])
 def test_a_change_and_its_audit_entry_are_saved_together(db_path: Path, card_record, monkeypatch: pytest.MonkeyPatch,
                                                         action: str) -> None:
@@ -303,10 +298,6 @@ def test_read_only_database_file(db_path: Path, card_record) -> None:
         assert s.find_citizen("096206002219") is None and s.sample_count() == 3
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kiosk/store.py _store_error: a WAL database in a read-only folder fails at open with SQLite's "
-    "'unable to open database file', reported as 'unable to open PATH - check the path and the "
-    "folder's permissions': it does not say the database is read-only, nor that nothing was saved"))
 def test_read_only_database_file_and_folder(db_path: Path, card_record) -> None:
     with Store.open(db_path) as s:
         s.enrol(card_record("london_005"), samples_of("london_005"), CONSENT, "Quầy 1")
