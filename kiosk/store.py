@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +54,13 @@ class Store:
         self.db = db
         self.path = path
         self.clock = clock
+        self._lock = threading.RLock()  # one connection, shared by the UI and worker threads
+
+    @contextmanager
+    def _use(self, action: str) -> Iterator[None]:
+        """Hold the connection for one operation and turn sqlite3 errors into StoreError."""
+        with self._lock, _guard(self.path, action):
+            yield
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
@@ -74,7 +82,7 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot create the folder for {file}: {exc.strerror}", "choose another --db path") from None
         with _guard(file, "open"):
-            conn = sqlite3.connect(str(file), timeout=BUSY_TIMEOUT_S)
+            conn = sqlite3.connect(str(file), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
         store = cls(sqlite_utils.Database(conn), file, clock)
         try:
             with _guard(file, "open"):
@@ -108,7 +116,7 @@ class Store:
 
         ``action`` names the work in the error message ("enrol", "purge"...).
         """
-        with _guard(self.path, action), self.db.atomic():
+        with self._use(action), self.db.atomic():
             yield
 
     def close(self) -> None:
@@ -124,13 +132,13 @@ class Store:
     # -- citizens ----------------------------------------------------------------------
     def find_citizen(self, id_number: str) -> tuple[int, CitizenRecord] | None:
         """``(internal id, record)`` for a 12-digit ID number, or None."""
-        with _guard(self.path, "read"):
+        with self._use("read"):
             rows = list(self.db["citizens"].rows_where("id_number = ?", [id_number], limit=1))
         return (rows[0]["id"], _record(rows[0])) if rows else None
 
     def citizen(self, citizen_id: int) -> CitizenRecord:
         """The record of an internal citizen id. Raises KeyError when it is gone."""
-        with _guard(self.path, "read"):
+        with self._use("read"):
             rows = list(self.db["citizens"].rows_where("id = ?", [citizen_id], limit=1))
         if not rows:
             raise KeyError(citizen_id)
@@ -143,13 +151,13 @@ class Store:
                  FROM citizens c WHERE c.full_name LIKE :q OR c.id_number LIKE :q ORDER BY c.full_name, c.id"""
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        with _guard(self.path, "read"):
+        with self._use("read"):
             return list(self.db.query(sql, {"q": f"%{search}%"}))
 
     def enrol(self, record: CitizenRecord, samples: Sequence[FaceSample], consent: ConsentRecord, counter: str) -> int:
         """Insert a citizen, their samples and their consent in one transaction. Returns the internal id."""
         now = self.clock().isoformat()
-        with _guard(self.path, "enrol"), self.db.atomic():
+        with self._use("enrol"), self.db.atomic():
             citizen_id = self.db["citizens"].insert({**_row(record), "enrolled_at": now, "enrolled_counter": counter}).last_pk
             self._insert_samples(citizen_id, samples, counter, now)
             self.db["consents"].insert(
@@ -166,7 +174,7 @@ class Store:
 
     def add_samples(self, citizen_id: int, samples: Sequence[FaceSample], counter: str) -> None:
         """Append face samples to an existing citizen, in one transaction."""
-        with _guard(self.path, "add samples"), self.db.atomic():
+        with self._use("add samples"), self.db.atomic():
             self._insert_samples(citizen_id, samples, counter, self.clock().isoformat())
 
     def _insert_samples(self, citizen_id: int, samples: Sequence[FaceSample], counter: str, now: str) -> None:
@@ -189,7 +197,7 @@ class Store:
         Returns the number of rows deleted per table. ``secure_delete`` overwrites them.
         """
         counts: dict[str, int] = {}
-        with _guard(self.path, "purge"), self.db.atomic():
+        with self._use("purge"), self.db.atomic():
             for table in ("face_samples", "consents", "visits"):
                 counts[table] = self.db.execute(f"DELETE FROM {table} WHERE citizen_id = ?", [citizen_id]).rowcount
             counts["citizens"] = self.db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id]).rowcount
@@ -197,18 +205,18 @@ class Store:
 
     def consents(self, citizen_id: int) -> list[dict[str, Any]]:
         """A citizen's consent rows, oldest first."""
-        with _guard(self.path, "read"):
+        with self._use("read"):
             return list(self.db["consents"].rows_where("citizen_id = ?", [citizen_id], order_by="id"))
 
     # -- samples for the index ---------------------------------------------------------
     def sample_count(self) -> int:
         """Number of stored face samples."""
-        with _guard(self.path, "read"):
+        with self._use("read"):
             return int(self.db.execute("SELECT count(*) FROM face_samples").fetchone()[0])
 
     def iter_embeddings(self, batch: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Stream all samples as ``(citizen_ids (k,) int64, embeddings (k, 128) float32)`` batches."""
-        with _guard(self.path, "read"):
+        with self._use("read"):
             cursor = self.db.execute("SELECT citizen_id, embedding FROM face_samples")
             while rows := cursor.fetchmany(batch):
                 ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
@@ -219,7 +227,7 @@ class Store:
     def record_visit(self, visit: Visit) -> int:
         """Log a check-in and stamp the citizen's last visit, in one transaction."""
         at = visit.at.isoformat()
-        with _guard(self.path, "record the visit"), self.db.atomic():
+        with self._use("record the visit"), self.db.atomic():
             visit_id = self.db["visits"].insert(
                 {"citizen_id": visit.citizen_id, "at": at, "counter": visit.counter, "method": visit.method,
                  "distance": visit.distance, "margin": visit.margin}
@@ -231,7 +239,7 @@ class Store:
         """The latest visits, newest first, with the citizen's masked ID and name."""
         sql = """SELECT v.id, v.at, v.counter, v.method, v.distance, v.margin, c.id_number, c.full_name
                  FROM visits v JOIN citizens c ON c.id = v.citizen_id ORDER BY v.at DESC, v.id DESC LIMIT ?"""
-        with _guard(self.path, "read"):
+        with self._use("read"):
             rows = list(self.db.query(sql, [limit]))
         for row in rows:
             row["id_number"] = mask_id_number(row["id_number"])
@@ -239,7 +247,7 @@ class Store:
 
     def audit(self, action: str, actor: str, counter: str, subject: str = "", **detail: Any) -> None:
         """Append one audit entry. ``subject`` must already be masked (never a full ID number)."""
-        with _guard(self.path, "write the audit log"), self.db.atomic():
+        with self._use("write the audit log"), self.db.atomic():
             self.db["audit_log"].insert(
                 {"at": self.clock().isoformat(), "counter": counter, "actor": actor, "action": action,
                  "subject": subject, "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True)}
@@ -247,7 +255,7 @@ class Store:
 
     def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
         """The latest audit entries, newest first."""
-        with _guard(self.path, "read"):
+        with self._use("read"):
             return list(self.db.query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]))
 
 
