@@ -6,13 +6,12 @@ Expected failures print one line (``error: what is wrong - what to do``) and exi
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
 import click
 
-from kiosk.cli_support import common_options, emit, fmt_distance, kiosk_errors, open_kiosk, settings_from
+from kiosk.cli_support import common_options, emit, fmt_distance, kiosk_errors, open_kiosk, settings_from, write_text
 from models import Decision, KioskError
 
 
@@ -59,10 +58,12 @@ def qr(images: tuple[Path, ...], db_path: Path | None, config_path: Path | None,
 @click.option("--consent", is_flag=True, help="The citizen has read and explicitly accepted the consent text (required).")
 @click.option("--staff", default=None, help="Staff member recording the consent (default: the OS user).")
 @click.option("--allow-duplicate-face", is_flag=True, help="Enrol even if the face matches another citizen (administrators, e.g. twins).")
+@click.option("--receipt", "receipt_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the citizen's printable consent receipt (HTML) here.")
 @common_options
 @kiosk_errors
 def enroll(qr_image: Path, faces: tuple[Path, ...], consent: bool, staff: str | None, allow_duplicate_face: bool,
-           db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+           receipt_path: Path | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Enrol a citizen: their card's QR code, face photos and explicit consent."""
     from kiosk.errors import AlreadyEnrolledError, ConsentRequiredError
     from recognition.images import load_image
@@ -87,6 +88,8 @@ def enroll(qr_image: Path, faces: tuple[Path, ...], consent: bool, staff: str | 
             if not as_json:
                 click.echo(f"sample refused: {item['file']}: {'; '.join(item['reasons'])}", err=True)
         result = kiosk.enrol(card.record, samples, consent=consent, staff=staff, allow_duplicate_face=allow_duplicate_face)
+        if receipt_path is not None:
+            write_text(receipt_path, kiosk.consent_receipt(result.citizen_id))
         r = result.record
         emit({"ok": True, "id_number": r.id_number, "full_name": r.full_name, "samples": result.samples_stored,
               "refused": refused, "warnings": [w.message for w in card.warnings]}, as_json,
@@ -144,90 +147,6 @@ def _identify_text(image: Path, check: object, candidates: int, asked: bool) -> 
 
 
 @main.command()
-@click.argument("id_number")
-@click.option("--reason", default="request", show_default=True, help="Why: request, withdrawal, retention, error...")
-@common_options
-@kiosk_errors
-def purge(id_number: str, reason: str, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
-    """Delete a citizen for good: record, face samples, consents and visits."""
-    from models.citizen import mask_id_number
-
-    with open_kiosk(db_path, config_path) as kiosk:
-        counts = kiosk.purge(id_number.strip(), reason=reason)
-    emit({"ok": True, "id_number": mask_id_number(id_number.strip()), "deleted": counts}, as_json,
-         f"purged {mask_id_number(id_number.strip())}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-
-
-@main.command(name="list")
-@click.option("--search", default="", help="Part of a name or ID number.")
-@common_options
-@kiosk_errors
-def list_(search: str, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
-    """List enrolled citizens (ID numbers masked)."""
-    from models.citizen import mask_id_number
-
-    with open_kiosk(db_path, config_path) as kiosk:
-        rows = kiosk.store.citizens(search)
-    for row in rows:
-        out = {"id_number": mask_id_number(row["id_number"]), "full_name": row["full_name"], "date_of_birth": row["date_of_birth"],
-               "gender": row["gender"], "samples": row["samples"], "visits": row["visits"], "enrolled_at": row["enrolled_at"],
-               "last_visit_at": row["last_visit_at"]}
-        emit(out, as_json, f"{out['id_number']}  {row['full_name']:<28} born {row['date_of_birth']}  "
-                           f"{row['samples']} samples, {row['visits']} visits, last {row['last_visit_at'] or '-'}")
-    if not as_json:
-        click.echo(f"{len(rows)} citizen(s)")
-
-
-@main.command()
-@click.option("--limit", default=50, show_default=True, help="How many of the latest visits.")
-@common_options
-@kiosk_errors
-def visits(limit: int, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
-    """Show the latest check-ins (ID numbers masked)."""
-    with open_kiosk(db_path, config_path) as kiosk:
-        rows = kiosk.store.visits(limit)
-    for row in rows:
-        emit(row, as_json, f"{row['at']}  {row['counter']:<8} {row['method']:<8} {row['id_number']}  {row['full_name']}"
-                           + (f"  d={row['distance']:.3f}" if row["distance"] is not None else ""))
-    if not as_json:
-        click.echo(f"{len(rows)} visit(s)")
-
-
-@main.command()
-@click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
-@common_options
-@kiosk_errors
-def export(csv_path: Path, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
-    """Export the citizen list as CSV (masked ID numbers, no face data)."""
-    from models.citizen import mask_id_number
-
-    columns = ["id_number", "full_name", "date_of_birth", "gender", "enrolled_at", "enrolled_counter", "samples", "visits", "last_visit_at"]
-    with open_kiosk(db_path, config_path) as kiosk:
-        rows = kiosk.store.citizens()
-        try:
-            with csv_path.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel opens Vietnamese correctly
-                writer = csv.DictWriter(handle, columns, extrasaction="ignore")
-                writer.writeheader()
-                writer.writerows({**row, "id_number": mask_id_number(row["id_number"])} for row in rows)
-        except OSError as exc:
-            raise KioskError(f"cannot write {csv_path}: {exc.strerror}", "choose a writable path") from None
-        kiosk.store.audit("export", kiosk.actor, kiosk.settings.counter_name, "", rows=len(rows), file=csv_path.name)
-    emit({"ok": True, "file": str(csv_path), "rows": len(rows)}, as_json, f"wrote {len(rows)} citizen(s) to {csv_path}")
-
-
-@main.command()
-@click.option("--limit", default=50, show_default=True, help="How many of the latest entries.")
-@common_options
-@kiosk_errors
-def audit(limit: int, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
-    """Show the latest audit-log entries (who enrolled, identified, exported or purged what)."""
-    with open_kiosk(db_path, config_path) as kiosk:
-        rows = kiosk.store.audit_entries(limit)
-    for row in rows:
-        emit(row, as_json, f"{row['at']}  {row['counter']:<8} {row['actor']:<10} {row['action']:<12} {row['subject']}  {row['detail']}")
-
-
-@main.command()
 @common_options
 @kiosk_errors
 def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
@@ -242,8 +161,8 @@ def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> N
              f"{field['name']:<22} = {value!r:<12} [{bounds}]  {field['help']}")
 
 
-from kiosk.cli_tools import bench, demo, replay  # noqa: E402  (commands defined in their own module)
+from kiosk.cli_admin import admin, audit, export, list_, purge, retention, visits  # noqa: E402  (own modules)
+from kiosk.cli_tools import bench, demo, replay  # noqa: E402
 
-main.add_command(replay)
-main.add_command(demo)
-main.add_command(bench)
+for _command in (purge, list_, visits, export, audit, retention, admin, replay, demo, bench):
+    main.add_command(_command)

@@ -82,3 +82,28 @@ def _jsonable(value: Any) -> Any:
 def fmt_distance(value: float) -> str:
     """``0.312`` or ``-`` for infinity (nobody enrolled / no runner-up)."""
     return "-" if math.isinf(value) else f"{value:.3f}"
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a UTF-8 text file, or fail with a one-line error."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise KioskError(f"cannot write {path}: {exc.strerror}", "choose a writable path") from None
+
+
+def pin_option(func: F) -> F:
+    """``--pin`` (or ``KIOSK_ADMIN_PIN``) for administrator commands."""
+    return click.option("--pin", envvar="KIOSK_ADMIN_PIN", default=None,
+                        help="Administrator PIN (or KIOSK_ADMIN_PIN); asked for when omitted at a terminal.")(func)
+
+
+def admin_login(kiosk: Any, pin: str | None) -> Any:
+    """Log in as administrator with ``pin``, prompting at a terminal; an :class:`kiosk.admin.Admin`."""
+    from kiosk.errors import AuthError
+
+    if pin is None:
+        if not sys.stdin.isatty():
+            raise AuthError("this is an administrator command and no PIN was given", "pass --pin or set KIOSK_ADMIN_PIN")
+        pin = click.prompt("Administrator PIN", hide_input=True)
+    return kiosk.login_admin(pin)

@@ -8,13 +8,17 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli_support import common_options, emit, kiosk_errors, settings_from
+from kiosk.cli_support import common_options, emit, kiosk_errors, pin_option, settings_from
 from kiosk.errors import SampleSetError
 
 BUNDLED_SET = Path(__file__).resolve().parents[1] / "sample_images" / "counter_day"
 
 
-def _run_replay(set_dir: Path, db_path: Path | None, config_path: Path | None, as_json: bool, narrate: bool) -> bool:
+def _run_replay(set_dir: Path, db_path: Path | None, config_path: Path | None, as_json: bool, narrate: bool,
+                pin: str | None = None) -> bool:
+    import secrets
+
+    from kiosk.cli_support import admin_login
     from kiosk.replay import StepResult, load_manifest, replay
     from kiosk.service import Kiosk
 
@@ -30,10 +34,17 @@ def _run_replay(set_dir: Path, db_path: Path | None, config_path: Path | None, a
 
     with tempfile.TemporaryDirectory(prefix="kiosk-replay-") as tmp:
         path = db_path or Path(tmp) / "replay.sqlite"
+        if db_path is None:  # a throw-away database gets a throw-away key and PIN
+            settings = settings.replace(key_file=str(Path(tmp) / "replay.key"))
         if not as_json:
             click.echo(f"Replaying {info.get('name', set_dir.name)}: {info.get('description', '')}\nDatabase: {path}\n")
         with Kiosk.open(settings, path) as kiosk:
-            summary = replay(kiosk, set_dir, show)
+            if db_path is None:
+                pin = secrets.token_hex(8)
+                kiosk.set_first_admin_pin(pin)
+            needs_admin = any(step["action"] == "purge" for step in load_manifest(set_dir)[1])
+            admin = admin_login(kiosk, pin) if needs_admin else None
+            summary = replay(kiosk, set_dir, show, admin)
     b = summary.branches
     emit(summary.to_dict(), as_json,
          f"\n{summary.steps - summary.failed}/{summary.steps} steps as expected; faces: {b['auto']} recognised automatically, "
@@ -44,23 +55,26 @@ def _run_replay(set_dir: Path, db_path: Path | None, config_path: Path | None, a
 
 @click.command()
 @click.argument("set_dir", type=click.Path(file_okay=False, path_type=Path))
+@pin_option
 @common_options
 @kiosk_errors
-def replay(set_dir: Path, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+def replay(set_dir: Path, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Replay a sample set (a folder with manifest.toml) and check every outcome.
 
-    Uses a fresh temporary database unless --db is given. Exit 0 only if every
+    Uses a fresh temporary database (with its own key and PIN) unless --db is given;
+    with --db, a set that purges needs the administrator PIN. Exit 0 only if every
     expectation holds.
     """
-    sys.exit(0 if _run_replay(set_dir, db_path, config_path, as_json, narrate=False) else 1)
+    sys.exit(0 if _run_replay(set_dir, db_path, config_path, as_json, narrate=False, pin=pin) else 1)
 
 
 @click.command()
 @click.option("--set", "set_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Sample set to play (default: the bundled sample_images/counter_day).")
+@pin_option
 @common_options
 @kiosk_errors
-def demo(set_dir: Path | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+def demo(set_dir: Path | None, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """The main job without a webcam: enrol citizens from their cards, recognise them later.
 
     Plays the bundled sample set through the real pipeline (QR decoding, face detection,
@@ -69,7 +83,7 @@ def demo(set_dir: Path | None, db_path: Path | None, config_path: Path | None, a
     chosen = set_dir or BUNDLED_SET
     if not (chosen / "manifest.toml").is_file():
         raise SampleSetError(f"sample set not found at {chosen}", "run from a clone of the repository, or pass --set DIR")
-    sys.exit(0 if _run_replay(chosen, db_path, config_path, as_json, narrate=True) else 1)
+    sys.exit(0 if _run_replay(chosen, db_path, config_path, as_json, narrate=True, pin=pin) else 1)
 
 
 @click.command()

@@ -43,3 +43,15 @@ class FaceAlreadyEnrolledError(KioskError):
 
 class InconsistentSamplesError(KioskError):
     """The face samples of one enrolment do not look like the same person."""
+
+
+class DataKeyError(KioskError):
+    """The data key is missing, malformed or not the one the database was written with."""
+
+
+class AuthError(KioskError):
+    """A wrong administrator PIN, or an administrator action attempted without logging in."""
+
+
+class LockedOutError(AuthError):
+    """Too many wrong PINs: administrator login is locked for a while."""

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import SampleSetError
+from kiosk.admin import Admin
+from kiosk.errors import AuthError, SampleSetError
 from kiosk.service import Kiosk
 from models import Decision, KioskError
 from recognition.images import load_image
@@ -117,11 +118,15 @@ def load_manifest(set_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return data.get("set", {}), steps
 
 
-def replay(kiosk: Kiosk, set_dir: Path, on_step: Callable[[StepResult], None] | None = None) -> ReplaySummary:
-    """Run every step of a set against ``kiosk``; ``on_step`` is called after each step."""
+def replay(kiosk: Kiosk, set_dir: Path, on_step: Callable[[StepResult], None] | None = None,
+           admin: Admin | None = None) -> ReplaySummary:
+    """Run every step of a set against ``kiosk``; ``on_step`` is called after each step.
+
+    ``admin`` (a logged-in administrator) is needed only by ``purge`` steps.
+    """
     _, steps = load_manifest(set_dir)
     summary = ReplaySummary()
-    for result in _run(kiosk, set_dir, steps):
+    for result in _run(kiosk, admin, set_dir, steps):
         summary.steps += 1
         summary.failed += not result.ok
         summary.wrong_person += result.wrong_person
@@ -132,11 +137,16 @@ def replay(kiosk: Kiosk, set_dir: Path, on_step: Callable[[StepResult], None] | 
     return summary
 
 
-def _run(kiosk: Kiosk, set_dir: Path, steps: list[dict[str, Any]]) -> Iterator[StepResult]:
+def _run(kiosk: Kiosk, admin: Admin | None, set_dir: Path, steps: list[dict[str, Any]]) -> Iterator[StepResult]:
     for index, step in enumerate(steps, start=1):
         action, expect = step["action"], step["expect"]
         try:
-            got, detail, branch, who = _ACTIONS[action](kiosk, set_dir, step)
+            if action == "purge":
+                if admin is None:
+                    raise AuthError("this set purges a citizen, which needs an administrator", "give the administrator PIN (--pin)")
+                got, detail, branch, who = _purge(admin, step)
+            else:
+                got, detail, branch, who = _ACTIONS[action](kiosk, set_dir, step)
         except KioskError as exc:
             got, detail, branch, who = ("refused" if action == "enrol" else "error"), exc.one_line(), "", None
         wrong = action == "visit" and got == "match" and who != step.get("id_number")
@@ -192,11 +202,9 @@ def _visit(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
     return "unknown", detail, branch, None
 
 
-def _purge(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
-    counts = kiosk.purge(str(step["id_number"]), reason="replay")
+def _purge(admin: Admin, step: dict[str, Any]) -> Outcome:
+    counts = admin.purge(str(step["id_number"]), reason="replay")
     return "purged", ", ".join(f"{v} {k}" for k, v in counts.items()), "", None
 
 
-_ACTIONS: dict[str, Callable[[Kiosk, Path, dict[str, Any]], Outcome]] = {
-    "card": _card, "enrol": _enrol, "visit": _visit, "purge": _purge,
-}
+_ACTIONS: dict[str, Callable[[Kiosk, Path, dict[str, Any]], Outcome]] = {"card": _card, "enrol": _enrol, "visit": _visit}

@@ -8,17 +8,24 @@ leaves this module for a face until the decision is a MATCH.
 from __future__ import annotations
 
 import getpass
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
+from kiosk import auth
+from kiosk.admin import Admin
 from kiosk.cccd import CccdRead, parse_cccd
+from kiosk.crypto import default_key_path, load_key, read_key_file
 from kiosk.consent import CONSENT_TEXT_VERSION, PURPOSE_FACE_CHECKIN
 from kiosk.errors import (
     AlreadyEnrolledError,
+    AuthError,
     CccdError,
+    DataKeyError,
     ConsentRequiredError,
     FaceAlreadyEnrolledError,
     InconsistentSamplesError,
@@ -94,10 +101,12 @@ class Kiosk:
     def open(cls, settings: Settings, db_path: str | Path | None = None, *, create: bool = True, **kwargs: object) -> Kiosk:
         """Open the store at ``db_path``, else ``settings.db_path``, else the user data folder.
 
-        ``create=False`` refuses a missing file (a mistyped path must not look like an empty kiosk).
+        The data key comes from ``KIOSK_DATA_KEY`` or ``settings.key_file`` (a new database
+        with no key yet gets a new key file). ``create=False`` refuses a missing database
+        file: a mistyped path must not look like an empty kiosk.
         """
         path = Path(db_path or settings.db_path or default_db_path())
-        return cls(settings, Store.open(path, create=create), **kwargs)  # type: ignore[arg-type]
+        return cls(settings, open_store(path, Path(settings.key_file) if settings.key_file else None, create), **kwargs)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Close the store."""
@@ -244,18 +253,70 @@ class Kiosk:
         self.matcher.add(citizen_id, np.stack([s.embedding for s in good]))
         return len(good)
 
-    def purge(self, id_number: str, reason: str = "request") -> dict[str, int]:
-        """Delete a citizen's record, samples, consents and visits, and drop them from the index at once."""
+    def _purge(self, id_number: str, reason: str, actor: str) -> dict[str, int]:
+        """Delete a citizen's record, samples, consents and visits, drop them from the index
+        at once, and checkpoint the WAL so no copy of their pages stays behind. Reached
+        through :class:`kiosk.admin.Admin` (or retention), never directly by clerk code."""
         found = self.store.find_citizen(id_number)
         if found is None:
             raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
         citizen_id, record = found
         with self.store.transaction("purge"):
             counts = self.store.delete_citizen(citizen_id)
-            self.store.audit("purge", self.actor, self.settings.counter_name, record.masked_id, reason=reason, **counts)
+            self.store.audit("purge", actor, self.settings.counter_name, record.masked_id, reason=reason, **counts)
         if self._matcher is not None:
             self._matcher.remove(citizen_id)
+        self.store.checkpoint()
         return counts
+
+    def consent_receipt(self, citizen_id: int) -> str:
+        """The printable consent receipt (HTML) right after enrolment, for the citizen at the counter."""
+        from kiosk.receipt import render_receipt
+
+        return render_receipt(self.store.citizen(citizen_id), self.store.consents(citizen_id)[-1], self.settings.retention_days)
+
+    # -- retention and administration --------------------------------------------------
+    def retention_due(self) -> list[dict[str, object]]:
+        """Citizens with no visit for ``settings.retention_days``: masked ID, name, last activity (a dry run)."""
+        cutoff = self.store.clock() - timedelta(days=self.settings.retention_days)
+        due = []
+        for citizen_id, last in self.store.inactive_since(cutoff):
+            record = self.store.citizen(citizen_id)
+            due.append({"id_number": record.masked_id, "full_name": record.full_name, "last_activity": last, "_id": record.id_number})
+        return due
+
+    def apply_retention(self, actor: str = "retention") -> int:
+        """Purge every citizen past the retention period (run at start-up and daily by the app). Returns how many."""
+        due = self.retention_due()
+        for item in due:
+            self._purge(str(item["_id"]), "retention", actor)
+        return len(due)
+
+    def has_admin_pin(self) -> bool:
+        """True once an administrator PIN has been set."""
+        return auth.has_pin(self.store)
+
+    def set_first_admin_pin(self, pin: str) -> None:
+        """Set the administrator PIN of a kiosk that has none yet (first run)."""
+        if auth.has_pin(self.store):
+            raise AuthError("an administrator PIN is already set", "log in and change it from the admin area (kiosk admin set-pin --pin OLD)")
+        auth.set_pin(self.store, pin)
+        self.store.audit("pin_set", self.actor, self.settings.counter_name)
+
+    def login_admin(self, pin: str, actor: str | None = None) -> Admin:
+        """Check the administrator PIN (with lock-out) and open an administrator session.
+
+        Raises:
+            AuthError: no PIN set, or a wrong PIN. LockedOutError: too many wrong PINs.
+        """
+        name = actor or self.actor
+        try:
+            auth.check_pin(self.store, pin, self.store.clock())
+        except AuthError as exc:
+            self.store.audit("login_failed", name, self.settings.counter_name, "", reason=exc.message)
+            raise
+        self.store.audit("login", name, self.settings.counter_name)
+        return Admin(self, auth.new_session(name, self.store.clock()))
 
     def _usable(self, samples: Sequence[FaceSample], citizen_id: int | None, minimum: int | None = None,
                 allow_duplicate_face: bool = False) -> list[FaceSample]:
@@ -281,6 +342,25 @@ class Kiosk:
                 raise FaceAlreadyEnrolledError(f"this face is already enrolled as citizen {other.masked_id}",
                                                "an administrator must check both records before enrolling")
         return good
+
+
+def open_store(path: Path, key_file: Path | None, create: bool) -> Store:
+    """Open the store with its data key; finish a key rotation that was cut off half-way.
+
+    A rotation writes the new key to ``<key file>.new``, re-encrypts the database in one
+    transaction, then renames the file. If the program died between the commit and the
+    rename, the database only opens with the ``.new`` key: use it and finish the rename.
+    """
+    try:
+        return Store.open(path, lambda may_create: load_key(key_file, create=may_create), create=create)
+    except DataKeyError:
+        current = key_file or default_key_path()
+        pending = current.with_name(current.name + ".new")
+        if not pending.is_file() or os.environ.get("KIOSK_DATA_KEY"):
+            raise
+        store = Store.open(path, lambda _: read_key_file(pending), create=False)
+        os.replace(pending, current)
+        return store
 
 
 def analyzer_for(settings: Settings) -> FaceAnalyzer:

@@ -51,6 +51,8 @@ class Settings:
     min_brightness: float = _f(40.0, "mean grey level (0-255) of the face below which it is too dark", lo=0.0, hi=255.0)
     max_brightness: float = _f(220.0, "mean grey level (0-255) of the face above which it is over-exposed", lo=0.0, hi=255.0)
     max_yaw: float = _f(0.20, "how far the face may be turned, nose offset / eye distance (0 frontal, ~0.5 three-quarter)", lo=0.05, hi=1.0)
+    retention_days: int = _f(730, "citizens with no visit for this many days are purged automatically", lo=30, hi=3650)
+    key_file: str = _f("", "file holding the data key (base64); empty = kiosk.key beside the settings file; KIOSK_DATA_KEY overrides")
     agreement_frames: int = _f(3, "consecutive camera frames that must agree before a face decision is shown", lo=1, hi=15)
 
     def __post_init__(self) -> None:
@@ -152,7 +154,8 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     return Settings(**typed)
 
 
-_NOT_SETTINGS = frozenset({"KIOSK_CONFIG"})
+_NOT_SETTINGS = frozenset({"KIOSK_CONFIG", "KIOSK_DATA_KEY", "KIOSK_ADMIN_PIN"})
+"""Variables with the prefix that are not settings: the config path and two secrets."""
 
 
 def _read_toml(file: Path) -> dict[str, Any]:

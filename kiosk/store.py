@@ -1,10 +1,11 @@
 """The counter's SQLite store, through sqlite-utils.
 
-Tables: citizens, face_samples (float32 little-endian BLOBs, several per citizen),
-consents, visits and an append-only audit_log (see :mod:`kiosk.schema`). WAL mode,
-foreign keys on, ``secure_delete`` on (purged rows are overwritten with zeros). Every
-multi-row write is one transaction: an error leaves nothing half-written.
-Timestamps are ISO-8601 UTC strings (``2026-11-23T11:20:56+00:00``).
+Tables (see :mod:`kiosk.schema`): citizens (ID number as a keyed blind index, personal
+fields sealed with AES-GCM), face_samples (sealed float32 embeddings, several per
+citizen), consents, visits, an append-only chained audit_log, and meta (key check,
+admin PIN, audit head). WAL mode, foreign keys on, ``secure_delete`` on (deleted rows
+are overwritten). Every multi-row write is one transaction: an error leaves nothing
+half-written. Timestamps are ISO-8601 UTC strings (``2026-11-23T11:20:56+00:00``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,13 +24,17 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.errors import StoreError
+from kiosk import audit as audit_log
+from kiosk.crypto import NONCE_BYTES, DataKey
+from kiosk.errors import DataKeyError, StoreError
 from kiosk.schema import MIGRATIONS, SCHEMA_VERSION
 from models import CitizenRecord, FaceSample, Visit
 from models.citizen import mask_id_number
 
 BUSY_TIMEOUT_S = 5.0
 """How long a write waits for another process's lock before the store gives up, in seconds."""
+
+KEY_CHECK = "key_check"
 
 
 def utc_now() -> datetime:
@@ -47,30 +53,34 @@ class ConsentRecord:
     staff: str
 
 
-class Store:
-    """One SQLite file. Open with :meth:`open`; use as a context manager to close it."""
+KeySource = Callable[[bool], DataKey]
+"""Gives the data key; the argument says whether a new key may be created (a new database)."""
 
-    def __init__(self, db: Any, path: Path, clock: Callable[[], datetime] = utc_now) -> None:
+
+class Store:
+    """One SQLite file. Open with :meth:`open`; use as a context manager to close it.
+
+    Thread-safe: one connection shared under a lock (the app's UI and worker threads).
+    """
+
+    def __init__(self, db: Any, path: Path, key: DataKey, clock: Callable[[], datetime] = utc_now) -> None:
         self.db = db
         self.path = path
+        self.key = key
         self.clock = clock
-        self._lock = threading.RLock()  # one connection, shared by the UI and worker threads
-
-    @contextmanager
-    def _use(self, action: str) -> Iterator[None]:
-        """Hold the connection for one operation and turn sqlite3 errors into StoreError."""
-        with self._lock, _guard(self.path, action):
-            yield
+        self._lock = threading.RLock()
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path, clock: Callable[[], datetime] = utc_now, *, create: bool = True) -> Store:
-        """Open and migrate the database at ``path``; with ``create`` a missing file is made.
+    def open(cls, path: str | Path, key_source: KeySource, clock: Callable[[], datetime] = utc_now, *, create: bool = True) -> Store:
+        """Open, check the key of, and migrate the database at ``path``.
+
+        With ``create`` a missing file is made (and ``key_source(True)`` may create a key).
 
         Raises:
-            StoreError: the file is missing (and ``create`` is False), the folder cannot
-                be created, the file is read-only, locked, not a database, or was written
-                by a newer release.
+            StoreError: missing file (without ``create``), folder not creatable, read-only,
+                locked, not a database, or written by a newer release.
+            DataKeyError: the key is missing or is not this database's key.
         """
         import sqlite_utils
 
@@ -83,20 +93,23 @@ class Store:
             raise StoreError(f"cannot create the folder for {file}: {exc.strerror}", "choose another --db path") from None
         with _guard(file, "open"):
             conn = sqlite3.connect(str(file), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-        store = cls(sqlite_utils.Database(conn), file, clock)
         try:
             with _guard(file, "open"):
                 conn.execute("PRAGMA foreign_keys = ON")
                 conn.execute("PRAGMA secure_delete = ON")
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{file} was written by a newer kiosk release (schema {version}, this one knows {SCHEMA_VERSION})",
-                        "upgrade the kiosk software",
-                    )
+                    raise StoreError(f"{file} was written by a newer kiosk release (schema {version}, this one knows {SCHEMA_VERSION})",
+                                     "upgrade the kiosk software")
+                stored_check = _read_key_check(conn)
+                key = key_source(stored_check is None)
+                if stored_check is not None and stored_check != key.check_value().hex():
+                    raise DataKeyError(f"the data key does not belong to {file}",
+                                       "use the key file this database was written with (KIOSK_DATA_KEY or key_file)")
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
+                store = cls(sqlite_utils.Database(conn), file, key, clock)
                 store._migrate(version)
         except BaseException:
             conn.close()
@@ -105,18 +118,41 @@ class Store:
 
     def _migrate(self, version: int) -> None:
         for number in range(version, SCHEMA_VERSION):
-            with self.db.atomic():
-                for statement in MIGRATIONS[number]:
-                    self.db.execute(statement)
+            with self.transaction("upgrade the database"):
+                migration = MIGRATIONS[number]
+                if callable(migration):
+                    migration(self)
+                else:
+                    for statement in migration:
+                        self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
+        if self.meta_get(KEY_CHECK) is None:
+            with self.transaction("record the key check"):
+                self.meta_set(KEY_CHECK, self.key.check_value().hex())
 
     @contextmanager
     def transaction(self, action: str) -> Iterator[None]:
-        """One transaction around several store calls (they nest as savepoints): all or nothing.
+        """One write transaction around several store calls (nested calls become savepoints).
 
-        ``action`` names the work in the error message ("enrol", "purge"...).
+        Takes the write lock at the start (``BEGIN IMMEDIATE``), so the audit chain is never
+        forked by another process. ``action`` names the work in error messages.
         """
-        with self._use(action), self.db.atomic():
+        with self._lock, _guard(self.path, action):
+            if self.db.conn.in_transaction:
+                with self.db.atomic():
+                    yield
+                return
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.rollback()
+                raise
+            self.db.conn.execute("COMMIT")
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self._lock, _guard(self.path, "read"):
             yield
 
     def close(self) -> None:
@@ -129,105 +165,147 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- meta --------------------------------------------------------------------------
+    def meta_get(self, name: str) -> str | None:
+        """A value from the meta table, or None."""
+        with self._reading():
+            row = self.db.execute("SELECT value FROM meta WHERE name = ?", [name]).fetchone()
+        return row[0] if row else None
+
+    def meta_set(self, name: str, value: str) -> None:
+        """Set a meta value (inside the caller's transaction if there is one)."""
+        with self.transaction("save settings"):
+            self.db.execute("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                            [name, value])
+
     # -- citizens ----------------------------------------------------------------------
     def find_citizen(self, id_number: str) -> tuple[int, CitizenRecord] | None:
         """``(internal id, record)`` for a 12-digit ID number, or None."""
-        with self._use("read"):
-            rows = list(self.db["citizens"].rows_where("id_number = ?", [id_number], limit=1))
-        return (rows[0]["id"], _record(rows[0])) if rows else None
+        id_hash = self.key.blind_index(id_number)
+        with self._reading():
+            row = self.db.execute("SELECT id, sealed FROM citizens WHERE id_hash = ?", [id_hash]).fetchone()
+        return (row[0], self._unseal(id_hash, row[1])) if row else None
 
     def citizen(self, citizen_id: int) -> CitizenRecord:
         """The record of an internal citizen id. Raises KeyError when it is gone."""
-        with self._use("read"):
-            rows = list(self.db["citizens"].rows_where("id = ?", [citizen_id], limit=1))
-        if not rows:
+        with self._reading():
+            row = self.db.execute("SELECT id_hash, sealed FROM citizens WHERE id = ?", [citizen_id]).fetchone()
+        if row is None:
             raise KeyError(citizen_id)
-        return _record(rows[0])
+        return self._unseal(row[0], row[1])
 
-    def citizens(self, search: str = "", limit: int | None = None) -> list[dict[str, Any]]:
-        """Citizens with sample and visit counts, by name; ``search`` matches name or ID number (substring)."""
-        sql = """SELECT c.*, (SELECT count(*) FROM face_samples s WHERE s.citizen_id = c.id) AS samples,
+    def citizens(self, search: str = "") -> list[dict[str, Any]]:
+        """Every citizen (decrypted here, in memory) with sample and visit counts, by name.
+
+        ``search`` matches part of the name (accents and case ignored: "nguyen" finds
+        "Nguyễn") or of the ID number.
+        """
+        sql = """SELECT c.id, c.id_hash, c.sealed, c.enrolled_at, c.enrolled_counter, c.last_visit_at,
+                        (SELECT count(*) FROM face_samples s WHERE s.citizen_id = c.id) AS samples,
                         (SELECT count(*) FROM visits v WHERE v.citizen_id = c.id) AS visits
-                 FROM citizens c WHERE c.full_name LIKE :q OR c.id_number LIKE :q ORDER BY c.full_name, c.id"""
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        with self._use("read"):
-            return list(self.db.query(sql, {"q": f"%{search}%"}))
+                 FROM citizens c"""
+        with self._reading():
+            rows = list(self.db.query(sql))
+        wanted = fold(search)
+        out = []
+        for row in rows:
+            record = self._unseal(row.pop("id_hash"), row.pop("sealed"))
+            if wanted and wanted not in fold(record.full_name) and search.strip() not in record.id_number:
+                continue
+            out.append({**row, "record": record})
+        return sorted(out, key=lambda r: (fold(r["record"].full_name), r["id"]))
 
     def enrol(self, record: CitizenRecord, samples: Sequence[FaceSample], consent: ConsentRecord, counter: str) -> int:
         """Insert a citizen, their samples and their consent in one transaction. Returns the internal id."""
         now = self.clock().isoformat()
-        with self._use("enrol"), self.db.atomic():
-            citizen_id = self.db["citizens"].insert({**_row(record), "enrolled_at": now, "enrolled_counter": counter}).last_pk
-            self._insert_samples(citizen_id, samples, counter, now)
-            self.db["consents"].insert(
-                {
-                    "citizen_id": citizen_id,
-                    "purpose": consent.purpose,
-                    "text_version": consent.text_version,
-                    "given_at": consent.given_at.isoformat(),
-                    "counter": consent.counter,
-                    "staff": consent.staff,
-                }
-            )
+        id_hash = self.key.blind_index(record.id_number)
+        with self.transaction("enrol"):
+            citizen_id = self.db["citizens"].insert(
+                {"id_hash": id_hash, "sealed": self._seal(id_hash, record), "enrolled_at": now, "enrolled_counter": counter}
+            ).last_pk
+            self._insert_samples(citizen_id, id_hash, samples, counter, now)
+            self.db["consents"].insert({"citizen_id": citizen_id, "purpose": consent.purpose, "text_version": consent.text_version,
+                                        "given_at": consent.given_at.isoformat(), "counter": consent.counter, "staff": consent.staff})
         return int(citizen_id)
 
     def add_samples(self, citizen_id: int, samples: Sequence[FaceSample], counter: str) -> None:
         """Append face samples to an existing citizen, in one transaction."""
-        with self._use("add samples"), self.db.atomic():
-            self._insert_samples(citizen_id, samples, counter, self.clock().isoformat())
+        with self.transaction("add samples"):
+            id_hash = self.db.execute("SELECT id_hash FROM citizens WHERE id = ?", [citizen_id]).fetchone()[0]
+            self._insert_samples(citizen_id, id_hash, samples, counter, self.clock().isoformat())
 
-    def _insert_samples(self, citizen_id: int, samples: Sequence[FaceSample], counter: str, now: str) -> None:
+    def _insert_samples(self, citizen_id: int, id_hash: bytes, samples: Sequence[FaceSample], counter: str, now: str) -> None:
         self.db["face_samples"].insert_all(
-            {
-                "citizen_id": citizen_id,
-                "embedding": np.ascontiguousarray(s.embedding, dtype="<f4").tobytes(),
-                "sharpness": s.sharpness,
-                "brightness": s.brightness,
-                "yaw": s.yaw,
-                "captured_at": now,
-                "counter": counter,
-            }
+            {"citizen_id": citizen_id,
+             "embedding": self.key.seal(np.ascontiguousarray(s.embedding, dtype="<f4").tobytes(), b"sample:" + id_hash),
+             "sharpness": s.sharpness, "brightness": s.brightness, "yaw": s.yaw, "captured_at": now, "counter": counter}
             for s in samples
         )
 
     def delete_citizen(self, citizen_id: int) -> dict[str, int]:
         """Delete a citizen with every sample, consent and visit (one transaction).
 
-        Returns the number of rows deleted per table. ``secure_delete`` overwrites them.
+        Returns the rows deleted per table. ``secure_delete`` overwrites them in the file;
+        :meth:`checkpoint` then clears the copies the WAL still holds.
         """
         counts: dict[str, int] = {}
-        with self._use("purge"), self.db.atomic():
+        with self.transaction("purge"):
             for table in ("face_samples", "consents", "visits"):
                 counts[table] = self.db.execute(f"DELETE FROM {table} WHERE citizen_id = ?", [citizen_id]).rowcount
             counts["citizens"] = self.db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id]).rowcount
         return counts
 
+    def checkpoint(self) -> None:
+        """Copy the WAL into the main file and truncate it (old page images go with it)."""
+        with self._lock, _guard(self.path, "checkpoint"):
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def consents(self, citizen_id: int) -> list[dict[str, Any]]:
         """A citizen's consent rows, oldest first."""
-        with self._use("read"):
+        with self._reading():
             return list(self.db["consents"].rows_where("citizen_id = ?", [citizen_id], order_by="id"))
+
+    def inactive_since(self, cutoff: datetime) -> list[tuple[int, str]]:
+        """``(internal id, last activity)`` of citizens with no visit (nor enrolment) since ``cutoff``, oldest first."""
+        sql = """SELECT id, coalesce(last_visit_at, enrolled_at) AS last FROM citizens
+                 WHERE coalesce(last_visit_at, enrolled_at) < ? ORDER BY last"""
+        with self._reading():
+            return [(r[0], r[1]) for r in self.db.execute(sql, [cutoff.isoformat()])]
+
+    def _seal(self, id_hash: bytes, record: CitizenRecord) -> bytes:
+        return self.key.seal(json.dumps(record.to_dict(), ensure_ascii=False).encode("utf-8"), b"citizen:" + id_hash)
+
+    def _unseal(self, id_hash: bytes, sealed: bytes) -> CitizenRecord:
+        return CitizenRecord.from_dict(json.loads(self.key.open(sealed, b"citizen:" + id_hash)))
 
     # -- samples for the index ---------------------------------------------------------
     def sample_count(self) -> int:
         """Number of stored face samples."""
-        with self._use("read"):
+        with self._reading():
             return int(self.db.execute("SELECT count(*) FROM face_samples").fetchone()[0])
 
     def iter_embeddings(self, batch: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Stream all samples as ``(citizen_ids (k,) int64, embeddings (k, 128) float32)`` batches."""
-        with self._use("read"):
-            cursor = self.db.execute("SELECT citizen_id, embedding FROM face_samples")
-            while rows := cursor.fetchmany(batch):
-                ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                emb = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f4").reshape(len(rows), 128)
-                yield ids, emb.astype(np.float32, copy=False)
+        """Stream all samples, decrypted: ``(citizen_ids (k,) int64, embeddings (k, 128) float32)`` batches."""
+        aes = self.key.opener()
+        sql = "SELECT s.citizen_id, c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id"
+        with self._reading():
+            cursor = self.db.execute(sql)
+            try:
+                while rows := cursor.fetchmany(batch):
+                    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                    plain = b"".join(aes.decrypt(r[2][:NONCE_BYTES], r[2][NONCE_BYTES:], b"sample:" + r[1]) for r in rows)  # type: ignore[attr-defined]
+                    yield ids, np.frombuffer(plain, dtype="<f4").reshape(len(rows), 128).astype(np.float32, copy=False)
+            except Exception as exc:  # InvalidTag: tampered row
+                if isinstance(exc, (sqlite3.Error, StoreError)):
+                    raise
+                raise DataKeyError("a stored face template does not decrypt with this key (tampered data?)",
+                                   "restore the database from a backup") from None
 
     # -- visits and audit --------------------------------------------------------------
     def record_visit(self, visit: Visit) -> int:
         """Log a check-in and stamp the citizen's last visit, in one transaction."""
         at = visit.at.isoformat()
-        with self._use("record the visit"), self.db.atomic():
+        with self.transaction("record the visit"):
             visit_id = self.db["visits"].insert(
                 {"citizen_id": visit.citizen_id, "at": at, "counter": visit.counter, "method": visit.method,
                  "distance": visit.distance, "margin": visit.margin}
@@ -235,38 +313,46 @@ class Store:
             self.db.execute("UPDATE citizens SET last_visit_at = ? WHERE id = ?", [at, visit.citizen_id])
         return int(visit_id)
 
-    def visits(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The latest visits, newest first, with the citizen's masked ID and name."""
-        sql = """SELECT v.id, v.at, v.counter, v.method, v.distance, v.margin, c.id_number, c.full_name
-                 FROM visits v JOIN citizens c ON c.id = v.citizen_id ORDER BY v.at DESC, v.id DESC LIMIT ?"""
-        with self._use("read"):
-            rows = list(self.db.query(sql, [limit]))
+    def visits(self, limit: int = 100, citizen_id: int | None = None) -> list[dict[str, Any]]:
+        """The latest visits, newest first (of one citizen, if given), with masked ID and name."""
+        sql = """SELECT v.id, v.at, v.counter, v.method, v.distance, v.margin, c.id_hash, c.sealed
+                 FROM visits v JOIN citizens c ON c.id = v.citizen_id"""
+        params: list[Any] = []
+        if citizen_id is not None:
+            sql += " WHERE v.citizen_id = ?"
+            params.append(citizen_id)
+        with self._reading():
+            rows = list(self.db.query(sql + " ORDER BY v.at DESC, v.id DESC LIMIT ?", [*params, limit]))
         for row in rows:
-            row["id_number"] = mask_id_number(row["id_number"])
+            record = self._unseal(row.pop("id_hash"), row.pop("sealed"))
+            row.update(id_number=mask_id_number(record.id_number), full_name=record.full_name)
         return rows
 
     def audit(self, action: str, actor: str, counter: str, subject: str = "", **detail: Any) -> None:
         """Append one audit entry. ``subject`` must already be masked (never a full ID number)."""
-        with self._use("write the audit log"), self.db.atomic():
-            self.db["audit_log"].insert(
-                {"at": self.clock().isoformat(), "counter": counter, "actor": actor, "action": action,
-                 "subject": subject, "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True)}
-            )
+        with self.transaction("write the audit log"):
+            audit_log.append(self, action, actor, counter, subject, detail)
 
     def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The latest audit entries, newest first."""
-        with self._use("read"):
-            return list(self.db.query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]))
+        """The latest audit entries, newest first (without the chain hashes)."""
+        with self._reading():
+            rows = list(self.db.query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]))
+        for row in rows:
+            row.pop("hash", None)
+        return rows
 
 
-def _row(record: CitizenRecord) -> dict[str, Any]:
-    data = record.to_dict()
-    data["extra"] = json.dumps(data["extra"], ensure_ascii=False)
-    return data
+def fold(text: str) -> str:
+    """Lower case without diacritics, for search: ``"Nguyễn Đức"`` → ``"nguyen duc"``."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
 
 
-def _record(row: dict[str, Any]) -> CitizenRecord:
-    return CitizenRecord.from_dict({**row, "extra": json.loads(row["extra"] or "[]")})
+def _read_key_check(conn: sqlite3.Connection) -> str | None:
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone():
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE name = ?", [KEY_CHECK]).fetchone()
+    return row[0] if row else None
 
 
 @contextmanager

@@ -33,9 +33,19 @@ def enrol_frames(folder: str) -> list[Path]:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    """Default settings (as shipped)."""
-    return Settings()
+def settings(tmp_path: Path) -> Settings:
+    """Shipped defaults, with the data key file in the test's own folder."""
+    return Settings(key_file=str(tmp_path / "kiosk.key"))
+
+
+ADMIN_PIN = "246810"
+
+
+@pytest.fixture
+def admin(kiosk: Kiosk):
+    """An administrator session on ``kiosk`` (PIN :data:`ADMIN_PIN`)."""
+    kiosk.set_first_admin_pin(ADMIN_PIN)
+    return kiosk.login_admin(ADMIN_PIN, actor="admin-tester")
 
 
 @pytest.fixture

@@ -1,0 +1,100 @@
+"""The administrator PIN: scrypt-hashed in the database, with lock-out after failures.
+
+Clerks run the counter; purges, exports, retention, settings and key rotation need an
+administrator. The PIN is stored as ``scrypt(pin, salt, n=2**15, r=8, p=1)`` (about
+0.1 s and 32 MB per try: slow to brute-force from a copied file). After
+:data:`MAX_FAILURES` wrong PINs in a row, login is refused for :data:`LOCKOUT`; the
+count lives in the database, so restarting the program does not reset it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from kiosk.errors import AuthError, LockedOutError
+
+PIN_META = "admin_pin"
+FAILURES_META = "admin_pin_failures"
+LOCKED_META = "admin_locked_until"
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=5)
+SESSION_LENGTH = timedelta(minutes=30)
+MIN_PIN_LENGTH = 6
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+
+
+@dataclass(frozen=True)
+class AdminSession:
+    """Proof of a successful administrator login, valid until ``expires`` (UTC)."""
+
+    actor: str
+    expires: datetime
+    token: str
+
+
+def _hash(pin: str, salt: bytes, params: dict[str, int]) -> bytes:
+    return hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=params["n"], r=params["r"], p=params["p"],
+                          maxmem=256 * 1024 * 1024, dklen=32)
+
+
+def has_pin(store: Any) -> bool:
+    """True when an administrator PIN has been set."""
+    return store.meta_get(PIN_META) is not None
+
+
+def set_pin(store: Any, new_pin: str) -> None:
+    """Store a new PIN (the caller has checked the old one, or none was set).
+
+    Raises:
+        AuthError: the PIN is shorter than :data:`MIN_PIN_LENGTH` or not all digits/letters.
+    """
+    if len(new_pin) < MIN_PIN_LENGTH or not new_pin.isalnum():
+        raise AuthError(f"the PIN must be at least {MIN_PIN_LENGTH} letters or digits", "choose a longer PIN")
+    salt = secrets.token_bytes(16)
+    value = {"salt": salt.hex(), **_SCRYPT, "hash": _hash(new_pin, salt, _SCRYPT).hex()}
+    with store.transaction("save the PIN"):
+        store.meta_set(PIN_META, json.dumps(value))
+        store.meta_set(FAILURES_META, "0")
+
+
+def check_pin(store: Any, pin: str, now: datetime) -> None:
+    """Verify a PIN, counting failures and enforcing the lock-out.
+
+    Raises:
+        AuthError: no PIN set, or a wrong PIN (the message says how many tries are left).
+        LockedOutError: too many wrong PINs; says until when.
+    """
+    stored = store.meta_get(PIN_META)
+    if stored is None:
+        raise AuthError("no administrator PIN has been set", "set one first: kiosk admin set-pin")
+    locked_until = store.meta_get(LOCKED_META)
+    if locked_until and now < datetime.fromisoformat(locked_until):
+        raise LockedOutError(f"administrator login is locked until {locked_until} after {MAX_FAILURES} wrong PINs",
+                             "wait, then try again")
+    params = json.loads(stored)
+    if hmac.compare_digest(_hash(pin, bytes.fromhex(params["salt"]), params), bytes.fromhex(params["hash"])):
+        with store.transaction("log in"):
+            store.meta_set(FAILURES_META, "0")
+        return
+    failures = int(store.meta_get(FAILURES_META) or 0) + 1
+    with store.transaction("log in"):
+        if failures >= MAX_FAILURES:
+            store.meta_set(FAILURES_META, "0")
+            store.meta_set(LOCKED_META, (now + LOCKOUT).isoformat())
+        else:
+            store.meta_set(FAILURES_META, str(failures))
+    if failures >= MAX_FAILURES:
+        raise LockedOutError(f"wrong PIN; administrator login is locked for {int(LOCKOUT.total_seconds() // 60)} minutes",
+                             "wait, then try again")
+    raise AuthError(f"wrong PIN ({MAX_FAILURES - failures} tries left before a lock-out)", "try again")
+
+
+def new_session(actor: str, now: datetime) -> AdminSession:
+    """A session token for a successful login."""
+    return AdminSession(actor, now + SESSION_LENGTH, secrets.token_hex(16))

@@ -1,0 +1,161 @@
+"""Administrator commands: each needs the administrator PIN (``--pin`` or ``KIOSK_ADMIN_PIN``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kiosk.cli_support import admin_login, common_options, emit, kiosk_errors, open_kiosk, pin_option, write_text
+
+
+@click.command()
+@click.argument("id_number")
+@click.option("--reason", default="request", show_default=True, help="Why: request, consent withdrawn, error...")
+@pin_option
+@common_options
+@kiosk_errors
+def purge(id_number: str, reason: str, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Delete a citizen for good: record, face samples, consents and visits (administrator)."""
+    from models.citizen import mask_id_number
+
+    with open_kiosk(db_path, config_path) as kiosk:
+        counts = admin_login(kiosk, pin).purge(id_number.strip(), reason=reason)
+    emit({"ok": True, "id_number": mask_id_number(id_number.strip()), "deleted": counts}, as_json,
+         f"purged {mask_id_number(id_number.strip())}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@click.command(name="list")
+@click.option("--search", default="", help="Part of a name (accents ignored) or of an ID number.")
+@pin_option
+@common_options
+@kiosk_errors
+def list_(search: str, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """List enrolled citizens, ID numbers masked (administrator)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        rows = admin_login(kiosk, pin).citizens(search)
+    for row in rows:
+        r = row["record"]
+        out = {"id_number": r.masked_id, "full_name": r.full_name, "date_of_birth": r.date_of_birth.isoformat(), "gender": r.gender.value,
+               "samples": row["samples"], "visits": row["visits"], "enrolled_at": row["enrolled_at"], "last_visit_at": row["last_visit_at"]}
+        emit(out, as_json, f"{r.masked_id}  {r.full_name:<28} born {r.date_of_birth}  "
+                           f"{row['samples']} samples, {row['visits']} visits, last {row['last_visit_at'] or '-'}")
+    if not as_json:
+        click.echo(f"{len(rows)} citizen(s)")
+
+
+@click.command()
+@click.option("--limit", default=50, show_default=True, help="How many of the latest visits.")
+@click.option("--id", "id_number", default=None, help="Only this citizen's visits (12-digit ID number).")
+@pin_option
+@common_options
+@kiosk_errors
+def visits(limit: int, id_number: str | None, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Show the latest check-ins, ID numbers masked (administrator)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        rows = admin_login(kiosk, pin).visits(limit, id_number)
+    for row in rows:
+        emit(row, as_json, f"{row['at']}  {row['counter']:<8} {row['method']:<8} {row['id_number']}  {row['full_name']}"
+                           + (f"  d={row['distance']:.3f}" if row["distance"] is not None else ""))
+    if not as_json:
+        click.echo(f"{len(rows)} visit(s)")
+
+
+@click.command()
+@click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@pin_option
+@common_options
+@kiosk_errors
+def export(csv_path: Path, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Export the citizen list as CSV: masked ID numbers, no face data (administrator)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        count = admin_login(kiosk, pin).export_csv(csv_path)
+    emit({"ok": True, "file": str(csv_path), "rows": count}, as_json, f"wrote {count} citizen(s) to {csv_path}")
+
+
+@click.command()
+@click.argument("action", type=click.Choice(["show", "verify"]), default="show")
+@click.option("--limit", default=50, show_default=True, help="How many of the latest entries to show.")
+@pin_option
+@common_options
+@kiosk_errors
+def audit(action: str, limit: int, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Show the audit log (who enrolled, identified, exported or purged what), or verify it (administrator).
+
+    `kiosk audit verify` recomputes the keyed hash chain and exits 1 if an entry was
+    edited, removed, or cut from the end.
+    """
+    with open_kiosk(db_path, config_path) as kiosk:
+        admin = admin_login(kiosk, pin)
+        if action == "verify":
+            report = admin.verify_audit()
+            emit({"ok": report.ok, "entries": report.entries, "problems": list(report.problems)}, as_json,
+                 f"audit log: {report.entries} entries, " + ("intact" if report.ok else "TAMPERED:\n  " + "\n  ".join(report.problems)))
+            sys.exit(0 if report.ok else 1)
+        rows = admin.audit_entries(limit)
+    for row in rows:
+        emit(row, as_json, f"{row['id']:>6} {row['at']}  {row['counter']:<8} {row['actor']:<10} {row['action']:<14} {row['subject']}  {row['detail']}")
+
+
+@click.command()
+@click.option("--apply", is_flag=True, help="Purge them now (otherwise only list them).")
+@pin_option
+@common_options
+@kiosk_errors
+def retention(apply: bool, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """List (or, with --apply, purge) citizens with no visit for retention_days (administrator)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        admin = admin_login(kiosk, pin)
+        due = admin.retention_due()
+        for item in due:
+            emit({k: v for k, v in item.items() if not k.startswith("_")}, as_json,
+                 f"{item['id_number']}  {item['full_name']:<28} last activity {item['last_activity']}")
+        purged = admin.run_retention() if apply else 0
+    emit({"ok": True, "due": len(due), "purged": purged}, as_json,
+         f"{len(due)} citizen(s) past {kiosk.settings.retention_days} days" + (f"; purged {purged}" if apply else "; dry run (add --apply)"))
+
+
+@click.group()
+def admin() -> None:
+    """Administrator tasks: the PIN, the data key, consent receipts."""
+
+
+@admin.command(name="set-pin")
+@click.option("--new-pin", prompt="New administrator PIN", hide_input=True, confirmation_prompt=True, envvar="KIOSK_NEW_ADMIN_PIN",
+              help="The new PIN (6+ letters or digits); asked for when omitted.")
+@pin_option
+@common_options
+@kiosk_errors
+def set_pin(new_pin: str, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Set the administrator PIN (the current PIN is needed to change it)."""
+    with open_kiosk(db_path, config_path, create=True) as kiosk:
+        if kiosk.has_admin_pin():
+            admin_login(kiosk, pin).change_pin(new_pin)
+        else:
+            kiosk.set_first_admin_pin(new_pin)
+    emit({"ok": True}, as_json, "administrator PIN saved")
+
+
+@admin.command(name="rotate-key")
+@pin_option
+@common_options
+@kiosk_errors
+def rotate_key(pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Re-encrypt the database under a new data key (copy the new key file to every counter)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        path = admin_login(kiosk, pin).rotate_key()
+    emit({"ok": True, "key_file": str(path)}, as_json, f"data key rotated; the new key is in {path} (back it up)")
+
+
+@admin.command()
+@click.argument("id_number")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write.")
+@pin_option
+@common_options
+@kiosk_errors
+def receipt(id_number: str, out_path: Path, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Write a citizen's printable consent receipt (HTML)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        write_text(out_path, admin_login(kiosk, pin).consent_receipt(id_number.strip()))
+    emit({"ok": True, "file": str(out_path)}, as_json, f"wrote the consent receipt to {out_path}")
