@@ -153,16 +153,25 @@ def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> N
     """Show every setting: its value, bounds and what it does."""
     from kiosk.settings import Settings
 
+    from kiosk.registry import redact
+
     current = settings_from(config_path)
     for field in Settings.describe():
         value = getattr(current, field["name"])
+        if field["name"] == "registry_url":
+            value = redact(value)
         bounds = "|".join(field["choices"]) if field["choices"] else (f"{field['min']}..{field['max']}" if field["min"] is not None else "")
         emit({**field, "type": str(field["type"]), "value": value}, as_json,
              f"{field['name']:<22} = {value!r:<12} [{bounds}]  {field['help']}")
 
 
 from kiosk.cli_admin import admin, audit, export, list_, purge, retention, visits  # noqa: E402  (own modules)
-from kiosk.cli_tools import bench, demo, replay  # noqa: E402
+from kiosk.cli_tools import bench, demo, replay, sync  # noqa: E402
 
-for _command in (purge, list_, visits, export, audit, retention, admin, replay, demo, bench):
+for _command in (purge, list_, visits, export, audit, retention, admin, sync, replay, demo, bench):
     main.add_command(_command)
+
+from kiosk.cli_eval import calibrate, eval_group  # noqa: E402  (accuracy: eval pairs / eval identify / calibrate)
+
+main.add_command(eval_group)
+main.add_command(calibrate)

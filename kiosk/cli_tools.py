@@ -118,3 +118,26 @@ def bench(sizes: str, repeats: int, skip_pipeline: bool, as_json: bool) -> None:
             for row in pipeline_rows:
                 click.echo(f"{row['frame']:>9}: " + ", ".join(f"{k} {v:.1f}" for k, v in row.items() if isinstance(v, float)))
     emit({"matcher": matcher_rows, "pipeline": pipeline_rows}, as_json)
+
+
+@click.command()
+@click.option("--registry", "url", default=None, help="PostgreSQL URL of the province registry (default: settings registry_url).")
+@common_options
+@kiosk_errors
+def sync(url: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Sync with the province registry: pull what other counters recorded, push what this one did."""
+    from kiosk.cli_support import open_kiosk
+    from kiosk.errors import RegistryError
+    from kiosk.registry import redact
+    from kiosk.sync import sync as run_sync
+
+    with open_kiosk(db_path, config_path, create=True) as kiosk:
+        target = url or kiosk.settings.registry_url
+        if not target:
+            raise RegistryError("no registry configured", "pass --registry postgresql://... or set registry_url in the settings")
+        report = run_sync(kiosk, target)
+    emit({"ok": True, "registry": redact(target), "pulled": report.pulled, "pushed": report.pushed,
+          "purged_here": report.purged_here, "seconds": report.seconds}, as_json,
+         f"synced with {redact(target)} in {report.seconds:.1f} s: pulled " + ", ".join(f"{v} {k}" for k, v in report.pulled.items() if v)
+         + "; pushed " + (", ".join(f"{v} {k}" for k, v in report.pushed.items() if v) or "nothing")
+         + (f"; {report.purged_here} citizen(s) purged elsewhere removed here" if report.purged_here else ""))

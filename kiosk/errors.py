@@ -55,3 +55,7 @@ class AuthError(KioskError):
 
 class LockedOutError(AuthError):
     """Too many wrong PINs: administrator login is locked for a while."""
+
+
+class RegistryError(KioskError):
+    """The province registry is unreachable, refuses the login, or a sync step failed."""

@@ -143,8 +143,27 @@ def _v2_encrypt(store: Any) -> None:
         store.meta_set(HEAD, head_value(key, last_id, previous))
 
 
+_V3_SYNC = [
+    # Rows carry a stable uid (the same at every counter and in the registry) and whether
+    # they have reached the registry yet. Tombstones remember purges so that no counter
+    # re-adds a purged citizen; they hold sha256("tomb" + blind index), never the index.
+    *(f"ALTER TABLE {t} ADD COLUMN uid TEXT" for t in ("face_samples", "consents", "visits")),
+    *(f"UPDATE {t} SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL" for t in ("face_samples", "consents", "visits")),
+    *(f"CREATE UNIQUE INDEX {t}_uid ON {t}(uid)" for t in ("face_samples", "consents", "visits")),
+    *(f"ALTER TABLE {t} ADD COLUMN pushed INTEGER NOT NULL DEFAULT 0" for t in ("citizens", "face_samples", "consents", "visits")),
+    "ALTER TABLE citizens ADD COLUMN updated_at TEXT",
+    "UPDATE citizens SET updated_at = enrolled_at",
+    """CREATE TABLE purges (
+        tomb BLOB PRIMARY KEY CHECK (length(tomb) = 32),
+        purged_at TEXT NOT NULL,
+        counter TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        pushed INTEGER NOT NULL DEFAULT 0
+    )""",
+]
+
 Migration = list[str] | Callable[[Any], None]
-MIGRATIONS: list[Migration] = [_V1, _v2_encrypt]
+MIGRATIONS: list[Migration] = [_V1, _v2_encrypt, _V3_SYNC]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 """The version this release writes and expects."""

@@ -262,7 +262,7 @@ class Kiosk:
             raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
         citizen_id, record = found
         with self.store.transaction("purge"):
-            counts = self.store.delete_citizen(citizen_id)
+            counts = self.store.delete_citizen(citizen_id, self.settings.counter_name, reason)
             self.store.audit("purge", actor, self.settings.counter_name, record.masked_id, reason=reason, **counts)
         if self._matcher is not None:
             self._matcher.remove(citizen_id)

@@ -53,6 +53,8 @@ class Settings:
     max_yaw: float = _f(0.20, "how far the face may be turned, nose offset / eye distance (0 frontal, ~0.5 three-quarter)", lo=0.05, hi=1.0)
     retention_days: int = _f(730, "citizens with no visit for this many days are purged automatically", lo=30, hi=3650)
     key_file: str = _f("", "file holding the data key (base64); empty = kiosk.key beside the settings file; KIOSK_DATA_KEY overrides")
+    registry_url: str = _f("", "province registry, a PostgreSQL URL (postgresql://user@host/db?sslmode=verify-full); empty = this counter alone")
+    sync_interval_s: int = _f(60, "seconds between background syncs with the registry in the app; 0 = only on demand", lo=0, hi=86400)
     agreement_frames: int = _f(3, "consecutive camera frames that must agree before a face decision is shown", lo=1, hi=15)
 
     def __post_init__(self) -> None:

@@ -10,11 +10,13 @@ half-written. Timestamps are ISO-8601 UTC strings (``2026-11-23T11:20:56+00:00``
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
 import threading
 import unicodedata
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -221,11 +223,13 @@ class Store:
         id_hash = self.key.blind_index(record.id_number)
         with self.transaction("enrol"):
             citizen_id = self.db["citizens"].insert(
-                {"id_hash": id_hash, "sealed": self._seal(id_hash, record), "enrolled_at": now, "enrolled_counter": counter}
+                {"id_hash": id_hash, "sealed": self._seal(id_hash, record), "enrolled_at": now, "enrolled_counter": counter,
+                 "updated_at": now}
             ).last_pk
             self._insert_samples(citizen_id, id_hash, samples, counter, now)
             self.db["consents"].insert({"citizen_id": citizen_id, "purpose": consent.purpose, "text_version": consent.text_version,
-                                        "given_at": consent.given_at.isoformat(), "counter": consent.counter, "staff": consent.staff})
+                                        "given_at": consent.given_at.isoformat(), "counter": consent.counter, "staff": consent.staff,
+                                        "uid": new_uid()})
         return int(citizen_id)
 
     def add_samples(self, citizen_id: int, samples: Sequence[FaceSample], counter: str) -> None:
@@ -236,20 +240,25 @@ class Store:
 
     def _insert_samples(self, citizen_id: int, id_hash: bytes, samples: Sequence[FaceSample], counter: str, now: str) -> None:
         self.db["face_samples"].insert_all(
-            {"citizen_id": citizen_id,
+            {"citizen_id": citizen_id, "uid": new_uid(),
              "embedding": self.key.seal(np.ascontiguousarray(s.embedding, dtype="<f4").tobytes(), b"sample:" + id_hash),
              "sharpness": s.sharpness, "brightness": s.brightness, "yaw": s.yaw, "captured_at": now, "counter": counter}
             for s in samples
         )
 
-    def delete_citizen(self, citizen_id: int) -> dict[str, int]:
-        """Delete a citizen with every sample, consent and visit (one transaction).
+    def delete_citizen(self, citizen_id: int, counter: str, reason: str) -> dict[str, int]:
+        """Delete a citizen with every sample, consent and visit, and leave a tombstone
+        (so the purge reaches every counter through the registry); one transaction.
 
         Returns the rows deleted per table. ``secure_delete`` overwrites them in the file;
         :meth:`checkpoint` then clears the copies the WAL still holds.
         """
         counts: dict[str, int] = {}
         with self.transaction("purge"):
+            row = self.db.execute("SELECT id_hash FROM citizens WHERE id = ?", [citizen_id]).fetchone()
+            if row is not None:
+                self.db.execute("INSERT OR REPLACE INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 0)",
+                                [tombstone(row[0]), self.clock().isoformat(), counter, reason])
             for table in ("face_samples", "consents", "visits"):
                 counts[table] = self.db.execute(f"DELETE FROM {table} WHERE citizen_id = ?", [citizen_id]).rowcount
             counts["citizens"] = self.db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id]).rowcount
@@ -307,7 +316,7 @@ class Store:
         at = visit.at.isoformat()
         with self.transaction("record the visit"):
             visit_id = self.db["visits"].insert(
-                {"citizen_id": visit.citizen_id, "at": at, "counter": visit.counter, "method": visit.method,
+                {"citizen_id": visit.citizen_id, "uid": new_uid(), "at": at, "counter": visit.counter, "method": visit.method,
                  "distance": visit.distance, "margin": visit.margin}
             ).last_pk
             self.db.execute("UPDATE citizens SET last_visit_at = ? WHERE id = ?", [at, visit.citizen_id])
@@ -340,6 +349,16 @@ class Store:
         for row in rows:
             row.pop("hash", None)
         return rows
+
+
+def new_uid() -> str:
+    """A random row uid (32 hex digits), the same at every counter and in the registry."""
+    return uuid.uuid4().hex
+
+
+def tombstone(id_hash: bytes) -> bytes:
+    """What a purge leaves behind: ``sha256("tomb" + blind index)``, never the index itself."""
+    return hashlib.sha256(b"tomb" + id_hash).digest()
 
 
 def fold(text: str) -> str:

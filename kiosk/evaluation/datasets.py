@@ -110,3 +110,44 @@ def read_pairs(pairs_file: Path, images_dir: Path) -> list[Pair]:
         raise DatasetError(f"{len(missing)} image(s) named in {pairs_file.name} are missing under {images_dir}, e.g. {missing[0]}",
                            "pass --images the folder holding <name>/<name>_0001.jpg")
     return pairs
+
+
+def make_lfw_pairs(people: dict[str, list[Path]], out_dir: Path, *, folds: int = DEFAULT_FOLDS, seed: int = 0) -> tuple[Path, Path]:
+    """Lay a folder-per-person set out like LFW and write a balanced ``pairs.txt`` for it.
+
+    Images are linked (symbolic links; copied where links are not allowed) to
+    ``out_dir/images/<name>/<name>_<n:04d>.jpg``; the pairs file has ``folds`` folds of P
+    same-person then P different-person pairs (P = same-person pairs available // folds;
+    different-person pairs drawn with ``seed``). Returns ``(pairs file, images folder)``.
+    """
+    import itertools
+    import random
+    import shutil
+
+    images = Path(out_dir) / "images"
+    for name, files in people.items():
+        (images / name).mkdir(parents=True, exist_ok=True)
+        for n, src in enumerate(files, 1):
+            dest = lfw_image(images, name, n)
+            if dest.exists() or dest.is_symlink():
+                continue
+            try:
+                dest.symlink_to(Path(src).resolve())
+            except OSError:
+                shutil.copyfile(src, dest)
+    rng = random.Random(seed)
+    same = [(name, a, b) for name, files in people.items() for a, b in itertools.combinations(range(1, len(files) + 1), 2)]
+    diff_all = [(p, q) for p, q in itertools.combinations(people, 2)]
+    per_fold = len(same) // folds
+    if per_fold == 0 or not diff_all:
+        raise DatasetError(f"too few same-person pairs for {folds} folds", "use more people with 2+ images, or fewer folds")
+    rng.shuffle(same)
+    lines = [f"{folds}\t{per_fold}"]
+    for fold in range(folds):
+        lines += [f"{n}\t{a}\t{b}" for n, a, b in same[fold * per_fold : (fold + 1) * per_fold]]
+        for _ in range(per_fold):
+            p, q = rng.choice(diff_all)
+            lines.append(f"{p}\t{rng.randint(1, len(people[p]))}\t{q}\t{rng.randint(1, len(people[q]))}")
+    pairs_file = Path(out_dir) / "pairs.txt"
+    pairs_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return pairs_file, images

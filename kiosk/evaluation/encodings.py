@@ -27,6 +27,7 @@ from recognition.faces import DetectorConfig
 
 CENTRE_FRACTION = 0.45
 """Side of the fallback face box as a fraction of the image's shorter side (LFW: 112 of 250 px)."""
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 CACHE_VERSION = 1
 """Bump when the encoding procedure changes, so stale cache rows are never used."""
 
@@ -84,6 +85,13 @@ def encode_image(path: Path, detector: DetectorConfig) -> tuple[np.ndarray, bool
     boxes = faces.detect_faces(frame, detector)
     box = boxes[0] if boxes else centre_box(frame.shape)
     return faces.encode_faces(to_rgb(frame), [box])[0], not boxes
+
+
+def _worker_init() -> None:
+    """One thread per worker process: the pool already uses every core."""
+    import cv2
+
+    cv2.setNumThreads(1)
 
 
 def _encode_job(job: tuple[int, str, str, int, int]) -> tuple[int, bytes | None, bool, str]:
@@ -243,8 +251,19 @@ def _compute(files: list[Path], keys: list[str], todo: list[int], detector: Dete
     else:
         import multiprocessing
 
-        # spawn everywhere: a fresh interpreter per worker, no fork of a threaded parent.
-        with multiprocessing.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
+        # spawn everywhere: a fresh interpreter per worker, no fork of a threaded parent;
+        # BLAS/OpenMP limited to one thread per worker (inherited through the environment).
+        saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+        os.environ.update({k: "1" for k in _THREAD_VARS})
+        try:
+            pool = multiprocessing.get_context("spawn").Pool(min(workers, len(jobs)), initializer=_worker_init)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        with pool:
             for done, result in enumerate(pool.imap_unordered(_encode_job, jobs, chunksize=2), 1):
                 take(result, done)
     store.put(pending)

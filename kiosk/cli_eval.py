@@ -1,0 +1,262 @@
+"""CLI commands that measure accuracy: ``eval pairs``, ``eval identify`` and ``calibrate``.
+
+Each prints a readable summary, or with ``--json`` exactly one JSON object (the summary)
+on stdout; progress goes to stderr. Encodings are cached (``--cache``), so a rerun over the
+same images takes seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kiosk.cli_support import kiosk_errors, settings_from
+
+F = TypeVar("F", bound=Callable[..., Any])
+APP_NAME = "cccd-kiosk"
+
+
+def eval_options(func: F) -> F:
+    """Options every evaluation command shares."""
+    for decorator in reversed([
+        click.option("--images", "images", required=True, type=click.Path(file_okay=False, path_type=Path),
+                     help="Image folder: one sub-folder of photos per person (LFW layout for pairs)."),
+        click.option("--plots", "plots", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Write PNG plots into this folder."),
+        click.option("--cache", "cache", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Encodings cache file (SQLite). Default: encodings.sqlite in the user's cache folder."),
+        click.option("--no-cache", is_flag=True, help="Encode every image again and keep nothing."),
+        click.option("--workers", type=click.IntRange(1, 64), default=None, help="Encoding processes (default: every core)."),
+        click.option("--quiet", is_flag=True, help="No progress on stderr."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="KIOSK_CONFIG",
+                     help="Settings file (TOML): the detector and the thresholds evaluated."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the summary."),
+    ]):
+        func = decorator(func)
+    return func
+
+
+def open_set_options(func: F) -> F:
+    """How a folder-per-person set is cut into gallery and probes."""
+    for decorator in reversed([
+        click.option("--enrol", type=click.IntRange(1, 20), default=1, show_default=True,
+                     help="Images enrolled per person (the first ones, sorted); the rest are genuine probes."),
+        click.option("--strangers", default="auto", show_default=True,
+                     help="Stranger probes: singletons (people with one image), rotate (also each enrolled person against "
+                          "everyone else), N (also hold out N people), auto (singletons if any, else rotate)."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed for made-up ID numbers, typed digits, draws."),
+    ]):
+        func = decorator(func)
+    return func
+
+
+def _emit(result: dict[str, Any], as_json: bool, text: Callable[[dict[str, Any]], str], encoded: Any) -> None:
+    from kiosk.evaluation.report import encoding_line, to_json
+
+    click.echo(to_json(result) if as_json else text(result) + "\n" + encoding_line(encoded))
+
+
+def _encode(files: list[Path], config_path: Path | None, cache: Path | None, no_cache: bool, workers: int | None, quiet: bool) -> Any:
+    from platformdirs import user_cache_dir
+
+    from kiosk.evaluation.encodings import encode_files
+    from recognition.faces import DetectorConfig
+
+    s = settings_from(config_path)
+    detector = DetectorConfig(s.detector_model, s.detect_width_px, s.detect_upsample)  # type: ignore[arg-type]
+    path = None if no_cache else (cache or Path(user_cache_dir(APP_NAME, appauthor=False)) / "encodings.sqlite")
+    return encode_files(files, detector, cache=path, workers=workers, progress=not quiet)
+
+
+def _policy(config_path: Path | None) -> Any:
+    from recognition.policy import PolicyConfig
+
+    s = settings_from(config_path)
+    return PolicyConfig(s.auto_accept_distance, s.min_margin, s.candidate_distance, s.max_candidates)
+
+
+def _pair_plots(folder: Path, prefix: str, people: dict[str, list[Path]], encoded: Any, thresholds: dict[str, float],
+                own: Any = None, nearest: Any = None) -> None:
+    """Histogram and ROC/DET over every pair of the set's images (at most 3000 images, seeded)."""
+    import random
+
+    from kiosk.evaluation import plots
+    from kiosk.evaluation.verification import all_pair_distances
+
+    items = [(f, name) for name, files in people.items() for f in files]
+    if len(items) > 3000:
+        items = random.Random(0).sample(items, 3000)
+    genuine, impostor = all_pair_distances(encoded.embeddings[[encoded.row(f) for f, _ in items]], [n for _, n in items])
+    plots.histograms(folder / f"{prefix}_hist.png", genuine, impostor, thresholds, title=prefix, own=own, nearest_stranger=nearest)
+    plots.roc_det(folder / f"{prefix}_roc_det.png", genuine, impostor, title=prefix, marks=thresholds)
+
+
+@click.group(name="eval")
+def eval_group() -> None:
+    """Measure accuracy on image sets: LFW pairs (verification) and open-set identification (1:N)."""
+
+
+@eval_group.command("pairs")
+@click.option("--pairs", "pairs_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="LFW-format pairs file (header, then 'name n1 n2' / 'name1 n1 name2 n2').")
+@click.option("--far", type=float, default=1e-3, show_default=True, help="False accept rate at which TAR is reported.")
+@eval_options
+@kiosk_errors
+def pairs(pairs_file: Path, far: float, images: Path, plots: Path | None, cache: Path | None, no_cache: bool,
+          workers: int | None, quiet: bool, config_path: Path | None, as_json: bool) -> None:
+    """Face verification on the LFW protocol: 10-fold accuracy, best threshold, TAR at FAR=1e-3.
+
+    Images at IMAGES/<name>/<name>_0001.jpg. Faces the detector misses are encoded from the
+    centre of the image (LFW faces are centred) and counted under no_face.
+    """
+    from kiosk.evaluation.datasets import read_pairs
+    from kiosk.evaluation.verification import pair_distances, verify
+
+    pair_list = read_pairs(pairs_file, images)
+    files = [f for p in pair_list for f in (p.first, p.second)]
+    encoded = _encode(files, config_path, cache, no_cache, workers, quiet)
+    result = verify(pair_list, encoded, far)
+    out = {"pairs": result.pairs, "accuracy": result.accuracy, "accuracy_std": result.accuracy_std, "threshold": result.threshold,
+           "tar_at_far_1e-3": result.tar_at_far, "no_face": encoded.no_face,
+           "no_face_handling": "encoded from the centre region (LFW faces are centred); no pair dropped",
+           **{k: v for k, v in dataclasses.asdict(result).items() if k not in ("pairs", "accuracy", "accuracy_std", "threshold", "tar_at_far")},
+           "images": len(encoded.files), "images_per_s": encoded.images_per_s}
+    if plots:
+        from kiosk.evaluation import plots as plotting
+
+        d = pair_distances(pair_list, encoded)
+        same = [p.same for p in pair_list]
+        g = d[[i for i, s in enumerate(same) if s]]
+        im = d[[i for i, s in enumerate(same) if not s]]
+        marks = {"best": result.threshold, f"FAR {far:g}": result.far_threshold}
+        plotting.histograms(plots / "pairs_hist.png", g, im, {"best threshold": result.threshold}, title="pairs")
+        plotting.roc_det(plots / "pairs_roc_det.png", g, im, title="pairs", marks={k: v for k, v in marks.items() if v < 2})
+    from kiosk.evaluation.report import pairs_text
+
+    _emit(out, as_json, pairs_text, encoded)
+
+
+@eval_group.command("identify")
+@open_set_options
+@click.option("--no-keypad", is_flag=True, help="Report face alone (a CONFIRM takes the nearest candidate) as the main figures.")
+@click.option("--distractors", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Extra people enrolled but never probed (folder per person, or loose files: one person each).")
+@click.option("--sweep", is_flag=True, help="Also run a grid of auto thresholds, margins and candidate distances.")
+@click.option("--growth/--no-growth", default=True, show_default=True, help="FPIR as the number enrolled grows (measured and extrapolated).")
+@eval_options
+@kiosk_errors
+def identify(enrol: int, strangers: str, seed: int, no_keypad: bool, distractors: Path | None, sweep: bool, growth: bool,
+             images: Path, plots: Path | None, cache: Path | None, no_cache: bool, workers: int | None, quiet: bool,
+             config_path: Path | None, as_json: bool) -> None:
+    """Open-set identification through the shipped matcher and decision policy, keypad simulated.
+
+    Per person with 2+ images the first --enrol are enrolled and the rest are genuine
+    probes; strangers must match nobody. Reports rank-1, candidate recall, auto/confirm
+    rates, FNIR, FPIR and wrong-person matches, with the keypad and face alone.
+    """
+    from kiosk.evaluation.datasets import scan_identities
+    from kiosk.evaluation.identification import evaluate, split_open_set
+
+    people = scan_identities(images)
+    extra = scan_identities(distractors, loose_files_are_people=True) if distractors else None
+    open_set = split_open_set(people, enrol=enrol, strangers=strangers, seed=seed, distractors=extra)
+    encoded = _encode(open_set.files, config_path, cache, no_cache, workers, quiet)
+    policy = _policy(config_path)
+    result = evaluate(open_set, encoded, policy, seed=seed)
+    if no_keypad:
+        result = {**result["face_only"], "face_only": result["face_only"]}
+    out: dict[str, Any] = {**result, "keypad": not no_keypad, "enrol": enrol, "stranger_mode": open_set.stranger_mode,
+                           "distractors": open_set.distractors, "policy": dataclasses.asdict(policy),
+                           "images": len(encoded.files), "no_face": encoded.no_face, "images_per_s": encoded.images_per_s}
+    if growth:
+        from kiosk.evaluation.growth import growth_report
+
+        out["growth"] = growth_report(open_set, encoded, policy, seed=seed)
+    if sweep:
+        out["sweep"] = _sweep(open_set, encoded, policy, seed)
+    if plots:
+        from kiosk.evaluation import plots as plotting
+        from kiosk.evaluation.calibration import probe_stats
+
+        g, s = probe_stats(open_set, encoded, policy.search_k)
+        marks = {"auto_accept_distance": policy.auto_accept_distance, "candidate_distance": policy.candidate_distance}
+        _pair_plots(plots, "identify", people, encoded, marks, own=g.own_distance[g.own_distance < 9], nearest=s.d1[s.d1 < 9])
+        if growth:
+            plotting.growth(plots / "identify_growth.png", out["growth"])
+    from kiosk.evaluation.report import identify_text
+
+    _emit(out, as_json, identify_text, encoded)
+
+
+def _sweep(open_set: Any, encoded: Any, policy: Any, seed: int) -> list[dict[str, Any]]:
+    from kiosk.evaluation.identification import evaluate
+
+    grid = [(a, m, policy.candidate_distance) for a in (0.30, 0.35, 0.40, 0.45, 0.50) for m in (0.0, 0.03, 0.06, 0.10)]
+    grid += [(policy.auto_accept_distance, policy.min_margin, c) for c in (0.50, 0.55, 0.65, 0.70)]
+    rows = []
+    for a, m, c in grid:
+        if a > c:
+            continue
+        r = evaluate(open_set, encoded, dataclasses.replace(policy, auto_accept_distance=a, min_margin=m, candidate_distance=c), seed=seed)
+        rows.append({"auto_accept_distance": a, "min_margin": m, "candidate_distance": c, "auto_rate": r["auto_rate"],
+                     "candidate_recall": r["candidate_recall"], "fnir": r["fnir"], "fpir": r["fpir"], "wrong_person": r["wrong_person"],
+                     "face_only_fpir": r["face_only"]["fpir"], "face_only_wrong_person": r["face_only"]["wrong_person"]})
+    return rows
+
+
+@click.command()
+@click.option("--target-fpir", type=click.FloatRange(0.0, 1.0), default=1e-3, show_default=True,
+              help="Largest fraction of strangers that may be auto-matched.")
+@click.option("--target-recall", type=click.FloatRange(0.0, 1.0), default=0.99, show_default=True,
+              help="Fraction of genuine probes whose right citizen must be among the keypad candidates.")
+@click.option("--safety", type=click.FloatRange(0.0, 0.2), default=0.02, show_default=True,
+              help="Distance buffer kept between the auto rule and every stranger or wrong-person probe (and added to candidate_distance).")
+@click.option("--write", "write_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the recommended thresholds into this settings file (TOML; other values in it are kept).")
+@open_set_options
+@eval_options
+@kiosk_errors
+def calibrate(target_fpir: float, target_recall: float, safety: float, write_path: Path | None, enrol: int, strangers: str, seed: int,
+              images: Path, plots: Path | None, cache: Path | None, no_cache: bool, workers: int | None, quiet: bool,
+              config_path: Path | None, as_json: bool) -> None:
+    """Recommend auto_accept_distance, min_margin and candidate_distance from local data.
+
+    Uses the open-set split of `kiosk eval identify`, shows the trade-off, checks the
+    recommendation end to end through the shipped matcher and policy, and with --write
+    stores it in a settings file.
+    """
+    from kiosk.evaluation.calibration import calibrate as run, write_recommendation
+    from kiosk.evaluation.datasets import scan_identities
+    from kiosk.evaluation.identification import split_open_set
+
+    people = scan_identities(images)
+    open_set = split_open_set(people, enrol=enrol, strangers=strangers, seed=seed)
+    encoded = _encode(open_set.files, config_path, cache, no_cache, workers, quiet)
+    current = _policy(config_path)
+    cal = run(open_set, encoded, target_fpir=target_fpir, target_recall=target_recall, safety=safety,
+              max_candidates=current.max_candidates, seed=seed)
+    names = ("auto_accept_distance", "min_margin", "candidate_distance")
+    out = {"recommended": {n: getattr(cal, n) for n in names}, "current": {n: getattr(current, n) for n in names},
+           "feasible": cal.feasible, "target_fpir": target_fpir, "target_recall": target_recall, "safety": safety,
+           "gallery": len(open_set.gallery), "enrol": enrol, "stranger_mode": open_set.stranger_mode,
+           "genuine_probes": cal.genuine, "stranger_probes": cal.strangers, "fpir_upper_95": cal.fpir_upper_95,
+           "strangers_needed": cal.strangers_needed, "evidence": cal.evidence, "tradeoff": cal.tradeoff,
+           "candidates": cal.candidates, "verified": cal.verified, "written": None}
+    if write_path:
+        write_recommendation(str(write_path), cal)
+        out["written"] = str(write_path)
+    if plots:
+        from kiosk.evaluation import plots as plotting
+        from kiosk.evaluation.calibration import probe_stats
+
+        plotting.tradeoff(plots / "calibrate_tradeoff.png", cal, out["current"])
+        g, s = probe_stats(open_set, encoded, current.search_k)
+        marks = {"auto_accept_distance": cal.auto_accept_distance, "candidate_distance": cal.candidate_distance}
+        _pair_plots(plots, "calibrate", people, encoded, marks, own=g.own_distance[g.own_distance < 9], nearest=s.d1[s.d1 < 9])
+    from kiosk.evaluation.report import calibrate_text
+
+    _emit(out, as_json, calibrate_text, encoded)

@@ -1,0 +1,141 @@
+"""Text and JSON forms of evaluation results, for the CLI and docs/BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+ROWS = (("rank1", "rank-1 (right citizen nearest)"), ("candidate_recall", "candidate recall"), ("auto_rate", "auto (genuine)"),
+        ("confirm_rate", "confirm (genuine)"), ("fnir", "FNIR (genuine not matched to self)"),
+        ("fpir", "FPIR (strangers matched)"), ("wrong_person", "wrong-person matches"))
+
+
+def to_json(obj: Any) -> str:
+    """One JSON line; floats to 6 significant digits, inf/NaN as null."""
+    return json.dumps(_clean(obj), ensure_ascii=False)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if math.isinf(value) or math.isnan(value) else float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _clean(value.item())
+    return value
+
+
+def num(value: Any, digits: int = 3) -> str:
+    """A rate or distance for a table: ``0.968``, ``-`` for NaN/None, ``inf``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def encoding_line(encoded: Any) -> str:
+    """``images: 84 (no face: 0, encoded from the centre region); computed 84 in 9.1 s: 9.2 images/s``."""
+    text = f"images: {len(encoded.files)} (no face detected: {encoded.no_face}, encoded from the centre region)"
+    if encoded.computed:
+        text += f"; encoded {encoded.computed} in {encoded.seconds:.1f} s: {encoded.images_per_s:.1f} images/s"
+    else:
+        text += "; all from the cache"
+    return text
+
+
+def pairs_text(result: dict[str, Any]) -> str:
+    """The ``eval pairs`` summary as lines of text."""
+    folds = ", ".join(f"{a:.3f}" for a in result["fold_accuracies"])
+    return "\n".join([
+        f"pairs: {result['pairs']} ({result['same_pairs']} same person, {result['pairs'] - result['same_pairs']} different), "
+        f"{len(result['fold_accuracies'])} folds",
+        f"accuracy: {result['accuracy']:.4f} ± {result['accuracy_std']:.4f} (threshold chosen on the other folds; per fold: {folds})",
+        f"best threshold on all pairs: {result['threshold']:.3f}",
+        f"TAR at FAR={result['far']:g}: {num(result['tar_at_far_1e-3'], 4)} (accept if distance < {num(result['far_threshold'])}; "
+        f"smallest measurable FAR with these pairs: {result['far_resolution']:.1e})",
+        f"no face detected: {result['no_face']} image(s), {result['no_face_handling']}",
+    ])
+
+
+def identify_text(result: dict[str, Any]) -> str:
+    """The ``eval identify`` summary as lines of text."""
+    p = result["policy"]
+    face = result["face_only"]
+    lines = [
+        f"open set: {result['gallery']} citizens enrolled ({result['enrol']} image(s) each"
+        + (f", {result['distractors']} distractors" if result.get("distractors") else "")
+        + f"), {result['genuine_probes']} genuine probes, {result['stranger_probes']} stranger probes (strangers: {result['stranger_mode']})",
+        f"policy: auto if nearest <= {p['auto_accept_distance']:.2f} and runner-up >= {p['min_margin']:.2f} farther; "
+        f"else keypad over <= {p['max_candidates']} citizens within {p['candidate_distance']:.2f}",
+        f"{'':38}{'with keypad':>12}{'face alone':>12}",
+    ]
+    lines += [f"{label:<38}{num(result[key]):>12}{num(face[key]):>12}" for key, label in ROWS]
+    lines.append(f"expected keypad FPIR (candidates offered to strangers x 1e-4): {result['keypad_exposure']:.1e}"
+                 if not math.isnan(result["keypad_exposure"]) else "expected keypad FPIR: - (no strangers)")
+    lines.append("per branch (with keypad):")
+    for name, b in result["branches"].items():
+        lines.append(f"  {name:<8} genuine {b['genuine']:>4} (matched self {b['matched_self']}, wrong person {b['wrong_person']}, "
+                     f"own in candidates {b['own_in_candidates']})   strangers {b['strangers']:>4} (matched {b['strangers_matched']})")
+    growth = result.get("growth")
+    if growth:
+        lines.append("FPIR as the gallery grows (enrolled: face alone / with keypad): "
+                     + ", ".join(f"{r['enrolled']}: {r['fpir_face_only']:.3f}/{r['fpir']:.3f}" for r in growth["measured"]))
+        for key in ("at_candidate_distance", "at_auto_accept_distance"):
+            e = growth[key]
+            if e.get("extrapolated"):
+                lines.append(f"face alone at {e['threshold']:.2f}: {e['false_matches']} false matches in {e['comparisons']} "
+                             f"comparisons (FMR {e['fmr']:.4f}, <= {e['fmr_upper_95']:.4f} at 95%); extrapolated FPIR: "
+                             + ", ".join(f"{r['enrolled']:,}: {r['fpir_face_only']:.3f} (<= {r['fpir_face_only_upper_95']:.3f})"
+                                         for r in e["extrapolated"]))
+    for row in result.get("sweep", []):
+        lines.append(f"sweep auto {row['auto_accept_distance']:.2f} margin {row['min_margin']:.2f} candidates {row['candidate_distance']:.2f}: "
+                     f"auto {num(row['auto_rate'])}, FNIR {num(row['fnir'])}, FPIR {num(row['fpir'])}, wrong {row['wrong_person']}, "
+                     f"face-alone FPIR {num(row['face_only_fpir'])}")
+    return "\n".join(lines)
+
+
+def calibrate_text(result: dict[str, Any]) -> str:
+    """The ``calibrate`` summary as lines of text."""
+    r, c, e, v = result["recommended"], result["current"], result["evidence"], result["verified"]
+    names = ("auto_accept_distance", "min_margin", "candidate_distance")
+    lines = [
+        f"calibration on {result['genuine_probes']} genuine and {result['stranger_probes']} stranger probes "
+        f"({result['gallery']} citizens enrolled, {result['enrol']} image(s) each; strangers: {result['stranger_mode']})",
+        f"target: strangers auto-matched <= {result['target_fpir']:g}; right citizen among the candidates >= {result['target_recall']:g}; "
+        f"safety buffer {result['safety']:.2f}",
+        "",
+        "recommended  " + "   ".join(f"{n} = {r[n]:.2f}" for n in names),
+        "current      " + "   ".join(f"{n} = {c[n]:.2f}" for n in names),
+    ]
+    if not result["feasible"]:
+        lines.append("warning: no auto threshold meets the target on this data: the recommendation auto-accepts nobody safely")
+    lines += [
+        "",
+        f"evidence: {e['genuine_auto']} of {result['genuine_probes']} genuine probes auto-accepted, the farthest at "
+        f"{num(e['genuine_auto_max_distance'])} (smallest margin {num(e['genuine_auto_min_margin'])}); nearest stranger at "
+        f"{num(e['nearest_stranger_distance'])}; nearest wrong-person genuine at {num(e['nearest_wrong_genuine_distance'])}; "
+        f"strangers auto-matched {e['strangers_auto']}; closest violator {num(e['headroom'])} from being accepted",
+        f"candidate_distance: {e['candidate_distance_base']:.2f} already holds the right citizen for "
+        f"{e['candidate_recall_at_base']:.3f} of genuine probes; + safety {result['safety']:.2f}",
+        f"confidence: {e['strangers_near_auto']} of {result['stranger_probes']} strangers near auto-match: FPIR <= "
+        f"{num(result['fpir_upper_95'])} at 95% (rule of three); showing <= {result['target_fpir']:g} needs >= "
+        f"{result['strangers_needed']} stranger probes with none accepted",
+        "",
+        "trade-off: auto_accept_distance -> best allowed min_margin, genuine auto rate, strangers auto, wrong-person auto",
+    ]
+    for row in result["tradeoff"]:
+        if round(row["auto_accept_distance"] * 100) % 2 == 0:
+            lines.append(f"  {row['auto_accept_distance']:.2f}  " + (f"{row['min_margin']:.2f}  {row['genuine_auto_rate']:.3f}  "
+                         f"{row['strangers_auto']}  {row['wrong_person_auto']}" if row["allowed"] else "not allowed at any margin"))
+    lines.append("candidate_distance -> candidate recall, strangers sent to the keypad")
+    lines += [f"  {row['candidate_distance']:.2f}  {num(row['candidate_recall'])}  {num(row['stranger_confirm_rate'])}"
+              for row in result["candidates"] if round(row["candidate_distance"] * 100) % 5 == 0]
+    lines.append(f"verified end to end (shipped matcher + policy, keypad simulated): rank-1 {num(v['rank1'])}, auto {num(v['auto_rate'])}, "
+                 f"candidate recall {num(v['candidate_recall'])}, FNIR {num(v['fnir'])}, FPIR {num(v['fpir'])}, wrong-person {v['wrong_person']}")
+    if result.get("written"):
+        lines.append(f"written to {result['written']}")
+    return "\n".join(lines)

@@ -1,0 +1,220 @@
+"""The province registry on PostgreSQL (psycopg 3): the copy every counter syncs with.
+
+It holds the same sealed values as the counters (one province data key), keyed by the
+blind index of the ID number, so a dump of the registry reveals no name, ID number or
+template either. Every row carries ``seq`` from one sequence; pushes are serialised by
+an advisory lock, so seq order is commit order and a counter can pull "everything after
+seq N" per table without missing a row. Purges leave tombstones (``sha256("tomb" +
+id_hash)`` with the purge time) that also refuse older data pushed later by a counter
+that was offline, so a purged citizen is never resurrected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from kiosk.errors import RegistryError
+
+SCHEMA_VERSION = 1
+PUSH_LOCK = 715_001
+"""pg_advisory_xact_lock key serialising pushes from all counters."""
+
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS registry_meta (name text PRIMARY KEY, value text NOT NULL)",
+    "CREATE SEQUENCE IF NOT EXISTS change_seq",
+    """CREATE TABLE IF NOT EXISTS citizens (
+        id_hash bytea PRIMARY KEY,
+        tomb bytea GENERATED ALWAYS AS (sha256('\\x746f6d62'::bytea || id_hash)) STORED,
+        sealed bytea NOT NULL,
+        enrolled_at text NOT NULL,
+        enrolled_counter text NOT NULL,
+        updated_at text NOT NULL,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    "CREATE INDEX IF NOT EXISTS citizens_tomb ON citizens(tomb)",
+    """CREATE TABLE IF NOT EXISTS face_samples (
+        uid text PRIMARY KEY,
+        id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
+        embedding bytea NOT NULL, sharpness real NOT NULL, brightness real NOT NULL, yaw real NOT NULL,
+        captured_at text NOT NULL, counter text NOT NULL,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    """CREATE TABLE IF NOT EXISTS consents (
+        uid text PRIMARY KEY,
+        id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
+        purpose text NOT NULL, text_version text NOT NULL, given_at text NOT NULL, counter text NOT NULL, staff text NOT NULL,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    """CREATE TABLE IF NOT EXISTS visits (
+        uid text PRIMARY KEY,
+        id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
+        at text NOT NULL, counter text NOT NULL, method text NOT NULL, distance real, margin real,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    """CREATE TABLE IF NOT EXISTS purges (
+        tomb bytea PRIMARY KEY, purged_at text NOT NULL, counter text NOT NULL, reason text NOT NULL,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    *(f"CREATE INDEX IF NOT EXISTS {t}_seq ON {t}(seq)" for t in ("citizens", "face_samples", "consents", "visits", "purges")),
+    *(f"CREATE INDEX IF NOT EXISTS {t}_id_hash ON {t}(id_hash)" for t in ("face_samples", "consents", "visits")),
+]
+
+TABLES = ("purges", "citizens", "face_samples", "consents", "visits")
+"""Pull order: purges first (so a purged citizen's rows are dropped before more arrive)."""
+
+COLUMNS = {
+    "citizens": ("id_hash", "sealed", "enrolled_at", "enrolled_counter", "updated_at"),
+    "face_samples": ("uid", "id_hash", "embedding", "sharpness", "brightness", "yaw", "captured_at", "counter"),
+    "consents": ("uid", "id_hash", "purpose", "text_version", "given_at", "counter", "staff"),
+    "visits": ("uid", "id_hash", "at", "counter", "method", "distance", "margin"),
+    "purges": ("tomb", "purged_at", "counter", "reason"),
+}
+_CREATED = {"face_samples": "captured_at", "consents": "given_at", "visits": "at"}
+
+
+def redact(url: str) -> str:
+    """A connection string with any password hidden, for messages (never log credentials)."""
+    url = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", url, flags=re.IGNORECASE)
+
+
+class Registry:
+    """A connection to the registry database. Use as a context manager."""
+
+    def __init__(self, conn: Any, url: str) -> None:
+        self.conn = conn
+        self.url = url
+
+    @classmethod
+    def connect(cls, url: str, timeout_s: int = 5) -> Registry:
+        """Connect (libpq URL or key=value string; TLS options such as ``sslmode`` pass through).
+
+        Raises:
+            RegistryError: the server is unreachable, refuses the login, or the database is missing.
+        """
+        import psycopg
+
+        try:
+            conn = psycopg.connect(url, connect_timeout=timeout_s, autocommit=False)
+        except psycopg.Error as exc:
+            raise RegistryError(f"cannot reach the registry {redact(url)}: {_first_line(exc)}",
+                                "the counter keeps working offline; sync again when the network is back") from None
+        return cls(conn, url)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self, action: str, *, lock: bool = False) -> Iterator[Any]:
+        """One registry transaction (with the push lock when ``lock``); errors become RegistryError."""
+        import psycopg
+
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                if lock:
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", [PUSH_LOCK])
+                yield cur
+        except psycopg.Error as exc:
+            raise RegistryError(f"registry {action} failed: {_first_line(exc)}",
+                                "nothing half-done was kept; sync again (it resumes where it stopped)") from None
+
+    def ensure_schema(self, key_check: str) -> str:
+        """Create the tables on first use, refuse a registry sealed with another data key,
+        and return the registry's id (counters keep one pull cursor per registry)."""
+        with self.transaction("set-up", lock=True) as cur:
+            for statement in _DDL:
+                cur.execute(statement)
+            cur.execute("""INSERT INTO registry_meta VALUES ('schema_version', %s), ('key_check', %s),
+                           ('registry_id', gen_random_uuid()::text) ON CONFLICT DO NOTHING""", [str(SCHEMA_VERSION), key_check])
+            cur.execute("SELECT name, value FROM registry_meta")
+            meta = dict(cur.fetchall())
+        if int(meta["schema_version"]) > SCHEMA_VERSION:
+            raise RegistryError("the registry was set up by a newer kiosk release", "upgrade this counter's software")
+        if meta["key_check"] != key_check:
+            raise RegistryError("the registry holds data sealed with a different data key",
+                                "install the province's key file on this counter (see docs/REGISTRY.md)")
+        return meta["registry_id"]
+
+    # -- pull --------------------------------------------------------------------------
+    def pull(self, table: str, after: int, limit: int) -> list[dict[str, Any]]:
+        """Rows of ``table`` with ``seq > after``, in seq order, at most ``limit`` (dicts with ``seq``).
+
+        Child rows (samples, consents, visits) come with their citizen's columns
+        (``c_sealed``, ``c_enrolled_at``...) so a counter can add a citizen it has not seen.
+        """
+        columns = ", ".join(f"t.{c}" for c in COLUMNS[table])
+        sql = f"SELECT t.seq, {columns}"
+        if table in _CREATED:
+            sql += ", c.sealed AS c_sealed, c.enrolled_at AS c_enrolled_at, c.enrolled_counter AS c_enrolled_counter, c.updated_at AS c_updated_at"
+            sql += f" FROM {table} t JOIN citizens c ON c.id_hash = t.id_hash"
+        else:
+            sql += f" FROM {table} t"
+        sql += " WHERE t.seq > %s ORDER BY t.seq LIMIT %s"
+        from psycopg.rows import dict_row
+
+        with self.transaction(f"pull of {table}") as cur:
+            cur.row_factory = dict_row
+            cur.execute(sql, [after, limit])
+            return [{k: bytes(v) if isinstance(v, memoryview) else v for k, v in row.items()} for row in cur.fetchall()]
+
+    # -- push --------------------------------------------------------------------------
+    def push(self, rows: dict[str, list[dict[str, Any]]], newest_consent: dict[bytes, str] | None = None) -> dict[str, int]:
+        """Apply a counter's new rows in one locked transaction; returns how many each table took.
+
+        Purges delete the citizen everywhere in the registry (samples, consents and visits
+        cascade) and leave a tombstone. Rows of a tombstoned citizen dated at or before the
+        purge are refused, and so is a citizen row unless ``newest_consent[id_hash]`` (the
+        counter's latest consent time for that citizen) is newer than the purge: a
+        re-enrolment. Rows already present (same uid / id_hash) are skipped: a push is
+        idempotent.
+        """
+        taken = dict.fromkeys(COLUMNS, 0)
+        newest_consent = newest_consent or {}
+        with self.transaction("push", lock=True) as cur:
+            for p in rows.get("purges", []):
+                cur.execute("""INSERT INTO purges (tomb, purged_at, counter, reason) VALUES (%s, %s, %s, %s)
+                               ON CONFLICT (tomb) DO UPDATE SET purged_at = greatest(purges.purged_at, excluded.purged_at),
+                               seq = nextval('change_seq')""", [p["tomb"], p["purged_at"], p["counter"], p["reason"]])
+                cur.execute("DELETE FROM citizens WHERE tomb = %s AND enrolled_at <= %s", [p["tomb"], p["purged_at"]])
+                taken["purges"] += 1
+            for c in rows.get("citizens", []):
+                cur.execute("SELECT purged_at FROM purges WHERE tomb = sha256('\\x746f6d62'::bytea || %s)", [c["id_hash"]])
+                tomb = cur.fetchone()
+                if tomb and newest_consent.get(c["id_hash"], "") <= tomb[0]:
+                    continue  # stale data of a purged citizen: never resurrect
+                cur.execute("""INSERT INTO citizens (id_hash, sealed, enrolled_at, enrolled_counter, updated_at)
+                               VALUES (%s, %s, %s, %s, %s)
+                               ON CONFLICT (id_hash) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at,
+                               seq = nextval('change_seq') WHERE citizens.updated_at < excluded.updated_at""",
+                            [c[k] for k in COLUMNS["citizens"]])
+                taken["citizens"] += cur.rowcount
+            for table, created in _CREATED.items():
+                columns = COLUMNS[table]
+                for r in rows.get(table, []):
+                    cur.execute(f"""INSERT INTO {table} ({', '.join(columns)})
+                                    SELECT {', '.join(['%s'] * len(columns))}
+                                    WHERE EXISTS (SELECT 1 FROM citizens WHERE id_hash = %s)
+                                      AND NOT EXISTS (SELECT 1 FROM purges WHERE tomb = sha256('\\x746f6d62'::bytea || %s)
+                                                      AND purged_at >= %s)
+                                    ON CONFLICT (uid) DO NOTHING""",
+                                [*(r[k] for k in columns), r["id_hash"], r["id_hash"], r[created]])
+                    taken[table] += cur.rowcount
+        return taken
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for reports and tests)."""
+        with self.transaction("count") as cur:
+            out = {}
+            for table in COLUMNS:
+                cur.execute(f"SELECT count(*) FROM {table}")
+                out[table] = cur.fetchone()[0]
+            return out
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,211 @@
+"""Sync a counter's SQLite store with the province registry: pull, then push.
+
+Pull: per table, rows with ``seq`` above this counter's cursor for that registry, in
+batches; each batch and its new cursor are committed together locally, so an
+interrupted sync resumes without duplicates or gaps. Pulled rows are stored as they are
+(the same sealed bytes: one province key), faces go into the in-memory index at once,
+and pulled purges delete the citizen here too. Push: rows recorded here and not yet
+pushed, citizens first, each chunk in one registry transaction, then marked as pushed;
+a push that is cut off is simply repeated (the registry skips rows it already has).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from kiosk.crypto import NONCE_BYTES
+from kiosk.registry import COLUMNS, TABLES, Registry
+from kiosk.store import tombstone
+from models.citizen import mask_id_number
+
+if TYPE_CHECKING:
+    from kiosk.service import Kiosk
+
+PULL_BATCH = 5000
+PUSH_CHUNK = 1000
+
+
+@dataclass
+class SyncReport:
+    """Rows pulled and pushed per table, citizens purged here because of a remote purge, and the time taken (s)."""
+
+    pulled: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    pushed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+    purged_here: int = 0
+    seconds: float = 0.0
+
+
+def sync(kiosk: Kiosk, url: str, *, batch: int = PULL_BATCH, after_batch: Callable[[str, int], None] | None = None) -> SyncReport:
+    """Pull then push. ``after_batch(table, rows)`` is called after each committed pull batch (tests use it
+    to cut the connection half-way).
+
+    Raises:
+        RegistryError: unreachable registry, another data key, or a failed step (what was
+            committed stays committed; the next sync resumes).
+    """
+    start = time.perf_counter()
+    report = SyncReport()
+    with Registry.connect(url) as registry:
+        registry_id = registry.ensure_schema(kiosk.store.key.check_value().hex())
+        _pull(kiosk, registry, registry_id, batch, report, after_batch)
+        _push(kiosk, registry, report)
+    report.seconds = time.perf_counter() - start
+    kiosk.store.audit("sync", kiosk.actor, kiosk.settings.counter_name, "",
+                      pulled=sum(report.pulled.values()), pushed=sum(report.pushed.values()), purged_here=report.purged_here)
+    return report
+
+
+# -- pull ------------------------------------------------------------------------------
+def _pull(kiosk: Kiosk, registry: Registry, registry_id: str, batch: int, report: SyncReport,
+          after_batch: Callable[[str, int], None] | None) -> None:
+    store = kiosk.store
+    for table in TABLES:
+        cursor_name = f"sync_cursor:{registry_id}:{table}"
+        while True:
+            cursor = int(store.meta_get(cursor_name) or 0)
+            rows = registry.pull(table, cursor, batch)
+            if not rows:
+                break
+            new_faces: list[tuple[int, bytes, bytes]] = []
+            gone: list[int] = []
+            with store.transaction(f"store pulled {table}"):
+                applied = sum(bool(_APPLY[table](kiosk, row, new_faces, gone)) for row in rows)
+                store.meta_set(cursor_name, str(rows[-1]["seq"]))
+            _update_index(kiosk, new_faces, gone)
+            report.pulled[table] += applied
+            report.purged_here += len(gone)
+            if after_batch:
+                after_batch(table, len(rows))
+    if report.purged_here:
+        store.checkpoint()
+
+
+def _blocked(db: Any, id_hash: bytes, created: str) -> bool:
+    """True when this counter purged the citizen at or after ``created`` (do not re-add)."""
+    row = db.execute("SELECT purged_at FROM purges WHERE tomb = ?", [tombstone(id_hash)]).fetchone()
+    return row is not None and row[0] >= created
+
+
+def _local_citizen(kiosk: Kiosk, row: dict[str, Any], prefix: str = "") -> int | None:
+    """The local id of the row's citizen, adding or refreshing the citizen from the pulled columns."""
+    db = kiosk.store.db
+    id_hash = row["id_hash"]
+    local = db.execute("SELECT id, updated_at FROM citizens WHERE id_hash = ?", [id_hash]).fetchone()
+    updated, sealed = row[f"{prefix}updated_at"], row[f"{prefix}sealed"]
+    if local is None:
+        if _blocked(db, id_hash, row[f"{prefix}enrolled_at"]):
+            return None
+        return int(db["citizens"].insert({"id_hash": id_hash, "sealed": sealed, "enrolled_at": row[f"{prefix}enrolled_at"],
+                                          "enrolled_counter": row[f"{prefix}enrolled_counter"], "updated_at": updated,
+                                          "pushed": 1}).last_pk)
+    if (local[1] or "") < updated:
+        db.execute("UPDATE citizens SET sealed = ?, updated_at = ? WHERE id = ?", [sealed, updated, local[0]])
+    return int(local[0])
+
+
+def _apply_citizen(kiosk: Kiosk, row: dict[str, Any], faces: list, gone: list) -> bool:
+    db = kiosk.store.db
+    before = db.execute("SELECT updated_at FROM citizens WHERE id_hash = ?", [row["id_hash"]]).fetchone()
+    return _local_citizen(kiosk, row) is not None and (before is None or (before[0] or "") < row["updated_at"])
+
+
+def _apply_child(table: str) -> Callable[[Kiosk, dict[str, Any], list, list], bool]:
+    created = {"face_samples": "captured_at", "consents": "given_at", "visits": "at"}[table]
+    columns = [c for c in COLUMNS[table] if c != "id_hash"]
+
+    def apply(kiosk: Kiosk, row: dict[str, Any], faces: list, gone: list) -> bool:
+        db = kiosk.store.db
+        if db.execute(f"SELECT 1 FROM {table} WHERE uid = ?", [row["uid"]]).fetchone():
+            return False
+        if _blocked(db, row["id_hash"], row[created]):
+            return False
+        citizen_id = _local_citizen(kiosk, row, prefix="c_")
+        if citizen_id is None:
+            return False
+        db[table].insert({"citizen_id": citizen_id, **{c: row[c] for c in columns}, "pushed": 1})
+        if table == "face_samples":
+            faces.append((citizen_id, row["id_hash"], row["embedding"]))
+        elif table == "visits":
+            db.execute("UPDATE citizens SET last_visit_at = max(coalesce(last_visit_at, ''), ?) WHERE id = ?", [row["at"], citizen_id])
+        return True
+
+    return apply
+
+
+def _apply_purge(kiosk: Kiosk, row: dict[str, Any], faces: list, gone: list) -> bool:
+    store = kiosk.store
+    db = store.db
+    db.execute("""INSERT INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 1)
+                  ON CONFLICT(tomb) DO UPDATE SET purged_at = max(purged_at, excluded.purged_at)""",
+               [row["tomb"], row["purged_at"], row["counter"], row["reason"]])
+    for citizen_id, id_hash in db.execute("SELECT id, id_hash FROM citizens").fetchall():
+        if tombstone(id_hash) != row["tomb"]:
+            continue
+        newer = db.execute("SELECT 1 FROM consents WHERE citizen_id = ? AND given_at > ?", [citizen_id, row["purged_at"]]).fetchone()
+        if newer:
+            return False  # enrolled again here after that purge: keep
+        masked = mask_id_number(store.citizen(citizen_id).id_number)
+        for table in ("face_samples", "consents", "visits"):
+            db.execute(f"DELETE FROM {table} WHERE citizen_id = ?", [citizen_id])
+        db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id])
+        store.audit("purge", "registry", kiosk.settings.counter_name, masked, reason=f"purged at {row['counter']}: {row['reason']}")
+        gone.append(citizen_id)
+        return True
+    return False
+
+
+_APPLY: dict[str, Callable[[Kiosk, dict[str, Any], list, list], bool]] = {
+    "purges": _apply_purge, "citizens": _apply_citizen,
+    "face_samples": _apply_child("face_samples"), "consents": _apply_child("consents"), "visits": _apply_child("visits"),
+}
+
+
+def _update_index(kiosk: Kiosk, faces: list[tuple[int, bytes, bytes]], gone: list[int]) -> None:
+    matcher = kiosk._matcher  # noqa: SLF001 - only update an index that is already loaded
+    if matcher is None:
+        return
+    for citizen_id in gone:
+        matcher.remove(citizen_id)
+    if faces:
+        aes = kiosk.store.key.opener()
+        plain = b"".join(aes.decrypt(e[:NONCE_BYTES], e[NONCE_BYTES:], b"sample:" + h) for _, h, e in faces)  # type: ignore[attr-defined]
+        matcher.add_many(np.array([c for c, _, _ in faces], dtype=np.int64), np.frombuffer(plain, dtype="<f4").reshape(len(faces), 128))
+
+
+# -- push ------------------------------------------------------------------------------
+_PENDING = {
+    "purges": "SELECT tomb, purged_at, counter, reason FROM purges WHERE pushed = 0",
+    "citizens": "SELECT id AS _key, id_hash, sealed, enrolled_at, enrolled_counter, updated_at FROM citizens WHERE pushed = 0",
+    **{t: f"SELECT t.id AS _key, c.id_hash, {', '.join('t.' + c for c in COLUMNS[t] if c != 'id_hash')} "
+          f"FROM {t} t JOIN citizens c ON c.id = t.citizen_id WHERE t.pushed = 0"
+       for t in ("face_samples", "consents", "visits")},
+}
+
+
+def _push(kiosk: Kiosk, registry: Registry, report: SyncReport) -> None:
+    """Push pending rows: purges, then citizens (with their consents, for the tombstone rule), then the rest."""
+    store = kiosk.store
+    for table in TABLES:
+        while True:
+            with store.transaction("read pending rows"):
+                rows = list(store.db.query(_PENDING[table] + f" LIMIT {PUSH_CHUNK}"))
+            if not rows:
+                break
+            newest = None
+            if table == "citizens":  # consent times tell a re-enrolment after a purge from stale data
+                ids = ",".join(str(r["_key"]) for r in rows)
+                newest = {bytes(h): t for h, t in store.db.execute(
+                    f"SELECT c.id_hash, max(s.given_at) FROM consents s JOIN citizens c ON c.id = s.citizen_id "
+                    f"WHERE c.id IN ({ids}) GROUP BY c.id_hash")}
+            taken = registry.push({table: rows}, newest)
+            report.pushed[table] += taken.get(table, 0)
+            with store.transaction("mark pushed rows"):
+                if table == "purges":
+                    store.db.conn.executemany("UPDATE purges SET pushed = 1 WHERE tomb = ?", [[r["tomb"]] for r in rows])
+                else:
+                    store.db.conn.executemany(f"UPDATE {table} SET pushed = 1 WHERE id = ?", [[r["_key"]] for r in rows])
