@@ -40,8 +40,8 @@ KEY_CHECK = "key_check"
 
 
 def utc_now() -> datetime:
-    """The current time, timezone-aware UTC, to the second."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    """The current time, timezone-aware UTC, to the microsecond (ISO strings of it sort in time order)."""
+    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

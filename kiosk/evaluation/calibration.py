@@ -1,23 +1,25 @@
 """Thresholds of the decision policy from local data, for a target stranger match rate.
 
-Rule (DESIGN.md, "Why face alone cannot decide"): an automatic match must never put a
-record on the wrong face, so
+An automatic match must never put a record on the wrong face (DESIGN.md, "Why face
+alone cannot decide"). On a 0.01 grid inside the bounds of :class:`kiosk.settings.Settings`:
 
-1. ``auto_accept_distance`` ``t`` and ``min_margin`` ``m``: a probe is auto-accepted when its
-   nearest citizen is within ``t`` and the runner-up is ``m`` farther (the policy's rule).
-   A *violator* is a stranger, or a genuine probe whose nearest citizen is someone else.
-   Allowed: at most ``target_fpir`` of the strangers, and no wrong genuine probe, within a
-   safety buffer ``safety`` of being auto-accepted (``d1 ≤ t + safety`` and
-   ``margin ≥ m - safety``). Among the allowed (t, m) on a 0.01 grid inside the settings'
-   bounds, take those auto-accepting the most genuine probes correctly, then the strictest
-   (smallest t, then largest m): the same citizens pass, and every stranger is farther away.
-2. ``candidate_distance`` ``c``: the smallest value whose candidate list holds the right
+1. ``min_margin`` ``m``: look-alikes are genuine probes whose nearest citizen is somebody
+   else; the runner-up gap of such a confusion is small. ``m`` is the largest such gap seen
+   plus the safety buffer, so none of them could auto-match. With no confusion in the
+   data there is no evidence either way and the current ``min_margin`` is kept.
+2. ``auto_accept_distance`` ``t``: strangers are kept out by distance alone, not by the
+   margin (a small gallery says little about margins among a province's look-alikes):
+   ``t`` stays ``safety`` below the nearest stranger (or, with a non-zero target, below the
+   nearest stranger after the ``target_fpir`` fraction allowed). Within that limit, the
+   smallest ``t`` that auto-accepts as many genuine probes (at ``m``) as the limit itself:
+   the same citizens pass and every stranger is farther away.
+3. ``candidate_distance`` ``c``: the smallest value whose keypad list holds the right
    citizen for ``target_recall`` of the genuine probes, plus ``safety`` (a candidate too many
    costs a 1-in-10,000 keypad chance; a citizen missing from the list must show the card).
 
-The sweep evaluates the policy's auto rule on arrays (fast); the recommendation is then
-run end to end through the shipped matcher and policy (:func:`identification.evaluate`).
-With ``n`` strangers and none accepted, the data can only show FPIR ≤ 3/n (rule of three).
+The sweep applies the policy's auto rule to arrays (fast); the recommendation is then run
+end to end through the shipped matcher and policy (:func:`identification.evaluate`).
+With ``n`` strangers and none accepted, the data only shows FPIR ≤ 3/n (rule of three).
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ from kiosk.settings import Settings
 from recognition.policy import PolicyConfig
 
 STEP = 0.01
+EPS = 1e-9
 
 
-def _grid(name: str, hi: float | None = None) -> np.ndarray:
+def _grid(name: str) -> np.ndarray:
     """The setting's allowed range (kiosk.settings bounds) on a 0.01 grid."""
     meta = Settings.__dataclass_fields__[name].metadata
-    top = meta["max"] if hi is None else min(hi, meta["max"])
-    return np.round(np.arange(meta["min"], top + STEP / 2, STEP), 2)
+    return np.round(np.arange(meta["min"], meta["max"] + STEP / 2, STEP), 2)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ class ProbeStats:
     own_rank: np.ndarray  # -1 when the own citizen is not among the candidates returned
     own_distance: np.ndarray  # inf when not returned
 
+    def auto(self, t: float | np.ndarray, m: float | np.ndarray) -> np.ndarray:
+        """The policy's auto rule (nearest ≤ t and runner-up ≥ m farther), broadcast over t and m."""
+        return (self.d1 <= np.asarray(t)[..., None] + EPS) & (self.margin >= np.asarray(m)[..., None] - EPS)
+
 
 def probe_stats(open_set: OpenSet, encoded: EncodedSet, k: int) -> tuple[ProbeStats, ProbeStats]:
     """``(genuine, strangers)`` statistics from the kiosk's matcher (``k`` nearest citizens each)."""
@@ -61,7 +67,7 @@ def probe_stats(open_set: OpenSet, encoded: EncodedSet, k: int) -> tuple[ProbeSt
         rows = search(matcher, probes, encoded, k)
         d1 = np.array([r[0].distance if r else math.inf for r in rows])
         d2 = np.array([r[1].distance if len(r) > 1 else math.inf for r in rows])
-        rank = np.array([next((i for i, c in enumerate(r) if c.citizen_id == p.citizen_id), -1) for p, r in zip(probes, rows)])
+        rank = np.array([next((i for i, c in enumerate(r) if c.citizen_id == p.citizen_id), -1) for p, r in zip(probes, rows)], dtype=int)
         own_d = np.array([r[i].distance if i >= 0 else math.inf for r, i in zip(rows, rank)])
         out.append(ProbeStats(d1, d2 - d1, rank == 0, rank, own_d))
     return out[0], out[1]
@@ -82,6 +88,7 @@ class Calibration:
     strangers: int
     evidence: dict[str, float] = field(default_factory=dict)
     tradeoff: list[dict[str, float]] = field(default_factory=list)
+    margins: list[dict[str, float]] = field(default_factory=list)
     candidates: list[dict[str, float]] = field(default_factory=list)
     heat: dict[str, list] = field(default_factory=dict)
     verified: dict[str, object] = field(default_factory=dict)
@@ -89,82 +96,80 @@ class Calibration:
     @property
     def fpir_upper_95(self) -> float:
         """The highest stranger auto-match rate still consistent (95%) with what was observed."""
-        seen = int(self.evidence.get("strangers_near_auto", 0))
         from kiosk.evaluation.growth import wilson_upper
 
-        return wilson_upper(seen, self.strangers)
+        return wilson_upper(int(self.evidence.get("strangers_within_auto", 0)), self.strangers)
 
     @property
     def strangers_needed(self) -> int:
         """Stranger probes needed (none auto-accepted) to show FPIR ≤ target with 95% confidence."""
-        return math.ceil(3.0 / self.target_fpir)
+        return math.ceil(3.0 / self.target_fpir) if self.target_fpir > 0 else 0
 
 
 def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e-3, target_recall: float = 0.99,
-              safety: float = 0.02, max_candidates: int = 5, seed: int = 0) -> Calibration:
+              safety: float = 0.02, max_candidates: int = 5, current_margin: float = 0.06, seed: int = 0) -> Calibration:
     """Recommend ``auto_accept_distance``, ``min_margin`` and ``candidate_distance`` (see the module doc)."""
     g, s = probe_stats(open_set, encoded, max(2, max_candidates))
     ts, ms = _grid("auto_accept_distance"), _grid("min_margin")
-    T, M = ts[:, None, None], ms[None, :, None]
+    wrong = ~g.own_first & np.isfinite(g.d1)
+    lookalike_gap = float(g.margin[wrong].max()) if wrong.any() else math.nan
+    m = float(ms[np.searchsorted(ms, lookalike_gap + safety - EPS)]) if wrong.any() and lookalike_gap + safety <= ms[-1] else (
+        float(ms[-1]) if wrong.any() else current_margin)
+    allowed_strangers = int(math.floor(target_fpir * len(s.d1) + EPS))
+    nearest = np.sort(s.d1)
+    limit = float(nearest[allowed_strangers]) - safety if allowed_strangers < len(nearest) else math.inf
+    good_t = (g.auto(ts, m) & g.own_first).sum(axis=1)  # genuine auto-accepted correctly at each t
+    wrong_t = (g.auto(ts + safety, m - safety) & wrong).sum(axis=1)
+    allowed_t = (ts <= limit + EPS) & (wrong_t == 0)
+    feasible = bool(allowed_t.any())
+    if feasible:
+        best = good_t[allowed_t].max()
+        t = float(ts[np.flatnonzero(allowed_t & (good_t == best))[0]])
+    else:
+        t = float(ts[0])
 
-    def auto(stats: ProbeStats, buffer: float, mask: np.ndarray) -> np.ndarray:
-        hit = (stats.d1[None, None, :] <= T + buffer + 1e-9) & (stats.margin[None, None, :] >= M - buffer - 1e-9)
-        return (hit & mask[None, None, :]).sum(axis=2)
-
-    good = auto(g, 0.0, g.own_first)
-    wrong_near = auto(g, safety, ~g.own_first & np.isfinite(g.d1))
-    stranger_near = auto(s, safety, np.ones_like(s.d1, dtype=bool))
-    stranger_auto = auto(s, 0.0, np.ones_like(s.d1, dtype=bool))
-    wrong_auto = auto(g, 0.0, ~g.own_first & np.isfinite(g.d1))
-    allowed = (wrong_near == 0) & (stranger_near <= target_fpir * len(s.d1) + 1e-9)
-    score = np.where(allowed, good, -1)
-    feasible = bool(allowed.any())
-    best = score.max()
-    ti, mi = min(zip(*np.nonzero(score == best)), key=lambda ij: (ts[ij[0]], -ms[ij[1]]))
-    t, m = float(ts[ti]), float(ms[mi])
-
-    accepted = g.own_first & (g.d1 <= t + 1e-9) & (g.margin >= m - 1e-9)
-    violators_d1 = np.concatenate([s.d1, g.d1[~g.own_first]])
-    violators_m = np.concatenate([s.margin, g.margin[~g.own_first]])
-    headroom = np.maximum(violators_d1 - t, m - violators_m) if violators_d1.size else np.array([math.inf])
+    accepted = g.auto(t, m) & g.own_first
+    heat_good = (g.auto(ts[:, None], ms[None, :]) & g.own_first).sum(axis=2)
+    heat_allowed = ((s.d1 <= ts[:, None, None] + safety + EPS).sum(axis=2) <= allowed_strangers) & \
+                   ((g.auto(ts[:, None] + safety, ms[None, :] - safety) & wrong).sum(axis=2) == 0)
     evidence = {
-        "genuine_auto": int(good[ti, mi]),
+        "genuine_auto": int(accepted.sum()),
         "genuine_auto_max_distance": float(g.d1[accepted].max()) if accepted.any() else math.nan,
         "genuine_auto_min_margin": float(g.margin[accepted].min()) if accepted.any() else math.nan,
-        "nearest_stranger_distance": float(s.d1.min()) if s.d1.size else math.inf,
-        "nearest_wrong_genuine_distance": float(g.d1[~g.own_first].min()) if (~g.own_first).any() else math.inf,
-        "strangers_auto": int(stranger_auto[ti, mi]),
-        "strangers_near_auto": int(stranger_near[ti, mi]),
-        "headroom": float(headroom[np.isfinite(headroom)].min()) if np.isfinite(headroom).any() else math.inf,
+        "nearest_stranger_distance": float(nearest[0]) if nearest.size else math.inf,
+        "stranger_limit": limit,
+        "lookalikes": int(wrong.sum()),
+        "lookalike_max_margin": lookalike_gap,
+        "nearest_wrong_genuine_distance": float(g.d1[wrong].min()) if wrong.any() else math.inf,
+        "strangers_auto": int(s.auto(t, m).sum()),
+        "strangers_within_auto": int((s.d1 <= t + EPS).sum()),
+        "wrong_person_auto": int((g.auto(t, m) & wrong).sum()),
     }
-    tradeoff = []
-    for i, tv in enumerate(ts):
-        j = int(np.argmax(np.where(allowed[i], good[i] * 1000 + np.arange(len(ms)), -1))) if allowed[i].any() else 0
-        tradeoff.append({"auto_accept_distance": float(tv), "min_margin": float(ms[j]) if allowed[i].any() else math.nan,
-                         "genuine_auto_rate": good[i, j] / max(1, len(g.d1)), "strangers_auto": int(stranger_auto[i, j]),
-                         "wrong_person_auto": int(wrong_auto[i, j]), "allowed": bool(allowed[i].any())})
+    tradeoff = [{"auto_accept_distance": float(tv), "genuine_auto_rate": good_t[i] / max(1, len(g.d1)),
+                 "strangers_within": int((s.d1 <= tv + EPS).sum()), "strangers_auto": int(s.auto(tv, m).sum()),
+                 "wrong_person_auto": int((g.auto(tv, m) & wrong).sum()), "allowed": bool(allowed_t[i])} for i, tv in enumerate(ts)]
+    margins = [{"min_margin": float(mv), "genuine_auto_rate": float((g.auto(t, mv) & g.own_first).mean()) if len(g.d1) else math.nan,
+                "wrong_person_auto": int((g.auto(t, mv) & wrong).sum()), "strangers_auto": int(s.auto(t, mv).sum())} for mv in ms]
 
     # candidate_distance: the right citizen among the first max_candidates within c (when not auto-accepted).
-    auto_g = (g.d1 <= t + 1e-9) & (g.margin >= m - 1e-9)
-    auto_s = (s.d1 <= t + 1e-9) & (s.margin >= m - 1e-9)
+    auto_g, auto_s = g.auto(t, m), s.auto(t, m)
     cs = _grid("candidate_distance")
-    cs = cs[cs >= t - 1e-9]
+    cs = cs[cs >= t - EPS]
     rows = []
     for c in cs:
-        recall = np.where(auto_g, g.own_first, (g.own_rank >= 0) & (g.own_rank < max_candidates) & (g.own_distance <= c + 1e-9))
+        recall = np.where(auto_g, g.own_first, (g.own_rank >= 0) & (g.own_rank < max_candidates) & (g.own_distance <= c + EPS))
         rows.append({"candidate_distance": float(c), "candidate_recall": float(recall.mean()) if recall.size else math.nan,
-                     "stranger_confirm_rate": float(((s.d1 <= c + 1e-9) & ~auto_s).mean()) if s.d1.size else math.nan})
-    reach = [r for r in rows if r["candidate_recall"] >= target_recall - 1e-9]
+                     "stranger_confirm_rate": float(((s.d1 <= c + EPS) & ~auto_s).mean()) if s.d1.size else math.nan})
+    reach = [r for r in rows if r["candidate_recall"] >= target_recall - EPS]
     base = reach[0] if reach else max(rows, key=lambda r: (r["candidate_recall"], -r["candidate_distance"]))
     c = float(min(cs[-1], round(base["candidate_distance"] + safety, 2)))
-    evidence["candidate_recall_at_base"] = base["candidate_recall"]
     evidence["candidate_distance_base"] = base["candidate_distance"]
+    evidence["candidate_recall_at_base"] = base["candidate_recall"]
 
-    policy = PolicyConfig(t, m, c, max_candidates)
-    verified = evaluate(open_set, encoded, policy, seed=seed)
-    heat = {"auto_accept_distance": ts.tolist(), "min_margin": ms.tolist(), "genuine_auto": good.tolist(),
-            "allowed": allowed.tolist(), "stranger_auto": stranger_auto.tolist()}
-    return Calibration(t, m, c, feasible, target_fpir, target_recall, safety, len(g.d1), len(s.d1), evidence, tradeoff, rows, heat, verified)
+    verified = evaluate(open_set, encoded, PolicyConfig(t, m, c, max_candidates), seed=seed)
+    heat = {"auto_accept_distance": ts.tolist(), "min_margin": ms.tolist(), "genuine_auto": heat_good.tolist(), "allowed": heat_allowed.tolist()}
+    return Calibration(t, m, c, feasible, target_fpir, target_recall, safety, len(g.d1), len(s.d1), evidence, tradeoff, margins,
+                       rows, heat, verified)
 
 
 def write_recommendation(path: str, calibration: Calibration) -> Settings:
