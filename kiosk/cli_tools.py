@@ -87,57 +87,48 @@ def demo(set_dir: Path | None, pin: str | None, db_path: Path | None, config_pat
 
 
 @click.command()
-@click.option("--sizes", default="1000,10000,100000,1000000", show_default=True, help="Index sizes (samples), comma-separated.")
+@click.option("--sizes", default="1000,10000,100000,1000000", show_default=True,
+              help="Index sizes (samples), comma-separated; 10000000 only if memory allows (~11 GB).")
 @click.option("--repeats", default=7, show_default=True, help="Timed repeats per figure (the median is reported).")
-@click.option("--skip-pipeline", is_flag=True, help="Only the matcher.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: {matcher: [...], pipeline: [...]}.")
-def bench(sizes: str, repeats: int, skip_pipeline: bool, as_json: bool) -> None:
-    """Measure the matcher (vs the naive face_distance) and the per-frame pipeline."""
-    from kiosk.bench import bench_matcher, bench_pipeline
-
-    try:
-        ns = [int(float(s)) for s in sizes.split(",") if s.strip()]
-    except ValueError:
-        raise click.BadParameter("use comma-separated integers, e.g. 1000,100000", param_hint="--sizes") from None
-    matcher_rows = []
-    if not as_json:
-        click.echo("matcher: ms per identify (search + best per citizen + decision), 3 samples per citizen")
-        click.echo(f"{'N samples':>10} {'ms/query':>9} {'naive ms':>9} {'speedup':>8} {'gemv ms':>8} {'x gemv':>7} {'GB/s':>6} {'index MB':>9}")
-    for n in ns:
-        row = bench_matcher([n], repeats)[0]
-        matcher_rows.append(row)
-        if not as_json:
-            click.echo(f"{row['n']:>10} {row['ms_per_query']:>9.3f} {row['naive_ms_per_query']:>9.2f} {row['speedup']:>7.1f}x "
-                       f"{row['gemv_ms']:>8.3f} {row['ratio_to_gemv']:>7.2f} {row['gb_per_s']:>6.1f} {row['index_mb']:>9.1f}")
-    pipeline_rows = []
-    if not skip_pipeline:
-        frame = BUNDLED_SET / "frames" / "london_005" / "enrol_1.jpg"
-        pipeline_rows = bench_pipeline(frame, repeats=max(3, repeats))
-        if not as_json:
-            click.echo("\npipeline: ms per frame (one face, HOG on the frame downscaled to 480 px wide)")
-            for row in pipeline_rows:
-                click.echo(f"{row['frame']:>9}: " + ", ".join(f"{k} {v:.1f}" for k, v in row.items() if isinstance(v, float)))
-    emit({"matcher": matcher_rows, "pipeline": pipeline_rows}, as_json)
-
-
-@click.command()
-@click.option("--registry", "url", default=None, help="PostgreSQL URL of the province registry (default: settings registry_url).")
-@common_options
+@click.option("--skip-pipeline", is_flag=True, help="Skip the per-frame pipeline.")
+@click.option("--cnn", is_flag=True, help="Also time dlib's CNN detector in the pipeline (about 8 s per frame).")
+@click.option("--startup-sizes", default="100000,1000000", show_default=True,
+              help="Samples loaded from SQLite into the index at start-up, comma-separated; empty to skip.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: {machine, matcher: [...], pipeline: [...], startup: [...]}.")
 @kiosk_errors
-def sync(url: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
-    """Sync with the province registry: pull what other counters recorded, push what this one did."""
-    from kiosk.cli_support import open_kiosk
-    from kiosk.errors import RegistryError
-    from kiosk.registry import redact
-    from kiosk.sync import sync as run_sync
+def bench(sizes: str, repeats: int, skip_pipeline: bool, cnn: bool, startup_sizes: str, as_json: bool) -> None:
+    """Measure the matcher (vs the naive face_distance and one BLAS mat-vec), the per-frame
+    pipeline for each detector setting, and the start-up load from SQLite."""
+    from kiosk.bench import CNN, DETECTORS, bench_matcher, bench_pipeline, machine_info
+    from kiosk.evaluation.report import bench_header, bench_line
+    from kiosk.evaluation.startup import bench_startup
 
-    with open_kiosk(db_path, config_path, create=True) as kiosk:
-        target = url or kiosk.settings.registry_url
-        if not target:
-            raise RegistryError("no registry configured", "pass --registry postgresql://... or set registry_url in the settings")
-        report = run_sync(kiosk, target)
-    emit({"ok": True, "registry": redact(target), "pulled": report.pulled, "pushed": report.pushed,
-          "purged_here": report.purged_here, "seconds": report.seconds}, as_json,
-         f"synced with {redact(target)} in {report.seconds:.1f} s: pulled " + ", ".join(f"{v} {k}" for k, v in report.pulled.items() if v)
-         + "; pushed " + (", ".join(f"{v} {k}" for k, v in report.pushed.items() if v) or "nothing")
-         + (f"; {report.purged_here} citizen(s) purged elsewhere removed here" if report.purged_here else ""))
+    def numbers(text: str, name: str) -> list[int]:
+        try:
+            return [int(float(s)) for s in text.split(",") if s.strip()]
+        except ValueError:
+            raise click.BadParameter("use comma-separated integers, e.g. 1000,100000", param_hint=name) from None
+
+    ns, loads = numbers(sizes, "--sizes"), numbers(startup_sizes, "--startup-sizes")
+    out: dict = {"machine": machine_info(), "matcher": [], "pipeline": [], "startup": []}
+    def show(section: str, row: dict | None = None) -> None:
+        if not as_json:
+            click.echo(bench_header(section) if row is None else bench_line(section, row))
+
+    show("machine", out["machine"])
+    show("matcher")
+    for n in ns:
+        out["matcher"].append(bench_matcher([n], repeats)[0])
+        show("matcher", out["matcher"][-1])
+    if not skip_pipeline:
+        face, card = BUNDLED_SET / "frames" / "london_005" / "enrol_1.jpg", BUNDLED_SET / "cards" / "london_005.jpg"
+        out["pipeline"] = bench_pipeline(face, card, repeats=max(3, repeats // 2), detectors=DETECTORS + ((CNN,) if cnn else ()))
+        show("pipeline")
+        for row in out["pipeline"]:
+            show("pipeline", row)
+    if loads:
+        show("startup")
+    for n in loads:
+        out["startup"].append(bench_startup([n])[0])
+        show("startup", out["startup"][-1])
+    emit(out, as_json)

@@ -71,97 +71,124 @@ def _pull(kiosk: Kiosk, registry: Registry, registry_id: str, batch: int, report
             rows = registry.pull(table, cursor, batch)
             if not rows:
                 break
-            new_faces: list[tuple[int, bytes, bytes]] = []
-            gone: list[int] = []
+            pulled = _Batch(kiosk, rows)
             with store.transaction(f"store pulled {table}"):
-                applied = sum(bool(_APPLY[table](kiosk, row, new_faces, gone)) for row in rows)
+                applied = _APPLY[table](pulled)
                 store.meta_set(cursor_name, str(rows[-1]["seq"]))
-            _update_index(kiosk, new_faces, gone)
+            _update_index(kiosk, pulled.faces, pulled.gone)
             report.pulled[table] += applied
-            report.purged_here += len(gone)
+            report.purged_here += len(pulled.gone)
             if after_batch:
                 after_batch(table, len(rows))
     if report.purged_here:
         store.checkpoint()
 
 
-def _blocked(db: Any, id_hash: bytes, created: str) -> bool:
-    """True when this counter purged the citizen at or after ``created`` (do not re-add)."""
-    row = db.execute("SELECT purged_at FROM purges WHERE tomb = ?", [tombstone(id_hash)]).fetchone()
-    return row is not None and row[0] >= created
+class _Batch:
+    """One pulled batch being applied inside a local transaction, with lookups done per batch, not per row."""
+
+    def __init__(self, kiosk: Kiosk, rows: list[dict[str, Any]]) -> None:
+        self.kiosk = kiosk
+        self.db = kiosk.store.db.conn
+        self.rows = rows
+        self.faces: list[tuple[int, bytes, bytes]] = []
+        self.gone: list[int] = []
+        self._tombs = dict(self.db.execute("SELECT tomb, purged_at FROM purges").fetchall())
+        hashes = list({r["id_hash"] for r in rows if "id_hash" in r})
+        self.local: dict[bytes, tuple[int, str]] = {}
+        for chunk in range(0, len(hashes), 500):
+            part = hashes[chunk : chunk + 500]
+            sql = f"SELECT id_hash, id, updated_at FROM citizens WHERE id_hash IN ({','.join('?' * len(part))})"
+            self.local.update({bytes(h): (i, u or "") for h, i, u in self.db.execute(sql, part)})
+
+    def blocked(self, id_hash: bytes, created: str) -> bool:
+        """True when this counter purged the citizen at or after ``created`` (do not re-add)."""
+        purged_at = self._tombs.get(tombstone(id_hash))
+        return purged_at is not None and purged_at >= created
+
+    def citizen(self, row: dict[str, Any], prefix: str = "") -> int | None:
+        """The local id of the row's citizen, adding or refreshing it from the pulled columns (None: purged here)."""
+        id_hash, updated, sealed = row["id_hash"], row[f"{prefix}updated_at"], row[f"{prefix}sealed"]
+        known = self.local.get(id_hash)
+        if known is None:
+            if self.blocked(id_hash, row[f"{prefix}enrolled_at"]):
+                return None
+            cur = self.db.execute("INSERT INTO citizens (id_hash, sealed, enrolled_at, enrolled_counter, updated_at, pushed) "
+                                  "VALUES (?, ?, ?, ?, ?, 1)", [id_hash, sealed, row[f"{prefix}enrolled_at"],
+                                                                row[f"{prefix}enrolled_counter"], updated])
+            self.local[id_hash] = (int(cur.lastrowid), updated)
+            return int(cur.lastrowid)
+        if known[1] < updated:
+            self.db.execute("UPDATE citizens SET sealed = ?, updated_at = ? WHERE id = ?", [sealed, updated, known[0]])
+            self.local[id_hash] = (known[0], updated)
+        return known[0]
 
 
-def _local_citizen(kiosk: Kiosk, row: dict[str, Any], prefix: str = "") -> int | None:
-    """The local id of the row's citizen, adding or refreshing the citizen from the pulled columns."""
-    db = kiosk.store.db
-    id_hash = row["id_hash"]
-    local = db.execute("SELECT id, updated_at FROM citizens WHERE id_hash = ?", [id_hash]).fetchone()
-    updated, sealed = row[f"{prefix}updated_at"], row[f"{prefix}sealed"]
-    if local is None:
-        if _blocked(db, id_hash, row[f"{prefix}enrolled_at"]):
-            return None
-        return int(db["citizens"].insert({"id_hash": id_hash, "sealed": sealed, "enrolled_at": row[f"{prefix}enrolled_at"],
-                                          "enrolled_counter": row[f"{prefix}enrolled_counter"], "updated_at": updated,
-                                          "pushed": 1}).last_pk)
-    if (local[1] or "") < updated:
-        db.execute("UPDATE citizens SET sealed = ?, updated_at = ? WHERE id = ?", [sealed, updated, local[0]])
-    return int(local[0])
+def _apply_citizens(batch: _Batch) -> int:
+    applied = 0
+    for row in batch.rows:
+        before = batch.local.get(row["id_hash"])
+        if batch.citizen(row) is not None and (before is None or before[1] < row["updated_at"]):
+            applied += 1
+    return applied
 
 
-def _apply_citizen(kiosk: Kiosk, row: dict[str, Any], faces: list, gone: list) -> bool:
-    db = kiosk.store.db
-    before = db.execute("SELECT updated_at FROM citizens WHERE id_hash = ?", [row["id_hash"]]).fetchone()
-    return _local_citizen(kiosk, row) is not None and (before is None or (before[0] or "") < row["updated_at"])
-
-
-def _apply_child(table: str) -> Callable[[Kiosk, dict[str, Any], list, list], bool]:
+def _apply_children(table: str) -> Callable[[_Batch], int]:
     created = {"face_samples": "captured_at", "consents": "given_at", "visits": "at"}[table]
     columns = [c for c in COLUMNS[table] if c != "id_hash"]
+    insert = f"INSERT INTO {table} (citizen_id, {', '.join(columns)}, pushed) VALUES (?, {', '.join('?' * len(columns))}, 1)"
 
-    def apply(kiosk: Kiosk, row: dict[str, Any], faces: list, gone: list) -> bool:
-        db = kiosk.store.db
-        if db.execute(f"SELECT 1 FROM {table} WHERE uid = ?", [row["uid"]]).fetchone():
-            return False
-        if _blocked(db, row["id_hash"], row[created]):
-            return False
-        citizen_id = _local_citizen(kiosk, row, prefix="c_")
-        if citizen_id is None:
-            return False
-        db[table].insert({"citizen_id": citizen_id, **{c: row[c] for c in columns}, "pushed": 1})
-        if table == "face_samples":
-            faces.append((citizen_id, row["id_hash"], row["embedding"]))
-        elif table == "visits":
-            db.execute("UPDATE citizens SET last_visit_at = max(coalesce(last_visit_at, ''), ?) WHERE id = ?", [row["at"], citizen_id])
-        return True
+    def apply(batch: _Batch) -> int:
+        uids = [r["uid"] for r in batch.rows]
+        have: set[str] = set()
+        for chunk in range(0, len(uids), 500):
+            part = uids[chunk : chunk + 500]
+            have.update(u for (u,) in batch.db.execute(f"SELECT uid FROM {table} WHERE uid IN ({','.join('?' * len(part))})", part))
+        values = []
+        for row in batch.rows:
+            if row["uid"] in have or batch.blocked(row["id_hash"], row[created]):
+                continue
+            citizen_id = batch.citizen(row, prefix="c_")
+            if citizen_id is None:
+                continue
+            values.append([citizen_id, *(row[c] for c in columns)])
+            if table == "face_samples":
+                batch.faces.append((citizen_id, row["id_hash"], row["embedding"]))
+        batch.db.executemany(insert, values)
+        if table == "visits":
+            batch.db.executemany("UPDATE citizens SET last_visit_at = max(coalesce(last_visit_at, ''), ?) WHERE id = ?",
+                                 [[v[1 + columns.index("at")], v[0]] for v in values])
+        return len(values)
 
     return apply
 
 
-def _apply_purge(kiosk: Kiosk, row: dict[str, Any], faces: list, gone: list) -> bool:
-    store = kiosk.store
-    db = store.db
-    db.execute("""INSERT INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 1)
-                  ON CONFLICT(tomb) DO UPDATE SET purged_at = max(purged_at, excluded.purged_at)""",
-               [row["tomb"], row["purged_at"], row["counter"], row["reason"]])
-    for citizen_id, id_hash in db.execute("SELECT id, id_hash FROM citizens").fetchall():
-        if tombstone(id_hash) != row["tomb"]:
+def _apply_purges(batch: _Batch) -> int:
+    kiosk, db = batch.kiosk, batch.db
+    by_tomb = {tombstone(bytes(h)): i for h, i in db.execute("SELECT id_hash, id FROM citizens")}
+    applied = 0
+    for row in batch.rows:
+        db.execute("""INSERT INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 1)
+                      ON CONFLICT(tomb) DO UPDATE SET purged_at = max(purged_at, excluded.purged_at)""",
+                   [row["tomb"], row["purged_at"], row["counter"], row["reason"]])
+        citizen_id = by_tomb.get(row["tomb"])
+        if citizen_id is None:
             continue
-        newer = db.execute("SELECT 1 FROM consents WHERE citizen_id = ? AND given_at > ?", [citizen_id, row["purged_at"]]).fetchone()
-        if newer:
-            return False  # enrolled again here after that purge: keep
-        masked = mask_id_number(store.citizen(citizen_id).id_number)
+        if db.execute("SELECT 1 FROM consents WHERE citizen_id = ? AND given_at > ?", [citizen_id, row["purged_at"]]).fetchone():
+            continue  # enrolled again here after that purge: keep
+        masked = mask_id_number(kiosk.store.citizen(citizen_id).id_number)
         for table in ("face_samples", "consents", "visits"):
             db.execute(f"DELETE FROM {table} WHERE citizen_id = ?", [citizen_id])
         db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id])
-        store.audit("purge", "registry", kiosk.settings.counter_name, masked, reason=f"purged at {row['counter']}: {row['reason']}")
-        gone.append(citizen_id)
-        return True
-    return False
+        kiosk.store.audit("purge", "registry", kiosk.settings.counter_name, masked, reason=f"purged at {row['counter']}: {row['reason']}")
+        batch.gone.append(citizen_id)
+        applied += 1
+    return applied
 
 
-_APPLY: dict[str, Callable[[Kiosk, dict[str, Any], list, list], bool]] = {
-    "purges": _apply_purge, "citizens": _apply_citizen,
-    "face_samples": _apply_child("face_samples"), "consents": _apply_child("consents"), "visits": _apply_child("visits"),
+_APPLY: dict[str, Callable[[_Batch], int]] = {
+    "purges": _apply_purges, "citizens": _apply_citizens,
+    "face_samples": _apply_children("face_samples"), "consents": _apply_children("consents"), "visits": _apply_children("visits"),
 }
 
 
