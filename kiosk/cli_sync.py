@@ -27,7 +27,8 @@ def sync(url: str | None, db_path: Path | None, config_path: Path | None, as_jso
         report = run_sync(kiosk, target)
     emit({"ok": True, "registry": redact(target), "pulled": report.pulled, "pushed": report.pushed,
           "purged_here": report.purged_here, "seconds": report.seconds}, as_json,
-         f"synced with {redact(target)} in {report.seconds:.1f} s: pulled " + ", ".join(f"{v} {k}" for k, v in report.pulled.items() if v)
+         f"synced with {redact(target)} in {report.seconds:.1f} s: pulled "
+         + (", ".join(f"{v} {k}" for k, v in report.pulled.items() if v) or "nothing")
          + "; pushed " + (", ".join(f"{v} {k}" for k, v in report.pushed.items() if v) or "nothing")
          + (f"; {report.purged_here} citizen(s) purged elsewhere removed here" if report.purged_here else ""))
 
