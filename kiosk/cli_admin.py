@@ -109,7 +109,7 @@ def retention(apply: bool, pin: str | None, db_path: Path | None, config_path: P
         admin = admin_login(kiosk, pin)
         due = admin.retention_due()
         for item in due:
-            emit({k: v for k, v in item.items() if not k.startswith("_")}, as_json,
+            emit(item, as_json,
                  f"{item['id_number']}  {item['full_name']:<28} last activity {item['last_activity']}")
         purged = admin.run_retention() if apply else 0
     emit({"ok": True, "due": len(due), "purged": purged}, as_json,

@@ -61,7 +61,7 @@ def rotate_key(kiosk: Kiosk) -> Path:
         db.execute("""CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
                       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""")
         if last_id:
-            store.meta_set(audit_log.HEAD, audit_log.head_value(new, last_id, previous))
+            store.meta_set(audit_log.HEAD, audit_log.encode_head(new, last_id, previous))
         store.meta_set("key_check", new.check_value().hex())
     store.key = new
     os.replace(pending, key_path)

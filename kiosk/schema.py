@@ -131,7 +131,7 @@ def _v2_encrypt(store: Any) -> None:
     # The audit chain: each entry's HMAC covers the previous entry's.
     db.execute("ALTER TABLE audit_log ADD COLUMN hash BLOB")
     db.execute("DROP TRIGGER audit_log_no_update")
-    from kiosk.audit import HEAD, entry_bytes, head_value
+    from kiosk.audit import HEAD, entry_bytes, encode_head
 
     previous, last_id = b"", 0
     for row in list(db.query("SELECT * FROM audit_log ORDER BY id")):
@@ -140,7 +140,7 @@ def _v2_encrypt(store: Any) -> None:
     db.execute("""CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
                   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""")
     if last_id:
-        store.meta_set(HEAD, head_value(key, last_id, previous))
+        store.meta_set(HEAD, encode_head(key, last_id, previous))
 
 
 _V3_SYNC = [

@@ -254,13 +254,17 @@ class Kiosk:
         return len(good)
 
     def _purge(self, id_number: str, reason: str, actor: str) -> dict[str, int]:
-        """Delete a citizen's record, samples, consents and visits, drop them from the index
-        at once, and checkpoint the WAL so no copy of their pages stays behind. Reached
-        through :class:`kiosk.admin.Admin` (or retention), never directly by clerk code."""
+        """Purge the citizen with this ID number (see :meth:`_purge_citizen`). Reached through
+        :class:`kiosk.admin.Admin`, never directly by clerk code."""
         found = self.store.find_citizen(id_number)
         if found is None:
             raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
-        citizen_id, record = found
+        return self._purge_citizen(found[0], found[1], reason, actor)
+
+    def _purge_citizen(self, citizen_id: int, record: CitizenRecord, reason: str, actor: str) -> dict[str, int]:
+        """Delete a citizen's record, samples, consents and visits (leaving a tombstone for the
+        registry), drop them from the index at once, and checkpoint the WAL so no copy of
+        their pages stays behind."""
         with self.store.transaction("purge"):
             counts = self.store.delete_citizen(citizen_id, self.settings.counter_name, reason)
             self.store.audit("purge", actor, self.settings.counter_name, record.masked_id, reason=reason, **counts)
@@ -277,20 +281,21 @@ class Kiosk:
 
     # -- retention and administration --------------------------------------------------
     def retention_due(self) -> list[dict[str, object]]:
-        """Citizens with no visit for ``settings.retention_days``: masked ID, name, last activity (a dry run)."""
-        cutoff = self.store.clock() - timedelta(days=self.settings.retention_days)
-        due = []
-        for citizen_id, last in self.store.inactive_since(cutoff):
-            record = self.store.citizen(citizen_id)
-            due.append({"id_number": record.masked_id, "full_name": record.full_name, "last_activity": last, "_id": record.id_number})
-        return due
+        """Citizens with no visit for ``settings.retention_days`` (a dry run), oldest first:
+        ``{"id_number": masked, "full_name", "last_activity"}``."""
+        return [{"id_number": record.masked_id, "full_name": record.full_name, "last_activity": last}
+                for _, record, last in self._stale()]
 
     def apply_retention(self, actor: str = "retention") -> int:
-        """Purge every citizen past the retention period (run at start-up and daily by the app). Returns how many."""
-        due = self.retention_due()
-        for item in due:
-            self._purge(str(item["_id"]), "retention", actor)
-        return len(due)
+        """Purge every citizen past the retention period (the app runs this at start-up and daily). Returns how many."""
+        stale = self._stale()
+        for citizen_id, record, _ in stale:
+            self._purge_citizen(citizen_id, record, "retention", actor)
+        return len(stale)
+
+    def _stale(self) -> list[tuple[int, CitizenRecord, str]]:
+        cutoff = self.store.clock() - timedelta(days=self.settings.retention_days)
+        return [(cid, self.store.citizen(cid), last) for cid, last in self.store.inactive_since(cutoff)]
 
     def has_admin_pin(self) -> bool:
         """True once an administrator PIN has been set."""

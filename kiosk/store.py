@@ -15,6 +15,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -71,6 +72,7 @@ class Store:
         self.key = key
         self.clock = clock
         self._lock = threading.RLock()
+        self._checkpoint_pending = False
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
@@ -119,6 +121,8 @@ class Store:
         return store
 
     def _migrate(self, version: int) -> None:
+        if version == SCHEMA_VERSION:
+            return
         for number in range(version, SCHEMA_VERSION):
             with self.transaction("upgrade the database"):
                 migration = MIGRATIONS[number]
@@ -131,6 +135,8 @@ class Store:
         if self.meta_get(KEY_CHECK) is None:
             with self.transaction("record the key check"):
                 self.meta_set(KEY_CHECK, self.key.check_value().hex())
+        if version >= 1:  # an existing file was rewritten (e.g. encrypted): clear the old pages from the WAL
+            self.checkpoint()
 
     @contextmanager
     def transaction(self, action: str) -> Iterator[None]:
@@ -151,6 +157,8 @@ class Store:
                 self.db.rollback()
                 raise
             self.db.conn.execute("COMMIT")
+            if self._checkpoint_pending:  # a purge's checkpoint was blocked by a reader: try again now
+                self.checkpoint(wait_s=0.0)
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -158,7 +166,13 @@ class Store:
             yield
 
     def close(self) -> None:
-        """Close the connection (checkpoints the WAL when this is the last one)."""
+        """Close the connection (a pending checkpoint is retried first; SQLite also
+        checkpoints when the last connection closes)."""
+        if self._checkpoint_pending:
+            try:
+                self.checkpoint(wait_s=5.0)
+            except StoreError:
+                pass
         self.db.conn.close()
 
     def __enter__(self) -> Store:
@@ -235,8 +249,10 @@ class Store:
     def add_samples(self, citizen_id: int, samples: Sequence[FaceSample], counter: str) -> None:
         """Append face samples to an existing citizen, in one transaction."""
         with self.transaction("add samples"):
-            id_hash = self.db.execute("SELECT id_hash FROM citizens WHERE id = ?", [citizen_id]).fetchone()[0]
-            self._insert_samples(citizen_id, id_hash, samples, counter, self.clock().isoformat())
+            row = self.db.execute("SELECT id_hash FROM citizens WHERE id = ?", [citizen_id]).fetchone()
+            if row is None:
+                raise StoreError(f"cannot add samples: citizen {citizen_id} is not in {self.path}", "they may have been purged; enrol again")
+            self._insert_samples(citizen_id, row[0], samples, counter, self.clock().isoformat())
 
     def _insert_samples(self, citizen_id: int, id_hash: bytes, samples: Sequence[FaceSample], counter: str, now: str) -> None:
         self.db["face_samples"].insert_all(
@@ -264,10 +280,25 @@ class Store:
             counts["citizens"] = self.db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id]).rowcount
         return counts
 
-    def checkpoint(self) -> None:
-        """Copy the WAL into the main file and truncate it (old page images go with it)."""
+    def checkpoint(self, wait_s: float = 2.0) -> bool:
+        """Copy the WAL into the main file and truncate it (old page images go with it).
+
+        Another program reading the file (``kiosk list``, a sync) can hold the WAL for a
+        moment: retry for up to ``wait_s`` seconds. Returns False if it stayed busy; the
+        checkpoint is then retried at :meth:`close` (the purged rows are already
+        overwritten in the main file; only the WAL copy waits).
+        """
+        deadline = time.monotonic() + wait_s
         with self._lock, _guard(self.path, "checkpoint"):
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            while True:
+                busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy:
+                    self._checkpoint_pending = False
+                    return True
+                if time.monotonic() >= deadline:
+                    self._checkpoint_pending = True
+                    return False
+                time.sleep(0.05)
 
     def consents(self, citizen_id: int) -> list[dict[str, Any]]:
         """A citizen's consent rows, oldest first."""

@@ -4,6 +4,9 @@ Real card photos through the QR chain, real face photos through dlib, real SQLit
 in ``tmp_path``. What is checked is what the person at the terminal sees: the record,
 the decision, one clear error line and a non-zero exit, and nothing written when a
 command refuses.
+
+Each test has its own home (config and data folders): the data key file the CLI creates
+lives in its config folder, and administrator commands get the PIN with ``--pin``.
 """
 
 from __future__ import annotations
@@ -28,10 +31,16 @@ SON = ("096098004127", "Lê Anh Sơn")  # london_005
 DUC = ("096206002219", "Trần Văn Đức")  # london_043
 STRANGER = FRAMES / "strangers" / "london_132_1.jpg"  # far from everybody enrolled here
 CONFIRM_FRAME = FRAMES / "london_043" / "visit_4.jpg"  # 0.46 from Đức: a keypad case
+PIN = "135790"  # the administrator PIN of the enrolled databases
 RECORD_KEYS = {"id_number", "old_id_number", "full_name", "date_of_birth", "gender", "address", "issue_date", "extra"}
 
 
 # --- plumbing ----------------------------------------------------------------------------
+
+def key_file(home: Path) -> Path:
+    """Where the CLI keeps the data key for a home (no key_file setting, no KIOSK_DATA_KEY)."""
+    return home / "config" / "cccd-kiosk" / "kiosk.key"
+
 
 def _isolate(mp: pytest.MonkeyPatch, home: Path) -> None:
     """No KIOSK_* variable and no kiosk.toml / database of the machine's user may leak in."""
@@ -84,7 +93,7 @@ def enroll_args(folder: str, db: Path, frames: list[Path] | None = None, consent
 
 
 def citizens(db: Path) -> list[dict]:
-    result = kiosk("list", "--db", db, "--json")
+    result = kiosk("list", "--db", db, "--pin", PIN, "--json")
     assert result.exit_code == 0, result.output
     return json_lines(result)
 
@@ -99,7 +108,8 @@ def rows(db: Path, table: str) -> int:
 
 @pytest.fixture(scope="module")
 def base_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[dict]]]:
-    """A database with Lê Anh Sơn and Trần Văn Đức enrolled through `kiosk enroll`, and its outputs."""
+    """A database with Lê Anh Sơn and Trần Văn Đức enrolled through `kiosk enroll` and the
+    administrator PIN set with `kiosk admin set-pin`, and the enrolment outputs."""
     folder = tmp_path_factory.mktemp("base")
     db = folder / "kiosk.sqlite"
     outputs = []
@@ -109,14 +119,20 @@ def base_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, li
             result = kiosk(*enroll_args(who, db))
             assert result.exit_code == 0, result.output
             outputs.append(json_lines(result))
+        result = kiosk("admin", "set-pin", "--new-pin", PIN, "--db", db)
+        assert result.exit_code == 0, result.output
+    assert key_file(folder / "home").is_file()  # enroll made the data key, outside the database
     yield db, outputs
 
 
 @pytest.fixture
 def db(base_db: tuple[Path, list[dict]], tmp_path: Path) -> Path:
-    """A private copy of the enrolled database."""
+    """A private copy of the enrolled database, with its key file in this test's home."""
     copy = tmp_path / "kiosk.sqlite"
     shutil.copyfile(base_db[0], copy)
+    key = key_file(tmp_path / "home")
+    key.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(key_file(base_db[0].parent / "home"), key)
     return copy
 
 
@@ -220,8 +236,8 @@ def test_qr_mixed_batch_reports_each_file_and_fails(bad_inputs: dict[str, tuple[
 
 # --- kiosk enroll ------------------------------------------------------------------------
 
-def test_enroll_stores_the_citizen(base_db: tuple[Path, list[dict]]) -> None:
-    db, outputs = base_db
+def test_enroll_stores_the_citizen(base_db: tuple[Path, list[dict]], db: Path) -> None:
+    outputs = base_db[1]  # `list` is read on a copy: an administrator command writes its login to the audit log
     [[son], [duc]] = outputs
     assert son == {"ok": True, "id_number": SON[0], "full_name": SON[1], "samples": 3, "refused": [], "warnings": []}
     assert (duc["id_number"], duc["full_name"], duc["samples"]) == (DUC[0], DUC[1], 3)
@@ -246,6 +262,7 @@ def test_enroll_with_turned_heads_refuses_naming_the_reason(tmp_path: Path) -> N
     assert result.output.count("sample refused:") == 3
     error = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(error) == 1 and "0 of 3" in error[0] and "turned away" in error[0]
+    assert kiosk("admin", "set-pin", "--new-pin", PIN, "--db", db).exit_code == 0
     assert citizens(db) == [] and rows(db, "face_samples") == 0
 
 
@@ -268,7 +285,7 @@ def test_identify_matches_a_returning_citizen_and_logs_the_visit(db: Path) -> No
     assert result.exit_code == 0
     assert out["decision"] == "match" and (out["id_number"], out["full_name"]) == DUC
     assert out["keypad"] is False and out["distance"] <= 0.40
-    [visit] = json_lines(kiosk("visits", "--db", db, "--json"))
+    [visit] = json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))
     assert (visit["id_number"], visit["full_name"], visit["method"]) == ("096*******19", DUC[1], "face")
 
 
@@ -296,7 +313,7 @@ def test_identify_keypad_confirmation(db: Path) -> None:
     result, [right] = identify(db, CONFIRM_FRAME, confirm=DUC[0][-4:])
     assert result.exit_code == 0
     assert right["decision"] == "match" and (right["id_number"], right["full_name"]) == DUC
-    [visit] = json_lines(kiosk("visits", "--db", db, "--json"))
+    [visit] = json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))
     assert visit["method"] == "confirm"
 
 
@@ -318,7 +335,7 @@ def test_identify_without_a_face_or_image_is_an_error(db: Path, tmp_path: Path) 
 def test_purge_forgets_the_citizen(db: Path) -> None:
     visit = FRAMES / "london_043" / "visit_2.jpg"
     assert identify(db, visit)[1][0]["decision"] == "match"  # a visit to be purged too
-    result = kiosk("purge", DUC[0], "--db", db, "--json")
+    result = kiosk("purge", DUC[0], "--db", db, "--pin", PIN, "--json")
     assert result.exit_code == 0, result.output
     [out] = json_lines(result)
     assert out["id_number"] == "096*******19" and DUC[0] not in result.output
@@ -326,18 +343,18 @@ def test_purge_forgets_the_citizen(db: Path) -> None:
     _, [after] = identify(db, visit)
     assert after["decision"] == "unknown" and "full_name" not in after
     assert [c["full_name"] for c in citizens(db)] == [SON[1]]
-    assert json_lines(kiosk("visits", "--db", db, "--json")) == []
-    one_error(kiosk("purge", DUC[0], "--db", db), "not enrolled")
+    assert json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json")) == []
+    one_error(kiosk("purge", DUC[0], "--db", db, "--pin", PIN), "not enrolled")
 
 
 def test_visits_export_and_audit(db: Path, tmp_path: Path) -> None:
     identify(db, FRAMES / "london_005" / "visit_2.jpg")
-    [visit] = json_lines(kiosk("visits", "--db", db, "--json"))
+    [visit] = json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))
     assert visit["id_number"] == "096*******27" and visit["full_name"] == SON[1] and visit["counter"] == "Quầy 1"
 
     out_csv = tmp_path / "out" / "citizens.csv"
     out_csv.parent.mkdir()
-    result = kiosk("export", "--csv", out_csv, "--db", db, "--json")
+    result = kiosk("export", "--csv", out_csv, "--db", db, "--pin", PIN, "--json")
     assert result.exit_code == 0, result.output
     assert json_lines(result) == [{"ok": True, "file": str(out_csv), "rows": 2}]
     raw = out_csv.read_bytes()
@@ -349,16 +366,18 @@ def test_visits_export_and_audit(db: Path, tmp_path: Path) -> None:
     assert [(r["id_number"], r["full_name"], r["visits"]) for r in table] == [
         ("096*******27", SON[1], "1"), ("096*******19", DUC[1], "0")]
 
-    result = kiosk("audit", "--db", db, "--json")
+    result = kiosk("audit", "--db", db, "--pin", PIN, "--json")
     assert result.exit_code == 0
     entries = json_lines(result)
-    assert [e["action"] for e in entries] == ["export", "identify", "enrol", "enrol"]
+    # Each administrator command logs its login first; set-pin came after the enrolments.
+    assert [e["action"] for e in entries] == ["login", "export", "login", "login", "identify", "pin_set", "enrol", "enrol"]
     assert {e["subject"] for e in entries} == {"", "096*******27", "096*******19"}
     assert SON[0] not in result.output and DUC[0] not in result.output
 
 
 def test_export_to_an_unwritable_path_is_a_clear_error(db: Path, tmp_path: Path) -> None:
-    one_error(kiosk("export", "--csv", tmp_path / "no" / "such" / "dir.csv", "--db", db), "cannot write", "writable path")
+    one_error(kiosk("export", "--csv", tmp_path / "no" / "such" / "dir.csv", "--db", db, "--pin", PIN), "cannot write",
+              "writable path")
 
 
 # --- settings ----------------------------------------------------------------------------
@@ -393,7 +412,7 @@ def test_bad_settings_give_one_error_line_and_touch_nothing(tmp_path: Path, case
     options = ["--config", config] if config.exists() else []
     one_error(kiosk("settings", *options, env=env), *words)
     db = tmp_path / "kiosk.sqlite"
-    one_error(kiosk("list", "--db", db, *options, env=env), *words)
+    one_error(kiosk("list", "--db", db, "--pin", PIN, *options, env=env), *words)
     assert not db.exists()  # refused before opening (creating) anything
 
 
@@ -416,7 +435,7 @@ def test_db_in_a_read_only_folder_is_a_clear_error(tmp_path: Path) -> None:
     folder = tmp_path / "readonly"
     folder.mkdir()
     with read_only(folder):
-        one_error(kiosk("list", "--db", folder / "kiosk.sqlite"), "no kiosk database", str(folder / "kiosk.sqlite"))
+        one_error(kiosk("list", "--db", folder / "kiosk.sqlite", "--pin", PIN), "no kiosk database", str(folder / "kiosk.sqlite"))
         one_error(kiosk(*enroll_args("london_043", folder / "kiosk.sqlite")), str(folder / "kiosk.sqlite"))
         one_error(kiosk(*enroll_args("london_043", folder / "sub" / "kiosk.sqlite")), "cannot create the folder", "--db")
     assert list(folder.iterdir()) == []
@@ -426,7 +445,7 @@ def test_db_that_is_not_a_database_is_a_clear_error_and_left_alone(tmp_path: Pat
     notes = tmp_path / "notes.txt"
     notes.write_text("Danh sách công dân\n" * 100, encoding="utf-8")
     before = notes.read_bytes()
-    one_error(kiosk("list", "--db", notes, "--json"), str(notes), "not a kiosk database")
+    one_error(kiosk("list", "--db", notes, "--pin", PIN, "--json"), str(notes), "not a kiosk database")
     assert notes.read_bytes() == before
 
 

@@ -123,8 +123,6 @@ def test_new_file_gets_the_schema_wal_and_foreign_keys(store: Store, db_path: Pa
     assert store.sample_count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="kiosk/store.py:238 add_samples does fetchone()[0] on a missing citizen: "
-                                       "TypeError instead of a named StoreError")
 def test_samples_for_a_citizen_who_does_not_exist_are_a_store_error(store: Store) -> None:
     with pytest.raises(StoreError):
         store.add_samples(4242, samples_of("london_005")[:1], "Quầy 1")
