@@ -1,11 +1,15 @@
-"""Benchmarks that print figures: the matcher against the naive baseline, and the frame pipeline.
+"""Benchmarks that print figures: the matcher against the naive baseline, the frame pipeline,
+and the machine they ran on. (Start-up from SQLite: :mod:`kiosk.evaluation.startup`.)
 
-Times are wall-clock milliseconds, the median of several repeats, measured in one run so
+Times are wall-clock milliseconds, the median of several repeats (the matcher also gives
+the fastest repeat: on a shared machine the least disturbed one), measured in one run so
 the ratios compare like with like. Nothing here is a pass/fail test.
 """
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -14,20 +18,36 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.evaluation.errors import BenchError
+from recognition.faces import DetectorConfig
 from recognition.matcher import Matcher
 from recognition.policy import PolicyConfig, decide
 
 SAMPLES_PER_CITIZEN = 3
+BYTES_PER_SAMPLE = 128 * 4
+MATCHER_BYTES_PER_SAMPLE = 2 * BYTES_PER_SAMPLE + 64
+"""Peak memory of one matcher figure per sample: the index row, the naive baseline's
+temporary difference row, and the per-row score, norm and id arrays (bytes)."""
+DETECTORS = (DetectorConfig("hog", 320, 0), DetectorConfig("hog", 480, 0), DetectorConfig("hog", 640, 0),
+             DetectorConfig("hog", 0, 0), DetectorConfig("hog", 480, 1))
+"""HOG settings the pipeline is timed with (detect width 0 = the full frame; the shipped default is hog@480)."""
+CNN = DetectorConfig("cnn", 480, 0)
+FRAME_SIZES = ((640, 480), (1280, 720))
 
 
-def _median_ms(func: Callable[[], object], repeats: int) -> float:
-    func()  # warm-up (page faults, BLAS threads)
+def _times_ms(func: Callable[[], object], repeats: int) -> list[float]:
+    """Wall-clock ms of ``repeats`` calls after one warm-up call (page faults, BLAS threads)."""
+    func()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         func()
         times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+    return times
+
+
+def _median_ms(func: Callable[[], object], repeats: int) -> float:
+    return statistics.median(_times_ms(func, repeats))
 
 
 def random_embeddings(n: int, seed: int = 0) -> np.ndarray:
@@ -42,16 +62,51 @@ def random_embeddings(n: int, seed: int = 0) -> np.ndarray:
     return out
 
 
+def _meminfo(field: str) -> int | None:
+    """A ``/proc/meminfo`` field in bytes (Linux), else None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def rss_mb() -> float | None:
+    """Resident memory of this process now, in MB (Linux), else None."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def check_memory(n: int) -> None:
+    """Refuse an index size whose figure would not fit in the free memory.
+
+    Raises:
+        BenchError: ``n`` samples need more than the memory available now.
+    """
+    need, free = n * MATCHER_BYTES_PER_SAMPLE, _meminfo("MemAvailable")
+    if free is not None and need > 0.8 * free:
+        raise BenchError(f"N = {n:,} needs about {need / 1e9:.1f} GB and {free / 1e9:.1f} GB is free",
+                         "choose smaller --sizes or close other programs")
+
+
 def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = PolicyConfig()) -> list[dict[str, Any]]:
     """ms per identify (search + best per citizen + decision) at each index size ``n`` (samples).
 
     Also times, on the same matrix in the same run: ``face_recognition.face_distance``
-    + argmin (the naive baseline), and one BLAS matrix-vector product (the memory-bandwidth floor).
+    + argmin (the naive baseline), and one BLAS matrix-vector product (the memory-bandwidth
+    floor: every byte of the matrix read once).
     """
     from recognition.faces import face_distance_naive
 
     rows = []
     for n in sizes:
+        check_memory(n)
         emb = random_embeddings(n)
         matcher = Matcher(capacity=n)
         matcher.add_many(np.arange(n, dtype=np.int64) // SAMPLES_PER_CITIZEN, emb)
@@ -59,52 +114,109 @@ def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = Pol
         del emb
         matrix = matcher._emb[:n]  # noqa: SLF001 - the same memory the matcher reads
         reps = max(3, repeats if n <= 100_000 else repeats // 2)
-        ms = _median_ms(lambda: decide(matcher.search(query, policy.search_k), policy), reps)
-        gemv = _median_ms(lambda: matrix @ query, reps)
+        ident = _times_ms(lambda: decide(matcher.search(query, policy.search_k), policy), reps)
+        mat_vec = _times_ms(lambda: matrix @ query, reps)
         naive = _median_ms(lambda: int(np.argmin(face_distance_naive(matrix, query))), max(3, reps // 2))
+        ms, gemv = statistics.median(ident), statistics.median(mat_vec)
         rows.append({
             "n": n,
             "ms_per_query": ms,
             "naive_ms_per_query": naive,
             "speedup": naive / ms,
-            "gemv_ms": gemv,
-            "ratio_to_gemv": ms / gemv,
             "gb_per_s": matrix.nbytes / (ms / 1e3) / 1e9,
+            "gemv_ms": gemv,
+            "gemv_gb_per_s": matrix.nbytes / (gemv / 1e3) / 1e9,
+            "ratio_to_gemv": ms / gemv,
+            "ms_per_query_min": min(ident),
+            "gemv_ms_min": min(mat_vec),
+            "ratio_to_gemv_min": min(ident) / min(mat_vec),
+            "matrix_mb": matrix.nbytes / 1e6,
             "index_mb": matcher.nbytes / 1e6,
+            "rss_mb": rss_mb(),
         })
         del matcher, matrix
     return rows
 
 
-def bench_pipeline(frame_640: Path, repeats: int = 5, n_enrolled: int = 10_000) -> list[dict[str, Any]]:
-    """Per-stage ms for one face frame at 640x480 and 1280x720 (HOG): QR scan, detect, landmarks, encode, match."""
+def fit_frame(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``image`` scaled to fit ``width x height`` without distortion, centred on a grey border."""
     import cv2
 
+    scale = min(width / image.shape[1], height / image.shape[0])
+    w, h = round(image.shape[1] * scale), round(image.shape[0] * scale)
+    frame = np.full((height, width, 3), 128, dtype=np.uint8)
+    top, left = (height - h) // 2, (width - w) // 2
+    frame[top : top + h, left : left + w] = cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR)
+    return frame
+
+
+def bench_pipeline(face_frame: Path, card_frame: Path, repeats: int = 5, n_enrolled: int = 100_000,
+                   detectors: tuple[DetectorConfig, ...] = DETECTORS) -> list[dict[str, Any]]:
+    """Per-stage ms for one face frame at 640x480 and 1280x720, for each detector setting.
+
+    Stages: ``qr_fast`` (the per-frame QR scan, no code in view), ``qr_card`` (the same
+    scan with a CCCD card in view), ``detect``, ``landmarks`` (5 points), ``encode``
+    (128-d), ``match`` (identify against ``n_enrolled`` samples); ``face_total`` is
+    detect + landmarks + encode + match, ``frame_total`` adds ``qr_fast``.
+    """
     from recognition import faces
-    from recognition.faces import DetectorConfig
     from recognition.images import load_image, to_rgb
     from recognition.qr import decode_qr
 
-    base = load_image(frame_640)
-    matcher = Matcher()
+    face, card = load_image(face_frame), load_image(card_frame)
+    matcher = Matcher(capacity=n_enrolled)
     matcher.add_many(np.arange(n_enrolled) // SAMPLES_PER_CITIZEN, random_embeddings(n_enrolled))
+    policy = PolicyConfig()
     faces.warm_up()
     rows = []
-    for width, height in ((640, 480), (1280, 720)):
-        frame = cv2.resize(base, (width, height), interpolation=cv2.INTER_LINEAR)
-        config = DetectorConfig("hog", 480, 0)
-        boxes = faces.detect_faces(frame, config)
-        if not boxes:
-            continue
+    for width, height in FRAME_SIZES:
+        frame, card_view = fit_frame(face, width, height), fit_frame(card, width, height)
         rgb = to_rgb(frame)
-        encoding = faces.encode_faces(rgb, boxes[:1])[0]
-        stages = {
-            "qr_fast": _median_ms(lambda: decode_qr(frame, thorough=False), repeats),
-            "detect": _median_ms(lambda: faces.detect_faces(frame, config), repeats),
-            "landmarks": _median_ms(lambda: faces.five_point_landmarks(rgb, boxes[0]), repeats),
-            "encode": _median_ms(lambda: faces.encode_faces(rgb, boxes[:1]), repeats),
-            "match": _median_ms(lambda: matcher.search(encoding, 5), repeats),
-        }
-        stages["detect_plus_encode"] = stages["detect"] + stages["landmarks"] + stages["encode"]
-        rows.append({"frame": f"{width}x{height}", "detector": f"hog@{config.detect_width}px", "matched_against": n_enrolled, **stages})
+        qr_fast = _median_ms(lambda: decode_qr(frame, thorough=False), repeats)
+        qr_card = _median_ms(lambda: decode_qr(card_view, thorough=False), repeats)
+        qr_read = bool(decode_qr(card_view, thorough=False))
+        for config in detectors:
+            boxes = faces.detect_faces(frame, config)
+            reps = 1 if config.model == "cnn" else repeats
+            detect = _median_ms(lambda: faces.detect_faces(frame, config), reps)
+            row: dict[str, Any] = {"frame": f"{width}x{height}", "detector": _name(config), "faces_found": len(boxes),
+                                   "qr_fast": qr_fast, "qr_card": qr_card, "qr_card_read": qr_read, "detect": detect}
+            if boxes:
+                encoding = faces.encode_faces(rgb, boxes[:1])[0]
+                row["landmarks"] = _median_ms(lambda: faces.five_point_landmarks(rgb, boxes[0]), repeats)
+                row["encode"] = _median_ms(lambda: faces.encode_faces(rgb, boxes[:1]), repeats)
+                row["match"] = _median_ms(lambda: decide(matcher.search(encoding, policy.search_k), policy), repeats)
+                row["face_total"] = detect + row["landmarks"] + row["encode"] + row["match"]
+                row["frame_total"] = row["face_total"] + qr_fast
+            row["matched_against"] = n_enrolled
+            rows.append(row)
     return rows
+
+
+def _name(config: DetectorConfig) -> str:
+    width = f"@{config.detect_width}px" if config.detect_width else "@full"
+    return f"{config.model}{width}" + (f"+up{config.upsample}" if config.upsample else "")
+
+
+def machine_info() -> dict[str, Any]:
+    """Where the figures come from: cores, CPU model, RAM, load, numpy's BLAS, versions."""
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
+    except OSError:
+        cpu = platform.processor() or cpu
+    blas = "unknown"
+    try:
+        config = np.show_config(mode="dicts")  # numpy >= 1.26
+        info = config["Build Dependencies"]["blas"]
+        blas = f"{info.get('name')} {info.get('version')}".strip()
+    except Exception:  # noqa: BLE001 - older numpy: no dict mode
+        pass
+    try:
+        load = os.getloadavg()
+    except (OSError, AttributeError):
+        load = None
+    ram = _meminfo("MemTotal")
+    return {"cores": os.cpu_count(), "cpu": cpu, "ram_gb": round(ram / 2**30, 1) if ram else None, "load_avg": load,
+            "numpy": np.__version__, "blas": blas, "python": platform.python_version(), "system": platform.platform()}

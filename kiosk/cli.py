@@ -15,10 +15,34 @@ from kiosk.cli_support import common_options, emit, fmt_distance, kiosk_errors, 
 from models import Decision, KioskError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(package_name="cccd-kiosk")
-def main() -> None:
-    """Face-recognition check-in kiosk for one-stop-shop counters (CCCD QR + face)."""
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Face-recognition check-in kiosk for one-stop-shop counters (CCCD QR + face).
+
+    Without a command, opens the counter app (the same as `kiosk app`).
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(app)
+
+
+@main.command()
+@click.option("--camera", default=None, metavar="N|DIR|VIDEO",
+              help="Camera index, image folder or video file (default: camera_index from the settings).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="KIOSK_CONFIG",
+              help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite database. Default: settings db_path, else kiosk.sqlite in the user's data folder.")
+@kiosk_errors
+def app(camera: str | None, config_path: Path | None, db_path: Path | None) -> None:
+    """Open the counter app: the desktop window with the live camera (PySide6)."""
+    import importlib
+
+    ui_app = importlib.import_module("ui.app")  # the kiosk layer may not import ui; the launcher lives there
+    if not ui_app.display_available():
+        raise KioskError("no display to open the counter window on", "run it on the counter PC's desktop (or set DISPLAY)")
+    sys.exit(ui_app.run_app(db_path=db_path, config_path=config_path, camera=camera))
 
 
 @main.command()

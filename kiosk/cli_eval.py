@@ -132,7 +132,7 @@ def pairs(pairs_file: Path, far: float, images: Path, plots: Path | None, cache:
         same = [p.same for p in pair_list]
         g = d[[i for i, s in enumerate(same) if s]]
         im = d[[i for i, s in enumerate(same) if not s]]
-        marks = {"best": result.threshold, f"FAR {far:g}": result.far_threshold}
+        marks = {"best": result.threshold, f"FAR {far:g}": result.far_threshold - 1e-9}  # accepted: distance < it
         plotting.histograms(plots / "pairs_hist.png", g, im, {"best threshold": result.threshold}, title="pairs")
         plotting.roc_det(plots / "pairs_roc_det.png", g, im, title="pairs", marks={k: v for k, v in marks.items() if v < 2})
     from kiosk.evaluation.report import pairs_text
@@ -238,14 +238,14 @@ def calibrate(target_fpir: float, target_recall: float, safety: float, write_pat
     encoded = _encode(open_set.files, config_path, cache, no_cache, workers, quiet)
     current = _policy(config_path)
     cal = run(open_set, encoded, target_fpir=target_fpir, target_recall=target_recall, safety=safety,
-              max_candidates=current.max_candidates, seed=seed)
+              max_candidates=current.max_candidates, current_margin=current.min_margin, seed=seed)
     names = ("auto_accept_distance", "min_margin", "candidate_distance")
     out = {"recommended": {n: getattr(cal, n) for n in names}, "current": {n: getattr(current, n) for n in names},
            "feasible": cal.feasible, "target_fpir": target_fpir, "target_recall": target_recall, "safety": safety,
            "gallery": len(open_set.gallery), "enrol": enrol, "stranger_mode": open_set.stranger_mode,
            "genuine_probes": cal.genuine, "stranger_probes": cal.strangers, "fpir_upper_95": cal.fpir_upper_95,
            "strangers_needed": cal.strangers_needed, "evidence": cal.evidence, "tradeoff": cal.tradeoff,
-           "candidates": cal.candidates, "verified": cal.verified, "written": None}
+           "margins": cal.margins, "candidates": cal.candidates, "verified": cal.verified, "written": None}
     if write_path:
         write_recommendation(str(write_path), cal)
         out["written"] = str(write_path)

@@ -71,18 +71,28 @@ def replay(set_dir: Path, pin: str | None, db_path: Path | None, config_path: Pa
 @click.command()
 @click.option("--set", "set_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Sample set to play (default: the bundled sample_images/counter_day).")
+@click.option("--console", is_flag=True, help="Print the replay in the terminal even when a display is available.")
 @pin_option
 @common_options
 @kiosk_errors
-def demo(set_dir: Path | None, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+def demo(set_dir: Path | None, console: bool, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """The main job without a webcam: enrol citizens from their cards, recognise them later.
 
-    Plays the bundled sample set through the real pipeline (QR decoding, face detection,
-    the dlib model, the decision policy, an SQLite store) and prints what the counter sees.
+    With a display, opens the counter app fed by the sample set's scripted camera scenes
+    (a throw-away database). Without one (or with --console, --json or --db), plays the
+    set through the real pipeline (QR decoding, face detection, the dlib model, the
+    decision policy, an SQLite store) and prints what the counter sees.
     """
     chosen = set_dir or BUNDLED_SET
     if not (chosen / "manifest.toml").is_file():
         raise SampleSetError(f"sample set not found at {chosen}", "run from a clone of the repository, or pass --set DIR")
+    if not (console or as_json or db_path):
+        import importlib
+
+        ui_app = importlib.import_module("ui.app")  # the kiosk layer may not import ui; the launcher lives there
+        if ui_app.display_available():
+            sys.exit(ui_app.run_demo(set_dir=chosen, config_path=config_path))
+        click.echo("No display found: replaying the sample set in the terminal instead of opening the window.")
     sys.exit(0 if _run_replay(chosen, db_path, config_path, as_json, narrate=True, pin=pin) else 1)
 
 

@@ -56,6 +56,11 @@ class Settings:
     registry_url: str = _f("", "province registry, a PostgreSQL URL (postgresql://user@host/db?sslmode=verify-full); empty = this counter alone")
     sync_interval_s: int = _f(60, "seconds between background syncs with the registry in the app; 0 = only on demand", lo=0, hi=86400)
     agreement_frames: int = _f(3, "consecutive camera frames that must agree before a face decision is shown", lo=1, hi=15)
+    camera_index: int = _f(0, "the counter app's webcam: 0 = the first camera (/dev/video0 on Linux), 1 = the second...", lo=0, hi=15)
+    camera_width_px: int = _f(640, "capture width asked of the webcam, in pixels (the camera may choose the nearest it has)", lo=320, hi=1920)
+    camera_height_px: int = _f(480, "capture height asked of the webcam, in pixels", lo=240, hi=1080)
+    qr_serial_port: str = _f("", "serial (USB-CDC) port of a QR scanner, e.g. COM3 or /dev/ttyACM0; empty = none (keyboard-wedge scanners need nothing)")
+    language: str = _f("vi", "language of the counter app: vi (Vietnamese) or en (English)", choices=("vi", "en"))
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

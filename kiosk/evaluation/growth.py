@@ -27,10 +27,10 @@ MAX_FMR_PROBES = 500
 
 
 def gallery_sizes(total: int) -> list[int]:
-    """1, 2, 5, 10, 20, 50, ... up to ``total``, and ``total`` itself."""
+    """1, 2, 5, 10, 20, 50, ... below 80% of ``total``, and ``total`` itself."""
     sizes, base = [], 1
     while base <= total:
-        sizes += [s for s in (base, 2 * base, 5 * base) if s < total]
+        sizes += [s for s in (base, 2 * base, 5 * base) if s < 0.8 * total]
         base *= 10
     return sorted(set(sizes)) + [total]
 
@@ -97,7 +97,7 @@ def extrapolate(hits: int, comparisons: int, sizes: Sequence[int] = PROVINCE_SIZ
 
 def growth_report(open_set: OpenSet, encoded: EncodedSet, policy: PolicyConfig, *, seed: int = 0) -> dict[str, object]:
     """Measured growth, and the extrapolation at ``candidate_distance`` and at ``auto_accept_distance``."""
-    out: dict[str, object] = {"measured": measured_growth(open_set, encoded, policy, seed=seed)}
+    out: dict[str, object] = {"measured": measured_growth(open_set, encoded, policy, seed=seed), "max_candidates": policy.max_candidates}
     for name, threshold in (("at_candidate_distance", policy.candidate_distance), ("at_auto_accept_distance", policy.auto_accept_distance)):
         hits, comparisons = false_match_rate(open_set, encoded, threshold, seed=seed)
         out[name] = {

@@ -119,7 +119,7 @@ def tradeoff(path: Path, calibration: Any, current: dict[str, float]) -> Path:
 
 def growth(path: Path, report: dict[str, Any]) -> Path:
     """Stranger match rate vs people enrolled: measured (keypad and face alone) and extrapolated (face alone)."""
-    fig = _figure(7.5, 4.6)
+    fig = _figure(8.5, 5.6)
     ax = fig.subplots()
     measured = report.get("measured") or []
     if measured:
@@ -127,13 +127,21 @@ def growth(path: Path, report: dict[str, Any]) -> Path:
         ax.plot(n, [r["fpir_face_only"] for r in measured], "o-", color=IMPOSTOR, label="face alone (measured)")
         ax.plot(n, [r["fpir"] for r in measured], "o-", color=GENUINE, label="policy + keypad (measured)")
     extra = report.get("at_candidate_distance", {})
-    if extra.get("extrapolated"):
-        n = [r["enrolled"] for r in extra["extrapolated"]]
-        ax.plot(n, [r["fpir_face_only"] for r in extra["extrapolated"]], "s--", color=IMPOSTOR, alpha=0.6,
-                label=f"face alone at {extra['threshold']:.2f}, extrapolated (FMR {extra['fmr']:.4f})")
-        ax.plot(n, [r["fpir_face_only_upper_95"] for r in extra["extrapolated"]], ":", color=IMPOSTOR, alpha=0.6, label="  95% upper bound")
+    if extra.get("comparisons"):
+        n = np.logspace(0, 6, 200)
+        ax.plot(n, 1 - (1 - extra["fmr"]) ** n, "--", color=IMPOSTOR, alpha=0.7,
+                label=f"face alone at {extra['threshold']:.2f}, extrapolated: 1-(1-FMR)^N, FMR {extra['fmr']:.4f}")
+        ax.plot(n, 1 - (1 - extra["fmr_upper_95"]) ** n, ":", color=IMPOSTOR, alpha=0.7, label="  with FMR at its 95% upper bound")
+    auto = report.get("at_auto_accept_distance", {})
+    if auto.get("comparisons"):
+        n = np.logspace(0, 6, 200)
+        ax.plot(n, 1 - (1 - auto["fmr_upper_95"]) ** n, ":", color="purple", alpha=0.8,
+                label=f"face alone at {auto['threshold']:.2f}: 95% upper bound ({auto['false_matches']} of {auto['comparisons']} matched)")
+    if report.get("max_candidates"):
+        bound = report["max_candidates"] * 1e-4
+        ax.axhline(bound, color=GENUINE, linestyle=":", label=f"keypad bound: {report['max_candidates']} candidates x 1e-4 = {bound:.0e}")
     ax.set(xscale="log", xlabel="people enrolled", ylabel="strangers matched to somebody (FPIR)", ylim=(-0.02, 1.02),
            title="Stranger match rate grows with the gallery")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     return _save(fig, path)

@@ -117,20 +117,26 @@ def calibrate_text(result: dict[str, Any]) -> str:
         "",
         f"evidence: {e['genuine_auto']} of {result['genuine_probes']} genuine probes auto-accepted, the farthest at "
         f"{num(e['genuine_auto_max_distance'])} (smallest margin {num(e['genuine_auto_min_margin'])}); nearest stranger at "
-        f"{num(e['nearest_stranger_distance'])}; nearest wrong-person genuine at {num(e['nearest_wrong_genuine_distance'])}; "
-        f"strangers auto-matched {e['strangers_auto']}; closest violator {num(e['headroom'])} from being accepted",
+        f"{num(e['nearest_stranger_distance'])} (limit {num(e['stranger_limit'])} after the safety buffer); "
+        f"{e['lookalikes']} look-alike confusion(s) (genuine probe nearest to someone else) with runner-up gaps up to "
+        f"{num(e['lookalike_max_margin'])}; at the recommendation: strangers auto-matched {e['strangers_auto']}, "
+        f"wrong-person auto {e['wrong_person_auto']}",
         f"candidate_distance: {e['candidate_distance_base']:.2f} already holds the right citizen for "
         f"{e['candidate_recall_at_base']:.3f} of genuine probes; + safety {result['safety']:.2f}",
-        f"confidence: {e['strangers_near_auto']} of {result['stranger_probes']} strangers near auto-match: FPIR <= "
+        f"confidence: {e['strangers_within_auto']} of {result['stranger_probes']} strangers within the auto distance: FPIR <= "
         f"{num(result['fpir_upper_95'])} at 95% (rule of three); showing <= {result['target_fpir']:g} needs >= "
         f"{result['strangers_needed']} stranger probes with none accepted",
         "",
-        "trade-off: auto_accept_distance -> best allowed min_margin, genuine auto rate, strangers auto, wrong-person auto",
+        f"trade-off at min_margin {r['min_margin']:.2f}: auto_accept_distance -> genuine auto rate, strangers within it, "
+        "strangers auto-matched, wrong-person auto",
     ]
-    for row in result["tradeoff"]:
-        if round(row["auto_accept_distance"] * 100) % 2 == 0:
-            lines.append(f"  {row['auto_accept_distance']:.2f}  " + (f"{row['min_margin']:.2f}  {row['genuine_auto_rate']:.3f}  "
-                         f"{row['strangers_auto']}  {row['wrong_person_auto']}" if row["allowed"] else "not allowed at any margin"))
+    lines += [f"  {row['auto_accept_distance']:.2f}  {row['genuine_auto_rate']:.3f}  {row['strangers_within']:>3}  "
+              f"{row['strangers_auto']:>3}  {row['wrong_person_auto']:>3}" + ("" if row["allowed"] else "  (not allowed)")
+              for row in result["tradeoff"] if round(row["auto_accept_distance"] * 100) % 2 == 0]
+    lines.append(f"trade-off at auto_accept_distance {r['auto_accept_distance']:.2f}: min_margin -> genuine auto rate, "
+                 "wrong-person auto, strangers auto-matched")
+    lines += [f"  {row['min_margin']:.2f}  {row['genuine_auto_rate']:.3f}  {row['wrong_person_auto']:>3}  {row['strangers_auto']:>3}"
+              for row in result["margins"] if round(row["min_margin"] * 100) % 2 == 0 and row["min_margin"] <= 0.3 + 1e-9]
     lines.append("candidate_distance -> candidate recall, strangers sent to the keypad")
     lines += [f"  {row['candidate_distance']:.2f}  {num(row['candidate_recall'])}  {num(row['stranger_confirm_rate'])}"
               for row in result["candidates"] if round(row["candidate_distance"] * 100) % 5 == 0]
@@ -139,3 +145,37 @@ def calibrate_text(result: dict[str, Any]) -> str:
     if result.get("written"):
         lines.append(f"written to {result['written']}")
     return "\n".join(lines)
+
+
+_BENCH_HEADERS = {
+    "matcher": "\nmatcher: ms per identify (search + best per citizen + decision), 3 samples per citizen, same run\n"
+               f"{'N samples':>10} {'ms/query':>9} {'naive ms':>9} {'speedup':>8} {'gemv ms':>8} {'x gemv':>7} "
+               f"{'GB/s':>6} {'gemv GB/s':>9} {'best x gemv':>11} {'index MB':>9} {'RSS MB':>8}",
+    "pipeline": "\npipeline: ms per frame with one face (qr_fast: QR scan with no code in view; qr_card: with a card in view)\n"
+                f"{'frame':>9} {'detector':<15} {'qr_fast':>7} {'qr_card':>7} {'detect':>7} {'landm.':>7} {'encode':>7} "
+                f"{'match':>6} {'face total':>10}",
+    "startup": "\nstart-up: open the kiosk and load N samples from SQLite into the index (decrypting each template)\n"
+               f"{'N samples':>10} {'seconds':>8} {'samples/s':>10} {'plain SQL read s':>16} {'DB MB':>8}",
+}
+
+
+def bench_header(section: str) -> str:
+    """The header lines of one ``kiosk bench`` table."""
+    return _BENCH_HEADERS[section]
+
+
+def bench_line(section: str, row: dict[str, Any]) -> str:
+    """One row of a ``kiosk bench`` table (``machine``: the one-line machine description)."""
+    if section == "machine":
+        load = ", ".join(f"{x:.2f}" for x in row["load_avg"]) if row.get("load_avg") else "-"
+        return (f"machine: {row['cores']} cores, {row['cpu']}, {row['ram_gb']} GiB RAM, numpy {row['numpy']} with {row['blas']}, "
+                f"Python {row['python']}; load average {load}")
+    if section == "matcher":
+        return (f"{row['n']:>10} {row['ms_per_query']:>9.3f} {row['naive_ms_per_query']:>9.2f} {row['speedup']:>7.1f}x "
+                f"{row['gemv_ms']:>8.3f} {row['ratio_to_gemv']:>7.2f} {row['gb_per_s']:>6.1f} {row['gemv_gb_per_s']:>9.1f} "
+                f"{row['ratio_to_gemv_min']:>11.2f} {row['index_mb']:>9.1f} {num(row['rss_mb'], 0):>8}")
+    if section == "pipeline":
+        cells = [num(row.get(k), 1) for k in ("qr_fast", "qr_card", "detect", "landmarks", "encode", "match", "face_total")]
+        return f"{row['frame']:>9} {row['detector']:<15} " + " ".join(f"{c:>7}" for c in cells[:5]) + f" {cells[5]:>6} {cells[6]:>10}" + (
+            "" if row["faces_found"] else "  (no face found)")
+    return f"{row['n']:>10} {row['seconds']:>8.2f} {row['samples_per_s']:>10.0f} {row['plain_read_seconds']:>16.2f} {row['db_mb']:>8.1f}"

@@ -1,0 +1,94 @@
+"""``kiosk bench``: the figures come out with the keys other tools read; no timing is asserted.
+
+Small sizes only (the real runs are in docs/BENCHMARKS.md): what is checked is that each
+figure is measured on the right thing (the matrix the matcher reads, the rows the store
+holds, the stages of a real frame).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import CARDS, FRAMES
+
+from kiosk import bench
+from kiosk.cli import main
+from kiosk.evaluation.errors import BenchError
+from kiosk.evaluation.startup import bench_startup, build_database
+from kiosk.service import Kiosk
+from kiosk.settings import Settings
+from recognition.faces import DetectorConfig
+
+MATCHER_KEYS = {"n", "ms_per_query", "naive_ms_per_query", "speedup", "gb_per_s"}
+STAGES = {"qr_fast", "qr_card", "detect", "landmarks", "encode", "match"}
+
+
+def test_matcher_figures_are_measured_on_the_index_matrix() -> None:
+    rows = bench.bench_matcher([1000, 4000], repeats=1)
+    assert [r["n"] for r in rows] == [1000, 4000]
+    for row in rows:
+        assert MATCHER_KEYS | {"gemv_ms", "ratio_to_gemv", "index_mb"} <= set(row)
+        assert row["matrix_mb"] == pytest.approx(row["n"] * 512 / 1e6)
+        assert row["speedup"] == pytest.approx(row["naive_ms_per_query"] / row["ms_per_query"])
+        assert row["gb_per_s"] == pytest.approx(row["matrix_mb"] / 1e3 / (row["ms_per_query"] / 1e3))
+        assert row["ms_per_query"] > 0 and row["gemv_ms"] > 0
+
+
+def test_an_index_that_does_not_fit_in_memory_is_refused() -> None:
+    with pytest.raises(BenchError, match="GB is free"):
+        bench.check_memory(10**12)
+
+
+def test_random_embeddings_look_like_dlib_ones() -> None:
+    emb = bench.random_embeddings(2000, seed=1)
+    norms = np.linalg.norm(emb, axis=1)
+    assert emb.dtype == np.float32 and 0.9 < norms.mean() < 1.1
+    assert np.array_equal(emb, bench.random_embeddings(2000, seed=1))
+
+
+def test_startup_loads_every_row_the_store_holds(tmp_path: Path) -> None:
+    first, written = build_database(tmp_path / "b.sqlite", tmp_path / "b.key", 3001)
+    with Kiosk.open(Settings(key_file=str(tmp_path / "b.key")), tmp_path / "b.sqlite", create=False) as kiosk:
+        assert len(kiosk.matcher) == 3001 and kiosk.matcher.citizen_count == 1001
+        assert np.array_equal(kiosk.matcher.embeddings_of(first + 1000), written[3000:])
+    (row,) = bench_startup([1500])
+    assert row["n"] == 1500 and row["seconds"] > 0 and row["db_mb"] > 1500 * 512 / 1e6
+
+
+def test_pipeline_times_every_stage_of_a_real_frame() -> None:
+    rows = bench.bench_pipeline(FRAMES / "london_005" / "enrol_1.jpg", CARDS / "london_005.jpg", repeats=1, n_enrolled=3000,
+                                detectors=(DetectorConfig("hog", 480, 0),))
+    assert [(r["frame"], r["detector"]) for r in rows] == [("640x480", "hog@480px"), ("1280x720", "hog@480px")]
+    for row in rows:
+        assert STAGES <= set(row) and row["faces_found"] == 1 and row["qr_card_read"]
+        assert row["face_total"] == pytest.approx(row["detect"] + row["landmarks"] + row["encode"] + row["match"])
+
+
+def test_fit_frame_keeps_the_aspect_ratio() -> None:
+    frame = bench.fit_frame(np.zeros((480, 640, 3), dtype=np.uint8), 1280, 720)
+    assert frame.shape == (720, 1280, 3)
+    assert (frame[:, :160] == 128).all() and (frame[:, 160:1120] == 0).all()  # 960x720 picture, grey sides
+
+
+def test_bench_cli_json_is_one_object_with_the_issue_keys() -> None:
+    result = CliRunner().invoke(main, ["bench", "--sizes", "1000", "--repeats", "1", "--skip-pipeline", "--startup-sizes", "600", "--json"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1
+    out = json.loads(lines[0])
+    assert set(out) == {"machine", "matcher", "pipeline", "startup"}
+    assert MATCHER_KEYS <= set(out["matcher"][0]) and out["pipeline"] == [] and out["startup"][0]["n"] == 600
+    assert out["machine"]["cores"] >= 1 and out["machine"]["blas"]
+
+
+def test_bench_cli_text_and_errors() -> None:
+    text = CliRunner().invoke(main, ["bench", "--sizes", "1000", "--repeats", "1", "--skip-pipeline", "--startup-sizes", ""])
+    assert text.exit_code == 0 and "machine: " in text.output and "x gemv" in text.output and "start-up" not in text.output
+    bad = CliRunner().invoke(main, ["bench", "--sizes", "many"])
+    assert bad.exit_code == 2 and "comma-separated integers" in bad.output
+    huge = CliRunner().invoke(main, ["bench", "--sizes", "1000000000000", "--skip-pipeline", "--startup-sizes", ""])
+    assert huge.exit_code == 1 and huge.output.splitlines()[-1].startswith("error: N = 1,000,000,000,000 needs")

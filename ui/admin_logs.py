@@ -1,0 +1,133 @@
+"""Administration tabs over the whole store: retention, the audit log, today's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
+
+from kiosk.stats import DayStats, today_stats
+from ui.admin_tabs import AdminTab, fill_table, local_time, make_table
+from ui.i18n import tr
+from ui.widgets import button, label
+
+
+class RetentionTab(AdminTab):
+    """Citizens past the retention period: a dry run, then the purge."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.due: list[dict[str, Any]] = []
+        self.explain = label("", "sub")
+        self.preview_button = button("", "secondary", self.refresh)
+        self.run_button = button("", "secondary", self.run_retention)
+        self.table = make_table()
+        row = QHBoxLayout()
+        row.addWidget(self.preview_button)
+        row.addWidget(self.run_button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.explain)
+        layout.addLayout(row)
+        layout.addWidget(self.table, 1)
+        self.retranslate()
+
+    def retranslate(self) -> None:  # noqa: D102
+        self.explain.setText(tr("Hồ sơ không có lượt đến trong {days} ngày sẽ bị xoá (kiosk tự chạy việc này khi khởi động và "
+                                "mỗi ngày).").format(days=self.kiosk.settings.retention_days))
+        self.preview_button.setText(tr("Xem trước (không xoá)"))
+        self.run_button.setText(tr("Xoá các hồ sơ quá hạn…"))
+
+    def refresh(self) -> None:  # noqa: D102
+        self.call(lambda a: a.retention_due(), self._show)
+
+    def _show(self, due: list[dict[str, Any]]) -> None:
+        self.due = due
+        fill_table(self.table, (tr("Họ và tên"), tr("Số CCCD"), tr("Hoạt động gần nhất")),
+                   [(d["full_name"], d["id_number"], local_time(str(d["last_activity"]))) for d in due])
+        self.run_button.setEnabled(bool(due))
+
+    def run_retention(self) -> None:
+        """Purge them all, after a confirmation giving the count."""
+        if not self.ask(tr("Xoá hồ sơ quá hạn"), tr("Xoá vĩnh viễn {n} hồ sơ quá thời hạn lưu?").format(n=len(self.due))):
+            return
+
+        def done(count: int) -> None:
+            self.banner.show_message("success", tr("Đã xoá {n} hồ sơ quá hạn.").format(n=count))
+            self.refresh()
+
+        self.call(lambda a: a.run_retention(), done)
+
+
+class AuditTab(AdminTab):
+    """The append-only audit log and its integrity check."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.verify_button = button("", "secondary", self.verify)
+        self.result = label("", "sub")
+        self.table = make_table()
+        row = QHBoxLayout()
+        row.addWidget(self.verify_button)
+        row.addWidget(self.result, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.table, 1)
+        self.retranslate()
+
+    def retranslate(self) -> None:  # noqa: D102
+        self.verify_button.setText(tr("Kiểm tra tính toàn vẹn"))
+
+    def refresh(self) -> None:  # noqa: D102
+        self.call(lambda a: a.audit_entries(300), self._show)
+
+    def _show(self, entries: list[dict[str, Any]]) -> None:
+        fill_table(self.table, (tr("Thời gian"), tr("Người thực hiện"), tr("Việc"), tr("Đối tượng"), tr("Chi tiết")),
+                   [(local_time(e["at"]), e["actor"], e["action"], e["subject"], e["detail"]) for e in entries])
+
+    def verify(self) -> None:
+        """Recompute the chain and say whether anything was altered."""
+        def done(report: Any) -> None:
+            self.result.setText(tr("Nhật ký nguyên vẹn ({n} mục).").format(n=report.entries) if report.ok
+                                else tr("Nhật ký đã bị sửa: {problems}").format(problems="; ".join(report.problems)))
+            self.result.setProperty("role", "good" if report.ok else "notice")
+            self.result.style().polish(self.result)
+
+        self.call(lambda a: a.verify_audit(), done)
+
+
+class StatsTab(AdminTab):
+    """Today's figures in large numbers."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.numbers: dict[str, Any] = {}
+        self.captions: dict[str, Any] = {}
+        grid = QGridLayout()
+        for i, key in enumerate(("check_ins", "by_face", "by_keypad", "by_card", "enrolments", "purges")):
+            self.numbers[key] = label("0", "big", wrap=False)
+            self.captions[key] = label("", "sub")
+            grid.addWidget(self.numbers[key], (i // 3) * 2, i % 3)
+            grid.addWidget(self.captions[key], (i // 3) * 2 + 1, i % 3)
+        self.day = label("", "small")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.day)
+        layout.addLayout(grid)
+        layout.addStretch(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:  # noqa: D102
+        captions = {"check_ins": tr("lượt đến"), "by_face": tr("nhận ra bằng khuôn mặt"), "by_keypad": tr("khuôn mặt + bàn phím"),
+                    "by_card": tr("bằng thẻ CCCD"), "enrolments": tr("đăng ký mới"), "purges": tr("hồ sơ đã xoá")}
+        for key, text in captions.items():
+            self.captions[key].setText(text)
+
+    def refresh(self) -> None:  # noqa: D102
+        counter = self.kiosk.settings.counter_name
+        self.call(lambda a: today_stats(self.kiosk.store, counter), self._show)
+
+    def _show(self, stats: DayStats) -> None:
+        day = "/".join(reversed(stats.day.split("-")))
+        self.day.setText(tr("{counter}, ngày {day}").format(counter=self.kiosk.settings.counter_name, day=day))
+        for key in self.numbers:
+            self.numbers[key].setText(str(getattr(stats, key)))

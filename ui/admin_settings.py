@@ -1,0 +1,187 @@
+"""Settings with their bounds and descriptions, the camera chosen from the devices present, the PIN."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QScrollArea, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from kiosk.camera import list_cameras
+from kiosk.errors import SettingsError
+from kiosk.settings import Settings
+from ui.admin_tabs import AdminTab
+from ui.i18n import tr
+from ui.widgets import button, label
+
+EDITABLE = ("counter_name", "camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port",
+            "auto_accept_distance", "min_margin", "candidate_distance", "max_candidates", "confirm_with", "agreement_frames",
+            "min_enrol_samples", "retention_days", "min_face_px", "min_sharpness", "min_brightness", "max_brightness", "max_yaw",
+            "detect_width_px", "detect_upsample", "detector_model", "sync_interval_s")
+"""Fields an administrator may change here (paths, keys and the registry URL stay in the settings file)."""
+
+
+def field_names() -> dict[str, str]:
+    """A caption for each editable field, in the current language."""
+    return {
+        "counter_name": tr("Tên quầy"), "camera_index": tr("Camera"), "camera_width_px": tr("Chiều rộng ảnh camera (px)"),
+        "camera_height_px": tr("Chiều cao ảnh camera (px)"), "language": tr("Ngôn ngữ"),
+        "qr_serial_port": tr("Cổng máy quét QR (serial)"), "auto_accept_distance": tr("Ngưỡng tự nhận (khoảng cách)"),
+        "min_margin": tr("Chênh lệch tối thiểu với người thứ hai"), "candidate_distance": tr("Ngưỡng hỏi bàn phím (khoảng cách)"),
+        "max_candidates": tr("Số người tối đa khi hỏi bàn phím"), "confirm_with": tr("Công dân xác nhận bằng"),
+        "agreement_frames": tr("Số khung hình phải trùng khớp"), "min_enrol_samples": tr("Số ảnh đạt khi đăng ký"),
+        "retention_days": tr("Thời hạn lưu (ngày)"), "min_face_px": tr("Khuôn mặt nhỏ nhất (px)"),
+        "min_sharpness": tr("Độ nét tối thiểu"), "min_brightness": tr("Độ sáng tối thiểu"), "max_brightness": tr("Độ sáng tối đa"),
+        "max_yaw": tr("Độ nghiêng đầu tối đa"), "detect_width_px": tr("Thu nhỏ ảnh trước khi tìm mặt (px)"),
+        "detect_upsample": tr("Số lần phóng to khi tìm mặt"), "detector_model": tr("Bộ tìm khuôn mặt"),
+        "sync_interval_s": tr("Chu kỳ đồng bộ với tỉnh (giây)"),
+    }
+
+
+def choice_names() -> dict[str, str]:
+    """How a setting's allowed values are shown."""
+    return {"vi": "Tiếng Việt", "en": "English", "id_last4": tr("4 số cuối của số CCCD"), "birth_year": tr("năm sinh"),
+            "hog": tr("HOG (nhanh, chạy trên CPU)"), "cnn": tr("CNN (cần GPU)")}
+
+
+class SettingsTab(AdminTab):
+    """Every editable setting with its bounds and one-line description; saved to the settings file."""
+
+    saved = Signal(object)  # the new Settings
+
+    def __init__(self, *, config_path: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.config_path = config_path
+        self.editors: dict[str, QWidget] = {}
+        self.captions: dict[str, Any] = {}
+        form_host = QWidget()
+        form = QFormLayout(form_host)
+        described = {f["name"]: f for f in Settings.describe()}
+        current = self.kiosk.settings
+        for name in EDITABLE:
+            info = described[name]
+            editor = self._editor(name, info, getattr(current, name))
+            bounds = "|".join(info["choices"]) if info["choices"] else (f"{info['min']} – {info['max']}" if info["min"] is not None else "")
+            hint = label(f"{info['help']}" + (f"  [{bounds}]" if bounds else ""), "small")
+            column = QVBoxLayout()
+            column.setSpacing(0)
+            column.addWidget(editor)
+            column.addWidget(hint)
+            self.captions[name] = label("", "field")
+            form.addRow(self.captions[name], column)
+            self.editors[name] = editor
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(form_host)
+        self.refresh_cameras = button("", "", self.load_cameras)
+        self.save_button = button("", "primary", self.save)
+        self.where = label("", "small")
+        self.new_pin, self.new_pin_again = QLineEdit(), QLineEdit()
+        for field in (self.new_pin, self.new_pin_again):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_button = button("", "", self.change_pin)
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addWidget(self.refresh_cameras)
+        row.addStretch(1)
+        row.addWidget(self.new_pin)
+        row.addWidget(self.new_pin_again)
+        row.addWidget(self.pin_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.where)
+        layout.addLayout(row)
+        self.retranslate()
+
+    def _editor(self, name: str, info: dict[str, Any], value: Any) -> QWidget:
+        if name == "camera_index":
+            combo = QComboBox()
+            combo.addItem(f"{value}", value)
+            return combo
+        if info["choices"]:
+            combo = QComboBox()
+            names = choice_names()
+            for choice in info["choices"]:
+                combo.addItem(names.get(choice, choice), choice)
+            combo.setCurrentIndex(list(info["choices"]).index(value))
+            return combo
+        if info["type"] == "int":
+            spin = QSpinBox()
+            spin.setRange(int(info["min"]), int(info["max"]))
+            spin.setValue(int(value))
+            return spin
+        if info["type"] == "float":
+            dspin = QDoubleSpinBox()
+            dspin.setDecimals(3)
+            dspin.setSingleStep(0.01 if info["max"] <= 1 else 1.0)
+            dspin.setRange(float(info["min"]), float(info["max"]))
+            dspin.setValue(float(value))
+            return dspin
+        line = QLineEdit(str(value))
+        return line
+
+    def retranslate(self) -> None:  # noqa: D102
+        for name, text in field_names().items():
+            self.captions[name].setText(text)
+        self.refresh_cameras.setText(tr("Tìm lại camera"))
+        self.save_button.setText(tr("Lưu cài đặt"))
+        self.where.setText(tr("Tệp cài đặt: {path}").format(path=self.config_path))
+        self.new_pin.setPlaceholderText(tr("Mã PIN mới"))
+        self.new_pin_again.setPlaceholderText(tr("Nhập lại"))
+        self.pin_button.setText(tr("Đổi mã PIN"))
+
+    def refresh(self) -> None:  # noqa: D102
+        self.load_cameras()
+
+    def load_cameras(self) -> None:
+        """List the cameras present now (on a worker thread: probing can take a moment on Windows)."""
+        self.tasks.run(list_cameras, self._show_cameras, self.banner.show_error)
+
+    def _show_cameras(self, cameras: list[Any]) -> None:
+        combo = self.editors["camera_index"]
+        assert isinstance(combo, QComboBox)
+        current = self.kiosk.settings.camera_index if combo.currentData() is None else combo.currentData()
+        combo.clear()
+        for camera in cameras:
+            combo.addItem(f"{camera.index}: {camera.name}", camera.index)
+        if all(camera.index != current for camera in cameras):
+            combo.addItem(tr("{index}: (không thấy camera này)").format(index=current), current)
+        combo.setCurrentIndex(combo.findData(current))
+
+    def values(self) -> dict[str, Any]:
+        """The values in the editors."""
+        out: dict[str, Any] = {}
+        for name, editor in self.editors.items():
+            if isinstance(editor, QComboBox):
+                out[name] = editor.currentData()
+            elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
+                out[name] = editor.value()
+            elif isinstance(editor, QLineEdit):
+                out[name] = editor.text().strip()
+        return out
+
+    def save(self) -> None:
+        """Validate and write the settings file (audited, old → new)."""
+        try:
+            new = self.kiosk.settings.replace(**self.values())
+        except SettingsError as exc:
+            self.banner.show_error(exc)
+            return
+
+        def done(_: object) -> None:
+            self.banner.show_message("success", tr("Đã lưu cài đặt vào {path}.").format(path=self.config_path))
+            self.saved.emit(new)
+
+        self.call(lambda a: a.save_settings(self.config_path, new), done)
+
+    def change_pin(self) -> None:
+        """Replace the administrator PIN (typed twice)."""
+        pin = self.new_pin.text()
+        if pin != self.new_pin_again.text():
+            self.banner.show_message("warning", tr("Hai mã PIN không giống nhau."))
+            return
+        self.new_pin.clear()
+        self.new_pin_again.clear()
+        self.call(lambda a: a.change_pin(pin), lambda _: self.banner.show_message("success", tr("Đã đổi mã PIN.")))

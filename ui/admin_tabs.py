@@ -1,0 +1,216 @@
+"""Administration tabs about citizens: search, a citizen's visits, consent receipt, purge; the latest visits.
+
+Also the pieces every tab uses (:class:`AdminTab`, tables, local times).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from kiosk.admin import Admin
+from kiosk.errors import AuthError
+from kiosk.service import Kiosk
+from ui.i18n import tr
+from ui.tasks import Tasks
+from ui.widgets import Banner, button, fmt_date
+
+
+def local_time(iso: str | None) -> str:
+    """An ISO UTC timestamp from the store as local ``dd/mm/yyyy HH:MM``."""
+    if not iso:
+        return "—"
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y %H:%M")
+    except ValueError:
+        return iso
+
+
+def method_words(method: str) -> str:
+    """How a visit was recognised, in words."""
+    return {"face": tr("khuôn mặt"), "confirm": tr("khuôn mặt + bàn phím"), "qr": tr("thẻ CCCD")}.get(method, method)
+
+
+def make_table() -> QTableWidget:
+    """A read-only table that selects whole rows."""
+    table = QTableWidget()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def fill_table(table: QTableWidget, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Replace a table's content."""
+    table.clear()
+    table.setColumnCount(len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+    header = table.horizontalHeader()
+    for column in range(len(headers)):
+        last = column == len(headers) - 1
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if last else QHeaderView.ResizeMode.ResizeToContents)
+
+
+class AdminTab(QWidget):
+    """A tab that runs :class:`Admin` calls on a worker thread and shows their errors in the banner."""
+
+    def __init__(self, *, kiosk: Kiosk, tasks: Tasks, banner: Banner, ask: Callable[[str, str], bool],
+                 on_expired: Callable[[], None]) -> None:
+        super().__init__()
+        self.kiosk, self.tasks, self.banner, self.ask, self.on_expired = kiosk, tasks, banner, ask, on_expired
+        self.admin: Admin | None = None
+
+    def call(self, fn: Callable[[Admin], Any], on_done: Callable[[Any], None]) -> None:
+        """Run ``fn(admin)`` off the UI thread (extending the session), then ``on_done(result)``."""
+        admin = self.admin
+        if admin is None:
+            return
+
+        def work() -> Any:
+            admin.extend()
+            return fn(admin)
+
+        self.tasks.run(work, on_done, self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, AuthError):
+            self.on_expired()
+        else:
+            self.banner.show_error(error)
+
+    def refresh(self) -> None:
+        """Reload what the tab shows."""
+
+    def retranslate(self) -> None:
+        """Texts in the current language."""
+
+
+class CitizensTab(AdminTab):
+    """Search by name (accents ignored) or ID digits; a citizen's visits, receipt, purge."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[dict[str, Any]] = []
+        self.search = QLineEdit()
+        self.search.returnPressed.connect(self.refresh)
+        self.find = button("", "secondary", self.refresh)
+        self.table = make_table()
+        self.visits_button = button("", "", self.show_visits)
+        self.receipt_button = button("", "", self.show_receipt)
+        self.purge_button = button("", "", lambda: self.purge(withdraw=False))
+        self.withdraw_button = button("", "", lambda: self.purge(withdraw=True))
+        self.visits = make_table()
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.find)
+        actions = QHBoxLayout()
+        for widget in (self.visits_button, self.receipt_button, self.withdraw_button, self.purge_button):
+            actions.addWidget(widget)
+        actions.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 3)
+        layout.addLayout(actions)
+        layout.addWidget(self.visits, 2)
+        self.retranslate()
+
+    def retranslate(self) -> None:  # noqa: D102
+        self.search.setPlaceholderText(tr("Tìm theo họ tên (không cần dấu) hoặc số CCCD"))
+        self.find.setText(tr("Tìm"))
+        self.visits_button.setText(tr("Lượt đến của công dân"))
+        self.receipt_button.setText(tr("Phiếu đồng ý"))
+        self.withdraw_button.setText(tr("Rút lại đồng ý…"))
+        self.purge_button.setText(tr("Xoá vĩnh viễn…"))
+
+    def refresh(self) -> None:  # noqa: D102
+        query = self.search.text().strip()
+        self.call(lambda a: a.citizens(query), self._show)
+
+    def _show(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        headers = (tr("Họ và tên"), tr("Số CCCD"), tr("Ngày sinh"), tr("Đăng ký lúc"), tr("Mẫu"), tr("Lượt đến"), tr("Lần đến gần nhất"))
+        fill_table(self.table, headers, [(r["record"].full_name, r["record"].masked_id, fmt_date(r["record"].date_of_birth),
+                                          local_time(r["enrolled_at"]), r["samples"], r["visits"], local_time(r["last_visit_at"]))
+                                         for r in rows])
+        if rows:
+            self.table.selectRow(0)
+
+    def selected(self) -> dict[str, Any] | None:
+        """The highlighted citizen's row."""
+        index = self.table.currentRow()
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def show_visits(self) -> None:
+        """The selected citizen's visits, below the list."""
+        row = self.selected()
+        if row is not None:
+            number = row["record"].id_number
+            self.call(lambda a: a.visits(200, number), self._show_visits)
+
+    def _show_visits(self, visits: list[dict[str, Any]]) -> None:
+        fill_table(self.visits, (tr("Thời gian"), tr("Quầy"), tr("Cách nhận diện"), tr("Khoảng cách")),
+                   [(local_time(v["at"]), v["counter"], method_words(v["method"]),
+                     "" if v["distance"] is None else f"{v['distance']:.3f}") for v in visits])
+
+    def show_receipt(self) -> None:
+        """Open the selected citizen's consent receipt."""
+        row = self.selected()
+        if row is None:
+            return
+        number, name = row["record"].id_number, row["record"].full_name
+
+        def opened(html: str) -> None:
+            from ui.receipt import ReceiptDialog
+
+            self.receipt = ReceiptDialog(html=html, name=name, parent=self)
+            self.receipt.show()
+
+        self.call(lambda a: a.consent_receipt(number), opened)
+
+    def purge(self, *, withdraw: bool) -> None:
+        """Delete the selected citizen for good, after a confirmation naming them."""
+        row = self.selected()
+        if row is None:
+            return
+        record = row["record"]
+        question = tr("Xoá vĩnh viễn hồ sơ của {name} ({id})? Hồ sơ, mọi mẫu khuôn mặt, sự đồng ý và các lượt đến sẽ bị xoá, "
+                      "không thể khôi phục.").format(name=record.full_name, id=record.masked_id)
+        title = tr("Rút lại đồng ý") if withdraw else tr("Xoá vĩnh viễn")
+        if not self.ask(title, question):
+            return
+        number = record.id_number
+
+        def done(_counts: object) -> None:
+            self.banner.show_message("success", tr("Đã xoá vĩnh viễn hồ sơ của {name}.").format(name=record.full_name))
+            self.visits.clear()
+            self.refresh()
+
+        self.call(lambda a: a.withdraw_consent(number) if withdraw else a.purge(number), done)
+
+
+class VisitsTab(AdminTab):
+    """The latest check-ins at this kiosk."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.table = make_table()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+
+    def refresh(self) -> None:  # noqa: D102
+        self.call(lambda a: a.visits(200), self._show)
+
+    def _show(self, visits: list[dict[str, Any]]) -> None:
+        fill_table(self.table, (tr("Thời gian"), tr("Họ và tên"), tr("Số CCCD"), tr("Quầy"), tr("Cách nhận diện"), tr("Khoảng cách")),
+                   [(local_time(v["at"]), v["full_name"], v["id_number"], v["counter"], method_words(v["method"]),
+                     "" if v["distance"] is None else f"{v['distance']:.3f}") for v in visits])

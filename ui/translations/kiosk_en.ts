@@ -1,0 +1,873 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="vi">
+<context>
+    <name></name>
+    <message>
+        <source>Đặt mã PIN quản trị</source>
+        <translation>Set the administrator PIN</translation>
+    </message>
+    <message>
+        <source>Lần chạy đầu tiên: đặt mã PIN (ít nhất 6 chữ số hoặc chữ cái), nhập hai lần.</source>
+        <translation>First run: choose a PIN (at least 6 digits or letters) and type it twice.</translation>
+    </message>
+    <message>
+        <source>Quản trị</source>
+        <translation>Administration</translation>
+    </message>
+    <message>
+        <source>Nhập mã PIN quản trị.</source>
+        <translation>Enter the administrator PIN.</translation>
+    </message>
+    <message>
+        <source>Mã PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>Nhập lại mã PIN</source>
+        <translation>PIN again</translation>
+    </message>
+    <message>
+        <source>Lưu mã PIN</source>
+        <translation>Save the PIN</translation>
+    </message>
+    <message>
+        <source>Đăng nhập</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <source>Quay lại quầy (Esc)</source>
+        <translation>Back to the counter (Esc)</translation>
+    </message>
+    <message>
+        <source>Hai mã PIN không giống nhau.</source>
+        <translation>The two PINs differ.</translation>
+    </message>
+    <message>
+        <source>Đang kiểm tra…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <source>Đăng nhập: {who}</source>
+        <translation>Logged in: {who}</translation>
+    </message>
+    <message>
+        <source>Phiên quản trị đã hết hạn: mời nhập lại mã PIN.</source>
+        <translation>The administrator session has expired: enter the PIN again.</translation>
+    </message>
+    <message>
+        <source>Công dân</source>
+        <translation>Citizens</translation>
+    </message>
+    <message>
+        <source>Lượt đến</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>Thời hạn lưu</source>
+        <translation>Retention</translation>
+    </message>
+    <message>
+        <source>Nhật ký</source>
+        <translation>Audit log</translation>
+    </message>
+    <message>
+        <source>Cài đặt</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>Thống kê hôm nay</source>
+        <translation>Today&apos;s figures</translation>
+    </message>
+    <message>
+        <source>Thoát quản trị (Esc)</source>
+        <translation>Leave administration (Esc)</translation>
+    </message>
+    <message>
+        <source>Một số thay đổi có hiệu lực sau khi khởi động lại: {names}</source>
+        <translation>Some changes take effect after a restart: {names}</translation>
+    </message>
+    <message>
+        <source>Tên quầy</source>
+        <translation>Counter name</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <source>Chiều rộng ảnh camera (px)</source>
+        <translation>Camera picture width (px)</translation>
+    </message>
+    <message>
+        <source>Chiều cao ảnh camera (px)</source>
+        <translation>Camera picture height (px)</translation>
+    </message>
+    <message>
+        <source>Ngôn ngữ</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source>Cổng máy quét QR (serial)</source>
+        <translation>QR scanner port (serial)</translation>
+    </message>
+    <message>
+        <source>Ngưỡng tự nhận (khoảng cách)</source>
+        <translation>Automatic match threshold (distance)</translation>
+    </message>
+    <message>
+        <source>Chênh lệch tối thiểu với người thứ hai</source>
+        <translation>Minimum margin to the runner-up</translation>
+    </message>
+    <message>
+        <source>Ngưỡng hỏi bàn phím (khoảng cách)</source>
+        <translation>Keypad candidate threshold (distance)</translation>
+    </message>
+    <message>
+        <source>Số người tối đa khi hỏi bàn phím</source>
+        <translation>Most candidates for the keypad</translation>
+    </message>
+    <message>
+        <source>Công dân xác nhận bằng</source>
+        <translation>Citizens confirm with</translation>
+    </message>
+    <message>
+        <source>Số khung hình phải trùng khớp</source>
+        <translation>Frames that must agree</translation>
+    </message>
+    <message>
+        <source>Số ảnh đạt khi đăng ký</source>
+        <translation>Good samples to enrol</translation>
+    </message>
+    <message>
+        <source>Thời hạn lưu (ngày)</source>
+        <translation>Retention (days)</translation>
+    </message>
+    <message>
+        <source>Khuôn mặt nhỏ nhất (px)</source>
+        <translation>Smallest face (px)</translation>
+    </message>
+    <message>
+        <source>Độ nét tối thiểu</source>
+        <translation>Minimum sharpness</translation>
+    </message>
+    <message>
+        <source>Độ sáng tối thiểu</source>
+        <translation>Minimum brightness</translation>
+    </message>
+    <message>
+        <source>Độ sáng tối đa</source>
+        <translation>Maximum brightness</translation>
+    </message>
+    <message>
+        <source>Độ nghiêng đầu tối đa</source>
+        <translation>Maximum head turn</translation>
+    </message>
+    <message>
+        <source>Thu nhỏ ảnh trước khi tìm mặt (px)</source>
+        <translation>Downscale before face detection (px)</translation>
+    </message>
+    <message>
+        <source>Số lần phóng to khi tìm mặt</source>
+        <translation>Detector upsampling</translation>
+    </message>
+    <message>
+        <source>Bộ tìm khuôn mặt</source>
+        <translation>Face detector</translation>
+    </message>
+    <message>
+        <source>Chu kỳ đồng bộ với tỉnh (giây)</source>
+        <translation>Registry sync interval (s)</translation>
+    </message>
+    <message>
+        <source>4 số cuối của số CCCD</source>
+        <translation>last 4 digits of the ID number</translation>
+    </message>
+    <message>
+        <source>năm sinh</source>
+        <translation>year of birth</translation>
+    </message>
+    <message>
+        <source>HOG (nhanh, chạy trên CPU)</source>
+        <translation>HOG (fast, runs on the CPU)</translation>
+    </message>
+    <message>
+        <source>CNN (cần GPU)</source>
+        <translation>CNN (needs a GPU)</translation>
+    </message>
+    <message>
+        <source>Tìm lại camera</source>
+        <translation>Look for cameras again</translation>
+    </message>
+    <message>
+        <source>Lưu cài đặt</source>
+        <translation>Save settings</translation>
+    </message>
+    <message>
+        <source>Tệp cài đặt: {path}</source>
+        <translation>Settings file: {path}</translation>
+    </message>
+    <message>
+        <source>Mã PIN mới</source>
+        <translation>New PIN</translation>
+    </message>
+    <message>
+        <source>Nhập lại</source>
+        <translation>Again</translation>
+    </message>
+    <message>
+        <source>Đổi mã PIN</source>
+        <translation>Change the PIN</translation>
+    </message>
+    <message>
+        <source>{index}: (không thấy camera này)</source>
+        <translation>{index}: (camera not found)</translation>
+    </message>
+    <message>
+        <source>Đã lưu cài đặt vào {path}.</source>
+        <translation>Settings saved to {path}.</translation>
+    </message>
+    <message>
+        <source>Đã đổi mã PIN.</source>
+        <translation>PIN changed.</translation>
+    </message>
+    <message>
+        <source>khuôn mặt</source>
+        <translation>face</translation>
+    </message>
+    <message>
+        <source>khuôn mặt + bàn phím</source>
+        <translation>face + keypad</translation>
+    </message>
+    <message>
+        <source>thẻ CCCD</source>
+        <translation>CCCD card</translation>
+    </message>
+    <message>
+        <source>Tìm theo họ tên (không cần dấu) hoặc số CCCD</source>
+        <translation>Search by name (accents optional) or ID number</translation>
+    </message>
+    <message>
+        <source>Tìm</source>
+        <translation>Search</translation>
+    </message>
+    <message>
+        <source>Lượt đến của công dân</source>
+        <translation>Citizen&apos;s visits</translation>
+    </message>
+    <message>
+        <source>Phiếu đồng ý</source>
+        <translation>Consent receipt</translation>
+    </message>
+    <message>
+        <source>Rút lại đồng ý…</source>
+        <translation>Withdraw consent…</translation>
+    </message>
+    <message>
+        <source>Xoá vĩnh viễn…</source>
+        <translation>Delete for good…</translation>
+    </message>
+    <message>
+        <source>Họ và tên</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <source>Số CCCD</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <source>Ngày sinh</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>Đăng ký lúc</source>
+        <translation>Enrolled</translation>
+    </message>
+    <message>
+        <source>Mẫu</source>
+        <translation>Samples</translation>
+    </message>
+    <message>
+        <source>Lần đến gần nhất</source>
+        <translation>Last visit</translation>
+    </message>
+    <message>
+        <source>Thời gian</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Quầy</source>
+        <translation>Counter</translation>
+    </message>
+    <message>
+        <source>Cách nhận diện</source>
+        <translation>Recognised by</translation>
+    </message>
+    <message>
+        <source>Khoảng cách</source>
+        <translation>Distance</translation>
+    </message>
+    <message>
+        <source>Xoá vĩnh viễn hồ sơ của {name} ({id})? Hồ sơ, mọi mẫu khuôn mặt, sự đồng ý và các lượt đến sẽ bị xoá, không thể khôi phục.</source>
+        <translation>Delete {name} ({id}) for good? The record, every face sample, the consent and the visits are deleted and cannot be restored.</translation>
+    </message>
+    <message>
+        <source>Rút lại đồng ý</source>
+        <translation>Withdraw consent</translation>
+    </message>
+    <message>
+        <source>Xoá vĩnh viễn</source>
+        <translation>Delete for good</translation>
+    </message>
+    <message>
+        <source>Đã xoá vĩnh viễn hồ sơ của {name}.</source>
+        <translation>{name} was deleted for good.</translation>
+    </message>
+    <message>
+        <source>Hồ sơ không có lượt đến trong {days} ngày sẽ bị xoá (kiosk tự chạy việc này khi khởi động và mỗi ngày).</source>
+        <translation>Records with no visit for {days} days are deleted (the kiosk does this at start-up and daily).</translation>
+    </message>
+    <message>
+        <source>Xem trước (không xoá)</source>
+        <translation>Preview (deletes nothing)</translation>
+    </message>
+    <message>
+        <source>Xoá các hồ sơ quá hạn…</source>
+        <translation>Delete the expired records…</translation>
+    </message>
+    <message>
+        <source>Hoạt động gần nhất</source>
+        <translation>Last activity</translation>
+    </message>
+    <message>
+        <source>Xoá hồ sơ quá hạn</source>
+        <translation>Delete expired records</translation>
+    </message>
+    <message>
+        <source>Xoá vĩnh viễn {n} hồ sơ quá thời hạn lưu?</source>
+        <translation>Delete {n} records past the retention period for good?</translation>
+    </message>
+    <message>
+        <source>Đã xoá {n} hồ sơ quá hạn.</source>
+        <translation>{n} expired records deleted.</translation>
+    </message>
+    <message>
+        <source>Kiểm tra tính toàn vẹn</source>
+        <translation>Verify integrity</translation>
+    </message>
+    <message>
+        <source>Người thực hiện</source>
+        <translation>Actor</translation>
+    </message>
+    <message>
+        <source>Việc</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>Đối tượng</source>
+        <translation>Subject</translation>
+    </message>
+    <message>
+        <source>Chi tiết</source>
+        <translation>Detail</translation>
+    </message>
+    <message>
+        <source>Nhật ký nguyên vẹn ({n} mục).</source>
+        <translation>The log is intact ({n} entries).</translation>
+    </message>
+    <message>
+        <source>Nhật ký đã bị sửa: {problems}</source>
+        <translation>The log was altered: {problems}</translation>
+    </message>
+    <message>
+        <source>lượt đến</source>
+        <translation>check-ins</translation>
+    </message>
+    <message>
+        <source>nhận ra bằng khuôn mặt</source>
+        <translation>recognised by face</translation>
+    </message>
+    <message>
+        <source>bằng thẻ CCCD</source>
+        <translation>by CCCD card</translation>
+    </message>
+    <message>
+        <source>đăng ký mới</source>
+        <translation>new enrolments</translation>
+    </message>
+    <message>
+        <source>hồ sơ đã xoá</source>
+        <translation>records deleted</translation>
+    </message>
+    <message>
+        <source>{counter}, ngày {day}</source>
+        <translation>{counter}, {day}</translation>
+    </message>
+    <message>
+        <source>Đồng ý lưu dữ liệu khuôn mặt</source>
+        <translation>Consent to store face data</translation>
+    </message>
+    <message>
+        <source>Công dân: {name}</source>
+        <translation>Citizen: {name}</translation>
+    </message>
+    <message>
+        <source>Thời hạn lưu: {days} ngày kể từ lần đến gần nhất · Phiên bản văn bản: {version}</source>
+        <translation>Kept for {days} days after the last visit · Text version: {version}</translation>
+    </message>
+    <message>
+        <source>Tôi đã đọc và đồng ý (phím cách)</source>
+        <translation>I have read this and I agree (Space)</translation>
+    </message>
+    <message>
+        <source>Đồng ý và chụp ảnh (Enter)</source>
+        <translation>Agree and take photos (Enter)</translation>
+    </message>
+    <message>
+        <source>Không đồng ý (Esc)</source>
+        <translation>I do not agree (Esc)</translation>
+    </message>
+    <message>
+        <source>Mời nhìn thẳng vào camera</source>
+        <translation>Please look straight at the camera</translation>
+    </message>
+    <message>
+        <source>Cập nhật ảnh khuôn mặt</source>
+        <translation>Update face samples</translation>
+    </message>
+    <message>
+        <source>Chụp ảnh khuôn mặt</source>
+        <translation>Face capture</translation>
+    </message>
+    <message>
+        <source>Ảnh đạt: {done} / {need}</source>
+        <translation>Good samples: {done} / {need}</translation>
+    </message>
+    <message>
+        <source>Huỷ (Esc)</source>
+        <translation>Cancel (Esc)</translation>
+    </message>
+    <message>
+        <source>Mời nhìn vào camera</source>
+        <translation>Please look at the camera</translation>
+    </message>
+    <message>
+        <source>Mời đưa mã QR trên thẻ CCCD vào camera</source>
+        <translation>Please hold the CCCD card&apos;s QR code to the camera</translation>
+    </message>
+    <message>
+        <source>Đã nhận ra công dân</source>
+        <translation>Citizen recognised</translation>
+    </message>
+    <message>
+        <source>Mời nhập số xác nhận trên bàn phím</source>
+        <translation>Please type the confirmation digits on the keypad</translation>
+    </message>
+    <message>
+        <source>Đã đọc thẻ CCCD</source>
+        <translation>CCCD card read</translation>
+    </message>
+    <message>
+        <source>Mã QR này không phải của thẻ CCCD.</source>
+        <translation>This QR code is not from a CCCD card.</translation>
+    </message>
+    <message>
+        <source>Đang nhận diện…</source>
+        <translation>Recognising…</translation>
+    </message>
+    <message>
+        <source>Mời đọc và đồng ý</source>
+        <translation>Please read and agree</translation>
+    </message>
+    <message>
+        <source>Đã ghi nhận lượt đến: {name}</source>
+        <translation>Visit logged: {name}</translation>
+    </message>
+    <message>
+        <source>Công dân không đồng ý: không lưu khuôn mặt. Tiếp tục làm thủ tục bằng thẻ.</source>
+        <translation>The citizen did not agree: no face stored. Continue with the card.</translation>
+    </message>
+    <message>
+        <source>Hôm nay: {n} lượt đến (khuôn mặt {f} · bàn phím {k} · thẻ {c}) · {e} đăng ký mới</source>
+        <translation>Today: {n} check-ins (face {f} · keypad {k} · card {c}) · {e} new enrolments</translation>
+    </message>
+    <message>
+        <source>Demo — cảnh {i}/{n}: {title}</source>
+        <translation>Demo — scene {i}/{n}: {title}</translation>
+    </message>
+    <message>
+        <source>◀ Cảnh trước (PgUp)</source>
+        <translation>◀ Previous scene (PgUp)</translation>
+    </message>
+    <message>
+        <source>Cảnh tiếp (PgDn) ▶</source>
+        <translation>Next scene (PgDn) ▶</translation>
+    </message>
+    <message>
+        <source>Tốt, giữ yên…</source>
+        <translation>Good, hold still…</translation>
+    </message>
+    <message>
+        <source>Đã chụp {n} / {need}</source>
+        <translation>Captured {n} / {need}</translation>
+    </message>
+    <message>
+        <source>Đang lưu…</source>
+        <translation>Saving…</translation>
+    </message>
+    <message>
+        <source>Đã lưu</source>
+        <translation>Saved</translation>
+    </message>
+    <message>
+        <source>Đã đăng ký: {name}</source>
+        <translation>Enrolled: {name}</translation>
+    </message>
+    <message>
+        <source>Lưu lại</source>
+        <translation>Save again</translation>
+    </message>
+    <message>
+        <source>Không có hình từ camera.</source>
+        <translation>No picture from the camera.</translation>
+    </message>
+    <message>
+        <source>Bộ nhận diện khuôn mặt đang khởi động lại.</source>
+        <translation>The face recogniser is restarting.</translation>
+    </message>
+    <message>
+        <source>Lỗi cơ sở dữ liệu: chưa lưu được gì, dữ liệu đã có vẫn còn nguyên.</source>
+        <translation>Database error: nothing was saved, existing data is intact.</translation>
+    </message>
+    <message>
+        <source>Khoá dữ liệu không đúng: không mở được cơ sở dữ liệu.</source>
+        <translation>Wrong data key: the database cannot be opened.</translation>
+    </message>
+    <message>
+        <source>Mã QR không phải của thẻ CCCD.</source>
+        <translation>The QR code is not from a CCCD card.</translation>
+    </message>
+    <message>
+        <source>Máy quét làm hỏng chữ tiếng Việt: mời đưa mã QR trên thẻ vào camera.</source>
+        <translation>The scanner garbled the Vietnamese letters: please hold the card&apos;s QR code to the camera.</translation>
+    </message>
+    <message>
+        <source>Chưa đọc được mã QR.</source>
+        <translation>No QR code read yet.</translation>
+    </message>
+    <message>
+        <source>Mã PIN không đúng.</source>
+        <translation>Wrong PIN.</translation>
+    </message>
+    <message>
+        <source>Đã nhập sai mã PIN quá nhiều lần: tạm khoá.</source>
+        <translation>Too many wrong PINs: locked for a while.</translation>
+    </message>
+    <message>
+        <source>Giá trị cài đặt không hợp lệ.</source>
+        <translation>Invalid setting.</translation>
+    </message>
+    <message>
+        <source>Công dân chưa có hồ sơ.</source>
+        <translation>The citizen is not enrolled.</translation>
+    </message>
+    <message>
+        <source>Công dân đã có hồ sơ.</source>
+        <translation>The citizen is already enrolled.</translation>
+    </message>
+    <message>
+        <source>Cần sự đồng ý của công dân trước khi lưu khuôn mặt.</source>
+        <translation>The citizen&apos;s consent is needed before a face is stored.</translation>
+    </message>
+    <message>
+        <source>Chưa đủ ảnh khuôn mặt đạt chất lượng.</source>
+        <translation>Not enough good face samples.</translation>
+    </message>
+    <message>
+        <source>Các ảnh chụp không giống cùng một người: mời chụp lại.</source>
+        <translation>The samples do not look like one person: capture again.</translation>
+    </message>
+    <message>
+        <source>Khuôn mặt này đã được đăng ký cho một hồ sơ khác: cần quản trị viên kiểm tra.</source>
+        <translation>This face is already enrolled under another record: an administrator must check.</translation>
+    </message>
+    <message>
+        <source>Không đọc được ảnh.</source>
+        <translation>The image cannot be read.</translation>
+    </message>
+    <message>
+        <source>Không kết nối được cơ sở dữ liệu của tỉnh.</source>
+        <translation>The province registry cannot be reached.</translation>
+    </message>
+    <message>
+        <source>Đã xảy ra lỗi.</source>
+        <translation>Something went wrong.</translation>
+    </message>
+    <message>
+        <source>Xác nhận danh tính</source>
+        <translation>Confirm your identity</translation>
+    </message>
+    <message>
+        <source>Mời ông/bà nhập 4 số cuối của số CCCD</source>
+        <translation>Please type the last 4 digits of your ID number</translation>
+    </message>
+    <message>
+        <source>Mời ông/bà nhập năm sinh (4 chữ số)</source>
+        <translation>Please type your year of birth (4 digits)</translation>
+    </message>
+    <message>
+        <source>Chưa đúng. Mời nhập lại (còn {n} lần).</source>
+        <translation>Not right. Please try again ({n} tries left).</translation>
+    </message>
+    <message>
+        <source>Dùng thẻ CCCD thay thế (Esc)</source>
+        <translation>Use the CCCD card instead (Esc)</translation>
+    </message>
+    <message>
+        <source>Xin mời nhìn vào camera</source>
+        <translation>Please look at the camera</translation>
+    </message>
+    <message>
+        <source>Hồ sơ sẽ tự hiện khi nhận ra khuôn mặt. Lần đầu đến quầy: đưa mã QR trên thẻ CCCD vào trước camera.</source>
+        <translation>The record appears by itself when the face is recognised. First visit: hold the CCCD card&apos;s QR code to the camera.</translation>
+    </message>
+    <message>
+        <source>Quét thẻ CCCD (F3)</source>
+        <translation>Scan the CCCD card (F3)</translation>
+    </message>
+    <message>
+        <source>Phím tắt: Enter xác nhận · Esc huỷ · F3 quét thẻ · F12 quản trị</source>
+        <translation>Keys: Enter confirm · Esc cancel · F3 scan card · F12 administration</translation>
+    </message>
+    <message>
+        <source>khoảng cách {d}</source>
+        <translation>distance {d}</translation>
+    </message>
+    <message>
+        <source>Khớp sau khi công dân nhập đúng số xác nhận</source>
+        <translation>Matched after the citizen typed the right digits</translation>
+    </message>
+    <message>
+        <source>Rất giống</source>
+        <translation>Very close</translation>
+    </message>
+    <message>
+        <source>Giống</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Thông tin từ hồ sơ đã đăng ký</source>
+        <translation>Details from the enrolled record</translation>
+    </message>
+    <message>
+        <source>Mức độ khớp: {q}</source>
+        <translation>Match quality: {q}</translation>
+    </message>
+    <message>
+        <source>Cán bộ kiểm tra thông tin rồi nhấn Enter để ghi nhận lượt đến.</source>
+        <translation>Check the details, then press Enter to log the visit.</translation>
+    </message>
+    <message>
+        <source>Xác nhận (Enter)</source>
+        <translation>Confirm (Enter)</translation>
+    </message>
+    <message>
+        <source>Không phải tôi (Esc)</source>
+        <translation>Not me (Esc)</translation>
+    </message>
+    <message>
+        <source>Đã có hồ sơ</source>
+        <translation>Already enrolled</translation>
+    </message>
+    <message>
+        <source>Lần đầu đến quầy</source>
+        <translation>First visit</translation>
+    </message>
+    <message>
+        <source>Thông tin đọc từ thẻ CCCD</source>
+        <translation>Details read from the CCCD card</translation>
+    </message>
+    <message>
+        <source>Cần kiểm tra với thẻ:</source>
+        <translation>Check against the card:</translation>
+    </message>
+    <message>
+        <source>Khuôn mặt không còn khớp rõ với ảnh đã lưu: nên cập nhật ảnh khuôn mặt (F5).</source>
+        <translation>The face no longer matches the stored samples well: update them (F5).</translation>
+    </message>
+    <message>
+        <source>Nhấn Enter để ghi nhận lượt đến bằng thẻ.</source>
+        <translation>Press Enter to log the visit by card.</translation>
+    </message>
+    <message>
+        <source>Ghi nhận lượt đến (Enter)</source>
+        <translation>Log the visit (Enter)</translation>
+    </message>
+    <message>
+        <source>Cập nhật ảnh khuôn mặt (F5)</source>
+        <translation>Update face samples (F5)</translation>
+    </message>
+    <message>
+        <source>Công dân chưa đăng ký nhận diện khuôn mặt. Nhấn Enter để đọc nội dung đồng ý.</source>
+        <translation>The citizen is not enrolled for face recognition. Press Enter to read the consent.</translation>
+    </message>
+    <message>
+        <source>Đăng ký (Enter)</source>
+        <translation>Enrol (Enter)</translation>
+    </message>
+    <message>
+        <source>Đã đăng ký</source>
+        <translation>Enrolled</translation>
+    </message>
+    <message>
+        <source>Đã lưu hồ sơ và {n} mẫu khuôn mặt của {name}. Lần sau chỉ cần nhìn vào camera.</source>
+        <translation>Saved the record and {n} face samples of {name}. Next time, just look at the camera.</translation>
+    </message>
+    <message>
+        <source>Xem / in phiếu đồng ý (P)</source>
+        <translation>View / print the consent receipt (P)</translation>
+    </message>
+    <message>
+        <source>Xong (Enter)</source>
+        <translation>Done (Enter)</translation>
+    </message>
+    <message>
+        <source>Đã cập nhật ảnh khuôn mặt</source>
+        <translation>Face samples updated</translation>
+    </message>
+    <message>
+        <source>Đã thêm {n} mẫu khuôn mặt mới cho {name}.</source>
+        <translation>Added {n} new face samples for {name}.</translation>
+    </message>
+    <message>
+        <source>Chưa nhận ra khuôn mặt.</source>
+        <translation>The face was not recognised.</translation>
+    </message>
+    <message>
+        <source>Công dân cho biết không phải mình.</source>
+        <translation>The citizen says it is not them.</translation>
+    </message>
+    <message>
+        <source>Số xác nhận chưa đúng.</source>
+        <translation>The digits did not fit.</translation>
+    </message>
+    <message>
+        <source>Máy quét không đọc đúng chữ tiếng Việt.</source>
+        <translation>The scanner did not read the Vietnamese letters correctly.</translation>
+    </message>
+    <message>
+        <source>Mời đưa thẻ CCCD</source>
+        <translation>Please show the CCCD card</translation>
+    </message>
+    <message>
+        <source>Đưa mã QR ở mặt trước thẻ CCCD vào trước camera, giữ yên và đủ sáng. Có thể dùng máy quét mã QR.</source>
+        <translation>Hold the QR code on the front of the CCCD card to the camera, still and well lit. A QR scanner works too.</translation>
+    </message>
+    <message>
+        <source>Phiếu đồng ý — {name}</source>
+        <translation>Consent receipt — {name}</translation>
+    </message>
+    <message>
+        <source>In…</source>
+        <translation>Print…</translation>
+    </message>
+    <message>
+        <source>Lưu thành tệp…</source>
+        <translation>Save as file…</translation>
+    </message>
+    <message>
+        <source>Đóng</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Lưu phiếu đồng ý</source>
+        <translation>Save the consent receipt</translation>
+    </message>
+    <message>
+        <source>Số định danh (CCCD)</source>
+        <translation>ID number (CCCD)</translation>
+    </message>
+    <message>
+        <source>Số CMND cũ</source>
+        <translation>Old ID number</translation>
+    </message>
+    <message>
+        <source>Giới tính</source>
+        <translation>Gender</translation>
+    </message>
+    <message>
+        <source>Nơi thường trú</source>
+        <translation>Residence</translation>
+    </message>
+    <message>
+        <source>Ngày cấp</source>
+        <translation>Issue date</translation>
+    </message>
+    <message>
+        <source>Nam</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>Nữ</source>
+        <translation>Female</translation>
+    </message>
+    <message>
+        <source>Đang mở camera…</source>
+        <translation>Opening the camera…</translation>
+    </message>
+    <message>
+        <source>Camera: {name}</source>
+        <translation>Camera: {name}</translation>
+    </message>
+    <message>
+        <source>Không có hình từ camera.
+Đang thử lại…</source>
+        <translation>No picture from the camera.
+Trying again…</translation>
+    </message>
+    <message>
+        <source>Camera: lỗi</source>
+        <translation>Camera: error</translation>
+    </message>
+    <message>
+        <source>Thử lại (F9)</source>
+        <translation>Retry (F9)</translation>
+    </message>
+    <message>
+        <source>Hình: {fps:.0f} khung/giây · Nhận diện: {ms:.0f} ms/khung</source>
+        <translation>Preview: {fps:.0f} fps · Recognition: {ms:.0f} ms/frame</translation>
+    </message>
+    <message>
+        <source>Đã lưu cài đặt.</source>
+        <translation>Settings saved.</translation>
+    </message>
+    <message>
+        <source>Không tìm thấy tệp bản dịch tiếng Anh.</source>
+        <translation>The English translation file was not found.</translation>
+    </message>
+    <message>
+        <source>Tiếp nhận hồ sơ một cửa — {counter}</source>
+        <translation>One-stop counter check-in — {counter}</translation>
+    </message>
+    <message>
+        <source>Bộ phận Một cửa · {counter}</source>
+        <translation>One-Stop-Shop · {counter}</translation>
+    </message>
+    <message>
+        <source>Quản trị (F12)</source>
+        <translation>Administration (F12)</translation>
+    </message>
+    <message>
+        <source>Đã xoá {n} hồ sơ quá thời hạn lưu.</source>
+        <translation>{n} records past the retention period were deleted.</translation>
+    </message>
+    <message>
+        <source>Đồng bộ: nhận {pulled}, gửi {pushed}</source>
+        <translation>Sync: received {pulled}, sent {pushed}</translation>
+    </message>
+    <message>
+        <source>Đồng bộ: chưa kết nối được, sẽ thử lại</source>
+        <translation>Sync: registry not reachable, will retry</translation>
+    </message>
+</context>
+</TS>
