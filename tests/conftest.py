@@ -91,3 +91,24 @@ def embedding_of(path: Path) -> np.ndarray:
     primary = analyzed(path).primary
     assert primary is not None, f"no face in {path}"
     return primary.embedding
+
+
+@pytest.fixture(scope="session")
+def pg_admin():
+    """An admin URL of a real PostgreSQL server (see tests/pg.py), or the test is skipped with the reason."""
+    from tests import pg
+
+    with pg.server() as url:
+        if url is None:
+            pytest.skip("no PostgreSQL server reachable and no PostgreSQL binaries to start one (set KIOSK_TEST_PG)")
+        yield url
+
+
+@pytest.fixture
+def registry_url(pg_admin):
+    """A fresh, empty registry database, dropped after the test."""
+    from tests import pg
+
+    url = pg.create_database(pg_admin)
+    yield url
+    pg.drop_database(pg_admin, url)

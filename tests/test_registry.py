@@ -14,23 +14,7 @@ from kiosk.service import Kiosk
 from kiosk.settings import Settings
 from kiosk.sync import sync
 from models import Decision
-from tests import pg
 from tests.conftest import FRAMES, analyzed, enrol_frames
-
-
-@pytest.fixture(scope="module")
-def pg_admin():
-    with pg.server() as url:
-        if url is None:
-            pytest.skip("no PostgreSQL server reachable and no PostgreSQL binaries to start one (set KIOSK_TEST_PG)")
-        yield url
-
-
-@pytest.fixture
-def registry_url(pg_admin):
-    url = pg.create_database(pg_admin)
-    yield url
-    pg.drop_database(pg_admin, url)
 
 
 @pytest.fixture

@@ -9,34 +9,21 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from kiosk.service import Kiosk
-from tests import pg
 from tests.conftest import analyzed, enrol_frames
 from ui.background_sync import BackgroundSync
 from ui.tasks import Tasks
 
 
-@pytest.fixture(scope="module")
-def pg_admin():
-    with pg.server() as url:
-        if url is None:
-            pytest.skip("no PostgreSQL server reachable and no PostgreSQL binaries to start one (set KIOSK_TEST_PG)")
-        yield url
-
-
-def test_background_sync_pushes_and_reports(qtbot, settings, tmp_path, pg_admin, card_record):
-    url = pg.create_database(pg_admin)
-    try:
-        with Kiosk.open(settings.replace(registry_url=url, sync_interval_s=60), tmp_path / "a.sqlite") as kiosk:
-            kiosk.enrol(card_record("lisa"), [analyzed(p).primary for p in enrol_frames("lisa")], consent=True)
-            sync = BackgroundSync(kiosk=kiosk, tasks=Tasks())
-            assert sync.enabled
-            with qtbot.waitSignal(sync.status, timeout=20000) as signal:
-                sync.start()
-            sync.stop()
-            assert signal.args[0].startswith("Đồng bộ: nhận 0, gửi 5")  # 1 citizen, 3 samples, 1 consent
-            assert kiosk.store.db.execute("SELECT count(*) FROM face_samples WHERE pushed = 0").fetchone()[0] == 0
-    finally:
-        pg.drop_database(pg_admin, url)
+def test_background_sync_pushes_and_reports(qtbot, settings, tmp_path, registry_url, card_record):
+    with Kiosk.open(settings.replace(registry_url=registry_url, sync_interval_s=60), tmp_path / "a.sqlite") as kiosk:
+        kiosk.enrol(card_record("lisa"), [analyzed(p).primary for p in enrol_frames("lisa")], consent=True)
+        sync = BackgroundSync(kiosk=kiosk, tasks=Tasks())
+        assert sync.enabled
+        with qtbot.waitSignal(sync.status, timeout=20000) as signal:
+            sync.start()
+        sync.stop()
+        assert signal.args[0].startswith("Đồng bộ: nhận 0, gửi 5")  # 1 citizen, 3 samples, 1 consent
+        assert kiosk.store.db.execute("SELECT count(*) FROM face_samples WHERE pushed = 0").fetchone()[0] == 0
 
 
 def test_registry_down_is_a_status_not_a_crash(qtbot, settings, tmp_path):
