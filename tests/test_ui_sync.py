@@ -6,7 +6,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest
 
 from kiosk.service import Kiosk
 from tests.conftest import analyzed, enrol_frames
