@@ -133,8 +133,8 @@ def pairs(pairs_file: Path, far: float, images: Path, plots: Path | None, cache:
         g = d[[i for i, s in enumerate(same) if s]]
         im = d[[i for i, s in enumerate(same) if not s]]
         marks = {"best": result.threshold, f"FAR {far:g}": result.far_threshold - 1e-9}  # accepted: distance < it
-        plotting.histograms(plots / "pairs_hist.png", g, im, {"best threshold": result.threshold}, title="pairs")
-        plotting.roc_det(plots / "pairs_roc_det.png", g, im, title="pairs", marks={k: v for k, v in marks.items() if v < 2})
+        plotting.histograms(plots / "pairs_hist.png", g, im, {"best threshold": result.threshold}, title="pairs file")
+        plotting.roc_det(plots / "pairs_roc_det.png", g, im, title="pairs file", marks={k: v for k, v in marks.items() if v < 2})
     from kiosk.evaluation.report import pairs_text
 
     _emit(out, as_json, pairs_text, encoded)
@@ -209,7 +209,7 @@ def _sweep(open_set: Any, encoded: Any, policy: Any, seed: int) -> list[dict[str
 
 
 @click.command()
-@click.option("--target-fpir", type=click.FloatRange(0.0, 1.0), default=1e-3, show_default=True,
+@click.option("--target-fpir", type=click.FloatRange(0.0, 1.0, min_open=True), default=1e-3, show_default=True,
               help="Largest fraction of strangers that may be auto-matched.")
 @click.option("--target-recall", type=click.FloatRange(0.0, 1.0), default=0.99, show_default=True,
               help="Fraction of genuine probes whose right citizen must be among the keypad candidates.")

@@ -199,6 +199,11 @@ def test_calibrate_recommends_thresholds_that_keep_every_stranger_out(cache: Pat
     assert stricter["recommended"]["auto_accept_distance"] < rec["auto_accept_distance"]
 
 
+def test_calibrate_refuses_a_split_without_strangers(cache: Path) -> None:
+    result = kiosk("calibrate", "--images", FACES, "--cache", cache, "--strangers", "singletons")
+    assert result.exit_code == 1 and result.output.startswith("error: calibration needs genuine and stranger probes")
+
+
 def test_calibrate_text_shows_the_tradeoff(cache: Path) -> None:
     result = kiosk("calibrate", "--images", FACES, "--cache", cache)
     assert result.exit_code == 0, result.output

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kiosk.evaluation.encodings import EncodedSet
+from kiosk.evaluation.errors import DatasetError
 from kiosk.evaluation.identification import OpenSet, build_matcher, evaluate, search
 from kiosk.settings import Settings
 from recognition.policy import PolicyConfig
@@ -108,7 +109,15 @@ class Calibration:
 
 def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e-3, target_recall: float = 0.99,
               safety: float = 0.02, max_candidates: int = 5, current_margin: float = 0.06, seed: int = 0) -> Calibration:
-    """Recommend ``auto_accept_distance``, ``min_margin`` and ``candidate_distance`` (see the module doc)."""
+    """Recommend ``auto_accept_distance``, ``min_margin`` and ``candidate_distance`` (see the module doc).
+
+    Raises:
+        DatasetError: the split has no stranger or no genuine probe (nothing to calibrate against).
+    """
+    if not open_set.strangers or not open_set.genuine:
+        raise DatasetError(f"calibration needs genuine and stranger probes; this split has {len(open_set.genuine)} genuine and "
+                           f"{len(open_set.strangers)} stranger probes",
+                           "use --strangers rotate (or N), or a set where some people have a single photo")
     g, s = probe_stats(open_set, encoded, max(2, max_candidates))
     ts, ms = _grid("auto_accept_distance"), _grid("min_margin")
     wrong = ~g.own_first & np.isfinite(g.d1)

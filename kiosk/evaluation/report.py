@@ -76,12 +76,12 @@ def identify_text(result: dict[str, Any]) -> str:
     lines += [f"{label:<38}{num(result[key]):>12}{num(face[key]):>12}" for key, label in ROWS]
     lines.append(f"expected keypad FPIR (candidates offered to strangers x 1e-4): {result['keypad_exposure']:.1e}"
                  if not math.isnan(result["keypad_exposure"]) else "expected keypad FPIR: - (no strangers)")
-    lines.append("per branch (with keypad):")
+    lines.append("per branch (" + ("with keypad" if result.get("keypad", True) else "face alone") + "):")
     for name, b in result["branches"].items():
         lines.append(f"  {name:<8} genuine {b['genuine']:>4} (matched self {b['matched_self']}, wrong person {b['wrong_person']}, "
                      f"own in candidates {b['own_in_candidates']})   strangers {b['strangers']:>4} (matched {b['strangers_matched']})")
     growth = result.get("growth")
-    if growth:
+    if growth and growth["measured"]:
         lines.append("FPIR as the gallery grows (enrolled: face alone / with keypad): "
                      + ", ".join(f"{r['enrolled']}: {r['fpir_face_only']:.3f}/{r['fpir']:.3f}" for r in growth["measured"]))
         for key in ("at_candidate_distance", "at_auto_accept_distance"):
