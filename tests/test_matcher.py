@@ -99,3 +99,19 @@ def test_real_faces_rank_the_same_person_first():
         best = matcher.search(embedding_of(FACES / person / "2.jpg"), k=2)
         assert best[0].citizen_id == cid, person
         assert best[0].distance < 0.45
+
+
+def test_large_index_uses_the_bounded_pool_and_stays_exact():
+    """Big enough for the strided bound (n >= 4·64·m); heavy ties included."""
+    rng = np.random.default_rng(3)
+    emb = (rng.standard_normal((60000, 128)) / np.sqrt(128)).astype(np.float32)
+    emb[1000:1100] = emb[5]  # 100 identical samples (ties)
+    ids = np.arange(60000) // 3
+    matcher = Matcher()
+    matcher.add_many(ids, emb)
+    for row in (5, 1050, 33333, 59999):
+        query = emb[row] + np.float32(0.001)
+        got = [(c.citizen_id, round(c.distance, 5)) for c in matcher.search(query, k=5)]
+        want = [(c, round(d, 5)) for c, d in brute_force(emb, ids, query, 5)]
+        assert [g[1] for g in got] == [w[1] for w in want]
+        assert got[0][0] == want[0][0] or got[0][1] == want[0][1]
