@@ -11,10 +11,12 @@ that was offline, so a purged citizen is never resurrected.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from kiosk.errors import RegistryError
 
@@ -70,10 +72,30 @@ COLUMNS = {
 _CREATED = {"face_samples": "captured_at", "consents": "given_at", "visits": "at"}
 
 
+def _password(url: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return str(conninfo_to_dict(url).get("password") or "")
+    except Exception:  # noqa: BLE001 - an unparseable string: nothing to blank out by name
+        return ""
+
+
 def redact(url: str) -> str:
-    """A connection string with any password hidden, for messages (never log credentials)."""
-    url = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
-    return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", url, flags=re.IGNORECASE)
+    """A connection string for messages: parsed by libpq's rules, password shown as ``***``
+    (never log credentials). An unparseable string is not echoed at all."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    try:
+        params = conninfo_to_dict(url)
+    except Exception:  # noqa: BLE001
+        return "(an unreadable connection string)"
+    if "password" in params:
+        params["password"] = "***"
+    if url.startswith(("postgresql://", "postgres://")):
+        secret = _password(url)
+        return url.replace(f":{quote(secret, safe='')}@", ":***@").replace(f":{secret}@", ":***@") if secret else url
+    return make_conninfo(**params)
 
 
 class Registry:
@@ -91,11 +113,17 @@ class Registry:
             RegistryError: the server is unreachable, refuses the login, or the database is missing.
         """
         import psycopg
+        from psycopg.conninfo import conninfo_to_dict
 
+        try:
+            conninfo_to_dict(url)
+        except psycopg.Error:  # libpq would echo fragments of the string, password included
+            raise RegistryError("the registry address is not a valid PostgreSQL connection string",
+                                "write it as postgresql://user@host/database (see docs/REGISTRY.md)") from None
         try:
             conn = psycopg.connect(url, connect_timeout=timeout_s, autocommit=False)
         except psycopg.Error as exc:
-            raise RegistryError(f"cannot reach the registry {redact(url)}: {_first_line(exc)}",
+            raise RegistryError(f"cannot reach the registry {redact(url)}: {_first_line(exc, url)}",
                                 "the counter keeps working offline; sync again when the network is back") from None
         return cls(conn, url)
 
@@ -120,7 +148,7 @@ class Registry:
                     cur.execute("SELECT pg_advisory_xact_lock(%s)", [PUSH_LOCK])
                 yield cur
         except psycopg.Error as exc:
-            raise RegistryError(f"registry {action} failed: {_first_line(exc)}",
+            raise RegistryError(f"registry {action} failed: {_first_line(exc, self.url)}",
                                 "nothing half-done was kept; sync again (it resumes where it stopped)") from None
 
     def ensure_schema(self, key_check: str) -> str:
@@ -163,48 +191,68 @@ class Registry:
             return [{k: bytes(v) if isinstance(v, memoryview) else v for k, v in row.items()} for row in cur.fetchall()]
 
     # -- push --------------------------------------------------------------------------
-    def push(self, rows: dict[str, list[dict[str, Any]]], newest_consent: dict[bytes, str] | None = None) -> dict[str, int]:
-        """Apply a counter's new rows in one locked transaction; returns how many each table took.
+    def push(self, rows: dict[str, list[dict[str, Any]]], newest_consent: dict[bytes, str] | None = None) -> PushResult:
+        """Apply a counter's new rows in one locked transaction.
 
-        Purges delete the citizen everywhere in the registry (samples, consents and visits
-        cascade) and leave a tombstone. Rows of a tombstoned citizen dated at or before the
-        purge are refused, and so is a citizen row unless ``newest_consent[id_hash]`` (the
-        counter's latest consent time for that citizen) is newer than the purge: a
-        re-enrolment. Rows already present (same uid / id_hash) are skipped: a push is
-        idempotent.
+        - A purge leaves a tombstone and deletes, for that citizen, every sample, consent
+          and visit dated at or before the purge, then the citizen if no consent is left
+          (a re-enrolment after the purge survives it, with only its own data).
+        - A citizen row of a tombstoned citizen is refused unless ``newest_consent[id_hash]``
+          (the counter's latest consent time for that citizen) is newer than the purge.
+        - A sample, consent or visit of a tombstoned citizen dated at or before the purge is
+          refused. One whose citizen is not in the registry (yet) is neither taken nor
+          refused: its uid is returned in ``retry`` and pushed again next time.
+        - Rows already present (same uid / blind index) are skipped: a push is idempotent.
+
+        Raises:
+            RegistryError: a timestamp lies more than :data:`CLOCK_TOLERANCE` ahead of the
+                registry's clock (this counter's clock is wrong; the tombstone rule needs it right).
         """
-        taken = dict.fromkeys(COLUMNS, 0)
+        result = PushResult(dict.fromkeys(COLUMNS, 0), set())
         newest_consent = newest_consent or {}
         with self.transaction("push", lock=True) as cur:
+            cur.execute("SELECT now()")
+            _check_clock(rows, cur.fetchone()[0])
             for p in rows.get("purges", []):
                 cur.execute("""INSERT INTO purges (tomb, purged_at, counter, reason) VALUES (%s, %s, %s, %s)
                                ON CONFLICT (tomb) DO UPDATE SET purged_at = greatest(purges.purged_at, excluded.purged_at),
                                seq = nextval('change_seq')""", [p["tomb"], p["purged_at"], p["counter"], p["reason"]])
-                cur.execute("DELETE FROM citizens WHERE tomb = %s AND enrolled_at <= %s", [p["tomb"], p["purged_at"]])
-                taken["purges"] += 1
+                for table, created in _CREATED.items():
+                    cur.execute(f"DELETE FROM {table} WHERE {created} <= %s AND id_hash IN (SELECT id_hash FROM citizens WHERE tomb = %s)",
+                                [p["purged_at"], p["tomb"]])
+                cur.execute("DELETE FROM citizens c WHERE tomb = %s AND NOT EXISTS (SELECT 1 FROM consents k WHERE k.id_hash = c.id_hash)",
+                            [p["tomb"]])
+                result.taken["purges"] += 1
             for c in rows.get("citizens", []):
-                cur.execute("SELECT purged_at FROM purges WHERE tomb = sha256('\\x746f6d62'::bytea || %s)", [c["id_hash"]])
-                tomb = cur.fetchone()
-                if tomb and newest_consent.get(c["id_hash"], "") <= tomb[0]:
+                purged_at = _purged_at(cur, c["id_hash"])
+                if purged_at is not None and newest_consent.get(c["id_hash"], "") <= purged_at:
                     continue  # stale data of a purged citizen: never resurrect
                 cur.execute("""INSERT INTO citizens (id_hash, sealed, enrolled_at, enrolled_counter, updated_at)
                                VALUES (%s, %s, %s, %s, %s)
                                ON CONFLICT (id_hash) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at,
                                seq = nextval('change_seq') WHERE citizens.updated_at < excluded.updated_at""",
                             [c[k] for k in COLUMNS["citizens"]])
-                taken["citizens"] += cur.rowcount
+                result.taken["citizens"] += cur.rowcount
             for table, created in _CREATED.items():
                 columns = COLUMNS[table]
+                insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT (uid) DO NOTHING"
                 for r in rows.get(table, []):
-                    cur.execute(f"""INSERT INTO {table} ({', '.join(columns)})
-                                    SELECT {', '.join(['%s'] * len(columns))}
-                                    WHERE EXISTS (SELECT 1 FROM citizens WHERE id_hash = %s)
-                                      AND NOT EXISTS (SELECT 1 FROM purges WHERE tomb = sha256('\\x746f6d62'::bytea || %s)
-                                                      AND purged_at >= %s)
-                                    ON CONFLICT (uid) DO NOTHING""",
-                                [*(r[k] for k in columns), r["id_hash"], r["id_hash"], r[created]])
-                    taken[table] += cur.rowcount
-        return taken
+                    purged_at = _purged_at(cur, r["id_hash"])
+                    if purged_at is not None and r[created] <= purged_at:
+                        continue  # refused for good: data of a purged citizen
+                    cur.execute("SELECT 1 FROM citizens WHERE id_hash = %s", [r["id_hash"]])
+                    if cur.fetchone() is None:
+                        result.retry.add(r["uid"])
+                        continue
+                    cur.execute(insert, [r[k] for k in columns])
+                    result.taken[table] += cur.rowcount
+        return result
+
+    def last_seq(self) -> int:
+        """The newest change number handed out (0 on a new registry)."""
+        with self.transaction("read the change number") as cur:
+            cur.execute("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM change_seq")
+            return int(cur.fetchone()[0])
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for reports and tests)."""
@@ -216,5 +264,38 @@ class Registry:
             return out
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+@dataclass
+class PushResult:
+    """What a push did: rows taken per table, and child uids to push again (their citizen was missing)."""
+
+    taken: dict[str, int]
+    retry: set[str]
+
+
+CLOCK_TOLERANCE = timedelta(minutes=10)
+"""How far a counter's timestamps may run ahead of the registry's clock."""
+
+
+def _check_clock(rows: dict[str, list[dict[str, Any]]], server_now: datetime) -> None:
+    stamps = [r[k] for table, items in rows.items() for r in items
+              for k in ("enrolled_at", "updated_at", "purged_at", *_CREATED.values()) if k in r and r[k]]
+    if not stamps:
+        return
+    latest = max(datetime.fromisoformat(t) for t in stamps)
+    if latest > server_now + CLOCK_TOLERANCE:
+        ahead = int((latest - server_now).total_seconds() // 60)
+        raise RegistryError(f"this counter's clock is about {ahead} minutes ahead of the registry's",
+                            "set the PC's clock right (enable time synchronisation), then sync again; nothing was sent")
+
+
+def _purged_at(cur: Any, id_hash: bytes) -> str | None:
+    cur.execute("SELECT purged_at FROM purges WHERE tomb = sha256('\\x746f6d62'::bytea || %s)", [id_hash])
+    row = cur.fetchone()
+    return row[0] if row else None
+
+
+def _first_line(exc: BaseException, url: str = "") -> str:
+    """The first line of a driver error, with any password from ``url`` blanked out."""
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    secret = _password(url)
+    return line.replace(secret, "***") if secret else line

@@ -82,6 +82,7 @@ def _v2_encrypt(store: Any) -> None:
 
     key, db = store.key, store.db
     db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('key_check', ?)", [key.check_value().hex()])
     db.execute(f"""CREATE TABLE citizens_v2 (
         id INTEGER PRIMARY KEY,
         id_hash BLOB NOT NULL UNIQUE CHECK (length(id_hash) = 32),

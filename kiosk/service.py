@@ -179,8 +179,13 @@ class Kiosk:
 
     def identify_sample(self, sample: FaceSample) -> FaceCheck:
         """Recognise an already encoded face."""
-        candidates = self.matcher.search(sample.embedding, self.policy.search_k)
-        return self._face_check(decide(candidates, self.policy), sample.box, via_keypad=False)
+        while True:
+            candidates = self.matcher.search(sample.embedding, self.policy.search_k)
+            gone = [c.citizen_id for c in candidates if not self.store.has_citizen(c.citizen_id)]
+            if not gone:
+                return self._face_check(decide(candidates, self.policy), sample.box, via_keypad=False)
+            for citizen_id in gone:  # purged by another program (a CLI purge, a sync) since the index was loaded
+                self.matcher.remove(citizen_id)
 
     def confirm(self, check: FaceCheck, typed: str) -> FaceCheck:
         """Resolve a CONFIRM check with the digits the citizen typed (last 4 of the ID, or birth year)."""

@@ -38,6 +38,7 @@ BUSY_TIMEOUT_S = 5.0
 """How long a write waits for another process's lock before the store gives up, in seconds."""
 
 KEY_CHECK = "key_check"
+NEXT_CITIZEN_ID = "next_citizen_id"
 
 
 def utc_now() -> datetime:
@@ -106,7 +107,10 @@ class Store:
                     raise StoreError(f"{file} was written by a newer kiosk release (schema {version}, this one knows {SCHEMA_VERSION})",
                                      "upgrade the kiosk software")
                 stored_check = _read_key_check(conn)
-                key = key_source(stored_check is None)
+                if version >= 2 and stored_check is None:  # encrypted, yet nothing says with which key
+                    raise DataKeyError(f"{file} has lost the record of its data key (a damaged or edited file)",
+                                       "restore the database from a backup")
+                key = key_source(version < 2)  # only a new or a not-yet-encrypted file may get a new key
                 if stored_check is not None and stored_check != key.check_value().hex():
                     raise DataKeyError(f"the data key does not belong to {file}",
                                        "use the key file this database was written with (KIOSK_DATA_KEY or key_file)")
@@ -132,9 +136,6 @@ class Store:
                     for statement in migration:
                         self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
-        if self.meta_get(KEY_CHECK) is None:
-            with self.transaction("record the key check"):
-                self.meta_set(KEY_CHECK, self.key.check_value().hex())
         if version >= 1:  # an existing file was rewritten (e.g. encrypted): clear the old pages from the WAL
             self.checkpoint()
 
@@ -195,12 +196,27 @@ class Store:
                             [name, value])
 
     # -- citizens ----------------------------------------------------------------------
+    def new_citizen_id(self) -> int:
+        """The next internal citizen id, never one used before (a purged citizen's id is not
+        reused, so a stale in-memory index can never point at somebody else). Call inside a
+        transaction."""
+        with self.transaction("allocate a citizen id"):
+            used = self.db.execute("SELECT coalesce(max(id), 0) FROM citizens").fetchone()[0]
+            next_id = max(int(self.meta_get(NEXT_CITIZEN_ID) or 1), used + 1)
+            self.meta_set(NEXT_CITIZEN_ID, str(next_id + 1))
+        return next_id
+
     def find_citizen(self, id_number: str) -> tuple[int, CitizenRecord] | None:
         """``(internal id, record)`` for a 12-digit ID number, or None."""
         id_hash = self.key.blind_index(id_number)
         with self._reading():
             row = self.db.execute("SELECT id, sealed FROM citizens WHERE id_hash = ?", [id_hash]).fetchone()
         return (row[0], self._unseal(id_hash, row[1])) if row else None
+
+    def has_citizen(self, citizen_id: int) -> bool:
+        """True while the internal id names a stored citizen."""
+        with self._reading():
+            return self.db.execute("SELECT 1 FROM citizens WHERE id = ?", [citizen_id]).fetchone() is not None
 
     def citizen(self, citizen_id: int) -> CitizenRecord:
         """The record of an internal citizen id. Raises KeyError when it is gone."""
@@ -236,10 +252,11 @@ class Store:
         now = self.clock().isoformat()
         id_hash = self.key.blind_index(record.id_number)
         with self.transaction("enrol"):
-            citizen_id = self.db["citizens"].insert(
-                {"id_hash": id_hash, "sealed": self._seal(id_hash, record), "enrolled_at": now, "enrolled_counter": counter,
-                 "updated_at": now}
-            ).last_pk
+            citizen_id = self.new_citizen_id()
+            self.db["citizens"].insert(
+                {"id": citizen_id, "id_hash": id_hash, "sealed": self._seal(id_hash, record), "enrolled_at": now,
+                 "enrolled_counter": counter, "updated_at": now}
+            )
             self._insert_samples(citizen_id, id_hash, samples, counter, now)
             self.db["consents"].insert({"citizen_id": citizen_id, "purpose": consent.purpose, "text_version": consent.text_version,
                                         "given_at": consent.given_at.isoformat(), "counter": consent.counter, "staff": consent.staff,
@@ -323,6 +340,14 @@ class Store:
         """Number of stored face samples."""
         with self._reading():
             return int(self.db.execute("SELECT count(*) FROM face_samples").fetchone()[0])
+
+    def embeddings_of(self, citizen_id: int) -> np.ndarray:
+        """One citizen's stored samples, decrypted: ``(k, 128)`` float32."""
+        with self._reading():
+            rows = self.db.execute("SELECT c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id "
+                                   "WHERE s.citizen_id = ?", [citizen_id]).fetchall()
+        plain = b"".join(self.key.open(e, b"sample:" + h) for h, e in rows)
+        return np.frombuffer(plain, dtype="<f4").reshape(len(rows), 128).astype(np.float32)
 
     def iter_embeddings(self, batch: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Stream all samples, decrypted: ``(citizen_ids (k,) int64, embeddings (k, 128) float32)`` batches."""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from kiosk.crypto import NONCE_BYTES
+from kiosk.errors import DataKeyError
 from kiosk.registry import COLUMNS, TABLES, Registry
 from kiosk.store import tombstone
 from models.citizen import mask_id_number
@@ -37,6 +37,7 @@ class SyncReport:
     pulled: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
     pushed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
     purged_here: int = 0
+    rejected: int = 0
     seconds: float = 0.0
 
 
@@ -55,8 +56,8 @@ def sync(kiosk: Kiosk, url: str, *, batch: int = PULL_BATCH, after_batch: Callab
         _pull(kiosk, registry, registry_id, batch, report, after_batch)
         _push(kiosk, registry, report)
     report.seconds = time.perf_counter() - start
-    kiosk.store.audit("sync", kiosk.actor, kiosk.settings.counter_name, "",
-                      pulled=sum(report.pulled.values()), pushed=sum(report.pushed.values()), purged_here=report.purged_here)
+    kiosk.store.audit("sync", kiosk.actor, kiosk.settings.counter_name, "", pulled=sum(report.pulled.values()),
+                      pushed=sum(report.pushed.values()), purged_here=report.purged_here, rejected=report.rejected)
     return report
 
 
@@ -64,8 +65,12 @@ def sync(kiosk: Kiosk, url: str, *, batch: int = PULL_BATCH, after_batch: Callab
 def _pull(kiosk: Kiosk, registry: Registry, registry_id: str, batch: int, report: SyncReport,
           after_batch: Callable[[str, int], None] | None) -> None:
     store = kiosk.store
+    newest = registry.last_seq()
     for table in TABLES:
         cursor_name = f"sync_cursor:{registry_id}:{table}"
+        if int(store.meta_get(cursor_name) or 0) > newest:  # the registry was restored from a backup
+            with store.transaction("reset the sync position"):
+                store.meta_set(cursor_name, "0")  # pull everything again; applying is idempotent
         while True:
             cursor = int(store.meta_get(cursor_name) or 0)
             rows = registry.pull(table, cursor, batch)
@@ -75,8 +80,9 @@ def _pull(kiosk: Kiosk, registry: Registry, registry_id: str, batch: int, report
             with store.transaction(f"store pulled {table}"):
                 applied = _APPLY[table](pulled)
                 store.meta_set(cursor_name, str(rows[-1]["seq"]))
-            _update_index(kiosk, pulled.faces, pulled.gone)
+            _update_index(kiosk, pulled)
             report.pulled[table] += applied
+            report.rejected += pulled.rejected
             report.purged_here += len(pulled.gone)
             if after_batch:
                 after_batch(table, len(rows))
@@ -91,8 +97,10 @@ class _Batch:
         self.kiosk = kiosk
         self.db = kiosk.store.db.conn
         self.rows = rows
-        self.faces: list[tuple[int, bytes, bytes]] = []
-        self.gone: list[int] = []
+        self.faces: list[tuple[int, np.ndarray]] = []  # (citizen id, decrypted embedding) for the index
+        self.gone: list[int] = []  # citizens deleted here
+        self.changed: list[int] = []  # citizens who lost some samples (re-index them)
+        self.rejected = 0  # rows whose sealed values do not authenticate under our key
         self._tombs = dict(self.db.execute("SELECT tomb, purged_at FROM purges").fetchall())
         hashes = list({r["id_hash"] for r in rows if "id_hash" in r})
         self.local: dict[bytes, tuple[int, str]] = {}
@@ -106,18 +114,30 @@ class _Batch:
         purged_at = self._tombs.get(tombstone(id_hash))
         return purged_at is not None and purged_at >= created
 
+    def authentic(self, sealed: bytes, context: bytes) -> bytes | None:
+        """The plaintext of a pulled sealed value, or None (counted) when it does not authenticate."""
+        try:
+            return self.kiosk.store.key.open(sealed, context)
+        except DataKeyError:
+            self.rejected += 1
+            return None
+
     def citizen(self, row: dict[str, Any], prefix: str = "") -> int | None:
-        """The local id of the row's citizen, adding or refreshing it from the pulled columns (None: purged here)."""
+        """The local id of the row's citizen, adding or refreshing it from the pulled columns
+        (None: purged here, or a record that does not authenticate)."""
         id_hash, updated, sealed = row["id_hash"], row[f"{prefix}updated_at"], row[f"{prefix}sealed"]
         known = self.local.get(id_hash)
+        if (known is None or known[1] < updated) and self.authentic(sealed, b"citizen:" + id_hash) is None:
+            return known[0] if known else None
         if known is None:
             if self.blocked(id_hash, row[f"{prefix}enrolled_at"]):
                 return None
-            cur = self.db.execute("INSERT INTO citizens (id_hash, sealed, enrolled_at, enrolled_counter, updated_at, pushed) "
-                                  "VALUES (?, ?, ?, ?, ?, 1)", [id_hash, sealed, row[f"{prefix}enrolled_at"],
-                                                                row[f"{prefix}enrolled_counter"], updated])
-            self.local[id_hash] = (int(cur.lastrowid), updated)
-            return int(cur.lastrowid)
+            citizen_id = self.kiosk.store.new_citizen_id()
+            self.db.execute("INSERT INTO citizens (id, id_hash, sealed, enrolled_at, enrolled_counter, updated_at, pushed) "
+                            "VALUES (?, ?, ?, ?, ?, ?, 1)", [citizen_id, id_hash, sealed, row[f"{prefix}enrolled_at"],
+                                                             row[f"{prefix}enrolled_counter"], updated])
+            self.local[id_hash] = (citizen_id, updated)
+            return citizen_id
         if known[1] < updated:
             self.db.execute("UPDATE citizens SET sealed = ?, updated_at = ? WHERE id = ?", [sealed, updated, known[0]])
             self.local[id_hash] = (known[0], updated)
@@ -148,12 +168,17 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
         for row in batch.rows:
             if row["uid"] in have or batch.blocked(row["id_hash"], row[created]):
                 continue
+            plain = None
+            if table == "face_samples":
+                plain = batch.authentic(row["embedding"], b"sample:" + row["id_hash"])
+                if plain is None:
+                    continue
             citizen_id = batch.citizen(row, prefix="c_")
             if citizen_id is None:
                 continue
             values.append([citizen_id, *(row[c] for c in columns)])
-            if table == "face_samples":
-                batch.faces.append((citizen_id, row["id_hash"], row["embedding"]))
+            if plain is not None:
+                batch.faces.append((citizen_id, np.frombuffer(plain, dtype="<f4").astype(np.float32)))
         batch.db.executemany(insert, values)
         if table == "visits":
             batch.db.executemany("UPDATE citizens SET last_visit_at = max(coalesce(last_visit_at, ''), ?) WHERE id = ?",
@@ -164,6 +189,8 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
 
 
 def _apply_purges(batch: _Batch) -> int:
+    """A remote purge: delete this citizen's samples, consents and visits dated at or before it,
+    then the citizen if no consent is left (the registry applies the same rule)."""
     kiosk, db = batch.kiosk, batch.db
     by_tomb = {tombstone(bytes(h)): i for h, i in db.execute("SELECT id_hash, id FROM citizens")}
     applied = 0
@@ -174,11 +201,12 @@ def _apply_purges(batch: _Batch) -> int:
         citizen_id = by_tomb.get(row["tomb"])
         if citizen_id is None:
             continue
-        if db.execute("SELECT 1 FROM consents WHERE citizen_id = ? AND given_at > ?", [citizen_id, row["purged_at"]]).fetchone():
-            continue  # enrolled again here after that purge: keep
         masked = mask_id_number(kiosk.store.citizen(citizen_id).id_number)
-        for table in ("face_samples", "consents", "visits"):
-            db.execute(f"DELETE FROM {table} WHERE citizen_id = ?", [citizen_id])
+        for table, created in (("face_samples", "captured_at"), ("consents", "given_at"), ("visits", "at")):
+            db.execute(f"DELETE FROM {table} WHERE citizen_id = ? AND {created} <= ?", [citizen_id, row["purged_at"]])
+        if db.execute("SELECT 1 FROM consents WHERE citizen_id = ?", [citizen_id]).fetchone():
+            batch.changed.append(citizen_id)  # enrolled again after that purge: keep only what came after
+            continue
         db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id])
         kiosk.store.audit("purge", "registry", kiosk.settings.counter_name, masked, reason=f"purged at {row['counter']}: {row['reason']}")
         batch.gone.append(citizen_id)
@@ -192,47 +220,55 @@ _APPLY: dict[str, Callable[[_Batch], int]] = {
 }
 
 
-def _update_index(kiosk: Kiosk, faces: list[tuple[int, bytes, bytes]], gone: list[int]) -> None:
+def _update_index(kiosk: Kiosk, batch: _Batch) -> None:
+    """Bring an already loaded in-memory index in line with what the batch changed."""
     matcher = kiosk._matcher  # noqa: SLF001 - only update an index that is already loaded
     if matcher is None:
         return
-    for citizen_id in gone:
+    for citizen_id in batch.gone + batch.changed:
         matcher.remove(citizen_id)
-    if faces:
-        aes = kiosk.store.key.opener()
-        plain = b"".join(aes.decrypt(e[:NONCE_BYTES], e[NONCE_BYTES:], b"sample:" + h) for _, h, e in faces)  # type: ignore[attr-defined]
-        matcher.add_many(np.array([c for c, _, _ in faces], dtype=np.int64), np.frombuffer(plain, dtype="<f4").reshape(len(faces), 128))
+    for citizen_id in batch.changed:
+        kept = kiosk.store.embeddings_of(citizen_id)
+        if len(kept):
+            matcher.add(citizen_id, kept)
+    if batch.faces:
+        matcher.add_many(np.array([c for c, _ in batch.faces], dtype=np.int64), np.stack([e for _, e in batch.faces]))
 
 
 # -- push ------------------------------------------------------------------------------
 _PENDING = {
-    "purges": "SELECT tomb, purged_at, counter, reason FROM purges WHERE pushed = 0",
+    "purges": "SELECT rowid AS _key, tomb, purged_at, counter, reason FROM purges WHERE pushed = 0",
     "citizens": "SELECT id AS _key, id_hash, sealed, enrolled_at, enrolled_counter, updated_at FROM citizens WHERE pushed = 0",
     **{t: f"SELECT t.id AS _key, c.id_hash, {', '.join('t.' + c for c in COLUMNS[t] if c != 'id_hash')} "
           f"FROM {t} t JOIN citizens c ON c.id = t.citizen_id WHERE t.pushed = 0"
        for t in ("face_samples", "consents", "visits")},
 }
+_KEY = {"purges": "rowid", "citizens": "id", "face_samples": "t.id", "consents": "t.id", "visits": "t.id"}
 
 
 def _push(kiosk: Kiosk, registry: Registry, report: SyncReport) -> None:
-    """Push pending rows: purges, then citizens (with their consents, for the tombstone rule), then the rest."""
+    """Push pending rows: purges, then citizens (with their consent times, for the tombstone
+    rule), then samples, consents, visits; each chunk in one registry transaction, then marked
+    pushed, except rows the registry asked to retry (their citizen arrived after this push began)."""
     store = kiosk.store
     for table in TABLES:
+        after = 0
         while True:
             with store.transaction("read pending rows"):
-                rows = list(store.db.query(_PENDING[table] + f" LIMIT {PUSH_CHUNK}"))
+                rows = list(store.db.query(_PENDING[table] + f" AND {_KEY[table]} > ? ORDER BY {_KEY[table]} LIMIT {PUSH_CHUNK}", [after]))
+                newest = _newest_consents(store, rows) if table == "citizens" and rows else None
             if not rows:
                 break
-            newest = None
-            if table == "citizens":  # consent times tell a re-enrolment after a purge from stale data
-                ids = ",".join(str(r["_key"]) for r in rows)
-                newest = {bytes(h): t for h, t in store.db.execute(
-                    f"SELECT c.id_hash, max(s.given_at) FROM consents s JOIN citizens c ON c.id = s.citizen_id "
-                    f"WHERE c.id IN ({ids}) GROUP BY c.id_hash")}
-            taken = registry.push({table: rows}, newest)
-            report.pushed[table] += taken.get(table, 0)
+            after = rows[-1]["_key"]
+            result = registry.push({table: rows}, newest)
+            report.pushed[table] += result.taken.get(table, 0)
+            done = [[r["_key"]] for r in rows if r.get("uid") not in result.retry]
             with store.transaction("mark pushed rows"):
-                if table == "purges":
-                    store.db.conn.executemany("UPDATE purges SET pushed = 1 WHERE tomb = ?", [[r["tomb"]] for r in rows])
-                else:
-                    store.db.conn.executemany(f"UPDATE {table} SET pushed = 1 WHERE id = ?", [[r["_key"]] for r in rows])
+                store.db.conn.executemany(f"UPDATE {table} SET pushed = 1 WHERE {_KEY[table].removeprefix('t.')} = ?", done)
+
+
+def _newest_consents(store: Any, rows: list[dict[str, Any]]) -> dict[bytes, str]:
+    """Each pushed citizen's latest consent time here (tells a re-enrolment after a purge from stale data)."""
+    ids = ",".join(str(int(r["_key"])) for r in rows)
+    return {bytes(h): t for h, t in store.db.execute(
+        f"SELECT c.id_hash, max(s.given_at) FROM consents s JOIN citizens c ON c.id = s.citizen_id WHERE c.id IN ({ids}) GROUP BY c.id_hash")}

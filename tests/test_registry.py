@@ -146,7 +146,7 @@ def test_a_purged_counter_that_pushes_stale_rows_cannot_resurrect(counters, regi
     with Registry.connect(registry_url) as r:  # B replays all its rows as if new
         rows = {t: list(b.store.db.query(f"SELECT * FROM {t}")) for t in ("citizens",)}
         cit = rows["citizens"][0]
-        taken = r.push({"citizens": [{k: cit[k] for k in ("id_hash", "sealed", "enrolled_at", "enrolled_counter", "updated_at")}]})
+        taken = r.push({"citizens": [{k: cit[k] for k in ("id_hash", "sealed", "enrolled_at", "enrolled_counter", "updated_at")}]}).taken
         assert taken["citizens"] == 0 and r.counts()["citizens"] == 0
 
 
