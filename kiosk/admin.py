@@ -8,6 +8,7 @@ Each action is written to the audit log with the administrator's name.
 from __future__ import annotations
 
 import csv
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,7 @@ class Admin:
             if found is None:
                 raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
             citizen_id = found[0]
+            self._audit("lookup", found[1].masked_id, what="visits")
         return k.store.visits(limit, citizen_id)
 
     def purge(self, id_number: str, reason: str = "request") -> dict[str, int]:
@@ -78,30 +80,38 @@ class Admin:
         found = k.store.find_citizen(id_number)
         if found is None:
             raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
-        consent = k.store.consents(found[0])[-1]
+        consent = k.store.latest_consent(found[0])
         self._audit("consent_receipt", found[1].masked_id)
         return render_receipt(found[1], consent, k.settings.retention_days)
 
     def export_csv(self, path: Path) -> int:
         """Write the citizen list as CSV (masked ID numbers, no face data). Returns the row count."""
-        rows = self._ok().store.citizens()
+        k = self._ok()
+        rows = k.store.citizens()
+        tmp = path.with_name(path.name + ".part")
         try:
-            with path.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads the Vietnamese right
+            with tmp.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads the Vietnamese right
                 writer = csv.DictWriter(handle, EXPORT_COLUMNS, extrasaction="ignore")
                 writer.writeheader()
                 for row in rows:
                     r = row["record"]
                     writer.writerow({**row, "id_number": r.masked_id, "full_name": r.full_name,
                                      "date_of_birth": r.date_of_birth.isoformat(), "gender": r.gender.value})
+            with k.store.transaction("record the export"):  # the export exists only if it is in the audit log
+                k.store.audit("export", self.actor, k.settings.counter_name, "", rows=len(rows), file=path.name)
+                os.replace(tmp, path)
         except OSError as exc:
             raise StoreError(f"cannot write {path}: {exc.strerror}", "choose a writable path") from None
-        self._audit("export", "", rows=len(rows), file=path.name)
+        finally:
+            tmp.unlink(missing_ok=True)
         return len(rows)
 
     # -- retention, audit, keys, PIN ---------------------------------------------------
     def retention_due(self) -> list[dict[str, Any]]:
         """Dry run: the citizens the retention rule would purge now (masked ID, name, last activity)."""
-        return self._ok().retention_due()
+        due = self._ok().retention_due()
+        self._audit("retention_dry_run", "", listed=len(due))
+        return due
 
     def run_retention(self) -> int:
         """Purge every citizen past the retention period now. Returns how many."""
@@ -123,25 +133,34 @@ class Admin:
         The running kiosk keeps its settings until it is restarted.
         """
         old = self._ok().settings
-        changed = {f: [getattr(old, f), getattr(new, f)] for f in new.__dataclass_fields__ if getattr(old, f) != getattr(new, f)}
-        write_settings(path, new)
-        self._audit("settings_changed", "", **changed)
+        changed = {f: [_shown(f, getattr(old, f)), _shown(f, getattr(new, f))]
+                   for f in new.__dataclass_fields__ if getattr(old, f) != getattr(new, f)}
+        k = self._ok()
+        with k.store.transaction("record the settings change"):  # audited and written together, or neither
+            k.store.audit("settings_changed", self.actor, k.settings.counter_name, "", **changed)
+            write_settings(path, new)
 
     def change_pin(self, new_pin: str) -> None:
         """Replace the administrator PIN."""
-        auth.set_pin(self._ok().store, new_pin)
-        self._audit("pin_changed")
+        k = self._ok()
+        auth.set_pin(k.store, new_pin, self.actor, k.settings.counter_name)
 
     def rotate_key(self) -> Path:
         """Re-encrypt everything under a new data key; returns the key file written."""
         from kiosk.rotation import rotate_key
 
-        k = self._ok()
-        path = rotate_key(k)
-        self._audit("key_rotated")
-        return path
+        return rotate_key(self._ok(), self.actor)
 
     def extend(self, minutes: int = 30) -> None:
         """Keep the session alive (the admin screen calls this on activity)."""
         s = self._session
         self._session = auth.AdminSession(s.actor, self._ok().store.clock() + timedelta(minutes=minutes), s.token)
+
+
+def _shown(field: str, value: object) -> object:
+    """A settings value as the audit log may keep it (no registry password)."""
+    if field == "registry_url" and isinstance(value, str):
+        from kiosk.registry import redact
+
+        return redact(value) if value else value
+    return value

@@ -79,9 +79,12 @@ class AuditReport:
 
 def verify(store: Any) -> AuditReport:
     """Recompute the chain over every entry, in id order, and compare with the stored hashes and head."""
+    with store.snapshot():
+        rows = list(store.db.query("SELECT * FROM audit_log ORDER BY id"))
+        head = store.meta_get(HEAD)
     problems: list[str] = []
     previous, last_id, count = b"", 0, 0
-    for row in store.db.query("SELECT * FROM audit_log ORDER BY id"):
+    for row in rows:
         count += 1
         expected = store.key.chain(previous, entry_bytes(row))
         if row["id"] != last_id + 1:
@@ -91,7 +94,6 @@ def verify(store: Any) -> AuditReport:
         if '"chain_reset": true' in row["detail"]:
             problems.append(f"entry {row['id']} was written after the log's keyed head had been removed or forged")
         previous, last_id = row["hash"] or b"", row["id"]
-    head = store.meta_get(HEAD)
     if count and head != encode_head(store.key, last_id, previous):
         problems.append(f"the log does not end where it should (last entry {last_id}): entries were cut from the end or added without the key")
     if not count and head:

@@ -48,8 +48,9 @@ def has_pin(store: Any) -> bool:
     return store.meta_get(PIN_META) is not None
 
 
-def set_pin(store: Any, new_pin: str) -> None:
-    """Store a new PIN (the caller has checked the old one, or none was set).
+def set_pin(store: Any, new_pin: str, actor: str, counter: str, *, first: bool = False) -> None:
+    """Store a new PIN and audit it, in one transaction (the caller has checked the old PIN;
+    with ``first``, refuse if a PIN was set meanwhile).
 
     Raises:
         AuthError: the PIN is shorter than :data:`MIN_PIN_LENGTH` or not all digits/letters.
@@ -57,42 +58,52 @@ def set_pin(store: Any, new_pin: str) -> None:
     if len(new_pin) < MIN_PIN_LENGTH or not new_pin.isalnum():
         raise AuthError(f"the PIN must be at least {MIN_PIN_LENGTH} letters or digits", "choose a longer PIN")
     salt = secrets.token_bytes(16)
+    if first and has_pin(store):
+        raise AuthError("an administrator PIN is already set", "log in and change it from the admin area (kiosk admin set-pin --pin OLD)")
     value = {"salt": salt.hex(), **_SCRYPT, "hash": _hash(new_pin, salt, _SCRYPT).hex()}
     with store.transaction("save the PIN"):
+        if first and store.meta_get(PIN_META) is not None:
+            raise AuthError("an administrator PIN is already set", "log in and change it from the admin area")
         store.meta_set(PIN_META, json.dumps(value))
         store.meta_set(FAILURES_META, "0")
+        store.audit("pin_set", actor, counter)
 
 
 def check_pin(store: Any, pin: str, now: datetime) -> None:
     """Verify a PIN, counting failures and enforcing the lock-out.
 
+    The attempt is counted (in one write transaction, with the lock-out check) *before* the
+    slow scrypt runs, and uncounted only on success: parallel guesses cannot slip past the
+    lock-out.
+
     Raises:
         AuthError: no PIN set, or a wrong PIN (the message says how many tries are left).
         LockedOutError: too many wrong PINs; says until when.
     """
-    stored = store.meta_get(PIN_META)
-    if stored is None:
-        raise AuthError("no administrator PIN has been set", "set one first: kiosk admin set-pin")
-    locked_until = store.meta_get(LOCKED_META)
-    if locked_until and now < datetime.fromisoformat(locked_until):
-        raise LockedOutError(f"administrator login is locked until {locked_until} after {MAX_FAILURES} wrong PINs",
-                             "wait, then try again")
+    with store.transaction("log in"):
+        stored = store.meta_get(PIN_META)
+        if stored is None:
+            raise AuthError("no administrator PIN has been set", "set one first: kiosk admin set-pin")
+        locked_until = store.meta_get(LOCKED_META)
+        if locked_until and now < datetime.fromisoformat(locked_until):
+            raise LockedOutError(f"administrator login is locked until {locked_until[:19]} UTC after {MAX_FAILURES} wrong PINs",
+                                 "wait, then try again")
+        attempts = int(store.meta_get(FAILURES_META) or 0) + 1
+        store.meta_set(FAILURES_META, str(attempts))
+        if attempts >= MAX_FAILURES:  # this is the last allowed try: lock now, lift it below if the PIN is right
+            store.meta_set(LOCKED_META, (now + LOCKOUT).isoformat())
     params = json.loads(stored)
     if hmac.compare_digest(_hash(pin, bytes.fromhex(params["salt"]), params), bytes.fromhex(params["hash"])):
         with store.transaction("log in"):
             store.meta_set(FAILURES_META, "0")
+            store.meta_set(LOCKED_META, "")
         return
-    failures = int(store.meta_get(FAILURES_META) or 0) + 1
-    with store.transaction("log in"):
-        if failures >= MAX_FAILURES:
+    if attempts >= MAX_FAILURES:
+        with store.transaction("log in"):
             store.meta_set(FAILURES_META, "0")
-            store.meta_set(LOCKED_META, (now + LOCKOUT).isoformat())
-        else:
-            store.meta_set(FAILURES_META, str(failures))
-    if failures >= MAX_FAILURES:
         raise LockedOutError(f"wrong PIN; administrator login is locked for {int(LOCKOUT.total_seconds() // 60)} minutes",
                              "wait, then try again")
-    raise AuthError(f"wrong PIN ({MAX_FAILURES - failures} tries left before a lock-out)", "try again")
+    raise AuthError(f"wrong PIN ({MAX_FAILURES - attempts} tries left before a lock-out)", "try again")
 
 
 def new_session(actor: str, now: datetime) -> AdminSession:

@@ -150,6 +150,12 @@ def write_key_file(path: Path, key: DataKey) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def load_key(key_file: Path | None = None, environ: dict[str, str] | None = None, *, create: bool = False) -> DataKey:

@@ -25,17 +25,27 @@ if TYPE_CHECKING:
     from kiosk.service import Kiosk
 
 
-def rotate_key(kiosk: Kiosk) -> Path:
+def rotate_key(kiosk: Kiosk, actor: str) -> Path:
     """Rotate the data key of ``kiosk``'s database. Returns the key file now in use.
 
+    Only for a counter that has never synced with a registry (a province shares one key).
+    The audit entry is written in the same transaction, under the new key.
+
     Raises:
-        DataKeyError: the key comes from ``KIOSK_DATA_KEY`` (rotate it where it is kept).
+        DataKeyError: the key comes from ``KIOSK_DATA_KEY`` (rotate it where it is kept), or
+            the counter shares its key with a registry.
         StoreError: the audit log does not verify, or the database cannot be written.
     """
     if os.environ.get(ENV_KEY):
         raise DataKeyError("the data key comes from KIOSK_DATA_KEY, not from a key file",
                            "rotate with a key file (unset KIOSK_DATA_KEY, set key_file)")
     store = kiosk.store
+    with store.snapshot():
+        synced = store.db.execute("SELECT 1 FROM meta WHERE name = 'registry_id' OR name LIKE 'sync_cursor:%' LIMIT 1").fetchone()
+    if synced:
+        raise DataKeyError("this counter shares its data key with the province registry and every other counter",
+                           "the key can only be changed for the whole province at once, which this release does not do "
+                           "(docs/PRIVACY.md); nothing was changed")
     report = audit_log.verify(store)
     if not report.ok:
         raise StoreError(f"the audit log does not verify ({report.problems[0]})", "investigate before rotating the key")
@@ -63,7 +73,12 @@ def rotate_key(kiosk: Kiosk) -> Path:
         if last_id:
             store.meta_set(audit_log.HEAD, audit_log.encode_head(new, last_id, previous))
         store.meta_set("key_check", new.check_value().hex())
-    store.key = new
+        store.key = new
+        try:
+            audit_log.append(store, "key_rotated", actor, kiosk.settings.counter_name, "", {})
+        except BaseException:
+            store.key = old
+            raise
     os.replace(pending, key_path)
     store.checkpoint()
     return key_path

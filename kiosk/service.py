@@ -149,8 +149,10 @@ class Kiosk:
         raise first_error
 
     def check_card(self, card: CccdRead) -> CardCheck:
-        """Whether the card's citizen is enrolled (nothing is logged)."""
-        return CardCheck(card, self.store.find_citizen(card.record.id_number) is not None)
+        """Whether the card's citizen is enrolled (the QR read is audited; no visit is logged)."""
+        known = self.store.find_citizen(card.record.id_number) is not None
+        self.store.audit("qr_read", self.actor, self.settings.counter_name, card.record.masked_id, known=known)
+        return CardCheck(card, known)
 
     def check_in_by_card(self, card: CccdRead) -> CardCheck:
         """Check in a citizen by their card: a known citizen gets a visit; an unknown one needs enrolment."""
@@ -235,6 +237,7 @@ class Kiosk:
                                        "show the consent text and record the citizen's acceptance first")
         if self.store.find_citizen(record.id_number) is not None:
             raise AlreadyEnrolledError(f"citizen {record.masked_id} is already enrolled", "add samples to the existing record instead")
+        matcher = self.matcher  # loaded before anything is written: a failure here leaves nothing half-done
         good = self._usable(samples, None, allow_duplicate_face=allow_duplicate_face)
         staff_name = staff or self.actor
         consent_record = ConsentRecord(PURPOSE_FACE_CHECKIN, CONSENT_TEXT_VERSION, self.store.clock(), self.settings.counter_name, staff_name)
@@ -242,7 +245,7 @@ class Kiosk:
             citizen_id = self.store.enrol(record, good, consent_record, self.settings.counter_name)
             self.store.audit("enrol", staff_name, self.settings.counter_name, record.masked_id, samples=len(good),
                              consent_version=CONSENT_TEXT_VERSION)
-        self.matcher.add(citizen_id, np.stack([s.embedding for s in good]))
+        matcher.add(citizen_id, np.stack([s.embedding for s in good]))
         return EnrolResult(citizen_id, record, len(good))
 
     def add_samples(self, id_number: str, samples: Sequence[FaceSample]) -> int:
@@ -282,7 +285,7 @@ class Kiosk:
         """The printable consent receipt (HTML) right after enrolment, for the citizen at the counter."""
         from kiosk.receipt import render_receipt
 
-        return render_receipt(self.store.citizen(citizen_id), self.store.consents(citizen_id)[-1], self.settings.retention_days)
+        return render_receipt(self.store.citizen(citizen_id), self.store.latest_consent(citizen_id), self.settings.retention_days)
 
     # -- retention and administration --------------------------------------------------
     def retention_due(self) -> list[dict[str, object]]:
@@ -292,10 +295,26 @@ class Kiosk:
                 for _, record, last in self._stale()]
 
     def apply_retention(self, actor: str = "retention") -> int:
-        """Purge every citizen past the retention period (the app runs this at start-up and daily). Returns how many."""
+        """Purge every citizen past the retention period (the app runs this at start-up and daily). Returns how many.
+
+        With a registry configured, a sync runs first: a visit at another counter keeps a
+        citizen, so the decision needs the province's latest visits (and the purges then
+        travel at once). If the registry cannot be reached, nothing is purged.
+
+        Raises:
+            RegistryError: a registry is configured and the sync failed.
+        """
+        if self.settings.registry_url:
+            from kiosk.sync import sync
+
+            sync(self, self.settings.registry_url)
         stale = self._stale()
         for citizen_id, record, _ in stale:
             self._purge_citizen(citizen_id, record, "retention", actor)
+        if stale and self.settings.registry_url:
+            from kiosk.sync import sync
+
+            sync(self, self.settings.registry_url)
         return len(stale)
 
     def _stale(self) -> list[tuple[int, CitizenRecord, str]]:
@@ -308,10 +327,7 @@ class Kiosk:
 
     def set_first_admin_pin(self, pin: str) -> None:
         """Set the administrator PIN of a kiosk that has none yet (first run)."""
-        if auth.has_pin(self.store):
-            raise AuthError("an administrator PIN is already set", "log in and change it from the admin area (kiosk admin set-pin --pin OLD)")
-        auth.set_pin(self.store, pin)
-        self.store.audit("pin_set", self.actor, self.settings.counter_name)
+        auth.set_pin(self.store, pin, self.actor, self.settings.counter_name, first=True)
 
     def login_admin(self, pin: str, actor: str | None = None) -> Admin:
         """Check the administrator PIN (with lock-out) and open an administrator session.

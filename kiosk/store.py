@@ -74,6 +74,7 @@ class Store:
         self.clock = clock
         self._lock = threading.RLock()
         self._checkpoint_pending = False
+        self._meta_known = False
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
@@ -153,6 +154,7 @@ class Store:
                 return
             self.db.conn.execute("BEGIN IMMEDIATE")
             try:
+                self._check_key_unchanged()
                 yield
             except BaseException:
                 self.db.rollback()
@@ -160,6 +162,33 @@ class Store:
             self.db.conn.execute("COMMIT")
             if self._checkpoint_pending:  # a purge's checkpoint was blocked by a reader: try again now
                 self.checkpoint(wait_s=0.0)
+
+    def _check_key_unchanged(self) -> None:
+        """Refuse to write if another program rotated the data key since this store opened
+        (mixing two keys in one file would make it unreadable)."""
+        row = self.db.conn.execute("SELECT value FROM meta WHERE name = ?", [KEY_CHECK]).fetchone() if self._has_meta else None
+        if row is not None and row[0] != self.key.check_value().hex():
+            raise DataKeyError(f"the data key of {self.path} was changed by another program", "restart the kiosk; nothing was saved")
+
+    @property
+    def _has_meta(self) -> bool:
+        if not self._meta_known:
+            self._meta_known = self.db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
+        return self._meta_known
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A consistent read over several statements (one read transaction), e.g. verifying the audit log
+        while other threads or programs append to it. Nested inside a transaction it just joins it."""
+        with self._lock, _guard(self.path, "read"):
+            if self.db.conn.in_transaction:
+                yield
+                return
+            self.db.conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self.db.conn.execute("COMMIT")
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -321,6 +350,17 @@ class Store:
         """A citizen's consent rows, oldest first."""
         with self._reading():
             return list(self.db["consents"].rows_where("citizen_id = ?", [citizen_id], order_by="id"))
+
+    def latest_consent(self, citizen_id: int) -> dict[str, Any]:
+        """The citizen's most recent consent row.
+
+        Raises:
+            StoreError: none is recorded (an incomplete record).
+        """
+        rows = self.consents(citizen_id)
+        if not rows:
+            raise StoreError("no consent is recorded for this citizen", "the record is incomplete: purge it and enrol again")
+        return rows[-1]
 
     def inactive_since(self, cutoff: datetime) -> list[tuple[int, str]]:
         """``(internal id, last activity)`` of citizens with no visit (nor enrolment) since ``cutoff``, oldest first."""

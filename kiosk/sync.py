@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from kiosk.service import Kiosk
 
 PULL_BATCH = 5000
+REGISTRY_META = "registry_id"
+"""Meta entry naming the registry this counter syncs with (a shared key lives there too)."""
 PUSH_CHUNK = 1000
 
 
@@ -53,6 +55,9 @@ def sync(kiosk: Kiosk, url: str, *, batch: int = PULL_BATCH, after_batch: Callab
     report = SyncReport()
     with Registry.connect(url) as registry:
         registry_id = registry.ensure_schema(kiosk.store.key.check_value().hex())
+        if kiosk.store.meta_get(REGISTRY_META) != registry_id:
+            with kiosk.store.transaction("remember the registry"):
+                kiosk.store.meta_set(REGISTRY_META, registry_id)
         _pull(kiosk, registry, registry_id, batch, report, after_batch)
         _push(kiosk, registry, report)
     report.seconds = time.perf_counter() - start

@@ -370,7 +370,8 @@ def test_visits_export_and_audit(db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0
     entries = json_lines(result)
     # Each administrator command logs its login first; set-pin came after the enrolments.
-    assert [e["action"] for e in entries] == ["login", "export", "login", "login", "identify", "pin_set", "enrol", "enrol"]
+    assert [e["action"] for e in entries] == ["login", "export", "login", "login", "identify", "pin_set", "enrol", "qr_read",
+                                              "enrol", "qr_read"]
     assert {e["subject"] for e in entries} == {"", "096*******27", "096*******19"}
     assert SON[0] not in result.output and DUC[0] not in result.output
 

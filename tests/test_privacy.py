@@ -761,3 +761,47 @@ def test_enrolment_and_identification_write_no_image(tmp_path: Path, monkeypatch
     data = db.read_bytes()
     for magic in (b"\xff\xd8\xff\xe0", b"\xff\xd8\xff\xe1", b"\xff\xd8\xff\xdb", b"\x89PNG\r\n\x1a\n", b"JFIF", b"Exif"):
         assert magic not in data
+
+
+def test_parallel_wrong_pins_cannot_slip_past_the_lock_out(kiosk: Kiosk) -> None:
+    """Each attempt is counted before the slow scrypt runs, so 20 guesses at once get at most 5 tries."""
+    import threading
+
+    from kiosk.errors import AuthError, LockedOutError
+
+    kiosk.set_first_admin_pin(ADMIN_PIN)
+    outcomes: list[str] = []
+
+    def guess() -> None:
+        try:
+            kiosk.login_admin("000000")
+        except LockedOutError:
+            outcomes.append("locked")
+        except AuthError:
+            outcomes.append("wrong")
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("wrong") <= 4 and len(outcomes) == 20
+
+
+def test_audit_verify_reads_one_consistent_snapshot_while_others_write(enrolled: Kiosk, admin: Admin) -> None:
+    import threading
+
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            enrolled.store.audit("identify", "clerk", "Quầy 1", "096*******27")
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        reports = [audit_log.verify(enrolled.store) for _ in range(15)]
+    finally:
+        stop.set()
+        thread.join()
+    assert all(r.ok for r in reports), [r.problems for r in reports if not r.ok][:1]

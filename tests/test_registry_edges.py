@@ -167,3 +167,44 @@ def test_connection_strings_never_leak_a_password():
     with pytest.raises(RegistryError) as info:
         Registry.connect("host=db user=kiosk password=p4rt1 p4rt2")
     assert "p4rt" not in info.value.one_line()
+
+
+def test_a_synced_counter_refuses_to_rotate_the_shared_key(counters, registry_url, card_record):
+    a = counters("A")
+    a.enrol(card_record("lisa"), samples("lisa"), consent=True)
+    sync(a, registry_url)
+    a.set_first_admin_pin("135790")
+    with pytest.raises(DataKeyError, match="shares its data key"):
+        a.login_admin("135790").rotate_key()
+    sync(a, registry_url)  # still in step with the province
+
+
+def test_a_rotation_by_another_program_stops_this_one_writing(tmp_path, card_record):
+    settings = Settings(key_file=str(tmp_path / "k.key"))
+    app = Kiosk.open(settings, tmp_path / "k.sqlite")
+    app.enrol(card_record("lisa"), samples("lisa"), consent=True)
+    with Kiosk.open(settings, tmp_path / "k.sqlite") as cli:
+        cli.set_first_admin_pin("135790")
+        cli.login_admin("135790").rotate_key()
+    with pytest.raises(DataKeyError, match="changed by another program"):
+        app.enrol(card_record("london_005"), samples("london_005"), consent=True)
+    app.close()
+    with Kiosk.open(settings, tmp_path / "k.sqlite") as again:  # one key, readable, audit intact
+        assert again.store.find_citizen(card_record("lisa").id_number) is not None
+        assert again.login_admin("135790").verify_audit().ok
+
+
+def test_retention_with_a_registry_sees_visits_made_at_other_counters(counters, registry_url, card_record, tmp_path):
+    a, b = counters("A"), counters("B")
+    record = card_record("london_099")
+    at(a, 0)
+    a.enrol(record, samples("london_099"), consent=True)
+    sync(a, registry_url)
+    sync(b, registry_url)
+    b.check_in(b.identify_sample(analyzed(FRAMES / "london_099" / "visit_2.jpg").primary))  # a visit at B, today
+    sync(b, registry_url)
+    a.settings = a.settings.replace(registry_url=registry_url, retention_days=30)
+    a.store.clock = lambda: utc_now() + timedelta(minutes=1)  # A's own record of the citizen is old...
+    a.store.db.execute("UPDATE citizens SET enrolled_at = '2020-01-01T00:00:00+00:00', last_visit_at = NULL")
+    assert a.apply_retention() == 0  # ...but the sync first brings B's visit: the citizen is kept
+    assert a.store.find_citizen(record.id_number) is not None
