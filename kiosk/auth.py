@@ -86,7 +86,8 @@ def check_pin(store: Any, pin: str, now: datetime) -> None:
             raise AuthError("no administrator PIN has been set", "set one first: kiosk admin set-pin")
         locked_until = store.meta_get(LOCKED_META)
         if locked_until and now < datetime.fromisoformat(locked_until):
-            raise LockedOutError(f"administrator login is locked until {locked_until[:19]} UTC after {MAX_FAILURES} wrong PINs",
+            until = datetime.fromisoformat(locked_until).strftime("%H:%M UTC")
+            raise LockedOutError(f"administrator login is locked until {until} after {MAX_FAILURES} wrong PINs",
                                  "wait, then try again")
         attempts = int(store.meta_get(FAILURES_META) or 0) + 1
         store.meta_set(FAILURES_META, str(attempts))
@@ -103,7 +104,8 @@ def check_pin(store: Any, pin: str, now: datetime) -> None:
             store.meta_set(FAILURES_META, "0")
         raise LockedOutError(f"wrong PIN; administrator login is locked for {int(LOCKOUT.total_seconds() // 60)} minutes",
                              "wait, then try again")
-    raise AuthError(f"wrong PIN ({MAX_FAILURES - attempts} tries left before a lock-out)", "try again")
+    left = MAX_FAILURES - attempts
+    raise AuthError(f"wrong PIN ({left} {'try' if left == 1 else 'tries'} left before a lock-out)", "try again")
 
 
 def new_session(actor: str, now: datetime) -> AdminSession:

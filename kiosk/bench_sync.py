@@ -35,7 +35,7 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
     from kiosk.registry import Registry
 
     with Registry.connect(url) as reg:
-        reg.ensure_schema(key.check_value().hex())
+        reg.ensure_schema(key.check_value().hex(), create=True)
     emb = random_embeddings(citizens * 3, seed=1)
     now = "2026-01-01T00:00:00+00:00"
     with psycopg.connect(url) as conn, conn.cursor() as cur:
@@ -70,9 +70,16 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
     from kiosk.sync import sync
     from models import CitizenRecord, FaceBox, FaceSample, Gender
 
+    from kiosk.errors import RegistryError
+    from kiosk.registry import redact
+
     name = f"kiosk_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+    except psycopg.Error as exc:
+        raise RegistryError(f"cannot create a throw-away database on {redact(admin_url)}: {type(exc).__name__}",
+                            "start PostgreSQL, or pass --registry with a server where you may create databases") from None
     url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     out: dict[str, Any] = {"citizens": citizens, "samples": citizens * 3}
     try:

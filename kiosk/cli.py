@@ -133,6 +133,8 @@ def identify(images: tuple[Path, ...], typed: str | None, no_visit: bool, db_pat
     """Recognise the face in each IMAGE: match, confirm (keypad) or unknown. A match logs a visit."""
     from recognition.images import load_image
 
+    if typed is not None and not (typed.isdigit() and len(typed) == 4):
+        raise KioskError(f"--confirm {typed!r} is not 4 digits", "give what the citizen typed: the last 4 ID digits or the birth year")
     failures = 0
     with open_kiosk(db_path, config_path) as kiosk:
         for image in images:
@@ -160,7 +162,7 @@ def _identify_text(image: Path, check: object, candidates: int, asked: bool) -> 
     from kiosk.service import FaceCheck
 
     assert isinstance(check, FaceCheck)
-    figures = f"distance {fmt_distance(check.distance)}, margin {fmt_distance(check.margin)}"
+    figures = f"distance {fmt_distance(check.distance, 'none (nobody enrolled)')}, margin {fmt_distance(check.margin, 'none (no other citizen close)')}"
     if check.decision is Decision.MATCH and check.citizen is not None:
         how = "confirmed on the keypad" if check.via_keypad else "recognised"
         return f"{image}: match ({how}): {check.citizen.full_name} ({check.citizen.masked_id}); {figures}"

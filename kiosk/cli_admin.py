@@ -18,8 +18,11 @@ from kiosk.cli_support import admin_login, common_options, emit, kiosk_errors, o
 @kiosk_errors
 def purge(id_number: str, reason: str, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Delete a citizen for good: record, face samples, consents and visits (administrator)."""
+    from kiosk.errors import NotEnrolledError
     from models.citizen import mask_id_number
 
+    if not (id_number.strip().isdigit() and len(id_number.strip()) == 12):
+        raise NotEnrolledError(f"{id_number!r} is not a 12-digit ID number", "type the number on the CCCD card")
     with open_kiosk(db_path, config_path) as kiosk:
         counts = admin_login(kiosk, pin).purge(id_number.strip(), reason=reason)
     emit({"ok": True, "id_number": mask_id_number(id_number.strip()), "deleted": counts}, as_json,
@@ -46,7 +49,7 @@ def list_(search: str, pin: str | None, db_path: Path | None, config_path: Path 
 
 
 @click.command()
-@click.option("--limit", default=50, show_default=True, help="How many of the latest visits.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000), help="How many of the latest visits.")
 @click.option("--id", "id_number", default=None, help="Only this citizen's visits (12-digit ID number).")
 @pin_option
 @common_options
@@ -76,7 +79,7 @@ def export(csv_path: Path, pin: str | None, db_path: Path | None, config_path: P
 
 @click.command()
 @click.argument("action", type=click.Choice(["show", "verify"]), default="show")
-@click.option("--limit", default=50, show_default=True, help="How many of the latest entries to show.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000), help="How many of the latest entries to show.")
 @pin_option
 @common_options
 @kiosk_errors
@@ -122,13 +125,19 @@ def admin() -> None:
 
 
 @admin.command(name="set-pin")
-@click.option("--new-pin", prompt="New administrator PIN", hide_input=True, confirmation_prompt=True, envvar="KIOSK_NEW_ADMIN_PIN",
-              help="The new PIN (6+ letters or digits); asked for when omitted.")
+@click.option("--new-pin", default=None, envvar="KIOSK_NEW_ADMIN_PIN",
+              help="The new PIN (6+ letters or digits); asked for (twice) when omitted at a terminal.")
 @pin_option
 @common_options
 @kiosk_errors
 def set_pin(new_pin: str, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Set the administrator PIN (the current PIN is needed to change it)."""
+    from kiosk.errors import AuthError
+
+    if new_pin is None:
+        if not sys.stdin.isatty():
+            raise AuthError("no new PIN given", "pass --new-pin or set KIOSK_NEW_ADMIN_PIN")
+        new_pin = click.prompt("New administrator PIN", hide_input=True, confirmation_prompt=True)
     with open_kiosk(db_path, config_path, create=True) as kiosk:
         if kiosk.has_admin_pin():
             admin_login(kiosk, pin).change_pin(new_pin)

@@ -215,8 +215,9 @@ def _sweep(open_set: Any, encoded: Any, policy: Any, seed: int) -> list[dict[str
               help="Fraction of genuine probes whose right citizen must be among the keypad candidates.")
 @click.option("--safety", type=click.FloatRange(0.0, 0.2), default=0.02, show_default=True,
               help="Distance buffer kept between the auto rule and every stranger or wrong-person probe (and added to candidate_distance).")
-@click.option("--write", "write_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the recommended thresholds into this settings file (TOML; other values in it are kept).")
+@click.option("--write", "write_path", type=click.Path(dir_okay=False, path_type=Path), default=None, is_flag=False, flag_value="",
+              help="Write the recommended thresholds into the settings file the kiosk reads (--config, else kiosk.toml "
+                   "in the user's config folder), or into PATH with --write PATH (other values in it are kept).")
 @open_set_options
 @eval_options
 @kiosk_errors
@@ -246,9 +247,15 @@ def calibrate(target_fpir: float, target_recall: float, safety: float, write_pat
            "genuine_probes": cal.genuine, "stranger_probes": cal.strangers, "fpir_upper_95": cal.fpir_upper_95,
            "strangers_needed": cal.strangers_needed, "evidence": cal.evidence, "tradeoff": cal.tradeoff,
            "margins": cal.margins, "candidates": cal.candidates, "verified": cal.verified, "written": None}
-    if write_path:
-        write_recommendation(str(write_path), cal)
-        out["written"] = str(write_path)
+    if write_path is not None:
+        from kiosk.settings import default_config_path
+
+        read_by_kiosk = config_path or default_config_path()
+        target = read_by_kiosk if str(write_path) in ("", ".") else write_path
+        write_recommendation(str(target), cal)
+        out["written"] = str(target)
+        if Path(target).resolve() != Path(read_by_kiosk).resolve():
+            click.echo(f"note: the kiosk reads its settings from {read_by_kiosk}; use --config {target} to apply these", err=True)
     if plots:
         from kiosk.evaluation import plots as plotting
         from kiosk.evaluation.calibration import probe_stats

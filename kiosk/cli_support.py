@@ -79,9 +79,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def fmt_distance(value: float) -> str:
-    """``0.312`` or ``-`` for infinity (nobody enrolled / no runner-up)."""
-    return "-" if math.isinf(value) else f"{value:.3f}"
+def fmt_distance(value: float, infinite: str = "-") -> str:
+    """``0.312``, or ``infinite`` for infinity (nobody enrolled / no runner-up)."""
+    return infinite if math.isinf(value) else f"{value:.3f}"
 
 
 def write_text(path: Path, text: str) -> None:
@@ -102,6 +102,9 @@ def admin_login(kiosk: Any, pin: str | None) -> Any:
     """Log in as administrator with ``pin``, prompting at a terminal; an :class:`kiosk.admin.Admin`."""
     from kiosk.errors import AuthError
 
+    if not kiosk.has_admin_pin():
+        raise AuthError("this is an administrator command and no administrator PIN has been set yet",
+                        "set one first: kiosk admin set-pin")
     if pin is None:
         if not sys.stdin.isatty():
             raise AuthError("this is an administrator command and no PIN was given", "pass --pin or set KIOSK_ADMIN_PIN")

@@ -11,9 +11,10 @@ from kiosk.cli_support import common_options, emit, kiosk_errors
 
 @click.command()
 @click.option("--registry", "url", default=None, help="PostgreSQL URL of the province registry (default: settings registry_url).")
+@click.option("--init-registry", is_flag=True, help="Create the registry tables in this (empty) database first: once per province.")
 @common_options
 @kiosk_errors
-def sync(url: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+def sync(url: str | None, init_registry: bool, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Sync with the province registry: pull what other counters recorded, push what this one did."""
     from kiosk.cli_support import open_kiosk
     from kiosk.errors import RegistryError
@@ -24,7 +25,7 @@ def sync(url: str | None, db_path: Path | None, config_path: Path | None, as_jso
         target = url or kiosk.settings.registry_url
         if not target:
             raise RegistryError("no registry configured", "pass --registry postgresql://... or set registry_url in the settings")
-        report = run_sync(kiosk, target)
+        report = run_sync(kiosk, target, create_registry=init_registry)
     emit({"ok": True, "registry": redact(target), "pulled": report.pulled, "pushed": report.pushed,
           "purged_here": report.purged_here, "seconds": report.seconds}, as_json,
          f"synced with {redact(target)} in {report.seconds:.1f} s: pulled "

@@ -151,12 +151,28 @@ class Registry:
             raise RegistryError(f"registry {action} failed: {_first_line(exc, self.url)}",
                                 "nothing half-done was kept; sync again (it resumes where it stopped)") from None
 
-    def ensure_schema(self, key_check: str) -> str:
-        """Create the tables on first use, refuse a registry sealed with another data key,
-        and return the registry's id (counters keep one pull cursor per registry)."""
+    def create_tables(self) -> None:
+        """Make the registry tables in this database (idempotent); the first sync records the key."""
         with self.transaction("set-up", lock=True) as cur:
             for statement in _DDL:
                 cur.execute(statement)
+
+    def ensure_schema(self, key_check: str, *, create: bool = False) -> str:
+        """Check (or, with ``create``, make) the registry tables, refuse a registry sealed with
+        another data key, and return the registry's id (counters keep one pull cursor per registry).
+
+        Without ``create`` a database that has no registry tables is refused: a mistyped
+        URL must not start a second, split registry.
+        """
+        with self.transaction("set-up", lock=True) as cur:
+            if create:
+                for statement in _DDL:
+                    cur.execute(statement)
+            else:
+                cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
+                if not cur.fetchone()[0]:
+                    raise RegistryError(f"{redact(self.url)} is not a kiosk registry (it has no registry tables)",
+                                        "check the URL; to start a new registry there, run once: kiosk sync --init-registry")
             cur.execute("""INSERT INTO registry_meta VALUES ('schema_version', %s), ('key_check', %s),
                            ('registry_id', gen_random_uuid()::text) ON CONFLICT DO NOTHING""", [str(SCHEMA_VERSION), key_check])
             cur.execute("SELECT name, value FROM registry_meta")

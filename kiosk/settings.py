@@ -37,7 +37,7 @@ class Settings:
 
     db_path: str = _f("", "SQLite file of this counter; empty = kiosk.sqlite in the user's data folder")
     counter_name: str = _f("Quầy 1", "name of this counter, written on every visit, consent and audit entry")
-    detector_model: str = _f("hog", "face detector: hog (fast, CPU) or cnn (8 s/frame without a GPU)", choices=("hog", "cnn"))
+    detector_model: str = _f("hog", "face detector: hog (fast, CPU) or cnn (about 1-8 s per frame without a GPU)", choices=("hog", "cnn"))
     detect_width_px: int = _f(480, "frames wider than this are downscaled before face detection; 0 = never", lo=0, hi=4096)
     detect_upsample: int = _f(0, "times the detector upsamples the frame to find small faces; each costs ~4x", lo=0, hi=2)
     auto_accept_distance: float = _f(0.40, "best distance at or under which a face fills the form by itself; lower is stricter", lo=0.20, hi=0.60)

@@ -43,9 +43,11 @@ class SyncReport:
     seconds: float = 0.0
 
 
-def sync(kiosk: Kiosk, url: str, *, batch: int = PULL_BATCH, after_batch: Callable[[str, int], None] | None = None) -> SyncReport:
+def sync(kiosk: Kiosk, url: str, *, batch: int = PULL_BATCH, after_batch: Callable[[str, int], None] | None = None,
+         create_registry: bool = False) -> SyncReport:
     """Pull then push. ``after_batch(table, rows)`` is called after each committed pull batch (tests use it
-    to cut the connection half-way).
+    to cut the connection half-way). ``create_registry`` makes the registry tables in an empty
+    database (once, when a province starts); otherwise a database without them is refused.
 
     Raises:
         RegistryError: unreachable registry, another data key, or a failed step (what was
@@ -54,7 +56,7 @@ def sync(kiosk: Kiosk, url: str, *, batch: int = PULL_BATCH, after_batch: Callab
     start = time.perf_counter()
     report = SyncReport()
     with Registry.connect(url) as registry:
-        registry_id = registry.ensure_schema(kiosk.store.key.check_value().hex())
+        registry_id = registry.ensure_schema(kiosk.store.key.check_value().hex(), create=create_registry)
         if kiosk.store.meta_get(REGISTRY_META) != registry_id:
             with kiosk.store.transaction("remember the registry"):
                 kiosk.store.meta_set(REGISTRY_META, registry_id)

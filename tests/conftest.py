@@ -109,6 +109,10 @@ def registry_url(pg_admin):
     """A fresh, empty registry database, dropped after the test."""
     from tests import pg
 
+    from kiosk.registry import Registry
+
     url = pg.create_database(pg_admin)
+    with Registry.connect(url) as registry:  # as `kiosk sync --init-registry` does once per province
+        registry.create_tables()
     yield url
     pg.drop_database(pg_admin, url)

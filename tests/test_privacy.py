@@ -548,7 +548,7 @@ def test_wrong_pins_count_down_then_lock_out_even_the_right_pin(settings: Settin
         for left in (4, 3, 2, 1):
             with pytest.raises(AuthError) as err:
                 k.login_admin("000000")
-            assert not isinstance(err.value, LockedOutError) and f"{left} tries left" in err.value.one_line()
+            assert not isinstance(err.value, LockedOutError) and f"{left} {'try' if left == 1 else 'tries'} left" in err.value.one_line()
         with pytest.raises(LockedOutError):
             k.login_admin("000000")
         with pytest.raises(LockedOutError, match="locked"):

@@ -208,3 +208,19 @@ def test_retention_with_a_registry_sees_visits_made_at_other_counters(counters, 
     a.store.db.execute("UPDATE citizens SET enrolled_at = '2020-01-01T00:00:00+00:00', last_visit_at = NULL")
     assert a.apply_retention() == 0  # ...but the sync first brings B's visit: the citizen is kept
     assert a.store.find_citizen(record.id_number) is not None
+
+
+def test_a_database_without_registry_tables_is_refused_unless_initialised(counters, pg_admin, card_record):
+    from tests import pg
+
+    url = pg.create_database(pg_admin)
+    try:
+        a = counters("A")
+        a.enrol(card_record("lisa"), samples("lisa"), consent=True)
+        with pytest.raises(RegistryError, match="not a kiosk registry"):
+            sync(a, url)
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT to_regclass('citizens')").fetchone()[0] is None  # nothing was created
+        assert sync(a, url, create_registry=True).pushed["face_samples"] == 3
+    finally:
+        pg.drop_database(pg_admin, url)
