@@ -116,3 +116,19 @@ def registry_url(pg_admin):
         registry.create_tables()
     yield url
     pg.drop_database(pg_admin, url)
+
+
+@pytest.fixture
+def counters(tmp_path: Path):
+    """Factory of counters by name ("A", "B"...): separate SQLite files sharing one province data key."""
+    opened: dict[str, Kiosk] = {}
+
+    def counter(name: str) -> Kiosk:
+        if name not in opened:
+            counter_settings = Settings(counter_name=name, key_file=str(tmp_path / "province.key"))
+            opened[name] = Kiosk.open(counter_settings, tmp_path / f"{name}.sqlite", actor=f"staff-{name}")
+        return opened[name]
+
+    yield counter
+    for k in opened.values():
+        k.close()

@@ -17,21 +17,6 @@ from models import Decision
 from tests.conftest import FRAMES, analyzed, enrol_frames
 
 
-@pytest.fixture
-def counters(tmp_path):
-    opened: dict[str, Kiosk] = {}
-
-    def counter(name: str) -> Kiosk:
-        if name not in opened:
-            settings = Settings(counter_name=name, key_file=str(tmp_path / "province.key"))
-            opened[name] = Kiosk.open(settings, tmp_path / f"{name}.sqlite", actor=f"staff-{name}")
-        return opened[name]
-
-    yield counter
-    for k in opened.values():
-        k.close()
-
-
 def samples(folder: str):
     return [analyzed(p).primary for p in enrol_frames(folder)]
 
