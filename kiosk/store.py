@@ -54,13 +54,16 @@ class Store(StoreBase):
     # -- citizens ----------------------------------------------------------------------
     def new_citizen_id(self) -> int:
         """The next internal citizen id, never one used before (a purged citizen's id is not
-        reused, so a stale in-memory index can never point at somebody else). Call inside a
-        transaction."""
-        with self.transaction("allocate a citizen id"):
+        reused, so a stale in-memory index can never point at somebody else)."""
+        return self.reserve_citizen_ids(1)
+
+    def reserve_citizen_ids(self, count: int) -> int:
+        """Reserve ``count`` consecutive never-used citizen ids; returns the first."""
+        with self.transaction("allocate citizen ids"):
             used = self.db.execute("SELECT coalesce(max(id), 0) FROM citizens").fetchone()[0]
-            next_id = max(int(self.meta_get(NEXT_CITIZEN_ID) or 1), used + 1)
-            self.meta_set(NEXT_CITIZEN_ID, str(next_id + 1))
-        return next_id
+            first = max(int(self.meta_get(NEXT_CITIZEN_ID) or 1), used + 1)
+            self.meta_set(NEXT_CITIZEN_ID, str(first + count))
+        return first
 
     def find_citizen(self, id_number: str) -> tuple[int, CitizenRecord] | None:
         """``(internal id, record)`` for a 12-digit ID number, or None."""

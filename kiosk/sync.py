@@ -108,6 +108,7 @@ class _Batch:
         self.gone: list[int] = []  # citizens deleted here
         self.changed: list[int] = []  # citizens who lost some samples (re-index them)
         self.rejected = 0  # rows whose sealed values do not authenticate under our key
+        self._free_ids: list[int] = []
         self._tombs = dict(self.db.execute("SELECT tomb, purged_at FROM purges").fetchall())
         hashes = list({r["id_hash"] for r in rows if "id_hash" in r})
         self.local: dict[bytes, tuple[int, str]] = {}
@@ -139,7 +140,10 @@ class _Batch:
         if known is None:
             if self.blocked(id_hash, row[f"{prefix}enrolled_at"]):
                 return None
-            citizen_id = self.kiosk.store.new_citizen_id()
+            if not self._free_ids:  # one reservation per batch, not per citizen
+                first = self.kiosk.store.reserve_citizen_ids(len(self.rows))
+                self._free_ids = list(range(first + len(self.rows) - 1, first - 1, -1))
+            citizen_id = self._free_ids.pop()
             self.db.execute("INSERT INTO citizens (id, id_hash, sealed, enrolled_at, enrolled_counter, updated_at, pushed) "
                             "VALUES (?, ?, ?, ?, ?, ?, 1)", [citizen_id, id_hash, sealed, row[f"{prefix}enrolled_at"],
                                                              row[f"{prefix}enrolled_counter"], updated])
