@@ -132,3 +132,17 @@ def counters(tmp_path: Path):
     yield counter
     for k in opened.values():
         k.close()
+
+
+def run_cli(*args: object, env: dict[str, str] | None = None):
+    """Run ``kiosk ARGS`` in this process (the model loads once per session); a crash
+    (traceback) fails the test at once. Returns click's ``Result``."""
+    from click.testing import CliRunner
+
+    from kiosk.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"kiosk {' '.join(map(str, args))} crashed:\n{result.output}") from result.exception
+    assert "Traceback" not in result.output
+    return result

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import CARDS, FRAMES, ROOT, SAMPLE_SET, enrol_frames
+from click.testing import Result
+from conftest import CARDS, FRAMES, ROOT, SAMPLE_SET, enrol_frames, run_cli
 from test_store import read_only
 
 from kiosk.cli import main
@@ -56,13 +56,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _isolate(monkeypatch, tmp_path / "home")
 
 
-def kiosk(*args: object, env: dict[str, str] | None = None) -> Result:
-    """Run ``kiosk ARGS`` in this process; a crash (traceback) fails the test at once."""
-    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"kiosk {' '.join(map(str, args))} crashed:\n{result.output}") from result.exception
-    assert "Traceback" not in result.output
-    return result
+kiosk = run_cli
 
 
 def json_lines(result: Result) -> list[dict]:

@@ -26,13 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner, Result
-from conftest import ADMIN_PIN, CARDS, FRAMES, analyzed, enrol_frames
+from conftest import ADMIN_PIN, CARDS, FRAMES, analyzed, enrol_frames, run_cli
 
 from kiosk import audit as audit_log
 from kiosk import auth, rotation
 from kiosk.admin import Admin
-from kiosk.cli import main
 from kiosk.consent import CONSENT_TEXT_EN, CONSENT_TEXT_VERSION, CONSENT_TEXT_VI, PURPOSE_FACE_CHECKIN
 from kiosk.crypto import DataKey, read_key_file, write_key_file
 from kiosk.errors import AuthError, ConsentRequiredError, DataKeyError, LockedOutError, StoreError
@@ -155,13 +153,6 @@ def tamper(db: Path, *statements: str) -> None:
         conn.close()
 
 
-def run_cli(*args: object, env: dict[str, str] | None = None) -> Result:
-    """``kiosk ARGS`` in this process; a traceback fails the test."""
-    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"kiosk {' '.join(map(str, args))} crashed:\n{result.output}") from result.exception
-    assert "Traceback" not in result.output
-    return result
 
 
 @pytest.fixture
