@@ -7,7 +7,10 @@ The desktop app runs this off its UI thread. Per frame, by mode:
   ``settings.agreement_frames`` consecutive frames agree (:class:`FrameVoter`).
 - ``CARD``: only QR codes (the fast path, and the thorough chain every few frames).
 - ``CAPTURE``: the largest face with its quality assessment, for enrolment.
-- ``PAUSED``: nothing (a form or the consent text is on screen).
+- ``GUARD`` (a citizen's data on screen): the QR fast path, then the largest face
+  identified on that frame alone (no agreement, no hold), so the screen can tell whether
+  the citizen is still there (:mod:`kiosk.screen_guard`).
+- ``PAUSED``: nothing.
 
 dlib's encoder holds Python's GIL for ~110 ms per face, which would stall the UI thread
 of the same process. :class:`AnalyzerProcess` therefore runs detection, encoding and QR
@@ -42,6 +45,7 @@ class Mode(str, Enum):
     WATCH = "watch"
     CARD = "card"
     CAPTURE = "capture"
+    GUARD = "guard"
     PAUSED = "paused"
 
 
@@ -176,7 +180,8 @@ class WatchResult:
         card: a CCCD card read from a QR code in view.
         card_error: a QR code was read but is not a CCCD card.
         decided: (WATCH) a face decision the last ``agreement_frames`` frames agreed on.
-        sample: (CAPTURE) the largest face, measured and encoded, with its quality issues.
+        sample: (CAPTURE, GUARD) the largest face, measured and encoded, with its quality issues.
+        seen: (GUARD) the largest face, identified on this frame alone; None when no face was found.
         analysis_ms: time the analysis of this frame took.
     """
 
@@ -187,6 +192,7 @@ class WatchResult:
     card_error: KioskError | None = None
     decided: FaceCheck | None = None
     sample: FaceSample | None = None
+    seen: FaceCheck | None = None
     analysis_ms: float = 0.0
 
 
@@ -237,6 +243,12 @@ class FrameWatcher:
             return WatchResult(mode, shape, faces.boxes, sample=faces.primary, analysis_ms=scan.ms)
         scan = self.analyzer.scan(frame, qr=True, face=True)
         result = WatchResult(mode, shape, analysis_ms=scan.ms)
+        if mode is Mode.GUARD:
+            if scan.qr:
+                return self._with_card(result, scan)
+            faces = scan.faces or FrameFaces((), None)
+            seen = self.kiosk.identify_sample(faces.primary) if faces.primary is not None else None
+            return WatchResult(mode, shape, faces.boxes, sample=faces.primary, seen=seen, analysis_ms=scan.ms)
         if scan.qr:
             self.voter.feed(None)
             return self._with_card(result, scan)

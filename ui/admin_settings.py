@@ -19,7 +19,7 @@ from ui.widgets import button, label
 EDITABLE = ("counter_name", "camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port",
             "auto_accept_distance", "min_margin", "candidate_distance", "max_candidates", "confirm_with", "agreement_frames",
             "min_enrol_samples", "retention_days", "min_face_px", "min_sharpness", "min_brightness", "max_brightness", "max_yaw",
-            "detect_width_px", "detect_upsample", "detector_model", "sync_interval_s")
+            "detect_width_px", "detect_upsample", "detector_model", "sync_interval_s", "privacy_clear_s", "idle_clear_s")
 """Fields an administrator may change here (paths, keys and the registry URL stay in the settings file)."""
 
 
@@ -37,6 +37,8 @@ def field_names() -> dict[str, str]:
         "max_yaw": tr("Độ nghiêng đầu tối đa"), "detect_width_px": tr("Thu nhỏ ảnh trước khi tìm mặt (px)"),
         "detect_upsample": tr("Số lần phóng to khi tìm mặt"), "detector_model": tr("Bộ tìm khuôn mặt"),
         "sync_interval_s": tr("Chu kỳ đồng bộ với tỉnh (giây)"),
+        "privacy_clear_s": tr("Tự xoá màn hình khi công dân rời đi (giây)"),
+        "idle_clear_s": tr("Tự xoá màn hình khi không thao tác (giây)"),
     }
 
 

@@ -22,7 +22,7 @@ from kiosk.settings import Settings
 from kiosk.watch import Analyzer, FrameWatcher
 from ui.admin import AdminPage, apply_settings_note
 from ui.background_sync import BackgroundSync
-from ui.counter import CounterPage
+from ui.counter import CounterPage, State
 from ui.frames import CaptureThread, FrameSlot
 from ui.i18n import language, set_language, tr
 from ui.recognizer import RecognitionThread
@@ -191,12 +191,12 @@ class MainWindow(QMainWindow):
     # -- administration, settings, language --------------------------------------------
     def open_admin(self) -> None:
         """Show the PIN screen (recognition pauses meanwhile)."""
-        if self.pages.currentWidget() is self.admin:
-            return
+        if self.pages.currentWidget() is self.admin or self.counter.state is State.SAVING:
+            return  # an enrolment being saved is never left half-way
         from kiosk.watch import Mode
 
+        self.counter.go_idle()  # nothing of the citizen stays behind the administration area
         self.recognizer.set_mode(Mode.PAUSED)
-        self.counter.form.clear()
         self.pages.setCurrentWidget(self.admin)
         self.admin.open()
 
@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
             self.start_serial(new.qr_serial_port)
         if new.language != language():
             set_language(new.language)
+        self.counter.guard.set_limits(new.privacy_clear_s, new.idle_clear_s)
         note = apply_settings_note(self.kiosk.settings, new)
         if note:
             self.banner.show_message("info", tr("Đã lưu cài đặt."), note, seconds=10)
