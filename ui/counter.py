@@ -138,7 +138,9 @@ class CounterPage(QWidget):
         """Back to waiting for the next citizen; nothing personal stays on screen."""
         self.check, self.card, self.card_known, self.face_failed = None, None, False, False
         self.guard.release()
-        self.form.clear()
+        for panel in (self.form, self.consent, self.capture, self.saved):
+            panel.clear()
+        self.keypad.clear_typed()
         self.enrolment.reset()
         self.set_state(State.IDLE, Mode.WATCH, self.idle, tr("Mời nhìn vào camera"))
         self.refresh_stats()
