@@ -104,8 +104,26 @@ def _child_init(settings: Settings) -> None:
     global _CHILD
     from recognition.faces import warm_up
 
+    _end_with_parent()
     _CHILD = analyzer_for(settings)
     warm_up()
+
+
+def _end_with_parent() -> None:
+    """Exit this child when its parent process ends, even by a crash or a kill (no orphan left running)."""
+    import multiprocessing
+    import os
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns when the parent's sentinel closes: it exited, crashed or was killed
+        os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def _child_scan(frame: np.ndarray, qr: bool, face: bool, thorough: bool) -> FrameScan:

@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
 
     camera_failed = Signal(object)
     camera_opened = Signal(str)
+    closed = Signal()  # the window was closed (its threads are stopped)
 
     def __init__(self, *, kiosk: Kiosk, source: FrameSource, analyzer: Analyzer, config_path: Path,
                  camera_factory: Callable[[Settings], FrameSource] | None = None, ask: Callable[[str, str], bool] | None = None,
@@ -264,6 +265,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802, D102
         self.shutdown()
         super().closeEvent(event)
+        self.closed.emit()
 
     def shutdown(self) -> None:
         """Stop every thread and the analyzer process (idempotent)."""
