@@ -17,11 +17,11 @@ Per kind of screen:
   as soon as a card with another ID number is in view.
   *Strict* screens (a face recognised the citizen) count any face that does not fit the
   citizen as someone else. *Lenient* ones (a card: the holder's face may no longer match
-  their photos, or was never enrolled; the keypad: a short list of candidates) count a
-  face recognised automatically as a citizen who is not on screen as someone else, and
-  compare any other face with the first one seen on the screen (the *anchor*, normally
-  the citizen who showed the card): strangers passing by do not keep a new citizen's
-  card form up.
+  their photos, or was never enrolled; the keypad: a short list of candidates that other
+  people's faces may share) count a face recognised automatically as a citizen who is not
+  on screen as someone else, and compare any other face with the first one seen on the
+  screen (the *anchor*: the citizen who showed the card or faces the keypad): strangers
+  passing by do not keep a new citizen's card form up.
 - **a capture** (:meth:`ScreenGuard.capture`): FACE_GONE after ``idle_s`` with no face at
   all and no key pressed. Saving is never guarded (:meth:`ScreenGuard.release`).
 - **waiting for a card** (:meth:`ScreenGuard.waiting`): IDLE after ``idle_s`` without a key.
@@ -163,13 +163,11 @@ class ScreenGuard:
             self._seen = self.clock()
 
     def _fits(self, screen: _Screen, check: FaceCheck, sample: FaceSample | None) -> bool:
-        fits = citizens_of(check)
-        if fits & screen.citizens:
-            return True
+        shown = bool(citizens_of(check) & screen.citizens)
         if screen.strict or check.decision is Decision.MATCH:
-            return False  # not the citizen shown, or recognised as somebody else
+            return shown  # the citizen on screen, or (recognised) somebody else
         if sample is None or self.same_face is None:
-            return True
+            return True  # a lenient screen with nothing to compare: somebody is there
         if self._anchor is None:
             self._anchor = sample
             return True

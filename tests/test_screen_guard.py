@@ -153,6 +153,9 @@ def test_the_keypad_clears_for_an_empty_counter_but_keeps_its_candidates(guard, 
     assert guard.due() is Reason.FACE_GONE
     guard.citizen(citizens=citizens_of(faces["duc_turned"]))
     assert guard.face(faces["son"]) is None and guard.face(faces["son"]) is Reason.OTHER_FACE  # recognised: someone else
+    guard.citizen(citizens=citizens_of(faces["duc_turned"]))
+    assert see(guard, faces, "duc_turned") is None  # the face at the keypad...
+    assert see(guard, faces, "thuan") is None and see(guard, faces, "thuan") is Reason.OTHER_FACE  # ...and another, unrecognised
 
 
 def test_a_capture_waits_for_the_face_and_saving_or_idle_is_never_cleared(guard, clock):

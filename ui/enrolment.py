@@ -146,6 +146,10 @@ class Enrolment:
             return
         from ui.receipt import ReceiptDialog
 
+        previous = getattr(self.page, "receipt_dialog", None)
+        if previous is not None:  # one receipt at a time; a closed one is freed, not kept all day
+            previous.close()
+            previous.deleteLater()
         html = self.page.kiosk.consent_receipt(self.result.citizen_id)
         dialog = ReceiptDialog(html=html, name=self.result.record.full_name, parent=self.page)
         dialog.show()
