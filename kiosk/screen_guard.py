@@ -117,13 +117,17 @@ class ScreenGuard:
         self._seen = self._touched = self.clock()
         self._mismatches = 0
 
-    def citizen(self, *, citizens: frozenset[int] = frozenset(), id_number: str = "", strict: bool = False) -> None:
+    def citizen(self, *, citizens: frozenset[int] = frozenset(), id_number: str = "", strict: bool = False,
+                anchor: FaceSample | None = None) -> None:
         """A citizen's data (or the keypad for their candidates) is now on screen.
 
         ``citizens``: internal ids the face should fit (empty for a card not enrolled yet);
-        ``id_number``: the 12 digits of the card or record shown ("" when none: any card replaces).
+        ``id_number``: the 12 digits of the card or record shown ("" when none: any card replaces);
+        ``anchor``: the face that brought this screen up, when known (else the first face seen on it).
         """
         self._start(_Screen(citizens, id_number, strict, self.face_gone_s, self.idle_s, by_face=True))
+        if anchor is not None:
+            self._anchor = anchor
 
     def capture(self) -> None:
         """A guided capture is on screen: only a long absence of any face clears it."""

@@ -198,7 +198,7 @@ class WatchResult:
         card: a CCCD card read from a QR code in view.
         card_error: a QR code was read but is not a CCCD card.
         decided: (WATCH) a face decision the last ``agreement_frames`` frames agreed on.
-        sample: (CAPTURE, GUARD) the largest face, measured and encoded, with its quality issues.
+        sample: (CAPTURE, GUARD, WATCH) the largest face, measured and encoded, with its quality issues.
         seen: (GUARD) the largest face, identified on this frame alone; None when no face was found.
         analysis_ms: time the analysis of this frame took.
     """
@@ -278,7 +278,7 @@ class FrameWatcher:
         check = self.kiosk.identify_sample(faces.primary)
         agreed = self.voter.feed(check._match)  # noqa: SLF001
         decided = check if agreed is not None and not self._is_held(check) else None
-        return WatchResult(mode, shape, faces.boxes, decided=decided, analysis_ms=scan.ms)
+        return WatchResult(mode, shape, faces.boxes, decided=decided, sample=faces.primary, analysis_ms=scan.ms)
 
     def _is_held(self, check: FaceCheck) -> bool:
         if self._held is None:

@@ -156,6 +156,8 @@ def test_the_keypad_clears_for_an_empty_counter_but_keeps_its_candidates(guard, 
     guard.citizen(citizens=citizens_of(faces["duc_turned"]))
     assert see(guard, faces, "duc_turned") is None  # the face at the keypad...
     assert see(guard, faces, "thuan") is None and see(guard, faces, "thuan") is Reason.OTHER_FACE  # ...and another, unrecognised
+    guard.citizen(citizens=citizens_of(faces["duc_turned"]), anchor=faces.sample("duc_turned"))  # the face that was decided
+    assert see(guard, faces, "thuan") is None and see(guard, faces, "thuan") is Reason.OTHER_FACE  # even as the first face seen
 
 
 def test_a_capture_waits_for_the_face_and_saving_or_idle_is_never_cleared(guard, clock):

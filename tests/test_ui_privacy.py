@@ -194,3 +194,18 @@ def test_a_capture_is_never_cleared_half_saved_and_an_empty_one_times_out(qtbot,
         show(camera, "frames/london_005/enrol_1.jpg", "frames/london_005/enrol_2.jpg", "frames/london_005/enrol_3.jpg")
     assert saving == ["saving"] and counter.state is State.SAVED
     assert kiosk.store.find_citizen("096098004127") is not None
+
+
+def test_another_face_at_the_keypad_replaces_it_even_at_once(qtbot, counter_window, camera, enrolled):
+    from kiosk.service import Kiosk
+
+    strict = Kiosk(enrolled.settings.replace(auto_accept_distance=0.2), enrolled.store)  # every face needs the keypad
+    window, _clock = counter_window(strict)
+    counter = window.counter
+    with qtbot.waitSignal(counter.state_changed, timeout=15000, check_params_cb=lambda s: s == "keypad"):
+        show(camera, "frames/london_043/visit_4.jpg")
+    with qtbot.waitSignal(counter.screen_cleared, timeout=15000) as cleared:
+        show(camera, "frames/lisa/visit_2.jpg")  # before a single frame of him was checked on the keypad screen
+    assert cleared.args == ["other_face"]
+    with qtbot.waitSignal(counter.state_changed, timeout=15000, check_params_cb=lambda s: s == "keypad"):
+        pass  # her face gets its own keypad

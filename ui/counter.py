@@ -34,7 +34,7 @@ from kiosk.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
 from kiosk.service import FaceCheck, Kiosk
 from kiosk.stats import DayStats, today_stats
 from kiosk.watch import Mode, WatchResult, card_from_scanner
-from models import Decision, KioskError
+from models import Decision, FaceSample, KioskError
 from ui.consent import CapturePanel, ConsentPanel
 from ui.enrolment import Enrolment
 from ui.frames import FrameSlot
@@ -161,11 +161,11 @@ class CounterPage(QWidget):
         self.set_state(State.MATCH, Mode.GUARD, self.form, tr("Đã nhận ra công dân"))
         self.form_filled.emit(check.citizen)
 
-    def show_keypad(self, check: FaceCheck) -> None:
-        """Several possible citizens: ask for the digits; show nobody."""
+    def show_keypad(self, check: FaceCheck, face: FaceSample | None = None) -> None:
+        """Several possible citizens: ask for the digits; show nobody. ``face``: the face that was decided."""
         self.check, self.attempts_left = check, KEYPAD_ATTEMPTS
         self.keypad.start(self.kiosk.settings.confirm_with, KEYPAD_ATTEMPTS)
-        self.guard.citizen(citizens=citizens_of(check))
+        self.guard.citizen(citizens=citizens_of(check), anchor=face)
         self.set_state(State.KEYPAD, Mode.GUARD, self.keypad, tr("Mời nhập số xác nhận trên bàn phím"))
 
     def show_card(self, card: CccdRead) -> None:
@@ -225,7 +225,7 @@ class CounterPage(QWidget):
         elif check.decision is Decision.MATCH:
             self.show_match(check)
         elif check.decision is Decision.CONFIRM:
-            self.show_keypad(check)
+            self.show_keypad(check, result.sample)
         else:
             self.recognizer.watcher.hold(check)
             self.ask_for_card("unknown")
