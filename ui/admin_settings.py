@@ -37,8 +37,8 @@ def field_names() -> dict[str, str]:
         "max_yaw": tr("Độ nghiêng đầu tối đa"), "detect_width_px": tr("Thu nhỏ ảnh trước khi tìm mặt (px)"),
         "detect_upsample": tr("Số lần phóng to khi tìm mặt"), "detector_model": tr("Bộ tìm khuôn mặt"),
         "sync_interval_s": tr("Chu kỳ đồng bộ với tỉnh (giây)"),
-        "privacy_clear_s": tr("Tự xoá màn hình khi công dân rời đi (giây)"),
-        "idle_clear_s": tr("Tự xoá màn hình khi không thao tác (giây)"),
+        "privacy_clear_s": tr("Tự xoá khi vắng mặt (giây)"),
+        "idle_clear_s": tr("Tự xoá khi không thao tác (giây)"),
     }
 
 
