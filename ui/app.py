@@ -77,8 +77,7 @@ def run_app(*, db_path: Path | None = None, config_path: Path | None = None, cam
                             camera_factory=None if camera else camera_from_settings)
         window.closed.connect(app.quit)  # type: ignore[attr-defined]
         window.showMaximized()
-        with quit_on_signals(app):
-            code = app.exec()  # type: ignore[attr-defined]
+        code = _exec(app)
         window.shutdown()
     return int(code)
 
@@ -133,6 +132,20 @@ def demo_window(*, set_dir: Path, config_path: Path | None = None, say: Callable
             analyzer.close()
 
 
+def _exec(app: Any) -> int:
+    """Run the event loop until the window closes (or a signal quits it); returns its exit code.
+
+    A quit posted when the last window closed is dropped afterwards: left pending, it would
+    end the next event loop of this process at once (a test's, say).
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    with quit_on_signals(app):
+        code = int(app.exec())
+    QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
+    return code
+
+
 def _delete_now(widget: Any) -> None:
     """Destroy a closed window now (not at the next event loop): it stops being the active window."""
     from PySide6.QtCore import QCoreApplication, QEvent
@@ -175,8 +188,7 @@ def run_demo(*, set_dir: Path, config_path: Path | None = None) -> int:
         print(f"Demo window open. Administrator PIN: {DEMO_PIN}. Next scene: PgDn. Quit: Ctrl+Q or F10.", flush=True)
         demo.window.closed.connect(demo.app.quit)  # a dialog left open (the receipt) must not keep the process alive
         demo.window.showMaximized()
-        with quit_on_signals(demo.app):
-            code = demo.app.exec()
+        code = _exec(demo.app)
     return int(code)
 
 
