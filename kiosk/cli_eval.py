@@ -60,23 +60,21 @@ def _emit(result: dict[str, Any], as_json: bool, text: Callable[[dict[str, Any]]
     click.echo(to_json(result) if as_json else text(result) + "\n" + encoding_line(encoded))
 
 
-def _encode(files: list[Path], config_path: Path | None, cache: Path | None, no_cache: bool, workers: int | None, quiet: bool) -> Any:
+def _encode(files: list[Path], engine: str, config_path: Path | None, cache: Path | None, no_cache: bool, workers: int | None,
+            quiet: bool) -> Any:
     from platformdirs import user_cache_dir
 
     from kiosk.evaluation.encodings import encode_files
-    from recognition.faces import DetectorConfig
+    from kiosk.service import engine_config
 
-    s = settings_from(config_path)
-    detector = DetectorConfig(s.detector_model, s.detect_width_px, s.detect_upsample)  # type: ignore[arg-type]
     path = None if no_cache else (cache or Path(user_cache_dir(APP_NAME, appauthor=False)) / "encodings.sqlite")
-    return encode_files(files, detector, cache=path, workers=workers, progress=not quiet)
+    return encode_files(files, engine_config(settings_from(config_path), engine), cache=path, workers=workers, progress=not quiet)
 
 
-def _policy(config_path: Path | None) -> Any:
-    from recognition.policy import PolicyConfig
+def _policy(config_path: Path | None, engine: str) -> Any:
+    from kiosk.service import policy_for
 
-    s = settings_from(config_path)
-    return PolicyConfig(s.auto_accept_distance, s.min_margin, s.candidate_distance, s.max_candidates)
+    return policy_for(settings_from(config_path), engine)
 
 
 def _pair_plots(folder: Path, prefix: str, people: dict[str, list[Path]], encoded: Any, thresholds: dict[str, float],
