@@ -84,7 +84,7 @@ class PolicyConfig:
         would fall under it more often than ``target_fpir``."""
         if not self.tail.fitted or templates < 1:
             return self.auto_accept_distance
-        return min(self.auto_accept_distance, self.tail.distance_for(self.target_fpir / templates))
+        return max(0.0, min(self.auto_accept_distance, self.tail.distance_for(self.target_fpir / templates)))
 
     def at_scale(self, templates: int) -> PolicyConfig:
         """A copy whose ``auto_accept_distance`` is :meth:`auto_distance_at` ``templates``."""

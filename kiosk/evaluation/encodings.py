@@ -44,6 +44,8 @@ class EncodedSet:
         centre: bool ``(len(files),)``: True where no face was detected and the centre region was encoded.
         computed: how many encodings were computed in this run (the rest came from the cache).
         seconds: wall-clock seconds spent computing them (not counting cache hits).
+        engine: the face engine that made the embeddings.
+        metric: how they are compared (the engine's: ``"cosine"`` or ``"euclidean"``).
     """
 
     files: tuple[Path, ...]
@@ -51,6 +53,8 @@ class EncodedSet:
     centre: np.ndarray
     computed: int = 0
     seconds: float = 0.0
+    engine: str = "dlib"
+    metric: str = "euclidean"
     _index: dict[Path, int] = field(default_factory=dict, repr=False, compare=False)
 
     def row(self, file: Path) -> int:
@@ -234,7 +238,9 @@ def encode_files(files: Sequence[Path], engine: EngineConfig = EngineConfig(), *
         raise DatasetError(f"{len(failures)} image(s) could not be read, e.g. {first[1]}", "remove or replace them; the rest are cached")
     embeddings = np.frombuffer(b"".join(found[k][0] for k in keys), dtype="<f4").reshape(len(keys), EMBEDDING_SIZE)
     centre = np.array([found[k][1] for k in keys], dtype=bool)
-    return EncodedSet(tuple(unique), embeddings.astype(np.float32), centre, len(todo) - len(failures), seconds if todo else 0.0)
+    info = engine_info(engine.name)
+    return EncodedSet(tuple(unique), embeddings.astype(np.float32), centre, len(todo) - len(failures), seconds if todo else 0.0,
+                      info.name, info.metric)
 
 
 def _compute(files: list[Path], keys: list[str], todo: list[int], engine: EngineConfig, store: EncodingCache,

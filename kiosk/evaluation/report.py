@@ -108,8 +108,14 @@ def calibrate_text(result: dict[str, Any]) -> str:
         f"target: strangers auto-matched <= {result['target_fpir']:g}; right citizen among the candidates >= {result['target_recall']:g}; "
         f"safety buffer {result['safety']:.2f}",
         "",
+        f"engine {result['engine']} (distances in its own unit)",
         "recommended  " + "   ".join(f"{n} = {r[n]:.2f}" for n in names),
         "current      " + "   ".join(f"{n} = {c[n]:.2f}" for n in names),
+        f"impostor tail: recommended at_one {r['impostor_tail_at_one']:.4f} scale {r['impostor_tail_scale']:.5f}; "
+        f"current at_one {c['impostor_tail_at_one']:.4f} scale {c['impostor_tail_scale']:.5f} "
+        f"(fitted on the nearest of {e['impostor_comparisons']:,} impostor comparisons, nearest {num(e['nearest_impostor_distance'])})",
+        "auto threshold the kiosk would use with N templates enrolled (recommended thresholds and tail): "
+        + ", ".join(f"{int(n):,}: {d:.3f}" for n, d in e["auto_at_templates"].items()),
     ]
     if not result["feasible"]:
         lines.append("warning: no auto threshold meets the target on this data: the recommendation auto-accepts nobody safely")
