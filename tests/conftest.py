@@ -23,7 +23,7 @@ CARDS = SAMPLE_SET / "cards"
 
 @functools.cache
 def analyzed(path: Path) -> FrameFaces:
-    """The real dlib analysis of an image file with the shipped settings, once per test session."""
+    """The real analysis (the default engine, sface) of an image file with the shipped settings, once per test session."""
     return analyzer_for(Settings()).analyze(load_image(path))
 
 
