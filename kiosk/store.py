@@ -86,14 +86,17 @@ class Store(StoreBase):
         return self._unseal(row[0], row[1])
 
     def citizens(self, search: str = "") -> list[dict[str, Any]]:
-        """Every citizen (decrypted here, in memory) with sample and visit counts, by name.
+        """Every citizen (decrypted here, in memory) with sample and visit counts and the face
+        engines of their templates (``engines``: sorted names joined by commas), by name.
 
         ``search`` matches part of the name (accents and case ignored: "nguyen" finds
         "Nguyễn") or of the ID number.
         """
         sql = """SELECT c.id, c.id_hash, c.sealed, c.enrolled_at, c.enrolled_counter, c.last_visit_at,
                         (SELECT count(*) FROM face_samples s WHERE s.citizen_id = c.id) AS samples,
-                        (SELECT count(*) FROM visits v WHERE v.citizen_id = c.id) AS visits
+                        (SELECT count(*) FROM visits v WHERE v.citizen_id = c.id) AS visits,
+                        (SELECT group_concat(engine, ',') FROM (SELECT DISTINCT engine FROM face_samples s
+                                                               WHERE s.citizen_id = c.id ORDER BY engine)) AS engines
                  FROM citizens c"""
         with self._reading():
             rows = list(self.db.query(sql))

@@ -27,6 +27,12 @@ def analyzed(path: Path) -> FrameFaces:
     return analyzer_for(Settings()).analyze(load_image(path))
 
 
+@functools.cache
+def analyzed_with(engine: str, path: Path) -> FrameFaces:
+    """The real analysis of an image file by one face engine (``"sface"`` or ``"dlib"``), once per session."""
+    return analyzer_for(Settings(face_engine=engine)).analyze(load_image(path))
+
+
 def enrol_frames(folder: str) -> list[Path]:
     """The three frontal enrolment frames of a sample-set citizen (e.g. ``london_005``)."""
     return [FRAMES / folder / f"enrol_{k}.jpg" for k in (1, 2, 3)]

@@ -16,8 +16,9 @@ from ui.admin_tabs import AdminTab
 from ui.i18n import tr
 from ui.widgets import button, label
 
-EDITABLE = ("counter_name", "camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port",
-            "auto_accept_distance", "min_margin", "candidate_distance", "max_candidates", "confirm_with", "agreement_frames",
+EDITABLE = ("counter_name", "camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port", "face_engine",
+            "sface_auto_accept_distance", "sface_min_margin", "sface_candidate_distance",
+            "dlib_auto_accept_distance", "dlib_min_margin", "dlib_candidate_distance", "max_candidates", "confirm_with", "agreement_frames",
             "min_enrol_samples", "retention_days", "min_face_px", "min_sharpness", "min_brightness", "max_brightness", "max_yaw",
             "detect_width_px", "detect_upsample", "detector_model", "sync_interval_s")
 """Fields an administrator may change here (paths, keys and the registry URL stay in the settings file)."""
@@ -28,8 +29,13 @@ def field_names() -> dict[str, str]:
     return {
         "counter_name": tr("Tên quầy"), "camera_index": tr("Camera"), "camera_width_px": tr("Chiều rộng ảnh camera (px)"),
         "camera_height_px": tr("Chiều cao ảnh camera (px)"), "language": tr("Ngôn ngữ"),
-        "qr_serial_port": tr("Cổng máy quét QR (serial)"), "auto_accept_distance": tr("Ngưỡng tự nhận (khoảng cách)"),
-        "min_margin": tr("Chênh lệch tối thiểu với người thứ hai"), "candidate_distance": tr("Ngưỡng hỏi bàn phím (khoảng cách)"),
+        "qr_serial_port": tr("Cổng máy quét QR (serial)"), "face_engine": tr("Bộ nhận dạng khuôn mặt"),
+        "sface_auto_accept_distance": tr("SFace: ngưỡng tự nhận (khoảng cách)"),
+        "sface_min_margin": tr("SFace: chênh lệch tối thiểu với người thứ hai"),
+        "sface_candidate_distance": tr("SFace: ngưỡng hỏi bàn phím (khoảng cách)"),
+        "dlib_auto_accept_distance": tr("dlib: ngưỡng tự nhận (khoảng cách)"),
+        "dlib_min_margin": tr("dlib: chênh lệch tối thiểu với người thứ hai"),
+        "dlib_candidate_distance": tr("dlib: ngưỡng hỏi bàn phím (khoảng cách)"),
         "max_candidates": tr("Số người tối đa khi hỏi bàn phím"), "confirm_with": tr("Công dân xác nhận bằng"),
         "agreement_frames": tr("Số khung hình phải trùng khớp"), "min_enrol_samples": tr("Số ảnh đạt khi đăng ký"),
         "retention_days": tr("Thời hạn lưu (ngày)"), "min_face_px": tr("Khuôn mặt nhỏ nhất (px)"),
@@ -43,7 +49,8 @@ def field_names() -> dict[str, str]:
 def choice_names() -> dict[str, str]:
     """How a setting's allowed values are shown."""
     return {"vi": "Tiếng Việt", "en": "English", "id_last4": tr("4 số cuối của số CCCD"), "birth_year": tr("năm sinh"),
-            "hog": tr("HOG (nhanh, chạy trên CPU)"), "cnn": tr("CNN (cần GPU)")}
+            "hog": tr("HOG (nhanh, chạy trên CPU)"), "cnn": tr("CNN (cần GPU)"),
+            "sface": tr("SFace (YuNet + SFace, mặc định)"), "dlib": tr("dlib (bản cũ, chậm hơn)")}
 
 
 class SettingsTab(AdminTab):
