@@ -215,7 +215,7 @@ def test_calibrate_recommends_thresholds_that_keep_every_stranger_out(cache: Pat
     assert ev["impostor_comparisons"] > 2000 and rec["impostor_tail_scale"] > 0
     assert rec["impostor_tail_at_one"] > ev["nearest_impostor_distance"]
     at = [ev["auto_at_templates"][n] for n in ("21", "1000", "24000", "1000000")]
-    assert at == sorted(at, reverse=True) and at[0] == rec["auto_accept_distance"] and at[-1] < at[0]
+    assert at == sorted(at, reverse=True) and at[0] <= rec["auto_accept_distance"] and at[-1] < at[0]
     assert out["verified"]["wrong_person"] == 0 and out["verified"]["fpir"] == 0.0 and out["verified"]["candidate_recall"] >= 0.99
     assert out["fpir_upper_95"] == pytest.approx(3 / 84, abs=1e-4) and out["strangers_needed"] == 3000
     written = load_settings(settings_file, environ={})

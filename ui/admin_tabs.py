@@ -17,7 +17,7 @@ from kiosk.errors import AuthError
 from kiosk.service import Kiosk
 from ui.i18n import tr
 from ui.tasks import Tasks
-from ui.widgets import Banner, button, fmt_date
+from ui.widgets import Banner, button, fmt_date, label
 
 
 def local_time(iso: str | None) -> str:
