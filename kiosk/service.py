@@ -37,7 +37,7 @@ from kiosk.store import ConsentRecord, Store
 from models import CitizenRecord, Decision, FaceBox, FaceSample, KioskError, Match, Visit
 from models.citizen import mask_id_number
 from recognition.analyzer import FaceAnalyzer, FrameFaces
-from recognition.engines import ENGINE_NAMES, EngineConfig, engine_info, load_engine
+from recognition.engines import ENGINE_NAMES, EngineConfig, check_engine, engine_info, load_engine
 from recognition.errors import NoFaceError, QrNotFoundError
 from recognition.index import FaceIndex
 from recognition.matcher import Matcher, pairwise_distances
@@ -177,6 +177,16 @@ class Kiosk:
     def legacy_engines(self) -> tuple[str, ...]:
         """Older engines some citizens are still recognised through: each frame needs their embeddings too."""
         return self.index.legacy_engines
+
+    def check_models(self) -> None:
+        """Verify the model files of the default engine and of every older engine still needed
+        (size and SHA-256, no model loaded): what the app does before opening its window.
+
+        Raises:
+            ModelFileError: a file is missing or damaged (one line, with what to do).
+        """
+        for name in (self.engine, *self.legacy_engines):
+            check_engine(name)
 
     def engine_status(self) -> dict[str, object]:
         """The default engine and how many citizens still lack its templates (``kiosk list``, admin)."""

@@ -76,3 +76,15 @@ def clip_box(left: float, top: float, right: float, bottom: float, frame_shape: 
     clipped to the frame (a face crossing the border then lies on it: the cut-off gate)."""
     height, width = frame_shape[:2]
     return FaceBox(top=max(0, round(top)), right=min(width, round(right)), bottom=min(height, round(bottom)), left=max(0, round(left)))
+
+
+def downscale(frame: np.ndarray, width: int) -> tuple[np.ndarray, float]:
+    """``(frame shrunk to at most width pixels wide, factor back to frame pixels)``; frames
+    no wider than ``width`` (or ``width`` 0) come back as they are, with factor 1."""
+    import cv2
+
+    height, frame_width = frame.shape[:2]
+    if not width or frame_width <= width:
+        return frame, 1.0
+    scale = frame_width / width
+    return cv2.resize(frame, (width, round(height / scale)), interpolation=cv2.INTER_AREA), scale

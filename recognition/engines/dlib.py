@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from models import FaceBox, Landmarks
-from recognition.engines.base import DetectedFace, EngineInfo, clip_box
+from recognition.engines.base import DetectedFace, EngineInfo, clip_box, downscale
 from recognition.engines.weights import ModelFile, ModelFileError, verified_path
 from recognition.images import to_rgb
 
@@ -78,15 +78,8 @@ class DlibEngine:
 
     def detect_boxes(self, frame: np.ndarray) -> list[FaceBox]:
         """The detector's boxes alone (no landmarks), largest first, frame pixels."""
-        import cv2
-
         fr = face_recognition_module()
-        height, width = frame.shape[:2]
-        scale = 1.0
-        small = frame
-        if self.detect_width and width > self.detect_width:
-            scale = width / self.detect_width
-            small = cv2.resize(frame, (self.detect_width, round(height / scale)), interpolation=cv2.INTER_AREA)
+        small, scale = downscale(frame, self.detect_width)
         raw = fr.face_locations(to_rgb(small), number_of_times_to_upsample=self.upsample, model=self.model)
         boxes = [clip_box(l * scale, t * scale, r * scale, b * scale, frame.shape) for (t, r, b, l) in raw]
         return sorted((b for b in boxes if b.width > 0 and b.height > 0), key=lambda b: b.area, reverse=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 from models import Landmarks
 from recognition.align import CROP_PX, align_face
-from recognition.engines.base import DetectedFace, EngineInfo, clip_box
+from recognition.engines.base import DetectedFace, EngineInfo, clip_box, downscale
 from recognition.engines.weights import SFACE, YUNET, verified_path
 
 INFO = EngineInfo("sface", "yunet_2023mar_int8bq+sface_2021dec_int8bq+flip", "cosine", "YuNet + SFace (OpenCV zoo, int8)")
@@ -63,12 +63,7 @@ class SFaceEngine:
         """Every face, largest first, with YuNet's 5 landmarks (frame pixels)."""
         import cv2
 
-        height, width = frame.shape[:2]
-        scale = 1.0
-        small = frame
-        if self.detect_width and width > self.detect_width:
-            scale = width / self.detect_width
-            small = cv2.resize(frame, (self.detect_width, round(height / scale)), interpolation=cv2.INTER_AREA)
+        small, scale = downscale(frame, self.detect_width)
         if small.ndim == 2:
             small = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
         size = (int(small.shape[1]), int(small.shape[0]))
