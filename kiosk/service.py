@@ -147,11 +147,16 @@ class Kiosk:
         if self._index is None:
             metrics = {name: engine_info(name).metric for name in ENGINE_NAMES}
             index = FaceIndex(self.engine, metrics, capacity=max(1024, self.store.sample_count(self.engine)))
-            for name in (self.engine, *(n for n in ENGINE_NAMES if n != self.engine)):
+            for name in self._engines_default_first():
                 for ids, embeddings in self.store.iter_embeddings(name):
                     index.add(name, ids, embeddings)
             self._index = index
         return self._index
+
+    def _engines_default_first(self) -> tuple[str, ...]:
+        """Every engine, the default one first (older templates are indexed only for citizens
+        the default engine's templates do not cover, so it must be loaded first)."""
+        return (self.engine, *(n for n in ENGINE_NAMES if n != self.engine))
 
     @property
     def index_loaded(self) -> bool:
@@ -163,7 +168,7 @@ class Kiosk:
         if self._index is None:
             return
         self._index.remove(citizen_id)
-        for name in (self.engine, *(n for n in ENGINE_NAMES if n != self.engine)):
+        for name in self._engines_default_first():
             kept = self.store.embeddings_of(citizen_id, name)
             if len(kept):
                 self._index.add(name, np.full(len(kept), citizen_id, dtype=np.int64), kept)
