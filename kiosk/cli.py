@@ -42,6 +42,7 @@ def app(camera: str | None, config_path: Path | None, db_path: Path | None) -> N
     ui_app = importlib.import_module("ui.app")  # the kiosk layer may not import ui; the launcher lives there
     if not ui_app.display_available():
         raise KioskError("no display to open the counter window on", "run it on the counter PC's desktop (or set DISPLAY)")
+    ui_app.check_window()  # a missing system library: one line naming the package, not Qt's abort
     sys.exit(ui_app.run_app(db_path=db_path, config_path=config_path, camera=camera))
 
 

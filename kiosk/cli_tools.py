@@ -91,6 +91,7 @@ def demo(set_dir: Path | None, console: bool, pin: str | None, db_path: Path | N
 
         ui_app = importlib.import_module("ui.app")  # the kiosk layer may not import ui; the launcher lives there
         if ui_app.display_available():
+            ui_app.check_window()  # a missing system library: one line naming the package, not Qt's abort
             sys.exit(ui_app.run_demo(set_dir=chosen, config_path=config_path))
         click.echo("No display found: replaying the sample set in the terminal instead of opening the window.")
     sys.exit(0 if _run_replay(chosen, db_path, config_path, as_json, narrate=True, pin=pin) else 1)
