@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.evaluation.errors import DatasetError, EncodingCacheError
+from kiosk.words import count
 from models import EMBEDDING_SIZE, FaceBox, KioskError
 from recognition.faces import DetectorConfig
 
@@ -217,7 +218,7 @@ def encode_files(files: Sequence[Path], detector: DetectorConfig = DetectorConfi
         store.close()
     if failures:
         first = sorted(failures.items())[0]
-        raise DatasetError(f"{len(failures)} image(s) could not be read, e.g. {first[1]}", "remove or replace them; the rest are cached")
+        raise DatasetError(f"{count(len(failures), 'image')} could not be read, e.g. {first[1]}", "remove or replace them; the rest are cached")
     embeddings = np.frombuffer(b"".join(found[k][0] for k in keys), dtype="<f4").reshape(len(keys), EMBEDDING_SIZE)
     centre = np.array([found[k][1] for k in keys], dtype=bool)
     return EncodedSet(tuple(unique), embeddings.astype(np.float32), centre, len(todo) - len(failures), seconds if todo else 0.0)
