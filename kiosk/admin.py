@@ -52,7 +52,7 @@ class Admin:
 
     def _ok(self) -> Kiosk:
         if self._kiosk.store.clock() > self._session.expires:
-            raise AuthError("the administrator session has expired", "log in again with the PIN")
+            raise AuthError("the administrator session has expired", "log in again with the PIN", reason="session_expired")
         return self._kiosk
 
     def _audit(self, action: str, subject: str = "", **detail: Any) -> None:
@@ -110,7 +110,7 @@ class Admin:
             raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
         consent = k.store.latest_consent(found[0])
         self._audit("consent_receipt", found[1].masked_id)
-        return render_receipt(found[1], consent, k.settings.retention_days)
+        return render_receipt(found[1], consent, k.settings.retention_days, k.settings.display_timezone)
 
     def export_csv(self, path: Path) -> int:
         """Write the citizen list as CSV (masked ID numbers, no face data). Returns the row count."""

@@ -58,3 +58,10 @@ def local_time(iso: str | datetime | None, tz: str = DEFAULT_TIMEZONE, *, empty:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(zone(tz)).strftime(SHOWN)
+
+
+def utc_offset(iso: str | datetime, tz: str = DEFAULT_TIMEZONE) -> str:
+    """The offset of ``tz`` at that moment, as ``"UTC+07:00"`` (what a printed time is relative to)."""
+    moment = iso if isinstance(iso, datetime) else parse_utc(str(iso))
+    offset = moment.astimezone(zone(tz)).strftime("%z") or "+0000"
+    return f"UTC{offset[:3]}:{offset[3:]}"

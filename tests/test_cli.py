@@ -433,6 +433,28 @@ def test_visits_export_and_audit(db: Path, tmp_path: Path) -> None:
     assert SON[0] not in result.output and DUC[0] not in result.output
 
 
+def test_listings_show_local_time_and_count_in_words(db: Path) -> None:
+    from kiosk.timefmt import local_time
+
+    identify(db, FRAMES / "london_005" / "visit_2.jpg")
+    [visit] = json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))
+    assert visit["at"].endswith("+00:00")  # JSON keeps the stored UTC time
+    shown = local_time(visit["at"], "Asia/Ho_Chi_Minh")
+    outputs = {}
+    for args in (["visits"], ["list"], ["audit"], ["retention"]):
+        result = kiosk(*args, "--db", db, "--pin", PIN, env={"KIOSK_RETENTION_DAYS": "30"})
+        assert result.exit_code == 0, result.output
+        assert not re.search(r"\d{4}-\d\d-\d\dT|\+00:00|\(s\)", result.output), result.output
+        outputs[args[0]] = result.output
+    assert outputs["visits"].startswith(shown) and outputs["visits"].rstrip().endswith("\n1 visit")
+    assert f"1 visit, last {shown}" in outputs["list"] and "3 samples" in outputs["list"]
+    assert outputs["list"].rstrip().endswith("2 citizens")
+    assert re.search(r"^\s+\d+ \d\d/\d\d/\d{4} \d\d:\d\d  ", outputs["audit"], re.MULTILINE)
+    assert "0 citizens past 30 days" in outputs["retention"]
+    tokyo = kiosk("visits", "--db", db, "--pin", PIN, env={"KIOSK_DISPLAY_TIMEZONE": "Asia/Tokyo"})
+    assert tokyo.output.startswith(local_time(visit["at"], "Asia/Tokyo"))
+
+
 def test_export_to_an_unwritable_path_is_a_clear_error(db: Path, tmp_path: Path) -> None:
     one_error(kiosk("export", "--csv", tmp_path / "no" / "such" / "dir.csv", "--db", db, "--pin", PIN), "cannot write",
               "writable path")

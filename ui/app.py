@@ -46,15 +46,22 @@ def _application(settings: Settings) -> object:
     return app
 
 
+def fatal_text(error: BaseException) -> tuple[str, str]:
+    """``(title, text)`` of the box shown when the app cannot start (e.g. a damaged database), in the app's language."""
+    from ui.errors import describe_error
+    from ui.i18n import tr
+
+    headline, detail = describe_error(error)
+    return tr("Không mở được kiosk"), f"{headline}\n\n{detail}"
+
+
 def _fatal(app: object, error: KioskError) -> int:
     from PySide6.QtWidgets import QMessageBox
 
-    from ui.errors import describe_error
-
-    headline, detail = describe_error(error)
     print(f"error: {error.one_line()}", file=sys.stderr)
     if display_available():
-        QMessageBox.critical(None, "cccd-kiosk", f"{headline}\n\n{detail}")
+        title, text = fatal_text(error)
+        QMessageBox.critical(None, title, text)
     return 1
 
 
