@@ -195,8 +195,9 @@ def test_consent_receipt_shows_the_text_and_the_masked_id_only(clocked: Kiosk, c
     citizen_id = enrol(clocked, card_record, SON, staff="Võ Thị Cán Bộ")
     for html in (clocked.consent_receipt(citizen_id), admin.consent_receipt(SON[1])):
         assert escape(CONSENT_TEXT_VI) in html and escape(CONSENT_TEXT_EN) in html
-        for shown in (CONSENT_TEXT_VERSION, "Quầy 1", "Võ Thị Cán Bộ", SON[2], "096*******27", T0.isoformat()):
-            assert escape(shown) in html, shown
+        for shown in (CONSENT_TEXT_VERSION, "Quầy 1", "Võ Thị Cán Bộ", SON[2], "096*******27", "05/01/2026 15:30 (UTC+07:00)"):
+            assert escape(shown) in html, shown  # the consent time as local time (Asia/Ho_Chi_Minh), T0 = 08:30 UTC
+        assert T0.isoformat() not in html
         assert SON[1] not in html and not FULL_ID.search(html)
     assert [e["subject"] for e in admin.audit_entries() if e["action"] == "consent_receipt"] == ["096*******27"]
 

@@ -49,6 +49,7 @@ def _reasons() -> dict[str, tuple[str, str]]:
         "key_missing": (tr("Thiếu tệp khoá dữ liệu."),
                         tr("Khôi phục tệp khoá {path} từ bản sao lưu: không có nó thì không đọc được cơ sở dữ liệu.")),
         "key_unreadable": (tr("Không đọc được tệp khoá dữ liệu."), tr("Kiểm tra quyền đọc của tệp {path}.")),
+        "camera_failed": (tr("Không có hình từ camera."), tr("Kiểm tra {camera} và dây USB; kiosk tự thử lại.")),
     }
 
 
@@ -90,6 +91,8 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     reason = getattr(error, "reason", "") if isinstance(error, KioskError) else ""
     facts: defaultdict[str, object] = defaultdict(lambda: "?", getattr(error, "facts", {}))
     reasons = _reasons()
+    if language() == "en" and reason == "camera_failed":  # the original names the device (/dev/video0...)
+        return reasons[reason][0], error.one_line()
     singular = f"{reason}/1" if 1 in facts.values() and f"{reason}/1" in reasons else ""
     by_reason = reasons.get(singular or reason)
     if by_reason is not None:

@@ -166,7 +166,8 @@ class MainWindow(QMainWindow):
         self._camera_shown = ("failed", "")
         self.counter.preview.set_placeholder(tr("Không có hình từ camera.\nĐang thử lại…"))
         self.status_camera.setText(tr("Camera: lỗi"))
-        self.banner.show_error(error, action=(tr("Thử lại (F9)"), self.retry_camera))
+        named = CameraError(error.message, error.hint, reason="camera_failed", facts={"camera": self.source.name})
+        self.banner.show_error(named, action=(tr("Thử lại (F9)"), self.retry_camera))
         self._retry.start(CAMERA_RETRY_MS)
         self.camera_failed.emit(error)
 

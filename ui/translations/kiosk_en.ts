@@ -345,11 +345,11 @@
     </message>
     <message>
         <source>Xoá vĩnh viễn {n} hồ sơ quá thời hạn lưu?</source>
-        <translation>Delete {n} records past the retention period for good?</translation>
+        <translation>Delete for good every record past the retention period ({n} in all)?</translation>
     </message>
     <message>
         <source>Đã xoá {n} hồ sơ quá hạn.</source>
-        <translation>{n} expired records deleted.</translation>
+        <translation>Expired records deleted: {n}.</translation>
     </message>
     <message>
         <source>Kiểm tra tính toàn vẹn</source>
@@ -373,7 +373,7 @@
     </message>
     <message>
         <source>Nhật ký nguyên vẹn ({n} mục).</source>
-        <translation>The log is intact ({n} entries).</translation>
+        <translation>The log is intact (entries: {n}).</translation>
     </message>
     <message>
         <source>Nhật ký đã bị sửa: {problems}</source>
@@ -381,7 +381,7 @@
     </message>
     <message>
         <source>Nhật ký đã bị sửa hoặc bị xoá bớt: {n} chỗ không khớp. Chi tiết: lệnh kiosk audit verify.</source>
-        <translation>The log was edited or cut: {n} problems. Details: kiosk audit verify.</translation>
+        <translation>The log was edited or cut (problems found: {n}). Details: kiosk audit verify.</translation>
     </message>
     <message>
         <source>lượt đến</source>
@@ -493,7 +493,7 @@
     </message>
     <message>
         <source>Hôm nay: {n} lượt đến (khuôn mặt {f} · bàn phím {k} · thẻ {c}) · {e} đăng ký mới</source>
-        <translation>Today: {n} check-ins (face {f} · keypad {k} · card {c}) · {e} new enrolments</translation>
+        <translation>Today: check-ins {n} (face {f} · keypad {k} · card {c}) · new enrolments {e}</translation>
     </message>
     <message>
         <source>Demo — cảnh {i}/{n}: {title}</source>
@@ -700,6 +700,10 @@
         <translation>Check that {path} can be read.</translation>
     </message>
     <message>
+        <source>Kiểm tra {camera} và dây USB; kiosk tự thử lại.</source>
+        <translation>Check {camera} and its USB cable; the kiosk retries by itself.</translation>
+    </message>
+    <message>
         <source>Kiểm tra dây USB của camera; kiosk tự thử lại.</source>
         <translation>Check the camera&apos;s USB cable; the kiosk retries by itself.</translation>
     </message>
@@ -825,7 +829,7 @@
     </message>
     <message>
         <source>Chưa đúng. Mời nhập lại (còn {n} lần).</source>
-        <translation>Not right. Please try again ({n} tries left).</translation>
+        <translation>Not right. Please try again (tries left: {n}).</translation>
     </message>
     <message>
         <source>Dùng thẻ CCCD thay thế (Esc)</source>
@@ -1067,7 +1071,7 @@ Trying again…</translation>
     </message>
     <message>
         <source>Đã xoá {n} hồ sơ quá thời hạn lưu.</source>
-        <translation>{n} records past the retention period were deleted.</translation>
+        <translation>Records past the retention period deleted: {n}.</translation>
     </message>
     <message>
         <source>Đồng bộ: nhận {pulled}, gửi {pushed}</source>
