@@ -245,3 +245,30 @@ def test_every_screen_speaks_one_language(qtbot, qapp, tmp_path, enrolled, card_
     bad = {name: texts for name, texts in seen.items() if texts}
     assert not bad, f"{language} screens with the other language: {bad}"
     assert len(seen) >= 40
+
+
+@pytest.mark.parametrize(("language", "yes", "no"), [("vi", "Có", "Không"), ("en", "Yes", "No")])
+def test_confirmation_boxes_answer_in_the_app_language(qtbot, qapp, language, yes, no):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.window import ask_yes_no
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: list[list[str]] = []
+
+    def answer(label: str) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen.append([b.text() for b in box.buttons()])
+        next(b for b in box.buttons() if b.text() == label).click()
+
+    set_language(language)
+    try:
+        for label, expected in ((yes, True), (no, False)):
+            QTimer.singleShot(50, lambda label=label: answer(label))
+            assert ask_yes_no(parent)("title", "question") is expected
+    finally:
+        set_language("vi")
+    assert seen == [[yes, no], [yes, no]]

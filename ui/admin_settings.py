@@ -13,7 +13,7 @@ from kiosk.camera import list_cameras
 from kiosk.errors import SettingsError
 from kiosk.settings import Settings
 from ui.admin_tabs import AdminTab
-from ui.i18n import language, pick, tr
+from ui.i18n import pick, tr
 from ui.widgets import button, label
 
 EDITABLE = ("counter_name", "camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port",
@@ -108,7 +108,7 @@ class SettingsTab(AdminTab):
             column.setSpacing(0)
             column.addWidget(editor)
             column.addWidget(hint)
-            self.captions[name] = label("", "field")
+            self.captions[name] = label("", "field", wrap=False)  # a wrapped caption was cut off by its row
             form.addRow(self.captions[name], column)
             self.editors[name] = editor
         scroll = QScrollArea()
@@ -174,7 +174,6 @@ class SettingsTab(AdminTab):
                 bounds = " | ".join(names.get(choice, choice) for choice in info["choices"])
             else:
                 bounds = f"{info['min']} – {info['max']}" if info["min"] is not None else ""
-                bounds = bounds.replace(".", ",") if language() == "vi" else bounds  # 0,2 – 0,6: the decimal comma
             hint.setText(setting_help(name, info["help"]) + (f"  [{bounds}]" if bounds else ""))
         self.refresh_cameras.setText(tr("Tìm lại camera"))
         self.save_button.setText(tr("Lưu cài đặt"))

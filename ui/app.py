@@ -60,8 +60,12 @@ def _fatal(app: object, error: KioskError) -> int:
 
     print(f"error: {error.one_line()}", file=sys.stderr)
     if display_available():
+        from ui.i18n import tr
+
         title, text = fatal_text(error)
-        QMessageBox.critical(None, title, text)
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text)
+        box.addButton(tr("Đóng"), QMessageBox.ButtonRole.AcceptRole)  # Qt's own "OK" would stay English
+        box.exec()
     return 1
 
 

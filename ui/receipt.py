@@ -76,6 +76,17 @@ class ReceiptDialog(QDialog):
         self.resize(size)
         self.move(room.center().x() - size.width() // 2, room.center().y() - size.height() // 2)
 
+    def _ask_where(self) -> str:
+        """The file to save to, from a save dialog labelled in the app's language ("" if cancelled)."""
+        dialog = QFileDialog(self, tr("Lưu phiếu đồng ý"), "phieu-dong-y.html", "HTML (*.html)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # Qt's widgets: labelled below (no Vietnamese in Qt itself)
+        for which, text in ((QFileDialog.DialogLabel.LookIn, tr("Thư mục:")), (QFileDialog.DialogLabel.FileName, tr("Tên tệp:")),
+                            (QFileDialog.DialogLabel.FileType, tr("Loại tệp:")), (QFileDialog.DialogLabel.Accept, tr("Lưu")),
+                            (QFileDialog.DialogLabel.Reject, tr("Huỷ"))):
+            dialog.setLabelText(which, text)
+        return dialog.selectedFiles()[0] if dialog.exec() == QDialog.DialogCode.Accepted else ""
+
     def print_receipt(self) -> None:
         """Print through the system's print dialog."""
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -86,7 +97,7 @@ class ReceiptDialog(QDialog):
 
     def save_receipt(self, path: str | None = None) -> Path | None:
         """Save the receipt as HTML (asks where, unless ``path`` is given)."""
-        chosen = path or QFileDialog.getSaveFileName(self, tr("Lưu phiếu đồng ý"), "phieu-dong-y.html", "HTML (*.html)")[0]
+        chosen = path or self._ask_where()
         if not chosen:
             return None
         Path(chosen).write_text(self.html, encoding="utf-8")

@@ -37,10 +37,13 @@ RETENTION_EVERY_MS = 24 * 3600 * 1000
 
 
 def ask_yes_no(parent: QWidget) -> Callable[[str, str], bool]:
-    """A confirmation box (No is the default button)."""
+    """A confirmation box with Có / Không in the app's language (Không is the default: Qt has no Vietnamese of its own)."""
     def ask(title: str, text: str) -> bool:
-        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        return QMessageBox.question(parent, title, text, buttons, QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+        yes = box.addButton(tr("Có"), QMessageBox.ButtonRole.YesRole)
+        box.setDefaultButton(box.addButton(tr("Không"), QMessageBox.ButtonRole.NoRole))
+        box.exec()
+        return box.clickedButton() is yes
     return ask
 
 

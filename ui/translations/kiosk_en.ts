@@ -988,6 +988,26 @@
         <translation>Save as file…</translation>
     </message>
     <message>
+        <source>Thư mục:</source>
+        <translation>Look in:</translation>
+    </message>
+    <message>
+        <source>Tên tệp:</source>
+        <translation>File name:</translation>
+    </message>
+    <message>
+        <source>Loại tệp:</source>
+        <translation>Files of type:</translation>
+    </message>
+    <message>
+        <source>Lưu</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Huỷ</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
         <source>Đóng</source>
         <translation>Close</translation>
     </message>
@@ -1022,6 +1042,14 @@
     <message>
         <source>Nữ</source>
         <translation>Female</translation>
+    </message>
+    <message>
+        <source>Có</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>Không</source>
+        <translation>No</translation>
     </message>
     <message>
         <source>Đang mở camera…</source>
