@@ -148,6 +148,8 @@ def test_every_screen_speaks_one_language(qtbot, qapp, tmp_path, enrolled, card_
         set_language(language)
         qtbot.waitUntil(lambda: window.admin_button.text() == ("Quản trị (F12)" if language == "vi" else "Administration (F12)"))
         counter = window.counter
+        qtbot.waitUntil(lambda: counter.preview.paints > 0)
+        window.stop_camera()  # no more frames: nothing redraws a text in the right language by chance
         look("idle")
         counter.on_scanned(card_payload("london_030"))
         look("first-visit card")
