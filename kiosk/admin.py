@@ -66,6 +66,10 @@ class Admin:
         self._audit("search", "", query_length=len(search), results=len(rows))
         return rows
 
+    def engine_status(self) -> dict[str, object]:
+        """The default face engine and how many citizens still lack its templates (see :meth:`Kiosk.engine_status`)."""
+        return self._ok().engine_status()
+
     def visits(self, limit: int = 100, id_number: str | None = None) -> list[dict[str, Any]]:
         """Latest visits (of one citizen when ``id_number`` is given), masked ID numbers."""
         k = self._ok()

@@ -151,7 +151,7 @@ def identify(images: tuple[Path, ...], typed: str | None, no_visit: bool, db_pat
             if asked and typed is not None:
                 check = kiosk.confirm(check, typed)
             out: dict[str, object] = {"file": str(image), "ok": True, "decision": check.decision.value, "candidates": candidates,
-                                      "distance": check.distance, "margin": check.margin, "keypad": asked}
+                                      "distance": check.distance, "margin": check.margin, "engine": check.engine, "keypad": asked}
             if check.decision is Decision.MATCH and check.citizen is not None:
                 out.update(id_number=check.citizen.id_number, full_name=check.citizen.full_name)
                 if not no_visit:

@@ -56,17 +56,24 @@ def purge(id_number: str, reason: str, assume_yes: bool, pin: str | None, db_pat
 def list_(search: str, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """List enrolled citizens, ID numbers masked (administrator)."""
     with open_kiosk(db_path, config_path) as kiosk:
-        rows = admin_login(kiosk, pin).citizens(search)
+        admin = admin_login(kiosk, pin)
+        rows, status = admin.citizens(search), admin.engine_status()
         tz = kiosk.settings.display_timezone
     for row in rows:
         r = row["record"]
+        engines = (row["engines"] or "").split(",") if row["engines"] else []
         out = {"id_number": r.masked_id, "full_name": r.full_name, "date_of_birth": r.date_of_birth.isoformat(), "gender": r.gender.value,
-               "samples": row["samples"], "visits": row["visits"], "enrolled_at": row["enrolled_at"], "last_visit_at": row["last_visit_at"]}
+               "samples": row["samples"], "engines": engines, "visits": row["visits"], "enrolled_at": row["enrolled_at"],
+               "last_visit_at": row["last_visit_at"]}
         emit(out, as_json, f"{r.masked_id}  {r.full_name:<28} born {r.date_of_birth}  "
-                           f"{count(row['samples'], 'sample')}, {count(row['visits'], 'visit')}, "
+                           f"{count(row['samples'], 'sample')} ({', '.join(engines) or '-'}), {count(row['visits'], 'visit')}, "
                            f"last {local_time(row['last_visit_at'], tz, empty='-')}")
     if not as_json:
         click.echo(count(len(rows), "citizen"))
+        if status["lacking"]:
+            click.echo(f"{status['lacking']} of {count(status['citizens'], 'citizen')} "
+                       f"{'has' if status['lacking'] == 1 else 'have'} no {status['engine']} face template yet: "
+                       f"they are recognised through an older engine and gain {status['engine']} templates at their next confirmed visit")
 
 
 @click.command()

@@ -137,14 +137,18 @@ def demo(set_dir: Path | None, console: bool, pin: str | None, db_path: Path | N
 @click.option("--repeats", default=7, show_default=True, help="Timed repeats per figure (the median is reported).")
 @click.option("--skip-pipeline", is_flag=True, help="Skip the per-frame pipeline.")
 @click.option("--cnn", is_flag=True, help="Also time dlib's CNN detector in the pipeline (about 8 s per frame).")
+@click.option("--engine", "engines", multiple=True, type=click.Choice(["sface", "dlib", "all"]), default=("all",), show_default=True,
+              help="Face engines timed in the pipeline (repeatable); the plain face_recognition baseline always runs.")
 @click.option("--startup-sizes", default="100000,1000000", show_default=True,
               help="Samples loaded from SQLite into the index at start-up, comma-separated; empty to skip.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: {machine, matcher: [...], pipeline: [...], startup: [...]}.")
 @kiosk_errors
-def bench(sizes: str, repeats: int, skip_pipeline: bool, cnn: bool, startup_sizes: str, as_json: bool) -> None:
+def bench(sizes: str, repeats: int, skip_pipeline: bool, cnn: bool, engines: tuple[str, ...], startup_sizes: str, as_json: bool) -> None:
     """Measure the matcher (vs the naive face_distance and one BLAS mat-vec), the per-frame
-    pipeline for each detector setting, and the start-up load from SQLite."""
-    from kiosk.bench import CNN, DETECTORS, bench_matcher, bench_pipeline, machine_info
+    pipeline for each face engine setting against plain face_recognition, and the start-up
+    load from SQLite."""
+    from kiosk.bench import CNN, PIPELINES, bench_matcher, bench_pipeline, machine_info
+    from kiosk.service import engine_config
     from kiosk.evaluation.report import bench_header, bench_line
     from kiosk.evaluation.startup import bench_startup
 
@@ -167,10 +171,16 @@ def bench(sizes: str, repeats: int, skip_pipeline: bool, cnn: bool, startup_size
         show("matcher", out["matcher"][-1])
     if not skip_pipeline:
         face, card = BUNDLED_SET / "frames" / "london_005" / "enrol_1.jpg", BUNDLED_SET / "cards" / "london_005.jpg"
-        out["pipeline"] = bench_pipeline(face, card, repeats=max(3, repeats // 2), detectors=DETECTORS + ((CNN,) if cnn else ()))
+        chosen = tuple(p for p in PIPELINES + ((CNN,) if cnn else ()) if "all" in engines or p.name in engines)
+        out["pipeline"] = bench_pipeline(face, card, repeats=max(3, repeats // 2), pipelines=chosen,
+                                         default=engine_config(settings_from(None)))
         show("pipeline")
         for row in out["pipeline"]:
             show("pipeline", row)
+        default = next((r for r in out["pipeline"] if r.get("default") and "vs_baseline" in r), None)
+        if default and not as_json:
+            click.echo(f"\nshipped default ({default['detector']}, 640x480): face path {default['face_total']:.1f} ms = "
+                       f"{default['vs_baseline']:.2f} x plain face_recognition's HOG + encoding in the same run")
     if loads:
         show("startup")
     for n in loads:

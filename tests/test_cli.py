@@ -463,13 +463,24 @@ def test_export_to_an_unwritable_path_is_a_clear_error(db: Path, tmp_path: Path)
 # --- settings ----------------------------------------------------------------------------
 
 def test_settings_lists_every_field_with_env_overrides() -> None:
-    result = kiosk("settings", "--json", env={"KIOSK_AUTO_ACCEPT_DISTANCE": "0.38"})
+    result = kiosk("settings", "--json", env={"KIOSK_SFACE_AUTO_ACCEPT_DISTANCE": "0.25"})
     assert result.exit_code == 0, result.output
     fields = {f["name"]: f for f in json_lines(result)}
-    assert {"auto_accept_distance", "candidate_distance", "min_margin", "counter_name", "db_path"} <= set(fields)
-    assert fields["auto_accept_distance"]["value"] == 0.38
-    assert fields["candidate_distance"]["value"] == 0.6
+    assert {"face_engine", "sface_auto_accept_distance", "sface_candidate_distance", "dlib_min_margin", "counter_name", "db_path"} <= set(fields)
+    assert fields["face_engine"]["value"] == "sface"
+    assert fields["sface_auto_accept_distance"]["value"] == 0.25
+    assert fields["sface_candidate_distance"]["value"] == 0.65 and fields["dlib_candidate_distance"]["value"] == 0.6
     assert all(f["help"] for f in fields.values())
+
+
+def test_settings_of_the_release_before_face_engines_still_load(tmp_path: Path) -> None:
+    """auto_accept_distance & co. were dlib's thresholds: an old file or variable sets the dlib_* ones."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text("auto_accept_distance = 0.38\nmin_margin = 0.07\n", encoding="utf-8")
+    result = kiosk("settings", "--json", "--config", config, env={"KIOSK_CANDIDATE_DISTANCE": "0.55"})
+    fields = {f["name"]: f["value"] for f in json_lines(result)}
+    assert (fields["dlib_auto_accept_distance"], fields["dlib_min_margin"], fields["dlib_candidate_distance"]) == (0.38, 0.07, 0.55)
+    assert fields["sface_auto_accept_distance"] == 0.28
 
 
 @pytest.mark.parametrize("case", ["unknown key in file", "bad TOML", "out of bounds in env", "not a number in env",
@@ -484,9 +495,9 @@ def test_bad_settings_give_one_error_line_and_touch_nothing(tmp_path: Path, case
         config.write_text("counter_name = Quầy 2\n", encoding="utf-8")
         words = ("not valid TOML", str(config))
     elif case == "out of bounds in env":
-        env, words = {"KIOSK_AUTO_ACCEPT_DISTANCE": "2"}, ("auto_accept_distance", "0.2..0.6")
+        env, words = {"KIOSK_SFACE_AUTO_ACCEPT_DISTANCE": "2"}, ("sface_auto_accept_distance", "0.05..0.8")
     elif case == "not a number in env":
-        env, words = {"KIOSK_AUTO_ACCEPT_DISTANCE": "strict"}, ("auto_accept_distance", "strict")
+        env, words = {"KIOSK_SFACE_AUTO_ACCEPT_DISTANCE": "strict"}, ("sface_auto_accept_distance", "strict")
     else:
         env, words = {"KIOSK_AUTO_ACCEPT": "0.3"}, ("KIOSK_AUTO_ACCEPT",)
     options = ["--config", config] if config.exists() else []

@@ -15,9 +15,9 @@ def test_defaults_need_no_file(tmp_path, monkeypatch):
 
 def test_file_then_environment(tmp_path):
     file = tmp_path / "kiosk.toml"
-    file.write_text('counter_name = "Quầy 3"\nauto_accept_distance = 0.38\nmax_candidates = 4\n', encoding="utf-8")
+    file.write_text('counter_name = "Quầy 3"\nsface_auto_accept_distance = 0.25\nmax_candidates = 4\n', encoding="utf-8")
     s = load_settings(file, environ={"KIOSK_MAX_CANDIDATES": "2"})
-    assert (s.counter_name, s.auto_accept_distance, s.max_candidates) == ("Quầy 3", 0.38, 2)
+    assert (s.counter_name, s.sface_auto_accept_distance, s.max_candidates) == ("Quầy 3", 0.25, 2)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_every_field_is_described_with_bounds_or_choices():
 
 
 def test_write_then_load_round_trips(tmp_path):
-    changed = Settings(counter_name='Quầy "A"', min_margin=0.1, confirm_with="birth_year")
+    changed = Settings(counter_name='Quầy "A"', sface_min_margin=0.12, confirm_with="birth_year", face_engine="dlib")
     write_settings(tmp_path / "k.toml", changed)
     assert load_settings(tmp_path / "k.toml", environ={}) == changed
 

@@ -28,7 +28,7 @@ class SlowAnalyzer:
         self.busy = threading.Event()
         self.calls = 0
 
-    def scan(self, frame, *, qr, face, thorough=False):
+    def scan(self, frame, *, qr, face, thorough=False, also=()):
         self.calls += 1
         self.busy.set()
         time.sleep(self.seconds)

@@ -138,7 +138,7 @@ def strict_kiosk(tmp_path, enrolled):
     from kiosk.service import Kiosk
 
     def reopen(**changes):
-        settings = enrolled.settings.replace(auto_accept_distance=0.2, **changes)
+        settings = enrolled.settings.replace(sface_auto_accept_distance=0.05, **changes)
         return Kiosk(settings, enrolled.store)
 
     return reopen

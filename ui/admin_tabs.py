@@ -17,7 +17,7 @@ from kiosk.service import Kiosk
 from kiosk.timefmt import local_time
 from ui.i18n import tr
 from ui.tasks import Tasks
-from ui.widgets import Banner, button, fmt_date
+from ui.widgets import Banner, button, fmt_date, label
 
 
 def method_words(method: str) -> str:
@@ -117,6 +117,7 @@ class CitizensTab(AdminTab):
         self.purge_button = button("", "", lambda: self.purge(withdraw=False))
         self.withdraw_button = button("", "", lambda: self.purge(withdraw=True))
         self.visits = make_table()
+        self.engines = label("", "small")
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.find)
@@ -127,6 +128,7 @@ class CitizensTab(AdminTab):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 3)
+        layout.addWidget(self.engines)
         layout.addLayout(actions)
         layout.addWidget(self.visits, 2)
         self.retranslate()
@@ -142,12 +144,23 @@ class CitizensTab(AdminTab):
     def refresh(self) -> None:  # noqa: D102
         query = self.search.text().strip()
         self.call(lambda a: a.citizens(query), self.shown(self._show))
+        self.call(lambda a: a.engine_status(), self.shown(self._show_engines))
+
+    def _show_engines(self, status: dict[str, Any]) -> None:
+        """How many citizens still lack the default engine's templates (they upgrade at their next visit)."""
+        if not status["lacking"]:
+            self.engines.setText("")
+            return
+        self.engines.setText(tr("{n} trên {total} công dân chưa có mẫu khuôn mặt {engine}: vẫn được nhận diện bằng bộ nhận dạng cũ "
+                                "và được bổ sung mẫu mới khi đến lần sau").format(
+            n=status["lacking"], total=status["citizens"], engine=status["engine"]))
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
         headers = (tr("Họ và tên"), tr("Số CCCD"), tr("Ngày sinh"), tr("Đăng ký lúc"), tr("Mẫu"), tr("Lượt đến"), tr("Lần đến gần nhất"))
         fill_table(self.table, headers, [(r["record"].full_name, r["record"].masked_id, fmt_date(r["record"].date_of_birth),
-                                          self.when(r["enrolled_at"]), r["samples"], r["visits"], self.when(r["last_visit_at"]))
+                                          self.when(r["enrolled_at"]), f"{r['samples']} ({r['engines'] or '-'})", r["visits"],
+                                          self.when(r["last_visit_at"]))
                                          for r in rows])
         if rows:
             self.table.selectRow(0)

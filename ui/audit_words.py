@@ -22,6 +22,7 @@ def action_words() -> dict[str, str]:
         "search": tr("Tìm công dân"), "lookup": tr("Xem hồ sơ"), "consent_receipt": tr("Xem phiếu đồng ý"),
         "export": tr("Xuất danh sách"), "retention_dry_run": tr("Xem trước hồ sơ quá hạn"), "audit_verify": tr("Kiểm tra nhật ký"),
         "settings_changed": tr("Đổi cài đặt"), "key_rotated": tr("Đổi khoá dữ liệu"), "sync": tr("Đồng bộ với tỉnh"),
+        "upgrade_samples": tr("Bổ sung mẫu khuôn mặt cho bộ nhận dạng mới"),
     }
 
 
@@ -33,7 +34,7 @@ def _labels() -> dict[str, str]:
         "query_length": tr("độ dài từ khoá"), "results": tr("kết quả"), "what": tr("nội dung"), "rows": tr("số dòng"),
         "file": tr("tệp"), "listed": tr("số hồ sơ"), "ok": tr("nguyên vẹn"), "entries": tr("số mục"), "pulled": tr("đã nhận"),
         "pushed": tr("đã gửi"), "purged_here": tr("đã xoá tại đây"), "rejected": tr("bị từ chối"),
-        "chain_reset": tr("chuỗi bị đặt lại"),
+        "chain_reset": tr("chuỗi bị đặt lại"), "engine": tr("bộ nhận dạng"),
     }
 
 

@@ -136,7 +136,7 @@ class CounterPage(QWidget):
         """A recognised citizen: fill the form."""
         assert check.citizen is not None
         self.check = check
-        self.form.show_match(check, self.kiosk.settings.auto_accept_distance)
+        self.form.show_match(check, self.kiosk.policies.get(check.engine, self.kiosk.policy).auto_accept_distance)
         self.set_state(State.MATCH, Mode.PAUSED, self.form, tr("Đã nhận ra công dân"))
         self.form_filled.emit(check.citizen)
 

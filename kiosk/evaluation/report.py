@@ -110,8 +110,14 @@ def calibrate_text(result: dict[str, Any]) -> str:
         f"target: strangers auto-matched <= {result['target_fpir']:g}; right citizen among the candidates >= {result['target_recall']:g}; "
         f"safety buffer {result['safety']:.2f}",
         "",
+        f"engine {result['engine']} (distances in its own unit)",
         "recommended  " + "   ".join(f"{n} = {r[n]:.2f}" for n in names),
         "current      " + "   ".join(f"{n} = {c[n]:.2f}" for n in names),
+        f"impostor tail: recommended at_one {r['impostor_tail_at_one']:.4f} scale {r['impostor_tail_scale']:.5f}; "
+        f"current at_one {c['impostor_tail_at_one']:.4f} scale {c['impostor_tail_scale']:.5f} "
+        f"(fitted on the nearest of {e['impostor_comparisons']:,} impostor comparisons, nearest {num(e['nearest_impostor_distance'])})",
+        "auto threshold the kiosk would use with N templates enrolled (recommended thresholds and tail): "
+        + ", ".join(f"{int(n):,}: {d:.3f}" for n, d in e["auto_at_templates"].items()),
     ]
     if not result["feasible"]:
         lines.append("warning: no auto threshold meets the target on this data: the recommendation auto-accepts nobody safely")
@@ -153,9 +159,10 @@ _BENCH_HEADERS = {
     "matcher": "\nmatcher: ms per identify (search + best per citizen + decision), 3 samples per citizen, same run\n"
                f"{'N samples':>10} {'ms/query':>9} {'naive ms':>9} {'speedup':>8} {'gemv ms':>8} {'x gemv':>7} "
                f"{'GB/s':>6} {'gemv GB/s':>9} {'best x gemv':>11} {'index MB':>9} {'RSS MB':>8}",
-    "pipeline": "\npipeline: ms per frame with one face (qr_fast: QR scan with no code in view; qr_card: with a card in view)\n"
-                f"{'frame':>9} {'detector':<15} {'qr_fast':>7} {'qr_card':>7} {'detect':>7} {'landm.':>7} {'encode':>7} "
-                f"{'match':>6} {'face total':>10}",
+    "pipeline": "\npipeline: ms per frame with one face (qr_fast: QR scan with no code in view; qr_card: with a card in view;\n"
+                "face total = detect + landmarks + align/encode; x plain = face total / plain face_recognition's, same frame, same run)\n"
+                f"{'frame':>9} {'engine / detector':<26} {'qr_fast':>7} {'qr_card':>7} {'detect':>7} {'landm.':>7} {'encode':>7} "
+                f"{'match':>6} {'face total':>10} {'x plain':>7}",
     "startup": "\nstart-up: open the kiosk and load N samples from SQLite into the index (decrypting each template)\n"
                f"{'N samples':>10} {'seconds':>8} {'samples/s':>10} {'plain SQL read s':>16} {'DB MB':>8}",
 }
@@ -178,6 +185,7 @@ def bench_line(section: str, row: dict[str, Any]) -> str:
                 f"{row['ratio_to_gemv_min']:>11.2f} {row['index_mb']:>9.1f} {num(row['rss_mb'], 0):>8}")
     if section == "pipeline":
         cells = [num(row.get(k), 1) for k in ("qr_fast", "qr_card", "detect", "landmarks", "encode", "match", "face_total")]
-        return f"{row['frame']:>9} {row['detector']:<15} " + " ".join(f"{c:>7}" for c in cells[:5]) + f" {cells[5]:>6} {cells[6]:>10}" + (
-            "" if row["faces_found"] else "  (no face found)")
+        mark = "  <- shipped default" if row.get("default") else ""
+        return (f"{row['frame']:>9} {row['detector']:<26} " + " ".join(f"{c:>7}" for c in cells[:5]) + f" {cells[5]:>6} {cells[6]:>10}"
+                f" {num(row.get('vs_baseline'), 2):>7}" + ("" if row["faces_found"] else "  (no face found)") + mark)
     return f"{row['n']:>10} {row['seconds']:>8.2f} {row['samples_per_s']:>10.0f} {row['plain_read_seconds']:>16.2f} {row['db_mb']:>8.1f}"

@@ -112,16 +112,32 @@
         <translation>QR scanner port (serial)</translation>
     </message>
     <message>
-        <source>Ngưỡng tự nhận (khoảng cách)</source>
-        <translation>Automatic match threshold (distance)</translation>
+        <source>Bộ nhận dạng khuôn mặt</source>
+        <translation>Face engine</translation>
     </message>
     <message>
-        <source>Chênh lệch tối thiểu với người thứ hai</source>
-        <translation>Minimum margin to the runner-up</translation>
+        <source>SFace: ngưỡng tự nhận (khoảng cách)</source>
+        <translation>SFace: automatic match threshold (distance)</translation>
     </message>
     <message>
-        <source>Ngưỡng hỏi bàn phím (khoảng cách)</source>
-        <translation>Keypad candidate threshold (distance)</translation>
+        <source>SFace: chênh lệch tối thiểu với người thứ hai</source>
+        <translation>SFace: minimum margin to the runner-up</translation>
+    </message>
+    <message>
+        <source>SFace: ngưỡng hỏi bàn phím (khoảng cách)</source>
+        <translation>SFace: keypad candidate threshold (distance)</translation>
+    </message>
+    <message>
+        <source>dlib: ngưỡng tự nhận (khoảng cách)</source>
+        <translation>dlib: automatic match threshold (distance)</translation>
+    </message>
+    <message>
+        <source>dlib: chênh lệch tối thiểu với người thứ hai</source>
+        <translation>dlib: minimum margin to the runner-up</translation>
+    </message>
+    <message>
+        <source>dlib: ngưỡng hỏi bàn phím (khoảng cách)</source>
+        <translation>dlib: keypad candidate threshold (distance)</translation>
     </message>
     <message>
         <source>Số người tối đa khi hỏi bàn phím</source>
@@ -196,6 +212,14 @@
         <translation>CNN (needs a GPU)</translation>
     </message>
     <message>
+        <source>SFace (YuNet + SFace, mặc định)</source>
+        <translation>SFace (YuNet + SFace, the default)</translation>
+    </message>
+    <message>
+        <source>dlib (bản cũ, chậm hơn)</source>
+        <translation>dlib (the older one, slower)</translation>
+    </message>
+    <message>
         <source>Tìm lại camera</source>
         <translation>Look for cameras again</translation>
     </message>
@@ -266,6 +290,10 @@
     <message>
         <source>Xoá vĩnh viễn…</source>
         <translation>Delete for good…</translation>
+    </message>
+    <message>
+        <source>{n} trên {total} công dân chưa có mẫu khuôn mặt {engine}: vẫn được nhận diện bằng bộ nhận dạng cũ và được bổ sung mẫu mới khi đến lần sau</source>
+        <translation>Citizens without {engine} face templates yet: {n} of {total}. They are still recognised by the older engine and get new templates at their next visit</translation>
     </message>
     <message>
         <source>Họ và tên</source>
@@ -1186,6 +1214,10 @@ Trying again…</translation>
         <translation>Province sync</translation>
     </message>
     <message>
+        <source>Bổ sung mẫu khuôn mặt cho bộ nhận dạng mới</source>
+        <translation>Templates added for the new engine</translation>
+    </message>
+    <message>
         <source>đã có hồ sơ</source>
         <translation>enrolled</translation>
     </message>
@@ -1280,6 +1312,10 @@ Trying again…</translation>
     <message>
         <source>chuỗi bị đặt lại</source>
         <translation>chain reset</translation>
+    </message>
+    <message>
+        <source>bộ nhận dạng</source>
+        <translation>engine</translation>
     </message>
     <message>
         <source>theo yêu cầu</source>
