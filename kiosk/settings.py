@@ -72,6 +72,7 @@ class Settings:
     camera_height_px: int = _f(480, "capture height asked of the webcam, in pixels", lo=240, hi=1080)
     qr_serial_port: str = _f("", "serial (USB-CDC) port of a QR scanner, e.g. COM3 or /dev/ttyACM0; empty = none (keyboard-wedge scanners need nothing)")
     language: str = _f("vi", "language of the counter app: vi (Vietnamese) or en (English)", choices=("vi", "en"))
+    display_timezone: str = _f("Asia/Ho_Chi_Minh", "IANA timezone in which times are shown (stored times stay UTC), e.g. Asia/Ho_Chi_Minh")
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -85,6 +86,7 @@ class Settings:
                 )
         if self.min_brightness >= self.max_brightness:
             raise SettingsError("min_brightness must be below max_brightness", "fix the settings file")
+        _check_timezone(self.display_timezone)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validated like any other)."""
@@ -100,6 +102,16 @@ class Settings:
 
 
 _TYPES = {"str": str, "int": int, "float": float}
+
+
+def _check_timezone(name: str) -> None:
+    from kiosk.timefmt import UnknownTimezoneError, zone
+
+    try:
+        zone(name)
+    except UnknownTimezoneError:
+        raise SettingsError(f"setting display_timezone = {name!r} is not a known timezone",
+                            "use an IANA name such as Asia/Ho_Chi_Minh") from None
 
 
 def _check(f: dataclasses.Field[Any], value: Any) -> None:

@@ -85,7 +85,7 @@ def test_a_frame_that_fails_the_gates_does_not_upgrade(legacy_db: Path) -> None:
 def test_the_cli_lists_who_lacks_the_new_templates_and_upgrades_on_identify(legacy_db: Path) -> None:
     run_cli("admin", "set-pin", "--db", legacy_db, "--new-pin", ADMIN_PIN)
     before = run_cli("list", "--db", legacy_db, "--pin", ADMIN_PIN)
-    assert "3 of 3 citizen(s) have no sface face template yet" in before.output and "(dlib)" in before.output
+    assert "3 of 3 citizens have no sface face template yet" in before.output and "(dlib)" in before.output
     found = run_cli("identify", "--db", legacy_db, FRAMES / "london_043" / "visit_2.jpg", "--json")
     assert found.exit_code == 0 and '"decision": "match"' in found.output
     after = run_cli("list", "--db", legacy_db, "--pin", ADMIN_PIN, "--json")

@@ -269,7 +269,7 @@ def test_pairs_protocol_on_the_shared_faces(cache: Path, lfw: tuple[Path, Path],
     assert 0.3 <= out["threshold"] <= 0.8 and out["tar_at_far_1e-3"] >= 0.9  # cosine distance: SFace's same-person cut-off
     assert {p.name for p in (tmp_path / "p").iterdir()} == {"pairs_sface_hist.png", "pairs_sface_roc_det.png"}
     text = kiosk("eval", "pairs", "--pairs", pairs, "--images", images, "--cache", cache)
-    assert "accuracy: " in text.output and "no face detected: 2 image(s)" in text.output
+    assert "accuracy: " in text.output and "no face detected: 2 images" in text.output
 
 
 def test_pairs_file_errors_are_one_line(tmp_path: Path, lfw: tuple[Path, Path]) -> None:

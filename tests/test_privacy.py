@@ -196,8 +196,9 @@ def test_consent_receipt_shows_the_text_and_the_masked_id_only(clocked: Kiosk, c
     citizen_id = enrol(clocked, card_record, SON, staff="Võ Thị Cán Bộ")
     for html in (clocked.consent_receipt(citizen_id), admin.consent_receipt(SON[1])):
         assert escape(CONSENT_TEXT_VI) in html and escape(CONSENT_TEXT_EN) in html
-        for shown in (CONSENT_TEXT_VERSION, "Quầy 1", "Võ Thị Cán Bộ", SON[2], "096*******27", T0.isoformat()):
-            assert escape(shown) in html, shown
+        for shown in (CONSENT_TEXT_VERSION, "Quầy 1", "Võ Thị Cán Bộ", SON[2], "096*******27", "05/01/2026 15:30 (UTC+07:00)"):
+            assert escape(shown) in html, shown  # the consent time as local time (Asia/Ho_Chi_Minh), T0 = 08:30 UTC
+        assert T0.isoformat() not in html
         assert SON[1] not in html and not FULL_ID.search(html)
     assert [e["subject"] for e in admin.audit_entries() if e["action"] == "consent_receipt"] == ["096*******27"]
 
@@ -524,7 +525,7 @@ def test_rotation_refuses_a_key_from_the_environment(kiosk: Kiosk, admin: Admin,
 
 # --- roles -------------------------------------------------------------------------------
 
-ADMIN_ONLY = {"purge", "withdraw_consent", "export_csv", "citizens", "visits", "audit_entries", "verify_audit", "rotate_key",
+ADMIN_ONLY = {"purge", "purge_preview", "withdraw_consent", "export_csv", "citizens", "visits", "audit_entries", "verify_audit", "rotate_key",
               "save_settings", "change_pin", "run_retention", "consent_receipt"}
 
 
@@ -678,7 +679,7 @@ def test_kiosk_audit_verify_exits_1_on_tampering(cli_db: tuple[Path, dict[str, s
     assert out["ok"] is False and any(AFTER_LOGIN[how] in p for p in out["problems"]), out["problems"]
 
 
-ADMIN_COMMANDS = {"purge": ["purge", SON[1]], "list": ["list"], "visits": ["visits"], "export": ["export", "--csv", "out.csv"],
+ADMIN_COMMANDS = {"purge": ["purge", SON[1], "--yes"], "list": ["list"], "visits": ["visits"], "export": ["export", "--csv", "out.csv"],
                   "audit": ["audit"], "audit verify": ["audit", "verify"], "retention": ["retention", "--apply"],
                   "receipt": ["admin", "receipt", SON[1], "--out", "r.html"], "rotate-key": ["admin", "rotate-key"],
                   "set-pin": ["admin", "set-pin", "--new-pin", "999999"]}
@@ -717,7 +718,7 @@ def test_no_command_prints_a_full_id_number_or_an_embedding(settings: Settings, 
     seen: list[str] = []
     for args in (["list"], ["list", "--search", "096098"], ["visits"], ["visits", "--id", DUC[1]], ["export", "--csv", out / "c.csv"],
                  ["audit"], ["audit", "verify"], ["retention"], ["admin", "receipt", SON[1], "--out", out / "r.html"],
-                 ["purge", SON[1]], ["retention", "--apply"], ["audit"]):
+                 ["purge", SON[1], "--yes"], ["retention", "--apply"], ["audit"]):
         for fmt in ([], ["--json"]):
             result = run_cli(*args, "--db", db_path, "--pin", ADMIN_PIN, *fmt, env=env)
             assert result.exit_code == 0 or args[0] == "purge" and fmt, result.output  # the second purge: not enrolled

@@ -28,6 +28,8 @@ def test_file_then_environment(tmp_path):
         ({"KIOSK_DETECTOR_MODEL": "sift"}, "not one of"),
         ({"KIOSK_NO_SUCH_THING": "1"}, "unknown setting"),
         ({"KIOSK_AUTO_ACCEPT_DISTANCE": "0.55", "KIOSK_CANDIDATE_DISTANCE": "0.5"}, "stricter"),
+        ({"KIOSK_DISPLAY_TIMEZONE": "Asia/Saigon_City"}, "not a known timezone"),
+        ({"KIOSK_DISPLAY_TIMEZONE": "../../etc/passwd"}, "not a known timezone"),
     ],
 )
 def test_bad_values_are_named(env, fragment):
@@ -63,3 +65,11 @@ def test_write_then_load_round_trips(tmp_path):
     changed = Settings(counter_name='Quầy "A"', sface_min_margin=0.12, confirm_with="birth_year", face_engine="dlib")
     write_settings(tmp_path / "k.toml", changed)
     assert load_settings(tmp_path / "k.toml", environ={}) == changed
+
+
+def test_every_setting_has_a_vietnamese_description_for_the_admin_screen():
+    from ui.admin_settings import HELP_VI
+
+    missing = [f["name"] for f in Settings.describe() if not HELP_VI.get(f["name"])]
+    assert not missing, f"add a Vietnamese description to HELP_VI in ui/admin_settings.py: {missing}"
+    assert Settings().display_timezone == "Asia/Ho_Chi_Minh" and Settings.describe()[-1]["name"] == "display_timezone"

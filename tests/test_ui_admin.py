@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -152,7 +153,10 @@ def test_audit_log_and_its_verification(qtbot, admin_window, enrolled):
     window.admin.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.table.rowCount() >= 5, timeout=5000)
     actions = {tab.table.item(r, 2).text() for r in range(tab.table.rowCount())}
-    assert {"enrol", "login", "pin_set"} <= actions
+    assert {"Đăng ký công dân", "Đăng nhập quản trị", "Đặt mã PIN"} <= actions  # codes in words, not enrol/login/pin_set
+    details = [tab.table.item(r, 4).text() for r in range(tab.table.rowCount())]
+    assert "phiên bản đồng ý: 2026-11-v1; số ảnh: 3" in details and not any("{" in d for d in details)
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", tab.table.item(r, 0).text()) for r in range(tab.table.rowCount()))
     tab.verify()
     qtbot.waitUntil(lambda: "nguyên vẹn" in tab.result.text(), timeout=5000)
 

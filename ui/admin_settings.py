@@ -13,7 +13,7 @@ from kiosk.camera import list_cameras
 from kiosk.errors import SettingsError
 from kiosk.settings import Settings
 from ui.admin_tabs import AdminTab
-from ui.i18n import tr
+from ui.i18n import pick, tr
 from ui.widgets import button, label
 
 EDITABLE = ("counter_name", "camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port", "face_engine",
@@ -46,6 +46,60 @@ def field_names() -> dict[str, str]:
     }
 
 
+HELP_VI = {
+    "db_path": "Tệp SQLite của quầy này; để trống = kiosk.sqlite trong thư mục dữ liệu của người dùng",
+    "counter_name": "Tên quầy, ghi vào mỗi lượt đến, mỗi lần đồng ý và mỗi mục nhật ký",
+    "detector_model": "Bộ tìm khuôn mặt: HOG (nhanh, chạy trên CPU) hoặc CNN (1–8 giây mỗi khung hình nếu không có GPU)",
+    "detect_width_px": "Ảnh rộng hơn mức này được thu nhỏ trước khi tìm khuôn mặt; 0 = không bao giờ thu nhỏ",
+    "detect_upsample": "Số lần phóng to ảnh để tìm khuôn mặt nhỏ; mỗi lần chậm hơn khoảng 4 lần",
+    "face_engine": "Bộ nhận dạng cho mẫu mới và lần nhìn đầu tiên mỗi khuôn mặt: SFace (YuNet + SFace, khoảng 13 ms một mặt) "
+                   "hoặc dlib (HOG + ResNet, khoảng 100 ms)",
+    "sface_auto_accept_distance": "SFace: khoảng cách cosin (1 − độ tương đồng) bằng hoặc dưới mức này thì hồ sơ tự hiện; "
+                                  "càng thấp càng chặt",
+    "sface_min_margin": "SFace: người giống thứ hai phải xa hơn ít nhất chừng này (khoảng cách cosin) thì mới tự nhận; "
+                        "càng cao càng chặt",
+    "sface_candidate_distance": "SFace: những người trong khoảng cách cosin này được đưa vào bước xác nhận bằng bàn phím; "
+                                "càng thấp càng chặt",
+    "sface_impostor_tail_at_one": "SFace: đuôi phân bố người lạ đã khớp, khoảng cách cosin tại đó xác suất của đuôi bằng 1 "
+                                  "(lệnh kiosk calibrate)",
+    "sface_impostor_tail_scale": "SFace: độ rộng của đuôi phân bố người lạ (khoảng cách cosin); 0 = ngưỡng tự nhận không đổi "
+                                 "theo số người đã đăng ký",
+    "dlib_auto_accept_distance": "dlib: khoảng cách Euclid bằng hoặc dưới mức này thì hồ sơ tự hiện; càng thấp càng chặt",
+    "dlib_min_margin": "dlib: người giống thứ hai phải xa hơn ít nhất chừng này thì mới tự nhận; càng cao càng chặt",
+    "dlib_candidate_distance": "dlib: những người trong khoảng cách này được đưa vào bước xác nhận bằng bàn phím; càng thấp càng chặt",
+    "dlib_impostor_tail_at_one": "dlib: đuôi phân bố người lạ đã khớp, khoảng cách tại đó xác suất của đuôi bằng 1 "
+                                 "(lệnh kiosk calibrate)",
+    "dlib_impostor_tail_scale": "dlib: độ rộng của đuôi phân bố người lạ; 0 = ngưỡng tự nhận không đổi theo số người đã đăng ký",
+    "auto_accept_fpir": "Tỉ lệ người lạ mà bước tự nhận có thể điền nhầm, với mọi số người đã đăng ký (khi đã khớp đuôi phân bố); "
+                        "càng thấp càng chặt",
+    "max_candidates": "Số người tối đa được so khi công dân xác nhận bằng bàn phím",
+    "confirm_with": "Công dân nhập gì để xác nhận: 4 số cuối của số CCCD hoặc năm sinh",
+    "min_enrol_samples": "Số ảnh khuôn mặt đạt chất lượng cần có để đăng ký",
+    "min_face_px": "Chiều rộng khuôn mặt nhỏ nhất (điểm ảnh của camera) được nhận khi đăng ký",
+    "min_sharpness": "Độ nét (phương sai Laplace trên ảnh mặt 160 px) dưới mức này là ảnh bị mờ",
+    "min_brightness": "Độ sáng trung bình của khuôn mặt (0–255) dưới mức này là quá tối",
+    "max_brightness": "Độ sáng trung bình của khuôn mặt (0–255) trên mức này là quá chói",
+    "max_yaw": "Mức quay đầu cho phép: độ lệch mũi so với khoảng cách hai mắt (0 = nhìn thẳng, khoảng 0,5 = nghiêng ba phần tư)",
+    "retention_days": "Hồ sơ không có lượt đến trong chừng này ngày sẽ tự động bị xoá",
+    "key_file": "Tệp chứa khoá dữ liệu; để trống = kiosk.key cạnh tệp cài đặt",
+    "registry_url": "Cơ sở dữ liệu dùng chung của tỉnh (PostgreSQL); để trống = quầy làm việc một mình",
+    "sync_interval_s": "Số giây giữa hai lần đồng bộ nền với cơ sở dữ liệu của tỉnh; 0 = chỉ khi yêu cầu",
+    "agreement_frames": "Số khung hình liên tiếp phải cho cùng kết quả trước khi hiện quyết định về khuôn mặt",
+    "camera_index": "Camera của quầy: 0 = camera thứ nhất, 1 = camera thứ hai…",
+    "camera_width_px": "Chiều rộng ảnh xin từ camera, tính bằng điểm ảnh (camera có thể chọn cỡ gần nhất nó có)",
+    "camera_height_px": "Chiều cao ảnh xin từ camera, tính bằng điểm ảnh",
+    "qr_serial_port": "Cổng nối tiếp (USB-CDC) của máy quét QR, ví dụ COM3; để trống = không có (máy quét kiểu bàn phím không cần)",
+    "language": "Ngôn ngữ của ứng dụng tại quầy: tiếng Việt hoặc tiếng Anh",
+    "display_timezone": "Múi giờ hiển thị thời gian (thời gian lưu trữ vẫn theo UTC), ví dụ Asia/Ho_Chi_Minh",
+}
+"""The Vietnamese description of each setting (kiosk/settings.py holds the English one)."""
+
+
+def setting_help(name: str, english: str) -> str:
+    """A setting's one-line description in the current language."""
+    return pick(HELP_VI.get(name, english), english)
+
+
 def choice_names() -> dict[str, str]:
     """How a setting's allowed values are shown."""
     return {"vi": "Tiếng Việt", "en": "English", "id_last4": tr("4 số cuối của số CCCD"), "birth_year": tr("năm sinh"),
@@ -61,8 +115,10 @@ class SettingsTab(AdminTab):
     def __init__(self, *, config_path: Path, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.config_path = config_path
+        self.cameras: list[Any] | None = None
         self.editors: dict[str, QWidget] = {}
         self.captions: dict[str, Any] = {}
+        self.hints: dict[str, tuple[Any, dict[str, Any]]] = {}
         form_host = QWidget()
         form = QFormLayout(form_host)
         described = {f["name"]: f for f in Settings.describe()}
@@ -70,13 +126,13 @@ class SettingsTab(AdminTab):
         for name in EDITABLE:
             info = described[name]
             editor = self._editor(name, info, getattr(current, name))
-            bounds = "|".join(info["choices"]) if info["choices"] else (f"{info['min']} – {info['max']}" if info["min"] is not None else "")
-            hint = label(f"{info['help']}" + (f"  [{bounds}]" if bounds else ""), "small")
+            hint = label("", "small")
+            self.hints[name] = (hint, info)
             column = QVBoxLayout()
             column.setSpacing(0)
             column.addWidget(editor)
             column.addWidget(hint)
-            self.captions[name] = label("", "field")
+            self.captions[name] = label("", "field", wrap=False)  # a wrapped caption was cut off by its row
             form.addRow(self.captions[name], column)
             self.editors[name] = editor
         scroll = QScrollArea()
@@ -132,12 +188,25 @@ class SettingsTab(AdminTab):
     def retranslate(self) -> None:  # noqa: D102
         for name, text in field_names().items():
             self.captions[name].setText(text)
+        names = choice_names()
+        for editor in self.editors.values():
+            if isinstance(editor, QComboBox) and editor is not self.editors.get("camera_index"):
+                for i in range(editor.count()):
+                    editor.setItemText(i, names.get(editor.itemData(i), editor.itemData(i)))
+        for name, (hint, info) in self.hints.items():
+            if info["choices"]:
+                bounds = " | ".join(names.get(choice, choice) for choice in info["choices"])
+            else:
+                bounds = f"{info['min']} – {info['max']}" if info["min"] is not None else ""
+            hint.setText(setting_help(name, info["help"]) + (f"  [{bounds}]" if bounds else ""))
         self.refresh_cameras.setText(tr("Tìm lại camera"))
         self.save_button.setText(tr("Lưu cài đặt"))
         self.where.setText(tr("Tệp cài đặt: {path}").format(path=self.config_path))
         self.new_pin.setPlaceholderText(tr("Mã PIN mới"))
         self.new_pin_again.setPlaceholderText(tr("Nhập lại"))
         self.pin_button.setText(tr("Đổi mã PIN"))
+        if self.cameras is not None:
+            self._show_cameras(self.cameras)
 
     def refresh(self) -> None:  # noqa: D102
         self.load_cameras()
@@ -147,6 +216,7 @@ class SettingsTab(AdminTab):
         self.tasks.run(list_cameras, self._show_cameras, self.banner.show_error)
 
     def _show_cameras(self, cameras: list[Any]) -> None:
+        self.cameras = cameras
         combo = self.editors["camera_index"]
         assert isinstance(combo, QComboBox)
         current = self.kiosk.settings.camera_index if combo.currentData() is None else combo.currentData()

@@ -25,6 +25,14 @@ def display_available() -> bool:
     return True
 
 
+def check_window() -> None:
+    """Raise a :class:`ui.qt_libs.WindowPluginError` (one line: what to install) when Qt's window
+    plugin cannot load here, instead of letting Qt abort the process later."""
+    from ui.qt_libs import check_window_plugin
+
+    check_window_plugin()
+
+
 def _application(settings: Settings) -> object:
     from PySide6.QtWidgets import QApplication
 
@@ -38,15 +46,26 @@ def _application(settings: Settings) -> object:
     return app
 
 
+def fatal_text(error: BaseException) -> tuple[str, str]:
+    """``(title, text)`` of the box shown when the app cannot start (e.g. a damaged database), in the app's language."""
+    from ui.errors import describe_error
+    from ui.i18n import tr
+
+    headline, detail = describe_error(error)
+    return tr("Không mở được kiosk"), f"{headline}\n\n{detail}"
+
+
 def _fatal(app: object, error: KioskError) -> int:
     from PySide6.QtWidgets import QMessageBox
 
-    from ui.errors import describe_error
-
-    headline, detail = describe_error(error)
     print(f"error: {error.one_line()}", file=sys.stderr)
     if display_available():
-        QMessageBox.critical(None, "cccd-kiosk", f"{headline}\n\n{detail}")
+        from ui.i18n import tr
+
+        title, text = fatal_text(error)
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text)
+        box.addButton(tr("Đóng"), QMessageBox.ButtonRole.AcceptRole)  # Qt's own "OK" would stay English
+        box.exec()
     return 1
 
 
@@ -92,8 +111,8 @@ def run_demo(*, set_dir: Path, config_path: Path | None = None) -> int:
         with Kiosk.open(settings, Path(tmp) / "demo.sqlite", actor="demo") as kiosk:
             seed_demo(kiosk, set_dir)
             kiosk.set_first_admin_pin("123456")
-            print("Demo window open. Administrator PIN: 123456. Next scene: PgDn.", flush=True)
             app = _application(settings)
+            print("Demo window open. Administrator PIN: 123456. Next scene: PgDn.", flush=True)
             source = StillSource(name="demo camera")
             window = MainWindow(kiosk=kiosk, source=source, analyzer=analyzer, config_path=Path(tmp) / "demo.toml")
             bar = DemoBar(scenes=demo_scenes(set_dir), source=source, parent=window)
@@ -117,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no display to open the counter window on - run it on the counter PC's desktop (or set DISPLAY)", file=sys.stderr)
         return 1
     try:
+        check_window()
         return run_app(db_path=args.db, config_path=args.config, camera=args.camera)
     except KioskError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.evaluation.errors import DatasetError, EncodingCacheError
+from kiosk.words import count
 from models import EMBEDDING_SIZE, FaceBox, KioskError, Landmarks
 from recognition.engines import EngineConfig, engine_info
 from recognition.engines.base import DetectedFace
@@ -235,7 +236,7 @@ def encode_files(files: Sequence[Path], engine: EngineConfig = EngineConfig(), *
         store.close()
     if failures:
         first = sorted(failures.items())[0]
-        raise DatasetError(f"{len(failures)} image(s) could not be read, e.g. {first[1]}", "remove or replace them; the rest are cached")
+        raise DatasetError(f"{count(len(failures), 'image')} could not be read, e.g. {first[1]}", "remove or replace them; the rest are cached")
     embeddings = np.frombuffer(b"".join(found[k][0] for k in keys), dtype="<f4").reshape(len(keys), EMBEDDING_SIZE)
     centre = np.array([found[k][1] for k in keys], dtype=bool)
     info = engine_info(engine.name)

@@ -6,6 +6,8 @@ import json
 import math
 from typing import Any
 
+from kiosk.words import count
+
 ROWS = (("rank1", "rank-1 (right citizen nearest)"), ("candidate_recall", "candidate recall"), ("auto_rate", "auto (genuine)"),
         ("confirm_rate", "confirm (genuine)"), ("fnir", "FNIR (genuine not matched to self)"),
         ("fpir", "FPIR (strangers matched)"), ("wrong_person", "wrong-person matches"))
@@ -57,7 +59,7 @@ def pairs_text(result: dict[str, Any]) -> str:
         f"best threshold on all pairs: {result['threshold']:.3f}",
         f"TAR at FAR={result['far']:g}: {num(result['tar_at_far_1e-3'], 4)} (accept if distance < {num(result['far_threshold'])}; "
         f"smallest measurable FAR with these pairs: {result['far_resolution']:.1e})",
-        f"no face detected: {result['no_face']} image(s), {result['no_face_handling']}",
+        f"no face detected: {count(result['no_face'], 'image')}, {result['no_face_handling']}",
     ])
 
 
@@ -66,7 +68,7 @@ def identify_text(result: dict[str, Any]) -> str:
     p = result["policy"]
     face = result["face_only"]
     lines = [
-        f"open set: {result['gallery']} citizens enrolled ({result['enrol']} image(s) each"
+        f"open set: {count(result['gallery'], 'citizen')} enrolled ({count(result['enrol'], 'image')} each"
         + (f", {result['distractors']} distractors" if result.get("distractors") else "")
         + f"), {result['genuine_probes']} genuine probes, {result['stranger_probes']} stranger probes (strangers: {result['stranger_mode']})",
         f"policy: auto if nearest <= {p['auto_accept_distance']:.2f} and runner-up >= {p['min_margin']:.2f} farther; "
@@ -104,7 +106,7 @@ def calibrate_text(result: dict[str, Any]) -> str:
     names = ("auto_accept_distance", "min_margin", "candidate_distance")
     lines = [
         f"calibration on {result['genuine_probes']} genuine and {result['stranger_probes']} stranger probes "
-        f"({result['gallery']} citizens enrolled, {result['enrol']} image(s) each; strangers: {result['stranger_mode']})",
+        f"({count(result['gallery'], 'citizen')} enrolled, {count(result['enrol'], 'image')} each; strangers: {result['stranger_mode']})",
         f"target: strangers auto-matched <= {result['target_fpir']:g}; right citizen among the candidates >= {result['target_recall']:g}; "
         f"safety buffer {result['safety']:.2f}",
         "",
@@ -124,7 +126,7 @@ def calibrate_text(result: dict[str, Any]) -> str:
         f"evidence: {e['genuine_auto']} of {result['genuine_probes']} genuine probes auto-accepted, the farthest at "
         f"{num(e['genuine_auto_max_distance'])} (smallest margin {num(e['genuine_auto_min_margin'])}); nearest stranger at "
         f"{num(e['nearest_stranger_distance'])} (limit {num(e['stranger_limit'])} after the safety buffer); "
-        f"{e['lookalikes']} look-alike confusion(s) (genuine probe nearest to someone else) with runner-up gaps up to "
+        f"{count(e['lookalikes'], 'look-alike confusion')} (genuine probe nearest to someone else) with runner-up gaps up to "
         f"{num(e['lookalike_max_margin'])}; at the recommendation: strangers auto-matched {e['strangers_auto']}, "
         f"wrong-person auto {e['wrong_person_auto']}",
         f"candidate_distance: {e['candidate_distance_base']:.2f} already holds the right citizen for "
