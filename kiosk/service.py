@@ -389,7 +389,8 @@ class Kiosk:
         """The printable consent receipt (HTML) right after enrolment, for the citizen at the counter."""
         from kiosk.receipt import render_receipt
 
-        return render_receipt(self.store.citizen(citizen_id), self.store.latest_consent(citizen_id), self.settings.retention_days)
+        return render_receipt(self.store.citizen(citizen_id), self.store.latest_consent(citizen_id), self.settings.retention_days,
+                              self.settings.display_timezone)
 
     # -- retention and administration --------------------------------------------------
     def retention_due(self) -> list[dict[str, object]]:
