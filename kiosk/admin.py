@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,12 +19,23 @@ from kiosk import auth
 from kiosk.errors import AuthError, NotEnrolledError, StoreError
 from kiosk.receipt import render_receipt
 from kiosk.settings import Settings, write_settings
+from models import CitizenRecord
 from models.citizen import mask_id_number
 
 if TYPE_CHECKING:
     from kiosk.service import Kiosk
 
 EXPORT_COLUMNS = ["id_number", "full_name", "date_of_birth", "gender", "enrolled_at", "enrolled_counter", "samples", "visits", "last_visit_at"]
+
+
+@dataclass(frozen=True)
+class PurgePreview:
+    """Whom a purge would delete and how much of them: shown before the administrator confirms."""
+
+    record: CitizenRecord
+    face_samples: int
+    consents: int
+    visits: int
 
 
 class Admin:
@@ -40,7 +52,7 @@ class Admin:
 
     def _ok(self) -> Kiosk:
         if self._kiosk.store.clock() > self._session.expires:
-            raise AuthError("the administrator session has expired", "log in again with the PIN")
+            raise AuthError("the administrator session has expired", "log in again with the PIN", reason="session_expired")
         return self._kiosk
 
     def _audit(self, action: str, subject: str = "", **detail: Any) -> None:
@@ -54,6 +66,10 @@ class Admin:
         self._audit("search", "", query_length=len(search), results=len(rows))
         return rows
 
+    def engine_status(self) -> dict[str, object]:
+        """The default face engine and how many citizens still lack its templates (see :meth:`Kiosk.engine_status`)."""
+        return self._ok().engine_status()
+
     def visits(self, limit: int = 100, id_number: str | None = None) -> list[dict[str, Any]]:
         """Latest visits (of one citizen when ``id_number`` is given), masked ID numbers."""
         k = self._ok()
@@ -65,6 +81,22 @@ class Admin:
             citizen_id = found[0]
             self._audit("lookup", found[1].masked_id, what="visits")
         return k.store.visits(limit, citizen_id)
+
+    def purge_preview(self, id_number: str) -> PurgePreview:
+        """The citizen a purge of ``id_number`` would delete, with their sample, consent and visit counts (audited).
+
+        Raises:
+            NotEnrolledError: nobody has this ID number.
+        """
+        k = self._ok()
+        found = k.store.find_citizen(id_number)
+        if found is None:
+            raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
+        citizen_id, record = found
+        preview = PurgePreview(record, len(k.store.embeddings_of(citizen_id)), len(k.store.consents(citizen_id)),
+                               len(k.store.visits(1_000_000, citizen_id)))
+        self._audit("lookup", record.masked_id, what="purge preview")
+        return preview
 
     def purge(self, id_number: str, reason: str = "request") -> dict[str, int]:
         """Delete a citizen for good (record, samples, consents, visits; index at once; WAL cleared)."""
@@ -82,7 +114,7 @@ class Admin:
             raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
         consent = k.store.latest_consent(found[0])
         self._audit("consent_receipt", found[1].masked_id)
-        return render_receipt(found[1], consent, k.settings.retention_days)
+        return render_receipt(found[1], consent, k.settings.retention_days, k.settings.display_timezone)
 
     def export_csv(self, path: Path) -> int:
         """Write the citizen list as CSV (masked ID numbers, no face data). Returns the row count."""

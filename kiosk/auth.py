@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,14 +57,16 @@ def set_pin(store: Any, new_pin: str, actor: str, counter: str, *, first: bool =
         AuthError: the PIN is shorter than :data:`MIN_PIN_LENGTH` or not all digits/letters.
     """
     if len(new_pin) < MIN_PIN_LENGTH or not new_pin.isalnum():
-        raise AuthError(f"the PIN must be at least {MIN_PIN_LENGTH} letters or digits", "choose a longer PIN")
+        raise AuthError(f"the PIN must be at least {MIN_PIN_LENGTH} letters or digits", "choose a longer PIN",
+                        reason="pin_too_short", facts={"min": MIN_PIN_LENGTH})
     salt = secrets.token_bytes(16)
     if first and has_pin(store):
-        raise AuthError("an administrator PIN is already set", "log in and change it from the admin area (kiosk admin set-pin --pin OLD)")
+        raise AuthError("an administrator PIN is already set", "log in and change it from the admin area (kiosk admin set-pin --pin OLD)",
+                        reason="pin_already_set")
     value = {"salt": salt.hex(), **_SCRYPT, "hash": _hash(new_pin, salt, _SCRYPT).hex()}
     with store.transaction("save the PIN"):
         if first and store.meta_get(PIN_META) is not None:
-            raise AuthError("an administrator PIN is already set", "log in and change it from the admin area")
+            raise AuthError("an administrator PIN is already set", "log in and change it from the admin area", reason="pin_already_set")
         store.meta_set(PIN_META, json.dumps(value))
         store.meta_set(FAILURES_META, "0")
         store.audit("pin_set", actor, counter)
@@ -83,12 +86,13 @@ def check_pin(store: Any, pin: str, now: datetime) -> None:
     with store.transaction("log in"):
         stored = store.meta_get(PIN_META)
         if stored is None:
-            raise AuthError("no administrator PIN has been set", "set one first: kiosk admin set-pin")
+            raise AuthError("no administrator PIN has been set", "set one first: kiosk admin set-pin", reason="pin_not_set")
         locked_until = store.meta_get(LOCKED_META)
         if locked_until and now < datetime.fromisoformat(locked_until):
-            until = datetime.fromisoformat(locked_until).strftime("%H:%M UTC")
-            raise LockedOutError(f"administrator login is locked until {until} after {MAX_FAILURES} wrong PINs",
-                                 "wait, then try again")
+            minutes = max(1, math.ceil((datetime.fromisoformat(locked_until) - now).total_seconds() / 60))
+            raise LockedOutError(f"administrator login is locked for {minutes} more minute{'s' if minutes != 1 else ''} "
+                                 f"after {MAX_FAILURES} wrong PINs", "wait, then try again", reason="locked",
+                                 facts={"minutes": minutes, "failures": MAX_FAILURES})
         attempts = int(store.meta_get(FAILURES_META) or 0) + 1
         store.meta_set(FAILURES_META, str(attempts))
         if attempts >= MAX_FAILURES:  # this is the last allowed try: lock now, lift it below if the PIN is right
@@ -102,10 +106,12 @@ def check_pin(store: Any, pin: str, now: datetime) -> None:
     if attempts >= MAX_FAILURES:
         with store.transaction("log in"):
             store.meta_set(FAILURES_META, "0")
-        raise LockedOutError(f"wrong PIN; administrator login is locked for {int(LOCKOUT.total_seconds() // 60)} minutes",
-                             "wait, then try again")
+        minutes = int(LOCKOUT.total_seconds() // 60)
+        raise LockedOutError(f"wrong PIN; administrator login is locked for {minutes} minutes", "wait, then try again",
+                             reason="locked", facts={"minutes": minutes, "failures": MAX_FAILURES})
     left = MAX_FAILURES - attempts
-    raise AuthError(f"wrong PIN ({left} {'try' if left == 1 else 'tries'} left before a lock-out)", "try again")
+    raise AuthError(f"wrong PIN ({left} {'try' if left == 1 else 'tries'} left before a lock-out)", "try again",
+                    reason="wrong_pin", facts={"left": left})
 
 
 def new_session(actor: str, now: datetime) -> AdminSession:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.evaluation.errors import BenchError
-from recognition.faces import DetectorConfig
+from recognition.engines import EngineConfig, engine_info
 from recognition.matcher import Matcher
 from recognition.policy import PolicyConfig, decide
 
@@ -28,10 +28,13 @@ BYTES_PER_SAMPLE = 128 * 4
 MATCHER_BYTES_PER_SAMPLE = 2 * BYTES_PER_SAMPLE + 64
 """Peak memory of one matcher figure per sample: the index row, the naive baseline's
 temporary difference row, and the per-row score, norm and id arrays (bytes)."""
-DETECTORS = (DetectorConfig("hog", 320, 0), DetectorConfig("hog", 480, 0), DetectorConfig("hog", 640, 0),
-             DetectorConfig("hog", 0, 0), DetectorConfig("hog", 480, 1))
-"""HOG settings the pipeline is timed with (detect width 0 = the full frame; the shipped default is hog@480)."""
-CNN = DetectorConfig("cnn", 480, 0)
+PIPELINES = (EngineConfig("sface", 320), EngineConfig("sface", 480), EngineConfig("sface", 0),
+             EngineConfig("dlib", 320), EngineConfig("dlib", 480), EngineConfig("dlib", 0), EngineConfig("dlib", 480, dlib_upsample=1))
+"""Engine settings the pipeline is timed with (detect width 0 = the full frame; the shipped default is sface@480)."""
+CNN = EngineConfig("dlib", 480, "cnn")
+BASELINE = "face_recognition (plain)"
+"""The naive baseline row: face_recognition's own defaults, ``face_locations`` (HOG, full frame,
+upsampled once) + ``face_encodings``, as a newcomer to the library would write it."""
 FRAME_SIZES = ((640, 480), (1280, 720))
 
 
@@ -102,7 +105,7 @@ def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = Pol
     + argmin (the naive baseline), and one BLAS matrix-vector product (the memory-bandwidth
     floor: every byte of the matrix read once).
     """
-    from recognition.faces import face_distance_naive
+    from recognition.engines.dlib import face_distance_naive
 
     rows = []
     for n in sizes:
@@ -151,51 +154,91 @@ def fit_frame(image: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def bench_pipeline(face_frame: Path, card_frame: Path, repeats: int = 5, n_enrolled: int = 100_000,
-                   detectors: tuple[DetectorConfig, ...] = DETECTORS) -> list[dict[str, Any]]:
-    """Per-stage ms for one face frame at 640x480 and 1280x720, for each detector setting.
+                   pipelines: tuple[EngineConfig, ...] = PIPELINES, default: EngineConfig | None = EngineConfig(),
+                   baseline: bool = True) -> list[dict[str, Any]]:
+    """Per-stage ms for one face frame at 640x480 and 1280x720, for each engine setting.
 
     Stages: ``qr_fast`` (the per-frame QR scan, no code in view), ``qr_card`` (the same
-    scan with a CCCD card in view), ``detect``, ``landmarks`` (5 points), ``encode``
-    (128-d), ``match`` (identify against ``n_enrolled`` samples); ``face_total`` is
-    detect + landmarks + encode + match, ``frame_total`` adds ``qr_fast``.
+    scan with a CCCD card in view), ``detect`` (boxes; YuNet's landmarks come with them),
+    ``landmarks`` (dlib's 5 points; 0 for sface), ``encode`` (align + 128-d embedding),
+    ``match`` (identify against ``n_enrolled`` templates of that engine). ``face_total`` is
+    detect + landmarks + encode (the face path of one frame), ``frame_total`` adds match and
+    qr_fast. The row of ``default`` at 640x480 has ``"default": true``; with ``baseline``
+    each frame size also gets the :data:`BASELINE` row, and every row its ``vs_baseline``
+    (face_total / the baseline's, same frame size, same run).
     """
-    from recognition import faces
+    from recognition.engines import load_engine
     from recognition.images import load_image, to_rgb
     from recognition.qr import decode_qr
 
     face, card = load_image(face_frame), load_image(card_frame)
-    matcher = Matcher(capacity=n_enrolled)
-    matcher.add_many(np.arange(n_enrolled) // SAMPLES_PER_CITIZEN, random_embeddings(n_enrolled))
+    matchers: dict[str, Matcher] = {}
     policy = PolicyConfig()
-    faces.warm_up()
     rows = []
     for width, height in FRAME_SIZES:
         frame, card_view = fit_frame(face, width, height), fit_frame(card, width, height)
-        rgb = to_rgb(frame)
         qr_fast = _median_ms(lambda: decode_qr(frame, thorough=False), repeats)
         qr_card = _median_ms(lambda: decode_qr(card_view, thorough=False), repeats)
-        qr_read = bool(decode_qr(card_view, thorough=False))
-        for config in detectors:
-            boxes = faces.detect_faces(frame, config)
-            reps = 1 if config.model == "cnn" else repeats
-            detect = _median_ms(lambda: faces.detect_faces(frame, config), reps)
-            row: dict[str, Any] = {"frame": f"{width}x{height}", "detector": _name(config), "faces_found": len(boxes),
-                                   "qr_fast": qr_fast, "qr_card": qr_card, "qr_card_read": qr_read, "detect": detect}
-            if boxes:
-                encoding = faces.encode_faces(rgb, boxes[:1])[0]
-                row["landmarks"] = _median_ms(lambda: faces.five_point_landmarks(rgb, boxes[0]), repeats)
-                row["encode"] = _median_ms(lambda: faces.encode_faces(rgb, boxes[:1]), repeats)
-                row["match"] = _median_ms(lambda: decide(matcher.search(encoding, policy.search_k), policy), repeats)
-                row["face_total"] = detect + row["landmarks"] + row["encode"] + row["match"]
-                row["frame_total"] = row["face_total"] + qr_fast
+        common = {"frame": f"{width}x{height}", "qr_fast": qr_fast, "qr_card": qr_card, "qr_card_read": bool(decode_qr(card_view, thorough=False))}
+        size_rows = [_baseline_row(frame, repeats, common)] if baseline else []
+        for config in pipelines:
+            engine = load_engine(config)
+            engine.warm_up()
+            if config.name not in matchers:
+                info = engine_info(config.name)
+                matchers[config.name] = Matcher(n_enrolled, info.metric, info.name)
+                matchers[config.name].add_many(np.arange(n_enrolled) // SAMPLES_PER_CITIZEN, random_embeddings(n_enrolled))
+            reps = 1 if config.dlib_detector == "cnn" else repeats
+            row: dict[str, Any] = {**common, "engine": config.name, "detector": _name(config)}
+            if config.name == "dlib":  # boxes, then landmarks, separately (the dlib engine's own steps)
+                boxes = engine.detect_boxes(frame)  # type: ignore[attr-defined]
+                row["detect"] = _median_ms(lambda: engine.detect_boxes(frame), reps)  # type: ignore[attr-defined]
+                faces = engine.detect(frame)
+                rgb = to_rgb(frame)
+                row["landmarks"] = _median_ms(lambda: engine.landmarks(rgb, boxes[0]), repeats) if boxes else 0.0  # type: ignore[attr-defined]
+            else:
+                faces = engine.detect(frame)
+                row["detect"] = _median_ms(lambda: engine.detect(frame), reps)
+                row["landmarks"] = 0.0
+            row["faces_found"] = len(faces)
+            if faces:
+                embedding = engine.embed(frame, faces[0])
+                row["encode"] = _median_ms(lambda: engine.embed(frame, faces[0]), repeats)
+                row["match"] = _median_ms(lambda: decide(matchers[config.name].search(embedding, policy.search_k), policy), repeats)
+                row["face_total"] = row["detect"] + row["landmarks"] + row["encode"]
+                row["frame_total"] = row["face_total"] + row["match"] + qr_fast
             row["matched_against"] = n_enrolled
-            rows.append(row)
+            row["default"] = config == default and width == 640
+            size_rows.append(row)
+        if baseline:
+            for row in size_rows:
+                if "face_total" in row and size_rows[0].get("face_total"):
+                    row["vs_baseline"] = row["face_total"] / size_rows[0]["face_total"]
+        rows += size_rows
     return rows
 
 
-def _name(config: DetectorConfig) -> str:
+def _baseline_row(frame: np.ndarray, repeats: int, common: dict[str, Any]) -> dict[str, Any]:
+    """:data:`BASELINE` on one frame: face_recognition with its defaults, nothing of ours."""
+    from recognition.engines.dlib import face_recognition_module
+    from recognition.images import to_rgb
+
+    fr = face_recognition_module()
+    rgb = to_rgb(frame)
+    boxes = fr.face_locations(rgb)
+    row: dict[str, Any] = {**common, "engine": "baseline", "detector": BASELINE, "faces_found": len(boxes), "default": False,
+                           "detect": _median_ms(lambda: fr.face_locations(rgb), repeats), "landmarks": 0.0}
+    if boxes:
+        row["encode"] = _median_ms(lambda: fr.face_encodings(rgb, boxes[:1]), repeats)
+        row["face_total"] = row["detect"] + row["encode"]
+    return row
+
+
+def _name(config: EngineConfig) -> str:
     width = f"@{config.detect_width}px" if config.detect_width else "@full"
-    return f"{config.model}{width}" + (f"+up{config.upsample}" if config.upsample else "")
+    if config.name == "sface":
+        return f"yunet{width}+sface"
+    return f"{config.dlib_detector}{width}" + (f"+up{config.dlib_upsample}" if config.dlib_upsample else "") + "+dlib"
 
 
 def machine_info() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from kiosk.cli_support import common_options, emit, fmt_distance, kiosk_errors, open_kiosk, settings_from, write_text
+from kiosk.words import count
 from models import Decision, KioskError
 
 
@@ -42,6 +43,7 @@ def app(camera: str | None, config_path: Path | None, db_path: Path | None) -> N
     ui_app = importlib.import_module("ui.app")  # the kiosk layer may not import ui; the launcher lives there
     if not ui_app.display_available():
         raise KioskError("no display to open the counter window on", "run it on the counter PC's desktop (or set DISPLAY)")
+    ui_app.check_window()  # a missing system library: one line naming the package, not Qt's abort
     sys.exit(ui_app.run_app(db_path=db_path, config_path=config_path, camera=camera))
 
 
@@ -117,7 +119,7 @@ def enroll(qr_image: Path, faces: tuple[Path, ...], consent: bool, staff: str | 
         r = result.record
         emit({"ok": True, "id_number": r.id_number, "full_name": r.full_name, "samples": result.samples_stored,
               "refused": refused, "warnings": [w.message for w in card.warnings]}, as_json,
-             f"enrolled {r.full_name} ({r.masked_id}) with {result.samples_stored} face samples"
+             f"enrolled {r.full_name} ({r.masked_id}) with {count(result.samples_stored, 'face sample')}"
              + "".join(f"\n  warning: {w.message}" for w in card.warnings))
 
 
@@ -149,7 +151,7 @@ def identify(images: tuple[Path, ...], typed: str | None, no_visit: bool, db_pat
             if asked and typed is not None:
                 check = kiosk.confirm(check, typed)
             out: dict[str, object] = {"file": str(image), "ok": True, "decision": check.decision.value, "candidates": candidates,
-                                      "distance": check.distance, "margin": check.margin, "keypad": asked}
+                                      "distance": check.distance, "margin": check.margin, "engine": check.engine, "keypad": asked}
             if check.decision is Decision.MATCH and check.citizen is not None:
                 out.update(id_number=check.citizen.id_number, full_name=check.citizen.full_name)
                 if not no_visit:
@@ -167,7 +169,7 @@ def _identify_text(image: Path, check: object, candidates: int, asked: bool) -> 
         how = "confirmed on the keypad" if check.via_keypad else "recognised"
         return f"{image}: match ({how}): {check.citizen.full_name} ({check.citizen.masked_id}); {figures}"
     if check.decision is Decision.CONFIRM:
-        return f"{image}: confirm: {candidates} candidate(s); ask the citizen for the last 4 digits (--confirm DIGITS); {figures}"
+        return f"{image}: confirm: {count(candidates, 'candidate')}; ask the citizen for the last 4 digits (--confirm DIGITS); {figures}"
     extra = " (the typed digits fit no candidate)" if asked else ""
     return f"{image}: unknown{extra}: ask for the CCCD card; {figures}"
 

@@ -8,25 +8,44 @@ from pathlib import Path
 import click
 
 from kiosk.cli_support import admin_login, common_options, emit, kiosk_errors, open_kiosk, pin_option, write_text
+from kiosk.timefmt import local_time
+from kiosk.words import count
+from models import KioskError
 
 
 @click.command()
 @click.argument("id_number")
 @click.option("--reason", default="request", show_default=True, help="Why: request, consent withdrawn, error...")
+@click.option("--yes", "assume_yes", is_flag=True, help="Do not ask for confirmation (scripts); without it, a terminal asks.")
 @pin_option
 @common_options
 @kiosk_errors
-def purge(id_number: str, reason: str, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
-    """Delete a citizen for good: record, face samples, consents and visits (administrator)."""
-    from kiosk.errors import NotEnrolledError
-    from models.citizen import mask_id_number
+def purge(id_number: str, reason: str, assume_yes: bool, pin: str | None, db_path: Path | None, config_path: Path | None,
+          as_json: bool) -> None:
+    """Delete a citizen for good: record, face samples, consents and visits (administrator).
 
-    if not (id_number.strip().isdigit() and len(id_number.strip()) == 12):
+    Shows whom and what it will delete and asks you to type "yes"; --yes skips the question.
+    """
+    from kiosk.errors import NotEnrolledError
+    number = id_number.strip()
+    if not (number.isdigit() and len(number) == 12):
         raise NotEnrolledError(f"{id_number!r} is not a 12-digit ID number", "type the number on the CCCD card")
+    if not assume_yes and not sys.stdin.isatty():
+        raise KioskError("purge asks for confirmation and there is no terminal to ask on", "add --yes to purge from a script")
     with open_kiosk(db_path, config_path) as kiosk:
-        counts = admin_login(kiosk, pin).purge(id_number.strip(), reason=reason)
-    emit({"ok": True, "id_number": mask_id_number(id_number.strip()), "deleted": counts}, as_json,
-         f"purged {mask_id_number(id_number.strip())}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        admin = admin_login(kiosk, pin)
+        preview = admin.purge_preview(number)
+        who = f"{preview.record.full_name} ({preview.record.masked_id})"
+        if not assume_yes:
+            click.echo(f"About to delete for good: {who}: their record, {count(preview.face_samples, 'face sample')}, "
+                       f"{count(preview.consents, 'consent')} and {count(preview.visits, 'visit')}, here and at every counter "
+                       "after their next sync. This cannot be undone.", err=True)
+            if click.prompt('Type "yes" to delete', default="", show_default=False, err=True).strip().lower() != "yes":
+                raise KioskError(f"nothing deleted: {who} is kept", 'type "yes" to delete')
+        counts = admin.purge(number, reason=reason)
+    emit({"ok": True, "id_number": preview.record.masked_id, "full_name": preview.record.full_name, "deleted": counts}, as_json,
+         f"purged {who}: their record, {count(counts.get('face_samples', 0), 'face sample')}, "
+         f"{count(counts.get('consents', 0), 'consent')} and {count(counts.get('visits', 0), 'visit')} deleted")
 
 
 @click.command(name="list")
@@ -37,15 +56,24 @@ def purge(id_number: str, reason: str, pin: str | None, db_path: Path | None, co
 def list_(search: str, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """List enrolled citizens, ID numbers masked (administrator)."""
     with open_kiosk(db_path, config_path) as kiosk:
-        rows = admin_login(kiosk, pin).citizens(search)
+        admin = admin_login(kiosk, pin)
+        rows, status = admin.citizens(search), admin.engine_status()
+        tz = kiosk.settings.display_timezone
     for row in rows:
         r = row["record"]
+        engines = (row["engines"] or "").split(",") if row["engines"] else []
         out = {"id_number": r.masked_id, "full_name": r.full_name, "date_of_birth": r.date_of_birth.isoformat(), "gender": r.gender.value,
-               "samples": row["samples"], "visits": row["visits"], "enrolled_at": row["enrolled_at"], "last_visit_at": row["last_visit_at"]}
+               "samples": row["samples"], "engines": engines, "visits": row["visits"], "enrolled_at": row["enrolled_at"],
+               "last_visit_at": row["last_visit_at"]}
         emit(out, as_json, f"{r.masked_id}  {r.full_name:<28} born {r.date_of_birth}  "
-                           f"{row['samples']} samples, {row['visits']} visits, last {row['last_visit_at'] or '-'}")
+                           f"{count(row['samples'], 'sample')} ({', '.join(engines) or '-'}), {count(row['visits'], 'visit')}, "
+                           f"last {local_time(row['last_visit_at'], tz, empty='-')}")
     if not as_json:
-        click.echo(f"{len(rows)} citizen(s)")
+        click.echo(count(len(rows), "citizen"))
+        if status["lacking"]:
+            click.echo(f"{status['lacking']} of {count(status['citizens'], 'citizen')} "
+                       f"{'has' if status['lacking'] == 1 else 'have'} no {status['engine']} face template yet: "
+                       f"they are recognised through an older engine and gain {status['engine']} templates at their next confirmed visit")
 
 
 @click.command()
@@ -58,11 +86,12 @@ def visits(limit: int, id_number: str | None, pin: str | None, db_path: Path | N
     """Show the latest check-ins, ID numbers masked (administrator)."""
     with open_kiosk(db_path, config_path) as kiosk:
         rows = admin_login(kiosk, pin).visits(limit, id_number)
+        tz = kiosk.settings.display_timezone
     for row in rows:
-        emit(row, as_json, f"{row['at']}  {row['counter']:<8} {row['method']:<8} {row['id_number']}  {row['full_name']}"
+        emit(row, as_json, f"{local_time(row['at'], tz)}  {row['counter']:<8} {row['method']:<8} {row['id_number']}  {row['full_name']}"
                            + (f"  d={row['distance']:.3f}" if row["distance"] is not None else ""))
     if not as_json:
-        click.echo(f"{len(rows)} visit(s)")
+        click.echo(count(len(rows), "visit"))
 
 
 @click.command()
@@ -73,8 +102,8 @@ def visits(limit: int, id_number: str | None, pin: str | None, db_path: Path | N
 def export(csv_path: Path, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Export the citizen list as CSV: masked ID numbers, no face data (administrator)."""
     with open_kiosk(db_path, config_path) as kiosk:
-        count = admin_login(kiosk, pin).export_csv(csv_path)
-    emit({"ok": True, "file": str(csv_path), "rows": count}, as_json, f"wrote {count} citizen(s) to {csv_path}")
+        rows = admin_login(kiosk, pin).export_csv(csv_path)
+    emit({"ok": True, "file": str(csv_path), "rows": rows}, as_json, f"wrote {count(rows, 'citizen')} to {csv_path}")
 
 
 @click.command()
@@ -94,11 +123,12 @@ def audit(action: str, limit: int, pin: str | None, db_path: Path | None, config
         if action == "verify":
             report = admin.verify_audit()
             emit({"ok": report.ok, "entries": report.entries, "problems": list(report.problems)}, as_json,
-                 f"audit log: {report.entries} entries, " + ("intact" if report.ok else "TAMPERED:\n  " + "\n  ".join(report.problems)))
+                 f"audit log: {count(report.entries, 'entry')}, " + ("intact" if report.ok else "TAMPERED:\n  " + "\n  ".join(report.problems)))
             sys.exit(0 if report.ok else 1)
         rows = admin.audit_entries(limit)
+        tz = kiosk.settings.display_timezone
     for row in rows:
-        emit(row, as_json, f"{row['id']:>6} {row['at']}  {row['counter']:<8} {row['actor']:<10} {row['action']:<14} {row['subject']}  {row['detail']}")
+        emit(row, as_json, f"{row['id']:>6} {local_time(row['at'], tz)}  {row['counter']:<8} {row['actor']:<10} {row['action']:<14} {row['subject']}  {row['detail']}")
 
 
 @click.command()
@@ -113,10 +143,12 @@ def retention(apply: bool, pin: str | None, db_path: Path | None, config_path: P
         due = admin.retention_due()
         for item in due:
             emit(item, as_json,
-                 f"{item['id_number']}  {item['full_name']:<28} last activity {item['last_activity']}")
+                 f"{item['id_number']}  {item['full_name']:<28} last activity "
+                 f"{local_time(str(item['last_activity']), kiosk.settings.display_timezone)}")
         purged = admin.run_retention() if apply else 0
     emit({"ok": True, "due": len(due), "purged": purged}, as_json,
-         f"{len(due)} citizen(s) past {kiosk.settings.retention_days} days" + (f"; purged {purged}" if apply else "; dry run (add --apply)"))
+         f"{count(len(due), 'citizen')} past {count(kiosk.settings.retention_days, 'day')}"
+         + (f"; purged {purged}" if apply else "; dry run (add --apply)"))
 
 
 @click.group()

@@ -34,6 +34,9 @@ def eval_options(func: F) -> F:
         click.option("--quiet", is_flag=True, help="No progress on stderr."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="KIOSK_CONFIG",
                      help="Settings file (TOML): the detector and the thresholds evaluated."),
+        click.option("--engine", "engines", multiple=True, type=click.Choice(["sface", "dlib", "all"]), default=(),
+                     help="Face engine(s) to evaluate, each with its own thresholds (repeatable; all = every engine). "
+                          "Default: the settings' face_engine."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the summary."),
     ]):
         func = decorator(func)
@@ -54,29 +57,46 @@ def open_set_options(func: F) -> F:
     return func
 
 
-def _emit(result: dict[str, Any], as_json: bool, text: Callable[[dict[str, Any]], str], encoded: Any) -> None:
+def _engines(chosen: tuple[str, ...], config_path: Path | None) -> list[str]:
+    """The engines asked for with --engine (none: the settings' face_engine), in the release's order."""
+    from recognition.engines import ENGINE_NAMES
+
+    if not chosen:
+        return [settings_from(config_path).face_engine]
+    return [name for name in ENGINE_NAMES if name in chosen or "all" in chosen]
+
+
+def _emit_engines(runs: dict[str, tuple[dict[str, Any], Any]], as_json: bool, text: Callable[[dict[str, Any]], str]) -> None:
+    """Print one engine's result as before (with ``engine``), or several side by side:
+    JSON ``{"engines": {name: result}}``, text one section per engine."""
     from kiosk.evaluation.report import encoding_line, to_json
+    from recognition.engines import engine_info
 
-    click.echo(to_json(result) if as_json else text(result) + "\n" + encoding_line(encoded))
+    results = {name: {**result, "engine": name} for name, (result, _) in runs.items()}
+    if as_json:
+        click.echo(to_json(next(iter(results.values())) if len(results) == 1 else {"engines": results}))
+        return
+    for name, (_, encoded) in runs.items():
+        if len(runs) > 1:
+            click.echo(f"\n== engine {name}: {engine_info(name).title} ==")
+        click.echo(text(results[name]) + "\n" + encoding_line(encoded))
 
 
-def _encode(files: list[Path], config_path: Path | None, cache: Path | None, no_cache: bool, workers: int | None, quiet: bool) -> Any:
+def _encode(files: list[Path], engine: str, config_path: Path | None, cache: Path | None, no_cache: bool, workers: int | None,
+            quiet: bool) -> Any:
     from platformdirs import user_cache_dir
 
     from kiosk.evaluation.encodings import encode_files
-    from recognition.faces import DetectorConfig
+    from kiosk.service import engine_config
 
-    s = settings_from(config_path)
-    detector = DetectorConfig(s.detector_model, s.detect_width_px, s.detect_upsample)  # type: ignore[arg-type]
     path = None if no_cache else (cache or Path(user_cache_dir(APP_NAME, appauthor=False)) / "encodings.sqlite")
-    return encode_files(files, detector, cache=path, workers=workers, progress=not quiet)
+    return encode_files(files, engine_config(settings_from(config_path), engine), cache=path, workers=workers, progress=not quiet)
 
 
-def _policy(config_path: Path | None) -> Any:
-    from recognition.policy import PolicyConfig
+def _policy(config_path: Path | None, engine: str) -> Any:
+    from kiosk.service import policy_for
 
-    s = settings_from(config_path)
-    return PolicyConfig(s.auto_accept_distance, s.min_margin, s.candidate_distance, s.max_candidates)
+    return policy_for(settings_from(config_path), engine)
 
 
 def _pair_plots(folder: Path, prefix: str, people: dict[str, list[Path]], encoded: Any, thresholds: dict[str, float],
@@ -90,7 +110,7 @@ def _pair_plots(folder: Path, prefix: str, people: dict[str, list[Path]], encode
     items = [(f, name) for name, files in people.items() for f in files]
     if len(items) > 3000:
         items = random.Random(0).sample(items, 3000)
-    genuine, impostor = all_pair_distances(encoded.embeddings[[encoded.row(f) for f, _ in items]], [n for _, n in items])
+    genuine, impostor = all_pair_distances(encoded.embeddings[[encoded.row(f) for f, _ in items]], [n for _, n in items], encoded.metric)
     plots.histograms(folder / f"{prefix}_hist.png", genuine, impostor, thresholds, title=prefix, own=own, nearest_stranger=nearest)
     plots.roc_det(folder / f"{prefix}_roc_det.png", genuine, impostor, title=prefix, marks=thresholds)
 
@@ -107,18 +127,28 @@ def eval_group() -> None:
 @eval_options
 @kiosk_errors
 def pairs(pairs_file: Path, far: float, images: Path, plots: Path | None, cache: Path | None, no_cache: bool,
-          workers: int | None, quiet: bool, config_path: Path | None, as_json: bool) -> None:
+          workers: int | None, quiet: bool, config_path: Path | None, engines: tuple[str, ...], as_json: bool) -> None:
     """Face verification on the LFW protocol: 10-fold accuracy, best threshold, TAR at FAR=1e-3.
 
     Images at IMAGES/<name>/<name>_0001.jpg. Faces the detector misses are encoded from the
-    centre of the image (LFW faces are centred) and counted under no_face.
+    centre of the image (LFW faces are centred) and counted under no_face. With several
+    --engine, each is run on the same pairs and reported side by side.
     """
     from kiosk.evaluation.datasets import read_pairs
-    from kiosk.evaluation.verification import pair_distances, verify
+    from kiosk.evaluation.report import pairs_text
 
     pair_list = read_pairs(pairs_file, images)
+    runs = {name: _pairs_one(pair_list, far, name, plots, cache, no_cache, workers, quiet, config_path)
+            for name in _engines(engines, config_path)}
+    _emit_engines(runs, as_json, pairs_text)
+
+
+def _pairs_one(pair_list: list[Any], far: float, engine: str, plots: Path | None, cache: Path | None, no_cache: bool,
+               workers: int | None, quiet: bool, config_path: Path | None) -> tuple[dict[str, Any], Any]:
+    from kiosk.evaluation.verification import pair_distances, verify
+
     files = [f for p in pair_list for f in (p.first, p.second)]
-    encoded = _encode(files, config_path, cache, no_cache, workers, quiet)
+    encoded = _encode(files, engine, config_path, cache, no_cache, workers, quiet)
     result = verify(pair_list, encoded, far)
     out = {"pairs": result.pairs, "accuracy": result.accuracy, "accuracy_std": result.accuracy_std, "threshold": result.threshold,
            "tar_at_far_1e-3": result.tar_at_far, "no_face": encoded.no_face,
@@ -133,11 +163,10 @@ def pairs(pairs_file: Path, far: float, images: Path, plots: Path | None, cache:
         g = d[[i for i, s in enumerate(same) if s]]
         im = d[[i for i, s in enumerate(same) if not s]]
         marks = {"best": result.threshold, f"FAR {far:g}": result.far_threshold - 1e-9}  # accepted: distance < it
-        plotting.histograms(plots / "pairs_hist.png", g, im, {"best threshold": result.threshold}, title="pairs file")
-        plotting.roc_det(plots / "pairs_roc_det.png", g, im, title="pairs file", marks={k: v for k, v in marks.items() if v < 2})
-    from kiosk.evaluation.report import pairs_text
-
-    _emit(out, as_json, pairs_text, encoded)
+        plotting.histograms(plots / f"pairs_{engine}_hist.png", g, im, {"best threshold": result.threshold}, title=f"pairs file, {engine}")
+        plotting.roc_det(plots / f"pairs_{engine}_roc_det.png", g, im, title=f"pairs file, {engine}",
+                         marks={k: v for k, v in marks.items() if v < 2})
+    return out, encoded
 
 
 @eval_group.command("identify")
@@ -151,21 +180,36 @@ def pairs(pairs_file: Path, far: float, images: Path, plots: Path | None, cache:
 @kiosk_errors
 def identify(enrol: int, strangers: str, seed: int, no_keypad: bool, distractors: Path | None, sweep: bool, growth: bool,
              images: Path, plots: Path | None, cache: Path | None, no_cache: bool, workers: int | None, quiet: bool,
-             config_path: Path | None, as_json: bool) -> None:
+             config_path: Path | None, engines: tuple[str, ...], as_json: bool) -> None:
     """Open-set identification through the shipped matcher and decision policy, keypad simulated.
 
     Per person with 2+ images the first --enrol are enrolled and the rest are genuine
     probes; strangers must match nobody. Reports rank-1, candidate recall, auto/confirm
-    rates, FNIR, FPIR and wrong-person matches, with the keypad and face alone.
+    rates, FNIR, FPIR and wrong-person matches, with the keypad and face alone. The auto
+    threshold is the one the kiosk would use at this gallery size (it tightens with the
+    number of templates when the engine's impostor tail is fitted). --distractors enrols
+    extra people who are never probed: how province scale is measured.
     """
     from kiosk.evaluation.datasets import scan_identities
-    from kiosk.evaluation.identification import evaluate, split_open_set
+    from kiosk.evaluation.identification import split_open_set
+    from kiosk.evaluation.report import identify_text
 
     people = scan_identities(images)
     extra = scan_identities(distractors, loose_files_are_people=True) if distractors else None
     open_set = split_open_set(people, enrol=enrol, strangers=strangers, seed=seed, distractors=extra)
-    encoded = _encode(open_set.files, config_path, cache, no_cache, workers, quiet)
-    policy = _policy(config_path)
+    runs = {name: _identify_one(open_set, people, name, enrol, no_keypad, sweep, growth, seed, plots, cache, no_cache, workers, quiet, config_path)
+            for name in _engines(engines, config_path)}
+    _emit_engines(runs, as_json, identify_text)
+
+
+def _identify_one(open_set: Any, people: dict[str, list[Path]], engine: str, enrol: int, no_keypad: bool, sweep: bool, growth: bool, seed: int,
+                  plots: Path | None, cache: Path | None, no_cache: bool, workers: int | None, quiet: bool,
+                  config_path: Path | None) -> tuple[dict[str, Any], Any]:
+    from kiosk.evaluation.identification import evaluate
+
+    encoded = _encode(open_set.files, engine, config_path, cache, no_cache, workers, quiet)
+    templates = sum(len(files) for files in open_set.gallery.values())
+    policy = _policy(config_path, engine).at_scale(templates)
     result = evaluate(open_set, encoded, policy, seed=seed)
     if no_keypad:
         result = {**result["face_only"], "face_only": result["face_only"]}
@@ -184,19 +228,18 @@ def identify(enrol: int, strangers: str, seed: int, no_keypad: bool, distractors
 
         g, s = probe_stats(open_set, encoded, policy.search_k)
         marks = {"auto_accept_distance": policy.auto_accept_distance, "candidate_distance": policy.candidate_distance}
-        _pair_plots(plots, "identify", people, encoded, marks, own=g.own_distance[g.own_distance < 9], nearest=s.d1[s.d1 < 9])
+        _pair_plots(plots, f"identify_{engine}", people, encoded, marks, own=g.own_distance[g.own_distance < 9], nearest=s.d1[s.d1 < 9])
         if growth:
-            plotting.growth(plots / "identify_growth.png", out["growth"])
-    from kiosk.evaluation.report import identify_text
-
-    _emit(out, as_json, identify_text, encoded)
+            plotting.growth(plots / f"identify_{engine}_growth.png", out["growth"])
+    return out, encoded
 
 
 def _sweep(open_set: Any, encoded: Any, policy: Any, seed: int) -> list[dict[str, Any]]:
     from kiosk.evaluation.identification import evaluate
 
-    grid = [(a, m, policy.candidate_distance) for a in (0.30, 0.35, 0.40, 0.45, 0.50) for m in (0.0, 0.03, 0.06, 0.10)]
-    grid += [(policy.auto_accept_distance, policy.min_margin, c) for c in (0.50, 0.55, 0.65, 0.70)]
+    a0, c0 = policy.auto_accept_distance, policy.candidate_distance
+    grid = [(round(a0 + d, 3), m, c0) for d in (-0.10, -0.05, 0.0, 0.05, 0.10) for m in (0.0, 0.03, 0.06, 0.10)]
+    grid += [(a0, policy.min_margin, round(c0 + d, 3)) for d in (-0.10, -0.05, 0.05, 0.10)]
     rows = []
     for a, m, c in grid:
         if a > c:
@@ -218,30 +261,43 @@ def _sweep(open_set: Any, encoded: Any, policy: Any, seed: int) -> list[dict[str
 @click.option("--write", "write_path", type=click.Path(dir_okay=False, path_type=Path), default=None, is_flag=False, flag_value="",
               help="Write the recommended thresholds into the settings file the kiosk reads (--config, else kiosk.toml "
                    "in the user's config folder), or into PATH with --write PATH (other values in it are kept).")
+@click.option("--distractors", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Extra people enrolled but never probed, to calibrate at the gallery size the counter will hold.")
 @open_set_options
 @eval_options
 @kiosk_errors
-def calibrate(target_fpir: float, target_recall: float, safety: float, write_path: Path | None, enrol: int, strangers: str, seed: int,
-              images: Path, plots: Path | None, cache: Path | None, no_cache: bool, workers: int | None, quiet: bool,
-              config_path: Path | None, as_json: bool) -> None:
-    """Recommend auto_accept_distance, min_margin and candidate_distance from local data.
+def calibrate(target_fpir: float, target_recall: float, safety: float, write_path: Path | None, distractors: Path | None, enrol: int,
+              strangers: str, seed: int, images: Path, plots: Path | None, cache: Path | None, no_cache: bool, workers: int | None,
+              quiet: bool, config_path: Path | None, engines: tuple[str, ...], as_json: bool) -> None:
+    """Recommend one face engine's thresholds (auto_accept_distance, min_margin,
+    candidate_distance) and its impostor tail from local data.
 
-    Uses the open-set split of `kiosk eval identify`, shows the trade-off, checks the
-    recommendation end to end through the shipped matcher and policy, and with --write
-    stores it in a settings file.
+    Uses the open-set split of `kiosk eval identify`, shows the trade-off, fits the tail
+    that makes the auto threshold follow the gallery size, checks the recommendation end
+    to end through the shipped matcher and policy, and with --write stores it in a
+    settings file (as <engine>_* settings).
     """
     from kiosk.evaluation.calibration import calibrate as run, write_recommendation
     from kiosk.evaluation.datasets import scan_identities
     from kiosk.evaluation.identification import split_open_set
 
+    chosen = _engines(engines, config_path)
+    if len(chosen) != 1:
+        raise click.BadParameter("calibrate one engine at a time", param_hint="--engine")
+    engine = chosen[0]
     people = scan_identities(images)
-    open_set = split_open_set(people, enrol=enrol, strangers=strangers, seed=seed)
-    encoded = _encode(open_set.files, config_path, cache, no_cache, workers, quiet)
-    current = _policy(config_path)
+    extra = scan_identities(distractors, loose_files_are_people=True) if distractors else None
+    open_set = split_open_set(people, enrol=enrol, strangers=strangers, seed=seed, distractors=extra)
+    encoded = _encode(open_set.files, engine, config_path, cache, no_cache, workers, quiet)
+    current = _policy(config_path, engine)
     cal = run(open_set, encoded, target_fpir=target_fpir, target_recall=target_recall, safety=safety,
               max_candidates=current.max_candidates, current_margin=current.min_margin, seed=seed)
     names = ("auto_accept_distance", "min_margin", "candidate_distance")
-    out = {"recommended": {n: getattr(cal, n) for n in names}, "current": {n: getattr(current, n) for n in names},
+    tail = {"impostor_tail_at_one": cal.tail.at_one, "impostor_tail_scale": cal.tail.scale}
+    out = {"engine": engine,
+           "recommended": {**{n: getattr(cal, n) for n in names}, **tail},
+           "current": {**{n: getattr(current, n) for n in names}, "impostor_tail_at_one": current.tail.at_one,
+                       "impostor_tail_scale": current.tail.scale},
            "feasible": cal.feasible, "target_fpir": target_fpir, "target_recall": target_recall, "safety": safety,
            "gallery": len(open_set.gallery), "enrol": enrol, "stranger_mode": open_set.stranger_mode,
            "genuine_probes": cal.genuine, "stranger_probes": cal.strangers, "fpir_upper_95": cal.fpir_upper_95,
@@ -266,4 +322,4 @@ def calibrate(target_fpir: float, target_recall: float, safety: float, write_pat
         _pair_plots(plots, "calibrate", people, encoded, marks, own=g.own_distance[g.own_distance < 9], nearest=s.d1[s.d1 < 9])
     from kiosk.evaluation.report import calibrate_text
 
-    _emit(out, as_json, calibrate_text, encoded)
+    _emit_engines({engine: (out, encoded)}, as_json, calibrate_text)

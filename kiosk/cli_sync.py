@@ -20,6 +20,7 @@ def sync(url: str | None, init_registry: bool, db_path: Path | None, config_path
     from kiosk.errors import RegistryError
     from kiosk.registry import redact
     from kiosk.sync import sync as run_sync
+    from kiosk.words import count, table_counts
 
     with open_kiosk(db_path, config_path, create=True) as kiosk:
         target = url or kiosk.settings.registry_url
@@ -29,9 +30,9 @@ def sync(url: str | None, init_registry: bool, db_path: Path | None, config_path
     emit({"ok": True, "registry": redact(target), "pulled": report.pulled, "pushed": report.pushed,
           "purged_here": report.purged_here, "seconds": report.seconds}, as_json,
          f"synced with {redact(target)} in {report.seconds:.1f} s: pulled "
-         + (", ".join(f"{v} {k}" for k, v in report.pulled.items() if v) or "nothing")
-         + "; pushed " + (", ".join(f"{v} {k}" for k, v in report.pushed.items() if v) or "nothing")
-         + (f"; {report.purged_here} citizen(s) purged elsewhere removed here" if report.purged_here else ""))
+         + (table_counts(report.pulled, skip_zero=True) or "nothing")
+         + "; pushed " + (table_counts(report.pushed, skip_zero=True) or "nothing")
+         + (f"; {count(report.purged_here, 'citizen')} purged elsewhere removed here" if report.purged_here else ""))
 
 
 @click.command(name="bench-sync")

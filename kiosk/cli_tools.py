@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from kiosk.cli_support import common_options, emit, kiosk_errors, pin_option, settings_from
 from kiosk.errors import SampleSetError
+from kiosk.settings import Settings
 
 BUNDLED_SET = Path(__file__).resolve().parents[1] / "sample_images" / "counter_day"
 
 
 def _run_replay(set_dir: Path, db_path: Path | None, config_path: Path | None, as_json: bool, narrate: bool,
                 pin: str | None = None) -> bool:
-    import secrets
+    import os
 
-    from kiosk.cli_support import admin_login
-    from kiosk.replay import StepResult, load_manifest, replay
-    from kiosk.service import Kiosk
+    from kiosk.crypto import default_key_path
+    from kiosk.replay import StepResult, load_manifest
 
-    info, _ = load_manifest(set_dir)  # fail fast, before opening anything
+    info, steps = load_manifest(set_dir)  # fail fast, before opening anything
     settings = settings_from(config_path)
 
     def show(result: StepResult) -> None:
@@ -32,21 +34,51 @@ def _run_replay(set_dir: Path, db_path: Path | None, config_path: Path | None, a
         emit(result.to_dict(), as_json, f"{mark:<4} {result.index:>3} {result.action:<5} {result.label}: {got}{branch}"
                                         + (f"\n           {result.detail}" if narrate or not result.ok else ""))
 
+    needs_admin = any(step["action"] == "purge" for step in steps)
     with tempfile.TemporaryDirectory(prefix="kiosk-replay-") as tmp:
-        path = db_path or Path(tmp) / "replay.sqlite"
         if db_path is None:  # a throw-away database gets a throw-away key and PIN
             settings = settings.replace(key_file=str(Path(tmp) / "replay.key"))
+            return _replay_into(set_dir, info, Path(tmp) / "replay.sqlite", settings, show, as_json, needs_admin, pin,
+                                new=True, say_pin=False)
+        # A database the replay creates is its own: it gets the --pin (or a new PIN, printed) for the
+        # set's purges, and it is removed again (with a key file made for it) if the replay breaks off.
+        new = not db_path.exists()
+        key = None if os.environ.get("KIOSK_DATA_KEY") else (Path(settings.key_file) if settings.key_file else default_key_path())
+        new_key = key is not None and not key.exists()
+        try:
+            return _replay_into(set_dir, info, db_path, settings, show, as_json, needs_admin, pin, new=new, say_pin=new and not pin)
+        except BaseException:
+            if new:
+                for leftover in (db_path, *(db_path.with_name(db_path.name + s) for s in ("-wal", "-shm", "-journal"))):
+                    leftover.unlink(missing_ok=True)
+                if new_key and key is not None:
+                    key.unlink(missing_ok=True)
+            raise
+
+
+def _replay_into(set_dir: Path, info: dict[str, Any], path: Path, settings: Settings, show: Callable[[Any], None], as_json: bool,
+                 needs_admin: bool, pin: str | None, *, new: bool, say_pin: bool) -> bool:
+    """Replay the set into the database at ``path`` and print the summary; True if it passed.
+
+    A ``new`` database gets ``pin`` (or a generated one, printed when ``say_pin``) as its administrator PIN.
+    """
+    import secrets
+
+    from kiosk.cli_support import admin_login
+    from kiosk.replay import replay
+    from kiosk.service import Kiosk
+
+    with Kiosk.open(settings, path) as kiosk:
+        if new:
+            pin = pin or secrets.token_hex(4)
+            kiosk.set_first_admin_pin(pin)
         if not as_json:
-            click.echo(f"Replaying {info.get('name', set_dir.name)}: {info.get('description', '')}\nDatabase: {path}\n")
-        with Kiosk.open(settings, path) as kiosk:
-            if db_path is None:
-                pin = secrets.token_hex(8)
-                kiosk.set_first_admin_pin(pin)
-            needs_admin = any(step["action"] == "purge" for step in load_manifest(set_dir)[1])
-            admin = admin_login(kiosk, pin) if needs_admin else None
-            summary = replay(kiosk, set_dir, show, admin)
+            click.echo(f"Replaying {info.get('name', set_dir.name)}: {info.get('description', '')}\nDatabase: {path}"
+                       + (f" (new; administrator PIN: {pin})" if say_pin else "") + "\n")
+        admin = admin_login(kiosk, pin) if needs_admin else None
+        summary = replay(kiosk, set_dir, show, admin)
     b = summary.branches
-    emit(summary.to_dict(), as_json,
+    emit({**summary.to_dict(), **({"database": str(path), "admin_pin": pin} if say_pin else {})}, as_json,
          f"\n{summary.steps - summary.failed}/{summary.steps} steps as expected; faces: {b['auto']} recognised automatically, "
          f"{b['keypad']} confirmed on the keypad, {b['unknown']} unknown; wrong-person matches: {summary.wrong_person}\n"
          + ("PASSED" if summary.passed else "FAILED"))
@@ -61,8 +93,10 @@ def _run_replay(set_dir: Path, db_path: Path | None, config_path: Path | None, a
 def replay(set_dir: Path, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Replay a sample set (a folder with manifest.toml) and check every outcome.
 
-    Uses a fresh temporary database (with its own key and PIN) unless --db is given;
-    with --db, a set that purges needs the administrator PIN. Exit 0 only if every
+    Uses a fresh temporary database (with its own key and PIN) unless --db is given.
+    A --db file that does not exist yet is created for the replay, with --pin (or a new
+    PIN, printed) as its administrator PIN, and removed again if the replay breaks off;
+    an existing one needs its PIN for a set that purges. Exit 0 only if every
     expectation holds.
     """
     sys.exit(0 if _run_replay(set_dir, db_path, config_path, as_json, narrate=False, pin=pin) else 1)
@@ -91,6 +125,7 @@ def demo(set_dir: Path | None, console: bool, pin: str | None, db_path: Path | N
 
         ui_app = importlib.import_module("ui.app")  # the kiosk layer may not import ui; the launcher lives there
         if ui_app.display_available():
+            ui_app.check_window()  # a missing system library: one line naming the package, not Qt's abort
             sys.exit(ui_app.run_demo(set_dir=chosen, config_path=config_path))
         click.echo("No display found: replaying the sample set in the terminal instead of opening the window.")
     sys.exit(0 if _run_replay(chosen, db_path, config_path, as_json, narrate=True, pin=pin) else 1)
@@ -130,14 +165,18 @@ def soak(minutes: float, set_dir: Path | None, config_path: Path | None, as_json
 @click.option("--repeats", default=7, show_default=True, help="Timed repeats per figure (the median is reported).")
 @click.option("--skip-pipeline", is_flag=True, help="Skip the per-frame pipeline.")
 @click.option("--cnn", is_flag=True, help="Also time dlib's CNN detector in the pipeline (about 8 s per frame).")
+@click.option("--engine", "engines", multiple=True, type=click.Choice(["sface", "dlib", "all"]), default=("all",), show_default=True,
+              help="Face engines timed in the pipeline (repeatable); the plain face_recognition baseline always runs.")
 @click.option("--startup-sizes", default="100000,1000000", show_default=True,
               help="Samples loaded from SQLite into the index at start-up, comma-separated; empty to skip.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object: {machine, matcher: [...], pipeline: [...], startup: [...]}.")
 @kiosk_errors
-def bench(sizes: str, repeats: int, skip_pipeline: bool, cnn: bool, startup_sizes: str, as_json: bool) -> None:
+def bench(sizes: str, repeats: int, skip_pipeline: bool, cnn: bool, engines: tuple[str, ...], startup_sizes: str, as_json: bool) -> None:
     """Measure the matcher (vs the naive face_distance and one BLAS mat-vec), the per-frame
-    pipeline for each detector setting, and the start-up load from SQLite."""
-    from kiosk.bench import CNN, DETECTORS, bench_matcher, bench_pipeline, machine_info
+    pipeline for each face engine setting against plain face_recognition, and the start-up
+    load from SQLite."""
+    from kiosk.bench import CNN, PIPELINES, bench_matcher, bench_pipeline, machine_info
+    from kiosk.service import engine_config
     from kiosk.evaluation.report import bench_header, bench_line
     from kiosk.evaluation.startup import bench_startup
 
@@ -160,10 +199,16 @@ def bench(sizes: str, repeats: int, skip_pipeline: bool, cnn: bool, startup_size
         show("matcher", out["matcher"][-1])
     if not skip_pipeline:
         face, card = BUNDLED_SET / "frames" / "london_005" / "enrol_1.jpg", BUNDLED_SET / "cards" / "london_005.jpg"
-        out["pipeline"] = bench_pipeline(face, card, repeats=max(3, repeats // 2), detectors=DETECTORS + ((CNN,) if cnn else ()))
+        chosen = tuple(p for p in PIPELINES + ((CNN,) if cnn else ()) if "all" in engines or p.name in engines)
+        out["pipeline"] = bench_pipeline(face, card, repeats=max(3, repeats // 2), pipelines=chosen,
+                                         default=engine_config(settings_from(None)))
         show("pipeline")
         for row in out["pipeline"]:
             show("pipeline", row)
+        default = next((r for r in out["pipeline"] if r.get("default") and "vs_baseline" in r), None)
+        if default and not as_json:
+            click.echo(f"\nshipped default ({default['detector']}, 640x480): face path {default['face_total']:.1f} ms = "
+                       f"{default['vs_baseline']:.2f} x plain face_recognition's HOG + encoding in the same run")
     if loads:
         show("startup")
     for n in loads:

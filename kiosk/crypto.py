@@ -126,9 +126,11 @@ def read_key_file(path: Path) -> DataKey:
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         raise DataKeyError(f"the data key file {path} is missing",
-                        "restore it from your key backup (the database cannot be read without it), or set KIOSK_DATA_KEY") from None
+                        "restore it from your key backup (the database cannot be read without it), or set KIOSK_DATA_KEY",
+                        reason="key_missing", facts={"path": str(path)}) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataKeyError(f"cannot read the data key file {path}: {exc}", "check its permissions") from None
+        raise DataKeyError(f"cannot read the data key file {path}: {exc}", "check its permissions", reason="key_unreadable",
+                           facts={"path": str(path)}) from None
     return _decode(text, str(path))
 
 

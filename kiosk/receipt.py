@@ -6,22 +6,24 @@ from html import escape
 from typing import Any
 
 from kiosk.consent import CONSENT_TEXT_EN, CONSENT_TEXT_VI
+from kiosk.timefmt import DEFAULT_TIMEZONE, local_time, utc_offset
 from models import CitizenRecord
 
 
-def render_receipt(record: CitizenRecord, consent: dict[str, Any], retention_days: int) -> str:
+def render_receipt(record: CitizenRecord, consent: dict[str, Any], retention_days: int, timezone: str = DEFAULT_TIMEZONE) -> str:
     """The receipt as a self-contained HTML page (print it from any browser).
 
     Shows the citizen's name and masked ID number, the consent text version and its full
-    Vietnamese and English text, when, at which counter and by which staff member it was
-    recorded, the retention period, and how to withdraw. Never the full ID number.
+    Vietnamese and English text, when (local time in ``timezone``, e.g. ``30/11/2026 06:25``),
+    at which counter and by which staff member it was recorded, the retention period, and
+    how to withdraw. Never the full ID number.
     """
     rows = [
         ("Họ và tên / Name", record.full_name),
         ("Số định danh / ID number", record.masked_id),
         ("Mục đích / Purpose", "Nhận diện khuôn mặt tại quầy một cửa / face check-in at one-stop counters"),
         ("Phiên bản văn bản / Text version", consent["text_version"]),
-        ("Thời điểm đồng ý / Given at (UTC)", consent["given_at"]),
+        ("Thời điểm đồng ý / Given at", f"{local_time(consent['given_at'], timezone)} ({utc_offset(consent['given_at'], timezone)})"),
         ("Quầy / Counter", consent["counter"]),
         ("Cán bộ / Staff", consent["staff"]),
         ("Thời hạn lưu / Retention", f"{retention_days} ngày kể từ lần đến gần nhất / days after the last visit"),

@@ -20,9 +20,16 @@ from urllib.parse import quote
 
 from kiosk.errors import RegistryError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: the first release; 2: face samples carry their engine and model version."""
 PUSH_LOCK = 715_001
 """pg_advisory_xact_lock key serialising pushes from all counters."""
+
+_V2_ENGINES = [
+    # Templates say which face engine made them (all earlier ones were dlib's), as at the counters.
+    "ALTER TABLE face_samples ADD COLUMN IF NOT EXISTS engine text NOT NULL DEFAULT 'dlib'",
+    "ALTER TABLE face_samples ADD COLUMN IF NOT EXISTS model_version text NOT NULL DEFAULT 'dlib_face_recognition_resnet_model_v1'",
+]
 
 _DDL = [
     "CREATE TABLE IF NOT EXISTS registry_meta (name text PRIMARY KEY, value text NOT NULL)",
@@ -42,6 +49,7 @@ _DDL = [
         embedding bytea NOT NULL, sharpness real NOT NULL, brightness real NOT NULL, yaw real NOT NULL,
         captured_at text NOT NULL, counter text NOT NULL,
         seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    *_V2_ENGINES,
     """CREATE TABLE IF NOT EXISTS consents (
         uid text PRIMARY KEY,
         id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
@@ -64,7 +72,7 @@ TABLES = ("purges", "citizens", "face_samples", "consents", "visits")
 
 COLUMNS = {
     "citizens": ("id_hash", "sealed", "enrolled_at", "enrolled_counter", "updated_at"),
-    "face_samples": ("uid", "id_hash", "embedding", "sharpness", "brightness", "yaw", "captured_at", "counter"),
+    "face_samples": ("uid", "id_hash", "embedding", "sharpness", "brightness", "yaw", "captured_at", "counter", "engine", "model_version"),
     "consents": ("uid", "id_hash", "purpose", "text_version", "given_at", "counter", "staff"),
     "visits": ("uid", "id_hash", "at", "counter", "method", "distance", "margin"),
     "purges": ("tomb", "purged_at", "counter", "reason"),
@@ -177,6 +185,11 @@ class Registry:
                            ('registry_id', gen_random_uuid()::text) ON CONFLICT DO NOTHING""", [str(SCHEMA_VERSION), key_check])
             cur.execute("SELECT name, value FROM registry_meta")
             meta = dict(cur.fetchall())
+            if int(meta["schema_version"]) < 2:  # a registry of the first release: tag its templates
+                for statement in _V2_ENGINES:
+                    cur.execute(statement)
+                cur.execute("UPDATE registry_meta SET value = %s WHERE name = 'schema_version'", [str(SCHEMA_VERSION)])
+                meta["schema_version"] = str(SCHEMA_VERSION)
         if int(meta["schema_version"]) > SCHEMA_VERSION:
             raise RegistryError("the registry was set up by a newer kiosk release", "upgrade this counter's software")
         if meta["key_check"] != key_check:

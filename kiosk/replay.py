@@ -23,6 +23,7 @@ from typing import Any
 from kiosk.admin import Admin
 from kiosk.errors import AuthError, SampleSetError
 from kiosk.service import Kiosk
+from kiosk.words import count
 from models import Decision, KioskError
 from recognition.images import load_image
 
@@ -179,7 +180,7 @@ def _enrol(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
         if faces.primary.issues:
             refused.append(f"{Path(name).name}: {', '.join(i.message for i in faces.primary.issues)}")
     result = kiosk.enrol(record, samples, consent=bool(step.get("consent", True)), staff="replay")
-    detail = f"{record.full_name} ({record.masked_id}): {result.samples_stored} samples stored"
+    detail = f"{record.full_name} ({record.masked_id}): {count(result.samples_stored, 'sample')} stored"
     if refused:
         detail += f"; refused {'; '.join(refused)}"
     return "enrolled", detail, "", record.id_number
@@ -191,7 +192,7 @@ def _visit(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
     detail = f"distance {check.distance:.3f}, margin {check.margin:.3f}"
     if check.decision is Decision.CONFIRM:
         typed = str(step.get("keypad", ""))
-        detail += f"; {check.candidate_count} candidate(s), keypad {typed or '(nothing typed)'}"
+        detail += f"; {count(check.candidate_count, 'candidate')}, keypad {typed or '(nothing typed)'}"
         check = kiosk.confirm(check, typed)
         branch = "keypad" if check.decision is Decision.MATCH else "unknown"
     elif check.decision is Decision.UNKNOWN:

@@ -163,8 +163,16 @@ _V3_SYNC = [
     )""",
 ]
 
+_V4_ENGINES = [
+    # Every template says which face engine (and model files) made it; templates from
+    # before face engines were all dlib's. The index loads one engine at a time.
+    "ALTER TABLE face_samples ADD COLUMN engine TEXT NOT NULL DEFAULT 'dlib'",
+    "ALTER TABLE face_samples ADD COLUMN model_version TEXT NOT NULL DEFAULT 'dlib_face_recognition_resnet_model_v1'",
+    "CREATE INDEX face_samples_engine ON face_samples(engine, citizen_id)",
+]
+
 Migration = list[str] | Callable[[Any], None]
-MIGRATIONS: list[Migration] = [_V1, _v2_encrypt, _V3_SYNC]
+MIGRATIONS: list[Migration] = [_V1, _v2_encrypt, _V3_SYNC, _V4_ENGINES]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 """The version this release writes and expects."""

@@ -64,15 +64,18 @@ def citizens_of(check: FaceCheck) -> frozenset[int]:
 
 
 def same_face_for(kiosk: Kiosk) -> SameFace:
-    """True when two face samples are close enough to be one person: within the kiosk's
-    ``candidate_distance``, measured as its matcher measures distances (the engine's own units)."""
+    """True when two face samples are close enough to be one person: within their engine's
+    ``candidate_distance``, measured as that engine's matcher measures distances. Samples of
+    different engines cannot be compared (never the case at one counter): they count as one."""
+    from recognition.engines import engine_info
     from recognition.matcher import Matcher
 
-    limit = kiosk.settings.candidate_distance
-
     def same(a: FaceSample, b: FaceSample) -> bool:
-        one = Matcher(capacity=1)
+        if a.engine != b.engine:
+            return True
+        one = Matcher(capacity=1, metric=engine_info(a.engine).metric, engine=a.engine)
         one.add(0, a.embedding[None, :])
+        limit = kiosk.policies.get(a.engine, kiosk.policy).candidate_distance
         return one.search(b.embedding, 1)[0].distance <= limit
 
     return same

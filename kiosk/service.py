@@ -10,7 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,13 +34,14 @@ from kiosk.errors import (
 )
 from kiosk.settings import Settings, default_db_path
 from kiosk.store import ConsentRecord, Store
-from models import CitizenRecord, Decision, FaceBox, FaceSample, Match, Visit
+from models import CitizenRecord, Decision, FaceBox, FaceSample, KioskError, Match, Visit
 from models.citizen import mask_id_number
 from recognition.analyzer import FaceAnalyzer, FrameFaces
+from recognition.engines import ENGINE_NAMES, EngineConfig, check_engine, engine_info, load_engine
 from recognition.errors import NoFaceError, QrNotFoundError
-from recognition.faces import DetectorConfig
-from recognition.matcher import Matcher
-from recognition.policy import PolicyConfig, decide, resolve_confirm
+from recognition.index import FaceIndex
+from recognition.matcher import Matcher, pairwise_distances
+from recognition.policy import ImpostorTail, PolicyConfig, combine, decide, resolve_confirm
 from recognition.qr import decode_qr
 from recognition.quality import QualityConfig
 
@@ -57,6 +58,9 @@ class FaceCheck:
         box: the face that was matched (the largest in the frame), frame pixels.
         citizen: the record to fill in, **only** when ``decision`` is MATCH.
         via_keypad: True when the match came from confirming typed digits.
+        engine: the face engine whose distances these are.
+        samples: the frames' faces behind this check (the agreeing frames at the counter);
+            a confirmed citizen who lacks templates of the default engine gains them from these.
     """
 
     decision: Decision
@@ -66,6 +70,8 @@ class FaceCheck:
     box: FaceBox | None = None
     citizen: CitizenRecord | None = None
     via_keypad: bool = False
+    engine: str = ""
+    samples: tuple[FaceSample, ...] = field(default=(), repr=False, compare=False)
     _match: Match = field(default_factory=lambda: Match(Decision.UNKNOWN), repr=False, compare=False)
 
 
@@ -92,10 +98,11 @@ class Kiosk:
     def __init__(self, settings: Settings, store: Store, *, analyzer: FaceAnalyzer | None = None, actor: str | None = None) -> None:
         self.settings = settings
         self.store = store
-        self.analyzer = analyzer or analyzer_for(settings)
-        self.policy = PolicyConfig(settings.auto_accept_distance, settings.min_margin, settings.candidate_distance, settings.max_candidates)
+        self._analyzer = analyzer
+        self.engine = settings.face_engine
+        self.policies = {name: policy_for(settings, name) for name in ENGINE_NAMES}
         self.actor = actor or _os_user()
-        self._matcher: Matcher | None = None
+        self._index: FaceIndex | None = None
 
     @classmethod
     def open(cls, settings: Settings, db_path: str | Path | None = None, *, create: bool = True, **kwargs: object) -> Kiosk:
@@ -119,14 +126,79 @@ class Kiosk:
         self.close()
 
     @property
+    def analyzer(self) -> FaceAnalyzer:
+        """The face analyzer of the settings (built on first use; models load on the first frame)."""
+        if self._analyzer is None:
+            self._analyzer = analyzer_for(self.settings)
+        return self._analyzer
+
+    @property
+    def policy(self) -> PolicyConfig:
+        """The default engine's policy (thresholds in its distance)."""
+        return self.policies[self.engine]
+
+    @property
+    def index(self) -> FaceIndex:
+        """The in-memory face index (one matcher per engine), loaded from the store on first use.
+
+        The default engine's templates first; then each older engine's, for the citizens
+        who have no default-engine template yet (see :class:`recognition.index.FaceIndex`).
+        """
+        if self._index is None:
+            metrics = {name: engine_info(name).metric for name in ENGINE_NAMES}
+            index = FaceIndex(self.engine, metrics, capacity=max(1024, self.store.sample_count(self.engine)))
+            for name in self._engines_default_first():
+                for ids, embeddings in self.store.iter_embeddings(name):
+                    index.add(name, ids, embeddings)
+            self._index = index
+        return self._index
+
+    def _engines_default_first(self) -> tuple[str, ...]:
+        """Every engine, the default one first (older templates are indexed only for citizens
+        the default engine's templates do not cover, so it must be loaded first)."""
+        return (self.engine, *(n for n in ENGINE_NAMES if n != self.engine))
+
+    @property
+    def index_loaded(self) -> bool:
+        """True once :attr:`index` has been loaded (a sync then keeps it up to date)."""
+        return self._index is not None
+
+    def reindex(self, citizen_id: int) -> None:
+        """Reload one citizen's templates from the store into a loaded index (after some were deleted)."""
+        if self._index is None:
+            return
+        self._index.remove(citizen_id)
+        for name in self._engines_default_first():
+            kept = self.store.embeddings_of(citizen_id, name)
+            if len(kept):
+                self._index.add(name, np.full(len(kept), citizen_id, dtype=np.int64), kept)
+
+    @property
     def matcher(self) -> Matcher:
-        """The in-memory index, loaded from the store on first use."""
-        if self._matcher is None:
-            matcher = Matcher(capacity=max(1024, self.store.sample_count()))
-            for ids, embeddings in self.store.iter_embeddings():
-                matcher.add_many(ids, embeddings)
-            self._matcher = matcher
-        return self._matcher
+        """The default engine's matcher (see :attr:`index`)."""
+        return self.index.main
+
+    @property
+    def legacy_engines(self) -> tuple[str, ...]:
+        """Older engines some citizens are still recognised through: each frame needs their embeddings too."""
+        return self.index.legacy_engines
+
+    def check_models(self) -> None:
+        """Verify the model files of the default engine and of every older engine still needed
+        (size and SHA-256, no model loaded): what the app does before opening its window.
+
+        Raises:
+            ModelFileError: a file is missing or damaged (one line, with what to do).
+        """
+        for name in (self.engine, *self.legacy_engines):
+            check_engine(name)
+
+    def engine_status(self) -> dict[str, object]:
+        """The default engine and how many citizens still lack its templates (``kiosk list``, admin)."""
+        coverage = self.store.engine_coverage()
+        total = coverage.pop("citizens")
+        return {"engine": self.engine, "citizens": total, "with_engine": coverage.get(self.engine, 0),
+                "lacking": total - coverage.get(self.engine, 0), "templates_by_engine": coverage}
 
     # -- cards -------------------------------------------------------------------------
     def read_card(self, frame: np.ndarray, *, thorough: bool = True) -> CccdRead:
@@ -165,8 +237,9 @@ class Kiosk:
 
     # -- faces -------------------------------------------------------------------------
     def analyze(self, frame: np.ndarray) -> FrameFaces:
-        """Detect, assess and encode the largest face (for live capture hints)."""
-        return self.analyzer.analyze(frame)
+        """Detect, assess and embed the largest face (also through older engines while some
+        citizens are only known to them)."""
+        return self.analyzer.analyze(frame, also=self.legacy_engines)
 
     def identify(self, frame: np.ndarray) -> FaceCheck:
         """Recognise the largest face in a frame. Logs nothing; see :meth:`check_in`.
@@ -180,14 +253,22 @@ class Kiosk:
         return self.identify_sample(faces.primary)
 
     def identify_sample(self, sample: FaceSample) -> FaceCheck:
-        """Recognise an already encoded face."""
+        """Recognise an already embedded face: through the default engine's index, and through
+        each older engine's index (citizens not yet upgraded) with the sample's embedding by
+        that engine. The face fills the form alone only if exactly one index found anyone."""
+        if sample.engine != self.engine:
+            raise ValueError(f"a {sample.engine} sample cannot be matched by a kiosk whose engine is {self.engine}")
+        index = self.index
+        probes = {self.engine: sample.embedding, **{e: sample.other_embeddings[e] for e in index.legacy_engines if e in sample.other_embeddings}}
         while True:
-            candidates = self.matcher.search(sample.embedding, self.policy.search_k)
-            gone = [c.citizen_id for c in candidates if not self.store.has_citizen(c.citizen_id)]
+            found = {name: index.matchers[name].search(emb, self.policies[name].search_k) for name, emb in probes.items()}
+            gone = {c.citizen_id for cands in found.values() for c in cands if not self.store.has_citizen(c.citizen_id)}
             if not gone:
-                return self._face_check(decide(candidates, self.policy), sample.box, via_keypad=False)
+                break
             for citizen_id in gone:  # purged by another program (a CLI purge, a sync) since the index was loaded
-                self.matcher.remove(citizen_id)
+                index.remove(citizen_id)
+        decisions = [decide(cands, self.policies[name].at_scale(len(index.matchers[name]))) for name, cands in found.items()]
+        return self._face_check(combine(decisions), sample.box, via_keypad=False, samples=(sample,))
 
     def confirm(self, check: FaceCheck, typed: str) -> FaceCheck:
         """Resolve a CONFIRM check with the digits the citizen typed (last 4 of the ID, or birth year)."""
@@ -196,24 +277,47 @@ class Kiosk:
         resolved = resolve_confirm(check._match, typed, self._keypad_entry)
         self.store.audit("keypad", self.actor, self.settings.counter_name, "", fitted=resolved.decision is Decision.MATCH,
                          candidates=len(check._match.candidates))
-        return self._face_check(resolved, check.box, via_keypad=True)
+        return self._face_check(resolved, check.box, via_keypad=True, samples=check.samples)
 
     def check_in(self, check: FaceCheck) -> int:
-        """Log the visit of a matched face (the clerk pressed confirm). Returns the visit id."""
+        """Log the visit of a matched face (the clerk pressed confirm). Returns the visit id.
+
+        A citizen who has no template of the default engine yet (enrolled under an older
+        one) gains one from each of the check's quality-passing frames, in the same
+        transaction (the upgrade on the next visit); frames that do not qualify are skipped.
+        """
         if check.decision is not Decision.MATCH or check._match.citizen_id is None or check.citizen is None:
             raise ValueError("only a MATCH can be checked in")
-        visit = Visit(check._match.citizen_id, self.store.clock(), self.settings.counter_name,
+        citizen_id = check._match.citizen_id
+        visit = Visit(citizen_id, self.store.clock(), self.settings.counter_name,
                       "confirm" if check.via_keypad else "face", check.distance, _finite(check.margin))
+        upgrade = self._upgrade_samples(citizen_id, check.samples)
         with self.store.transaction("record the visit"):
             visit_id = self.store.record_visit(visit)
             self.store.audit("identify", self.actor, self.settings.counter_name, check.citizen.masked_id,
-                             method=visit.method, distance=round(check.distance, 4))
+                             method=visit.method, distance=round(check.distance, 4), engine=check.engine)
+            if upgrade:
+                self.store.add_samples(citizen_id, upgrade, self.settings.counter_name)
+                self.store.audit("upgrade_samples", self.actor, self.settings.counter_name, check.citizen.masked_id,
+                                 engine=self.engine, samples=len(upgrade))
+        if upgrade:
+            self.index.add(self.engine, np.full(len(upgrade), citizen_id, dtype=np.int64), np.stack([s.embedding for s in upgrade]))
         return visit_id
 
-    def _face_check(self, match: Match, box: FaceBox | None, *, via_keypad: bool) -> FaceCheck:
+    def _upgrade_samples(self, citizen_id: int, samples: Sequence[FaceSample]) -> list[FaceSample]:
+        """The check's frames worth storing as the citizen's first default-engine templates
+        (empty when they already have some, or when no frame qualifies)."""
+        if not samples or self.engine in self.store.engines_of(citizen_id):
+            return []
+        try:
+            return self._usable([s for s in samples if s.engine == self.engine], citizen_id, minimum=1)
+        except KioskError:  # blurred, turned, inconsistent, or like another citizen: try again next visit
+            return []
+
+    def _face_check(self, match: Match, box: FaceBox | None, *, via_keypad: bool, samples: tuple[FaceSample, ...] = ()) -> FaceCheck:
         citizen = self.store.citizen(match.citizen_id) if match.decision is Decision.MATCH and match.citizen_id is not None else None
         return FaceCheck(match.decision, len(match.candidates) if match.decision is Decision.CONFIRM else 0,
-                         match.distance, match.margin, box, citizen, via_keypad, match)
+                         match.distance, match.margin, box, citizen, via_keypad, match.engine, samples, match)
 
     def _keypad_entry(self, citizen_id: int) -> str:
         record = self.store.citizen(citizen_id)
@@ -237,7 +341,7 @@ class Kiosk:
                                        "show the consent text and record the citizen's acceptance first")
         if self.store.find_citizen(record.id_number) is not None:
             raise AlreadyEnrolledError(f"citizen {record.masked_id} is already enrolled", "add samples to the existing record instead")
-        matcher = self.matcher  # loaded before anything is written: a failure here leaves nothing half-done
+        index = self.index  # loaded before anything is written: a failure here leaves nothing half-done
         good = self._usable(samples, None, allow_duplicate_face=allow_duplicate_face)
         staff_name = staff or self.actor
         consent_record = ConsentRecord(PURPOSE_FACE_CHECKIN, CONSENT_TEXT_VERSION, self.store.clock(), self.settings.counter_name, staff_name)
@@ -245,7 +349,7 @@ class Kiosk:
             citizen_id = self.store.enrol(record, good, consent_record, self.settings.counter_name)
             self.store.audit("enrol", staff_name, self.settings.counter_name, record.masked_id, samples=len(good),
                              consent_version=CONSENT_TEXT_VERSION)
-        matcher.add(citizen_id, np.stack([s.embedding for s in good]))
+        index.add(self.engine, np.full(len(good), citizen_id, dtype=np.int64), np.stack([s.embedding for s in good]))
         return EnrolResult(citizen_id, record, len(good))
 
     def add_samples(self, id_number: str, samples: Sequence[FaceSample]) -> int:
@@ -258,7 +362,7 @@ class Kiosk:
         with self.store.transaction("add samples"):
             self.store.add_samples(citizen_id, good, self.settings.counter_name)
             self.store.audit("add_samples", self.actor, self.settings.counter_name, record.masked_id, samples=len(good))
-        self.matcher.add(citizen_id, np.stack([s.embedding for s in good]))
+        self.index.add(self.engine, np.full(len(good), citizen_id, dtype=np.int64), np.stack([s.embedding for s in good]))
         return len(good)
 
     def _purge(self, id_number: str, reason: str, actor: str) -> dict[str, int]:
@@ -276,8 +380,8 @@ class Kiosk:
         with self.store.transaction("purge"):
             counts = self.store.delete_citizen(citizen_id, self.settings.counter_name, reason)
             self.store.audit("purge", actor, self.settings.counter_name, record.masked_id, reason=reason, **counts)
-        if self._matcher is not None:
-            self._matcher.remove(citizen_id)
+        if self._index is not None:
+            self._index.remove(citizen_id)
         self.store.checkpoint()
         return counts
 
@@ -285,7 +389,8 @@ class Kiosk:
         """The printable consent receipt (HTML) right after enrolment, for the citizen at the counter."""
         from kiosk.receipt import render_receipt
 
-        return render_receipt(self.store.citizen(citizen_id), self.store.latest_consent(citizen_id), self.settings.retention_days)
+        return render_receipt(self.store.citizen(citizen_id), self.store.latest_consent(citizen_id), self.settings.retention_days,
+                              self.settings.display_timezone)
 
     # -- retention and administration --------------------------------------------------
     def retention_due(self) -> list[dict[str, object]]:
@@ -348,6 +453,8 @@ class Kiosk:
                 allow_duplicate_face: bool = False) -> list[FaceSample]:
         """The quality-passing samples, checked to be one person and nobody else enrolled."""
         needed = self.settings.min_enrol_samples if minimum is None else minimum
+        if any(s.engine != self.engine for s in samples):
+            raise ValueError(f"samples of another engine than {self.engine} cannot be stored for it")
         good = [s for s in samples if s.passes]
         if len(good) < needed:
             reasons = sorted({issue.message for s in samples for issue in s.issues})
@@ -356,13 +463,12 @@ class Kiosk:
                 + (f" ({'; '.join(reasons)})" if reasons else ""),
                 "capture more frames of the citizen looking straight at the camera",
             )
-        stack = np.stack([s.embedding for s in good]).astype(np.float64)
-        spread = float(np.max(np.linalg.norm(stack[:, None, :] - stack[None, :, :], axis=2)))
-        if spread > self.settings.candidate_distance:
+        spread = float(np.max(pairwise_distances(np.stack([s.embedding for s in good]), engine_info(self.engine).metric)))
+        if spread > self.policy.candidate_distance:
             raise InconsistentSamplesError(f"the face samples do not look like one person (spread {spread:.2f})",
                                            "capture again with only the citizen in front of the camera")
         for sample in [] if allow_duplicate_face else good:
-            match = decide(self.matcher.search(sample.embedding, self.policy.search_k), self.policy)
+            match = self.identify_sample(replace(sample, other_embeddings={}))._match
             if match.decision is Decision.MATCH and match.citizen_id != citizen_id:
                 other = self.store.citizen(match.citizen_id)  # type: ignore[arg-type]
                 raise FaceAlreadyEnrolledError(f"this face is already enrolled as citizen {other.masked_id}",
@@ -389,12 +495,29 @@ def open_store(path: Path, key_file: Path | None, create: bool) -> Store:
         return store
 
 
+def engine_config(settings: Settings, name: str | None = None) -> EngineConfig:
+    """How to build engine ``name`` (default: the settings' ``face_engine``) under these settings."""
+    return EngineConfig(name or settings.face_engine, settings.detect_width_px, settings.detector_model, settings.detect_upsample)
+
+
 def analyzer_for(settings: Settings) -> FaceAnalyzer:
-    """The face analyzer the settings describe (detector and quality gates)."""
+    """The face analyzer the settings describe: the default engine, the older engines it may
+    also need, and the quality gates. Models load on the first frame, not here."""
+    others = [load_engine(engine_config(settings, name)) for name in ENGINE_NAMES if name != settings.face_engine]
     return FaceAnalyzer(
-        DetectorConfig(settings.detector_model, settings.detect_width_px, settings.detect_upsample),  # type: ignore[arg-type]
+        load_engine(engine_config(settings)),
         QualityConfig(settings.min_face_px, settings.min_sharpness, settings.min_brightness, settings.max_brightness, settings.max_yaw),
+        others,
     )
+
+
+def policy_for(settings: Settings, engine: str) -> PolicyConfig:
+    """The decision policy of one face engine under these settings (its ``<engine>_*`` thresholds)."""
+    def value(name: str) -> float:
+        return float(getattr(settings, f"{engine}_{name}"))
+
+    return PolicyConfig(value("auto_accept_distance"), value("min_margin"), value("candidate_distance"), settings.max_candidates,
+                        ImpostorTail(value("impostor_tail_at_one"), value("impostor_tail_scale")), settings.auto_accept_fpir)
 
 
 def _finite(value: float) -> float | None:

@@ -33,16 +33,27 @@ def _f(default: Any, help: str, *, lo: float | None = None, hi: float | None = N
 
 @dataclass(frozen=True)
 class Settings:
-    """Every tunable of the kiosk. Distances are Euclidean distances between dlib embeddings."""
+    """Every tunable of the kiosk. Face thresholds belong to one face engine each (``sface_*``:
+    cosine distance between SFace embeddings, 1 - cosine similarity; ``dlib_*``: Euclidean
+    distance between dlib embeddings); lower distances are more alike."""
 
     db_path: str = _f("", "SQLite file of this counter; empty = kiosk.sqlite in the user's data folder")
     counter_name: str = _f("Quầy 1", "name of this counter, written on every visit, consent and audit entry")
-    detector_model: str = _f("hog", "face detector: hog (fast, CPU) or cnn (about 1-8 s per frame without a GPU)", choices=("hog", "cnn"))
+    face_engine: str = _f("sface", "face engine for new templates and the first look at every face: sface (YuNet + SFace, ~13 ms a face) or dlib (HOG + ResNet, ~100 ms)", choices=("sface", "dlib"))
+    detector_model: str = _f("hog", "the dlib engine's face detector: hog (fast, CPU) or cnn (about 1-8 s per frame without a GPU)", choices=("hog", "cnn"))
     detect_width_px: int = _f(480, "frames wider than this are downscaled before face detection; 0 = never", lo=0, hi=4096)
-    detect_upsample: int = _f(0, "times the detector upsamples the frame to find small faces; each costs ~4x", lo=0, hi=2)
-    auto_accept_distance: float = _f(0.40, "best distance at or under which a face fills the form by itself; lower is stricter", lo=0.20, hi=0.60)
-    min_margin: float = _f(0.06, "how much farther the runner-up citizen must be for an automatic match; higher is stricter", lo=0.0, hi=0.5)
-    candidate_distance: float = _f(0.60, "citizens within this distance are offered to the keypad confirmation; lower is stricter", lo=0.20, hi=0.80)
+    detect_upsample: int = _f(0, "times the dlib detector upsamples the frame to find small faces; each costs ~4x", lo=0, hi=2)
+    sface_auto_accept_distance: float = _f(0.28, "sface: cosine distance (1 - similarity) at or under which a face fills the form by itself; lower is stricter", lo=0.05, hi=0.80)
+    sface_min_margin: float = _f(0.10, "sface: how much farther (cosine distance) the runner-up citizen must be for an automatic match; higher is stricter", lo=0.0, hi=0.5)
+    sface_candidate_distance: float = _f(0.65, "sface: citizens within this cosine distance are offered to the keypad confirmation; lower is stricter", lo=0.10, hi=1.00)
+    sface_impostor_tail_at_one: float = _f(0.9365, "sface: fitted impostor tail, the cosine distance where the tail's probability reaches 1 (kiosk calibrate)", lo=0.0, hi=2.0)
+    sface_impostor_tail_scale: float = _f(0.0447, "sface: fitted impostor tail, its scale in cosine distance; 0 = the auto threshold does not follow the gallery", lo=0.0, hi=0.5)
+    dlib_auto_accept_distance: float = _f(0.40, "dlib: Euclidean distance at or under which a face fills the form by itself; lower is stricter", lo=0.20, hi=0.60)
+    dlib_min_margin: float = _f(0.06, "dlib: how much farther the runner-up citizen must be for an automatic match; higher is stricter", lo=0.0, hi=0.5)
+    dlib_candidate_distance: float = _f(0.60, "dlib: citizens within this distance are offered to the keypad confirmation; lower is stricter", lo=0.20, hi=0.80)
+    dlib_impostor_tail_at_one: float = _f(0.80, "dlib: fitted impostor tail, the distance where the tail's probability reaches 1 (kiosk calibrate)", lo=0.0, hi=2.0)
+    dlib_impostor_tail_scale: float = _f(0.029, "dlib: fitted impostor tail, its scale; 0 = the auto threshold does not follow the gallery", lo=0.0, hi=0.5)
+    auto_accept_fpir: float = _f(0.001, "share of strangers the automatic match may fill in at any gallery size (with a fitted impostor tail); lower is stricter", lo=1e-6, hi=0.1)
     max_candidates: int = _f(5, "most citizens a keypad confirmation may be checked against", lo=1, hi=20)
     confirm_with: str = _f("id_last4", "what the citizen types to confirm: id_last4 (last 4 digits of the ID number) or birth_year", choices=("id_last4", "birth_year"))
     min_enrol_samples: int = _f(3, "quality-passing face samples needed to enrol a citizen", lo=3, hi=10)
@@ -61,6 +72,7 @@ class Settings:
     camera_height_px: int = _f(480, "capture height asked of the webcam, in pixels", lo=240, hi=1080)
     qr_serial_port: str = _f("", "serial (USB-CDC) port of a QR scanner, e.g. COM3 or /dev/ttyACM0; empty = none (keyboard-wedge scanners need nothing)")
     language: str = _f("vi", "language of the counter app: vi (Vietnamese) or en (English)", choices=("vi", "en"))
+    display_timezone: str = _f("Asia/Ho_Chi_Minh", "IANA timezone in which times are shown (stored times stay UTC), e.g. Asia/Ho_Chi_Minh")
     privacy_clear_s: int = _f(8, "seconds a screen with a citizen's data (form, keypad, card, consent) stays up once their face has "
                                  "left the camera (or a key was last pressed); then it clears itself", lo=2, hi=120)
     idle_clear_s: int = _f(90, "seconds with no key press after which any citizen's screen clears itself, even with a face in view "
@@ -69,13 +81,16 @@ class Settings:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))
-        if self.auto_accept_distance > self.candidate_distance:
-            raise SettingsError(
-                f"auto_accept_distance ({self.auto_accept_distance}) is above candidate_distance ({self.candidate_distance})",
-                "auto_accept_distance must be the stricter (lower) of the two",
-            )
+        for engine in ("sface", "dlib"):
+            auto, candidate = getattr(self, f"{engine}_auto_accept_distance"), getattr(self, f"{engine}_candidate_distance")
+            if auto > candidate:
+                raise SettingsError(
+                    f"{engine}_auto_accept_distance ({auto}) is above {engine}_candidate_distance ({candidate})",
+                    f"{engine}_auto_accept_distance must be the stricter (lower) of the two",
+                )
         if self.min_brightness >= self.max_brightness:
             raise SettingsError("min_brightness must be below max_brightness", "fix the settings file")
+        _check_timezone(self.display_timezone)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validated like any other)."""
@@ -91,6 +106,16 @@ class Settings:
 
 
 _TYPES = {"str": str, "int": int, "float": float}
+
+
+def _check_timezone(name: str) -> None:
+    from kiosk.timefmt import UnknownTimezoneError, zone
+
+    try:
+        zone(name)
+    except UnknownTimezoneError:
+        raise SettingsError(f"setting display_timezone = {name!r} is not a known timezone",
+                            "use an IANA name such as Asia/Ho_Chi_Minh") from None
 
 
 def _check(f: dataclasses.Field[Any], value: Any) -> None:
@@ -146,12 +171,13 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     values: dict[str, tuple[Any, str]] = {}  # name → (raw value, where it came from)
     file = Path(path) if path is not None else default_config_path()
     if path is not None or file.is_file():
-        values.update({name: (raw, f"in {file}") for name, raw in _read_toml(file).items()})
+        values.update({LEGACY_NAMES.get(name, name): (raw, f"in {file}") for name, raw in _read_toml(file).items()})
     known = Settings.__dataclass_fields__
     for key, raw in environ.items():
         if not key.startswith(ENV_PREFIX) or key in _NOT_SETTINGS:
             continue
         name = key[len(ENV_PREFIX):].lower()
+        name = LEGACY_NAMES.get(name, name)
         if name not in known:
             raise SettingsError(f"unknown setting in environment: {key}", f"remove it, or see `kiosk settings` for valid {ENV_PREFIX}* names")
         values[name] = (raw, f"from {key}")
@@ -164,6 +190,10 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
             raise SettingsError(f"{exc.message} ({source})", exc.hint) from None
     return Settings(**typed)
 
+
+LEGACY_NAMES = {"auto_accept_distance": "dlib_auto_accept_distance", "min_margin": "dlib_min_margin",
+                "candidate_distance": "dlib_candidate_distance"}
+"""Names of releases before face engines (their thresholds were dlib's) → today's names."""
 
 _NOT_SETTINGS = frozenset({"KIOSK_CONFIG", "KIOSK_DATA_KEY", "KIOSK_ADMIN_PIN"})
 """Variables with the prefix that are not settings: the config path and two secrets."""
@@ -178,7 +208,7 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise SettingsError(f"cannot read settings file {file}: {exc}", "check the file's permissions and encoding (UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"settings file {file} is not valid TOML: {exc}", "fix the line it names") from None
-    unknown = sorted(set(data) - set(Settings.__dataclass_fields__))
+    unknown = sorted(set(data) - set(Settings.__dataclass_fields__) - set(LEGACY_NAMES))
     if unknown:
         raise SettingsError(f"unknown setting(s) in {file}: {', '.join(unknown)}", "remove them, or see `kiosk settings` for valid names")
     return data

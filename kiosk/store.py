@@ -86,14 +86,17 @@ class Store(StoreBase):
         return self._unseal(row[0], row[1])
 
     def citizens(self, search: str = "") -> list[dict[str, Any]]:
-        """Every citizen (decrypted here, in memory) with sample and visit counts, by name.
+        """Every citizen (decrypted here, in memory) with sample and visit counts and the face
+        engines of their templates (``engines``: sorted names joined by commas), by name.
 
         ``search`` matches part of the name (accents and case ignored: "nguyen" finds
         "Nguyễn") or of the ID number.
         """
         sql = """SELECT c.id, c.id_hash, c.sealed, c.enrolled_at, c.enrolled_counter, c.last_visit_at,
                         (SELECT count(*) FROM face_samples s WHERE s.citizen_id = c.id) AS samples,
-                        (SELECT count(*) FROM visits v WHERE v.citizen_id = c.id) AS visits
+                        (SELECT count(*) FROM visits v WHERE v.citizen_id = c.id) AS visits,
+                        (SELECT group_concat(engine, ',') FROM (SELECT DISTINCT engine FROM face_samples s
+                                                               WHERE s.citizen_id = c.id ORDER BY engine)) AS engines
                  FROM citizens c"""
         with self._reading():
             rows = list(self.db.query(sql))
@@ -131,10 +134,13 @@ class Store(StoreBase):
             self._insert_samples(citizen_id, row[0], samples, counter, self.clock().isoformat())
 
     def _insert_samples(self, citizen_id: int, id_hash: bytes, samples: Sequence[FaceSample], counter: str, now: str) -> None:
+        if any(not s.engine for s in samples):
+            raise StoreError("a face sample without its engine cannot be stored", "this is a bug: report it")
         self.db["face_samples"].insert_all(
             {"citizen_id": citizen_id, "uid": new_uid(),
              "embedding": self.key.seal(np.ascontiguousarray(s.embedding, dtype="<f4").tobytes(), b"sample:" + id_hash),
-             "sharpness": s.sharpness, "brightness": s.brightness, "yaw": s.yaw, "captured_at": now, "counter": counter}
+             "sharpness": s.sharpness, "brightness": s.brightness, "yaw": s.yaw, "captured_at": now, "counter": counter,
+             "engine": s.engine, "model_version": s.model_version}
             for s in samples
         )
 
@@ -186,25 +192,40 @@ class Store(StoreBase):
         return CitizenRecord.from_dict(json.loads(self.key.open(sealed, b"citizen:" + id_hash)))
 
     # -- samples for the index ---------------------------------------------------------
-    def sample_count(self) -> int:
-        """Number of stored face samples."""
+    def sample_count(self, engine: str | None = None) -> int:
+        """Number of stored face samples (of one engine, if given)."""
         with self._reading():
-            return int(self.db.execute("SELECT count(*) FROM face_samples").fetchone()[0])
+            if engine is None:
+                return int(self.db.execute("SELECT count(*) FROM face_samples").fetchone()[0])
+            return int(self.db.execute("SELECT count(*) FROM face_samples WHERE engine = ?", [engine]).fetchone()[0])
 
-    def embeddings_of(self, citizen_id: int) -> np.ndarray:
-        """One citizen's stored samples, decrypted: ``(k, 128)`` float32."""
+    def engine_coverage(self) -> dict[str, int]:
+        """``{engine: citizens with at least one template of it}``, plus ``"citizens"``: all citizens."""
         with self._reading():
-            rows = self.db.execute("SELECT c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id "
-                                   "WHERE s.citizen_id = ?", [citizen_id]).fetchall()
+            out = dict(self.db.execute("SELECT engine, count(DISTINCT citizen_id) FROM face_samples GROUP BY engine").fetchall())
+            out["citizens"] = int(self.db.execute("SELECT count(*) FROM citizens").fetchone()[0])
+        return out
+
+    def embeddings_of(self, citizen_id: int, engine: str | None = None) -> np.ndarray:
+        """One citizen's stored samples (of one engine, if given), decrypted: ``(k, 128)`` float32."""
+        sql = "SELECT c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id WHERE s.citizen_id = ?"
+        with self._reading():
+            rows = self.db.execute(sql + (" AND s.engine = ?" if engine else ""), [citizen_id, *([engine] if engine else [])]).fetchall()
         plain = b"".join(self.key.open(e, b"sample:" + h) for h, e in rows)
         return np.frombuffer(plain, dtype="<f4").reshape(len(rows), 128).astype(np.float32)
 
-    def iter_embeddings(self, batch: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Stream all samples, decrypted: ``(citizen_ids (k,) int64, embeddings (k, 128) float32)`` batches."""
+    def engines_of(self, citizen_id: int) -> set[str]:
+        """The engines a citizen has templates of."""
+        with self._reading():
+            return {e for (e,) in self.db.execute("SELECT DISTINCT engine FROM face_samples WHERE citizen_id = ?", [citizen_id])}
+
+    def iter_embeddings(self, engine: str | None = None, batch: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Stream the samples of one engine (of all, if None), decrypted:
+        ``(citizen_ids (k,) int64, embeddings (k, 128) float32)`` batches."""
         aes = self.key.opener()
         sql = "SELECT s.citizen_id, c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id"
         with self._reading():
-            cursor = self.db.execute(sql)
+            cursor = self.db.execute(sql + (" WHERE s.engine = ?" if engine else ""), [engine] if engine else [])
             try:
                 while rows := cursor.fetchmany(batch):
                     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

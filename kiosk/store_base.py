@@ -67,11 +67,13 @@ class StoreBase:
 
         file = Path(path)
         if not create and not file.is_file():
-            raise StoreError(f"no kiosk database at {file}", "check --db (or db_path in the settings), or enrol a citizen first")
+            raise StoreError(f"no kiosk database at {file}", "check --db (or db_path in the settings), or enrol a citizen first",
+                             reason="db_missing", facts={"path": str(file)})
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the folder for {file}: {exc.strerror}", "choose another --db path") from None
+            raise StoreError(f"cannot create the folder for {file}: {exc.strerror}", "choose another --db path",
+                             reason="db_folder", facts={"path": str(file)}) from None
         with _guard(file, "open"):
             conn = sqlite3.connect(str(file), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
         try:
@@ -81,15 +83,16 @@ class StoreBase:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
                     raise StoreError(f"{file} was written by a newer kiosk release (schema {version}, this one knows {SCHEMA_VERSION})",
-                                     "upgrade the kiosk software")
+                                     "upgrade the kiosk software", reason="db_newer", facts={"path": str(file)})
                 stored_check = _read_key_check(conn)
                 if version >= 2 and stored_check is None:  # encrypted, yet nothing says with which key
                     raise DataKeyError(f"{file} has lost the record of its data key (a damaged or edited file)",
-                                       "restore the database from a backup")
+                                       "restore the database from a backup", reason="db_damaged", facts={"path": str(file)})
                 key = key_source(version < 2)  # only a new or a not-yet-encrypted file may get a new key
                 if stored_check is not None and stored_check != key.check_value().hex():
                     raise DataKeyError(f"the data key does not belong to {file}",
-                                       "use the key file this database was written with (KIOSK_DATA_KEY or key_file)")
+                                       "use the key file this database was written with (KIOSK_DATA_KEY or key_file)",
+                                       reason="key_mismatch", facts={"path": str(file)})
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
@@ -238,20 +241,25 @@ def _guard(path: Path, action: str) -> Iterator[None]:
 
 def _store_error(path: Path, action: str, exc: sqlite3.Error) -> StoreError:
     text = str(exc).lower()
+    facts = {"path": str(path)}
     if "locked" in text or "busy" in text:
         return StoreError(f"cannot {action}: the database {path} is locked by another program",
-                          "close the other kiosk or tool using it and try again; nothing was saved")
+                          "close the other kiosk or tool using it and try again; nothing was saved", reason="db_locked", facts=facts)
     if "readonly" in text or "read-only" in text:
         return StoreError(f"cannot {action}: the database {path} is read-only",
-                          "fix the file's permissions or pass --db with a writable file; nothing was saved")
+                          "fix the file's permissions or pass --db with a writable file; nothing was saved", reason="db_read_only",
+                          facts=facts)
     if path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
         return StoreError(f"cannot {action}: the database {path} or its folder is read-only (the kiosk writes "
-                          f"{path.name}-wal and -shm beside it)", "fix the permissions or pass --db with a writable place; nothing was saved")
+                          f"{path.name}-wal and -shm beside it)", "fix the permissions or pass --db with a writable place; nothing was saved",
+                          reason="db_read_only", facts=facts)
     if "unable to open" in text:
-        return StoreError(f"cannot {action}: unable to open {path}", "check the path and the folder's permissions")
+        return StoreError(f"cannot {action}: unable to open {path}", "check the path and the folder's permissions", reason="db_open",
+                          facts=facts)
     if "not a database" in text or "malformed" in text:
         return StoreError(f"cannot {action}: {path} is not a kiosk database or is damaged",
-                          "restore it from a backup or pass --db with another file")
+                          "restore it from a backup or pass --db with another file", reason="db_damaged", facts=facts)
     if "disk" in text and "full" in text:
-        return StoreError(f"cannot {action}: the disk holding {path} is full", "free some space; nothing was saved")
+        return StoreError(f"cannot {action}: the disk holding {path} is full", "free some space; nothing was saved", reason="disk_full",
+                          facts=facts)
     return StoreError(f"cannot {action} in {path}: {exc}", "check the database file")

@@ -104,7 +104,7 @@ class _Batch:
         self.kiosk = kiosk
         self.db = kiosk.store.db.conn
         self.rows = rows
-        self.faces: list[tuple[int, np.ndarray]] = []  # (citizen id, decrypted embedding) for the index
+        self.faces: list[tuple[int, str, np.ndarray]] = []  # (citizen id, engine, decrypted embedding) for the index
         self.gone: list[int] = []  # citizens deleted here
         self.changed: list[int] = []  # citizens who lost some samples (re-index them)
         self.rejected = 0  # rows whose sealed values do not authenticate under our key
@@ -189,7 +189,7 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
                 continue
             values.append([citizen_id, *(row[c] for c in columns)])
             if plain is not None:
-                batch.faces.append((citizen_id, np.frombuffer(plain, dtype="<f4").astype(np.float32)))
+                batch.faces.append((citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32)))
         batch.db.executemany(insert, values)
         if table == "visits":
             batch.db.executemany("UPDATE citizens SET last_visit_at = max(coalesce(last_visit_at, ''), ?) WHERE id = ?",
@@ -233,17 +233,16 @@ _APPLY: dict[str, Callable[[_Batch], int]] = {
 
 def _update_index(kiosk: Kiosk, batch: _Batch) -> None:
     """Bring an already loaded in-memory index in line with what the batch changed."""
-    matcher = kiosk._matcher  # noqa: SLF001 - only update an index that is already loaded
-    if matcher is None:
+    if not kiosk.index_loaded:
         return
-    for citizen_id in batch.gone + batch.changed:
-        matcher.remove(citizen_id)
+    for citizen_id in batch.gone:
+        kiosk.index.remove(citizen_id)
     for citizen_id in batch.changed:
-        kept = kiosk.store.embeddings_of(citizen_id)
-        if len(kept):
-            matcher.add(citizen_id, kept)
-    if batch.faces:
-        matcher.add_many(np.array([c for c, _ in batch.faces], dtype=np.int64), np.stack([e for _, e in batch.faces]))
+        kiosk.reindex(citizen_id)
+    engines = sorted({e for _, e, _ in batch.faces}, key=lambda e: e != kiosk.engine)  # the default engine's first
+    for engine in engines:
+        rows = [(c, e) for c, name, e in batch.faces if name == engine]
+        kiosk.index.add(engine, np.array([c for c, _ in rows], dtype=np.int64), np.stack([e for _, e in rows]))
 
 
 # -- push ------------------------------------------------------------------------------

@@ -12,18 +12,20 @@ The desktop app runs this off its UI thread. Per frame, by mode:
   the citizen is still there (:mod:`kiosk.screen_guard`).
 - ``PAUSED``: nothing.
 
-dlib's encoder holds Python's GIL for ~110 ms per face, which would stall the UI thread
-of the same process. :class:`AnalyzerProcess` therefore runs detection, encoding and QR
-decoding in a child process; :class:`LocalAnalyzer` does the same work in-process (tools).
+Face analysis holds Python's GIL for long stretches (dlib's encoder ~110 ms per face;
+OpenCV's DNN less, but still), which would stall the UI thread of the same process.
+:class:`AnalyzerProcess` therefore runs detection, embedding and QR decoding in a child
+process; :class:`LocalAnalyzer` does the same work in-process (tools).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable
+from collections import deque
+from collections.abc import Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Protocol
 
@@ -69,17 +71,18 @@ class FrameScan:
 class Analyzer(Protocol):
     """Anything that scans frames: :class:`AnalyzerProcess`, :class:`LocalAnalyzer`, a test stub."""
 
-    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False) -> FrameScan:
-        """QR codes first (when ``qr``); the faces only when ``face`` and no QR code was read."""
+    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()) -> FrameScan:
+        """QR codes first (when ``qr``); the faces only when ``face`` and no QR code was read;
+        the largest face also embedded by the engines named in ``also``."""
 
     def close(self) -> None:
         """Release what the analyzer holds."""
 
 
-def _scan(analyzer: FaceAnalyzer, frame: np.ndarray, qr: bool, face: bool, thorough: bool) -> FrameScan:
+def _scan(analyzer: FaceAnalyzer, frame: np.ndarray, qr: bool, face: bool, thorough: bool, also: Sequence[str]) -> FrameScan:
     start = time.perf_counter()
     payloads = tuple(read.data for read in decode_qr(frame, thorough=thorough)) if qr else ()
-    faces = analyzer.analyze(frame) if face and not payloads else None
+    faces = analyzer.analyze(frame, also) if face and not payloads else None
     return FrameScan(payloads, faces, (time.perf_counter() - start) * 1000)
 
 
@@ -89,9 +92,9 @@ class LocalAnalyzer:
     def __init__(self, settings: Settings) -> None:
         self._analyzer = analyzer_for(settings)
 
-    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False) -> FrameScan:
+    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()) -> FrameScan:
         """See :class:`Analyzer`."""
-        return _scan(self._analyzer, frame, qr, face, thorough)
+        return _scan(self._analyzer, frame, qr, face, thorough, also)
 
     def close(self) -> None:
         """Nothing to release."""
@@ -102,11 +105,9 @@ _CHILD: FaceAnalyzer | None = None
 
 def _child_init(settings: Settings) -> None:
     global _CHILD
-    from recognition.faces import warm_up
-
     _end_with_parent()
     _CHILD = analyzer_for(settings)
-    warm_up()
+    _CHILD.engine.warm_up()  # older engines load on the first frame that needs them
 
 
 def _end_with_parent() -> None:
@@ -126,9 +127,9 @@ def _end_with_parent() -> None:
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
-def _child_scan(frame: np.ndarray, qr: bool, face: bool, thorough: bool) -> FrameScan:
+def _child_scan(frame: np.ndarray, qr: bool, face: bool, thorough: bool, also: Sequence[str]) -> FrameScan:
     assert _CHILD is not None
-    return _scan(_CHILD, frame, qr, face, thorough)
+    return _scan(_CHILD, frame, qr, face, thorough, also)
 
 
 def _child_ready() -> bool:
@@ -138,7 +139,7 @@ def _child_ready() -> bool:
 class AnalyzerProcess:
     """Scans frames in one child process (spawned, so it is the same on Windows and Linux).
 
-    The child loads the dlib models once (about 1-2 s after :meth:`start`). A crashed
+    The child loads the face models once (about 1 s after :meth:`start`). A crashed
     child is replaced on the next call, which raises :class:`AnalyzerError` once.
     """
 
@@ -155,7 +156,7 @@ class AnalyzerProcess:
                                              initializer=_child_init, initargs=(self._settings,))
             self._pool.submit(_child_ready)
 
-    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False) -> FrameScan:
+    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()) -> FrameScan:
         """See :class:`Analyzer`. Blocks the calling thread (never the UI thread) until done.
 
         Raises:
@@ -164,7 +165,7 @@ class AnalyzerProcess:
         self.start()
         assert self._pool is not None
         try:
-            return self._pool.submit(_child_scan, frame, qr, face, thorough).result()
+            return self._pool.submit(_child_scan, frame, qr, face, thorough, tuple(also)).result()
         except (BrokenProcessPool, RuntimeError) as exc:
             self._pool = None
             raise AnalyzerError(f"the face recognition process stopped ({type(exc).__name__})",
@@ -224,6 +225,7 @@ class FrameWatcher:
         self.kiosk = kiosk
         self.analyzer = analyzer
         self.voter = FrameVoter(kiosk.settings.agreement_frames)
+        self._recent: deque[FaceSample] = deque(maxlen=kiosk.settings.agreement_frames)  # the voted frames' faces
         self.hold_s = hold_s
         self._held: tuple[Hashable, float] | None = None
         self._card_frames = 0
@@ -231,6 +233,7 @@ class FrameWatcher:
     def reset(self) -> None:
         """Forget the frames seen so far (the screen changed)."""
         self.voter.reset()
+        self._recent.clear()
         self._card_frames = 0
 
     def hold(self, check: FaceCheck) -> None:
@@ -259,7 +262,7 @@ class FrameWatcher:
             scan = self.analyzer.scan(frame, qr=False, face=True)
             faces = scan.faces or FrameFaces((), None)
             return WatchResult(mode, shape, faces.boxes, sample=faces.primary, analysis_ms=scan.ms)
-        scan = self.analyzer.scan(frame, qr=True, face=True)
+        scan = self.analyzer.scan(frame, qr=True, face=True, also=self.kiosk.legacy_engines)
         result = WatchResult(mode, shape, analysis_ms=scan.ms)
         if mode is Mode.GUARD:
             if scan.qr:
@@ -269,15 +272,20 @@ class FrameWatcher:
             return WatchResult(mode, shape, faces.boxes, sample=faces.primary, seen=seen, analysis_ms=scan.ms)
         if scan.qr:
             self.voter.feed(None)
+            self._recent.clear()
             return self._with_card(result, scan)
         faces = scan.faces or FrameFaces((), None)
         if faces.primary is None:
             self.voter.feed(None)
+            self._recent.clear()
             self._held = None  # the face left: the next citizen may be the same person again
             return result
         check = self.kiosk.identify_sample(faces.primary)
+        self._recent.append(faces.primary)
         agreed = self.voter.feed(check._match)  # noqa: SLF001
-        decided = check if agreed is not None and not self._is_held(check) else None
+        decided = replace(check, samples=tuple(self._recent)) if agreed is not None and not self._is_held(check) else None
+        if agreed is not None:
+            self._recent.clear()
         return WatchResult(mode, shape, faces.boxes, decided=decided, sample=faces.primary, analysis_ms=scan.ms)
 
     def _is_held(self, check: FaceCheck) -> bool:

@@ -6,7 +6,7 @@ third-party import, for the embedding arrays. Everything is a frozen dataclass.
 
 from models.citizen import CitizenRecord, Gender
 from models.errors import KioskError
-from models.face import EMBEDDING_SIZE, FaceBox, FaceSample, QualityIssue
+from models.face import EMBEDDING_SIZE, FaceBox, FaceSample, Landmarks, QualityIssue
 from models.match import Candidate, Decision, Match
 from models.visit import Visit
 
@@ -19,6 +19,7 @@ __all__ = [
     "FaceSample",
     "Gender",
     "KioskError",
+    "Landmarks",
     "Match",
     "QualityIssue",
     "Visit",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
 
 EMBEDDING_SIZE = 128
-"""Length of one face embedding (dlib's ResNet face descriptor)."""
+"""Length of one face embedding (both engines, SFace and dlib's ResNet, give 128 numbers)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,33 @@ class FaceBox:
     def as_tuple(self) -> tuple[int, int, int, int]:
         """``(top, right, bottom, left)``, the order face_recognition expects."""
         return (self.top, self.right, self.bottom, self.left)
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """Facial points of one face in pixels of the *original* frame, ``(x, y)``, origin top-left.
+
+    "Left" and "right" are as seen in the image (the subject's right eye is ``eye_left``).
+    The SFace engine (YuNet) gives all five; the dlib engine's 5-point model has no mouth
+    corners, so those are None there.
+    """
+
+    eye_left: tuple[float, float]
+    eye_right: tuple[float, float]
+    nose: tuple[float, float]
+    mouth_left: tuple[float, float] | None = None
+    mouth_right: tuple[float, float] | None = None
+
+    def five(self) -> np.ndarray:
+        """The five points as a ``(5, 2)`` float64 array in the order eye_left, eye_right,
+        nose, mouth_left, mouth_right (the order of the usual 112x112 alignment template).
+
+        Raises:
+            ValueError: the mouth corners are missing (dlib's landmarks).
+        """
+        if self.mouth_left is None or self.mouth_right is None:
+            raise ValueError("these landmarks have no mouth corners")
+        return np.array([self.eye_left, self.eye_right, self.nose, self.mouth_left, self.mouth_right], dtype=np.float64)
 
 
 class QualityIssue(str, Enum):
@@ -95,14 +123,18 @@ class FaceSample:
     """One encoded face: the embedding plus what was measured about it.
 
     Attributes:
-        embedding: shape ``(128,)`` float32, dlib's descriptor (Euclidean space; same
-            person typically < 0.6 apart).
+        embedding: shape ``(128,)`` float32, made by the face engine named ``engine``.
+            Embeddings of different engines live in different spaces and are never compared.
         box: where the face is in the frame, in original-frame pixels.
         sharpness: variance of the Laplacian over the face crop (grey levels²; higher is sharper).
         brightness: mean grey level of the face crop, 0–255.
         yaw: left/right turn estimated from landmarks, as a ratio in [-1, 1]
             (0 frontal; ±1 profile). Sign: positive when the nose is right of the eye midpoint in the image.
         issues: quality-gate failures; empty when the sample is good enough to enrol.
+        engine: the face engine that made ``embedding`` (``"sface"`` or ``"dlib"``).
+        model_version: that engine's model files, as stored beside the template.
+        other_embeddings: the same face embedded by other engines, ``{engine: (128,) float32}``
+            (while citizens enrolled under an older engine still need recognising).
     """
 
     embedding: np.ndarray
@@ -111,6 +143,9 @@ class FaceSample:
     brightness: float = 0.0
     yaw: float = 0.0
     issues: tuple[QualityIssue, ...] = field(default_factory=tuple)
+    engine: str = "sface"
+    model_version: str = ""
+    other_embeddings: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def passes(self) -> bool:

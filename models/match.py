@@ -25,12 +25,15 @@ class Candidate:
 
     Attributes:
         citizen_id: the store's internal row id (not the ID number).
-        distance: Euclidean distance between the probe embedding and the citizen's
-            closest sample (lower is more alike; dlib's usual cut-off is 0.6).
+        distance: distance between the probe embedding and the citizen's closest sample,
+            in the face engine's own unit (lower is more alike): cosine distance
+            (1 - cosine similarity, 0..2) for ``sface``, Euclidean for ``dlib``.
+        engine: the face engine whose index found the citizen (empty when unknown).
     """
 
     citizen_id: int
     distance: float
+    engine: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,11 @@ class Match:
         citizen_id: the matched citizen's internal id when ``decision`` is MATCH, else None.
         candidates: for CONFIRM, the citizens to check the typed digits against, nearest
             first; for MATCH, the matched citizen alone; empty for UNKNOWN.
-        distance: distance to the nearest enrolled citizen (inf when nobody is enrolled).
+        distance: distance to the nearest enrolled citizen (inf when nobody is enrolled), in
+            the unit of ``engine``.
         margin: runner-up citizen's distance minus ``distance`` (inf when there is no runner-up).
+        engine: the face engine whose distances ``distance`` and ``margin`` are (empty when
+            nobody is enrolled).
     """
 
     decision: Decision
@@ -51,3 +57,4 @@ class Match:
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
     distance: float = float("inf")
     margin: float = float("inf")
+    engine: str = ""

@@ -4,6 +4,10 @@ The matcher ranks citizens by distance; it does not decide anything (see
 :mod:`recognition.policy`). Distances come from one matrix product,
 ``|q - x|² = |q|² + |x|² - 2 q·x``, never from a Python loop over people, so a query
 costs one pass over the ``(N, 128)`` matrix: about 512 MB read for a million samples.
+
+One matcher holds the templates of one face engine, in that engine's metric:
+``euclidean`` (dlib: distance ``|q - x|``) or ``cosine`` (SFace: rows and queries are
+scaled to unit length, distance ``1 - q·x``, 0..2; the ranking is the same product).
 """
 
 from __future__ import annotations
@@ -19,20 +23,30 @@ _QUERY_CHUNK_ELEMENTS = 1 << 24
 
 
 class Matcher:
-    """An in-memory index of face samples, several per citizen.
+    """An in-memory index of face samples, several per citizen, of one face engine.
 
     Rows live in one C-contiguous ``(capacity, 128)`` float32 matrix with a parallel
     int64 array of citizen ids and a float32 array of squared norms. Adding appends
     (the capacity doubles when full); removing a citizen moves rows from the tail into
     the freed slots, so neither rebuilds the index. All methods are thread-safe.
+
+    Args:
+        capacity: rows to allocate up front.
+        metric: ``"euclidean"`` or ``"cosine"`` (see the module docstring).
+        engine: the face engine whose templates these are (carried into each :class:`Candidate`).
     """
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, metric: str = "euclidean", engine: str = "") -> None:
+        if metric not in ("euclidean", "cosine"):
+            raise ValueError(f"unknown metric {metric!r}")
+        self.metric = metric
+        self.engine = engine
         capacity = max(1, int(capacity))
         self._emb = np.zeros((capacity, EMBEDDING_SIZE), dtype=np.float32)
         self._sq = np.zeros(capacity, dtype=np.float32)
         self._ids = np.zeros(capacity, dtype=np.int64)
         self._n = 0
+        self._members: dict[int, int] = {}  # citizen id → rows
         self._lock = threading.RLock()
 
     def __len__(self) -> int:
@@ -42,8 +56,16 @@ class Matcher:
     @property
     def citizen_count(self) -> int:
         """Number of distinct citizens with at least one sample."""
+        return len(self._members)
+
+    def citizen_ids(self) -> set[int]:
+        """The citizens with at least one sample (a copy)."""
         with self._lock:
-            return int(np.unique(self._ids[: self._n]).size)
+            return set(self._members)
+
+    def __contains__(self, citizen_id: object) -> bool:
+        """True while the citizen has at least one sample in the index."""
+        return citizen_id in self._members
 
     @property
     def nbytes(self) -> int:
@@ -57,7 +79,7 @@ class Matcher:
 
     def add_many(self, citizen_ids: np.ndarray, embeddings: np.ndarray) -> None:
         """Append samples of many citizens: ``citizen_ids`` shape ``(k,)`` parallel to ``embeddings`` ``(k, 128)``."""
-        rows = _as_matrix(embeddings)
+        rows = self._prepare(embeddings)
         ids = np.asarray(citizen_ids, dtype=np.int64).reshape(-1)
         if len(ids) != len(rows):
             raise ValueError(f"{len(ids)} citizen ids for {len(rows)} embeddings")
@@ -68,6 +90,8 @@ class Matcher:
             self._sq[self._n : end] = np.einsum("ij,ij->i", rows, rows)
             self._ids[self._n : end] = ids
             self._n = end
+            for cid, count in zip(*np.unique(ids, return_counts=True)):
+                self._members[int(cid)] = self._members.get(int(cid), 0) + int(count)
 
     def remove(self, citizen_id: int) -> int:
         """Drop every sample of a citizen at once. Returns how many rows were removed."""
@@ -84,6 +108,7 @@ class Matcher:
             self._sq[holes] = self._sq[tail]
             self._ids[holes] = self._ids[tail]
             self._n = new_n
+            self._members.pop(int(citizen_id), None)
             return int(rows.size)
 
     def search(self, query: np.ndarray, k: int = 5) -> list[Candidate]:
@@ -96,7 +121,7 @@ class Matcher:
 
     def search_batch(self, queries: np.ndarray, k: int = 5) -> list[list[Candidate]]:
         """:meth:`search` for a ``(B, 128)`` batch of probes; one ranked list per probe, in order."""
-        q = _as_matrix(queries)
+        q = self._prepare(queries)
         with self._lock:
             n = self._n
             if n == 0 or k <= 0:
@@ -109,8 +134,25 @@ class Matcher:
                 # (n, b) partial squared distances, |x|² - 2 x·q; |q|² is added for the few rows kept.
                 partial = sq[:, None] - 2.0 * (emb @ block.T)
                 for j in range(block.shape[0]):
-                    out.append(_top_citizens(partial[:, j], ids, emb, block[j], k))
+                    rows = _top_rows(partial[:, j], ids, k)
+                    out.append([Candidate(int(c), d, self.engine) for c, d in zip(ids[rows], self._distances(emb[rows], block[j]))])
             return out
+
+    def _prepare(self, embeddings: np.ndarray) -> np.ndarray:
+        """Rows as C-contiguous float32 ``(k, 128)``; unit length under the cosine metric."""
+        rows = _as_matrix(embeddings)
+        if self.metric == "cosine":
+            norms = np.linalg.norm(rows, axis=1, keepdims=True)
+            rows = np.ascontiguousarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
+        return rows
+
+    def _distances(self, rows: np.ndarray, query: np.ndarray) -> list[float]:
+        """Exact distances of a few rows to the query, in float64, free of the expansion's rounding."""
+        x, q = rows.astype(np.float64), query.astype(np.float64)
+        if self.metric == "cosine":
+            return [float(d) for d in np.clip(1.0 - x @ q, 0.0, 2.0)]
+        diff = x - q
+        return [float(d) for d in np.sqrt(np.einsum("ij,ij->i", diff, diff))]
 
     def embeddings_of(self, citizen_id: int) -> np.ndarray:
         """A copy of one citizen's samples, ``(k, 128)`` float32 (for tests and re-enrolment)."""
@@ -170,14 +212,14 @@ def _smallest_rows(partial: np.ndarray, m: int) -> np.ndarray:
     return part[np.argsort(partial[part], kind="stable")]
 
 
-def _top_citizens(partial: np.ndarray, ids: np.ndarray, emb: np.ndarray, query: np.ndarray, k: int) -> list[Candidate]:
-    """Rank citizens by their best row in ``partial`` (|x|² - 2x·q per row); exact.
+def _top_rows(partial: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """The best row of each of the ``k`` best citizens by ``partial`` (|x|² - 2x·q per row),
+    nearest first; exact.
 
     Takes the ``m`` smallest rows (argpartition, linear time), keeps each citizen's first
     (best) row among them, and widens ``m`` until ``k`` distinct citizens are found or
     every row is included. A citizen missing from the ``m`` best rows cannot beat any
-    citizen found there, so the ranking is exact. The returned distances are recomputed
-    directly (|q - x|) for the chosen rows, free of the expansion's rounding error.
+    citizen found there, so the ranking is exact.
     """
     n = partial.shape[0]
     m = min(n, 4 * k + 12)
@@ -187,7 +229,14 @@ def _top_citizens(partial: np.ndarray, ids: np.ndarray, emb: np.ndarray, query: 
         if first.size >= k or m >= n:
             break
         m = min(n, m * 4)
-    best_rows = rows[np.sort(first)[:k]]
-    diff = emb[best_rows].astype(np.float64) - query.astype(np.float64)
-    dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-    return [Candidate(citizen_id=int(c), distance=float(d)) for c, d in zip(ids[best_rows], dist)]
+    return rows[np.sort(first)[:k]]
+
+
+def pairwise_distances(embeddings: np.ndarray, metric: str) -> np.ndarray:
+    """``(k, k)`` distances between the rows of a ``(k, 128)`` array under ``metric``
+    (``"euclidean"`` or ``"cosine"``, as :class:`Matcher` measures them)."""
+    x = np.asarray(embeddings, dtype=np.float64)
+    if metric == "cosine":
+        x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+        return np.clip(1.0 - x @ x.T, 0.0, 2.0)
+    return np.linalg.norm(x[:, None, :] - x[None, :, :], axis=2)

@@ -2,6 +2,7 @@
 #   powershell -ExecutionPolicy Bypass -File scripts\setup.ps1          the kiosk
 #   powershell -ExecutionPolicy Bypass -File scripts\setup.ps1 -Test    plus the test tools
 # pyzbar's Windows wheel bundles zbar (it needs the Visual C++ 2013 runtime, vcredist_x64).
+# PySide6's Windows wheel bundles Qt and its window plugin (qwindows.dll): no system libraries to install.
 param([switch]$Test)
 $ErrorActionPreference = "Stop"
 Set-Location (Join-Path $PSScriptRoot "..")

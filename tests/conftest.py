@@ -23,8 +23,14 @@ CARDS = SAMPLE_SET / "cards"
 
 @functools.cache
 def analyzed(path: Path) -> FrameFaces:
-    """The real dlib analysis of an image file with the shipped settings, once per test session."""
+    """The real analysis (the default engine, sface) of an image file with the shipped settings, once per test session."""
     return analyzer_for(Settings()).analyze(load_image(path))
+
+
+@functools.cache
+def analyzed_with(engine: str, path: Path) -> FrameFaces:
+    """The real analysis of an image file by one face engine (``"sface"`` or ``"dlib"``), once per session."""
+    return analyzer_for(Settings(face_engine=engine)).analyze(load_image(path))
 
 
 def enrol_frames(folder: str) -> list[Path]:

@@ -18,10 +18,10 @@ from conftest import CARDS, FRAMES
 from kiosk import bench
 from kiosk.cli import main
 from kiosk.evaluation.errors import BenchError
-from kiosk.evaluation.startup import bench_startup, build_database
+from kiosk.evaluation.startup import bench_startup, build_database, same_rows
 from kiosk.service import Kiosk
 from kiosk.settings import Settings
-from recognition.faces import DetectorConfig
+from recognition.engines import EngineConfig
 
 MATCHER_KEYS = {"n", "ms_per_query", "naive_ms_per_query", "speedup", "gb_per_s"}
 STAGES = {"qr_fast", "qr_card", "detect", "landmarks", "encode", "match"}
@@ -54,18 +54,27 @@ def test_startup_loads_every_row_the_store_holds(tmp_path: Path) -> None:
     first, written = build_database(tmp_path / "b.sqlite", tmp_path / "b.key", 3001)
     with Kiosk.open(Settings(key_file=str(tmp_path / "b.key")), tmp_path / "b.sqlite", create=False) as kiosk:
         assert len(kiosk.matcher) == 3001 and kiosk.matcher.citizen_count == 1001
-        assert np.array_equal(kiosk.matcher.embeddings_of(first + 1000), written[3000:])
+        assert same_rows(kiosk.matcher.embeddings_of(first + 1000), written[3000:])
+        assert not same_rows(kiosk.matcher.embeddings_of(first + 999), written[3000:])
     (row,) = bench_startup([1500])
     assert row["n"] == 1500 and row["seconds"] > 0 and row["db_mb"] > 1500 * 512 / 1e6
 
 
-def test_pipeline_times_every_stage_of_a_real_frame() -> None:
+def test_pipeline_times_every_stage_of_a_real_frame_against_plain_face_recognition() -> None:
+    default = EngineConfig("sface", 480)
     rows = bench.bench_pipeline(FRAMES / "london_005" / "enrol_1.jpg", CARDS / "london_005.jpg", repeats=1, n_enrolled=3000,
-                                detectors=(DetectorConfig("hog", 480, 0),))
-    assert [(r["frame"], r["detector"]) for r in rows] == [("640x480", "hog@480px"), ("1280x720", "hog@480px")]
+                                pipelines=(default, EngineConfig("dlib", 480)), default=default)
+    assert [(r["frame"], r["engine"], r["detector"]) for r in rows] == [
+        ("640x480", "baseline", bench.BASELINE), ("640x480", "sface", "yunet@480px+sface"), ("640x480", "dlib", "hog@480px+dlib"),
+        ("1280x720", "baseline", bench.BASELINE), ("1280x720", "sface", "yunet@480px+sface"), ("1280x720", "dlib", "hog@480px+dlib")]
+    assert [r["default"] for r in rows] == [False, True, False, False, False, False]
     for row in rows:
-        assert STAGES <= set(row) and row["faces_found"] == 1 and row["qr_card_read"]
-        assert row["face_total"] == pytest.approx(row["detect"] + row["landmarks"] + row["encode"] + row["match"])
+        assert row["faces_found"] == 1 and row["qr_card_read"]
+        assert row["face_total"] == pytest.approx(row["detect"] + row["landmarks"] + row["encode"])
+        assert row["vs_baseline"] == pytest.approx(row["face_total"] / next(
+            r["face_total"] for r in rows if r["engine"] == "baseline" and r["frame"] == row["frame"]))
+        if row["engine"] != "baseline":
+            assert STAGES <= set(row) and row["frame_total"] == pytest.approx(row["face_total"] + row["match"] + row["qr_fast"])
 
 
 def test_fit_frame_keeps_the_aspect_ratio() -> None:

@@ -329,16 +329,79 @@ def test_identify_without_a_face_or_image_is_an_error(db: Path, tmp_path: Path) 
 def test_purge_forgets_the_citizen(db: Path) -> None:
     visit = FRAMES / "london_043" / "visit_2.jpg"
     assert identify(db, visit)[1][0]["decision"] == "match"  # a visit to be purged too
-    result = kiosk("purge", DUC[0], "--db", db, "--pin", PIN, "--json")
+    result = kiosk("purge", DUC[0], "--db", db, "--pin", PIN, "--yes", "--json")
     assert result.exit_code == 0, result.output
     [out] = json_lines(result)
-    assert out["id_number"] == "096*******19" and DUC[0] not in result.output
+    assert out["id_number"] == "096*******19" and out["full_name"] == DUC[1] and DUC[0] not in result.output
     assert out["deleted"] == {"face_samples": 3, "consents": 1, "visits": 1, "citizens": 1}
     _, [after] = identify(db, visit)
     assert after["decision"] == "unknown" and "full_name" not in after
     assert [c["full_name"] for c in citizens(db)] == [SON[1]]
     assert json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json")) == []
-    one_error(kiosk("purge", DUC[0], "--db", db, "--pin", PIN), "not enrolled")
+    one_error(kiosk("purge", DUC[0], "--db", db, "--pin", PIN, "--yes"), "not enrolled")
+
+
+def test_purge_without_a_terminal_needs_yes_and_names_the_citizen(db: Path) -> None:
+    entries = rows(db, "audit_log")
+    for args in ((), ("--json",)):  # CliRunner's stdin is no terminal, as in a script or a pipe
+        one_error(kiosk("purge", DUC[0], "--db", db, "--pin", PIN, *args), "no terminal", "--yes")
+    assert rows(db, "audit_log") == entries  # refused before the PIN was even tried: no login, nothing looked up
+    assert [c["full_name"] for c in citizens(db)] == [SON[1], DUC[1]]
+    result = kiosk("purge", DUC[0], "--db", db, "--pin", PIN, "--yes")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == ("purged Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent "
+                                     "and 0 visits deleted")
+
+
+def run_at_terminal(args: list[str], typed: str, home: Path) -> tuple[int, str]:
+    """``kiosk ARGS`` in a child process whose stdin and stdout are a real terminal (a pty); ``typed`` is keyed in."""
+    import pty
+    import subprocess
+    import sys
+    import time
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+    env.update(XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"))
+    child = subprocess.Popen([sys.executable, "-c", "from kiosk.cli import main; main()", *args], stdin=follower, stdout=follower, stderr=follower,
+                             env=env, cwd=ROOT)
+    os.close(follower)
+    seen = b""
+    while b'Type "yes"' not in seen and child.poll() is None:
+        seen += _read(leader)
+    os.write(leader, typed.encode() + b"\r")
+    while True:
+        chunk = _read(leader)
+        if not chunk and child.poll() is not None:
+            break
+        seen += chunk
+    os.close(leader)
+    return child.wait(timeout=60), seen.decode("utf-8", "replace")
+
+
+def _read(fd: int) -> bytes:
+    import select
+
+    if not select.select([fd], [], [], 0.2)[0]:
+        return b""
+    try:
+        return os.read(fd, 4096)
+    except OSError:  # the child closed the terminal
+        return b""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
+def test_purge_at_a_terminal_shows_whom_and_what_then_asks_for_yes(db: Path, tmp_path: Path) -> None:
+    identify(db, FRAMES / "london_043" / "visit_2.jpg")
+    code, screen = run_at_terminal(["purge", DUC[0], "--db", str(db), "--pin", PIN], "no", tmp_path / "home")
+    assert code == 1, screen
+    assert "About to delete for good: Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent and 1 visit" in screen
+    assert "nothing deleted" in screen and DUC[0] not in screen
+    assert [c["full_name"] for c in citizens(db)] == [SON[1], DUC[1]]
+    code, screen = run_at_terminal(["purge", DUC[0], "--db", str(db), "--pin", PIN], "yes", tmp_path / "home")
+    assert code == 0, screen
+    assert "purged Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent and 1 visit deleted" in screen
+    assert [c["full_name"] for c in citizens(db)] == [SON[1]]
 
 
 def test_visits_export_and_audit(db: Path, tmp_path: Path) -> None:
@@ -370,6 +433,28 @@ def test_visits_export_and_audit(db: Path, tmp_path: Path) -> None:
     assert SON[0] not in result.output and DUC[0] not in result.output
 
 
+def test_listings_show_local_time_and_count_in_words(db: Path) -> None:
+    from kiosk.timefmt import local_time
+
+    identify(db, FRAMES / "london_005" / "visit_2.jpg")
+    [visit] = json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))
+    assert visit["at"].endswith("+00:00")  # JSON keeps the stored UTC time
+    shown = local_time(visit["at"], "Asia/Ho_Chi_Minh")
+    outputs = {}
+    for args in (["visits"], ["list"], ["audit"], ["retention"]):
+        result = kiosk(*args, "--db", db, "--pin", PIN, env={"KIOSK_RETENTION_DAYS": "30"})
+        assert result.exit_code == 0, result.output
+        assert not re.search(r"\d{4}-\d\d-\d\dT|\+00:00|\(s\)", result.output), result.output
+        outputs[args[0]] = result.output
+    assert outputs["visits"].startswith(shown) and outputs["visits"].rstrip().endswith("\n1 visit")
+    assert f"1 visit, last {shown}" in outputs["list"] and "3 samples" in outputs["list"]
+    assert outputs["list"].rstrip().endswith("2 citizens")
+    assert re.search(r"^\s+\d+ \d\d/\d\d/\d{4} \d\d:\d\d  ", outputs["audit"], re.MULTILINE)
+    assert "0 citizens past 30 days" in outputs["retention"]
+    tokyo = kiosk("visits", "--db", db, "--pin", PIN, env={"KIOSK_DISPLAY_TIMEZONE": "Asia/Tokyo"})
+    assert tokyo.output.startswith(local_time(visit["at"], "Asia/Tokyo"))
+
+
 def test_export_to_an_unwritable_path_is_a_clear_error(db: Path, tmp_path: Path) -> None:
     one_error(kiosk("export", "--csv", tmp_path / "no" / "such" / "dir.csv", "--db", db, "--pin", PIN), "cannot write",
               "writable path")
@@ -378,13 +463,24 @@ def test_export_to_an_unwritable_path_is_a_clear_error(db: Path, tmp_path: Path)
 # --- settings ----------------------------------------------------------------------------
 
 def test_settings_lists_every_field_with_env_overrides() -> None:
-    result = kiosk("settings", "--json", env={"KIOSK_AUTO_ACCEPT_DISTANCE": "0.38"})
+    result = kiosk("settings", "--json", env={"KIOSK_SFACE_AUTO_ACCEPT_DISTANCE": "0.25"})
     assert result.exit_code == 0, result.output
     fields = {f["name"]: f for f in json_lines(result)}
-    assert {"auto_accept_distance", "candidate_distance", "min_margin", "counter_name", "db_path"} <= set(fields)
-    assert fields["auto_accept_distance"]["value"] == 0.38
-    assert fields["candidate_distance"]["value"] == 0.6
+    assert {"face_engine", "sface_auto_accept_distance", "sface_candidate_distance", "dlib_min_margin", "counter_name", "db_path"} <= set(fields)
+    assert fields["face_engine"]["value"] == "sface"
+    assert fields["sface_auto_accept_distance"]["value"] == 0.25
+    assert fields["sface_candidate_distance"]["value"] == 0.65 and fields["dlib_candidate_distance"]["value"] == 0.6
     assert all(f["help"] for f in fields.values())
+
+
+def test_settings_of_the_release_before_face_engines_still_load(tmp_path: Path) -> None:
+    """auto_accept_distance & co. were dlib's thresholds: an old file or variable sets the dlib_* ones."""
+    config = tmp_path / "kiosk.toml"
+    config.write_text("auto_accept_distance = 0.38\nmin_margin = 0.07\n", encoding="utf-8")
+    result = kiosk("settings", "--json", "--config", config, env={"KIOSK_CANDIDATE_DISTANCE": "0.55"})
+    fields = {f["name"]: f["value"] for f in json_lines(result)}
+    assert (fields["dlib_auto_accept_distance"], fields["dlib_min_margin"], fields["dlib_candidate_distance"]) == (0.38, 0.07, 0.55)
+    assert fields["sface_auto_accept_distance"] == 0.28
 
 
 @pytest.mark.parametrize("case", ["unknown key in file", "bad TOML", "out of bounds in env", "not a number in env",
@@ -399,9 +495,9 @@ def test_bad_settings_give_one_error_line_and_touch_nothing(tmp_path: Path, case
         config.write_text("counter_name = Quầy 2\n", encoding="utf-8")
         words = ("not valid TOML", str(config))
     elif case == "out of bounds in env":
-        env, words = {"KIOSK_AUTO_ACCEPT_DISTANCE": "2"}, ("auto_accept_distance", "0.2..0.6")
+        env, words = {"KIOSK_SFACE_AUTO_ACCEPT_DISTANCE": "2"}, ("sface_auto_accept_distance", "0.05..0.8")
     elif case == "not a number in env":
-        env, words = {"KIOSK_AUTO_ACCEPT_DISTANCE": "strict"}, ("auto_accept_distance", "strict")
+        env, words = {"KIOSK_SFACE_AUTO_ACCEPT_DISTANCE": "strict"}, ("sface_auto_accept_distance", "strict")
     else:
         env, words = {"KIOSK_AUTO_ACCEPT": "0.3"}, ("KIOSK_AUTO_ACCEPT",)
     options = ["--config", config] if config.exists() else []
@@ -511,3 +607,34 @@ def test_replay_of_a_folder_without_manifest_is_a_clear_error(tmp_path: Path) ->
 def test_replay_manifest_naming_a_missing_file_is_a_clear_error(broken_set: Path) -> None:
     (broken_set / "frames" / "empty_counter.jpg").unlink()
     one_error(kiosk("replay", broken_set), "step 2", "empty_counter.jpg", "not found")
+
+
+def test_replay_into_a_new_file_passes_and_leaves_a_database_to_inspect(tmp_path: Path) -> None:
+    new = tmp_path / "replayed.sqlite"
+    result = kiosk("replay", SAMPLE_SET, "--db", new)  # the set purges a citizen: the new file gets its own PIN
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith("PASSED")
+    pin = re.search(r"Database: .*replayed\.sqlite \(new; administrator PIN: (\w+)\)", result.output).group(1)
+    listed = kiosk("list", "--db", new, "--pin", pin, "--json")
+    assert listed.exit_code == 0, listed.output
+    assert "Nguyễn Thị Kim Thư" not in listed.output and len(json_lines(listed)) == 6  # 7 enrolled, one purged
+
+    again = tmp_path / "with-pin.sqlite"
+    result = kiosk("replay", SAMPLE_SET, "--db", again, "--pin", "135790", "--json")
+    assert result.exit_code == 0 and json_lines(result)[-1]["passed"] is True
+    assert "admin_pin" not in result.output  # the tester chose it
+    assert kiosk("audit", "verify", "--db", again, "--pin", "135790").exit_code == 0
+
+
+def test_replay_into_a_new_file_that_breaks_off_leaves_no_file(tmp_path: Path) -> None:
+    new = tmp_path / "replayed.sqlite"
+    assert not key_file(tmp_path / "home").exists()
+    one_error(kiosk("replay", SAMPLE_SET, "--db", new, "--pin", "12"), "at least 6")  # refused after the file was made
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"] and not key_file(tmp_path / "home").exists()
+
+
+def test_replay_into_an_existing_file_without_its_pin_changes_nothing(db: Path) -> None:
+    before = rows(db, "citizens")
+    result = kiosk("replay", SAMPLE_SET, "--db", db, "--pin", "000000")
+    assert result.exit_code == 1 and "wrong PIN" in result.output
+    assert db.exists() and rows(db, "citizens") == before

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ADMIN_PIN, CARDS, FRAMES, analyzed, enrol_frames, run_cli
+from conftest import ADMIN_PIN, CARDS, FRAMES, analyzed, analyzed_with, enrol_frames, run_cli
 
 from kiosk import audit as audit_log
 from kiosk import auth, rotation
@@ -39,6 +39,7 @@ from kiosk.service import Kiosk
 from kiosk.settings import Settings
 from kiosk.store import Store
 from models import CitizenRecord, Decision, FaceSample
+from recognition.images import load_image
 
 SON = ("london_005", "096098004127", "Lê Anh Sơn")
 DUC = ("london_043", "096206002219", "Trần Văn Đức")
@@ -195,8 +196,9 @@ def test_consent_receipt_shows_the_text_and_the_masked_id_only(clocked: Kiosk, c
     citizen_id = enrol(clocked, card_record, SON, staff="Võ Thị Cán Bộ")
     for html in (clocked.consent_receipt(citizen_id), admin.consent_receipt(SON[1])):
         assert escape(CONSENT_TEXT_VI) in html and escape(CONSENT_TEXT_EN) in html
-        for shown in (CONSENT_TEXT_VERSION, "Quầy 1", "Võ Thị Cán Bộ", SON[2], "096*******27", T0.isoformat()):
-            assert escape(shown) in html, shown
+        for shown in (CONSENT_TEXT_VERSION, "Quầy 1", "Võ Thị Cán Bộ", SON[2], "096*******27", "05/01/2026 15:30 (UTC+07:00)"):
+            assert escape(shown) in html, shown  # the consent time as local time (Asia/Ho_Chi_Minh), T0 = 08:30 UTC
+        assert T0.isoformat() not in html
         assert SON[1] not in html and not FULL_ID.search(html)
     assert [e["subject"] for e in admin.audit_entries() if e["action"] == "consent_receipt"] == ["096*******27"]
 
@@ -419,13 +421,15 @@ def _v1_database(path: Path, record: CitizenRecord, samples: list[FaceSample]) -
 
 
 def test_a_plaintext_v1_database_is_migrated_to_encrypted_form(settings: Settings, db_path: Path, card_record) -> None:
-    record, samples = card_record(SON[0]), samples_of(SON[0])
+    record = card_record(SON[0])
+    samples = [analyzed_with("dlib", p).primary for p in enrol_frames(SON[0])]  # release 1 knew only dlib
     _v1_database(db_path, record, samples)
     plain = plain_bytes(record, samples)
     assert found_in_files(db_path, plain)  # it is really there before
     with Kiosk.open(settings, db_path) as k:
         assert k.store.find_citizen(SON[1]) == (1, record)
-        assert k.identify_sample(visit_sample(SON[0])).citizen == record
+        assert k.store.engine_coverage() == {"dlib": 1, "citizens": 1}  # migration 4 tagged the templates as dlib's
+        assert k.identify(load_image(FRAMES / SON[0] / "visit_2.jpg")).citizen == record  # through the dlib index
         assert [c["staff"] for c in k.store.consents(1)] == ["tester"] and len(k.store.visits()) == 1
         assert audit_log.verify(k.store).ok
         k.store.checkpoint()
@@ -521,7 +525,7 @@ def test_rotation_refuses_a_key_from_the_environment(kiosk: Kiosk, admin: Admin,
 
 # --- roles -------------------------------------------------------------------------------
 
-ADMIN_ONLY = {"purge", "withdraw_consent", "export_csv", "citizens", "visits", "audit_entries", "verify_audit", "rotate_key",
+ADMIN_ONLY = {"purge", "purge_preview", "withdraw_consent", "export_csv", "citizens", "visits", "audit_entries", "verify_audit", "rotate_key",
               "save_settings", "change_pin", "run_retention", "consent_receipt"}
 
 
@@ -675,7 +679,7 @@ def test_kiosk_audit_verify_exits_1_on_tampering(cli_db: tuple[Path, dict[str, s
     assert out["ok"] is False and any(AFTER_LOGIN[how] in p for p in out["problems"]), out["problems"]
 
 
-ADMIN_COMMANDS = {"purge": ["purge", SON[1]], "list": ["list"], "visits": ["visits"], "export": ["export", "--csv", "out.csv"],
+ADMIN_COMMANDS = {"purge": ["purge", SON[1], "--yes"], "list": ["list"], "visits": ["visits"], "export": ["export", "--csv", "out.csv"],
                   "audit": ["audit"], "audit verify": ["audit", "verify"], "retention": ["retention", "--apply"],
                   "receipt": ["admin", "receipt", SON[1], "--out", "r.html"], "rotate-key": ["admin", "rotate-key"],
                   "set-pin": ["admin", "set-pin", "--new-pin", "999999"]}
@@ -714,7 +718,7 @@ def test_no_command_prints_a_full_id_number_or_an_embedding(settings: Settings, 
     seen: list[str] = []
     for args in (["list"], ["list", "--search", "096098"], ["visits"], ["visits", "--id", DUC[1]], ["export", "--csv", out / "c.csv"],
                  ["audit"], ["audit", "verify"], ["retention"], ["admin", "receipt", SON[1], "--out", out / "r.html"],
-                 ["purge", SON[1]], ["retention", "--apply"], ["audit"]):
+                 ["purge", SON[1], "--yes"], ["retention", "--apply"], ["audit"]):
         for fmt in ([], ["--json"]):
             result = run_cli(*args, "--db", db_path, "--pin", ADMIN_PIN, *fmt, env=env)
             assert result.exit_code == 0 or args[0] == "purge" and fmt, result.output  # the second purge: not enrolled

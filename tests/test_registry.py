@@ -14,6 +14,7 @@ from kiosk.service import Kiosk
 from kiosk.settings import Settings
 from kiosk.sync import sync
 from models import Decision
+from recognition.engines import engine_info
 from tests.conftest import FRAMES, analyzed, enrol_frames
 
 
@@ -202,3 +203,22 @@ def test_a_registry_sealed_with_another_key_is_refused(counters, registry_url, c
 def test_credentials_are_redacted():
     assert redact("postgresql://kiosk:pa55@db.example/reg?sslmode=verify-full") == "postgresql://kiosk:***@db.example/reg?sslmode=verify-full"
     assert "pa55" not in redact("host=db user=kiosk password=pa55 dbname=reg")
+
+
+def test_templates_travel_with_their_engine_and_an_old_registry_is_upgraded(counters, registry_url, card_record):
+    """A registry of the first release (no engine column, schema 1) gains the column at the next
+    sync, its old templates count as dlib's, and new ones arrive at the other counter tagged sface."""
+    with psycopg.connect(registry_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE face_samples DROP COLUMN engine, DROP COLUMN model_version")
+        conn.execute("INSERT INTO registry_meta VALUES ('schema_version', '1')")
+    a, b = counters("A"), counters("B")
+    enrol(a, card_record, "london_005")
+    sync(a, registry_url)
+    with psycopg.connect(registry_url) as conn:
+        assert conn.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'").fetchone()[0] == "2"
+        assert conn.execute("SELECT engine, model_version, count(*) FROM face_samples GROUP BY 1, 2").fetchall() == [
+            ("sface", engine_info("sface").model_version, 3)]
+    sync(b, registry_url)
+    assert b.store.engine_coverage() == {"sface": 1, "citizens": 1}
+    assert who(b, FRAMES / "london_005" / "visit_2.jpg") == "Lê Anh Sơn"
+

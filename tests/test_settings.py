@@ -15,9 +15,9 @@ def test_defaults_need_no_file(tmp_path, monkeypatch):
 
 def test_file_then_environment(tmp_path):
     file = tmp_path / "kiosk.toml"
-    file.write_text('counter_name = "Quầy 3"\nauto_accept_distance = 0.38\nmax_candidates = 4\n', encoding="utf-8")
+    file.write_text('counter_name = "Quầy 3"\nsface_auto_accept_distance = 0.25\nmax_candidates = 4\n', encoding="utf-8")
     s = load_settings(file, environ={"KIOSK_MAX_CANDIDATES": "2"})
-    assert (s.counter_name, s.auto_accept_distance, s.max_candidates) == ("Quầy 3", 0.38, 2)
+    assert (s.counter_name, s.sface_auto_accept_distance, s.max_candidates) == ("Quầy 3", 0.25, 2)
 
 
 @pytest.mark.parametrize(
@@ -28,6 +28,8 @@ def test_file_then_environment(tmp_path):
         ({"KIOSK_DETECTOR_MODEL": "sift"}, "not one of"),
         ({"KIOSK_NO_SUCH_THING": "1"}, "unknown setting"),
         ({"KIOSK_AUTO_ACCEPT_DISTANCE": "0.55", "KIOSK_CANDIDATE_DISTANCE": "0.5"}, "stricter"),
+        ({"KIOSK_DISPLAY_TIMEZONE": "Asia/Saigon_City"}, "not a known timezone"),
+        ({"KIOSK_DISPLAY_TIMEZONE": "../../etc/passwd"}, "not a known timezone"),
     ],
 )
 def test_bad_values_are_named(env, fragment):
@@ -60,6 +62,16 @@ def test_every_field_is_described_with_bounds_or_choices():
 
 
 def test_write_then_load_round_trips(tmp_path):
-    changed = Settings(counter_name='Quầy "A"', min_margin=0.1, confirm_with="birth_year")
+    changed = Settings(counter_name='Quầy "A"', sface_min_margin=0.12, confirm_with="birth_year", face_engine="dlib")
     write_settings(tmp_path / "k.toml", changed)
     assert load_settings(tmp_path / "k.toml", environ={}) == changed
+
+
+def test_every_setting_has_a_vietnamese_description_for_the_admin_screen():
+    from ui.admin_settings import HELP_VI
+
+    missing = [f["name"] for f in Settings.describe() if not HELP_VI.get(f["name"])]
+    assert not missing, f"add a Vietnamese description to HELP_VI in ui/admin_settings.py: {missing}"
+    names = [f["name"] for f in Settings.describe()]
+    assert Settings().display_timezone == "Asia/Ho_Chi_Minh"  # settings added later come at the end, in the order added
+    assert names[names.index("language"):] == ["language", "display_timezone", "privacy_clear_s", "idle_clear_s"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -21,7 +22,7 @@ from ui.testing import frame, open_window
 
 
 class NoRecognition:
-    def scan(self, frame, *, qr, face, thorough=False):
+    def scan(self, frame, *, qr, face, thorough=False, also=()):
         return FrameScan()
 
     def close(self):
@@ -152,7 +153,10 @@ def test_audit_log_and_its_verification(qtbot, admin_window, enrolled):
     window.admin.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.table.rowCount() >= 5, timeout=5000)
     actions = {tab.table.item(r, 2).text() for r in range(tab.table.rowCount())}
-    assert {"enrol", "login", "pin_set"} <= actions
+    assert {"Đăng ký công dân", "Đăng nhập quản trị", "Đặt mã PIN"} <= actions  # codes in words, not enrol/login/pin_set
+    details = [tab.table.item(r, 4).text() for r in range(tab.table.rowCount())]
+    assert "phiên bản đồng ý: 2026-11-v1; số ảnh: 3" in details and not any("{" in d for d in details)
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", tab.table.item(r, 0).text()) for r in range(tab.table.rowCount()))
     tab.verify()
     qtbot.waitUntil(lambda: "nguyên vẹn" in tab.result.text(), timeout=5000)
 
@@ -165,11 +169,11 @@ def test_settings_are_saved_with_their_bounds_and_apply_language_at_once(qtbot, 
         log_in(qtbot, window)
     tab = window.admin.settings_tab
     window.admin.tabs.setCurrentWidget(tab)
-    threshold = tab.editors["auto_accept_distance"]
-    assert (threshold.minimum(), threshold.maximum()) == (0.2, 0.6)
+    threshold = tab.editors["sface_auto_accept_distance"]
+    assert (threshold.minimum(), threshold.maximum()) == (0.05, 0.8)
     threshold.setValue(0.9)  # the editor keeps it within bounds
-    assert threshold.value() == 0.6
-    threshold.setValue(0.38)
+    assert threshold.value() == 0.8
+    threshold.setValue(0.25)
     tab.editors["counter_name"].setText("Quầy 3")
     tab.editors["retention_days"].setValue(365)
     language_box = tab.editors["language"]
@@ -178,7 +182,7 @@ def test_settings_are_saved_with_their_bounds_and_apply_language_at_once(qtbot, 
         with qtbot.waitSignal(window.admin.settings_saved, timeout=5000):
             tab.save()
         saved = load_settings(tmp_path / "kiosk.toml", environ={})
-        assert (saved.auto_accept_distance, saved.counter_name, saved.retention_days, saved.language) == (0.38, "Quầy 3", 365, "en")
+        assert (saved.sface_auto_accept_distance, saved.counter_name, saved.retention_days, saved.language) == (0.25, "Quầy 3", 365, "en")
         assert language() == "en"
         qtbot.waitUntil(lambda: window.admin.tabs.tabText(4) == "Settings", timeout=2000)  # LanguageChange is an event
         assert any(e["action"] == "settings_changed" for e in kiosk.store.audit_entries(5))

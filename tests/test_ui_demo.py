@@ -141,13 +141,16 @@ sys.exit(run_demo(set_dir=Path(sys.argv[1])))
 
 def _start_demo_process(tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
-    process = subprocess.Popen([sys.executable, "-c", SIGNALLED, str(SAMPLE_SET)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    for line in process.stdout:
-        if line.startswith("Demo window open"):
-            break
-    else:
-        pytest.fail(f"the demo did not start (exit {process.wait()})")
+    log = tmp_path / f"demo-{time.monotonic_ns()}.out"
+    with open(log, "w", encoding="utf-8") as out:  # a file, not a pipe nobody reads: the demo never blocks on a write
+        process = subprocess.Popen([sys.executable, "-c", SIGNALLED, str(SAMPLE_SET)], cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while "Demo window open" not in log.read_text(encoding="utf-8"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the demo did not start (exit {process.wait()}): {log.read_text(encoding='utf-8')}")
+        time.sleep(0.1)
     return process
 
 

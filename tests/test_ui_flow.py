@@ -13,7 +13,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from kiosk.camera import StillSource
-from kiosk.errors import StoreError
 from kiosk.service import Kiosk
 from ui.counter import State
 from ui.style import apply_style
@@ -139,7 +138,7 @@ def strict_kiosk(tmp_path, enrolled):
     from kiosk.service import Kiosk
 
     def reopen(**changes):
-        settings = enrolled.settings.replace(auto_accept_distance=0.2, **changes)
+        settings = enrolled.settings.replace(sface_auto_accept_distance=0.05, **changes)
         return Kiosk(settings, enrolled.store)
 
     return reopen
@@ -224,12 +223,17 @@ def test_a_database_error_is_one_clear_line_and_nothing_is_lost(qtbot, open_coun
     real = enrolled.check_in
 
     def broken(check):
-        raise StoreError("cannot record the visit: the database kiosk.sqlite is locked by another program", "close the other program")
+        import sqlite3
+
+        from kiosk.store_base import _store_error
+
+        raise _store_error(enrolled.store.path, "record the visit", sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(enrolled, "check_in", broken)
     press(qtbot, window, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.banner.kind == "error", timeout=5000)
-    assert "Lỗi cơ sở dữ liệu" in window.banner.text.text() and "locked" in window.banner.detail.text()
+    assert window.banner.text.text() == "Cơ sở dữ liệu đang bị một chương trình khác sử dụng."
+    assert str(enrolled.store.path) in window.banner.detail.text() and "chưa lưu gì" in window.banner.detail.text()
     assert counter.state is State.MATCH and counter.form.form.record is not None
     monkeypatch.setattr(enrolled, "check_in", real)
     with qtbot.waitSignal(counter.visit_logged, timeout=5000):

@@ -63,7 +63,7 @@ def test_the_chosen_font_draws_every_vietnamese_letter(qapp):
 
 
 class NoRecognition:
-    def scan(self, frame, *, qr, face, thorough=False):
+    def scan(self, frame, *, qr, face, thorough=False, also=()):
         return FrameScan()
 
     def close(self):

@@ -149,7 +149,7 @@ def test_a_new_citizens_card_form_clears_when_strangers_pass_instead_of_the_hold
 def test_the_keypad_clears_for_an_empty_counter(qtbot, counter_window, camera, enrolled):
     from kiosk.service import Kiosk
 
-    strict = Kiosk(enrolled.settings.replace(auto_accept_distance=0.2), enrolled.store)  # every face needs the keypad
+    strict = Kiosk(enrolled.settings.replace(sface_auto_accept_distance=0.05), enrolled.store)  # every face needs the keypad
     window, clock = counter_window(strict)
     counter = window.counter
     with qtbot.waitSignal(counter.state_changed, timeout=15000, check_params_cb=lambda s: s == "keypad"):
@@ -199,7 +199,7 @@ def test_a_capture_is_never_cleared_half_saved_and_an_empty_one_times_out(qtbot,
 def test_another_face_at_the_keypad_replaces_it_even_at_once(qtbot, counter_window, camera, enrolled):
     from kiosk.service import Kiosk
 
-    strict = Kiosk(enrolled.settings.replace(auto_accept_distance=0.2), enrolled.store)  # every face needs the keypad
+    strict = Kiosk(enrolled.settings.replace(sface_auto_accept_distance=0.05), enrolled.store)  # every face needs the keypad
     window, _clock = counter_window(strict)
     counter = window.counter
     with qtbot.waitSignal(counter.state_changed, timeout=15000, check_params_cb=lambda s: s == "keypad"):

@@ -22,7 +22,7 @@ GOOD = "096302011835||Nguyễn Thị Kim Thư|02112002|Nữ|Ấp 3, Xã Tân L�
 
 
 class NoRecognition:
-    def scan(self, frame, *, qr, face, thorough=False):
+    def scan(self, frame, *, qr, face, thorough=False, also=()):
         return FrameScan()
 
     def close(self):

@@ -22,7 +22,7 @@ class Scripted:
         self.scans = list(scans)
         self.asked = []
 
-    def scan(self, frame, *, qr, face, thorough=False):
+    def scan(self, frame, *, qr, face, thorough=False, also=()):
         self.asked.append((qr, face, thorough))
         return self.scans.pop(0)
 

@@ -45,6 +45,7 @@ class PinView(QWidget):
             field.setStyleSheet("font-size: 22pt; padding: 6px;")
             field.returnPressed.connect(self.submit)
         self.error = label("", "notice")
+        self.problem: BaseException | str | None = None  # what self.error says, to say it again in another language
         self.ok = button("", "primary", self.submit)
         self.back = button("", "secondary", on_back)
         row = QHBoxLayout()
@@ -61,7 +62,7 @@ class PinView(QWidget):
         self.first_run = not self.kiosk.has_admin_pin()
         self.pin.clear()
         self.again.clear()
-        self.error.clear()
+        self.say(None)
         self.ok.setEnabled(True)
         self.retranslate()
         self.pin.setFocus()
@@ -79,15 +80,26 @@ class PinView(QWidget):
         self.again.setVisible(self.first_run)
         self.ok.setText(tr("Lưu mã PIN") if self.first_run else tr("Đăng nhập"))
         self.back.setText(tr("Quay lại quầy (Esc)"))
+        self.say(self.problem)
+
+    def say(self, problem: BaseException | str | None) -> None:
+        """Show a problem under the PIN field: an error, ``"mismatch"``, ``"checking"``, or nothing."""
+        from ui.errors import describe_error
+
+        self.problem = problem
+        if isinstance(problem, BaseException):
+            self.error.setText("\n".join(describe_error(problem)))
+        else:
+            self.error.setText({"mismatch": tr("Hai mã PIN không giống nhau."), "checking": tr("Đang kiểm tra…")}.get(problem or "", ""))
 
     def submit(self) -> None:
         """Check (or set) the PIN on a worker thread."""
         pin = self.pin.text()
         if self.first_run and pin != self.again.text():
-            self.error.setText(tr("Hai mã PIN không giống nhau."))
+            self.say("mismatch")
             return
         self.ok.setEnabled(False)
-        self.error.setText(tr("Đang kiểm tra…"))
+        self.say("checking")
         first, kiosk = self.first_run, self.kiosk
 
         def work() -> Admin:
@@ -100,17 +112,14 @@ class PinView(QWidget):
     def _done(self, admin: Admin) -> None:
         self.pin.clear()
         self.again.clear()
-        self.error.clear()
+        self.say(None)
         self.ok.setEnabled(True)
         self.on_login(admin)
 
     def _failed(self, error: BaseException) -> None:
-        from ui.errors import describe_error
-
         self.ok.setEnabled(True)
         self.pin.clear()
-        headline, detail = describe_error(error)
-        self.error.setText(f"{headline}\n{detail}")
+        self.say(error)
 
 
 class AdminPage(QWidget):
@@ -206,9 +215,11 @@ class AdminPage(QWidget):
         for i, title in enumerate(titles):
             self.tabs.setTabText(i, title)
         self.logout.setText(tr("Thoát quản trị (Esc)"))
+        self.who.setText(tr("Đăng nhập: {who}").format(who=self.admin.actor) if self.admin is not None else "")
         self.pin_view.retranslate()
         for tab in self.tabs_list:
             tab.retranslate()  # type: ignore[attr-defined]
+            tab.redraw()  # type: ignore[attr-defined]
 
 
 def apply_settings_note(old: Settings, new: Settings) -> str:

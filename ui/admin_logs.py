@@ -7,8 +7,9 @@ from typing import Any
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
 
 from kiosk.stats import DayStats, today_stats
-from ui.admin_tabs import AdminTab, fill_table, local_time, make_table
-from ui.i18n import tr
+from ui.admin_tabs import AdminTab, fill_table, make_table
+from ui.audit_words import action_words, detail_words
+from ui.i18n import language, tr
 from ui.widgets import button, label
 
 
@@ -39,12 +40,12 @@ class RetentionTab(AdminTab):
         self.run_button.setText(tr("Xoá các hồ sơ quá hạn…"))
 
     def refresh(self) -> None:  # noqa: D102
-        self.call(lambda a: a.retention_due(), self._show)
+        self.call(lambda a: a.retention_due(), self.shown(self._show))
 
     def _show(self, due: list[dict[str, Any]]) -> None:
         self.due = due
         fill_table(self.table, (tr("Họ và tên"), tr("Số CCCD"), tr("Hoạt động gần nhất")),
-                   [(d["full_name"], d["id_number"], local_time(str(d["last_activity"]))) for d in due])
+                   [(d["full_name"], d["id_number"], self.when(str(d["last_activity"]))) for d in due])
         self.run_button.setEnabled(bool(due))
 
     def run_retention(self) -> None:
@@ -79,21 +80,28 @@ class AuditTab(AdminTab):
         self.verify_button.setText(tr("Kiểm tra tính toàn vẹn"))
 
     def refresh(self) -> None:  # noqa: D102
-        self.call(lambda a: a.audit_entries(300), self._show)
+        self.call(lambda a: a.audit_entries(300), self.shown(self._show))
 
     def _show(self, entries: list[dict[str, Any]]) -> None:
+        words = action_words()
         fill_table(self.table, (tr("Thời gian"), tr("Người thực hiện"), tr("Việc"), tr("Đối tượng"), tr("Chi tiết")),
-                   [(local_time(e["at"]), e["actor"], e["action"], e["subject"], e["detail"]) for e in entries])
+                   [(self.when(e["at"]), e["actor"], words.get(e["action"], e["action"]), e["subject"],
+                     detail_words(e["action"], e["detail"])) for e in entries])
 
     def verify(self) -> None:
         """Recompute the chain and say whether anything was altered."""
-        def done(report: Any) -> None:
-            self.result.setText(tr("Nhật ký nguyên vẹn ({n} mục).").format(n=report.entries) if report.ok
-                                else tr("Nhật ký đã bị sửa: {problems}").format(problems="; ".join(report.problems)))
-            self.result.setProperty("role", "good" if report.ok else "notice")
-            self.result.style().polish(self.result)
+        self.call(lambda a: a.verify_audit(), self.shown(self._verified))
 
-        self.call(lambda a: a.verify_audit(), done)
+    def _verified(self, report: Any) -> None:
+        if report.ok:
+            self.result.setText(tr("Nhật ký nguyên vẹn ({n} mục).").format(n=report.entries))
+        elif language() == "en":  # the problems are described in English by the kiosk layer
+            self.result.setText(tr("Nhật ký đã bị sửa: {problems}").format(problems="; ".join(report.problems)))
+        else:
+            self.result.setText(tr("Nhật ký đã bị sửa hoặc bị xoá bớt: {n} chỗ không khớp. Chi tiết: lệnh kiosk audit verify.").format(
+                n=len(report.problems)))
+        self.result.setProperty("role", "good" if report.ok else "notice")
+        self.result.style().polish(self.result)
 
 
 class StatsTab(AdminTab):
@@ -124,7 +132,8 @@ class StatsTab(AdminTab):
 
     def refresh(self) -> None:  # noqa: D102
         counter = self.kiosk.settings.counter_name
-        self.call(lambda a: today_stats(self.kiosk.store, counter), self._show)
+        zone = self.kiosk.settings.display_timezone
+        self.call(lambda a: today_stats(self.kiosk.store, counter, tz=zone), self.shown(self._show))
 
     def _show(self, stats: DayStats) -> None:
         day = "/".join(reversed(stats.day.split("-")))

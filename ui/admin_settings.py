@@ -13,11 +13,12 @@ from kiosk.camera import list_cameras
 from kiosk.errors import SettingsError
 from kiosk.settings import Settings
 from ui.admin_tabs import AdminTab
-from ui.i18n import tr
+from ui.i18n import pick, tr
 from ui.widgets import button, label
 
-EDITABLE = ("counter_name", "camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port",
-            "auto_accept_distance", "min_margin", "candidate_distance", "max_candidates", "confirm_with", "agreement_frames",
+EDITABLE = ("counter_name", "camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port", "face_engine",
+            "sface_auto_accept_distance", "sface_min_margin", "sface_candidate_distance",
+            "dlib_auto_accept_distance", "dlib_min_margin", "dlib_candidate_distance", "max_candidates", "confirm_with", "agreement_frames",
             "min_enrol_samples", "retention_days", "min_face_px", "min_sharpness", "min_brightness", "max_brightness", "max_yaw",
             "detect_width_px", "detect_upsample", "detector_model", "sync_interval_s", "privacy_clear_s", "idle_clear_s")
 """Fields an administrator may change here (paths, keys and the registry URL stay in the settings file)."""
@@ -28,8 +29,13 @@ def field_names() -> dict[str, str]:
     return {
         "counter_name": tr("Tên quầy"), "camera_index": tr("Camera"), "camera_width_px": tr("Chiều rộng ảnh camera (px)"),
         "camera_height_px": tr("Chiều cao ảnh camera (px)"), "language": tr("Ngôn ngữ"),
-        "qr_serial_port": tr("Cổng máy quét QR (serial)"), "auto_accept_distance": tr("Ngưỡng tự nhận (khoảng cách)"),
-        "min_margin": tr("Chênh lệch tối thiểu với người thứ hai"), "candidate_distance": tr("Ngưỡng hỏi bàn phím (khoảng cách)"),
+        "qr_serial_port": tr("Cổng máy quét QR (serial)"), "face_engine": tr("Bộ nhận dạng khuôn mặt"),
+        "sface_auto_accept_distance": tr("SFace: ngưỡng tự nhận (khoảng cách)"),
+        "sface_min_margin": tr("SFace: chênh lệch tối thiểu với người thứ hai"),
+        "sface_candidate_distance": tr("SFace: ngưỡng hỏi bàn phím (khoảng cách)"),
+        "dlib_auto_accept_distance": tr("dlib: ngưỡng tự nhận (khoảng cách)"),
+        "dlib_min_margin": tr("dlib: chênh lệch tối thiểu với người thứ hai"),
+        "dlib_candidate_distance": tr("dlib: ngưỡng hỏi bàn phím (khoảng cách)"),
         "max_candidates": tr("Số người tối đa khi hỏi bàn phím"), "confirm_with": tr("Công dân xác nhận bằng"),
         "agreement_frames": tr("Số khung hình phải trùng khớp"), "min_enrol_samples": tr("Số ảnh đạt khi đăng ký"),
         "retention_days": tr("Thời hạn lưu (ngày)"), "min_face_px": tr("Khuôn mặt nhỏ nhất (px)"),
@@ -42,10 +48,69 @@ def field_names() -> dict[str, str]:
     }
 
 
+HELP_VI = {
+    "db_path": "Tệp SQLite của quầy này; để trống = kiosk.sqlite trong thư mục dữ liệu của người dùng",
+    "counter_name": "Tên quầy, ghi vào mỗi lượt đến, mỗi lần đồng ý và mỗi mục nhật ký",
+    "detector_model": "Bộ tìm khuôn mặt: HOG (nhanh, chạy trên CPU) hoặc CNN (1–8 giây mỗi khung hình nếu không có GPU)",
+    "detect_width_px": "Ảnh rộng hơn mức này được thu nhỏ trước khi tìm khuôn mặt; 0 = không bao giờ thu nhỏ",
+    "detect_upsample": "Số lần phóng to ảnh để tìm khuôn mặt nhỏ; mỗi lần chậm hơn khoảng 4 lần",
+    "face_engine": "Bộ nhận dạng cho mẫu mới và lần nhìn đầu tiên mỗi khuôn mặt: SFace (YuNet + SFace, khoảng 13 ms một mặt) "
+                   "hoặc dlib (HOG + ResNet, khoảng 100 ms)",
+    "sface_auto_accept_distance": "SFace: khoảng cách cosin (1 − độ tương đồng) bằng hoặc dưới mức này thì hồ sơ tự hiện; "
+                                  "càng thấp càng chặt",
+    "sface_min_margin": "SFace: người giống thứ hai phải xa hơn ít nhất chừng này (khoảng cách cosin) thì mới tự nhận; "
+                        "càng cao càng chặt",
+    "sface_candidate_distance": "SFace: những người trong khoảng cách cosin này được đưa vào bước xác nhận bằng bàn phím; "
+                                "càng thấp càng chặt",
+    "sface_impostor_tail_at_one": "SFace: đuôi phân bố người lạ đã khớp, khoảng cách cosin tại đó xác suất của đuôi bằng 1 "
+                                  "(lệnh kiosk calibrate)",
+    "sface_impostor_tail_scale": "SFace: độ rộng của đuôi phân bố người lạ (khoảng cách cosin); 0 = ngưỡng tự nhận không đổi "
+                                 "theo số người đã đăng ký",
+    "dlib_auto_accept_distance": "dlib: khoảng cách Euclid bằng hoặc dưới mức này thì hồ sơ tự hiện; càng thấp càng chặt",
+    "dlib_min_margin": "dlib: người giống thứ hai phải xa hơn ít nhất chừng này thì mới tự nhận; càng cao càng chặt",
+    "dlib_candidate_distance": "dlib: những người trong khoảng cách này được đưa vào bước xác nhận bằng bàn phím; càng thấp càng chặt",
+    "dlib_impostor_tail_at_one": "dlib: đuôi phân bố người lạ đã khớp, khoảng cách tại đó xác suất của đuôi bằng 1 "
+                                 "(lệnh kiosk calibrate)",
+    "dlib_impostor_tail_scale": "dlib: độ rộng của đuôi phân bố người lạ; 0 = ngưỡng tự nhận không đổi theo số người đã đăng ký",
+    "auto_accept_fpir": "Tỉ lệ người lạ mà bước tự nhận có thể điền nhầm, với mọi số người đã đăng ký (khi đã khớp đuôi phân bố); "
+                        "càng thấp càng chặt",
+    "max_candidates": "Số người tối đa được so khi công dân xác nhận bằng bàn phím",
+    "confirm_with": "Công dân nhập gì để xác nhận: 4 số cuối của số CCCD hoặc năm sinh",
+    "min_enrol_samples": "Số ảnh khuôn mặt đạt chất lượng cần có để đăng ký",
+    "min_face_px": "Chiều rộng khuôn mặt nhỏ nhất (điểm ảnh của camera) được nhận khi đăng ký",
+    "min_sharpness": "Độ nét (phương sai Laplace trên ảnh mặt 160 px) dưới mức này là ảnh bị mờ",
+    "min_brightness": "Độ sáng trung bình của khuôn mặt (0–255) dưới mức này là quá tối",
+    "max_brightness": "Độ sáng trung bình của khuôn mặt (0–255) trên mức này là quá chói",
+    "max_yaw": "Mức quay đầu cho phép: độ lệch mũi so với khoảng cách hai mắt (0 = nhìn thẳng, khoảng 0,5 = nghiêng ba phần tư)",
+    "retention_days": "Hồ sơ không có lượt đến trong chừng này ngày sẽ tự động bị xoá",
+    "key_file": "Tệp chứa khoá dữ liệu; để trống = kiosk.key cạnh tệp cài đặt",
+    "registry_url": "Cơ sở dữ liệu dùng chung của tỉnh (PostgreSQL); để trống = quầy làm việc một mình",
+    "sync_interval_s": "Số giây giữa hai lần đồng bộ nền với cơ sở dữ liệu của tỉnh; 0 = chỉ khi yêu cầu",
+    "agreement_frames": "Số khung hình liên tiếp phải cho cùng kết quả trước khi hiện quyết định về khuôn mặt",
+    "camera_index": "Camera của quầy: 0 = camera thứ nhất, 1 = camera thứ hai…",
+    "camera_width_px": "Chiều rộng ảnh xin từ camera, tính bằng điểm ảnh (camera có thể chọn cỡ gần nhất nó có)",
+    "camera_height_px": "Chiều cao ảnh xin từ camera, tính bằng điểm ảnh",
+    "qr_serial_port": "Cổng nối tiếp (USB-CDC) của máy quét QR, ví dụ COM3; để trống = không có (máy quét kiểu bàn phím không cần)",
+    "language": "Ngôn ngữ của ứng dụng tại quầy: tiếng Việt hoặc tiếng Anh",
+    "display_timezone": "Múi giờ hiển thị thời gian (thời gian lưu trữ vẫn theo UTC), ví dụ Asia/Ho_Chi_Minh",
+    "privacy_clear_s": "Số giây màn hình có thông tin công dân (hồ sơ, bàn phím, thẻ, đồng ý) còn hiện sau khi khuôn mặt họ "
+                       "rời camera (hoặc từ lần bấm phím cuối); sau đó màn hình tự xoá",
+    "idle_clear_s": "Số giây không bấm phím thì mọi màn hình của công dân tự xoá, kể cả khi vẫn có khuôn mặt trước camera "
+                    "(cả khi chờ chụp ảnh hay chờ thẻ)",
+}
+"""The Vietnamese description of each setting (kiosk/settings.py holds the English one)."""
+
+
+def setting_help(name: str, english: str) -> str:
+    """A setting's one-line description in the current language."""
+    return pick(HELP_VI.get(name, english), english)
+
+
 def choice_names() -> dict[str, str]:
     """How a setting's allowed values are shown."""
     return {"vi": "Tiếng Việt", "en": "English", "id_last4": tr("4 số cuối của số CCCD"), "birth_year": tr("năm sinh"),
-            "hog": tr("HOG (nhanh, chạy trên CPU)"), "cnn": tr("CNN (cần GPU)")}
+            "hog": tr("HOG (nhanh, chạy trên CPU)"), "cnn": tr("CNN (cần GPU)"),
+            "sface": tr("SFace (YuNet + SFace, mặc định)"), "dlib": tr("dlib (bản cũ, chậm hơn)")}
 
 
 class SettingsTab(AdminTab):
@@ -56,8 +121,10 @@ class SettingsTab(AdminTab):
     def __init__(self, *, config_path: Path, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.config_path = config_path
+        self.cameras: list[Any] | None = None
         self.editors: dict[str, QWidget] = {}
         self.captions: dict[str, Any] = {}
+        self.hints: dict[str, tuple[Any, dict[str, Any]]] = {}
         form_host = QWidget()
         form = QFormLayout(form_host)
         described = {f["name"]: f for f in Settings.describe()}
@@ -65,13 +132,13 @@ class SettingsTab(AdminTab):
         for name in EDITABLE:
             info = described[name]
             editor = self._editor(name, info, getattr(current, name))
-            bounds = "|".join(info["choices"]) if info["choices"] else (f"{info['min']} – {info['max']}" if info["min"] is not None else "")
-            hint = label(f"{info['help']}" + (f"  [{bounds}]" if bounds else ""), "small")
+            hint = label("", "small")
+            self.hints[name] = (hint, info)
             column = QVBoxLayout()
             column.setSpacing(0)
             column.addWidget(editor)
             column.addWidget(hint)
-            self.captions[name] = label("", "field")
+            self.captions[name] = label("", "field", wrap=False)  # a wrapped caption was cut off by its row
             form.addRow(self.captions[name], column)
             self.editors[name] = editor
         scroll = QScrollArea()
@@ -127,12 +194,25 @@ class SettingsTab(AdminTab):
     def retranslate(self) -> None:  # noqa: D102
         for name, text in field_names().items():
             self.captions[name].setText(text)
+        names = choice_names()
+        for editor in self.editors.values():
+            if isinstance(editor, QComboBox) and editor is not self.editors.get("camera_index"):
+                for i in range(editor.count()):
+                    editor.setItemText(i, names.get(editor.itemData(i), editor.itemData(i)))
+        for name, (hint, info) in self.hints.items():
+            if info["choices"]:
+                bounds = " | ".join(names.get(choice, choice) for choice in info["choices"])
+            else:
+                bounds = f"{info['min']} – {info['max']}" if info["min"] is not None else ""
+            hint.setText(setting_help(name, info["help"]) + (f"  [{bounds}]" if bounds else ""))
         self.refresh_cameras.setText(tr("Tìm lại camera"))
         self.save_button.setText(tr("Lưu cài đặt"))
         self.where.setText(tr("Tệp cài đặt: {path}").format(path=self.config_path))
         self.new_pin.setPlaceholderText(tr("Mã PIN mới"))
         self.new_pin_again.setPlaceholderText(tr("Nhập lại"))
         self.pin_button.setText(tr("Đổi mã PIN"))
+        if self.cameras is not None:
+            self._show_cameras(self.cameras)
 
     def refresh(self) -> None:  # noqa: D102
         self.load_cameras()
@@ -142,6 +222,7 @@ class SettingsTab(AdminTab):
         self.tasks.run(list_cameras, self._show_cameras, self.banner.show_error)
 
     def _show_cameras(self, cameras: list[Any]) -> None:
+        self.cameras = cameras
         combo = self.editors["camera_index"]
         assert isinstance(combo, QComboBox)
         current = self.kiosk.settings.camera_index if combo.currentData() is None else combo.currentData()

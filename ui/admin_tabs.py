@@ -1,12 +1,11 @@
 """Administration tabs about citizens: search, a citizen's visits, consent receipt, purge; the latest visits.
 
-Also the pieces every tab uses (:class:`AdminTab`, tables, local times).
+Also the pieces every tab uses (:class:`AdminTab`, tables, local times via :mod:`kiosk.timefmt`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QTableWidget, QTableWidgetItem,
@@ -15,19 +14,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLin
 from kiosk.admin import Admin
 from kiosk.errors import AuthError
 from kiosk.service import Kiosk
+from kiosk.timefmt import local_time
 from ui.i18n import tr
 from ui.tasks import Tasks
-from ui.widgets import Banner, button, fmt_date
-
-
-def local_time(iso: str | None) -> str:
-    """An ISO UTC timestamp from the store as local ``dd/mm/yyyy HH:MM``."""
-    if not iso:
-        return "—"
-    try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y %H:%M")
-    except ValueError:
-        return iso
+from ui.widgets import Banner, button, fmt_date, label
 
 
 def method_words(method: str) -> str:
@@ -69,6 +59,19 @@ class AdminTab(QWidget):
         super().__init__()
         self.kiosk, self.tasks, self.banner, self.ask, self.on_expired = kiosk, tasks, banner, ask, on_expired
         self.admin: Admin | None = None
+        self._drawn: dict[str, tuple[Callable[[Any], None], Any]] = {}
+
+    def shown(self, render: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``render`` that also remembers its data, so :meth:`redraw` can show it again in another language."""
+        def show(data: Any) -> None:
+            self._drawn[render.__name__] = (render, data)
+            render(data)
+        return show
+
+    def redraw(self) -> None:
+        """Show the last data again (after a language switch: table headers, methods, actions in words)."""
+        for render, data in list(self._drawn.values()):
+            render(data)
 
     def call(self, fn: Callable[[Admin], Any], on_done: Callable[[Any], None]) -> None:
         """Run ``fn(admin)`` off the UI thread (extending the session), then ``on_done(result)``."""
@@ -87,6 +90,10 @@ class AdminTab(QWidget):
             self.on_expired()
         else:
             self.banner.show_error(error)
+
+    def when(self, iso: str | None) -> str:
+        """A stored UTC time as ``dd/mm/yyyy HH:MM`` in the ``display_timezone`` setting."""
+        return local_time(iso, self.kiosk.settings.display_timezone)
 
     def refresh(self) -> None:
         """Reload what the tab shows."""
@@ -110,6 +117,7 @@ class CitizensTab(AdminTab):
         self.purge_button = button("", "", lambda: self.purge(withdraw=False))
         self.withdraw_button = button("", "", lambda: self.purge(withdraw=True))
         self.visits = make_table()
+        self.engines = label("", "small")
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.find)
@@ -120,6 +128,7 @@ class CitizensTab(AdminTab):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 3)
+        layout.addWidget(self.engines)
         layout.addLayout(actions)
         layout.addWidget(self.visits, 2)
         self.retranslate()
@@ -134,13 +143,24 @@ class CitizensTab(AdminTab):
 
     def refresh(self) -> None:  # noqa: D102
         query = self.search.text().strip()
-        self.call(lambda a: a.citizens(query), self._show)
+        self.call(lambda a: a.citizens(query), self.shown(self._show))
+        self.call(lambda a: a.engine_status(), self.shown(self._show_engines))
+
+    def _show_engines(self, status: dict[str, Any]) -> None:
+        """How many citizens still lack the default engine's templates (they upgrade at their next visit)."""
+        if not status["lacking"]:
+            self.engines.setText("")
+            return
+        self.engines.setText(tr("{n} trên {total} công dân chưa có mẫu khuôn mặt {engine}: vẫn được nhận diện bằng bộ nhận dạng cũ "
+                                "và được bổ sung mẫu mới khi đến lần sau").format(
+            n=status["lacking"], total=status["citizens"], engine=status["engine"]))
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
         headers = (tr("Họ và tên"), tr("Số CCCD"), tr("Ngày sinh"), tr("Đăng ký lúc"), tr("Mẫu"), tr("Lượt đến"), tr("Lần đến gần nhất"))
         fill_table(self.table, headers, [(r["record"].full_name, r["record"].masked_id, fmt_date(r["record"].date_of_birth),
-                                          local_time(r["enrolled_at"]), r["samples"], r["visits"], local_time(r["last_visit_at"]))
+                                          self.when(r["enrolled_at"]), f"{r['samples']} ({r['engines'] or '-'})", r["visits"],
+                                          self.when(r["last_visit_at"]))
                                          for r in rows])
         if rows:
             self.table.selectRow(0)
@@ -155,11 +175,11 @@ class CitizensTab(AdminTab):
         row = self.selected()
         if row is not None:
             number = row["record"].id_number
-            self.call(lambda a: a.visits(200, number), self._show_visits)
+            self.call(lambda a: a.visits(200, number), self.shown(self._show_visits))
 
     def _show_visits(self, visits: list[dict[str, Any]]) -> None:
         fill_table(self.visits, (tr("Thời gian"), tr("Quầy"), tr("Cách nhận diện"), tr("Khoảng cách")),
-                   [(local_time(v["at"]), v["counter"], method_words(v["method"]),
+                   [(self.when(v["at"]), v["counter"], method_words(v["method"]),
                      "" if v["distance"] is None else f"{v['distance']:.3f}") for v in visits])
 
     def show_receipt(self) -> None:
@@ -208,9 +228,9 @@ class VisitsTab(AdminTab):
         layout.addWidget(self.table)
 
     def refresh(self) -> None:  # noqa: D102
-        self.call(lambda a: a.visits(200), self._show)
+        self.call(lambda a: a.visits(200), self.shown(self._show))
 
     def _show(self, visits: list[dict[str, Any]]) -> None:
         fill_table(self.table, (tr("Thời gian"), tr("Họ và tên"), tr("Số CCCD"), tr("Quầy"), tr("Cách nhận diện"), tr("Khoảng cách")),
-                   [(local_time(v["at"]), v["full_name"], v["id_number"], v["counter"], method_words(v["method"]),
+                   [(self.when(v["at"]), v["full_name"], v["id_number"], v["counter"], method_words(v["method"]),
                      "" if v["distance"] is None else f"{v['distance']:.3f}") for v in visits])

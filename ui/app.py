@@ -31,6 +31,14 @@ def display_available() -> bool:
     return True
 
 
+def check_window() -> None:
+    """Raise a :class:`ui.qt_libs.WindowPluginError` (one line: what to install) when Qt's window
+    plugin cannot load here, instead of letting Qt abort the process later."""
+    from ui.qt_libs import check_window_plugin
+
+    check_window_plugin()
+
+
 def _application(settings: Settings) -> object:
     from PySide6.QtWidgets import QApplication
 
@@ -44,15 +52,26 @@ def _application(settings: Settings) -> object:
     return app
 
 
+def fatal_text(error: BaseException) -> tuple[str, str]:
+    """``(title, text)`` of the box shown when the app cannot start (e.g. a damaged database), in the app's language."""
+    from ui.errors import describe_error
+    from ui.i18n import tr
+
+    headline, detail = describe_error(error)
+    return tr("Không mở được kiosk"), f"{headline}\n\n{detail}"
+
+
 def _fatal(app: object, error: KioskError) -> int:
     from PySide6.QtWidgets import QMessageBox
 
-    from ui.errors import describe_error
-
-    headline, detail = describe_error(error)
     print(f"error: {error.one_line()}", file=sys.stderr)
     if display_available():
-        QMessageBox.critical(None, "cccd-kiosk", f"{headline}\n\n{detail}")
+        from ui.i18n import tr
+
+        title, text = fatal_text(error)
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text)
+        box.addButton(tr("Đóng"), QMessageBox.ButtonRole.AcceptRole)  # Qt's own "OK" would stay English
+        box.exec()
     return 1
 
 
@@ -77,7 +96,8 @@ def run_app(*, db_path: Path | None = None, config_path: Path | None = None, cam
                             camera_factory=None if camera else camera_from_settings)
         window.closed.connect(app.quit)  # type: ignore[attr-defined]
         window.showMaximized()
-        code = _exec(app)
+        with quit_on_signals(app):
+            code = _exec(app)
         window.shutdown()
     return int(code)
 
@@ -140,8 +160,7 @@ def _exec(app: Any) -> int:
     """
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    with quit_on_signals(app):
-        code = int(app.exec())
+    code = int(app.exec())
     QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
     return code
 
@@ -159,16 +178,23 @@ def quit_on_signals(app: Any) -> Iterator[None]:
     """While the block runs, SIGINT (Ctrl+C), SIGTERM and SIGHUP quit the event loop, so the
     normal clean-up runs (the previous handlers come back afterwards).
 
-    Python runs signal handlers only between bytecodes; a timer wakes it while Qt waits.
+    Python runs signal handlers only between bytecodes: a timer wakes it while Qt waits, and
+    quits the loop on its next tick too (a signal that came before the loop ran is not lost).
     """
     import signal
 
     from PySide6.QtCore import QTimer
 
+    asked: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        asked.append(signum)
+        app.quit()
+
     names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
-    previous = {name: signal.signal(getattr(signal, name), lambda _signum, _frame: app.quit()) for name in names}
+    previous = {name: signal.signal(getattr(signal, name), handler) for name in names}
     waker = QTimer()
-    waker.timeout.connect(lambda: None)
+    waker.timeout.connect(lambda: app.quit() if asked else None)
     waker.start(200)
     try:
         yield
@@ -184,7 +210,8 @@ def run_demo(*, set_dir: Path, config_path: Path | None = None) -> int:
     Ends when its window is closed (or Ctrl+Q / F10, or a SIGINT/SIGTERM), with the
     recognition process; its temporary folder is removed.
     """
-    with demo_window(set_dir=set_dir, config_path=config_path, say=lambda text: print(text, flush=True)) as demo:
+    with demo_window(set_dir=set_dir, config_path=config_path, say=lambda text: print(text, flush=True)) as demo, \
+            quit_on_signals(demo.app):
         print(f"Demo window open. Administrator PIN: {DEMO_PIN}. Next scene: PgDn. Quit: Ctrl+Q or F10.", flush=True)
         demo.window.closed.connect(demo.app.quit)  # a dialog left open (the receipt) must not keep the process alive
         demo.window.showMaximized()
@@ -205,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: no display to open the counter window on - run it on the counter PC's desktop (or set DISPLAY)", file=sys.stderr)
         return 1
     try:
+        check_window()
         return run_app(db_path=args.db, config_path=args.config, camera=args.camera)
     except KioskError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)

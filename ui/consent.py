@@ -7,6 +7,8 @@ until the citizen ticks it. Refusing stores nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QProgressBar, QTextBrowser, QVBoxLayout, QWidget
 
@@ -94,7 +96,7 @@ class CapturePanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.done, self.need, self.name, self.adding = 0, 3, "", False
-        self._hint = ("", "")
+        self._hint: tuple[Callable[[], str], str] = (str, "")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         self.heading = label("", "heading")
@@ -116,13 +118,13 @@ class CapturePanel(Panel):
     def start(self, name: str, need: int, *, adding: bool) -> None:
         """A new capture of ``need`` good samples."""
         self.name, self.need, self.done, self.adding = name, need, 0, adding
-        self._hint = (tr("Mời nhìn thẳng vào camera"), "")
+        self._hint = (lambda: tr("Mời nhìn thẳng vào camera"), "")
         self.retranslate()
 
     def clear(self) -> None:
         """Forget the citizen's name and the progress."""
         self.name, self.done = "", 0
-        self._hint = ("", "")
+        self._hint = (str, "")
         self.retranslate()
 
     def progress(self, done: int) -> None:
@@ -130,9 +132,10 @@ class CapturePanel(Panel):
         self.done = done
         self.retranslate()
 
-    def set_hint(self, text: str, colour: str = "") -> None:
-        """What the citizen should do now (e.g. "lại gần hơn")."""
-        self._hint = (text, colour)
+    def set_hint(self, words: Callable[[], str], colour: str = "") -> None:
+        """What the citizen should do now (e.g. "lại gần hơn"): ``words()`` gives it in the current language."""
+        self._hint = (words, colour)
+        text = words()
         self.hint.setText(text[:1].upper() + text[1:])
         self.hint.setStyleSheet(f"color: {colour};" if colour else "")
 

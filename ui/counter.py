@@ -37,6 +37,7 @@ from kiosk.watch import Mode, WatchResult, card_from_scanner
 from models import Decision, FaceSample, KioskError
 from ui.consent import CapturePanel, ConsentPanel
 from ui.enrolment import Enrolment
+from ui.errors import describe_error
 from ui.frames import FrameSlot
 from ui.i18n import tr
 from ui.keypad import KeypadPanel
@@ -89,6 +90,7 @@ class CounterPage(QWidget):
         self.face_failed = False
         self.attempts_left = KEYPAD_ATTEMPTS
         self.busy = False
+        self.stats: DayStats | None = None
         settings = kiosk.settings
         self.guard = ScreenGuard(face_gone_s=settings.privacy_clear_s, idle_s=settings.idle_clear_s, same_face=same_face_for(kiosk))
         self.preview = PreviewWidget(slot=slot)
@@ -156,7 +158,7 @@ class CounterPage(QWidget):
         """A recognised citizen: fill the form."""
         assert check.citizen is not None
         self.check = check
-        self.form.show_match(check, self.kiosk.settings.auto_accept_distance)
+        self.form.show_match(check, self.kiosk.policies.get(check.engine, self.kiosk.policy).auto_accept_distance)
         self.guard.citizen(citizens=citizens_of(check), id_number=check.citizen.id_number, strict=True)
         self.set_state(State.MATCH, Mode.GUARD, self.form, tr("Đã nhận ra công dân"))
         self.form_filled.emit(check.citizen)
@@ -204,7 +206,8 @@ class CounterPage(QWidget):
         if result.card is not None:
             self._card_in_view(result.card)
         elif result.card_error is not None:
-            self.banner.show_message("warning", tr("Mã QR này không phải của thẻ CCCD."), result.card_error.one_line(), seconds=4)
+            self.banner.show_message("warning", tr("Mã QR này không phải của thẻ CCCD."), describe_error(result.card_error)[1],
+                                     seconds=4)
         elif self.state is State.IDLE:
             self._face_result(result)
         elif result.mode is Mode.GUARD and not self.busy:
@@ -381,14 +384,25 @@ class CounterPage(QWidget):
     def refresh_stats(self) -> None:
         """Update today's figures (read off the UI thread)."""
         counter = self.kiosk.settings.counter_name
-        self.tasks.run(lambda: today_stats(self.kiosk.store, counter), self._show_stats, lambda _e: None)
+        zone = self.kiosk.settings.display_timezone
+        self.tasks.run(lambda: today_stats(self.kiosk.store, counter, tz=zone), self._show_stats, lambda _e: None)
 
     def _show_stats(self, stats: DayStats) -> None:
+        self.stats = stats
         self.idle.set_today(tr("Hôm nay: {n} lượt đến (khuôn mặt {f} · bàn phím {k} · thẻ {c}) · {e} đăng ký mới").format(
             n=stats.check_ins, f=stats.by_face, k=stats.by_keypad, c=stats.by_card, e=stats.enrolments))
         self.stats_changed.emit(stats)
 
+    def _state_status(self) -> str:
+        """The preview's status line for the current state, in the current language."""
+        return {State.IDLE: tr("Mời nhìn vào camera"), State.ASK_CARD: tr("Mời đưa mã QR trên thẻ CCCD vào camera"),
+                State.MATCH: tr("Đã nhận ra công dân"), State.KEYPAD: tr("Mời nhập số xác nhận trên bàn phím"),
+                State.CARD: tr("Đã đọc thẻ CCCD"), State.CONSENT: tr("Mời đọc và đồng ý"),
+                State.CAPTURE: tr("Mời nhìn thẳng vào camera"), State.SAVING: tr("Đang lưu…"), State.SAVED: tr("Đã lưu")}[self.state]
+
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
-        if event.type() == QEvent.Type.LanguageChange and self.state is State.IDLE:
-            self.preview.set_status(tr("Mời nhìn vào camera"))
+        if event.type() == QEvent.Type.LanguageChange:
+            self.preview.set_status(self._state_status())
+            if self.stats is not None:
+                self._show_stats(self.stats)
         super().changeEvent(event)

@@ -73,14 +73,14 @@ class Enrolment:
         self._last_taken = now
         self.samples.append(sample)
         page.capture.progress(len(self.samples))
-        page.capture.set_hint(tr("Tốt, giữ yên…"), GREEN)
+        page.capture.set_hint(lambda: tr("Tốt, giữ yên…"), GREEN)
         page.preview.set_status(tr("Đã chụp {n} / {need}").format(n=len(self.samples), need=self.needed))
         if len(self.samples) >= self.needed:
             self.save()
 
     def _hint(self, issue: QualityIssue) -> None:
         text = pick(issue.message_vi, issue.message)
-        self.page.capture.set_hint(text, AMBER)
+        self.page.capture.set_hint(lambda: pick(issue.message_vi, issue.message), AMBER)
         self.page.preview.set_status(text[:1].upper() + text[1:])
 
     def save(self) -> None:
@@ -92,7 +92,7 @@ class Enrolment:
         assert card is not None
         page.guard.release()  # saving is never interrupted
         page.set_state(State.SAVING, Mode.PAUSED, page.capture, tr("Đang lưu…"))
-        page.capture.set_hint(tr("Đang lưu…"), GREEN)
+        page.capture.set_hint(lambda: tr("Đang lưu…"), GREEN)
         if self.adding:
             def work() -> tuple[int, int]:
                 count = kiosk.add_samples(card.record.id_number, samples)

@@ -200,7 +200,7 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
         "keypad paint": keypad.repaint,
         "keypad press / backspace": lambda: (keypad.press("1"), keypad.backspace()),
         "consent paint": consent.repaint,
-        "capture paint + hint": lambda: (capture.set_hint("lại gần hơn", "#b26a00"), capture.repaint()),
+        "capture paint + hint": lambda: (capture.set_hint(lambda: "lại gần hơn", "#b26a00"), capture.repaint()),
         "saved / ask-card / idle paint": lambda: (saved.repaint(), ask.repaint(), idle.repaint()),
         "banner show + paint": lambda: (banner.show_message("warning", "x", "y", seconds=4), banner.repaint()),
         "stacked setCurrentWidget": lambda: (stack.setCurrentWidget(form), stack.setCurrentWidget(keypad)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import atexit
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,9 @@ class KeepOpen:
     def __init__(self, inner: Analyzer) -> None:
         self.inner = inner
 
-    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False) -> FrameScan:
+    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()) -> FrameScan:
         """Delegates to the shared analyzer."""
-        return self.inner.scan(frame, qr=qr, face=face, thorough=thorough)
+        return self.inner.scan(frame, qr=qr, face=face, thorough=thorough, also=also)
 
     def close(self) -> None:
         """Left running for the next window."""

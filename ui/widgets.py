@@ -51,6 +51,7 @@ class Banner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = ""
+        self.error: BaseException | None = None
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setStyleSheet("color: white; font-size: 14pt; font-weight: 600;")
@@ -77,6 +78,7 @@ class Banner(QFrame):
                      seconds: float | None = None) -> None:
         """Show ``text`` (one line) with an optional smaller ``detail`` and action button."""
         self.kind = kind
+        self.error: BaseException | None = None
         self.setStyleSheet(f"Banner {{ background: {self.COLOURS.get(kind, BLUE)}; }}")
         self.text.setText(text)
         self.detail.setText(detail)
@@ -92,15 +94,24 @@ class Banner(QFrame):
             self._timer.stop()
 
     def show_error(self, error: BaseException, *, action: tuple[str, Callable[[], None]] | None = None) -> None:
-        """A named exception as one line in the current language, with the original message below."""
+        """A named exception as a headline and what to do, in the current language (again after a language switch)."""
         headline, detail = describe_error(error)
         self.show_message("error", headline, detail, action=action)
+        self.error = error
 
     def clear(self) -> None:
         """Hide the banner."""
         self.kind = ""
+        self.error = None
         self._timer.stop()
         self.hide()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
+        if event.type() == QEvent.Type.LanguageChange and self.error is not None and self.kind == "error":
+            headline, detail = describe_error(self.error)
+            self.text.setText(headline)
+            self.detail.setText(detail)
+        super().changeEvent(event)
 
     def _act(self) -> None:
         if self._action_fn is not None:

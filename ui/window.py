@@ -23,6 +23,7 @@ from kiosk.watch import Analyzer, FrameWatcher
 from ui.admin import AdminPage, apply_settings_note
 from ui.background_sync import BackgroundSync
 from ui.counter import CounterPage, State
+from ui.errors import describe_error
 from ui.frames import CaptureThread, FrameSlot
 from ui.i18n import language, set_language, tr
 from ui.recognizer import RecognitionThread
@@ -36,10 +37,13 @@ RETENTION_EVERY_MS = 24 * 3600 * 1000
 
 
 def ask_yes_no(parent: QWidget) -> Callable[[str, str], bool]:
-    """A confirmation box (No is the default button)."""
+    """A confirmation box with Có / Không in the app's language (Không is the default: Qt has no Vietnamese of its own)."""
     def ask(title: str, text: str) -> bool:
-        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-        return QMessageBox.question(parent, title, text, buttons, QMessageBox.StandardButton.No) == QMessageBox.StandardButton.Yes
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+        yes = box.addButton(tr("Có"), QMessageBox.ButtonRole.YesRole)
+        box.setDefaultButton(box.addButton(tr("Không"), QMessageBox.ButtonRole.NoRole))
+        box.exec()
+        return box.clickedButton() is yes
     return ask
 
 
@@ -132,6 +136,7 @@ class MainWindow(QMainWindow):
         if self._stuck:  # an old read has not returned yet: opening the device again now would fight it
             self._retry.start(500)
             return
+        self._camera_shown = ("opening", "")
         self.counter.preview.set_placeholder(tr("Đang mở camera…"))
         self.capture = CaptureThread(self.source, self.slot)
         self.capture.opened.connect(self._camera_opened)
@@ -153,6 +158,7 @@ class MainWindow(QMainWindow):
         self.start_camera()
 
     def _camera_opened(self, name: str) -> None:
+        self._camera_shown = ("open", name)
         self.counter.preview.set_placeholder("")
         self.status_camera.setText(tr("Camera: {name}").format(name=name))
         if self.banner.kind == "error" and self.banner.action.isVisible():
@@ -161,9 +167,11 @@ class MainWindow(QMainWindow):
 
     def _camera_failed(self, error: CameraError) -> None:
         self.slot.clear()
+        self._camera_shown = ("failed", "")
         self.counter.preview.set_placeholder(tr("Không có hình từ camera.\nĐang thử lại…"))
         self.status_camera.setText(tr("Camera: lỗi"))
-        self.banner.show_error(error, action=(tr("Thử lại (F9)"), self.retry_camera))
+        named = CameraError(error.message, error.hint, reason="camera_failed", facts={"camera": self.source.name})
+        self.banner.show_error(named, action=(tr("Thử lại (F9)"), self.retry_camera))
         self._retry.start(CAMERA_RETRY_MS)
         self.camera_failed.emit(error)
 
@@ -174,9 +182,11 @@ class MainWindow(QMainWindow):
             self._camera_failed(CameraError(f"{self.source.name} sent no picture for {CAMERA_STALL_S:.0f} s (unplugged?)",
                                             "check the USB cable; the kiosk retries by itself"))
             return
-        fps = self.counter.preview.fps
+        self._show_rates()
+
+    def _show_rates(self) -> None:
         self.status_fps.setText(tr("Hình: {fps:.0f} khung/giây · Nhận diện: {ms:.0f} ms/khung").format(
-            fps=fps, ms=self.recognizer.last_ms))
+            fps=self.counter.preview.fps, ms=self.recognizer.last_ms))
 
     def start_serial(self, port: str) -> None:
         """Listen to a QR scanner on a serial (USB-CDC) port; an empty port stops listening."""
@@ -186,7 +196,7 @@ class MainWindow(QMainWindow):
         if port:
             self.serial = SerialScanner(port)
             self.serial.scanned.connect(self.counter.on_scanned)
-            self.serial.failed.connect(lambda error: self.banner.show_message("warning", error.message, error.hint, seconds=8))
+            self.serial.failed.connect(lambda error: self.banner.show_message("warning", *describe_error(error), seconds=8))
             self.serial.start()
 
     # -- administration, settings, language --------------------------------------------
@@ -252,6 +262,18 @@ class MainWindow(QMainWindow):
         self.title.setText(tr("Bộ phận Một cửa · {counter}").format(counter=self.kiosk.settings.counter_name))
         self.language_button.setText("English" if language() == "vi" else "Tiếng Việt")
         self.admin_button.setText(tr("Quản trị (F12)"))
+        state, name = getattr(self, "_camera_shown", ("", ""))
+        if state == "open":
+            self.status_camera.setText(tr("Camera: {name}").format(name=name))
+        elif state == "failed":
+            self.counter.preview.set_placeholder(tr("Không có hình từ camera.\nĐang thử lại…"))
+            self.status_camera.setText(tr("Camera: lỗi"))
+            if self.banner.action.isVisible():
+                self.banner.action.setText(tr("Thử lại (F9)"))
+        elif state == "opening":
+            self.counter.preview.set_placeholder(tr("Đang mở camera…"))
+        if hasattr(self, "status_fps"):
+            self._show_rates()
 
     def apply_retention(self) -> None:
         """Purge citizens past the retention period (at start-up and daily)."""

@@ -17,9 +17,18 @@ alone cannot decide"). On a 0.01 grid inside the bounds of :class:`kiosk.setting
    citizen for ``target_recall`` of the genuine probes, plus ``safety`` (a candidate too many
    costs a 1-in-10,000 keypad chance; a citizen missing from the list must show the card).
 
+4. The impostor tail: every comparison of a probe with a template of somebody else is an
+   impostor comparison; the nearest of them (the smallest 1%, at least 30) are fitted with
+   an exponential tail (:class:`recognition.policy.ImpostorTail`). The kiosk then tightens
+   the auto threshold as its gallery grows, so that a stranger's best of ``N`` comparisons
+   stays under it for at most ``target_fpir`` of strangers; the report shows the threshold
+   that follows at province sizes. A small calibration gallery says little about a
+   province's look-alikes: the tail is the part that extrapolates.
+
 The sweep applies the policy's auto rule to arrays (fast); the recommendation is then run
 end to end through the shipped matcher and policy (:func:`identification.evaluate`).
 With ``n`` strangers and none accepted, the data only shows FPIR ≤ 3/n (rule of three).
+Every distance is in the engine's own unit (cosine distance for sface, Euclidean for dlib).
 """
 
 from __future__ import annotations
@@ -33,16 +42,66 @@ from kiosk.evaluation.encodings import EncodedSet
 from kiosk.evaluation.errors import DatasetError
 from kiosk.evaluation.identification import OpenSet, build_matcher, evaluate, search
 from kiosk.settings import Settings
-from recognition.policy import PolicyConfig
+from recognition.matcher import pairwise_distances
+from recognition.policy import ImpostorTail, PolicyConfig
 
 STEP = 0.01
 EPS = 1e-9
+TAIL_SHARE = 0.01
+"""Share of the impostor comparisons (the nearest ones) the tail is fitted on."""
+TAIL_MIN = 30
+"""At least this many of the nearest impostor comparisons are used for the fit."""
+PROVINCE_TEMPLATES = (1_000, 5_000, 24_000, 100_000, 1_000_000)
+"""Gallery sizes (templates) at which the tail's auto threshold is reported."""
 
 
 def _grid(name: str) -> np.ndarray:
     """The setting's allowed range (kiosk.settings bounds) on a 0.01 grid."""
     meta = Settings.__dataclass_fields__[name].metadata
     return np.round(np.arange(meta["min"], meta["max"] + STEP / 2, STEP), 2)
+
+
+def impostor_distances(open_set: OpenSet, encoded: EncodedSet, limit: int = 20_000_000) -> np.ndarray:
+    """Distances of every probe (genuine and stranger) to every gallery template of somebody else,
+    in the engine's metric; a seeded sample of probes when there would be more than ``limit``."""
+    ids = open_set.citizen_ids
+    rows, owners = [], []
+    for name, files in open_set.gallery.items():
+        rows += [encoded.row(f) for f in files]
+        owners += [ids[name]] * len(files)
+    templates = encoded.embeddings[rows]
+    owner = np.asarray(owners)
+    probes = list(open_set.genuine) + list(open_set.strangers)
+    if len(probes) * len(rows) > limit:
+        keep = np.random.default_rng(0).choice(len(probes), max(1, limit // max(1, len(rows))), replace=False)
+        probes = [probes[i] for i in sorted(keep)]
+    out = []
+    for start in range(0, len(probes), 256):
+        chunk = probes[start : start + 256]
+        block = encoded.embeddings[[encoded.row(p.file) for p in chunk]]
+        d = pairwise_distances(np.vstack([block, templates]), encoded.metric)[: len(chunk), len(chunk):]
+        for i, probe in enumerate(chunk):
+            other = (owner != probe.citizen_id) & (owner != probe.exclude)
+            out.append(d[i][other])
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def fit_impostor_tail(distances: np.ndarray) -> ImpostorTail:
+    """An exponential tail fitted to the nearest impostor comparisons (see the module doc, 4).
+
+    The smallest ``k`` distances (``k`` = 1% of them, at least :data:`TAIL_MIN`) lie under
+    ``u``; their mean gap to ``u`` is the scale (the exponential's maximum-likelihood fit),
+    and ``P(d < u) = k / n`` places it. Unfitted (scale 0) with fewer than ``TAIL_MIN``.
+    """
+    d = np.sort(np.asarray(distances, dtype=np.float64))
+    if d.size < TAIL_MIN:
+        return ImpostorTail()
+    k = max(TAIL_MIN, int(TAIL_SHARE * d.size))
+    u = float(d[k])
+    scale = float(np.mean(u - d[:k]))
+    if scale <= 0:
+        return ImpostorTail()
+    return ImpostorTail(at_one=u + scale * math.log(d.size / k), scale=scale)
 
 
 @dataclass(frozen=True)
@@ -81,6 +140,8 @@ class Calibration:
     auto_accept_distance: float
     min_margin: float
     candidate_distance: float
+    tail: ImpostorTail
+    engine: str
     feasible: bool
     target_fpir: float
     target_recall: float
@@ -109,7 +170,8 @@ class Calibration:
 
 def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e-3, target_recall: float = 0.99,
               safety: float = 0.02, max_candidates: int = 5, current_margin: float = 0.06, seed: int = 0) -> Calibration:
-    """Recommend ``auto_accept_distance``, ``min_margin`` and ``candidate_distance`` (see the module doc).
+    """Recommend the engine's ``auto_accept_distance``, ``min_margin``, ``candidate_distance`` and
+    impostor tail (see the module doc). The engine is the one that made ``encoded``.
 
     Raises:
         DatasetError: the split has no stranger or no genuine probe (nothing to calibrate against).
@@ -119,7 +181,8 @@ def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e
                            f"{len(open_set.strangers)} stranger probes",
                            "use --strangers rotate (or N), or a set where some people have a single photo")
     g, s = probe_stats(open_set, encoded, max(2, max_candidates))
-    ts, ms = _grid("auto_accept_distance"), _grid("min_margin")
+    engine = encoded.engine
+    ts, ms = _grid(f"{engine}_auto_accept_distance"), _grid(f"{engine}_min_margin")
     wrong = ~g.own_first & np.isfinite(g.d1)
     lookalike_gap = float(g.margin[wrong].max()) if wrong.any() else math.nan
     m = float(ms[np.searchsorted(ms, lookalike_gap + safety - EPS)]) if wrong.any() and lookalike_gap + safety <= ms[-1] else (
@@ -162,7 +225,7 @@ def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e
 
     # candidate_distance: the right citizen among the first max_candidates within c (when not auto-accepted).
     auto_g, auto_s = g.auto(t, m), s.auto(t, m)
-    cs = _grid("candidate_distance")
+    cs = _grid(f"{engine}_candidate_distance")
     cs = cs[cs >= t - EPS]
     rows = []
     for c in cs:
@@ -175,14 +238,21 @@ def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e
     evidence["candidate_distance_base"] = base["candidate_distance"]
     evidence["candidate_recall_at_base"] = base["candidate_recall"]
 
-    verified = evaluate(open_set, encoded, PolicyConfig(t, m, c, max_candidates), seed=seed)
+    impostors = impostor_distances(open_set, encoded)
+    tail = fit_impostor_tail(impostors)
+    policy = PolicyConfig(t, m, c, max_candidates, tail, target_fpir)
+    templates = sum(len(files) for files in open_set.gallery.values())
+    evidence["impostor_comparisons"] = int(impostors.size)
+    evidence["nearest_impostor_distance"] = float(impostors.min()) if impostors.size else math.inf
+    evidence["auto_at_templates"] = {str(n): policy.auto_distance_at(n) for n in (templates, *PROVINCE_TEMPLATES)}
+    verified = evaluate(open_set, encoded, policy.at_scale(templates), seed=seed)
     heat = {"auto_accept_distance": ts.tolist(), "min_margin": ms.tolist(), "genuine_auto": heat_good.tolist(), "allowed": heat_allowed.tolist()}
-    return Calibration(t, m, c, feasible, target_fpir, target_recall, safety, len(g.d1), len(s.d1), evidence, tradeoff, margins,
-                       rows, heat, verified)
+    return Calibration(t, m, c, tail, engine, feasible, target_fpir, target_recall, safety, len(g.d1), len(s.d1), evidence, tradeoff,
+                       margins, rows, heat, verified)
 
 
 def write_recommendation(path: str, calibration: Calibration) -> Settings:
-    """Write the three recommended thresholds into a settings TOML (other values in it are kept).
+    """Write the engine's recommended thresholds and tail into a settings TOML (other values in it are kept).
 
     Only the file's own values are carried over (``KIOSK_*`` variables are not folded in).
     Raises:
@@ -193,7 +263,11 @@ def write_recommendation(path: str, calibration: Calibration) -> Settings:
     from kiosk.settings import load_settings, write_settings
 
     base = load_settings(path, environ={}) if Path(path).is_file() else Settings()
-    new = base.replace(auto_accept_distance=calibration.auto_accept_distance, min_margin=calibration.min_margin,
-                       candidate_distance=calibration.candidate_distance)
+    engine = calibration.engine
+    new = base.replace(**{f"{engine}_auto_accept_distance": calibration.auto_accept_distance, f"{engine}_min_margin": calibration.min_margin,
+                          f"{engine}_candidate_distance": calibration.candidate_distance,
+                          f"{engine}_impostor_tail_at_one": round(calibration.tail.at_one, 4),
+                          f"{engine}_impostor_tail_scale": round(calibration.tail.scale, 5),
+                          "auto_accept_fpir": calibration.target_fpir})
     write_settings(path, new)
     return new

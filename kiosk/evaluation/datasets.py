@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.evaluation.errors import DatasetError
+from kiosk.words import count
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
 DEFAULT_FOLDS = 10
@@ -107,7 +108,7 @@ def read_pairs(pairs_file: Path, images_dir: Path) -> list[Pair]:
         raise DatasetError(f"{pairs_file} lists no pairs", "use LFW's pairs.txt format")
     missing = sorted({p for pair in pairs for p in (pair.first, pair.second) if not p.is_file()})
     if missing:
-        raise DatasetError(f"{len(missing)} image(s) named in {pairs_file.name} are missing under {images_dir}, e.g. {missing[0]}",
+        raise DatasetError(f"{count(len(missing), 'image')} named in {pairs_file.name} are missing under {images_dir}, e.g. {missing[0]}",
                            "pass --images the folder holding <name>/<name>_0001.jpg")
     return pairs
 

@@ -1,13 +1,14 @@
-"""Face encodings of many image files: both cores, cached on disk, progress on stderr.
+"""Face embeddings of many image files: both cores, cached on disk, progress on stderr.
 
-Each image is encoded the way the kiosk encodes a frame (:mod:`recognition.faces`: the
-configured detector, the largest face, dlib's 128-d descriptor). When the detector finds
-no face the centred square of :data:`CENTRE_FRACTION` of the shorter side is encoded
-instead (LFW's faces are centred), and the image is counted as *no face*.
+Each image is embedded the way the kiosk embeds a frame (:mod:`recognition.engines`: the
+chosen engine's detector, the largest face, its 128-d embedding). When the detector
+finds no face the centred square of :data:`CENTRE_FRACTION` of the shorter side is used
+instead (LFW's faces are centred; for engines that align on landmarks, the alignment
+template is laid on that square), and the image is counted as *no face*.
 
 The cache is one SQLite file keyed by the image's real path, size and modification time
-and by the detector setting, so a rerun over the same files costs only the look-up.
-It holds face templates of the evaluated images: delete it with the data set.
+and by the engine and its detector settings, so a rerun over the same files costs only
+the look-up. It holds face templates of the evaluated images: delete it with the data set.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.evaluation.errors import DatasetError, EncodingCacheError
-from models import EMBEDDING_SIZE, FaceBox, KioskError
-from recognition.faces import DetectorConfig
+from kiosk.words import count
+from models import EMBEDDING_SIZE, FaceBox, KioskError, Landmarks
+from recognition.engines import EngineConfig, engine_info
+from recognition.engines.base import DetectedFace
 
 CENTRE_FRACTION = 0.45
 """Side of the fallback face box as a fraction of the image's shorter side (LFW: 112 of 250 px)."""
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 """Bump when the encoding procedure changes, so stale cache rows are never used."""
 
 
@@ -42,6 +45,8 @@ class EncodedSet:
         centre: bool ``(len(files),)``: True where no face was detected and the centre region was encoded.
         computed: how many encodings were computed in this run (the rest came from the cache).
         seconds: wall-clock seconds spent computing them (not counting cache hits).
+        engine: the face engine that made the embeddings.
+        metric: how they are compared (the engine's: ``"cosine"`` or ``"euclidean"``).
     """
 
     files: tuple[Path, ...]
@@ -49,6 +54,8 @@ class EncodedSet:
     centre: np.ndarray
     computed: int = 0
     seconds: float = 0.0
+    engine: str = "dlib"
+    metric: str = "euclidean"
     _index: dict[Path, int] = field(default_factory=dict, repr=False, compare=False)
 
     def row(self, file: Path) -> int:
@@ -76,15 +83,25 @@ def centre_box(shape: tuple[int, ...], fraction: float = CENTRE_FRACTION) -> Fac
     return FaceBox(top, left + side, top + side, left)
 
 
-def encode_image(path: Path, detector: DetectorConfig) -> tuple[np.ndarray, bool]:
-    """``(embedding (128,) float32, centre fallback used)`` for the largest face in one image file."""
-    from recognition import faces
-    from recognition.images import load_image, to_rgb
+def centre_face(shape: tuple[int, ...]) -> DetectedFace:
+    """The fallback face: :func:`centre_box`, with the alignment template's points laid on it."""
+    from recognition.align import CROP_PX, TEMPLATE
 
+    box = centre_box(shape)
+    points = [(box.left + x * box.width / CROP_PX, box.top + y * box.height / CROP_PX) for x, y in TEMPLATE]
+    return DetectedFace(box, Landmarks(*points))
+
+
+def encode_image(path: Path, config: EngineConfig) -> tuple[np.ndarray, bool]:
+    """``(embedding (128,) float32, centre fallback used)`` for the largest face in one image file."""
+    from recognition.engines import load_engine
+    from recognition.images import load_image
+
+    engine = load_engine(config)
     frame = load_image(path)
-    boxes = faces.detect_faces(frame, detector)
-    box = boxes[0] if boxes else centre_box(frame.shape)
-    return faces.encode_faces(to_rgb(frame), [box])[0], not boxes
+    faces = engine.detect(frame)
+    face = faces[0] if faces else centre_face(frame.shape)
+    return engine.embed(frame, face), not faces
 
 
 def _worker_init() -> None:
@@ -94,11 +111,11 @@ def _worker_init() -> None:
     cv2.setNumThreads(1)
 
 
-def _encode_job(job: tuple[int, str, str, int, int]) -> tuple[int, bytes | None, bool, str]:
+def _encode_job(job: tuple[int, str, EngineConfig]) -> tuple[int, bytes | None, bool, str]:
     """Worker entry point (top level so a spawned process can import it)."""
-    index, path, model, width, upsample = job
+    index, path, config = job
     try:
-        embedding, centre = encode_image(Path(path), DetectorConfig(model, width, upsample))  # type: ignore[arg-type]
+        embedding, centre = encode_image(Path(path), config)
     except KioskError as exc:
         return index, None, False, exc.one_line()
     return index, np.ascontiguousarray(embedding, dtype="<f4").tobytes(), centre, ""
@@ -127,10 +144,12 @@ class Progress:
         sys.stderr.flush()
 
 
-def _cache_key(path: Path, detector: DetectorConfig) -> str:
+def _cache_key(path: Path, config: EngineConfig) -> str:
     real = os.path.realpath(path)
     stat = os.stat(real)
-    return f"v{CACHE_VERSION}|{detector.model}|{detector.detect_width}|{detector.upsample}|{real}|{stat.st_size}|{stat.st_mtime_ns}"
+    detector = f"{config.dlib_detector}|{config.dlib_upsample}" if config.name == "dlib" else ""
+    return (f"v{CACHE_VERSION}|{config.name}|{engine_info(config.name).model_version}|{config.detect_width}|{detector}|"
+            f"{real}|{stat.st_size}|{stat.st_mtime_ns}")
 
 
 class EncodingCache:
@@ -190,7 +209,7 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def encode_files(files: Sequence[Path], detector: DetectorConfig = DetectorConfig(), *, cache: Path | None = None,
+def encode_files(files: Sequence[Path], engine: EngineConfig = EngineConfig(), *, cache: Path | None = None,
                  workers: int | None = None, progress: bool = True) -> EncodedSet:
     """Encode every file (each once, in the order given), reusing and filling the cache.
 
@@ -203,7 +222,7 @@ def encode_files(files: Sequence[Path], detector: DetectorConfig = DetectorConfi
     """
     unique = list(dict.fromkeys(Path(f) for f in files))
     try:
-        keys = [_cache_key(f, detector) for f in unique]
+        keys = [_cache_key(f, engine) for f in unique]
     except OSError as exc:
         raise DatasetError(f"cannot read {exc.filename}: {exc.strerror}", "check the image folder") from None
     store = EncodingCache(cache)
@@ -211,25 +230,27 @@ def encode_files(files: Sequence[Path], detector: DetectorConfig = DetectorConfi
         found = store.get(keys)
         todo = [i for i, k in enumerate(keys) if k not in found]
         start = time.perf_counter()
-        failures = _compute(unique, keys, todo, detector, store, found, workers or default_workers(), progress)
+        failures = _compute(unique, keys, todo, engine, store, found, workers or default_workers(), progress)
         seconds = time.perf_counter() - start
     finally:
         store.close()
     if failures:
         first = sorted(failures.items())[0]
-        raise DatasetError(f"{len(failures)} image(s) could not be read, e.g. {first[1]}", "remove or replace them; the rest are cached")
+        raise DatasetError(f"{count(len(failures), 'image')} could not be read, e.g. {first[1]}", "remove or replace them; the rest are cached")
     embeddings = np.frombuffer(b"".join(found[k][0] for k in keys), dtype="<f4").reshape(len(keys), EMBEDDING_SIZE)
     centre = np.array([found[k][1] for k in keys], dtype=bool)
-    return EncodedSet(tuple(unique), embeddings.astype(np.float32), centre, len(todo) - len(failures), seconds if todo else 0.0)
+    info = engine_info(engine.name)
+    return EncodedSet(tuple(unique), embeddings.astype(np.float32), centre, len(todo) - len(failures), seconds if todo else 0.0,
+                      info.name, info.metric)
 
 
-def _compute(files: list[Path], keys: list[str], todo: list[int], detector: DetectorConfig, store: EncodingCache,
+def _compute(files: list[Path], keys: list[str], todo: list[int], engine: EngineConfig, store: EncodingCache,
              found: dict[str, tuple[bytes, bool]], workers: int, progress: bool) -> dict[Path, str]:
     """Encode ``files[todo]`` into ``found`` and the cache; returns ``{file: error}`` for unreadable ones."""
     failures: dict[Path, str] = {}
     if not todo:
         return failures
-    jobs = [(i, str(files[i]), detector.model, detector.detect_width, detector.upsample) for i in todo]
+    jobs = [(i, str(files[i]), engine) for i in todo]
     meter = Progress(len(jobs), "encoding faces", enabled=progress and len(jobs) > 8)
     pending: list[tuple[str, bytes, bool]] = []
 

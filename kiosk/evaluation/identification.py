@@ -145,7 +145,7 @@ def build_matcher(gallery: dict[str, list[Path]], encoded: EncodedSet, only: Seq
         if keep is None or cid in keep:
             rows += [encoded.row(f) for f in files]
             ids += [cid] * len(files)
-    matcher = Matcher(capacity=max(1, len(rows)))
+    matcher = Matcher(max(1, len(rows)), encoded.metric, encoded.engine)
     if rows:
         matcher.add_many(np.asarray(ids, dtype=np.int64), encoded.embeddings[rows])
     return matcher

@@ -6,6 +6,8 @@ import json
 import math
 from typing import Any
 
+from kiosk.words import count
+
 ROWS = (("rank1", "rank-1 (right citizen nearest)"), ("candidate_recall", "candidate recall"), ("auto_rate", "auto (genuine)"),
         ("confirm_rate", "confirm (genuine)"), ("fnir", "FNIR (genuine not matched to self)"),
         ("fpir", "FPIR (strangers matched)"), ("wrong_person", "wrong-person matches"))
@@ -57,7 +59,7 @@ def pairs_text(result: dict[str, Any]) -> str:
         f"best threshold on all pairs: {result['threshold']:.3f}",
         f"TAR at FAR={result['far']:g}: {num(result['tar_at_far_1e-3'], 4)} (accept if distance < {num(result['far_threshold'])}; "
         f"smallest measurable FAR with these pairs: {result['far_resolution']:.1e})",
-        f"no face detected: {result['no_face']} image(s), {result['no_face_handling']}",
+        f"no face detected: {count(result['no_face'], 'image')}, {result['no_face_handling']}",
     ])
 
 
@@ -66,7 +68,7 @@ def identify_text(result: dict[str, Any]) -> str:
     p = result["policy"]
     face = result["face_only"]
     lines = [
-        f"open set: {result['gallery']} citizens enrolled ({result['enrol']} image(s) each"
+        f"open set: {count(result['gallery'], 'citizen')} enrolled ({count(result['enrol'], 'image')} each"
         + (f", {result['distractors']} distractors" if result.get("distractors") else "")
         + f"), {result['genuine_probes']} genuine probes, {result['stranger_probes']} stranger probes (strangers: {result['stranger_mode']})",
         f"policy: auto if nearest <= {p['auto_accept_distance']:.2f} and runner-up >= {p['min_margin']:.2f} farther; "
@@ -104,12 +106,18 @@ def calibrate_text(result: dict[str, Any]) -> str:
     names = ("auto_accept_distance", "min_margin", "candidate_distance")
     lines = [
         f"calibration on {result['genuine_probes']} genuine and {result['stranger_probes']} stranger probes "
-        f"({result['gallery']} citizens enrolled, {result['enrol']} image(s) each; strangers: {result['stranger_mode']})",
+        f"({count(result['gallery'], 'citizen')} enrolled, {count(result['enrol'], 'image')} each; strangers: {result['stranger_mode']})",
         f"target: strangers auto-matched <= {result['target_fpir']:g}; right citizen among the candidates >= {result['target_recall']:g}; "
         f"safety buffer {result['safety']:.2f}",
         "",
+        f"engine {result['engine']} (distances in its own unit)",
         "recommended  " + "   ".join(f"{n} = {r[n]:.2f}" for n in names),
         "current      " + "   ".join(f"{n} = {c[n]:.2f}" for n in names),
+        f"impostor tail: recommended at_one {r['impostor_tail_at_one']:.4f} scale {r['impostor_tail_scale']:.5f}; "
+        f"current at_one {c['impostor_tail_at_one']:.4f} scale {c['impostor_tail_scale']:.5f} "
+        f"(fitted on the nearest of {e['impostor_comparisons']:,} impostor comparisons, nearest {num(e['nearest_impostor_distance'])})",
+        "auto threshold the kiosk would use with N templates enrolled (recommended thresholds and tail): "
+        + ", ".join(f"{int(n):,}: {d:.3f}" for n, d in e["auto_at_templates"].items()),
     ]
     if not result["feasible"]:
         lines.append("warning: no auto threshold meets the target on this data: the recommendation auto-accepts nobody safely")
@@ -118,7 +126,7 @@ def calibrate_text(result: dict[str, Any]) -> str:
         f"evidence: {e['genuine_auto']} of {result['genuine_probes']} genuine probes auto-accepted, the farthest at "
         f"{num(e['genuine_auto_max_distance'])} (smallest margin {num(e['genuine_auto_min_margin'])}); nearest stranger at "
         f"{num(e['nearest_stranger_distance'])} (limit {num(e['stranger_limit'])} after the safety buffer); "
-        f"{e['lookalikes']} look-alike confusion(s) (genuine probe nearest to someone else) with runner-up gaps up to "
+        f"{count(e['lookalikes'], 'look-alike confusion')} (genuine probe nearest to someone else) with runner-up gaps up to "
         f"{num(e['lookalike_max_margin'])}; at the recommendation: strangers auto-matched {e['strangers_auto']}, "
         f"wrong-person auto {e['wrong_person_auto']}",
         f"candidate_distance: {e['candidate_distance_base']:.2f} already holds the right citizen for "
@@ -151,9 +159,10 @@ _BENCH_HEADERS = {
     "matcher": "\nmatcher: ms per identify (search + best per citizen + decision), 3 samples per citizen, same run\n"
                f"{'N samples':>10} {'ms/query':>9} {'naive ms':>9} {'speedup':>8} {'gemv ms':>8} {'x gemv':>7} "
                f"{'GB/s':>6} {'gemv GB/s':>9} {'best x gemv':>11} {'index MB':>9} {'RSS MB':>8}",
-    "pipeline": "\npipeline: ms per frame with one face (qr_fast: QR scan with no code in view; qr_card: with a card in view)\n"
-                f"{'frame':>9} {'detector':<15} {'qr_fast':>7} {'qr_card':>7} {'detect':>7} {'landm.':>7} {'encode':>7} "
-                f"{'match':>6} {'face total':>10}",
+    "pipeline": "\npipeline: ms per frame with one face (qr_fast: QR scan with no code in view; qr_card: with a card in view;\n"
+                "face total = detect + landmarks + align/encode; x plain = face total / plain face_recognition's, same frame, same run)\n"
+                f"{'frame':>9} {'engine / detector':<26} {'qr_fast':>7} {'qr_card':>7} {'detect':>7} {'landm.':>7} {'encode':>7} "
+                f"{'match':>6} {'face total':>10} {'x plain':>7}",
     "startup": "\nstart-up: open the kiosk and load N samples from SQLite into the index (decrypting each template)\n"
                f"{'N samples':>10} {'seconds':>8} {'samples/s':>10} {'plain SQL read s':>16} {'DB MB':>8}",
 }
@@ -176,6 +185,7 @@ def bench_line(section: str, row: dict[str, Any]) -> str:
                 f"{row['ratio_to_gemv_min']:>11.2f} {row['index_mb']:>9.1f} {num(row['rss_mb'], 0):>8}")
     if section == "pipeline":
         cells = [num(row.get(k), 1) for k in ("qr_fast", "qr_card", "detect", "landmarks", "encode", "match", "face_total")]
-        return f"{row['frame']:>9} {row['detector']:<15} " + " ".join(f"{c:>7}" for c in cells[:5]) + f" {cells[5]:>6} {cells[6]:>10}" + (
-            "" if row["faces_found"] else "  (no face found)")
+        mark = "  <- shipped default" if row.get("default") else ""
+        return (f"{row['frame']:>9} {row['detector']:<26} " + " ".join(f"{c:>7}" for c in cells[:5]) + f" {cells[5]:>6} {cells[6]:>10}"
+                f" {num(row.get('vs_baseline'), 2):>7}" + ("" if row["faces_found"] else "  (no face found)") + mark)
     return f"{row['n']:>10} {row['seconds']:>8.2f} {row['samples_per_s']:>10.0f} {row['plain_read_seconds']:>16.2f} {row['db_mb']:>8.1f}"

@@ -48,9 +48,13 @@ class Verification:
 
 
 def pair_distances(pairs: Sequence[Pair], encoded: EncodedSet) -> np.ndarray:
-    """Euclidean distance of each pair's two embeddings, float64 ``(len(pairs),)``."""
+    """Distance of each pair's two embeddings in the engine's metric, float64 ``(len(pairs),)``."""
     a = encoded.embeddings[[encoded.row(p.first) for p in pairs]].astype(np.float64)
     b = encoded.embeddings[[encoded.row(p.second) for p in pairs]].astype(np.float64)
+    if encoded.metric == "cosine":
+        a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+        b /= np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+        return np.clip(1.0 - np.einsum("ij,ij->i", a, b), 0.0, 2.0)
     return np.sqrt(np.einsum("ij,ij->i", a - b, a - b))
 
 
@@ -119,11 +123,11 @@ def roc_points(genuine: np.ndarray, impostor: np.ndarray, thresholds: np.ndarray
     return far, tar
 
 
-def all_pair_distances(embeddings: np.ndarray, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def all_pair_distances(embeddings: np.ndarray, labels: Sequence[str], metric: str = "euclidean") -> tuple[np.ndarray, np.ndarray]:
     """``(genuine, impostor)`` distances over every pair of rows (same label / different label)."""
-    e = embeddings.astype(np.float64)
-    sq = np.einsum("ij,ij->i", e, e)
-    d = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * e @ e.T, 0.0))
+    from recognition.matcher import pairwise_distances
+
+    d = pairwise_distances(embeddings, metric)
     lab = np.asarray(labels)
     iu = np.triu_indices(len(lab), 1)
     same = lab[iu[0]] == lab[iu[1]]

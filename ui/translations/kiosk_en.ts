@@ -112,16 +112,32 @@
         <translation>QR scanner port (serial)</translation>
     </message>
     <message>
-        <source>Ngưỡng tự nhận (khoảng cách)</source>
-        <translation>Automatic match threshold (distance)</translation>
+        <source>Bộ nhận dạng khuôn mặt</source>
+        <translation>Face engine</translation>
     </message>
     <message>
-        <source>Chênh lệch tối thiểu với người thứ hai</source>
-        <translation>Minimum margin to the runner-up</translation>
+        <source>SFace: ngưỡng tự nhận (khoảng cách)</source>
+        <translation>SFace: automatic match threshold (distance)</translation>
     </message>
     <message>
-        <source>Ngưỡng hỏi bàn phím (khoảng cách)</source>
-        <translation>Keypad candidate threshold (distance)</translation>
+        <source>SFace: chênh lệch tối thiểu với người thứ hai</source>
+        <translation>SFace: minimum margin to the runner-up</translation>
+    </message>
+    <message>
+        <source>SFace: ngưỡng hỏi bàn phím (khoảng cách)</source>
+        <translation>SFace: keypad candidate threshold (distance)</translation>
+    </message>
+    <message>
+        <source>dlib: ngưỡng tự nhận (khoảng cách)</source>
+        <translation>dlib: automatic match threshold (distance)</translation>
+    </message>
+    <message>
+        <source>dlib: chênh lệch tối thiểu với người thứ hai</source>
+        <translation>dlib: minimum margin to the runner-up</translation>
+    </message>
+    <message>
+        <source>dlib: ngưỡng hỏi bàn phím (khoảng cách)</source>
+        <translation>dlib: keypad candidate threshold (distance)</translation>
     </message>
     <message>
         <source>Số người tối đa khi hỏi bàn phím</source>
@@ -196,6 +212,14 @@
         <translation>CNN (needs a GPU)</translation>
     </message>
     <message>
+        <source>SFace (YuNet + SFace, mặc định)</source>
+        <translation>SFace (YuNet + SFace, the default)</translation>
+    </message>
+    <message>
+        <source>dlib (bản cũ, chậm hơn)</source>
+        <translation>dlib (the older one, slower)</translation>
+    </message>
+    <message>
         <source>Tìm lại camera</source>
         <translation>Look for cameras again</translation>
     </message>
@@ -266,6 +290,10 @@
     <message>
         <source>Xoá vĩnh viễn…</source>
         <translation>Delete for good…</translation>
+    </message>
+    <message>
+        <source>{n} trên {total} công dân chưa có mẫu khuôn mặt {engine}: vẫn được nhận diện bằng bộ nhận dạng cũ và được bổ sung mẫu mới khi đến lần sau</source>
+        <translation>Citizens without {engine} face templates yet: {n} of {total}. They are still recognised by the older engine and get new templates at their next visit</translation>
     </message>
     <message>
         <source>Họ và tên</source>
@@ -345,11 +373,11 @@
     </message>
     <message>
         <source>Xoá vĩnh viễn {n} hồ sơ quá thời hạn lưu?</source>
-        <translation>Delete {n} records past the retention period for good?</translation>
+        <translation>Delete for good every record past the retention period ({n} in all)?</translation>
     </message>
     <message>
         <source>Đã xoá {n} hồ sơ quá hạn.</source>
-        <translation>{n} expired records deleted.</translation>
+        <translation>Expired records deleted: {n}.</translation>
     </message>
     <message>
         <source>Kiểm tra tính toàn vẹn</source>
@@ -373,11 +401,15 @@
     </message>
     <message>
         <source>Nhật ký nguyên vẹn ({n} mục).</source>
-        <translation>The log is intact ({n} entries).</translation>
+        <translation>The log is intact (entries: {n}).</translation>
     </message>
     <message>
         <source>Nhật ký đã bị sửa: {problems}</source>
         <translation>The log was altered: {problems}</translation>
+    </message>
+    <message>
+        <source>Nhật ký đã bị sửa hoặc bị xoá bớt: {n} chỗ không khớp. Chi tiết: lệnh kiosk audit verify.</source>
+        <translation>The log was edited or cut (problems found: {n}). Details: kiosk audit verify.</translation>
     </message>
     <message>
         <source>lượt đến</source>
@@ -489,7 +521,7 @@
     </message>
     <message>
         <source>Hôm nay: {n} lượt đến (khuôn mặt {f} · bàn phím {k} · thẻ {c}) · {e} đăng ký mới</source>
-        <translation>Today: {n} check-ins (face {f} · keypad {k} · card {c}) · {e} new enrolments</translation>
+        <translation>Today: check-ins {n} (face {f} · keypad {k} · card {c}) · new enrolments {e}</translation>
     </message>
     <message>
         <source>Demo — cảnh {i}/{n}: {title}</source>
@@ -560,44 +592,252 @@
         <translation>Wrong PIN.</translation>
     </message>
     <message>
+        <source>Còn {left} lần thử trước khi bị tạm khoá.</source>
+        <translation>{left} tries left before a lock-out.</translation>
+    </message>
+    <message>
+        <source>Còn 1 lần thử trước khi bị tạm khoá.</source>
+        <translation>1 try left before a lock-out.</translation>
+    </message>
+    <message>
         <source>Đã nhập sai mã PIN quá nhiều lần: tạm khoá.</source>
         <translation>Too many wrong PINs: locked for a while.</translation>
+    </message>
+    <message>
+        <source>Mời chờ {minutes} phút rồi thử lại.</source>
+        <translation>Please wait {minutes} minutes, then try again.</translation>
+    </message>
+    <message>
+        <source>Mời chờ 1 phút rồi thử lại.</source>
+        <translation>Please wait 1 minute, then try again.</translation>
+    </message>
+    <message>
+        <source>Mã PIN quá ngắn.</source>
+        <translation>The PIN is too short.</translation>
+    </message>
+    <message>
+        <source>Mã PIN cần ít nhất {min} chữ số hoặc chữ cái.</source>
+        <translation>A PIN needs at least {min} digits or letters.</translation>
+    </message>
+    <message>
+        <source>Mã PIN quản trị đã được đặt.</source>
+        <translation>The administrator PIN is already set.</translation>
+    </message>
+    <message>
+        <source>Đăng nhập bằng mã PIN hiện có; có thể đổi mã trong thẻ Cài đặt.</source>
+        <translation>Log in with the current PIN; you can change it on the Settings tab.</translation>
+    </message>
+    <message>
+        <source>Chưa đặt mã PIN quản trị.</source>
+        <translation>No administrator PIN has been set.</translation>
+    </message>
+    <message>
+        <source>Mở phần Quản trị (F12) để đặt mã PIN lần đầu.</source>
+        <translation>Open Administration (F12) to set the first PIN.</translation>
+    </message>
+    <message>
+        <source>Phiên quản trị đã hết hạn.</source>
+        <translation>The administrator session has expired.</translation>
+    </message>
+    <message>
+        <source>Mời nhập lại mã PIN.</source>
+        <translation>Please enter the PIN again.</translation>
+    </message>
+    <message>
+        <source>Tệp cơ sở dữ liệu bị hỏng hoặc không phải của kiosk.</source>
+        <translation>The database file is damaged or is not a kiosk database.</translation>
+    </message>
+    <message>
+        <source>Tệp: {path}. Khôi phục tệp từ bản sao lưu, hoặc dùng tệp khác.</source>
+        <translation>File: {path}. Restore it from a backup, or use another file.</translation>
+    </message>
+    <message>
+        <source>Cơ sở dữ liệu đang bị một chương trình khác sử dụng.</source>
+        <translation>Another program is using the database.</translation>
+    </message>
+    <message>
+        <source>Đóng kiosk hoặc công cụ khác đang mở tệp {path} rồi thử lại; chưa lưu gì.</source>
+        <translation>Close the other kiosk or tool that has {path} open, then try again; nothing was saved.</translation>
+    </message>
+    <message>
+        <source>Không ghi được vào cơ sở dữ liệu (chỉ đọc).</source>
+        <translation>The database cannot be written (read-only).</translation>
+    </message>
+    <message>
+        <source>Cấp quyền ghi cho tệp {path} và thư mục của nó; chưa lưu gì.</source>
+        <translation>Make {path} and its folder writable; nothing was saved.</translation>
+    </message>
+    <message>
+        <source>Không mở được cơ sở dữ liệu.</source>
+        <translation>The database cannot be opened.</translation>
+    </message>
+    <message>
+        <source>Kiểm tra đường dẫn {path} và quyền của thư mục.</source>
+        <translation>Check the path {path} and the folder&apos;s permissions.</translation>
+    </message>
+    <message>
+        <source>Không tìm thấy cơ sở dữ liệu.</source>
+        <translation>The database was not found.</translation>
+    </message>
+    <message>
+        <source>Không có tệp {path}: kiểm tra đường dẫn trong cài đặt.</source>
+        <translation>There is no file {path}: check the path in the settings.</translation>
+    </message>
+    <message>
+        <source>Không tạo được thư mục cho cơ sở dữ liệu.</source>
+        <translation>The database folder cannot be created.</translation>
+    </message>
+    <message>
+        <source>Chọn nơi khác cho tệp {path}.</source>
+        <translation>Choose another place for {path}.</translation>
+    </message>
+    <message>
+        <source>Cơ sở dữ liệu được ghi bởi phiên bản kiosk mới hơn.</source>
+        <translation>The database was written by a newer kiosk release.</translation>
+    </message>
+    <message>
+        <source>Cập nhật phần mềm kiosk để mở tệp {path}.</source>
+        <translation>Update the kiosk software to open {path}.</translation>
+    </message>
+    <message>
+        <source>Ổ đĩa đã đầy.</source>
+        <translation>The disk is full.</translation>
+    </message>
+    <message>
+        <source>Giải phóng dung lượng cho tệp {path}; chưa lưu gì.</source>
+        <translation>Free some space for {path}; nothing was saved.</translation>
+    </message>
+    <message>
+        <source>Dùng tệp khoá đã dùng khi ghi tệp {path}.</source>
+        <translation>Use the key file that {path} was written with.</translation>
+    </message>
+    <message>
+        <source>Thiếu tệp khoá dữ liệu.</source>
+        <translation>The data key file is missing.</translation>
+    </message>
+    <message>
+        <source>Khôi phục tệp khoá {path} từ bản sao lưu: không có nó thì không đọc được cơ sở dữ liệu.</source>
+        <translation>Restore the key file {path} from your backup: the database cannot be read without it.</translation>
+    </message>
+    <message>
+        <source>Không đọc được tệp khoá dữ liệu.</source>
+        <translation>The data key file cannot be read.</translation>
+    </message>
+    <message>
+        <source>Kiểm tra quyền đọc của tệp {path}.</source>
+        <translation>Check that {path} can be read.</translation>
+    </message>
+    <message>
+        <source>Kiểm tra {camera} và dây USB; kiosk tự thử lại.</source>
+        <translation>Check {camera} and its USB cable; the kiosk retries by itself.</translation>
+    </message>
+    <message>
+        <source>Kiểm tra dây USB của camera; kiosk tự thử lại.</source>
+        <translation>Check the camera&apos;s USB cable; the kiosk retries by itself.</translation>
+    </message>
+    <message>
+        <source>Chờ vài giây rồi thử lại.</source>
+        <translation>Wait a few seconds, then try again.</translation>
+    </message>
+    <message>
+        <source>Thử lại; nếu vẫn lỗi, báo cho quản trị viên.</source>
+        <translation>Try again; if it keeps failing, tell the administrator.</translation>
+    </message>
+    <message>
+        <source>Dùng đúng tệp khoá dữ liệu của cơ sở dữ liệu này.</source>
+        <translation>Use this database&apos;s own data key file.</translation>
+    </message>
+    <message>
+        <source>Mời đưa mã QR ở mặt trước thẻ CCCD.</source>
+        <translation>Please show the QR code on the front of the CCCD card.</translation>
+    </message>
+    <message>
+        <source>Camera đọc được đúng chữ tiếng Việt trên thẻ.</source>
+        <translation>The camera reads the Vietnamese letters on the card correctly.</translation>
+    </message>
+    <message>
+        <source>Giữ mã QR phẳng, gần camera và đủ sáng.</source>
+        <translation>Hold the QR code flat, close to the camera, in good light.</translation>
+    </message>
+    <message>
+        <source>Mời thử lại.</source>
+        <translation>Please try again.</translation>
+    </message>
+    <message>
+        <source>Mời chờ rồi thử lại.</source>
+        <translation>Please wait, then try again.</translation>
     </message>
     <message>
         <source>Giá trị cài đặt không hợp lệ.</source>
         <translation>Invalid setting.</translation>
     </message>
     <message>
+        <source>Kiểm tra lại các giá trị vừa nhập.</source>
+        <translation>Check the values just entered.</translation>
+    </message>
+    <message>
         <source>Công dân chưa có hồ sơ.</source>
         <translation>The citizen is not enrolled.</translation>
+    </message>
+    <message>
+        <source>Kiểm tra lại số CCCD.</source>
+        <translation>Check the ID number.</translation>
     </message>
     <message>
         <source>Công dân đã có hồ sơ.</source>
         <translation>The citizen is already enrolled.</translation>
     </message>
     <message>
+        <source>Không cần đăng ký lại; có thể cập nhật ảnh khuôn mặt (F5).</source>
+        <translation>No need to enrol again; the face photos can be updated (F5).</translation>
+    </message>
+    <message>
         <source>Cần sự đồng ý của công dân trước khi lưu khuôn mặt.</source>
         <translation>The citizen&apos;s consent is needed before a face is stored.</translation>
+    </message>
+    <message>
+        <source>Mời công dân đọc nội dung và đánh dấu đồng ý.</source>
+        <translation>Ask the citizen to read the text and tick the consent box.</translation>
     </message>
     <message>
         <source>Chưa đủ ảnh khuôn mặt đạt chất lượng.</source>
         <translation>Not enough good face samples.</translation>
     </message>
     <message>
+        <source>Mời công dân nhìn thẳng vào camera để chụp thêm.</source>
+        <translation>Ask the citizen to look straight at the camera for more photos.</translation>
+    </message>
+    <message>
         <source>Các ảnh chụp không giống cùng một người: mời chụp lại.</source>
         <translation>The samples do not look like one person: capture again.</translation>
+    </message>
+    <message>
+        <source>Chỉ một người đứng trước camera khi chụp.</source>
+        <translation>Only one person in front of the camera while photographing.</translation>
     </message>
     <message>
         <source>Khuôn mặt này đã được đăng ký cho một hồ sơ khác: cần quản trị viên kiểm tra.</source>
         <translation>This face is already enrolled under another record: an administrator must check.</translation>
     </message>
     <message>
+        <source>Quản trị viên so sánh hai hồ sơ trước khi đăng ký.</source>
+        <translation>An administrator compares the two records before enrolling.</translation>
+    </message>
+    <message>
         <source>Không đọc được ảnh.</source>
         <translation>The image cannot be read.</translation>
     </message>
     <message>
+        <source>Kiểm tra tệp ảnh.</source>
+        <translation>Check the image file.</translation>
+    </message>
+    <message>
         <source>Không kết nối được cơ sở dữ liệu của tỉnh.</source>
         <translation>The province registry cannot be reached.</translation>
+    </message>
+    <message>
+        <source>Kiosk vẫn làm việc bình thường và sẽ đồng bộ lại sau.</source>
+        <translation>The kiosk keeps working and will sync again later.</translation>
     </message>
     <message>
         <source>Đã xảy ra lỗi.</source>
@@ -617,7 +857,7 @@
     </message>
     <message>
         <source>Chưa đúng. Mời nhập lại (còn {n} lần).</source>
-        <translation>Not right. Please try again ({n} tries left).</translation>
+        <translation>Not right. Please try again (tries left: {n}).</translation>
     </message>
     <message>
         <source>Dùng thẻ CCCD thay thế (Esc)</source>
@@ -776,6 +1016,26 @@
         <translation>Save as file…</translation>
     </message>
     <message>
+        <source>Thư mục:</source>
+        <translation>Look in:</translation>
+    </message>
+    <message>
+        <source>Tên tệp:</source>
+        <translation>File name:</translation>
+    </message>
+    <message>
+        <source>Loại tệp:</source>
+        <translation>Files of type:</translation>
+    </message>
+    <message>
+        <source>Lưu</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Huỷ</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
         <source>Đóng</source>
         <translation>Close</translation>
     </message>
@@ -810,6 +1070,14 @@
     <message>
         <source>Nữ</source>
         <translation>Female</translation>
+    </message>
+    <message>
+        <source>Có</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>Không</source>
+        <translation>No</translation>
     </message>
     <message>
         <source>Đang mở camera…</source>
@@ -859,7 +1127,7 @@ Trying again…</translation>
     </message>
     <message>
         <source>Đã xoá {n} hồ sơ quá thời hạn lưu.</source>
-        <translation>{n} records past the retention period were deleted.</translation>
+        <translation>Records past the retention period deleted: {n}.</translation>
     </message>
     <message>
         <source>Đồng bộ: nhận {pulled}, gửi {pushed}</source>
@@ -868,6 +1136,222 @@ Trying again…</translation>
     <message>
         <source>Đồng bộ: chưa kết nối được, sẽ thử lại</source>
         <translation>Sync: registry not reachable, will retry</translation>
+    </message>
+    <message>
+        <source>Không mở được kiosk</source>
+        <translation>The kiosk cannot start</translation>
+    </message>
+    <message>
+        <source>Đăng ký công dân</source>
+        <translation>Citizen enrolled</translation>
+    </message>
+    <message>
+        <source>Thêm ảnh khuôn mặt</source>
+        <translation>Face photos added</translation>
+    </message>
+    <message>
+        <source>Ghi nhận lượt đến</source>
+        <translation>Visit recorded</translation>
+    </message>
+    <message>
+        <source>Xác nhận bằng bàn phím</source>
+        <translation>Keypad confirmation</translation>
+    </message>
+    <message>
+        <source>Đọc thẻ CCCD</source>
+        <translation>CCCD card read</translation>
+    </message>
+    <message>
+        <source>Xoá hồ sơ</source>
+        <translation>Record purged</translation>
+    </message>
+    <message>
+        <source>Đăng nhập quản trị</source>
+        <translation>Administrator login</translation>
+    </message>
+    <message>
+        <source>Đăng nhập quản trị thất bại</source>
+        <translation>Failed administrator login</translation>
+    </message>
+    <message>
+        <source>Đặt mã PIN</source>
+        <translation>PIN set</translation>
+    </message>
+    <message>
+        <source>Tìm công dân</source>
+        <translation>Citizen search</translation>
+    </message>
+    <message>
+        <source>Xem hồ sơ</source>
+        <translation>Record viewed</translation>
+    </message>
+    <message>
+        <source>Xem phiếu đồng ý</source>
+        <translation>Consent receipt viewed</translation>
+    </message>
+    <message>
+        <source>Xuất danh sách</source>
+        <translation>List exported</translation>
+    </message>
+    <message>
+        <source>Xem trước hồ sơ quá hạn</source>
+        <translation>Retention preview</translation>
+    </message>
+    <message>
+        <source>Kiểm tra nhật ký</source>
+        <translation>Log verified</translation>
+    </message>
+    <message>
+        <source>Đổi cài đặt</source>
+        <translation>Settings changed</translation>
+    </message>
+    <message>
+        <source>Đổi khoá dữ liệu</source>
+        <translation>Data key rotated</translation>
+    </message>
+    <message>
+        <source>Đồng bộ với tỉnh</source>
+        <translation>Province sync</translation>
+    </message>
+    <message>
+        <source>Bổ sung mẫu khuôn mặt cho bộ nhận dạng mới</source>
+        <translation>Templates added for the new engine</translation>
+    </message>
+    <message>
+        <source>đã có hồ sơ</source>
+        <translation>enrolled</translation>
+    </message>
+    <message>
+        <source>khớp</source>
+        <translation>fitted</translation>
+    </message>
+    <message>
+        <source>số người so</source>
+        <translation>candidates</translation>
+    </message>
+    <message>
+        <source>cách</source>
+        <translation>method</translation>
+    </message>
+    <message>
+        <source>khoảng cách</source>
+        <translation>distance</translation>
+    </message>
+    <message>
+        <source>số ảnh</source>
+        <translation>photos</translation>
+    </message>
+    <message>
+        <source>phiên bản đồng ý</source>
+        <translation>consent version</translation>
+    </message>
+    <message>
+        <source>lý do</source>
+        <translation>reason</translation>
+    </message>
+    <message>
+        <source>ảnh khuôn mặt</source>
+        <translation>face photos</translation>
+    </message>
+    <message>
+        <source>lần đồng ý</source>
+        <translation>consents</translation>
+    </message>
+    <message>
+        <source>hồ sơ</source>
+        <translation>records</translation>
+    </message>
+    <message>
+        <source>độ dài từ khoá</source>
+        <translation>query length</translation>
+    </message>
+    <message>
+        <source>kết quả</source>
+        <translation>results</translation>
+    </message>
+    <message>
+        <source>nội dung</source>
+        <translation>what</translation>
+    </message>
+    <message>
+        <source>số dòng</source>
+        <translation>rows</translation>
+    </message>
+    <message>
+        <source>tệp</source>
+        <translation>file</translation>
+    </message>
+    <message>
+        <source>số hồ sơ</source>
+        <translation>records</translation>
+    </message>
+    <message>
+        <source>nguyên vẹn</source>
+        <translation>intact</translation>
+    </message>
+    <message>
+        <source>số mục</source>
+        <translation>entries</translation>
+    </message>
+    <message>
+        <source>đã nhận</source>
+        <translation>pulled</translation>
+    </message>
+    <message>
+        <source>đã gửi</source>
+        <translation>pushed</translation>
+    </message>
+    <message>
+        <source>đã xoá tại đây</source>
+        <translation>purged here</translation>
+    </message>
+    <message>
+        <source>bị từ chối</source>
+        <translation>rejected</translation>
+    </message>
+    <message>
+        <source>chuỗi bị đặt lại</source>
+        <translation>chain reset</translation>
+    </message>
+    <message>
+        <source>bộ nhận dạng</source>
+        <translation>engine</translation>
+    </message>
+    <message>
+        <source>theo yêu cầu</source>
+        <translation>on request</translation>
+    </message>
+    <message>
+        <source>rút lại đồng ý</source>
+        <translation>consent withdrawn</translation>
+    </message>
+    <message>
+        <source>quá thời hạn lưu</source>
+        <translation>past the retention period</translation>
+    </message>
+    <message>
+        <source>xem trước khi xoá</source>
+        <translation>before a purge</translation>
+    </message>
+    <message>
+        <source>có</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>không</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>sai mã PIN</source>
+        <translation>wrong PIN</translation>
+    </message>
+    <message>
+        <source>bị tạm khoá</source>
+        <translation>locked out</translation>
+    </message>
+    <message>
+        <source>xoá tại quầy khác</source>
+        <translation>purged at another counter</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,82 @@
+"""The face index of a counter: one :class:`Matcher` per face engine, never mixed.
+
+The *primary* engine's matcher holds every citizen who has templates of it. Each other
+engine's matcher holds only citizens with **no** primary template (enrolled before the
+primary engine was introduced, and not yet upgraded): a citizen is searched through one
+engine only, so the engines' candidate lists never overlap and a citizen's template is
+never compared with another engine's probe. Adding a primary template to such a citizen
+moves them out of the older index (the upgrade).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+
+import numpy as np
+
+from recognition.matcher import Matcher
+
+
+class FaceIndex:
+    """Per-engine matchers with the routing rule of the module docstring. Thread-safe.
+
+    Args:
+        primary: the primary engine's name.
+        metrics: ``{engine: metric}`` of every engine the index may hold (primary included).
+        capacity: initial rows of the primary matcher.
+    """
+
+    def __init__(self, primary: str, metrics: Mapping[str, str], capacity: int = 1024) -> None:
+        if primary not in metrics:
+            raise ValueError(f"no metric for the primary engine {primary!r}")
+        self.primary = primary
+        self.matchers = {name: Matcher(capacity if name == primary else 16, metric, name) for name, metric in metrics.items()}
+        self._lock = threading.RLock()
+
+    @property
+    def main(self) -> Matcher:
+        """The primary engine's matcher."""
+        return self.matchers[self.primary]
+
+    @property
+    def legacy_engines(self) -> tuple[str, ...]:
+        """Other engines whose index is not empty (their embeddings are needed per frame)."""
+        return tuple(name for name, m in self.matchers.items() if name != self.primary and len(m))
+
+    def lacking_primary(self) -> int:
+        """Citizens searchable only through an older engine."""
+        with self._lock:
+            return len(set().union(*(self.matchers[name].citizen_ids() for name in self.legacy_engines)))
+
+    def add(self, engine: str, citizen_ids: np.ndarray, embeddings: np.ndarray) -> None:
+        """Add templates of ``engine`` (``citizen_ids`` ``(k,)`` parallel to ``embeddings`` ``(k, 128)``).
+
+        Templates of an engine the index does not hold are ignored; older-engine templates
+        of a citizen who has primary ones are not indexed; primary templates move their
+        citizens out of the older indexes.
+        """
+        if engine not in self.matchers:
+            return
+        ids = np.asarray(citizen_ids, dtype=np.int64).reshape(-1)
+        with self._lock:
+            if engine == self.primary:
+                self.main.add_many(ids, embeddings)
+                for other in self.legacy_engines:
+                    for cid in set(ids.tolist()):
+                        self.matchers[other].remove(cid)
+                return
+            keep = np.array([int(cid) not in self.main for cid in ids], dtype=bool)
+            if keep.any():
+                self.matchers[engine].add_many(ids[keep], np.asarray(embeddings)[keep])
+
+    def remove(self, citizen_id: int) -> None:
+        """Drop every template of a citizen, in every engine."""
+        with self._lock:
+            for matcher in self.matchers.values():
+                matcher.remove(citizen_id)
+
+    def engine_of(self, citizen_id: int) -> str | None:
+        """The engine a citizen is searched through, or None when they are not indexed."""
+        with self._lock:
+            return next((name for name, m in self.matchers.items() if citizen_id in m), None)
