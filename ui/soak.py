@@ -123,7 +123,7 @@ def _soak(minutes: float, set_dir: Path, config_path: Path | None, log: Callable
     report = SoakReport()
     with CrashCounter() as crashes, demo_window(set_dir=set_dir, config_path=config_path, say=log) as demo:
         window = demo.window
-        crashes.watch_signal(window.recognizer.failed, lambda _generation, error: f"recognition failed: {error}")
+        crashes.watch_signal(window.recognizer.failed, lambda _generation, error: f"recognition thread: {error}")
         window.show()
         wait_until(lambda: window.counter.preview.paints > 5, 60)
         log(f"Soak: {minutes:g} min of every counter flow on the real window ({os.environ.get('QT_QPA_PLATFORM') or 'display'}).")
