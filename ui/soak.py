@@ -48,6 +48,7 @@ class SoakReport:
     rss_warm_mb: float | None = None
     rss_end_mb: float | None = None
     max_ui_stall_ms: float = 0.0
+    max_ui_stall_scene: str = ""
     flows: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
 
@@ -70,7 +71,7 @@ class SoakReport:
 
         return {"minutes": round(self.minutes, 2), "scenes": self.scenes, "frames": self.frames, "crashes": self.crashes,
                 "rss_start_mb": mb(self.rss_start_mb), "rss_end_mb": mb(self.rss_end_mb),
-                "max_ui_stall_ms": round(self.max_ui_stall_ms, 1), "analysed": self.analysed, "failures": self.failures,
+                "max_ui_stall_ms": round(self.max_ui_stall_ms, 1), "max_ui_stall_scene": self.max_ui_stall_scene, "analysed": self.analysed, "failures": self.failures,
                 "rss_warm_mb": mb(self.rss_warm_mb), "rss_growth_limit_mb": RSS_GROWTH_LIMIT_MB, "memory_flat": self.memory_flat,
                 "flows": dict(sorted(self.flows.items())), "errors": self.errors, "passed": self.passed}
 
@@ -84,7 +85,7 @@ class SoakReport:
                  f"crashes: {self.crashes}; scenes failed: {self.failures}",
                  f"memory: {_fmt(self.rss_start_mb)} at start, {_fmt(self.rss_warm_mb)} after warm-up, "
                  f"{_fmt(self.rss_end_mb)} at the end{growth}: {flat}",
-                 f"UI thread: longest stall {self.max_ui_stall_ms:.0f} ms"]
+                 f"UI thread: longest stall {self.max_ui_stall_ms:.0f} ms ({self.max_ui_stall_scene or '-'})"]
         lines += [f"  {error}" for error in self.errors]
         return "\n".join(lines + ["PASSED" if self.passed else "FAILED"])
 
@@ -137,6 +138,7 @@ def _soak(minutes: float, set_dir: Path, config_path: Path | None, log: Callable
             for name, scene in soak.scenes():
                 if time.monotonic() - start >= minutes * 60:
                     break
+                worst = stall.max_ms
                 try:
                     scene()
                     report.scenes += 1
@@ -144,6 +146,8 @@ def _soak(minutes: float, set_dir: Path, config_path: Path | None, log: Callable
                     report.failures += 1
                     report.errors.append(f"{name}: {exc}")
                     soak.recover()
+                if stall.max_ms > worst:
+                    report.max_ui_stall_scene = name
             soak.cycle += 1
             if report.rss_warm_mb is None and time.monotonic() >= warm_until:
                 report.rss_warm_mb = rss_mb()
