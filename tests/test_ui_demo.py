@@ -171,10 +171,14 @@ def _alive(pid: int) -> bool:
 @pytest.mark.slow
 def test_sigterm_ends_the_demo_cleanly_and_a_killed_demo_leaves_no_process_and_is_cleaned_next_time(tmp_path):
     process = _start_demo_process(tmp_path)
-    children = _children_of(process.pid)
-    assert children, "the recognition process should be running"
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(60) == 0
+    try:
+        children = _children_of(process.pid)
+        assert children, "the recognition process should be running"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
     assert not list(tmp_path.glob("kiosk-demo-*"))
     deadline = time.monotonic() + 20
     while any(_alive(c) for c in children) and time.monotonic() < deadline:
