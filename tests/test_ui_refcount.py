@@ -16,6 +16,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import ctypes
+import gc
 import sys
 
 import pytest
@@ -65,6 +66,7 @@ def test_the_checker_catches_a_binding_that_decrefs_none_once_too_often():
     decref = ctypes.pythonapi.Py_DecRef
     decref.argtypes = [ctypes.py_object]
     decref.restype = None
+    gc.collect()
     before = sys.getrefcount(None)
     drift = none_drift(lambda: decref(None), CALLS, name="leaky")
     assert drift.which == "None" and drift.change <= -400 and drift.per_call == pytest.approx(-1.0, abs=0.05)

@@ -72,23 +72,34 @@ def none_drift(fn: Callable[[], object], calls: int = 2000, *, name: str = "", w
     of the reference counts of ``None``, ``True`` and ``False``.
 
     Stops early once a count has fallen by more than ``give_up``, and repays what was lost
-    (see :func:`_repay`), so a leaking binding fails a test instead of aborting it.
+    (see :func:`_repay`), so a leaking binding fails a test instead of aborting it. The
+    cyclic garbage collector is paused while counting (it would free unrelated objects).
     """
+    import gc
+
+    start = _counts()
     for _ in range(warm_up):
         fn()
-    before = _counts()
-    done, changes = 0, (0,) * len(SINGLETONS)
-    while done < calls:
-        step = min(batch, calls - done)
-        for _ in range(step):
-            fn()
-        done += step
-        changes = tuple(after - start for after, start in zip(_counts(), before))
-        if min(changes) < -give_up:
-            break
-    for obj, change in zip(SINGLETONS, changes):
-        if change < 0:
-            _repay(obj, -change)
+    gc.collect()  # garbage of earlier work is freed now, not halfway through the count (it holds None too)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = _counts()
+        done, changes = 0, (0,) * len(SINGLETONS)
+        while done < calls:
+            step = min(batch, calls - done)
+            for _ in range(step):
+                fn()
+            done += step
+            changes = tuple(after - start for after, start in zip(_counts(), before))
+            if min(changes) < -give_up:
+                break
+    finally:
+        if was_enabled:
+            gc.enable()
+    for obj, first, last in zip(SINGLETONS, start, _counts()):
+        if last < first:  # the warm-up's losses too
+            _repay(obj, first - last)
     return Drift(name, done, changes)
 
 
