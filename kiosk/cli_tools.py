@@ -114,7 +114,7 @@ def demo(set_dir: Path | None, console: bool, pin: str | None, db_path: Path | N
 
     With a display, opens the counter app fed by the sample set's scripted camera scenes
     (a throw-away database). Without one (or with --console, --json or --db), plays the
-    set through the real pipeline (QR decoding, face detection, the dlib model, the
+    set through the real pipeline (QR decoding, the face engine, the
     decision policy, an SQLite store) and prints what the counter sees.
     """
     chosen = set_dir or BUNDLED_SET

@@ -88,6 +88,11 @@ def run_app(*, db_path: Path | None = None, config_path: Path | None = None, cam
         kiosk = Kiosk.open(settings, db_path)
     except KioskError as exc:
         return _fatal(app, exc)
+    try:
+        kiosk.check_models()  # a damaged install says so in one line, before any window
+    except KioskError as exc:
+        kiosk.close()
+        return _fatal(app, exc)
     analyzer = AnalyzerProcess(settings)
     analyzer.start()
     source = source_for(camera, settings) if camera else camera_from_settings(settings)
@@ -136,6 +141,7 @@ def demo_window(*, set_dir: Path, config_path: Path | None = None, say: Callable
         try:
             say("Preparing the demo: enrolling the sample citizens (a few seconds)...")
             with Kiosk.open(settings, tmp / "demo.sqlite", actor="demo") as kiosk:
+                kiosk.check_models()
                 seed_demo(kiosk, set_dir)
                 kiosk.set_first_admin_pin(DEMO_PIN)
                 app = _application(settings)
