@@ -304,8 +304,12 @@ class Kiosk:
                 self.store.audit("upgrade_samples", self.actor, self.settings.counter_name, check.citizen.masked_id,
                                  engine=self.engine, samples=len(upgrade))
         if upgrade:
-            self.index.add(self.engine, np.full(len(upgrade), citizen_id, dtype=np.int64), np.stack([s.embedding for s in upgrade]))
+            self._index_samples(citizen_id, upgrade)
         return visit_id
+
+    def _index_samples(self, citizen_id: int, samples: Sequence[FaceSample]) -> None:
+        """Put a citizen's newly stored default-engine samples into the index."""
+        self.index.add(self.engine, np.full(len(samples), citizen_id, dtype=np.int64), np.stack([s.embedding for s in samples]))
 
     def _upgrade_samples(self, citizen_id: int, samples: Sequence[FaceSample]) -> list[FaceSample]:
         """The check's frames worth storing as the citizen's first default-engine templates
@@ -344,7 +348,7 @@ class Kiosk:
                                        "show the consent text and record the citizen's acceptance first")
         if self.store.find_citizen(record.id_number) is not None:
             raise AlreadyEnrolledError(f"citizen {record.masked_id} is already enrolled", "add samples to the existing record instead")
-        index = self.index  # loaded before anything is written: a failure here leaves nothing half-done
+        self.index  # noqa: B018 - loaded before anything is written: a failure here leaves nothing half-done
         good = self._usable(samples, None, allow_duplicate_face=allow_duplicate_face)
         staff_name = staff or self.actor
         consent_record = ConsentRecord(PURPOSE_FACE_CHECKIN, CONSENT_TEXT_VERSION, self.store.clock(), self.settings.counter_name, staff_name)
@@ -352,7 +356,7 @@ class Kiosk:
             citizen_id = self.store.enrol(record, good, consent_record, self.settings.counter_name)
             self.store.audit("enrol", staff_name, self.settings.counter_name, record.masked_id, samples=len(good),
                              consent_version=CONSENT_TEXT_VERSION)
-        index.add(self.engine, np.full(len(good), citizen_id, dtype=np.int64), np.stack([s.embedding for s in good]))
+        self._index_samples(citizen_id, good)
         return EnrolResult(citizen_id, record, len(good))
 
     def add_samples(self, id_number: str, samples: Sequence[FaceSample]) -> int:
@@ -365,7 +369,7 @@ class Kiosk:
         with self.store.transaction("add samples"):
             self.store.add_samples(citizen_id, good, self.settings.counter_name)
             self.store.audit("add_samples", self.actor, self.settings.counter_name, record.masked_id, samples=len(good))
-        self.index.add(self.engine, np.full(len(good), citizen_id, dtype=np.int64), np.stack([s.embedding for s in good]))
+        self._index_samples(citizen_id, good)
         return len(good)
 
     def _purge(self, id_number: str, reason: str, actor: str) -> dict[str, int]:
