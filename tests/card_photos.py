@@ -14,21 +14,31 @@ said otherwise, and any can be fixed by the caller):
 
 ==================  ==========================================================================
 frame               1280x720 or 640x480 (half each)
-module_px           2.0 – 4.0 px per module (the code's mean side in the frame / its modules)
+module_px           2.0 – 4.0 px per module (the code's mean side in the frame / its modules;
+                    the payloads need versions 6–9, 41–53 modules)
 yaw, pitch          −25° – 25° each (card turned about its vertical / horizontal axis)
 roll                −20° – 20° (in-plane rotation)
-pattern             line contrast 0.55 – 0.95 (1 = the lines in full turquoise)
+pattern             three families of wavy lines 0.35 – 0.7 mm apart and a rosette, lines
+                    0.09 – 0.16 mm wide (a module is ~0.3 mm), at contrast 0.55 – 0.95
+                    (1 = the lines in full turquoise); it covers the light modules and the
+                    quiet zone
 light               a linear gradient across the card from ``light_low`` 0.55 – 0.85 to
                     ``light_high`` 1.0 – 1.15 (multiplicative), warm/cool cast ±8% per channel
-glare               half of the photos: an elliptical specular blob centred inside the code,
-                    sigma 0.08 – 0.18 of the code's side, peak strength 0.55 – 0.9 (the share
-                    of the way to white at its centre)
-blur                Gaussian, sigma 0.2 – 0.9 px in the frame (focus), after the optics'
+glare               half of the photos: an elliptical specular blob centred inside the code
+                    (20 – 80% across and down it), sigma 0.08 – 0.2 of the code's side
+                    (1.6x that across), peak strength 0.7 – 1.0 (the share of the way to
+                    white at its centre)
+blur                Gaussian, sigma 0.3 – 1.2 px in the frame (focus), after the optics'
                     own anti-aliasing (the card is rendered at 8 px per module and filtered
-                    before it is resampled into the frame)
+                    before it is resampled into the frame); half of the photos also a motion
+                    blur of 0 – 2.5 px in any direction
 noise               Gaussian sensor noise, sigma 1.5 – 4 grey levels per channel
 jpeg                quality 55 – 90
 ==================  ==========================================================================
+
+Seeds: 0–199 were used to develop and tune the card path (:mod:`recognition.qr_card`);
+1000–1029 are the held-out photos of the read-rate test, 2000 and up the per-condition
+figures of ``scripts/card_read_rates.py``.
 
 Coordinates: card millimetres with x to the right and y down from the card's top-left
 corner; frame pixels likewise. :class:`CardPhoto` gives the code's four corners in the
@@ -110,6 +120,8 @@ class CardPhoto:
     """(4, 2) float32 frame pixels: the symbol's top-left, top-right, bottom-right, bottom-left."""
     modules: int
     conditions: Conditions
+    jpeg_bytes: bytes = b""
+    """The photo as the JPEG file it was decoded from."""
 
     @property
     def module_px(self) -> float:
@@ -168,7 +180,7 @@ def random_payload(seed: int, layout: str = "2021") -> str:
     if layout == "2024":
         fields += ["", "", "", ""]
     elif child:
-        fields += ["", name(False), name(True), ""]
+        fields += [name(False), name(True), "", ""]
     return "|".join(fields)
 
 
@@ -352,7 +364,7 @@ def card_photo(conditions: Conditions, payload: str | None = None) -> CardPhoto:
     ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(conditions.jpeg)])
     assert ok
     frame = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    return CardPhoto(frame, payload, corners, n, conditions)
+    return CardPhoto(frame, payload, corners, n, conditions, buf.tobytes())
 
 
 def describe(conditions: Conditions) -> dict[str, object]:
