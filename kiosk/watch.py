@@ -5,7 +5,12 @@ The desktop app runs this off its UI thread. Per frame, by mode:
 - ``WATCH`` (idle): the CCCD QR fast path first; when no card is in view, the largest
   face is encoded and identified, and a decision is reported only after
   ``settings.agreement_frames`` consecutive frames agree (:class:`FrameVoter`).
-- ``CARD``: only QR codes (the fast path, and the thorough chain every few frames).
+- ``CARD``: only QR codes (the fast path, and the thorough chain every few frames, on the
+  best of the last few frames where a code was seen but not read).
+
+In both, a frame where the fast path sees a code but cannot read it also gets the card path
+(:mod:`recognition.qr_card`: the code warped upright, upscaled, read through the card's
+pattern), and the result says where the code is and what would help (:func:`card_hint`).
 - ``CAPTURE``: the largest face with its quality assessment, for enrolment.
 - ``PAUSED``: nothing (a form or the consent text is on screen).
 
@@ -35,7 +40,15 @@ from kiosk.settings import Settings
 from models import Decision, FaceBox, FaceSample, KioskError
 from recognition.agreement import FrameVoter
 from recognition.analyzer import FaceAnalyzer, FrameFaces
-from recognition.qr import decode_qr, is_vietnamese_text
+from recognition.qr import decode_qr, is_vietnamese_text, scan_qr
+from recognition.qr_locate import Located
+
+GLARE_SHARE = 0.02
+"""A located code with at least this share of its area washed out: ask to tilt the card
+(measured on the card photos: under 0.005 without glare, 0.02-0.3 with it)."""
+CLOSER_BELOW_PX = 3.0
+"""A located code with fewer pixels per module than this: ask to bring the card closer (the
+card path reads ~9 in 10 codes from 2.5 px, nearly all from 3)."""
 
 
 class Mode(str, Enum):
@@ -55,13 +68,33 @@ class ScannerMangledError(CccdError):
     """A USB scanner's text is not a clean CCCD payload (keyboard emulation lost the Vietnamese letters)."""
 
 
+class CardHint(str, Enum):
+    """What would help a code that is seen but not read."""
+
+    CLOSER = "closer"
+    GLARE = "glare"
+    STEADY = "steady"
+
+
+def card_hint(code: Located) -> CardHint:
+    """Glare first (tilting the card moves the reflection off the code), then size, else
+    hold the card steady (blur)."""
+    if code.glare >= GLARE_SHARE:
+        return CardHint.GLARE
+    if code.module_px < CLOSER_BELOW_PX:
+        return CardHint.CLOSER
+    return CardHint.STEADY
+
+
 @dataclass(frozen=True)
 class FrameScan:
-    """What one frame holds: QR payloads (raw bytes) and the faces (None when not looked for)."""
+    """What one frame holds: QR payloads (raw bytes), codes seen but not read (``located``),
+    and the faces (None when not looked for)."""
 
     qr: tuple[bytes, ...] = ()
     faces: FrameFaces | None = None
     ms: float = 0.0
+    located: tuple[Located, ...] = ()
 
 
 class Analyzer(Protocol):
@@ -75,11 +108,33 @@ class Analyzer(Protocol):
         """Release what the analyzer holds."""
 
 
+def read_codes(frame: np.ndarray, *, thorough: bool = False, search: bool = False) -> tuple[tuple[bytes, ...], tuple[Located, ...]]:
+    """The payloads of the codes in ``frame``, or where codes were seen but not read.
+
+    The fast path; when it sees a code it cannot read (or always, with ``search``: the card
+    path's texture detector finds codes too small for the fast path to notice), the card
+    path (quick); with ``thorough``, then the whole thorough chain
+    (:func:`recognition.qr.decode_qr`).
+    """
+    from recognition.qr_card import read_card_qr
+
+    scan = scan_qr(frame)
+    reads, located = list(scan.reads), scan.located
+    if not reads and (located or search):
+        card = read_card_qr(frame, [code.corners for code in located])
+        reads, located = list(card.reads), card.located
+    if not reads and thorough:
+        reads = decode_qr(frame, thorough=True)
+    return tuple(read.data for read in reads), (() if reads else located)
+
+
 def _scan(analyzer: FaceAnalyzer, frame: np.ndarray, qr: bool, face: bool, thorough: bool, also: Sequence[str]) -> FrameScan:
+    """QR codes first (searched for with the card path when only codes are wanted: CARD mode),
+    then the faces when no code was read."""
     start = time.perf_counter()
-    payloads = tuple(read.data for read in decode_qr(frame, thorough=thorough)) if qr else ()
+    payloads, located = read_codes(frame, thorough=thorough, search=not face) if qr else ((), ())
     faces = analyzer.analyze(frame, also) if face and not payloads else None
-    return FrameScan(payloads, faces, (time.perf_counter() - start) * 1000)
+    return FrameScan(payloads, faces, (time.perf_counter() - start) * 1000, located)
 
 
 class LocalAnalyzer:
@@ -179,6 +234,9 @@ class WatchResult:
         decided: (WATCH) a face decision the last ``agreement_frames`` frames agreed on.
         sample: (CAPTURE) the largest face, measured and encoded, with its quality issues.
         analysis_ms: time the analysis of this frame took.
+        code: the corners (frame pixels, clockwise) of a QR code seen but not read, to
+            outline on the preview; ``()`` when none.
+        hint: what would help that code read (None when there is none).
     """
 
     mode: Mode
@@ -189,13 +247,31 @@ class WatchResult:
     decided: FaceCheck | None = None
     sample: FaceSample | None = None
     analysis_ms: float = 0.0
+    code: tuple[tuple[float, float], ...] = ()
+    hint: CardHint | None = None
+
+
+def _located(result: WatchResult, scan: FrameScan) -> WatchResult:
+    """``result`` with the most readable-looking code ``scan`` saw but did not read."""
+    if scan.qr or not scan.located:
+        return result
+    best = max(scan.located, key=_promise)
+    corners = tuple((float(x), float(y)) for x, y in best.corners)
+    return replace(result, code=corners, hint=card_hint(best))
+
+
+def _promise(code: Located) -> float:
+    """How likely a located code is to read: bigger modules, less glare (for picking frames)."""
+    return min(code.module_px, 4.0) * max(0.0, 1.0 - 4.0 * code.glare)
 
 
 class FrameWatcher:
     """Turns frames into :class:`WatchResult` for one counter. Used from one thread at a time."""
 
     THOROUGH_EVERY = 4
-    """In CARD mode, every this many frames the slow QR chain runs instead of the fast path."""
+    """In CARD mode, every this many frames the slow QR chain runs instead of the fast path,
+    on the most promising of the last :attr:`RECENT_CARDS` frames where a code was seen."""
+    RECENT_CARDS = 4
 
     def __init__(self, kiosk: Kiosk, analyzer: Analyzer, *, hold_s: float = 120.0) -> None:
         self.kiosk = kiosk
@@ -205,12 +281,14 @@ class FrameWatcher:
         self.hold_s = hold_s
         self._held: tuple[Hashable, float] | None = None
         self._card_frames = 0
+        self._seen_codes: deque[tuple[float, np.ndarray]] = deque(maxlen=self.RECENT_CARDS)
 
     def reset(self) -> None:
         """Forget the frames seen so far (the screen changed)."""
         self.voter.reset()
         self._recent.clear()
         self._card_frames = 0
+        self._seen_codes.clear()
 
     def hold(self, check: FaceCheck) -> None:
         """Do not report this same outcome again until the face leaves (or ``hold_s`` passes)."""
@@ -232,8 +310,14 @@ class FrameWatcher:
             return None
         if mode is Mode.CARD:
             self._card_frames += 1
-            scan = self.analyzer.scan(frame, qr=True, face=False, thorough=self._card_frames % self.THOROUGH_EVERY == 0)
-            return self._with_card(WatchResult(mode, shape, analysis_ms=scan.ms), scan)
+            thorough = self._card_frames % self.THOROUGH_EVERY == 0
+            chosen = max(self._seen_codes, key=lambda seen: seen[0])[1] if thorough and self._seen_codes else frame
+            scan = self.analyzer.scan(chosen, qr=True, face=False, thorough=thorough)
+            if scan.located:
+                self._seen_codes.append((max(_promise(code) for code in scan.located), chosen))
+            elif scan.qr:
+                self._seen_codes.clear()
+            return _located(self._with_card(WatchResult(mode, shape, analysis_ms=scan.ms), scan), scan)
         if mode is Mode.CAPTURE:
             scan = self.analyzer.scan(frame, qr=False, face=True)
             faces = scan.faces or FrameFaces((), None)
@@ -244,6 +328,7 @@ class FrameWatcher:
             self.voter.feed(None)
             self._recent.clear()
             return self._with_card(result, scan)
+        result = _located(result, scan)
         faces = scan.faces or FrameFaces((), None)
         if faces.primary is None:
             self.voter.feed(None)
@@ -256,7 +341,7 @@ class FrameWatcher:
         decided = replace(check, samples=tuple(self._recent)) if agreed is not None and not self._is_held(check) else None
         if agreed is not None:
             self._recent.clear()
-        return WatchResult(mode, shape, faces.boxes, decided=decided, analysis_ms=scan.ms)
+        return replace(result, boxes=faces.boxes, decided=decided)
 
     def _is_held(self, check: FaceCheck) -> bool:
         if self._held is None:

@@ -31,7 +31,7 @@ import numpy as np
 
 from recognition import zbar, zxing
 from recognition.qr import QrRead, _from_bytes, _grey, _unique, _use_zxing, _zxing_reads
-from recognition.qr_locate import Located, clockwise, find_regions, measure, overlap
+from recognition.qr_locate import Located, clockwise, find_regions, mean_side, measure, overlap
 
 TARGET_MODULE_PX = 6.0
 """Pixels per module of the warped copy (decoders read best from ~4–8)."""
@@ -41,6 +41,12 @@ MAX_CANDIDATES = 3
 """Texture regions tried per frame besides the located codes given (``full``: one more)."""
 FULL_CANDIDATES = 2
 """With ``full``, the first this many candidates get every try, the others the quick ones."""
+UNSEEN_TRIES = 1
+"""Quick path: tries on a texture region before giving up on it when no symbol was seen."""
+SEEN_SIDE = 0.4
+"""A symbol zxing finds in a warped copy confirms a code when its side is at least this
+share of the copy's (a located code fills ~0.7 of it; the odd symbol zxing imagines in
+hair or print is small)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,8 @@ class CardScan:
 
     Attributes:
         reads: the codes read, distinct payloads, in the order found.
-        located: codes located but not read (none once something is read).
+        located: codes located but not read (none once something is read): the given
+            ones, and texture regions where a decoder found a symbol.
     """
 
     reads: tuple[QrRead, ...]
@@ -67,7 +74,9 @@ def read_card_qr(frame: np.ndarray, located: Sequence[np.ndarray] = (), *, full:
             channels, scales, deblurring and binarisations.
 
     Returns:
-        A :class:`CardScan`; reads are empty when nothing could be read.
+        A :class:`CardScan`; reads are empty when nothing could be read, and ``located``
+        then holds the given codes and the texture regions in which a decoder found a
+        symbol (finder patterns) it could not decode: other dense texture is not reported.
     """
     grey = _grey(frame)
     if grey.size == 0:
@@ -76,12 +85,20 @@ def read_card_qr(frame: np.ndarray, located: Sequence[np.ndarray] = (), *, full:
     if frame.ndim == 3:
         channels.update(blue=frame[:, :, 0], green=frame[:, :, 1])
     quads = _candidates(grey, located, limit=MAX_CANDIDATES + full)
+    seen = []
     for index, quad in enumerate(quads):
-        for variant, read in _attempts(channels, quad, full and index < FULL_CANDIDATES):
+        given = index < len(located)
+        confirmed = given
+        for tries, (variant, read, found) in enumerate(_attempts(channels, quad, full and index < FULL_CANDIDATES)):
             if read:
                 reads = [QrRead(r.text, r.data, f"{r.decoder}+card:{variant}") for r in read]
                 return CardScan(tuple(_unique(reads)), ())
-    return CardScan((), tuple(measure(grey, quad, "texture" if i >= len(located) else "given") for i, quad in enumerate(quads)))
+            confirmed = confirmed or found
+            if not (confirmed or full) and tries >= UNSEEN_TRIES - 1:
+                break  # quick: a texture region where the first tries find no symbol is no code
+        if confirmed:
+            seen.append(measure(grey, quad, "given" if index < len(located) else "texture"))
+    return CardScan((), tuple(seen))
 
 
 def _candidates(grey: np.ndarray, located: Sequence[np.ndarray], limit: int) -> list[np.ndarray]:
@@ -127,15 +144,20 @@ def _binarise(image: np.ndarray, module_px: float) -> np.ndarray:
     return cv2.adaptiveThreshold(image, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 2)
 
 
-def _decode(image: np.ndarray, decoder: str) -> list[QrRead]:
-    """One decoder on a prepared copy; UTF-8 reads only from zxing. A decoder that is not
-    there reads nothing."""
+def _decode(image: np.ndarray, decoder: str) -> tuple[list[QrRead], bool]:
+    """One decoder on a prepared copy: its reads (UTF-8 only from zxing), and whether it
+    found a symbol at all, at least :data:`SEEN_SIDE` of the copy's side (zxing reports
+    the ones it could not decode; zbar does not). A decoder that is not there reads nothing."""
     if decoder == "zbar":
         try:
-            return [_from_bytes(data, "zbar-binary") for data in zbar.scan_qr(image, binary=True)] if zbar.binary_supported() else []
+            reads = [_from_bytes(data, "zbar-binary") for data in zbar.scan_qr(image, binary=True)] if zbar.binary_supported() else []
         except zbar.ZbarUnavailableError:
-            return []
-    return _zxing_reads(zxing.scan_qr(image, downscale=False)) if _use_zxing() else []
+            reads = []
+        return reads, bool(reads)
+    if not _use_zxing():
+        return [], False
+    symbols = zxing.scan_qr(image, errors=True, downscale=False)
+    return _zxing_reads(symbols), any(mean_side(s.corners) >= SEEN_SIDE * image.shape[0] for s in symbols)
 
 
 #: The tries on one located code, in order: (channel, module px of the warped copy,
@@ -221,8 +243,9 @@ class _Copies:
         return (_binarise(prepared, module) if binary else prepared), matrix
 
 
-def _attempts(channels: dict[str, np.ndarray], quad: np.ndarray, full: bool) -> Iterator[tuple[str, list[QrRead]]]:
-    """(variant name, reads) for each try on one located code, until the caller stops.
+def _attempts(channels: dict[str, np.ndarray], quad: np.ndarray, full: bool) -> Iterator[tuple[str, list[QrRead], bool]]:
+    """(variant name, reads, a symbol was found) for each try on one located code, until the
+    caller stops.
 
     After the first try fails, the code's corners are refined once (:func:`_refine`); when
     they moved, every later try runs on the refined quadrilateral first.
@@ -233,10 +256,10 @@ def _attempts(channels: dict[str, np.ndarray], quad: np.ndarray, full: bool) -> 
             continue
         for tag in sorted(copies.quads, reverse=True):  # "-refined" before ""
             prepared, matrix = copies.get(tag, channel, module, how)
-            yield f"{channel}-{how}{tag}@{module:g}", _decode(prepared, decoder)
+            yield f"{channel}-{how}{tag}@{module:g}", *_decode(prepared, decoder)
             if index == 0 and len(copies.quads) == 1:
                 better = _refine(prepared, matrix)
                 if better is not None and overlap(clockwise(better), quad) < 0.95:
                     copies.quads["-refined"] = clockwise(better)
                     prepared, _ = copies.get("-refined", channel, module, how)
-                    yield f"{channel}-{how}-refined@{module:g}", _decode(prepared, decoder)
+                    yield f"{channel}-{how}-refined@{module:g}", *_decode(prepared, decoder)

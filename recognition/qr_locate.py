@@ -40,7 +40,8 @@ class Located:
 
     Attributes:
         corners: ``(4, 2)`` float32 frame pixels, clockwise on screen.
-        source: ``"zxing"`` (finder patterns found, decoding failed) or ``"texture"``.
+        source: how it was found: ``"zxing"`` (finder patterns at frame resolution, the
+            code not decoded), ``"texture"`` (a texture region), ``"given"`` (passed in).
         module_px: estimated pixels per module (the mean side / :data:`TYPICAL_MODULES`).
         glare: share (0..1) of the code's area washed out: no dark module left within
             ~3 modules (a specular reflection on the laminate, or overexposure).
