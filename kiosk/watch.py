@@ -311,12 +311,15 @@ class FrameWatcher:
         if mode is Mode.CARD:
             self._card_frames += 1
             thorough = self._card_frames % self.THOROUGH_EVERY == 0
-            chosen = max(self._seen_codes, key=lambda seen: seen[0])[1] if thorough and self._seen_codes else frame
+            best = max(self._seen_codes, key=lambda seen: seen[0]) if thorough and self._seen_codes else None
+            if best is not None:
+                self._seen_codes.remove(best)  # it gets its slow try now, and only once
+            chosen = frame if best is None else best[1]
             scan = self.analyzer.scan(chosen, qr=True, face=False, thorough=thorough)
-            if scan.located:
-                self._seen_codes.append((max(_promise(code) for code in scan.located), chosen))
-            elif scan.qr:
+            if scan.qr:
                 self._seen_codes.clear()
+            elif scan.located and best is None:
+                self._seen_codes.append((max(_promise(code) for code in scan.located), chosen))
             return _located(self._with_card(WatchResult(mode, shape, analysis_ms=scan.ms), scan), scan)
         if mode is Mode.CAPTURE:
             scan = self.analyzer.scan(frame, qr=False, face=True)

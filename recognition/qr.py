@@ -255,6 +255,8 @@ def scan_qr(frame: np.ndarray) -> QrScan:
     Raises:
         ValueError: ``frame`` is not a uint8 grey/BGR numpy array.
     """
+    import cv2
+
     from recognition.qr_locate import find_regions, measure, overlap
 
     grey = _grey(frame)
@@ -267,7 +269,8 @@ def scan_qr(frame: np.ndarray) -> QrScan:
     located = []
     for corners in found:
         around = [q for q in regions if overlap(q, corners) > 0.02]
-        located.append(measure(grey, around[0] if around else corners, "texture" if around else "zxing"))
+        best = max(around, key=lambda q: cv2.contourArea(q), default=None)
+        located.append(measure(grey, corners if best is None else best, "zxing" if best is None else "texture"))
     return QrScan((), tuple(located))
 
 

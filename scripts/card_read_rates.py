@@ -30,7 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-HELD_OUT = range(1000, 1030)
 CONDITION_SEEDS = 2000
 MODULE_BINS = ((2.0, 2.5), (2.5, 3.0), (3.0, 3.5), (3.5, 4.01))
 BLUR_BINS = ((0.3, 0.6), (0.6, 0.9), (0.9, 1.21))
@@ -55,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path[:0] = [str(args.code.resolve()), str(ROOT / "tests")]
     qr = importlib.import_module("recognition.qr")
-    from card_photos import card_photo, random_conditions
+    from card_photos import HELD_OUT_SEEDS, card_photo, random_conditions
     from qr_images import LISA, LONDON, photo_frame
 
     has_card = hasattr(qr, "scan_qr")
@@ -85,8 +84,8 @@ def main() -> None:
             times[path].append(ms)
         return outcome
 
-    held = [read(card_photo(random_conditions(seed))) for seed in HELD_OUT]
-    print(f"\nheld-out photos (seeds {HELD_OUT.start}-{HELD_OUT.stop - 1}), read to the exact payload from one photo:")
+    held = [read(card_photo(random_conditions(seed))) for seed in HELD_OUT_SEEDS]
+    print(f"\nheld-out photos (seeds {HELD_OUT_SEEDS.start}-{HELD_OUT_SEEDS.stop - 1}), read to the exact payload from one photo:")
     for path in paths:
         print(f"  {path:5s} {sum(o[path] for o in held):2d}/{len(held)}")
 
