@@ -9,7 +9,7 @@ module, with and without glare, 640x480 and 1280x720) and on the same frames wit
   shrunk to 640 px wide (``recognition.qr.ZXING = False``);
 - ``fast``: ``decode_qr(frame, thorough=False)``, run on every live frame;
 - ``card``: what the app runs on a frame in CARD mode: the fast path, then the card path
-  (:func:`kiosk.watch.read_codes` with ``search``);
+  (:func:`kiosk.card_reading.read_codes` with ``search``);
 - ``full``: ``decode_qr(frame)`` (files, and the app's periodic slow try).
 
 A path "read" the photo when it returned the manifest's exact payload bytes. Times are
@@ -47,7 +47,7 @@ def _timed(call: Callable[[], list[bytes]], repeats: int) -> tuple[list[bytes], 
 
 
 def _paths(frame: Any) -> dict[str, Callable[[], list[bytes]]]:
-    from kiosk.watch import read_codes
+    from kiosk.card_reading import read_codes
     from recognition import qr
 
     def zbar_only() -> list[bytes]:

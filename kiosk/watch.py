@@ -33,6 +33,7 @@ from typing import Protocol
 
 import numpy as np
 
+from kiosk.card_reading import CardHint, card_hint, promise, read_codes
 from kiosk.cccd import CccdRead, parse_cccd
 from kiosk.errors import CccdError
 from kiosk.service import FaceCheck, Kiosk, analyzer_for
@@ -40,15 +41,11 @@ from kiosk.settings import Settings
 from models import Decision, FaceBox, FaceSample, KioskError
 from recognition.agreement import FrameVoter
 from recognition.analyzer import FaceAnalyzer, FrameFaces
-from recognition.qr import decode_qr, is_vietnamese_text, scan_qr
+from recognition.qr import is_vietnamese_text
 from recognition.qr_locate import Located
 
-GLARE_SHARE = 0.02
-"""A located code with at least this share of its area washed out: ask to tilt the card
-(measured on the card photos: under 0.005 without glare, 0.02-0.3 with it)."""
-CLOSER_BELOW_PX = 3.0
-"""A located code with fewer pixels per module than this: ask to bring the card closer (the
-card path reads ~9 in 10 codes from 2.5 px, nearly all from 3)."""
+__all__ = ["Analyzer", "AnalyzerError", "AnalyzerProcess", "CardHint", "FrameScan", "FrameWatcher", "LocalAnalyzer", "Mode",
+           "ScannerMangledError", "WatchResult", "card_from_scanner", "decision_key", "read_codes"]
 
 
 class Mode(str, Enum):
@@ -66,24 +63,6 @@ class AnalyzerError(KioskError):
 
 class ScannerMangledError(CccdError):
     """A USB scanner's text is not a clean CCCD payload (keyboard emulation lost the Vietnamese letters)."""
-
-
-class CardHint(str, Enum):
-    """What would help a code that is seen but not read."""
-
-    CLOSER = "closer"
-    GLARE = "glare"
-    STEADY = "steady"
-
-
-def card_hint(code: Located) -> CardHint:
-    """Glare first (tilting the card moves the reflection off the code), then size, else
-    hold the card steady (blur)."""
-    if code.glare >= GLARE_SHARE:
-        return CardHint.GLARE
-    if code.module_px < CLOSER_BELOW_PX:
-        return CardHint.CLOSER
-    return CardHint.STEADY
 
 
 @dataclass(frozen=True)
@@ -106,26 +85,6 @@ class Analyzer(Protocol):
 
     def close(self) -> None:
         """Release what the analyzer holds."""
-
-
-def read_codes(frame: np.ndarray, *, thorough: bool = False, search: bool = False) -> tuple[tuple[bytes, ...], tuple[Located, ...]]:
-    """The payloads of the codes in ``frame``, or where codes were seen but not read.
-
-    The fast path; when it sees a code it cannot read (or always, with ``search``: the card
-    path's texture detector finds codes too small for the fast path to notice), the card
-    path (quick); with ``thorough``, then the whole thorough chain
-    (:func:`recognition.qr.decode_qr`).
-    """
-    from recognition.qr_card import read_card_qr
-
-    scan = scan_qr(frame)
-    reads, located = list(scan.reads), scan.located
-    if not reads and (located or search):
-        card = read_card_qr(frame, [code.corners for code in located])
-        reads, located = list(card.reads), card.located
-    if not reads and thorough:
-        reads = decode_qr(frame, thorough=True)
-    return tuple(read.data for read in reads), (() if reads else located)
 
 
 def _scan(analyzer: FaceAnalyzer, frame: np.ndarray, qr: bool, face: bool, thorough: bool, also: Sequence[str]) -> FrameScan:
@@ -255,14 +214,9 @@ def _located(result: WatchResult, scan: FrameScan) -> WatchResult:
     """``result`` with the most readable-looking code ``scan`` saw but did not read."""
     if scan.qr or not scan.located:
         return result
-    best = max(scan.located, key=_promise)
+    best = max(scan.located, key=promise)
     corners = tuple((float(x), float(y)) for x, y in best.corners)
     return replace(result, code=corners, hint=card_hint(best))
-
-
-def _promise(code: Located) -> float:
-    """How likely a located code is to read: bigger modules, less glare (for picking frames)."""
-    return min(code.module_px, 4.0) * max(0.0, 1.0 - 4.0 * code.glare)
 
 
 class FrameWatcher:
@@ -319,7 +273,7 @@ class FrameWatcher:
             if scan.qr:
                 self._seen_codes.clear()
             elif scan.located and best is None:
-                self._seen_codes.append((max(_promise(code) for code in scan.located), chosen))
+                self._seen_codes.append((max(promise(code) for code in scan.located), chosen))
             return _located(self._with_card(WatchResult(mode, shape, analysis_ms=scan.ms), scan), scan)
         if mode is Mode.CAPTURE:
             scan = self.analyzer.scan(frame, qr=False, face=True)

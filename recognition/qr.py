@@ -1,20 +1,26 @@
 """Reading QR codes (the CCCD card's) from frames, with byte-exact UTF-8 text.
 
-- ``decode_qr(frame, thorough=False)``: the per-frame camera path: zbar alone, binary
-  mode, on the grey frame shrunk to at most :data:`FAST_MAX_WIDTH` px wide.
+- ``decode_qr(frame, thorough=False)`` / :func:`scan_qr`: the per-frame camera path.
+  zxing-cpp looks at the full-resolution grey frame (~0.2-0.7 ms); where it finds nothing,
+  nothing else runs; zbar (binary mode) reads the code it decoded, or the whole frame shrunk
+  to :data:`FAST_MAX_WIDTH` when it found a code it could not decode. :func:`scan_qr` also
+  says where such a code is (:mod:`recognition.qr_locate`), for the card path and the app.
 - ``decode_qr(frame, thorough=True)``: files, or a frame where the fast path failed: zbar,
   OpenCV ``QRCodeDetectorAruco`` and ``QRCodeDetector`` on the full grey frame, then on
-  rectified, sharpened and upscaled copies, until one decoder reads something.
+  rectified, sharpened and upscaled copies, then zxing-cpp on the grey and blue frame, then
+  the card path (:mod:`recognition.qr_card`), until one decoder reads something.
 
 Exact text: a CCCD QR holds UTF-8 in byte mode with no ECI header, and zbar *guesses* a
 charset for such data (Latin-1, Shift-JIS, Big5), garbling Vietnamese. zbar in binary mode
-gives the raw bytes, decoded here as strict UTF-8. Other reads are text (zbar without the
-binary option; OpenCV, whose ``...Bytes`` methods still turn non-UTF-8 data into Latin-1
-text): :func:`recover_text` keeps them if they read as Vietnamese card text, repairs
-mojibake, or drops the read so that the next decoder tries.
+and zxing-cpp give the raw bytes, decoded here as strict UTF-8 (zxing's non-UTF-8 payloads
+are dropped: no card holds one). Other reads are text (zbar without the binary option;
+OpenCV, whose ``...Bytes`` methods still turn non-UTF-8 data into Latin-1 text):
+:func:`recover_text` keeps them if they read as Vietnamese card text, repairs mojibake, or
+drops the read so that the next decoder tries.
 
 Switches (module attributes, for tests and field diagnosis): :data:`ZBAR_BINARY`,
-:data:`OPENCV_BYTES`. cv2 and pyzbar are imported inside functions: importing is cheap.
+:data:`OPENCV_BYTES`, :data:`ZXING`. cv2, pyzbar and zxingcpp are imported inside
+functions: importing is cheap.
 """
 
 from __future__ import annotations
@@ -59,8 +65,9 @@ class QrRead:
         data: the payload bytes: raw from ``zbar-binary``, else ``text.encode("utf-8")``
             (equal to the raw bytes whenever the payload is UTF-8).
         decoder: which decoder read it, and on what: ``"zbar-binary"``, ``"zbar-text"``,
-            ``"opencv-aruco"``, ``"opencv"``, suffixed ``"+<variant>"`` when it read a
-            preprocessed copy (e.g. ``"opencv-aruco+upscale"``).
+            ``"zxing"``, ``"opencv-aruco"``, ``"opencv"``, suffixed ``"+<variant>"`` when it
+            read a preprocessed copy (e.g. ``"opencv-aruco+upscale"``, ``"zxing+blue"``,
+            ``"zxing+card:blue-sharp@7"``).
     """
 
     text: str

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
 from kiosk.cccd import CccdRead
 from kiosk.service import FaceCheck, Kiosk
 from kiosk.stats import DayStats, today_stats
-from kiosk.watch import CardHint, Mode, WatchResult, card_from_scanner
+from kiosk.card_reading import CardHint
+from kiosk.watch import Mode, WatchResult, card_from_scanner
 from models import Decision, KioskError
 from ui.consent import CapturePanel, ConsentPanel
 from ui.enrolment import Enrolment
