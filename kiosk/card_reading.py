@@ -48,8 +48,9 @@ def read_codes(frame: np.ndarray, *, thorough: bool = False, search: bool = Fals
 
     The fast path; when it sees a code it cannot read (or always, with ``search``: the card
     path's texture detector finds codes too small for the fast path to notice), the card
-    path (quick); with ``thorough``, then the whole thorough chain
-    (:func:`recognition.qr.decode_qr`).
+    path (quick); with ``thorough``, then the thorough chain
+    (:func:`recognition.qr.decode_qr`), ending with the card path's full tries only when a
+    code was located.
     """
     from recognition.qr_card import read_card_qr
 
@@ -59,5 +60,5 @@ def read_codes(frame: np.ndarray, *, thorough: bool = False, search: bool = Fals
         card = read_card_qr(frame, [code.corners for code in located])
         reads, located = list(card.reads), card.located
     if not reads and thorough:
-        reads = decode_qr(frame, thorough=True)
+        reads = decode_qr(frame, thorough=True, card=bool(located))  # the card path's full tries only where a code is
     return tuple(read.data for read in reads), (() if reads else located)

@@ -1,25 +1,28 @@
 """The card path: read a CCCD code that a webcam sees small, through the card's pattern.
 
-For a frame where a code is located but not read (see :mod:`recognition.qr_locate`). Per
-located code, cheapest and most productive first (measured on the card photos of
-``tests/card_photos.py``):
+For a frame where a code is located but not read (see :mod:`recognition.qr_locate`): the
+given quadrilaterals, then texture regions. Per candidate, the tries of :data:`_ATTEMPTS`,
+cheapest and most productive first (ranked on the development photos of
+``tests/card_photos.py``, seeds 0-199):
 
-1. **channel**: blue, where the turquoise guilloche nearly vanishes (turquoise reflects
-   blue almost as well as the white card does, while black ink reflects none), then grey;
-2. **rectification and upscaling**: the located quadrilateral, widened by a quiet-zone
-   margin, is warped onto an upright square at :data:`TARGET_MODULE_PX` per module (2–3x
-   for a code seen at 2–4 px per module; cubic interpolation);
-3. **illumination flattening**: each pixel divided by the local bright level (a maximum over
-   ~7 modules, smoothed), which lifts shadows and most of a glare's wash, before the
-   decoders' own local binarisation;
-4. **decoders**: zxing-cpp (local-average, then global-histogram binarisation), then zbar
-   in binary mode; both give the raw payload bytes, kept only as strict UTF-8 (zbar's
-   non-UTF-8 payloads as in :mod:`recognition.qr`);
-5. when a decoder finds the symbol in the warped copy but cannot decode it, its corners
-   are precise: the code is warped again from those corners and retried.
+1. **channel**: blue first, where the turquoise guilloche nearly vanishes (cyan ink
+   reflects blue almost as well as the white card does; black ink reflects none), then grey;
+2. **rectification and upscaling**: the quadrilateral, widened by a quiet-zone margin, is
+   warped onto an upright square at 5-10 px per (estimated) module: 2-3x for a code seen at
+   2-4 px per module; cubic interpolation;
+3. **preparation**: each pixel divided by the local bright level (a maximum over ~7
+   modules, box-smoothed): shadows and most of a glare's wash go; then unsharp masking
+   (focus blur), or Richardson-Lucy deconvolution, or an adaptive threshold;
+4. **decoders**: zxing-cpp, then zbar in binary mode; both give the raw payload bytes, kept
+   as in :mod:`recognition.qr` (zxing's only as strict UTF-8);
+5. after the first try fails, the corners are refined once from OpenCV's finder-pattern
+   detection on the warped copy, and the tries run on the refined quadrilateral first.
 
-``full=True`` adds an explicit adaptive binarisation, a second scale, the green channel and
-unwarped 2x/3x crops, for the frame the app picks as the best of the last few.
+The quick path (every frame with a located code) makes the first four tries, and gives up
+on a texture region after one try in which zxing finds no symbol (that keeps plain frames
+at ~2-10 ms and never reports hair or print as a code). ``full=True`` (the app's periodic
+slow try, files) makes every try on the first two candidates (deblurring, more scales, the
+green channel) once a symbol was seen in one of the first four.
 """
 
 from __future__ import annotations
@@ -33,8 +36,6 @@ from recognition import zbar, zxing
 from recognition.qr import QrRead, _from_bytes, _grey, _unique, _use_zxing, _zxing_reads
 from recognition.qr_locate import Located, clockwise, find_regions, mean_side, measure, overlap
 
-TARGET_MODULE_PX = 6.0
-"""Pixels per module of the warped copy (decoders read best from ~4–8)."""
 MARGIN = 0.18
 """Quiet zone added around a located quadrilateral, as a share of its side on each side."""
 MAX_CANDIDATES = 3
@@ -42,7 +43,9 @@ MAX_CANDIDATES = 3
 FULL_CANDIDATES = 2
 """With ``full``, the first this many candidates get every try, the others the quick ones."""
 UNSEEN_TRIES = 1
-"""Quick path: tries on a texture region before giving up on it when no symbol was seen."""
+"""Tries on a texture region before giving up on it when no symbol was seen in any (quick
+path; ``full``: :data:`UNSEEN_TRIES_FULL`)."""
+UNSEEN_TRIES_FULL = 4
 SEEN_SIDE = 0.4
 """A symbol zxing finds in a warped copy confirms a code when its side is at least this
 share of the copy's (a located code fills ~0.7 of it; the odd symbol zxing imagines in
@@ -94,8 +97,8 @@ def read_card_qr(frame: np.ndarray, located: Sequence[np.ndarray] = (), *, full:
                 reads = [QrRead(r.text, r.data, f"{r.decoder}+card:{variant}") for r in read]
                 return CardScan(tuple(_unique(reads)), ())
             confirmed = confirmed or found
-            if not (confirmed or full) and tries >= UNSEEN_TRIES - 1:
-                break  # quick: a texture region where the first tries find no symbol is no code
+            if not confirmed and tries >= (UNSEEN_TRIES_FULL if full else UNSEEN_TRIES) - 1:
+                break  # a texture region where the first tries find no symbol is no code
         if confirmed:
             seen.append(measure(grey, quad, "given" if index < len(located) else "texture"))
     return CardScan((), tuple(seen))
