@@ -7,12 +7,14 @@ The desktop app runs this off its UI thread. Per frame, by mode:
   ``settings.agreement_frames`` consecutive frames agree (:class:`FrameVoter`).
 - ``CARD``: only QR codes (the fast path, and the thorough chain every few frames, on the
   best of the last few frames where a code was seen but not read).
-
-In both, a frame where the fast path sees a code but cannot read it also gets the card path
-(:mod:`recognition.qr_card`: the code warped upright, upscaled, read through the card's
-pattern), and the result says where the code is and what would help (:func:`card_hint`).
 - ``CAPTURE``: the largest face with its quality assessment, for enrolment.
 - ``PAUSED``: nothing (a form or the consent text is on screen).
+
+In WATCH and CARD, a frame where the fast path sees a code but cannot read it also gets the
+card path (:mod:`recognition.qr_card`: the code warped upright, upscaled, read through the
+card's pattern; in CARD mode every frame, to find codes too small for the fast path), and
+the result says where the code is and what would help
+(:func:`kiosk.card_reading.card_hint`).
 
 Face analysis holds Python's GIL for long stretches (dlib's encoder ~110 ms per face;
 OpenCV's DNN less, but still), which would stall the UI thread of the same process.
@@ -265,9 +267,11 @@ class FrameWatcher:
         if mode is Mode.CARD:
             self._card_frames += 1
             thorough = self._card_frames % self.THOROUGH_EVERY == 0
-            best = max(self._seen_codes, key=lambda seen: seen[0]) if thorough and self._seen_codes else None
-            if best is not None:
-                self._seen_codes.remove(best)  # it gets its slow try now, and only once
+            best = None
+            if thorough and self._seen_codes:
+                index = max(range(len(self._seen_codes)), key=lambda i: self._seen_codes[i][0])
+                best = self._seen_codes[index]
+                del self._seen_codes[index]  # it gets its slow try now, and only once
             chosen = frame if best is None else best[1]
             scan = self.analyzer.scan(chosen, qr=True, face=False, thorough=thorough)
             if scan.qr:
