@@ -195,9 +195,9 @@ def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> N
 
 from kiosk.cli_admin import admin, audit, export, list_, purge, retention, visits  # noqa: E402  (own modules)
 from kiosk.cli_sync import bench_sync, sync  # noqa: E402
-from kiosk.cli_tools import bench, demo, replay  # noqa: E402
+from kiosk.cli_tools import bench, demo, replay, soak  # noqa: E402
 
-for _command in (purge, list_, visits, export, audit, retention, admin, sync, bench_sync, replay, demo, bench):
+for _command in (purge, list_, visits, export, audit, retention, admin, sync, bench_sync, replay, demo, soak, bench):
     main.add_command(_command)
 
 from kiosk.cli_eval import calibrate, eval_group  # noqa: E402  (accuracy: eval pairs / eval identify / calibrate)

@@ -132,6 +132,34 @@ def demo(set_dir: Path | None, console: bool, pin: str | None, db_path: Path | N
 
 
 @click.command()
+@click.option("--minutes", type=click.FloatRange(min=0.05, max=24 * 60), default=10.0, show_default=True,
+              help="How long to drive the window (the scene in progress finishes).")
+@click.option("--set", "set_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Sample set to play (default: the bundled sample_images/counter_day).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="KIOSK_CONFIG",
+              help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.")
+@click.option("--json", "as_json", is_flag=True,
+              help='One JSON object: {"minutes","scenes","frames","crashes","rss_start_mb","rss_end_mb","max_ui_stall_ms",...}.')
+@kiosk_errors
+def soak(minutes: float, set_dir: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Drive the real counter window through every flow in a loop for MINUTES; report crashes, memory, UI stalls.
+
+    The demo's window on a throw-away database, fed by the sample set: recognised,
+    keypad (wrong, then right), stranger, card, first visit with consent and capture,
+    administration with the PIN, language switch, a face leaving, another face. Runs on
+    the display when there is one (e.g. under xvfb-run), else offscreen. Exit 0 only when
+    nothing crashed, every scene completed and memory stayed flat after the warm-up.
+    """
+    import importlib
+
+    chosen = set_dir or BUNDLED_SET
+    if not (chosen / "manifest.toml").is_file():
+        raise SampleSetError(f"sample set not found at {chosen}", "run from a clone of the repository, or pass --set DIR")
+    ui_soak = importlib.import_module("ui.soak")  # the kiosk layer may not import ui; the soak lives there
+    sys.exit(ui_soak.run_soak(minutes=minutes, set_dir=chosen, config_path=config_path, as_json=as_json))
+
+
+@click.command()
 @click.option("--sizes", default="1000,10000,100000,1000000", show_default=True,
               help="Index sizes (samples), comma-separated; 10000000 only if memory allows (~11 GB).")
 @click.option("--repeats", default=7, show_default=True, help="Timed repeats per figure (the median is reported).")

@@ -263,12 +263,15 @@ class Kiosk:
         while True:
             found = {name: index.matchers[name].search(emb, self.policies[name].search_k) for name, emb in probes.items()}
             gone = {c.citizen_id for cands in found.values() for c in cands if not self.store.has_citizen(c.citizen_id)}
-            if not gone:
-                break
             for citizen_id in gone:  # purged by another program (a CLI purge, a sync) since the index was loaded
                 index.remove(citizen_id)
-        decisions = [decide(cands, self.policies[name].at_scale(len(index.matchers[name]))) for name, cands in found.items()]
-        return self._face_check(combine(decisions), sample.box, via_keypad=False, samples=(sample,))
+            if gone:
+                continue
+            decisions = [decide(cands, self.policies[name].at_scale(len(index.matchers[name]))) for name, cands in found.items()]
+            try:
+                return self._face_check(combine(decisions), sample.box, via_keypad=False, samples=(sample,))
+            except KeyError as exc:  # purged on another thread between the search and the lookup: search again
+                index.remove(exc.args[0])
 
     def confirm(self, check: FaceCheck, typed: str) -> FaceCheck:
         """Resolve a CONFIRM check with the digits the citizen typed (last 4 of the ID, or birth year)."""

@@ -73,6 +73,10 @@ class Settings:
     qr_serial_port: str = _f("", "serial (USB-CDC) port of a QR scanner, e.g. COM3 or /dev/ttyACM0; empty = none (keyboard-wedge scanners need nothing)")
     language: str = _f("vi", "language of the counter app: vi (Vietnamese) or en (English)", choices=("vi", "en"))
     display_timezone: str = _f("Asia/Ho_Chi_Minh", "IANA timezone in which times are shown (stored times stay UTC), e.g. Asia/Ho_Chi_Minh")
+    privacy_clear_s: int = _f(8, "seconds a screen with a citizen's data (form, keypad, card, consent) stays up once their face has "
+                                 "left the camera (or a key was last pressed); then it clears itself", lo=2, hi=120)
+    idle_clear_s: int = _f(90, "seconds with no key press after which any citizen's screen clears itself, even with a face in view "
+                               "(an empty capture or card request too)", lo=15, hi=1800)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -8,7 +8,10 @@ The desktop app runs this off its UI thread. Per frame, by mode:
 - ``CARD``: only QR codes (the fast path, and the thorough chain every few frames, on the
   best of the last few frames where a code was seen but not read).
 - ``CAPTURE``: the largest face with its quality assessment, for enrolment.
-- ``PAUSED``: nothing (a form or the consent text is on screen).
+- ``GUARD`` (a citizen's data on screen): the QR fast path, then the largest face
+  identified on that frame alone (no agreement, no hold), so the screen can tell whether
+  the citizen is still there (:mod:`kiosk.screen_guard`).
+- ``PAUSED``: nothing.
 
 In WATCH and CARD, a frame where the fast path sees a code but cannot read it also gets the
 card path (:mod:`recognition.qr_card`: the code warped upright, upscaled, read through the
@@ -56,6 +59,7 @@ class Mode(str, Enum):
     WATCH = "watch"
     CARD = "card"
     CAPTURE = "capture"
+    GUARD = "guard"
     PAUSED = "paused"
 
 
@@ -117,8 +121,26 @@ _CHILD: FaceAnalyzer | None = None
 
 def _child_init(settings: Settings) -> None:
     global _CHILD
+    _end_with_parent()
     _CHILD = analyzer_for(settings)
     _CHILD.engine.warm_up()  # older engines load on the first frame that needs them
+
+
+def _end_with_parent() -> None:
+    """Exit this child when its parent process ends, even by a crash or a kill (no orphan left running)."""
+    import multiprocessing
+    import os
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns when the parent's sentinel closes: it exited, crashed or was killed
+        os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def _child_scan(frame: np.ndarray, qr: bool, face: bool, thorough: bool, also: Sequence[str]) -> FrameScan:
@@ -193,7 +215,8 @@ class WatchResult:
         card: a CCCD card read from a QR code in view.
         card_error: a QR code was read but is not a CCCD card.
         decided: (WATCH) a face decision the last ``agreement_frames`` frames agreed on.
-        sample: (CAPTURE) the largest face, measured and encoded, with its quality issues.
+        sample: (CAPTURE, GUARD, WATCH) the largest face, measured and encoded, with its quality issues.
+        seen: (GUARD) the largest face, identified on this frame alone; None when no face was found.
         analysis_ms: time the analysis of this frame took.
         code: the corners (frame pixels, clockwise) of a QR code seen but not read, to
             outline on the preview; ``()`` when none.
@@ -207,6 +230,7 @@ class WatchResult:
     card_error: KioskError | None = None
     decided: FaceCheck | None = None
     sample: FaceSample | None = None
+    seen: FaceCheck | None = None
     analysis_ms: float = 0.0
     code: tuple[tuple[float, float], ...] = ()
     hint: CardHint | None = None
@@ -285,6 +309,12 @@ class FrameWatcher:
             return WatchResult(mode, shape, faces.boxes, sample=faces.primary, analysis_ms=scan.ms)
         scan = self.analyzer.scan(frame, qr=True, face=True, also=self.kiosk.legacy_engines)
         result = WatchResult(mode, shape, analysis_ms=scan.ms)
+        if mode is Mode.GUARD:
+            if scan.qr:
+                return self._with_card(result, scan)
+            faces = scan.faces or FrameFaces((), None)
+            seen = self.kiosk.identify_sample(faces.primary) if faces.primary is not None else None
+            return WatchResult(mode, shape, faces.boxes, sample=faces.primary, seen=seen, analysis_ms=scan.ms)
         if scan.qr:
             self.voter.feed(None)
             self._recent.clear()
@@ -302,7 +332,7 @@ class FrameWatcher:
         decided = replace(check, samples=tuple(self._recent)) if agreed is not None and not self._is_held(check) else None
         if agreed is not None:
             self._recent.clear()
-        return replace(result, boxes=faces.boxes, decided=decided)
+        return replace(result, boxes=faces.boxes, decided=decided, sample=faces.primary)
 
     def _is_held(self, check: FaceCheck) -> bool:
         if self._held is None:

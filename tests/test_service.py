@@ -137,6 +137,24 @@ def test_purge_is_immediate_in_the_index_and_the_store(enrolled, admin, card_rec
         admin.purge(id_number)
 
 
+def test_a_citizen_purged_on_another_thread_during_an_identification_is_not_an_error(enrolled, card_record, monkeypatch):
+    sample = analyzed(FRAMES / "london_099" / "visit_2.jpg").primary
+    assert enrolled.identify_sample(sample).citizen.full_name == "Phạm Thị Hương"
+    citizen_id = enrolled.store.find_citizen(card_record("london_099").id_number)[0]
+    real = enrolled.store.has_citizen
+
+    def seen_then_purged(cid: int) -> bool:  # the check still sees her; a purge on another thread lands right after it
+        answer = real(cid)
+        if cid == citizen_id and answer:
+            with enrolled.store.transaction("purge"):
+                enrolled.store.delete_citizen(cid, "elsewhere", "test")
+        return answer
+
+    monkeypatch.setattr(enrolled.store, "has_citizen", seen_then_purged)
+    check = enrolled.identify_sample(sample)  # found in the index, gone from the store by the lookup: searched again
+    assert check.citizen is None or check.citizen.full_name != "Phạm Thị Hương"
+
+
 def test_card_check_in(enrolled, card_record):
     from kiosk.cccd import parse_cccd, format_cccd
 

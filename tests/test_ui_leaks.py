@@ -99,7 +99,7 @@ def leaks(texts: list[str], language: str, data: list[str]) -> list[str]:
 
 
 class NoRecognition:
-    def scan(self, frame, *, qr, face, thorough=False):
+    def scan(self, frame, *, qr, face, thorough=False, also=()):
         return FrameScan()
 
     def close(self):

@@ -88,6 +88,20 @@ def test_capture_mode_reports_the_assessed_face_and_paused_does_nothing(enrolled
     assert watcher.process(BLANK, Mode.PAUSED) is None
 
 
+def test_guard_mode_identifies_every_frame_alone_without_agreement_or_hold(enrolled):
+    from recognition.qr import read_qr_file
+
+    son, lisa = FRAMES / "london_005" / "visit_2.jpg", FRAMES / "lisa" / "visit_2.jpg"
+    payload = read_qr_file(CARDS / "london_099.jpg")[0].data
+    watcher = FrameWatcher(enrolled, Scripted([faces(son), faces(lisa), NOBODY, FrameScan(qr=(payload,))]))
+    watcher.hold_citizen(1)
+    results = [watcher.process(BLANK, Mode.GUARD) for _ in range(4)]
+    assert watcher.holding  # a guard frame neither decides nor lifts a hold
+    assert [r.seen.citizen.full_name if r.seen else None for r in results] == ["Lê Anh Sơn", "Đặng Thị Phượng", None, None]
+    assert all(r.decided is None for r in results) and results[0].boxes and results[2].boxes == ()
+    assert results[3].card.record.full_name == "Phạm Thị Hương"
+
+
 @pytest.mark.slow
 def test_the_analyzer_process_gives_what_the_in_process_analysis_gives(settings):
     shown = frame("frames/london_005/visit_2.jpg")

@@ -224,6 +224,6 @@ class AdminPage(QWidget):
 
 def apply_settings_note(old: Settings, new: Settings) -> str:
     """What takes effect now (camera, language) and what after a restart (everything else)."""
-    live = {"camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port"}
+    live = {"camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port", "privacy_clear_s", "idle_clear_s"}
     later = [name for name in new.__dataclass_fields__ if getattr(old, name) != getattr(new, name) and name not in live]
     return tr("Một số thay đổi có hiệu lực sau khi khởi động lại: {names}").format(names=", ".join(later)) if later else ""

@@ -20,7 +20,7 @@ EDITABLE = ("counter_name", "camera_index", "camera_width_px", "camera_height_px
             "sface_auto_accept_distance", "sface_min_margin", "sface_candidate_distance",
             "dlib_auto_accept_distance", "dlib_min_margin", "dlib_candidate_distance", "max_candidates", "confirm_with", "agreement_frames",
             "min_enrol_samples", "retention_days", "min_face_px", "min_sharpness", "min_brightness", "max_brightness", "max_yaw",
-            "detect_width_px", "detect_upsample", "detector_model", "sync_interval_s")
+            "detect_width_px", "detect_upsample", "detector_model", "sync_interval_s", "privacy_clear_s", "idle_clear_s")
 """Fields an administrator may change here (paths, keys and the registry URL stay in the settings file)."""
 
 
@@ -43,6 +43,8 @@ def field_names() -> dict[str, str]:
         "max_yaw": tr("Độ nghiêng đầu tối đa"), "detect_width_px": tr("Thu nhỏ ảnh trước khi tìm mặt (px)"),
         "detect_upsample": tr("Số lần phóng to khi tìm mặt"), "detector_model": tr("Bộ tìm khuôn mặt"),
         "sync_interval_s": tr("Chu kỳ đồng bộ với tỉnh (giây)"),
+        "privacy_clear_s": tr("Tự xoá khi vắng mặt (giây)"),
+        "idle_clear_s": tr("Tự xoá khi không thao tác (giây)"),
     }
 
 
@@ -91,6 +93,10 @@ HELP_VI = {
     "qr_serial_port": "Cổng nối tiếp (USB-CDC) của máy quét QR, ví dụ COM3; để trống = không có (máy quét kiểu bàn phím không cần)",
     "language": "Ngôn ngữ của ứng dụng tại quầy: tiếng Việt hoặc tiếng Anh",
     "display_timezone": "Múi giờ hiển thị thời gian (thời gian lưu trữ vẫn theo UTC), ví dụ Asia/Ho_Chi_Minh",
+    "privacy_clear_s": "Số giây màn hình có thông tin công dân (hồ sơ, bàn phím, thẻ, đồng ý) còn hiện sau khi khuôn mặt họ "
+                       "rời camera (hoặc từ lần bấm phím cuối); sau đó màn hình tự xoá",
+    "idle_clear_s": "Số giây không bấm phím thì mọi màn hình của công dân tự xoá, kể cả khi vẫn có khuôn mặt trước camera "
+                    "(cả khi chờ chụp ảnh hay chờ thẻ)",
 }
 """The Vietnamese description of each setting (kiosk/settings.py holds the English one)."""
 

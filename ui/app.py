@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kiosk.settings import Settings, default_config_path, load_settings
 from models import KioskError
+
+DEMO_PIN = "123456"
+"""The demo's administrator PIN (a throw-away database)."""
 
 
 def display_available() -> bool:
@@ -88,38 +94,128 @@ def run_app(*, db_path: Path | None = None, config_path: Path | None = None, cam
     with kiosk:
         window = MainWindow(kiosk=kiosk, source=source, analyzer=analyzer, config_path=config_path or default_config_path(),
                             camera_factory=None if camera else camera_from_settings)
+        window.closed.connect(app.quit)  # type: ignore[attr-defined]
         window.showMaximized()
-        code = app.exec()  # type: ignore[attr-defined]
+        with quit_on_signals(app):
+            code = _exec(app)
         window.shutdown()
     return int(code)
 
 
-def run_demo(*, set_dir: Path, config_path: Path | None = None) -> int:
-    """Open the counter window fed by the sample set's scripted scenes, on a throw-away database."""
+@dataclass
+class DemoSession:
+    """The demo's window and what feeds it (see :func:`demo_window`)."""
+
+    app: Any
+    kiosk: Any
+    window: Any
+    bar: Any
+    source: Any
+    analyzer: Any
+
+
+@contextmanager
+def demo_window(*, set_dir: Path, config_path: Path | None = None, say: Callable[[str], None] = print) -> Iterator[DemoSession]:
+    """The counter window as ``kiosk demo`` builds it: a throw-away database (and key) in a
+    ``kiosk-demo-*`` folder, the sample set's citizens enrolled, the scripted camera and the
+    demo bar. The window is built, not shown. On leaving, the window's threads and the
+    recognition process stop and the folder is removed (stale folders of killed demos are
+    removed on the way in)."""
     from kiosk.camera import StillSource, demo_scenes, seed_demo
+    from kiosk.scratch import scratch_dir
     from kiosk.service import Kiosk
     from kiosk.watch import AnalyzerProcess
     from ui.demo import DemoBar
     from ui.window import MainWindow
 
     settings = load_settings(config_path)
-    with tempfile.TemporaryDirectory(prefix="kiosk-demo-") as tmp:
-        settings = settings.replace(key_file=str(Path(tmp) / "demo.key"), db_path="")
+    with scratch_dir("kiosk-demo-") as tmp:
+        settings = settings.replace(key_file=str(tmp / "demo.key"), db_path="")
         analyzer = AnalyzerProcess(settings)
         analyzer.start()  # loads the models while the database is prepared
-        print("Preparing the demo: enrolling the sample citizens (a few seconds)...", flush=True)
-        with Kiosk.open(settings, Path(tmp) / "demo.sqlite", actor="demo") as kiosk:
-            seed_demo(kiosk, set_dir)
-            kiosk.set_first_admin_pin("123456")
-            app = _application(settings)
-            print("Demo window open. Administrator PIN: 123456. Next scene: PgDn.", flush=True)
-            source = StillSource(name="demo camera")
-            window = MainWindow(kiosk=kiosk, source=source, analyzer=analyzer, config_path=Path(tmp) / "demo.toml")
-            bar = DemoBar(scenes=demo_scenes(set_dir), source=source, parent=window)
-            window.central_column.addWidget(bar)
-            window.showMaximized()
-            code = app.exec()  # type: ignore[attr-defined]
-            window.shutdown()
+        try:
+            say("Preparing the demo: enrolling the sample citizens (a few seconds)...")
+            with Kiosk.open(settings, tmp / "demo.sqlite", actor="demo") as kiosk:
+                seed_demo(kiosk, set_dir)
+                kiosk.set_first_admin_pin(DEMO_PIN)
+                app = _application(settings)
+                source = StillSource(name="demo camera")
+                window = MainWindow(kiosk=kiosk, source=source, analyzer=analyzer, config_path=tmp / "demo.toml")
+                try:
+                    bar = DemoBar(scenes=demo_scenes(set_dir), source=source, parent=window)
+                    window.central_column.addWidget(bar)
+                    yield DemoSession(app, kiosk, window, bar, source, analyzer)
+                finally:
+                    window.shutdown()
+                    _delete_now(window)
+        finally:
+            analyzer.close()
+
+
+def _exec(app: Any) -> int:
+    """Run the event loop until the window closes (or a signal quits it); returns its exit code.
+
+    A quit posted when the last window closed is dropped afterwards: left pending, it would
+    end the next event loop of this process at once (a test's, say).
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    code = int(app.exec())
+    QCoreApplication.removePostedEvents(app, QEvent.Type.Quit)
+    return code
+
+
+def _delete_now(widget: Any) -> None:
+    """Destroy a closed window now (not at the next event loop): it stops being the active window."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@contextmanager
+def quit_on_signals(app: Any) -> Iterator[None]:
+    """While the block runs, SIGINT (Ctrl+C), SIGTERM and SIGHUP quit the event loop, so the
+    normal clean-up runs (the previous handlers come back afterwards).
+
+    Python runs signal handlers only between bytecodes: a timer wakes it while Qt waits, and
+    quits the loop on its next tick too (a signal that came before the loop ran is not lost).
+    """
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    asked: list[int] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        asked.append(signum)
+        app.quit()
+
+    names = [name for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), handler) for name in names}
+    waker = QTimer()
+    waker.timeout.connect(lambda: app.quit() if asked else None)
+    waker.start(200)
+    try:
+        yield
+    finally:
+        waker.stop()
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
+def run_demo(*, set_dir: Path, config_path: Path | None = None) -> int:
+    """Open the counter window fed by the sample set's scripted scenes, on a throw-away database.
+
+    Ends when its window is closed (or Ctrl+Q / F10, or a SIGINT/SIGTERM), with the
+    recognition process; its temporary folder is removed.
+    """
+    with demo_window(set_dir=set_dir, config_path=config_path, say=lambda text: print(text, flush=True)) as demo, \
+            quit_on_signals(demo.app):
+        print(f"Demo window open. Administrator PIN: {DEMO_PIN}. Next scene: PgDn. Quit: Ctrl+Q or F10.", flush=True)
+        demo.window.closed.connect(demo.app.quit)  # a dialog left open (the receipt) must not keep the process alive
+        demo.window.showMaximized()
+        code = _exec(demo.app)
     return int(code)
 
 

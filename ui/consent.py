@@ -60,6 +60,12 @@ class ConsentPanel(Panel):
         self._toggled(False)
         self.retranslate()
 
+    def clear(self) -> None:
+        """Forget the citizen (nothing personal stays in the hidden panel)."""
+        self.record = None
+        self.box.setChecked(False)
+        self.retranslate()
+
     def toggle(self) -> None:
         """Tick or untick the box (the Space key)."""
         self.box.toggle()
@@ -113,6 +119,12 @@ class CapturePanel(Panel):
         """A new capture of ``need`` good samples."""
         self.name, self.need, self.done, self.adding = name, need, 0, adding
         self._hint = (lambda: tr("Mời nhìn thẳng vào camera"), "")
+        self.retranslate()
+
+    def clear(self) -> None:
+        """Forget the citizen's name and the progress."""
+        self.name, self.done = "", 0
+        self._hint = (str, "")
         self.retranslate()
 
     def progress(self, done: int) -> None:

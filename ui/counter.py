@@ -13,22 +13,29 @@ States (:class:`State`) and what moves between them:
 Database writes and enrolment run through :class:`ui.tasks.Tasks`; recognition results
 arrive by signal from :class:`ui.recognizer.RecognitionThread` and are dropped when they
 belong to an older screen (generation).
+
+Privacy (:class:`kiosk.screen_guard.ScreenGuard`): while a citizen's data or the keypad is
+up, the watcher keeps identifying the face in view (mode GUARD); the screen goes back to
+IDLE once the citizen has been gone ``privacy_clear_s`` or nobody pressed a key for
+``idle_clear_s``, and as soon as someone else's face or card is in view (another card
+replaces the screen). A capture with no face times out; saving is never interrupted.
 """
 
 from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QWidget
+from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QStackedWidget, QWidget
 
 from kiosk.cccd import CccdRead
+from kiosk.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
 from kiosk.service import FaceCheck, Kiosk
 from kiosk.stats import DayStats, today_stats
 from kiosk.card_reading import CardHint
 from kiosk.watch import Mode, WatchResult, card_from_scanner
-from models import Decision, KioskError
+from models import Decision, FaceSample, KioskError
 from ui.consent import CapturePanel, ConsentPanel
 from ui.enrolment import Enrolment
 from ui.errors import describe_error
@@ -42,6 +49,8 @@ from ui.tasks import Tasks
 from ui.widgets import Banner
 
 KEYPAD_ATTEMPTS = 3
+GUARD_TICK_MS = 250
+"""How often the privacy time limits are checked (milliseconds)."""
 
 
 class State(str, Enum):
@@ -77,6 +86,7 @@ class CounterPage(QWidget):
     samples_added = Signal(int)
     admin_requested = Signal()
     stats_changed = Signal(object)  # DayStats
+    screen_cleared = Signal(str)  # the Reason value: the screen cleared itself (privacy)
 
     def __init__(self, *, kiosk: Kiosk, slot: FrameSlot, recognizer: RecognitionThread, tasks: Tasks, banner: Banner,
                  capture_interval_s: float = 0.4, parent: QWidget | None = None) -> None:
@@ -86,11 +96,14 @@ class CounterPage(QWidget):
         self.check: FaceCheck | None = None
         self.card: CccdRead | None = None
         self.card_known = False
+        self.card_citizen: int | None = None  # internal id of the card's citizen when enrolled
         self.face_failed = False
         self.attempts_left = KEYPAD_ATTEMPTS
         self.busy = False
         self.guiding = False
         self.stats: DayStats | None = None
+        settings = kiosk.settings
+        self.guard = ScreenGuard(face_gone_s=settings.privacy_clear_s, idle_s=settings.idle_clear_s, same_face=same_face_for(kiosk))
         self.preview = PreviewWidget(slot=slot)
         self.idle, self.form, self.keypad = IdlePanel(), FormPanel(), KeypadPanel()
         self.ask_card, self.consent, self.capture, self.saved = AskCardPanel(), ConsentPanel(), CapturePanel(), SavedPanel()
@@ -116,6 +129,11 @@ class CounterPage(QWidget):
         self.saved.receipt_pressed.connect(self.enrolment.show_receipt)
         recognizer.result.connect(self.on_result)
         recognizer.failed.connect(self._recognition_failed)
+        for pressable in self.panels.findChildren(QAbstractButton):  # a click is activity, like a key
+            pressable.pressed.connect(self.guard.activity)
+        self._guard_timer = QTimer(self)
+        self._guard_timer.timeout.connect(self._check_guard)
+        self._guard_timer.start(GUARD_TICK_MS)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     # -- moving between states -----------------------------------------------------------
@@ -133,7 +151,10 @@ class CounterPage(QWidget):
     def go_idle(self) -> None:
         """Back to waiting for the next citizen; nothing personal stays on screen."""
         self.check, self.card, self.card_known, self.face_failed = None, None, False, False
-        self.form.clear()
+        self.guard.release()
+        for panel in (self.form, self.consent, self.capture, self.saved):
+            panel.clear()
+        self.keypad.clear_typed()
         self.enrolment.reset()
         self.set_state(State.IDLE, Mode.WATCH, self.idle, tr("Mời nhìn vào camera"))
         self.refresh_stats()
@@ -142,6 +163,7 @@ class CounterPage(QWidget):
         """Ask for the CCCD card (``reason`` says why, see :meth:`AskCardPanel.start`)."""
         self.face_failed = self.face_failed or reason in ("unknown", "not_me", "keypad")
         self.ask_card.start(reason)
+        self.guard.waiting()
         self.set_state(State.ASK_CARD, Mode.CARD, self.ask_card, tr("Mời đưa mã QR trên thẻ CCCD vào camera"))
 
     def show_match(self, check: FaceCheck) -> None:
@@ -149,26 +171,38 @@ class CounterPage(QWidget):
         assert check.citizen is not None
         self.check = check
         self.form.show_match(check, self.kiosk.policies.get(check.engine, self.kiosk.policy).auto_accept_distance)
-        self.set_state(State.MATCH, Mode.PAUSED, self.form, tr("Đã nhận ra công dân"))
+        self.guard.citizen(citizens=citizens_of(check), id_number=check.citizen.id_number, strict=True)
+        self.set_state(State.MATCH, Mode.GUARD, self.form, tr("Đã nhận ra công dân"))
         self.form_filled.emit(check.citizen)
 
-    def show_keypad(self, check: FaceCheck) -> None:
-        """Several possible citizens: ask for the digits; show nobody."""
+    def show_keypad(self, check: FaceCheck, face: FaceSample | None = None) -> None:
+        """Several possible citizens: ask for the digits; show nobody. ``face``: the face that was decided."""
         self.check, self.attempts_left = check, KEYPAD_ATTEMPTS
         self.keypad.start(self.kiosk.settings.confirm_with, KEYPAD_ATTEMPTS)
-        self.set_state(State.KEYPAD, Mode.CARD, self.keypad, tr("Mời nhập số xác nhận trên bàn phím"))
+        self.guard.citizen(citizens=citizens_of(check), anchor=face)
+        self.set_state(State.KEYPAD, Mode.GUARD, self.keypad, tr("Mời nhập số xác nhận trên bàn phím"))
 
     def show_card(self, card: CccdRead) -> None:
         """A card was read: look it up and show it."""
         try:
             known = self.kiosk.check_card(card).known
+            found = self.kiosk.store.find_citizen(card.record.id_number) if known else None
         except KioskError as exc:
             self.banner.show_error(exc)
             return
-        self.card, self.card_known = card, known
+        self.check, self.card, self.card_known = None, card, known
+        self.enrolment.reset()
+        self.card_citizen = found[0] if found else None
         self.form.show_card(card, known=known, face_failed=self.face_failed)
-        self.set_state(State.CARD, Mode.PAUSED, self.form, tr("Đã đọc thẻ CCCD"))
+        self.guard_card()
+        self.set_state(State.CARD, Mode.GUARD, self.form, tr("Đã đọc thẻ CCCD"))
         self.form_filled.emit(card.record)
+
+    def guard_card(self) -> None:
+        """Guard the card's citizen: their own card or any face not recognised as someone else keeps the screen."""
+        if self.card is not None:
+            citizens = frozenset({self.card_citizen}) if self.card_citizen else frozenset()
+            self.guard.citizen(citizens=citizens, id_number=self.card.record.id_number)
 
     # -- what the camera saw ------------------------------------------------------------
     def on_result(self, generation: int, result: WatchResult) -> None:
@@ -176,12 +210,13 @@ class CounterPage(QWidget):
         if generation != self.recognizer.generation:
             return
         if self.state is State.CAPTURE:
+            if result.sample is not None:
+                self.guard.present()
             self.enrolment.on_sample(result)
             return
         self.preview.set_boxes(result.boxes, result.frame_shape)
-        if result.card is not None and self.state in (State.IDLE, State.ASK_CARD, State.KEYPAD):
-            self.banner.clear()
-            self.show_card(result.card)
+        if result.card is not None:
+            self._card_in_view(result.card)
         elif result.card_error is not None:
             self.banner.show_message("warning", tr("Mã QR này không phải của thẻ CCCD."), describe_error(result.card_error)[1],
                                      seconds=4)
@@ -189,6 +224,10 @@ class CounterPage(QWidget):
             self._guide_card(result)
         elif self.state is State.IDLE:
             self._face_result(result)
+        elif result.mode is Mode.GUARD and not self.busy:
+            reason = self.guard.face(result.seen, result.sample)
+            if reason is not None:
+                self.clear_screen(reason)
         elif self.guiding:
             self.guiding = False
             self.preview.set_status(self._state_status())
@@ -201,6 +240,12 @@ class CounterPage(QWidget):
         if self.state is State.IDLE and result.decided is not None:
             self._face_result(result)
 
+    def _card_in_view(self, card: CccdRead) -> None:
+        """A card read from the camera: shown when the screen waits for one; replaces another citizen's screen."""
+        if self.state in (State.IDLE, State.ASK_CARD) or (not self.busy and self.guard.card(card.record.id_number) is not None):
+            self.banner.clear()
+            self.show_card(card)
+
     def _face_result(self, result: WatchResult) -> None:
         check = result.decided
         if check is None:
@@ -208,13 +253,14 @@ class CounterPage(QWidget):
         elif check.decision is Decision.MATCH:
             self.show_match(check)
         elif check.decision is Decision.CONFIRM:
-            self.show_keypad(check)
+            self.show_keypad(check, result.sample)
         else:
             self.recognizer.watcher.hold(check)
             self.ask_for_card("unknown")
 
     def on_scanned(self, payload: object) -> None:
         """Text from a USB QR scanner (keyboard wedge or serial port)."""
+        self.guard.activity()
         if self.state not in (State.IDLE, State.ASK_CARD, State.KEYPAD, State.MATCH, State.CARD):
             return
         try:
@@ -229,6 +275,25 @@ class CounterPage(QWidget):
     def _recognition_failed(self, generation: int, error: KioskError) -> None:
         self.banner.show_error(error)
 
+    # -- privacy ------------------------------------------------------------------------
+    def _check_guard(self) -> None:
+        receipt = getattr(self, "receipt_dialog", None)
+        if self.busy or (receipt is not None and receipt.isVisible()):
+            return  # a service call for this screen is on its way back, or the clerk is printing the receipt
+        reason = self.guard.due()
+        if reason is not None:
+            self.clear_screen(reason)
+
+    def clear_screen(self, reason: Reason) -> None:
+        """Back to idle because the citizen left, nobody used the screen, or someone else is in front."""
+        self.go_idle()
+        notes = {Reason.FACE_GONE: tr("Màn hình đã tự xoá: công dân đã rời khỏi camera."),
+                 Reason.IDLE: tr("Màn hình đã tự xoá sau một thời gian không thao tác."),
+                 Reason.OTHER_FACE: tr("Màn hình đã tự xoá: có người khác trước camera.")}
+        if reason in notes:
+            self.banner.show_message("info", notes[reason], seconds=4)
+        self.screen_cleared.emit(reason.value)
+
     # -- the clerk's keys -----------------------------------------------------------------
     def primary(self) -> None:
         """Enter: confirm what is on screen."""
@@ -241,7 +306,8 @@ class CounterPage(QWidget):
                 self._run(lambda c=self.card: self._card_check_in(c), self._checked_in)
             else:
                 self.consent.start(self.card.record, self.kiosk.settings.retention_days)
-                self.set_state(State.CONSENT, Mode.PAUSED, self.consent, tr("Mời đọc và đồng ý"))
+                self.guard_card()
+                self.set_state(State.CONSENT, Mode.GUARD, self.consent, tr("Mời đọc và đồng ý"))
         elif self.state is State.CONSENT:
             self.consent._accept()  # noqa: SLF001 - accepts only if the box is ticked
         elif self.state is State.SAVED:
@@ -266,6 +332,7 @@ class CounterPage(QWidget):
             self.enrolment.start(adding=True)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802, D102
+        self.guard.activity()
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.keypad.submitted.emit(self.keypad.typed) if self.state is State.KEYPAD and len(self.keypad.typed) == 4 else self.primary()

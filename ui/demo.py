@@ -1,4 +1,5 @@
-"""The demo's scene bar: steps the scripted camera through the bundled sample set (PgUp / PgDn)."""
+"""The demo's scene bar: steps the scripted camera through the bundled sample set (PgUp / PgDn);
+Ctrl+Q or F10 closes the demo (Esc belongs to the counter flow)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from kiosk.camera import DemoScene, StillSource
 from ui.i18n import pick, tr
 from ui.widgets import button, label
 
+QUIT_KEYS = ("Ctrl+Q", "F10")
+"""Keys that close the demo window (and end the demo)."""
+
 
 class DemoBar(QFrame):
     """Which scene the fake camera shows, what to do in it, and buttons to move on."""
@@ -24,6 +28,8 @@ class DemoBar(QFrame):
         self.hint = label("", "small")
         self.previous = button("", "secondary", lambda: self.go(self.index - 1))
         self.next = button("", "primary", lambda: self.go(self.index + 1))
+        window = parent or self
+        self.quit = button("", "secondary", window.close)
         text = QVBoxLayout()
         text.addWidget(self.title)
         text.addWidget(self.hint)
@@ -32,9 +38,11 @@ class DemoBar(QFrame):
         row.addLayout(text, 1)
         row.addWidget(self.previous)
         row.addWidget(self.next)
-        window = parent or self
+        row.addWidget(self.quit)
         QShortcut(QKeySequence(Qt.Key.Key_PageDown), window, lambda: self.go(self.index + 1))
         QShortcut(QKeySequence(Qt.Key.Key_PageUp), window, lambda: self.go(self.index - 1))
+        for keys in QUIT_KEYS:
+            QShortcut(QKeySequence(keys), window, window.close)
         self.go(0)
 
     def go(self, index: int) -> None:
@@ -50,6 +58,7 @@ class DemoBar(QFrame):
         self.hint.setText(pick(*scene.hint))
         self.previous.setText(tr("◀ Cảnh trước (PgUp)"))
         self.next.setText(tr("Cảnh tiếp (PgDn) ▶"))
+        self.quit.setText(tr("Thoát (Ctrl+Q / F10)"))
         self.previous.setEnabled(self.index > 0)
         self.next.setEnabled(self.index < len(self.scenes) - 1)
 

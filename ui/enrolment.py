@@ -47,6 +47,7 @@ class Enrolment:
         self.reset()
         self.adding, self.result = adding, None
         page.capture.start(page.card.record.full_name, self.needed, adding=adding)
+        page.guard.capture()
         page.set_state(State.CAPTURE, Mode.CAPTURE, page.capture, tr("Mời nhìn thẳng vào camera"))
 
     @property
@@ -89,6 +90,7 @@ class Enrolment:
         page = self.page
         card, samples, kiosk = page.card, list(self.samples), page.kiosk
         assert card is not None
+        page.guard.release()  # saving is never interrupted
         page.set_state(State.SAVING, Mode.PAUSED, page.capture, tr("Đang lưu…"))
         page.capture.set_hint(lambda: tr("Đang lưu…"), GREEN)
         if self.adding:
@@ -107,7 +109,8 @@ class Enrolment:
         self.result = result
         page.recognizer.watcher.hold_citizen(result.citizen_id)
         page.saved.show_enrolled(result)
-        page.set_state(State.SAVED, Mode.PAUSED, page.saved, tr("Đã lưu"))
+        page.guard.citizen(citizens=frozenset({result.citizen_id}), id_number=result.record.id_number, strict=True)
+        page.set_state(State.SAVED, Mode.GUARD, page.saved, tr("Đã lưu"))
         page.banner.show_message("success", tr("Đã đăng ký: {name}").format(name=result.record.full_name))
         page.enrolled.emit(result)
 
@@ -120,7 +123,9 @@ class Enrolment:
             page.recognizer.watcher.hold_citizen(citizen_id)
         assert page.card is not None
         page.saved.show_samples_added(page.card.record.full_name, count)
-        page.set_state(State.SAVED, Mode.PAUSED, page.saved, tr("Đã lưu"))
+        page.guard.citizen(citizens=frozenset({citizen_id}) if citizen_id else frozenset(), id_number=page.card.record.id_number,
+                           strict=bool(citizen_id))
+        page.set_state(State.SAVED, Mode.GUARD, page.saved, tr("Đã lưu"))
         page.samples_added.emit(count)
 
     def _failed(self, error: BaseException) -> None:
@@ -141,6 +146,10 @@ class Enrolment:
             return
         from ui.receipt import ReceiptDialog
 
+        previous = getattr(self.page, "receipt_dialog", None)
+        if previous is not None:  # one receipt at a time; a closed one is freed, not kept all day
+            previous.close()
+            previous.deleteLater()
         html = self.page.kiosk.consent_receipt(self.result.citizen_id)
         dialog = ReceiptDialog(html=html, name=self.result.record.full_name, parent=self.page)
         dialog.show()

@@ -205,6 +205,12 @@ class SavedPanel(Panel):
 
         self._show(render)
 
+    def clear(self) -> None:
+        """Nothing personal left in the hidden panel."""
+        self._render = None
+        self.heading.clear()
+        self.body.clear()
+
     def show_samples_added(self, name: str, count: int) -> None:
         """New samples added to a known citizen."""
 

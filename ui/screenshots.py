@@ -105,6 +105,7 @@ def _run(out: Path, tmp: Path) -> int:
         show("frames/strangers/london_132_1.jpg")
         wait_until(lambda: counter.state is State.ASK_CARD)
         shoot("08-ask-card")
+        show("frames/empty_counter.jpg")  # the stranger left; the next citizen's card comes from a USB scanner
         key(Qt.Key.Key_Escape)
         # a USB scanner's payload whose ID digits disagree with the birth date: warnings shown, not hidden
         counter.on_scanned("096305001234||Võ Thị Ỷ Lan|15061999|Nữ|Ấp Tân Hưng, Xã Tân Hưng Đông, Huyện Cái Nước, Cà Mau|20072021")

@@ -73,15 +73,29 @@ def spin(ms: int) -> None:
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0) -> float:
-    """Run the event loop until ``predicate()`` holds; returns the seconds it took.
+    """Run the event loop (a real one, as ``app.exec()`` does) until ``predicate()`` holds; returns the seconds it took.
 
     Raises:
         TimeoutError: it did not hold within ``timeout_s``.
     """
     start = time.perf_counter()
-    while not predicate():
-        if time.perf_counter() - start > timeout_s:
-            raise TimeoutError(f"condition not met within {timeout_s} s")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
-        time.sleep(0.005)
+    if predicate():
+        return 0.0
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.timeout.connect(lambda: loop.quit() if predicate() or time.perf_counter() - start > timeout_s else None)
+    poll.start(10)
+    loop.exec()
+    poll.stop()
+    if not predicate():
+        raise TimeoutError(f"condition not met within {timeout_s} s")
     return time.perf_counter() - start
+
+
+def press(widget: Any, key: Any, modifiers: Any = None, text: str = "") -> None:
+    """Deliver one key press to ``widget`` as the keyboard would (the counter's keys, the admin's Esc)."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+
+    event = QKeyEvent(QEvent.Type.KeyPress, key, modifiers or Qt.KeyboardModifier.NoModifier, text)
+    QCoreApplication.sendEvent(widget, event)

@@ -22,7 +22,7 @@ from kiosk.settings import Settings
 from kiosk.watch import Analyzer, FrameWatcher
 from ui.admin import AdminPage, apply_settings_note
 from ui.background_sync import BackgroundSync
-from ui.counter import CounterPage
+from ui.counter import CounterPage, State
 from ui.errors import describe_error
 from ui.frames import CaptureThread, FrameSlot
 from ui.i18n import language, set_language, tr
@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
 
     camera_failed = Signal(object)
     camera_opened = Signal(str)
+    closed = Signal()  # the window was closed (its threads are stopped)
 
     def __init__(self, *, kiosk: Kiosk, source: FrameSource, analyzer: Analyzer, config_path: Path,
                  camera_factory: Callable[[Settings], FrameSource] | None = None, ask: Callable[[str, str], bool] | None = None,
@@ -201,12 +202,12 @@ class MainWindow(QMainWindow):
     # -- administration, settings, language --------------------------------------------
     def open_admin(self) -> None:
         """Show the PIN screen (recognition pauses meanwhile)."""
-        if self.pages.currentWidget() is self.admin:
-            return
+        if self.pages.currentWidget() is self.admin or self.counter.state is State.SAVING:
+            return  # an enrolment being saved is never left half-way
         from kiosk.watch import Mode
 
+        self.counter.go_idle()  # nothing of the citizen stays behind the administration area
         self.recognizer.set_mode(Mode.PAUSED)
-        self.counter.form.clear()
         self.pages.setCurrentWidget(self.admin)
         self.admin.open()
 
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
             self.start_serial(new.qr_serial_port)
         if new.language != language():
             set_language(new.language)
+        self.counter.guard.set_limits(new.privacy_clear_s, new.idle_clear_s)
         note = apply_settings_note(self.kiosk.settings, new)
         if note:
             self.banner.show_message("info", tr("Đã lưu cài đặt."), note, seconds=10)
@@ -285,6 +287,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802, D102
         self.shutdown()
         super().closeEvent(event)
+        self.closed.emit()
 
     def shutdown(self) -> None:
         """Stop every thread and the analyzer process (idempotent)."""

@@ -196,6 +196,14 @@
         <translation>Registry sync interval (s)</translation>
     </message>
     <message>
+        <source>Tự xoá khi vắng mặt (giây)</source>
+        <translation>Clear when absent (s)</translation>
+    </message>
+    <message>
+        <source>Tự xoá khi không thao tác (giây)</source>
+        <translation>Clear when idle (s)</translation>
+    </message>
+    <message>
         <source>4 số cuối của số CCCD</source>
         <translation>last 4 digits of the ID number</translation>
     </message>
@@ -520,6 +528,18 @@
         <translation>Recognising…</translation>
     </message>
     <message>
+        <source>Màn hình đã tự xoá: công dân đã rời khỏi camera.</source>
+        <translation>Screen cleared: the citizen left the camera.</translation>
+    </message>
+    <message>
+        <source>Màn hình đã tự xoá sau một thời gian không thao tác.</source>
+        <translation>Screen cleared after a while without use.</translation>
+    </message>
+    <message>
+        <source>Màn hình đã tự xoá: có người khác trước camera.</source>
+        <translation>Screen cleared: someone else is in front of the camera.</translation>
+    </message>
+    <message>
         <source>Mời đọc và đồng ý</source>
         <translation>Please read and agree</translation>
     </message>
@@ -546,6 +566,10 @@
     <message>
         <source>Cảnh tiếp (PgDn) ▶</source>
         <translation>Next scene (PgDn) ▶</translation>
+    </message>
+    <message>
+        <source>Thoát (Ctrl+Q / F10)</source>
+        <translation>Quit (Ctrl+Q / F10)</translation>
     </message>
     <message>
         <source>Tốt, giữ yên…</source>

@@ -1,0 +1,241 @@
+"""The soak's scenes: each plays one counter flow on the demo's window through the keys,
+buttons and the scripted camera a clerk and a citizen would use (see :mod:`ui.soak`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+STEP_TIMEOUT_S = 30.0
+"""Longest wait for a screen a scene expects (seconds); longer is a failure, and the soak moves on."""
+
+
+class SceneFailed(Exception):
+    """A scene did not reach the screen it expected in time."""
+
+
+class Soak:
+    """Drives one demo window through the flows (see :mod:`ui.soak`)."""
+
+    def __init__(self, demo: Any, set_dir: Path, report: Any) -> None:
+        """``report``: a :class:`ui.soak.SoakReport` the scenes count their flows and errors in."""
+        from kiosk.camera import LIVE_FIRST_VISIT
+        from kiosk.replay import load_manifest
+
+        self.demo, self.window, self.counter, self.report = demo, demo.window, demo.window.counter, report
+        steps = load_manifest(set_dir)[1]
+        live = f"/{LIVE_FIRST_VISIT}/"
+        self.visits = [(s["face"], s.get("keypad", "")) for s in steps if s["action"] == "visit" and s["expect"] == "match"
+                       and live not in f"/{s['face']}"]
+        self.strangers = [(s["face"], s.get("keypad", "0000")) for s in steps
+                          if s["action"] == "visit" and s["expect"] == "unknown" and "strangers/" in s["face"]]
+        self.known_cards = [s["card"] for s in steps if s["action"] == "card" and s["expect"] == "known"]
+        self.enrol_card = f"cards/{LIVE_FIRST_VISIT}.jpg"
+        self.enrol_faces = [f"frames/{LIVE_FIRST_VISIT}/enrol_{k}.jpg" for k in (1, 2, 3)]
+        self.turned = [face for face, _ in self.visits if face.endswith("visit_4.jpg")]
+        self.cycle = 0
+        self.cleared: list[str] = []
+        self.counter.screen_cleared.connect(self.cleared.append)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def show(self, *names: str) -> None:
+        """Hold these sample-set images up to the (scripted) camera."""
+        from ui.testing import frame
+
+        self.demo.source.show([frame(name) for name in names])
+
+    def until(self, what: str, predicate: Callable[[], bool], timeout_s: float = STEP_TIMEOUT_S) -> None:
+        """Run the window until ``predicate()`` holds. Raises SceneFailed after ``timeout_s``."""
+        from ui.testing import wait_until
+
+        try:
+            wait_until(predicate, timeout_s)
+        except TimeoutError:
+            raise SceneFailed(f"cycle {self.cycle}: {what}: not reached within {timeout_s:.0f} s "
+                              f"(screen: {self.counter.state.value})") from None
+
+    def key(self, key: Any, text: str = "") -> None:
+        """A key press on the counter screen."""
+        from ui.testing import press
+
+        press(self.counter, key, text=text)
+
+    def state(self, *states: str) -> Callable[[], bool]:
+        """A predicate: the counter shows one of these screens."""
+        return lambda: self.counter.state.value in states
+
+    def empty_counter(self) -> None:
+        """Nobody in front of the camera; wait until the watcher forgets the last face."""
+        self.show("frames/empty_counter.jpg")
+        self.until("idle, the last face forgotten", lambda: self.counter.state.value == "idle" and not self.window.watcher.holding)
+
+    def recover(self) -> None:
+        """After a failed scene: back to an idle counter."""
+        receipt = getattr(self.counter, "receipt_dialog", None)
+        if receipt is not None:
+            receipt.close()
+        if self.window.pages.currentWidget() is self.window.admin:
+            self.window.admin.close_admin()
+        self.counter.go_idle()
+        try:
+            self.empty_counter()
+        except SceneFailed as exc:
+            self.report.errors.append(str(exc))
+
+    # -- the scenes ------------------------------------------------------------------------
+    def visit(self, face: str, digits: str, *, in_english: bool = False) -> None:
+        """A known face: recognised (or the keypad: a wrong code, then the right one), checked in."""
+        from PySide6.QtCore import Qt
+
+        from ui.i18n import set_language
+
+        if in_english:
+            set_language("en")
+            self.report.flows["language"] += 1
+        self.show(face)
+        self.until(f"{face} decided", self.state("match", "keypad", "ask_card"))
+        keypad = self.counter.state.value == "keypad"
+        if keypad:
+            wrong = "".join(str((int(d) + 1) % 10) for d in digits)
+            for digit in wrong:
+                self.counter.keypad.keys[digit].click()
+            self.until("keypad miss", lambda: self.counter.keypad.missed or self.counter.state.value != "keypad")
+            self.report.flows["keypad_wrong"] += 1
+            for digit in digits:
+                self.counter.keypad.keys[digit].click()
+            self.until("keypad fits", self.state("match"))
+            self.report.flows["keypad_right"] += 1
+        if self.counter.state.value == "ask_card":
+            self.report.flows["face_not_recognised"] += 1
+            self.key(Qt.Key.Key_Escape)
+        else:
+            self.key(Qt.Key.Key_Return)
+            self.until("visit logged", self.state("idle"))
+            self.report.flows["checked_in_by_keypad" if keypad else "recognised"] += 1
+        if in_english:
+            set_language("vi")
+        self.empty_counter()
+
+    def stranger(self, face: str, digits: str) -> None:
+        """A face nobody enrolled: the card is asked for at once, or after three keypad codes that fit nobody; Esc."""
+        from PySide6.QtCore import Qt
+
+        self.show(face)
+        self.until(f"{face} decided", self.state("ask_card", "keypad"))
+        for attempt in range(3):
+            if self.counter.state.value != "keypad":
+                break
+            left = self.counter.keypad.attempts_left
+            for digit in digits:
+                self.counter.keypad.keys[digit].click()
+            self.until(f"keypad miss {attempt + 1}", lambda n=left: self.counter.keypad.attempts_left < n or self.counter.state.value != "keypad")
+            self.report.flows["keypad_wrong"] += 1
+        self.until(f"{face}: ask for the card", self.state("ask_card"))
+        self.key(Qt.Key.Key_Escape)
+        self.report.flows["unknown"] += 1
+        self.empty_counter()
+
+    def known_card(self, card: str) -> None:
+        """A known citizen's card read by the camera, checked in with Enter."""
+        from PySide6.QtCore import Qt
+
+        self.show(card)
+        self.until(f"{card} read", self.state("card"))
+        self.key(Qt.Key.Key_Return)
+        self.until("card check-in", self.state("idle"))
+        self.report.flows["card"] += 1
+        self.empty_counter()
+
+    def first_visit(self) -> None:
+        """Card, consent, guided capture, saved, receipt; the citizen is purged afterwards (off the UI thread)."""
+        from PySide6.QtCore import Qt
+
+        self.show(self.enrol_card)
+        self.until("new card read", lambda: self.counter.state.value == "card" and not self.counter.card_known)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Space, Qt.Key.Key_Return):
+            self.key(key, " " if key == Qt.Key.Key_Space else "")
+        self.until("capture", self.state("capture"))
+        self.show(*self.enrol_faces)
+        self.until("saved", self.state("saved"), 60)
+        self.key(Qt.Key.Key_P, "p")
+        receipt = getattr(self.counter, "receipt_dialog", None)
+        if receipt is not None:
+            self.until("receipt shown", receipt.isVisible, 5)
+            receipt.close()
+        self.key(Qt.Key.Key_Return)
+        self.report.flows["enrol"] += 1
+        record = self.counter.enrolment.result.record if self.counter.enrolment.result else None
+        if record is not None:
+            self._purge(record.id_number)
+        self.empty_counter()
+
+    def _purge(self, id_number: str) -> None:
+        from ui.app import DEMO_PIN
+
+        kiosk, done = self.window.kiosk, []
+        self.window.tasks.run(lambda: kiosk.login_admin(DEMO_PIN, actor="soak").purge(id_number, reason="soak"),
+                              done.append, lambda error: self.report.errors.append(f"purge failed: {error}") or done.append(None))
+        self.until("purged", lambda: bool(done))
+
+    def administration(self) -> None:
+        """F12, the PIN, every tab, Esc back to the counter."""
+        from PySide6.QtCore import Qt
+
+        from ui.app import DEMO_PIN
+
+        admin = self.window.admin
+        self.key(Qt.Key.Key_F12)
+        self.until("PIN screen", lambda: self.window.pages.currentWidget() is admin)
+        admin.pin_view.pin.setText(DEMO_PIN)
+        admin.pin_view.submit()
+        self.until("logged in", lambda: admin.admin is not None)
+        for index in range(admin.tabs.count()):
+            admin.tabs.setCurrentIndex(index)
+            self.until(f"tab {index}", lambda: not self.window.tasks.busy, 15)
+        admin.close_admin()
+        self.until("back at the counter", lambda: self.window.pages.currentWidget() is self.counter and self.counter.state.value == "idle")
+        self.report.flows["admin"] += 1
+        self.window.banner.clear()
+
+    def face_leaves(self, face: str) -> None:
+        """Recognised, then nobody: the screen clears itself after privacy_clear_s."""
+        self.cleared.clear()
+        self.show(face)
+        self.until(f"{face} recognised", self.state("match", "keypad"))
+        self.show("frames/empty_counter.jpg")
+        limit = self.window.kiosk.settings.privacy_clear_s
+        self.until("screen cleared after the face left", lambda: "face_gone" in self.cleared, limit + 15)
+        self.report.flows["privacy_face_gone"] += 1
+        self.empty_counter()
+
+    def another_face(self, first: str, second: str) -> None:
+        """Recognised, then someone else steps in: the screen is cleared at once, the new face decided afresh."""
+        from PySide6.QtCore import Qt
+
+        self.cleared.clear()
+        self.show(first)
+        self.until(f"{first} recognised", self.state("match", "keypad"))
+        self.show(second)
+        self.until("screen cleared for another face", lambda: "other_face" in self.cleared)
+        self.until(f"{second} decided", self.state("match", "keypad", "ask_card"))
+        self.key(Qt.Key.Key_Escape)  # "not me" / the card instead
+        if self.counter.state.value != "idle":
+            self.key(Qt.Key.Key_Escape)
+        self.report.flows["privacy_other_face"] += 1
+        self.empty_counter()
+
+    def scenes(self) -> list[tuple[str, Callable[[], None]]]:
+        """One cycle's scenes, varied by cycle number."""
+        c = self.cycle
+        visit, other = self.visits[c % len(self.visits)], self.visits[(c + 7) % len(self.visits)]
+        turned = self.turned[c % len(self.turned)]
+        keypad_digits = dict(self.visits)[turned]
+        return [("first visit", self.first_visit),
+                ("recognised, in English", lambda: self.visit(*visit, in_english=c % 2 == 0)),
+                ("keypad", lambda: self.visit(turned, keypad_digits)),
+                ("stranger", lambda: self.stranger(*self.strangers[c % len(self.strangers)])),
+                ("known card", lambda: self.known_card(self.known_cards[c % len(self.known_cards)])),
+                ("administration", self.administration),
+                ("face leaves", lambda: self.face_leaves(other[0])),
+                ("another face", lambda: self.another_face(visit[0], other[0]))]
