@@ -11,9 +11,18 @@ Payload format (UTF-8 text, fields joined by ``|``)::
 - A BOM (U+FEFF), CR/LF or spaces at the ends of the payload and spaces around fields
   are tolerated; any other control character is an error.
 
-Shape errors raise :class:`CccdError`. Disagreements between the ID number and the other
-fields (province code, century/gender digit, birth year digits, issue date) are only
-:class:`CccdWarning`: staff check them against the card, the citizen is not turned away.
+Shape errors raise :class:`CccdError`, naming the field (an empty full name, a date that is
+no date or a birth date in the future are refused). Disagreements between the ID number and
+the other fields (province code, century/gender digit, birth year digits, issue date), an
+empty address and implausible dates (a holder over :data:`MAX_AGE_YEARS`, an issue date
+before :data:`FIRST_ISSUE`) are only :class:`CccdWarning`: staff check them against the
+card, the citizen is not turned away.
+
+Layouts seen on real cards: the 2021 chip card's 7 fields, its old 9-digit ID empty on about
+half of them (a kept one may start with 0); since July 2024, 11 fields, the last four empty
+for adults (``||||``), a child's card carrying the parents' names in fields 8-9 (``extra[0]``
+and ``extra[1]``). Dates ``DDMMYYYY``; gender ``Nam``/``Nữ``, or ``Nu`` from scanners that
+strip the accents (accepted with a warning).
 """
 
 from __future__ import annotations
@@ -32,6 +41,10 @@ MAX_PAYLOAD_CHARS = 2000
 
 SEPARATOR = "|"
 MIN_FIELDS = 6
+MAX_AGE_YEARS = 120
+"""A birth date more than this many years ago is flagged as implausible."""
+FIRST_ISSUE = date(2016, 1, 1)
+"""CCCD cards were first issued in 2016: an earlier issue date is flagged as implausible."""
 _ECHO_CHARS = 40
 _END_JUNK = "\ufeff\r\n "
 _FIELD_PADDING = " \u00a0"
@@ -134,7 +147,7 @@ def id_number_info(id_number: str) -> tuple[str | None, int | None, Gender | Non
 
 
 def check_record(record: CitizenRecord, *, today: date) -> tuple[CccdWarning, ...]:
-    """Cross-check a record's ID number and dates; every disagreement is a warning.
+    """Cross-check a record's ID number, dates and address; every disagreement is a warning.
 
     Also usable for details typed in by hand. ``today`` is the reference for "future".
     """
@@ -163,7 +176,21 @@ def check_record(record: CitizenRecord, *, today: date) -> tuple[CccdWarning, ..
             f"ID digits 5-6 are {number[4:6]} but the card says born {born.year}",
             f"Chữ số thứ 5–6 của số định danh là {number[4:6]} nhưng thẻ ghi năm sinh "
             f"{born.year}"))
+    if not record.address.strip():
+        warnings.append(CccdWarning(
+            "empty_address", "the address (place of residence) field is empty",
+            "Trường nơi thường trú (địa chỉ) để trống"))
+    if today.year - born.year - ((today.month, today.day) < (born.month, born.day)) > MAX_AGE_YEARS:
+        warnings.append(CccdWarning(
+            "birth_date_implausible",
+            f"birth date {_show(born)} is implausible: more than {MAX_AGE_YEARS} years ago",
+            f"Ngày sinh {_show(born)} không hợp lý: cách đây hơn {MAX_AGE_YEARS} năm"))
     issued = record.issue_date
+    if issued is not None and born <= issued < FIRST_ISSUE:  # before birth: its own warning below
+        warnings.append(CccdWarning(
+            "issue_date_implausible",
+            f"issue date {_show(issued)} is implausible: CCCD cards were first issued in {FIRST_ISSUE.year}",
+            f"Ngày cấp {_show(issued)} không hợp lý: thẻ CCCD chỉ được cấp từ năm {FIRST_ISSUE.year}"))
     if issued is not None and issued < born:
         warnings.append(CccdWarning(
             "issue_before_birth",

@@ -164,17 +164,19 @@ def soak(minutes: float, set_dir: Path | None, config_path: Path | None, as_json
               help="Index sizes (samples), comma-separated; 10000000 only if memory allows (~11 GB).")
 @click.option("--repeats", default=7, show_default=True, help="Timed repeats per figure (the median is reported).")
 @click.option("--skip-pipeline", is_flag=True, help="Skip the per-frame pipeline.")
+@click.option("--skip-cards", is_flag=True, help="Skip the card-reading figures (QR paths on webcam photos of cards).")
 @click.option("--cnn", is_flag=True, help="Also time dlib's CNN detector in the pipeline (about 8 s per frame).")
 @click.option("--engine", "engines", multiple=True, type=click.Choice(["sface", "dlib", "all"]), default=("all",), show_default=True,
               help="Face engines timed in the pipeline (repeatable); the plain face_recognition baseline always runs.")
 @click.option("--startup-sizes", default="100000,1000000", show_default=True,
               help="Samples loaded from SQLite into the index at start-up, comma-separated; empty to skip.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: {machine, matcher: [...], pipeline: [...], startup: [...]}.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: {machine, matcher: [...], pipeline: [...], cards: [...], startup: [...]}.")
 @kiosk_errors
-def bench(sizes: str, repeats: int, skip_pipeline: bool, cnn: bool, engines: tuple[str, ...], startup_sizes: str, as_json: bool) -> None:
+def bench(sizes: str, repeats: int, skip_pipeline: bool, skip_cards: bool, cnn: bool, engines: tuple[str, ...], startup_sizes: str,
+          as_json: bool) -> None:
     """Measure the matcher (vs the naive face_distance and one BLAS mat-vec), the per-frame
-    pipeline for each face engine setting against plain face_recognition, and the start-up
-    load from SQLite."""
+    pipeline for each face engine setting against plain face_recognition, card reading per
+    frame (fast, card and full QR paths on card photos), and the start-up load from SQLite."""
     from kiosk.bench import CNN, PIPELINES, bench_matcher, bench_pipeline, machine_info
     from kiosk.service import engine_config
     from kiosk.evaluation.report import bench_header, bench_line
@@ -187,7 +189,7 @@ def bench(sizes: str, repeats: int, skip_pipeline: bool, cnn: bool, engines: tup
             raise click.BadParameter("use comma-separated integers, e.g. 1000,100000", param_hint=name) from None
 
     ns, loads = numbers(sizes, "--sizes"), numbers(startup_sizes, "--startup-sizes")
-    out: dict = {"machine": machine_info(), "matcher": [], "pipeline": [], "startup": []}
+    out: dict = {"machine": machine_info(), "matcher": [], "pipeline": [], "cards": [], "startup": []}
     def show(section: str, row: dict | None = None) -> None:
         if not as_json:
             click.echo(bench_header(section) if row is None else bench_line(section, row))
@@ -209,6 +211,13 @@ def bench(sizes: str, repeats: int, skip_pipeline: bool, cnn: bool, engines: tup
         if default and not as_json:
             click.echo(f"\nshipped default ({default['detector']}, 640x480): face path {default['face_total']:.1f} ms = "
                        f"{default['vs_baseline']:.2f} x plain face_recognition's HOG + encoding in the same run")
+    if not skip_cards:
+        from kiosk.bench_cards import bench_cards
+
+        out["cards"] = bench_cards(no_code=BUNDLED_SET / "frames" / "london_005" / "enrol_1.jpg", repeats=max(3, repeats // 2))
+        show("cards")
+        for row in out["cards"]:
+            show("cards", row)
     if loads:
         show("startup")
     for n in loads:

@@ -5,12 +5,19 @@ The desktop app runs this off its UI thread. Per frame, by mode:
 - ``WATCH`` (idle): the CCCD QR fast path first; when no card is in view, the largest
   face is encoded and identified, and a decision is reported only after
   ``settings.agreement_frames`` consecutive frames agree (:class:`FrameVoter`).
-- ``CARD``: only QR codes (the fast path, and the thorough chain every few frames).
+- ``CARD``: only QR codes (the fast path, and the thorough chain every few frames, on the
+  best of the last few frames where a code was seen but not read).
 - ``CAPTURE``: the largest face with its quality assessment, for enrolment.
 - ``GUARD`` (a citizen's data on screen): the QR fast path, then the largest face
   identified on that frame alone (no agreement, no hold), so the screen can tell whether
   the citizen is still there (:mod:`kiosk.screen_guard`).
 - ``PAUSED``: nothing.
+
+In WATCH and CARD, a frame where the fast path sees a code but cannot read it also gets the
+card path (:mod:`recognition.qr_card`: the code warped upright, upscaled, read through the
+card's pattern; in CARD mode every frame, to find codes too small for the fast path), and
+the result says where the code is and what would help
+(:func:`kiosk.card_reading.card_hint`).
 
 Face analysis holds Python's GIL for long stretches (dlib's encoder ~110 ms per face;
 OpenCV's DNN less, but still), which would stall the UI thread of the same process.
@@ -31,6 +38,7 @@ from typing import Protocol
 
 import numpy as np
 
+from kiosk.card_reading import CardHint, card_hint, promise, read_codes
 from kiosk.cccd import CccdRead, parse_cccd
 from kiosk.errors import CccdError
 from kiosk.service import FaceCheck, Kiosk, analyzer_for
@@ -38,7 +46,11 @@ from kiosk.settings import Settings
 from models import Decision, FaceBox, FaceSample, KioskError
 from recognition.agreement import FrameVoter
 from recognition.analyzer import FaceAnalyzer, FrameFaces
-from recognition.qr import decode_qr, is_vietnamese_text
+from recognition.qr import is_vietnamese_text
+from recognition.qr_locate import Located
+
+__all__ = ["Analyzer", "AnalyzerError", "AnalyzerProcess", "CardHint", "FrameScan", "FrameWatcher", "LocalAnalyzer", "Mode",
+           "ScannerMangledError", "WatchResult", "card_from_scanner", "decision_key", "read_codes"]
 
 
 class Mode(str, Enum):
@@ -61,11 +73,13 @@ class ScannerMangledError(CccdError):
 
 @dataclass(frozen=True)
 class FrameScan:
-    """What one frame holds: QR payloads (raw bytes) and the faces (None when not looked for)."""
+    """What one frame holds: QR payloads (raw bytes), codes seen but not read (``located``),
+    and the faces (None when not looked for)."""
 
     qr: tuple[bytes, ...] = ()
     faces: FrameFaces | None = None
     ms: float = 0.0
+    located: tuple[Located, ...] = ()
 
 
 class Analyzer(Protocol):
@@ -80,10 +94,12 @@ class Analyzer(Protocol):
 
 
 def _scan(analyzer: FaceAnalyzer, frame: np.ndarray, qr: bool, face: bool, thorough: bool, also: Sequence[str]) -> FrameScan:
+    """QR codes first (searched for with the card path when only codes are wanted: CARD mode),
+    then the faces when no code was read."""
     start = time.perf_counter()
-    payloads = tuple(read.data for read in decode_qr(frame, thorough=thorough)) if qr else ()
+    payloads, located = read_codes(frame, thorough=thorough, search=not face) if qr else ((), ())
     faces = analyzer.analyze(frame, also) if face and not payloads else None
-    return FrameScan(payloads, faces, (time.perf_counter() - start) * 1000)
+    return FrameScan(payloads, faces, (time.perf_counter() - start) * 1000, located)
 
 
 class LocalAnalyzer:
@@ -202,6 +218,9 @@ class WatchResult:
         sample: (CAPTURE, GUARD, WATCH) the largest face, measured and encoded, with its quality issues.
         seen: (GUARD) the largest face, identified on this frame alone; None when no face was found.
         analysis_ms: time the analysis of this frame took.
+        code: the corners (frame pixels, clockwise) of a QR code seen but not read, to
+            outline on the preview; ``()`` when none.
+        hint: what would help that code read (None when there is none).
     """
 
     mode: Mode
@@ -213,13 +232,26 @@ class WatchResult:
     sample: FaceSample | None = None
     seen: FaceCheck | None = None
     analysis_ms: float = 0.0
+    code: tuple[tuple[float, float], ...] = ()
+    hint: CardHint | None = None
+
+
+def _located(result: WatchResult, scan: FrameScan) -> WatchResult:
+    """``result`` with the most readable-looking code ``scan`` saw but did not read."""
+    if scan.qr or not scan.located:
+        return result
+    best = max(scan.located, key=promise)
+    corners = tuple((float(x), float(y)) for x, y in best.corners)
+    return replace(result, code=corners, hint=card_hint(best))
 
 
 class FrameWatcher:
     """Turns frames into :class:`WatchResult` for one counter. Used from one thread at a time."""
 
     THOROUGH_EVERY = 4
-    """In CARD mode, every this many frames the slow QR chain runs instead of the fast path."""
+    """In CARD mode, every this many frames the slow QR chain runs instead of the fast path,
+    on the most promising of the last :attr:`RECENT_CARDS` frames where a code was seen."""
+    RECENT_CARDS = 4
 
     def __init__(self, kiosk: Kiosk, analyzer: Analyzer, *, hold_s: float = 120.0) -> None:
         self.kiosk = kiosk
@@ -229,12 +261,14 @@ class FrameWatcher:
         self.hold_s = hold_s
         self._held: tuple[Hashable, float] | None = None
         self._card_frames = 0
+        self._seen_codes: deque[tuple[float, np.ndarray]] = deque(maxlen=self.RECENT_CARDS)
 
     def reset(self) -> None:
         """Forget the frames seen so far (the screen changed)."""
         self.voter.reset()
         self._recent.clear()
         self._card_frames = 0
+        self._seen_codes.clear()
 
     def hold(self, check: FaceCheck) -> None:
         """Do not report this same outcome again until the face leaves (or ``hold_s`` passes)."""
@@ -256,8 +290,19 @@ class FrameWatcher:
             return None
         if mode is Mode.CARD:
             self._card_frames += 1
-            scan = self.analyzer.scan(frame, qr=True, face=False, thorough=self._card_frames % self.THOROUGH_EVERY == 0)
-            return self._with_card(WatchResult(mode, shape, analysis_ms=scan.ms), scan)
+            thorough = self._card_frames % self.THOROUGH_EVERY == 0
+            best = None
+            if thorough and self._seen_codes:
+                index = max(range(len(self._seen_codes)), key=lambda i: self._seen_codes[i][0])
+                best = self._seen_codes[index]
+                del self._seen_codes[index]  # it gets its slow try now, and only once
+            chosen = frame if best is None else best[1]
+            scan = self.analyzer.scan(chosen, qr=True, face=False, thorough=thorough)
+            if scan.qr:
+                self._seen_codes.clear()
+            elif scan.located and best is None:
+                self._seen_codes.append((max(promise(code) for code in scan.located), chosen))
+            return _located(self._with_card(WatchResult(mode, shape, analysis_ms=scan.ms), scan), scan)
         if mode is Mode.CAPTURE:
             scan = self.analyzer.scan(frame, qr=False, face=True)
             faces = scan.faces or FrameFaces((), None)
@@ -274,6 +319,7 @@ class FrameWatcher:
             self.voter.feed(None)
             self._recent.clear()
             return self._with_card(result, scan)
+        result = _located(result, scan)
         faces = scan.faces or FrameFaces((), None)
         if faces.primary is None:
             self.voter.feed(None)
@@ -286,7 +332,7 @@ class FrameWatcher:
         decided = replace(check, samples=tuple(self._recent)) if agreed is not None and not self._is_held(check) else None
         if agreed is not None:
             self._recent.clear()
-        return WatchResult(mode, shape, faces.boxes, decided=decided, sample=faces.primary, analysis_ms=scan.ms)
+        return replace(result, boxes=faces.boxes, decided=decided, sample=faces.primary)
 
     def _is_held(self, check: FaceCheck) -> bool:
         if self._held is None:

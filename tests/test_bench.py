@@ -84,20 +84,46 @@ def test_fit_frame_keeps_the_aspect_ratio() -> None:
 
 
 def test_bench_cli_json_is_one_object_with_the_issue_keys() -> None:
-    result = CliRunner().invoke(main, ["bench", "--sizes", "1000", "--repeats", "1", "--skip-pipeline", "--startup-sizes", "600", "--json"])
+    result = CliRunner().invoke(main, ["bench", "--sizes", "1000", "--repeats", "1", "--skip-pipeline", "--skip-cards", "--startup-sizes", "600",
+                                       "--json"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     assert len(lines) == 1
     out = json.loads(lines[0])
-    assert set(out) == {"machine", "matcher", "pipeline", "startup"}
-    assert MATCHER_KEYS <= set(out["matcher"][0]) and out["pipeline"] == [] and out["startup"][0]["n"] == 600
+    assert set(out) == {"machine", "matcher", "pipeline", "cards", "startup"}
+    assert MATCHER_KEYS <= set(out["matcher"][0]) and out["pipeline"] == out["cards"] == [] and out["startup"][0]["n"] == 600
     assert out["machine"]["cores"] >= 1 and out["machine"]["blas"]
 
 
 def test_bench_cli_text_and_errors() -> None:
-    text = CliRunner().invoke(main, ["bench", "--sizes", "1000", "--repeats", "1", "--skip-pipeline", "--startup-sizes", ""])
+    text = CliRunner().invoke(main, ["bench", "--sizes", "1000", "--repeats", "1", "--skip-pipeline", "--skip-cards", "--startup-sizes", ""])
     assert text.exit_code == 0 and "machine: " in text.output and "x gemv" in text.output and "start-up" not in text.output
     bad = CliRunner().invoke(main, ["bench", "--sizes", "many"])
     assert bad.exit_code == 2 and "comma-separated integers" in bad.output
     huge = CliRunner().invoke(main, ["bench", "--sizes", "1000000000000", "--skip-pipeline", "--startup-sizes", ""])
     assert huge.exit_code == 1 and huge.output.splitlines()[-1].startswith("error: N = 1,000,000,000,000 needs")
+
+
+def test_cards_section_times_each_qr_path_on_the_bundled_card_photos(tmp_path: Path) -> None:
+    from kiosk.bench_cards import PATHS, bench_cards
+
+    rows = bench_cards(no_code=FRAMES / "london_005" / "enrol_1.jpg", repeats=1)
+    cards, empty = rows[:-2], rows[-2:]
+    assert len(cards) == 8 and {r["frame"] for r in cards} == {"640x480", "1280x720"}
+    assert {r["module_px"] for r in cards} == {2.5, 3.5} and {r["glare"] for r in cards} == {0.0, 0.9}
+    for row in rows:
+        assert all(row[f"{path}_ms"] > 0 for path in PATHS)
+    assert all(r["card_read"] and r["full_read"] for r in cards)  # every bundled card reads, exactly (a wrong read raises)
+    assert sum(r["zbar_read"] for r in cards) < sum(r["fast_read"] for r in cards)
+    assert [r["frame"] for r in empty] == ["640x480", "1280x720"] and all(r["fast_read"] is None for r in empty)
+    with pytest.raises(BenchError, match="no card photos"):
+        bench_cards(tmp_path)
+
+
+def test_bench_cli_prints_the_cards_section() -> None:
+    result = CliRunner().invoke(main, ["bench", "--sizes", "1000", "--repeats", "1", "--skip-pipeline", "--startup-sizes", "", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert len(out["cards"]) == 10 and out["cards"][0]["file"] == "card_01.jpg"
+    result = CliRunner().invoke(main, ["bench", "--sizes", "1000", "--repeats", "1", "--skip-pipeline", "--skip-cards", "--startup-sizes", ""])
+    assert result.exit_code == 0 and "cards:" not in result.output

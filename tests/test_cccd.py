@@ -186,6 +186,87 @@ def test_check_record_works_on_typed_records() -> None:
     assert check_record(record, today=TODAY) == ()
 
 
+# --- payload variants seen on real cards (issue 11) ----------------------------------------
+
+CHILD_2015_CA_MAU = "096215004321"  # 096 Cà Mau, 2 = 2000s male, 15 = 2015
+
+
+@pytest.mark.parametrize("old", ["381234567", "", "012345678"])
+def test_2021_chip_card_old_id_present_empty_or_with_a_leading_zero(old: str) -> None:
+    read = parse(payload(old=old))
+    assert read.record.old_id_number == old  # kept as text: a leading 0 survives
+    assert read.record.extra == () and read.warnings == ()
+
+
+def test_2024_adult_card_eleven_fields_last_four_empty() -> None:
+    text = CARD_2021.replace("|10082021", "|10082024") + "||||"
+    read = parse(text)
+    assert len(text.split("|")) == 11
+    assert read.record.issue_date == date(2024, 8, 10)
+    assert read.record.extra == ("", "", "", "")
+    assert read.warnings == ()
+    assert format_cccd(read.record) == text
+
+
+def test_2024_child_card_carries_the_parents_names_in_fields_8_and_9() -> None:
+    text = f"{CHILD_2015_CA_MAU}||Lý Minh Khải|09042015|Nam|Ấp 1, Năm Căn, Cà Mau|20082024|Lý Quốc Sơn|Nguyễn Thị Kim Thư||"
+    read = parse(text)
+    assert read.record.full_name == "Lý Minh Khải"
+    assert read.record.extra[:2] == ("Lý Quốc Sơn", "Nguyễn Thị Kim Thư")
+    assert [field.encode("utf-8") for field in read.record.extra[:2]] == [
+        "Lý Quốc Sơn".encode("utf-8"), "Nguyễn Thị Kim Thư".encode("utf-8")]
+    assert read.warnings == ()
+
+
+@pytest.mark.parametrize("word", ["Nu", "NU", "nu"])
+def test_unaccented_female_from_a_scanner_is_read_with_a_warning(word: str) -> None:
+    read = parse(payload(id="096301001251", gender=word))
+    assert read.record.gender is Gender.FEMALE
+    assert codes(read) == ["unaccented_gender"]
+
+
+def test_title_case_names_and_nfc_utf8_without_bom_come_back_byte_exact() -> None:
+    text = payload(name="Nguyễn Thị Kim Thư", address="Khóm 5, Phường 7, TP Cà Mau, Cà Mau")
+    data = unicodedata.normalize("NFD", text).encode("utf-8")
+    record = parse(data).record
+    assert record.full_name.encode("utf-8") == "Nguyễn Thị Kim Thư".encode("utf-8")
+    assert record.address == unicodedata.normalize("NFC", "Khóm 5, Phường 7, TP Cà Mau, Cà Mau")
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "en", "vi"),
+    [
+        ({"address": ""}, "empty_address", "address (place of residence) field is empty", "nơi thường trú"),
+        ({"address": "   "}, "empty_address", "address (place of residence) field is empty", "nơi thường trú"),
+        ({"id": "096899001251", "birth": "15031899"}, "birth_date_implausible",
+         "birth date 15/03/1899 is implausible: more than 120 years ago", "Ngày sinh 15/03/1899"),
+        ({"issue": "10082012"}, "issue_date_implausible",
+         "issue date 10/08/2012 is implausible: CCCD cards were first issued in 2016", "Ngày cấp 10/08/2012"),
+    ],
+)
+def test_empty_address_and_implausible_dates_are_flagged_naming_the_field(
+        changes: dict[str, str], code: str, en: str, vi: str) -> None:
+    read = parse(payload(**changes))
+    assert codes(read) == [code]
+    assert en in read.warnings[0].message and vi in read.warnings[0].message_vi
+
+
+def test_a_120_year_old_is_not_flagged_but_121_is() -> None:
+    assert parse(payload(id="096004001251", birth="02061904")).warnings == ()  # 120 until tomorrow
+    assert codes(parse(payload(id="096004001251", birth="01061904"))) == ["birth_date_implausible"]  # 121 today
+
+
+@pytest.mark.parametrize("layout", ["2021", "2024", "2024-child"])
+def test_every_generated_card_payload_parses_without_warnings(layout: str) -> None:
+    from card_photos import random_payload
+
+    for seed in range(40):
+        text = random_payload(seed, layout)
+        read = parse_cccd(text, today=date(2026, 1, 1))
+        assert read.warnings == (), (text, read.warnings)
+        assert format_cccd(read.record) == text
+
+
 # --- errors --------------------------------------------------------------------------------
 
 

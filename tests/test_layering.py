@@ -12,10 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 FORBIDDEN = {
-    "models": {"kiosk", "recognition", "ui", "cv2", "dlib", "face_recognition", "pyzbar", "PySide6", "sqlite3", "sqlite_utils"},
+    "models": {"kiosk", "recognition", "ui", "cv2", "dlib", "face_recognition", "pyzbar", "zxingcpp", "PySide6", "sqlite3", "sqlite_utils"},
     "recognition": {"kiosk", "ui", "PySide6", "sqlite3", "sqlite_utils"},
     "kiosk": {"ui", "PySide6"},
-    "ui": {"recognition", "face_recognition", "dlib", "pyzbar", "sqlite3", "sqlite_utils"},
+    "ui": {"recognition", "face_recognition", "dlib", "pyzbar", "zxingcpp", "sqlite3", "sqlite_utils"},
 }
 
 
@@ -50,7 +50,7 @@ def test_importing_every_module_loads_no_model_or_vision_library():
     code = (
         "import sys\n"
         f"for m in {modules!r}: __import__(m)\n"
-        "heavy = sorted({'face_recognition', 'dlib', 'cv2', 'pyzbar', 'sqlite_utils'} & set(sys.modules))\n"
+        "heavy = sorted({'face_recognition', 'dlib', 'cv2', 'pyzbar', 'zxingcpp', 'sqlite_utils'} & set(sys.modules))\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -130,3 +130,59 @@ def test_a_dead_analyzer_process_is_a_named_error_and_comes_back(settings):
         assert process.scan(frame("cards/lisa.jpg"), qr=True, face=False).qr  # a new child
     finally:
         process.close()
+
+
+# --- codes seen but not read (issue 11) ---------------------------------------------------------
+
+SQUARE = np.float32([[100, 100], [200, 100], [200, 200], [100, 200]])
+
+
+def located(module_px: float, glare: float):
+    from recognition.qr_locate import Located
+
+    return Located(SQUARE, "zxing", module_px, glare)
+
+
+@pytest.mark.parametrize(("module_px", "glare", "hint"), [(2.2, 0.0, "closer"), (3.5, 0.1, "glare"), (2.2, 0.1, "glare"), (3.5, 0.0, "steady")])
+def test_a_code_seen_but_not_read_is_outlined_with_what_would_help(enrolled, module_px, glare, hint):
+    from kiosk.watch import CardHint
+
+    watcher = FrameWatcher(enrolled, Scripted([FrameScan(located=(located(module_px, glare),), faces=FrameFaces((), None))] * 2))
+    for mode in (Mode.WATCH, Mode.CARD):
+        result = watcher.process(BLANK, mode)
+        assert result.hint is CardHint(hint) and result.code == ((100.0, 100.0), (200.0, 100.0), (200.0, 200.0), (100.0, 200.0))
+        assert result.card is None and result.decided is None
+
+
+def test_the_slow_try_in_card_mode_runs_on_the_most_promising_recent_frame(enrolled):
+    frames = [np.full((480, 640, 3), i, np.uint8) for i in range(8)]
+    promise = {0: located(2.5, 0.0), 1: located(3.8, 0.0), 2: located(3.8, 0.2), 4: located(2.5, 0.0)}  # 0 and 4 tie
+
+    class Remembers(Scripted):
+        def scan(self, frame, *, qr, face, thorough=False, also=()):
+            self.asked.append((int(frame[0, 0, 0]), thorough))
+            code = promise.get(int(frame[0, 0, 0]))
+            return FrameScan(located=(code,) if code is not None else ())
+
+    analyzer = Remembers([])
+    watcher = FrameWatcher(enrolled, analyzer)
+    for shown in frames:
+        watcher.process(shown, Mode.CARD)
+    # frame 3 is a slow try: on frame 1 (3.8 px per module, no glare), not on the frame in view;
+    # frame 7 on the best of those left (frame 1 had its try): frame 0 or 4, which tie
+    assert analyzer.asked[3] == (1, True) and analyzer.asked[7] in ((0, True), (4, True))
+    assert [seen for seen, thorough in analyzer.asked if not thorough] == [0, 1, 2, 4, 5, 6]
+
+
+def test_card_mode_reads_a_card_photo_the_fast_path_cannot(settings):
+    from card_photos import card_photo, random_conditions
+
+    from kiosk.watch import read_codes
+    from recognition.qr import decode_qr
+
+    photo = card_photo(random_conditions(30, frame="640x480", module_px=2.4, glare=0.85, blur=0.8, motion=0.0))
+    want = photo.payload.encode("utf-8")
+    assert decode_qr(photo.frame, thorough=False) == []  # the fast path cannot
+    assert read_codes(photo.frame, search=True) == ((want,), ())
+    scan = LocalAnalyzer(settings).scan(photo.frame, qr=True, face=False)
+    assert scan.qr == (want,) and scan.faces is None

@@ -33,6 +33,7 @@ from kiosk.cccd import CccdRead
 from kiosk.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
 from kiosk.service import FaceCheck, Kiosk
 from kiosk.stats import DayStats, today_stats
+from kiosk.card_reading import CardHint
 from kiosk.watch import Mode, WatchResult, card_from_scanner
 from models import Decision, FaceSample, KioskError
 from ui.consent import CapturePanel, ConsentPanel
@@ -66,6 +67,15 @@ class State(str, Enum):
     SAVED = "saved"
 
 
+def card_hint_text(hint: CardHint | None) -> str:
+    """The preview's line for a QR code seen but not read."""
+    if hint is CardHint.CLOSER:
+        return tr("Đã thấy mã QR: đưa thẻ lại gần hơn")
+    if hint is CardHint.GLARE:
+        return tr("Đã thấy mã QR: nghiêng thẻ để tránh lóa")
+    return tr("Đã thấy mã QR: giữ yên thẻ")
+
+
 class CounterPage(QWidget):
     """The clerk's and the citizen's screen. Signals report what happened (tests wait on them)."""
 
@@ -90,6 +100,7 @@ class CounterPage(QWidget):
         self.face_failed = False
         self.attempts_left = KEYPAD_ATTEMPTS
         self.busy = False
+        self.guiding = False
         self.stats: DayStats | None = None
         settings = kiosk.settings
         self.guard = ScreenGuard(face_gone_s=settings.privacy_clear_s, idle_s=settings.idle_clear_s, same_face=same_face_for(kiosk))
@@ -129,6 +140,7 @@ class CounterPage(QWidget):
     def set_state(self, state: State, mode: Mode, panel: QWidget, status: str) -> None:
         """Enter ``state``: the watcher's mode, the panel shown, the status line on the preview."""
         self.state = state
+        self.guiding = False
         self.recognizer.set_mode(mode)
         self.panels.setCurrentWidget(panel)
         panel.updateGeometry()  # its texts were set while hidden: let the layouts see its new size
@@ -208,12 +220,25 @@ class CounterPage(QWidget):
         elif result.card_error is not None:
             self.banner.show_message("warning", tr("Mã QR này không phải của thẻ CCCD."), describe_error(result.card_error)[1],
                                      seconds=4)
+        elif result.hint is not None and self.state in (State.IDLE, State.ASK_CARD, State.KEYPAD):
+            self._guide_card(result)
         elif self.state is State.IDLE:
             self._face_result(result)
         elif result.mode is Mode.GUARD and not self.busy:
             reason = self.guard.face(result.seen, result.sample)
             if reason is not None:
                 self.clear_screen(reason)
+        elif self.guiding:
+            self.guiding = False
+            self.preview.set_status(self._state_status())
+
+    def _guide_card(self, result: WatchResult) -> None:
+        """A QR code is seen but not read: outline it and say what would help."""
+        self.guiding = True
+        self.preview.set_code(result.code, result.frame_shape)
+        self.preview.set_status(card_hint_text(result.hint))
+        if self.state is State.IDLE and result.decided is not None:
+            self._face_result(result)
 
     def _card_in_view(self, card: CccdRead) -> None:
         """A card read from the camera: shown when the screen waits for one; replaces another citizen's screen."""

@@ -11,15 +11,17 @@ import time
 from collections import deque
 
 import numpy as np
-from PySide6.QtCore import QRect, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from models import FaceBox
 from ui.frames import FrameSlot
 
 BOX_TTL_S = 0.8
-"""Face boxes older than this (seconds) are not drawn: the face may have moved on."""
+"""Face boxes (and a located QR code's outline) older than this (seconds) are not drawn:
+the face or the card may have moved on."""
+CODE_COLOUR = "#00c2ff"
 
 
 class PreviewWidget(QWidget):
@@ -39,6 +41,8 @@ class PreviewWidget(QWidget):
         self._box_colour = QColor("#f5c400")
         self._boxes_at = 0.0
         self._frame_shape = (0, 0)
+        self._code: tuple[tuple[float, float], ...] = ()
+        self._code_at = 0.0
         self.status = ""
         self.placeholder = ""
         self.paints = 0
@@ -73,6 +77,15 @@ class PreviewWidget(QWidget):
         """Face boxes (frame pixels) to draw for a short while."""
         self._boxes, self._frame_shape, self._box_colour = boxes, frame_shape, QColor(colour)
         self._boxes_at = time.monotonic()
+
+    def set_code(self, corners: tuple[tuple[float, float], ...], frame_shape: tuple[int, int]) -> None:
+        """Outline a QR code seen but not read (its corners in frame pixels) for a short while."""
+        self._code, self._frame_shape, self._code_at = corners, frame_shape, time.monotonic()
+
+    @property
+    def code_shown(self) -> bool:
+        """True while a located code's outline is drawn."""
+        return bool(self._code) and time.monotonic() - self._code_at <= BOX_TTL_S
 
     def _tick(self) -> None:
         seq, frame = self.slot.latest()
@@ -111,9 +124,14 @@ class PreviewWidget(QWidget):
         painter.end()
 
     def _draw_boxes(self, painter: QPainter, target: QRectF) -> None:
-        if not self._boxes or time.monotonic() - self._boxes_at > BOX_TTL_S or not self._frame_shape[1]:
+        if not self._frame_shape[1]:
             return
         sx, sy = target.width() / self._frame_shape[1], target.height() / self._frame_shape[0]
+        if self.code_shown:
+            painter.setPen(QPen(QColor(CODE_COLOUR), 3))
+            painter.drawPolygon(QPolygonF([QPointF(target.x() + x * sx, target.y() + y * sy) for x, y in self._code]))
+        if not self._boxes or time.monotonic() - self._boxes_at > BOX_TTL_S:
+            return
         for i, box in enumerate(self._boxes):
             colour = self._box_colour if i == 0 else QColor("#9aa0a6")
             painter.setPen(QPen(colour, 4 if i == 0 else 2))

@@ -163,6 +163,10 @@ _BENCH_HEADERS = {
                 "face total = detect + landmarks + align/encode; x plain = face total / plain face_recognition's, same frame, same run)\n"
                 f"{'frame':>9} {'engine / detector':<26} {'qr_fast':>7} {'qr_card':>7} {'detect':>7} {'landm.':>7} {'encode':>7} "
                 f"{'match':>6} {'face total':>10} {'x plain':>7}",
+    "cards": "\ncards: QR reading per frame on webcam photos of CCCD-like cards (sample_images/card_photos), ms (read: + exact, - not)\n"
+             "(zbar = the fast path before zxing-cpp, same run; fast = every live frame; card = fast path + card path, a CARD-mode frame;\n"
+             " full = decode_qr thorough: files and the periodic slow try)\n"
+             f"{'photo':<22} {'frame':>9} {'px/mod':>6} {'glare':>5} {'blur':>4} {'zbar':>8} {'fast':>8} {'card':>8} {'full':>8}",
     "startup": "\nstart-up: open the kiosk and load N samples from SQLite into the index (decrypting each template)\n"
                f"{'N samples':>10} {'seconds':>8} {'samples/s':>10} {'plain SQL read s':>16} {'DB MB':>8}",
 }
@@ -188,4 +192,10 @@ def bench_line(section: str, row: dict[str, Any]) -> str:
         mark = "  <- shipped default" if row.get("default") else ""
         return (f"{row['frame']:>9} {row['detector']:<26} " + " ".join(f"{c:>7}" for c in cells[:5]) + f" {cells[5]:>6} {cells[6]:>10}"
                 f" {num(row.get('vs_baseline'), 2):>7}" + ("" if row["faces_found"] else "  (no face found)") + mark)
+    if section == "cards":
+        def cell(path: str) -> str:
+            mark = {True: "+", False: "-", None: " "}[row[f"{path}_read"]]
+            return f"{row[f'{path}_ms']:>7.1f}{mark}"
+        conditions = ("" if row["module_px"] is None else f"{row['module_px']:>6.1f} {row['glare']:>5.1f} {row['blur']:>4.1f}")
+        return f"{row['file']:<22} {row['frame']:>9} {conditions:>17} " + " ".join(cell(p) for p in ("zbar", "fast", "card", "full"))
     return f"{row['n']:>10} {row['seconds']:>8.2f} {row['samples_per_s']:>10.0f} {row['plain_read_seconds']:>16.2f} {row['db_mb']:>8.1f}"

@@ -488,6 +488,18 @@
         <translation>Cancel (Esc)</translation>
     </message>
     <message>
+        <source>Đã thấy mã QR: đưa thẻ lại gần hơn</source>
+        <translation>QR code seen: bring the card closer</translation>
+    </message>
+    <message>
+        <source>Đã thấy mã QR: nghiêng thẻ để tránh lóa</source>
+        <translation>QR code seen: tilt the card to avoid the glare</translation>
+    </message>
+    <message>
+        <source>Đã thấy mã QR: giữ yên thẻ</source>
+        <translation>QR code seen: hold the card still</translation>
+    </message>
+    <message>
         <source>Mời nhìn vào camera</source>
         <translation>Please look at the camera</translation>
     </message>
