@@ -166,9 +166,9 @@ class Soak:
         self.key(Qt.Key.Key_Return)
         self.report.flows["enrol"] += 1
         record = self.counter.enrolment.result.record if self.counter.enrolment.result else None
+        self.empty_counter()  # the citizen leaves first: purged while still in view, their face would be a stranger's
         if record is not None:
             self._purge(record.id_number)
-        self.empty_counter()
 
     def _purge(self, id_number: str) -> None:
         from ui.app import DEMO_PIN
