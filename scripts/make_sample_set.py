@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.cccd import format_cccd  # noqa: E402
+from kiosk.cccd.record import format_cccd  # noqa: E402
 from models import CitizenRecord, Gender  # noqa: E402
 
 FACES = ROOT / "sample_images" / "faces"

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.service import Kiosk, analyzer_for
+from kiosk.counter.service import Kiosk, analyzer_for
 from kiosk.settings import Settings
 from recognition.analyzer import FrameFaces
 from recognition.images import load_image
@@ -74,7 +74,7 @@ def card_record():
 
     def make(folder: str):
         if folder not in cache:
-            from kiosk.cccd import parse_cccd
+            from kiosk.cccd.record import parse_cccd
             from recognition.qr import read_qr_file
 
             cache[folder] = parse_cccd(read_qr_file(CARDS / f"{folder}.jpg")[0].data).record
@@ -115,7 +115,7 @@ def registry_url(pg_admin):
     """A fresh, empty registry database, dropped after the test."""
     from tests import pg
 
-    from kiosk.registry import Registry
+    from kiosk.province.registry import Registry
 
     url = pg.create_database(pg_admin)
     with Registry.connect(url) as registry:  # as `kiosk sync --init-registry` does once per province
@@ -145,7 +145,7 @@ def run_cli(*args: object, env: dict[str, str] | None = None):
     (traceback) fails the test at once. Returns click's ``Result``."""
     from click.testing import CliRunner
 
-    from kiosk.cli import main
+    from kiosk.cli.main import main
 
     result = CliRunner().invoke(main, [str(a) for a in args], env=env)
     if result.exception is not None and not isinstance(result.exception, SystemExit):

@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import CARDS, FRAMES
 
-from kiosk import bench
-from kiosk.cli import main
-from kiosk.evaluation.errors import BenchError
-from kiosk.evaluation.startup import bench_startup, build_database, same_rows
-from kiosk.service import Kiosk
+from kiosk.measure import bench
+from kiosk.cli.main import main
+from kiosk.measure.errors import BenchError
+from kiosk.measure.startup import bench_startup, build_database, same_rows
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from recognition.engines import EngineConfig
 
@@ -105,7 +105,7 @@ def test_bench_cli_text_and_errors() -> None:
 
 
 def test_cards_section_times_each_qr_path_on_the_bundled_card_photos(tmp_path: Path) -> None:
-    from kiosk.bench_cards import PATHS, bench_cards
+    from kiosk.measure.bench_cards import PATHS, bench_cards
 
     rows = bench_cards(no_code=FRAMES / "london_005" / "enrol_1.jpg", repeats=1)
     cards, empty = rows[:-2], rows[-2:]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.cccd import (
+from kiosk.cccd.record import (
     MAX_PAYLOAD_CHARS,
     CccdRead,
     check_record,
@@ -19,7 +19,7 @@ from kiosk.cccd import (
     parse_cccd,
 )
 from kiosk.errors import CccdError
-from kiosk.provinces import PROVINCES, province_name
+from kiosk.cccd.provinces import PROVINCES, province_name
 from models.citizen import CitizenRecord, Gender
 
 TODAY = date(2025, 6, 1)

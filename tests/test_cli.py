@@ -25,7 +25,7 @@ from click.testing import Result
 from conftest import CARDS, FRAMES, ROOT, SAMPLE_SET, enrol_frames, run_cli
 from test_store import read_only
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 
 SON = ("096098004127", "Lê Anh Sơn")  # london_005
 DUC = ("096206002219", "Trần Văn Đức")  # london_043
@@ -363,7 +363,7 @@ def run_at_terminal(args: list[str], typed: str, home: Path) -> tuple[int, str]:
     leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env.update(XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"))
-    child = subprocess.Popen([sys.executable, "-c", "from kiosk.cli import main; main()", *args], stdin=follower, stdout=follower, stderr=follower,
+    child = subprocess.Popen([sys.executable, "-c", "from kiosk.cli.main import main; main()", *args], stdin=follower, stdout=follower, stderr=follower,
                              env=env, cwd=ROOT)
     os.close(follower)
     seen = b""

@@ -23,11 +23,11 @@ import numpy as np
 import pytest
 from conftest import ADMIN_PIN, ROOT, analyzed, enrol_frames
 
-from kiosk import audit as audit_log
-from kiosk.crypto import DataKey
-from kiosk.service import Kiosk
+from kiosk.store import audit as audit_log
+from kiosk.store.crypto import DataKey
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
-from kiosk.store import Store
+from kiosk.store.records import Store
 
 ROUNDS = 15
 PEOPLE = ("london_005", "london_043", "london_099", "lisa")
@@ -39,8 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.cccd import CccdRead
-from kiosk.service import Kiosk
+from kiosk.cccd.record import CccdRead
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from models import CitizenRecord, FaceBox, FaceSample, Gender
 

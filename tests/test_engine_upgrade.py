@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ADMIN_PIN, FACES, FRAMES, ROOT, run_cli
 
-from kiosk.service import Kiosk
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from models import Decision
 from recognition.engines import engine_info

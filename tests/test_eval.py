@@ -20,13 +20,13 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import FACES, ROOT
 
-from kiosk.cli import main
-from kiosk.evaluation import identification, verification
-from kiosk.evaluation.datasets import make_lfw_pairs, read_pairs, scan_identities
-from kiosk.evaluation.encodings import EncodedSet, encode_files
-from kiosk.evaluation.errors import DatasetError
-from kiosk.evaluation.growth import extrapolate, gallery_sizes, wilson_upper
-from kiosk.evaluation.identification import split_open_set
+from kiosk.cli.main import main
+from kiosk.measure import identification, verification
+from kiosk.measure.datasets import make_lfw_pairs, read_pairs, scan_identities
+from kiosk.measure.encodings import EncodedSet, encode_files
+from kiosk.measure.errors import DatasetError
+from kiosk.measure.growth import extrapolate, gallery_sizes, wilson_upper
+from kiosk.measure.identification import split_open_set
 from kiosk.settings import Settings, load_settings
 from models import Decision
 from recognition.engines import EngineConfig
@@ -329,8 +329,8 @@ def test_cache_is_keyed_by_file_content_stamp_and_no_face_falls_back_to_the_cent
 
 
 def test_eval_modules_load_no_heavy_library_at_import() -> None:
-    code = ("import sys, kiosk.cli, kiosk.cli_eval, kiosk.bench, kiosk.evaluation.calibration, kiosk.evaluation.plots, "
-            "kiosk.evaluation.growth, kiosk.evaluation.startup, kiosk.evaluation.report\n"
+    code = ("import sys, kiosk.cli.main, kiosk.cli.eval, kiosk.measure.bench, kiosk.measure.calibration, kiosk.measure.plots, "
+            "kiosk.measure.growth, kiosk.measure.startup, kiosk.measure.report\n"
             "print(sorted({'matplotlib', 'cv2', 'face_recognition', 'dlib', 'sqlite_utils'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

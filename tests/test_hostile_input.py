@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from qr_images import make_qr
 from test_cccd import FIELD, RECORDS, splice
 
-from kiosk.cccd import CccdRead, format_cccd, parse_cccd
+from kiosk.cccd.record import CccdRead, format_cccd, parse_cccd
 from kiosk.errors import CccdError
-from kiosk.service import Kiosk
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from models import KioskError
 from recognition.qr import decode_qr

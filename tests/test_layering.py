@@ -1,4 +1,7 @@
-"""Layers only call downwards, and nothing heavy is loaded at import time."""
+"""Layers only call downwards, no module cycle, and nothing heavy is loaded at import time.
+
+Every import counts: module-level, inside functions and under ``TYPE_CHECKING``.
+"""
 
 from __future__ import annotations
 
@@ -11,46 +14,153 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Top to bottom: a module may import its own room and the rooms below it, never above.
+ROOMS = (
+    "kiosk.cli",       # the command; may open the window
+    "ui",              # the window (PySide6)
+    "kiosk.measure",   # evaluation, calibration, benchmarks, replay
+    "kiosk.counter",   # the counter service, watcher, screen guard, admin session
+    "kiosk.province",  # registry (PostgreSQL) and sync
+    "kiosk.cccd",      # the card's record and reading it from a frame
+    "kiosk.store",     # the counter's SQLite file: all of its SQL
+    "kiosk",           # shared: settings, errors, words, timefmt
+    "recognition",     # faces and codes in images
+    "models",          # plain data types
+)
+
+# Third-party libraries a layer may not touch (converted at the edge below it).
 FORBIDDEN = {
-    "models": {"kiosk", "recognition", "ui", "cv2", "dlib", "face_recognition", "pyzbar", "zxingcpp", "PySide6", "sqlite3", "sqlite_utils"},
-    "recognition": {"kiosk", "ui", "PySide6", "sqlite3", "sqlite_utils"},
-    "kiosk": {"ui", "PySide6"},
-    "ui": {"recognition", "face_recognition", "dlib", "pyzbar", "zxingcpp", "sqlite3", "sqlite_utils"},
+    "models": {"cv2", "dlib", "face_recognition", "pyzbar", "zxingcpp", "PySide6", "sqlite3", "sqlite_utils", "psycopg"},
+    "recognition": {"PySide6", "sqlite3", "sqlite_utils", "psycopg"},
+    "kiosk": {"PySide6"},
+    "ui": {"face_recognition", "dlib", "pyzbar", "zxingcpp", "sqlite3", "sqlite_utils", "psycopg"},
 }
 
+PACKAGES = ("models", "recognition", "kiosk", "ui")
 
-def imported_roots(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    roots = set()
-    for node in ast.walk(tree):
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def project_modules() -> dict[str, Path]:
+    return {module_name(p): p for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))}
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every absolute name ``path`` imports, anywhere in the file (``from a import b`` gives ``a.b``)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            roots.add(node.module.split(".")[0])
-    return roots
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
 
 
-@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
-def test_layer_imports_only_what_it_may(layer):
-    files = sorted((ROOT / layer).rglob("*.py"))
-    assert files, f"{layer}/ has no modules"
-    offences = {f"{f.relative_to(ROOT)} imports {bad}" for f in files for bad in imported_roots(f) & FORBIDDEN[layer]}
+def room_of(module: str) -> str | None:
+    for room in ROOMS:
+        if module == room or module.startswith(room + "."):
+            return room
+    return None
+
+
+def project_deps(path: Path, modules: dict[str, Path]) -> set[str]:
+    """The project modules ``path`` imports (the longest known prefix of each imported name)."""
+    deps = set()
+    for name in imported_names(path):
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        if name:
+            deps.add(name)
+    return deps - {module_name(path)}
+
+
+def test_rooms_import_only_downwards():
+    modules = project_modules()
+    offences = set()
+    for module, path in modules.items():
+        mine = ROOMS.index(room_of(module))
+        for dep in project_deps(path, modules):
+            theirs = room_of(dep)
+            if theirs is not None and ROOMS.index(theirs) < mine:
+                offences.add(f"{module} ({ROOMS[mine]}) imports {dep} ({theirs})")
     assert not offences, sorted(offences)
 
 
-def test_checker_catches_an_offence(tmp_path):
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_imports_no_forbidden_library(layer):
+    files = sorted((ROOT / layer).rglob("*.py"))
+    assert files, f"{layer}/ has no modules"
+    offences = {f"{f.relative_to(ROOT)} imports {name}" for f in files for name in imported_names(f)
+                if name.split(".")[0] in FORBIDDEN[layer]}
+    assert not offences, sorted(offences)
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, edges = work[-1]
+            for nxt in edges:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(sorted(graph.get(nxt, ())))))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(sorted(component))
+    return found
+
+
+def test_no_import_cycle_among_modules():
+    modules = project_modules()
+    graph = {m: project_deps(p, modules) for m, p in modules.items()}
+    assert not cycles(graph)
+
+
+def test_checkers_catch_offences(tmp_path):
     bad = tmp_path / "x.py"
-    bad.write_text("def f():\n    from PySide6 import QtCore\n", encoding="utf-8")
-    assert "PySide6" in imported_roots(bad)
+    bad.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from kiosk.counter.service import Kiosk\n"
+                   "def f():\n    from PySide6 import QtCore\n", encoding="utf-8")
+    assert {"PySide6.QtCore", "kiosk.counter.service.Kiosk"} <= imported_names(bad)
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert room_of("kiosk.store.records") == "kiosk.store" and room_of("kiosk.words") == "kiosk"
 
 
 def test_importing_every_module_loads_no_model_or_vision_library():
-    modules = [".".join(p.relative_to(ROOT).with_suffix("").parts) for layer in ("models", "recognition", "kiosk")
-               for p in sorted((ROOT / layer).rglob("*.py"))]
+    modules = [m for m in project_modules() if not m.startswith("ui")]
     code = (
         "import sys\n"
         f"for m in {modules!r}: __import__(m)\n"
-        "heavy = sorted({'face_recognition', 'dlib', 'cv2', 'pyzbar', 'zxingcpp', 'sqlite_utils'} & set(sys.modules))\n"
+        "heavy = sorted({'face_recognition', 'dlib', 'cv2', 'pyzbar', 'zxingcpp', 'sqlite_utils', 'PySide6'} & set(sys.modules))\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

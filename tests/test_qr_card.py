@@ -14,7 +14,7 @@ import pytest
 from card_photos import HELD_OUT_SEEDS, card_photo, random_conditions, random_payload
 from qr_images import LISA, LONDON, photo_frame
 
-from kiosk.cccd import parse_cccd
+from kiosk.cccd.record import parse_cccd
 from recognition import qr, zbar, zxing
 from recognition.qr_card import read_card_qr
 from recognition.qr_locate import find_regions, measure, overlap
@@ -95,7 +95,7 @@ def test_held_out_card_photos_read_to_the_exact_record_from_a_single_photo(held_
 
 
 def test_the_apps_per_frame_card_path_reads_most_held_out_photos(held_out) -> None:
-    from kiosk.watch import read_codes
+    from kiosk.counter.watch import read_codes
 
     read = 0
     for photo in held_out:

@@ -9,10 +9,10 @@ import psycopg
 import pytest
 
 from kiosk.errors import RegistryError
-from kiosk.registry import Registry, redact
-from kiosk.service import Kiosk
+from kiosk.province.registry import Registry, redact
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
-from kiosk.sync import sync
+from kiosk.province.sync import sync
 from models import Decision
 from recognition.engines import engine_info
 from tests.conftest import FRAMES, analyzed, enrol_frames

@@ -8,11 +8,11 @@ import psycopg
 import pytest
 
 from kiosk.errors import DataKeyError, RegistryError
-from kiosk.registry import Registry, redact
-from kiosk.service import Kiosk
+from kiosk.province.registry import Registry, redact
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
-from kiosk.store import utc_now
-from kiosk.sync import sync
+from kiosk.store.records import utc_now
+from kiosk.province.sync import sync
 from models import Decision
 from tests.conftest import FRAMES, analyzed, enrol_frames
 

@@ -1,11 +1,11 @@
-"""The screen-privacy rules (kiosk.screen_guard) on a fake clock, with faces identified by the real
+"""The screen-privacy rules (kiosk.counter.screen_guard) on a fake clock, with faces identified by the real
 pipeline from the sample set: no display, no sleeping."""
 
 from __future__ import annotations
 
 import pytest
 
-from kiosk.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
+from kiosk.counter.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
 from models import Decision
 from tests.conftest import FRAMES, analyzed
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kiosk.camera import camera_from_settings, source_for
+from kiosk.counter.camera import camera_from_settings, source_for
 from kiosk.settings import Settings
 from recognition.errors import CameraError
 from recognition.sources import ImageFolderSource, StillSource, VideoFileSource, WebcamSource, list_cameras

@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 from conftest import ADMIN_PIN, analyzed, enrol_frames
 
-import kiosk.store_base
-from kiosk.crypto import DataKey
+import kiosk.store.base
+from kiosk.store.crypto import DataKey
 from kiosk.errors import StoreError
-from kiosk.service import Kiosk
-from kiosk.schema import SCHEMA_VERSION
-from kiosk.store import ConsentRecord, Store
+from kiosk.counter.service import Kiosk
+from kiosk.store.schema import SCHEMA_VERSION
+from kiosk.store.records import ConsentRecord, Store
 from kiosk.settings import Settings
 from models import FaceSample, Visit
 
@@ -273,7 +273,7 @@ def test_iter_embeddings_round_trips_float32_exactly(store: Store, card_record) 
 @pytest.mark.parametrize("action", ["enrol", "purge"])
 def test_a_change_and_its_audit_entry_are_saved_together(db_path: Path, settings: Settings, card_record,
                                                         monkeypatch: pytest.MonkeyPatch, action: str) -> None:
-    monkeypatch.setattr(kiosk.store_base, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(kiosk.store.base, "BUSY_TIMEOUT_S", 0.2)
     other = sqlite3.connect(db_path, isolation_level=None)
     with Kiosk.open(settings, db_path, actor="tester") as k:
         if action == "purge":
@@ -340,7 +340,7 @@ def test_read_only_database_file_and_folder(db_path: Path, card_record) -> None:
 
 
 def test_locked_database(db_path: Path, card_record, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kiosk.store_base, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(kiosk.store.base, "BUSY_TIMEOUT_S", 0.2)
     with open_store(db_path) as s:
         s.enrol(card_record("london_005"), samples_of("london_005"), CONSENT, "Quầy 1")
     before = counts(db_path)
@@ -365,7 +365,7 @@ def test_locked_database(db_path: Path, card_record, monkeypatch: pytest.MonkeyP
 
 def test_locked_database_at_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file another program holds exclusively (rollback journal, so even reads wait)."""
-    monkeypatch.setattr(kiosk.store_base, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(kiosk.store.base, "BUSY_TIMEOUT_S", 0.2)
     path = tmp_path / "shared.sqlite"
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("CREATE TABLE t (x)")

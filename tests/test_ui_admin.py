@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk.camera import StillSource
+from kiosk.counter.camera import StillSource
 from kiosk.settings import load_settings
-from kiosk.stats import today_stats
-from kiosk.watch import FrameScan
+from kiosk.counter.stats import today_stats
+from kiosk.counter.watch import FrameScan
 from tests.conftest import ADMIN_PIN, FRAMES, analyzed
 from ui.style import apply_style
 from ui.testing import frame, open_window
@@ -192,7 +192,7 @@ def test_settings_are_saved_with_their_bounds_and_apply_language_at_once(qtbot, 
 
 
 def test_camera_choice_lists_the_devices_present(qtbot, admin_window, kiosk, monkeypatch):
-    from kiosk.camera import CameraInfo
+    from kiosk.counter.camera import CameraInfo
     from ui import admin_settings
 
     monkeypatch.setattr(admin_settings, "list_cameras", lambda: [CameraInfo(0, "USB Camera (/dev/video0)"), CameraInfo(2, "HD Webcam (/dev/video2)")])

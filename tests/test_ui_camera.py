@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from kiosk.camera import CameraError, StillSource
-from kiosk.watch import FrameScan
+from kiosk.counter.camera import CameraError, StillSource
+from kiosk.counter.watch import FrameScan
 from ui import window as window_module
 from ui.counter import State
 from ui.frames import FrameSlot
@@ -111,7 +111,7 @@ def test_a_camera_unplugged_mid_session_is_retried_by_itself(qtbot, make_window,
 
 
 def test_a_real_missing_webcam_fails_with_its_own_message(qtbot, make_window, kiosk):
-    from kiosk.camera import camera_from_settings
+    from kiosk.counter.camera import camera_from_settings
 
     window = make_window(kiosk, camera_from_settings(kiosk.settings.replace(camera_index=15)), SlowAnalyzer(0.01))
     with qtbot.waitSignal(window.camera_failed, timeout=10000) as failed:

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QColor
 
-from kiosk.camera import StillSource
-from kiosk.watch import FrameScan
+from kiosk.counter.camera import StillSource
+from kiosk.counter.watch import FrameScan
 from recognition.analyzer import FrameFaces
 from recognition.qr_locate import Located
 from ui.counter import State

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import ui.app
-from kiosk.cli import main
+from kiosk.cli.main import main
 from tests.conftest import CARDS
 
 

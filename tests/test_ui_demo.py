@@ -20,7 +20,7 @@ import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 
-from kiosk.scratch import LOCK_NAME, clean_stale, scratch_dir
+from kiosk.counter.scratch import LOCK_NAME, clean_stale, scratch_dir
 from ui.testing import SAMPLE_SET
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def test_a_scratch_folder_is_removed_when_its_block_ends_even_by_an_exception(tm
 HOLDER = """
 import sys, time
 from pathlib import Path
-from kiosk.scratch import scratch_dir
+from kiosk.counter.scratch import scratch_dir
 with scratch_dir("kiosk-demo-", Path(sys.argv[1])) as folder:
     print(folder, flush=True)
     if sys.argv[2] == "die":

@@ -12,8 +12,8 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk.camera import StillSource
-from kiosk.service import Kiosk
+from kiosk.counter.camera import StillSource
+from kiosk.counter.service import Kiosk
 from ui.counter import State
 from ui.style import apply_style
 from ui.testing import frame, open_window, shared_analyzer
@@ -135,7 +135,7 @@ def test_later_visit_recognised_confirmed_and_logged(qtbot, open_counter, camera
 @pytest.fixture
 def strict_kiosk(tmp_path, enrolled):
     """The enrolled kiosk's database reopened with settings under which every face needs the keypad."""
-    from kiosk.service import Kiosk
+    from kiosk.counter.service import Kiosk
 
     def reopen(**changes):
         settings = enrolled.settings.replace(sface_auto_accept_distance=0.05, **changes)
@@ -225,7 +225,7 @@ def test_a_database_error_is_one_clear_line_and_nothing_is_lost(qtbot, open_coun
     def broken(check):
         import sqlite3
 
-        from kiosk.store_base import _store_error
+        from kiosk.store.base import _store_error
 
         raise _store_error(enrolled.store.path, "record the visit", sqlite3.OperationalError("database is locked"))
 

@@ -13,9 +13,9 @@ import pytest
 from PySide6.QtCore import QTranslator
 from PySide6.QtGui import QFont, QFontMetrics
 
-from kiosk.camera import StillSource
-from kiosk.consent import CONSENT_TEXT_EN
-from kiosk.watch import FrameScan
+from kiosk.counter.camera import StillSource
+from kiosk.counter.consent import CONSENT_TEXT_EN
+from kiosk.counter.watch import FrameScan
 from ui.i18n import CONTEXT, TRANSLATIONS, _TsTranslator, language, set_language, tr
 from ui.style import apply_style
 from ui.testing import frame, open_window

@@ -22,10 +22,10 @@ import pytest
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QGroupBox, QLabel, QLineEdit, QTabWidget,
                                QTableWidget, QTextEdit, QWidget)
 
-from kiosk.camera import StillSource, demo_scenes
+from kiosk.counter.camera import StillSource, demo_scenes
 from kiosk.errors import StoreError
-from kiosk.service import EnrolResult
-from kiosk.watch import FrameScan
+from kiosk.counter.service import EnrolResult
+from kiosk.counter.watch import FrameScan
 from recognition.qr import read_qr_file
 from tests.conftest import CARDS, FRAMES, SAMPLE_SET, analyzed, enrol_frames
 from ui.i18n import set_language
@@ -228,7 +228,7 @@ def test_every_screen_speaks_one_language(qtbot, qapp, tmp_path, enrolled, card_
 
         damaged = tmp_path / "damaged.sqlite"
         damaged.write_bytes(b"this is not a database" * 100)
-        from kiosk.service import Kiosk
+        from kiosk.counter.service import Kiosk
 
         with pytest.raises(StoreError) as caught:
             Kiosk.open(enrolled.settings, damaged)

@@ -14,8 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from PySide6.QtCore import Qt
 
-from kiosk.camera import StillSource
-from kiosk.screen_guard import MISMATCH_FRAMES
+from kiosk.counter.camera import StillSource
+from kiosk.counter.screen_guard import MISMATCH_FRAMES
 from ui.counter import State
 from ui.style import apply_style
 from ui.testing import frame, open_window, shared_analyzer
@@ -147,7 +147,7 @@ def test_a_new_citizens_card_form_clears_when_strangers_pass_instead_of_the_hold
 
 
 def test_the_keypad_clears_for_an_empty_counter(qtbot, counter_window, camera, enrolled):
-    from kiosk.service import Kiosk
+    from kiosk.counter.service import Kiosk
 
     strict = Kiosk(enrolled.settings.replace(sface_auto_accept_distance=0.05), enrolled.store)  # every face needs the keypad
     window, clock = counter_window(strict)
@@ -197,7 +197,7 @@ def test_a_capture_is_never_cleared_half_saved_and_an_empty_one_times_out(qtbot,
 
 
 def test_another_face_at_the_keypad_replaces_it_even_at_once(qtbot, counter_window, camera, enrolled):
-    from kiosk.service import Kiosk
+    from kiosk.counter.service import Kiosk
 
     strict = Kiosk(enrolled.settings.replace(sface_auto_accept_distance=0.05), enrolled.store)  # every face needs the keypad
     window, _clock = counter_window(strict)

@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
-from kiosk.camera import StillSource
-from kiosk.watch import FrameScan, ScannerMangledError, card_from_scanner
+from kiosk.counter.camera import StillSource
+from kiosk.counter.watch import FrameScan, ScannerMangledError, card_from_scanner
 from ui.counter import State
 from ui.scanner import SerialScanner, WedgeScanner
 from ui.testing import frame, open_window

@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-from kiosk.service import Kiosk
+from kiosk.counter.service import Kiosk
 from tests.conftest import analyzed, enrol_frames
 from ui.background_sync import BackgroundSync
 from ui.tasks import Tasks

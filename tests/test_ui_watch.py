@@ -1,4 +1,4 @@
-"""What the app's recognition thread does per frame (kiosk/watch.py), without Qt: agreement over frames,
+"""What the app's recognition thread does per frame (kiosk/counter/watch.py), without Qt: agreement over frames,
 holding an outcome until the face leaves, cards in view, capture samples, and the analyzer process."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kiosk.watch import AnalyzerProcess, FrameScan, FrameWatcher, LocalAnalyzer, Mode
+from kiosk.counter.watch import AnalyzerProcess, FrameScan, FrameWatcher, LocalAnalyzer, Mode
 from models import Decision
 from recognition.analyzer import FrameFaces
 from tests.conftest import CARDS, FRAMES, analyzed
@@ -118,7 +118,7 @@ def test_a_dead_analyzer_process_is_a_named_error_and_comes_back(settings):
     import os
     import signal
 
-    from kiosk.watch import AnalyzerError
+    from kiosk.counter.watch import AnalyzerError
 
     process = AnalyzerProcess(settings)
     try:
@@ -145,7 +145,7 @@ def located(module_px: float, glare: float):
 
 @pytest.mark.parametrize(("module_px", "glare", "hint"), [(2.2, 0.0, "closer"), (3.5, 0.1, "glare"), (2.2, 0.1, "glare"), (3.5, 0.0, "steady")])
 def test_a_code_seen_but_not_read_is_outlined_with_what_would_help(enrolled, module_px, glare, hint):
-    from kiosk.watch import CardHint
+    from kiosk.counter.watch import CardHint
 
     watcher = FrameWatcher(enrolled, Scripted([FrameScan(located=(located(module_px, glare),), faces=FrameFaces((), None))] * 2))
     for mode in (Mode.WATCH, Mode.CARD):
@@ -177,7 +177,7 @@ def test_the_slow_try_in_card_mode_runs_on_the_most_promising_recent_frame(enrol
 def test_card_mode_reads_a_card_photo_the_fast_path_cannot(settings):
     from card_photos import card_photo, random_conditions
 
-    from kiosk.watch import read_codes
+    from kiosk.counter.watch import read_codes
     from recognition.qr import decode_qr
 
     photo = card_photo(random_conditions(30, frame="640x480", module_px=2.4, glare=0.85, blur=0.8, motion=0.0))

@@ -1,7 +1,7 @@
 """The administration area behind the PIN: the PIN screen (first run: set one), then the tabs.
 
 The PIN check (scrypt, about 0.1 s and 32 MB) runs on a worker thread. Every action goes
-through :class:`kiosk.admin.Admin`, which audits it; an expired session returns here.
+through :class:`kiosk.counter.admin.Admin`, which audits it; an expired session returns here.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
-from kiosk.admin import Admin
+from kiosk.counter.admin import Admin
 from kiosk.errors import AuthError
-from kiosk.service import Kiosk
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from ui.admin_settings import SettingsTab
 from ui.admin_logs import AuditTab, RetentionTab, StatsTab

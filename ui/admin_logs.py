@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
 
-from kiosk.stats import DayStats, today_stats
+from kiosk.counter.stats import DayStats, today_stats
 from ui.admin_tabs import AdminTab, fill_table, make_table
 from ui.audit_words import action_words, detail_words
 from ui.i18n import language, tr
@@ -133,7 +133,7 @@ class StatsTab(AdminTab):
     def refresh(self) -> None:  # noqa: D102
         counter = self.kiosk.settings.counter_name
         zone = self.kiosk.settings.display_timezone
-        self.call(lambda a: today_stats(self.kiosk.store, counter, tz=zone), self.shown(self._show))
+        self.call(lambda a: today_stats(self.kiosk.store.records, counter, tz=zone), self.shown(self._show))
 
     def _show(self, stats: DayStats) -> None:
         day = "/".join(reversed(stats.day.split("-")))

@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLineEdit, QScrollArea, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from kiosk.camera import list_cameras
+from kiosk.counter.camera import list_cameras
 from kiosk.errors import SettingsError
 from kiosk.settings import Settings
 from ui.admin_tabs import AdminTab

@@ -11,9 +11,9 @@ from typing import Any
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from kiosk.admin import Admin
+from kiosk.counter.admin import Admin
 from kiosk.errors import AuthError
-from kiosk.service import Kiosk
+from kiosk.counter.service import Kiosk
 from kiosk.timefmt import local_time
 from ui.i18n import tr
 from ui.tasks import Tasks

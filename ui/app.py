@@ -1,7 +1,7 @@
 """Launching the counter app: ``kiosk`` (or ``kiosk app``), ``kiosk demo`` with a display, ``python -m ui``.
 
-The CLI (``kiosk/``) may not import ``ui`` or Qt, so it reaches this module with
-``importlib.import_module("ui.app")`` and calls :func:`run_app` or :func:`run_demo`.
+The CLI (``kiosk/cli/``, the only room above ``ui``) imports this module late, when a window
+is wanted, and calls :func:`run_app` or :func:`run_demo`.
 """
 
 from __future__ import annotations
@@ -77,9 +77,9 @@ def _fatal(app: object, error: KioskError) -> int:
 
 def run_app(*, db_path: Path | None = None, config_path: Path | None = None, camera: str | None = None) -> int:
     """Open the counter window on the webcam (or ``camera``: an index, image folder or video). Returns the exit code."""
-    from kiosk.camera import camera_from_settings, source_for
-    from kiosk.service import Kiosk
-    from kiosk.watch import AnalyzerProcess
+    from kiosk.counter.camera import camera_from_settings, source_for
+    from kiosk.counter.service import Kiosk
+    from kiosk.counter.watch import AnalyzerProcess
     from ui.window import MainWindow
 
     settings = load_settings(config_path)
@@ -126,10 +126,10 @@ def demo_window(*, set_dir: Path, config_path: Path | None = None, say: Callable
     demo bar. The window is built, not shown. On leaving, the window's threads and the
     recognition process stop and the folder is removed (stale folders of killed demos are
     removed on the way in)."""
-    from kiosk.camera import StillSource, demo_scenes, seed_demo
-    from kiosk.scratch import scratch_dir
-    from kiosk.service import Kiosk
-    from kiosk.watch import AnalyzerProcess
+    from kiosk.counter.camera import StillSource, demo_scenes, seed_demo
+    from kiosk.counter.scratch import scratch_dir
+    from kiosk.counter.service import Kiosk
+    from kiosk.counter.watch import AnalyzerProcess
     from ui.demo import DemoBar
     from ui.window import MainWindow
 

@@ -1,6 +1,6 @@
 """Background sync with the province registry, every ``settings.sync_interval_s`` seconds.
 
-Runs :func:`kiosk.sync.sync` on the task pool (never on the UI thread) and reports one
+Runs :func:`kiosk.province.sync.sync` on the task pool (never on the UI thread) and reports one
 short status line; a registry that is down is not an error at the counter, which keeps
 working offline, so it only shows in the status bar until the next attempt succeeds.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from kiosk.service import Kiosk
+from kiosk.counter.service import Kiosk
 from ui.i18n import tr
 from ui.tasks import Tasks
 
@@ -48,7 +48,7 @@ class BackgroundSync(QObject):
         if self._busy or not self.kiosk.settings.registry_url:
             return
         self._busy = True
-        from kiosk.sync import sync
+        from kiosk.province.sync import sync
 
         url = self.kiosk.settings.registry_url
         self.tasks.run(lambda: sync(self.kiosk, url), self._done, self._failed)

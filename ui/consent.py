@@ -12,7 +12,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QProgressBar, QTextBrowser, QVBoxLayout, QWidget
 
-from kiosk.consent import CONSENT_TEXT_EN, CONSENT_TEXT_VERSION, CONSENT_TEXT_VI
+from kiosk.counter.consent import CONSENT_TEXT_EN, CONSENT_TEXT_VERSION, CONSENT_TEXT_VI
 from models import CitizenRecord
 from ui.i18n import pick, tr
 from ui.panels import Panel

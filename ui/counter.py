@@ -14,7 +14,7 @@ Database writes and enrolment run through :class:`ui.tasks.Tasks`; recognition r
 arrive by signal from :class:`ui.recognizer.RecognitionThread` and are dropped when they
 belong to an older screen (generation).
 
-Privacy (:class:`kiosk.screen_guard.ScreenGuard`): while a citizen's data or the keypad is
+Privacy (:class:`kiosk.counter.screen_guard.ScreenGuard`): while a citizen's data or the keypad is
 up, the watcher keeps identifying the face in view (mode GUARD); the screen goes back to
 IDLE once the citizen has been gone ``privacy_clear_s`` or nobody pressed a key for
 ``idle_clear_s``, and as soon as someone else's face or card is in view (another card
@@ -29,12 +29,12 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QStackedWidget, QWidget
 
-from kiosk.cccd import CccdRead
-from kiosk.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
-from kiosk.service import FaceCheck, Kiosk
-from kiosk.stats import DayStats, today_stats
-from kiosk.card_reading import CardHint
-from kiosk.watch import Mode, WatchResult, card_from_scanner
+from kiosk.cccd.record import CccdRead
+from kiosk.counter.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
+from kiosk.counter.service import FaceCheck, Kiosk
+from kiosk.counter.stats import DayStats, today_stats
+from kiosk.cccd.card_reading import CardHint
+from kiosk.counter.watch import Mode, WatchResult, card_from_scanner
 from models import Decision, FaceSample, KioskError
 from ui.consent import CapturePanel, ConsentPanel
 from ui.enrolment import Enrolment
@@ -186,7 +186,7 @@ class CounterPage(QWidget):
         """A card was read: look it up and show it."""
         try:
             known = self.kiosk.check_card(card).known
-            found = self.kiosk.store.find_citizen(card.record.id_number) if known else None
+            found = self.kiosk.store.records.find_citizen(card.record.id_number) if known else None
         except KioskError as exc:
             self.banner.show_error(exc)
             return
@@ -371,7 +371,7 @@ class CounterPage(QWidget):
 
     def _card_check_in(self, card: CccdRead) -> int:
         self.kiosk.check_in_by_card(card)
-        found = self.kiosk.store.find_citizen(card.record.id_number)
+        found = self.kiosk.store.records.find_citizen(card.record.id_number)
         if found is not None:
             self.recognizer.watcher.hold_citizen(found[0])
         return 0
@@ -410,7 +410,7 @@ class CounterPage(QWidget):
         """Update today's figures (read off the UI thread)."""
         counter = self.kiosk.settings.counter_name
         zone = self.kiosk.settings.display_timezone
-        self.tasks.run(lambda: today_stats(self.kiosk.store, counter, tz=zone), self._show_stats, lambda _e: None)
+        self.tasks.run(lambda: today_stats(self.kiosk.store.records, counter, tz=zone), self._show_stats, lambda _e: None)
 
     def _show_stats(self, stats: DayStats) -> None:
         self.stats = stats

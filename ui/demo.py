@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.camera import DemoScene, StillSource
+from kiosk.counter.camera import DemoScene, StillSource
 from ui.i18n import pick, tr
 from ui.widgets import button, label
 

@@ -12,8 +12,8 @@ import time
 from typing import TYPE_CHECKING
 
 from kiosk.errors import StoreError
-from kiosk.service import EnrolResult
-from kiosk.watch import Mode, WatchResult
+from kiosk.counter.service import EnrolResult
+from kiosk.counter.watch import Mode, WatchResult
 from models import FaceSample, QualityIssue
 from ui.i18n import pick, tr
 from ui.style import AMBER, GREEN

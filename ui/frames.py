@@ -13,7 +13,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from kiosk.camera import CameraError, FrameSource
+from kiosk.counter.camera import CameraError, FrameSource
 
 
 class FrameSlot:

@@ -23,10 +23,10 @@ def main() -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.camera import StillSource, seed_demo
-    from kiosk.service import Kiosk
+    from kiosk.counter.camera import StillSource, seed_demo
+    from kiosk.counter.service import Kiosk
     from kiosk.settings import Settings
-    from kiosk.watch import AnalyzerProcess
+    from kiosk.counter.watch import AnalyzerProcess
     from ui.counter import State
     from ui.style import apply_style
     from ui.testing import SAMPLE_SET, frame, open_window, spin, wait_until

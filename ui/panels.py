@@ -11,8 +11,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.cccd import CccdRead
-from kiosk.service import EnrolResult, FaceCheck
+from kiosk.cccd.record import CccdRead
+from kiosk.counter.service import EnrolResult, FaceCheck
 from ui.i18n import language, pick, tr
 from ui.widgets import CitizenForm, button, label, warnings_text
 

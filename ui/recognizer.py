@@ -13,7 +13,7 @@ import time
 
 from PySide6.QtCore import QThread, Signal
 
-from kiosk.watch import FrameWatcher, Mode, WatchResult
+from kiosk.counter.watch import FrameWatcher, Mode, WatchResult
 from models import KioskError
 from ui.frames import FrameSlot
 

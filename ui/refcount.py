@@ -104,7 +104,7 @@ def none_drift(fn: Callable[[], object], calls: int = 2000, *, name: str = "", w
 
 
 def _record() -> Any:
-    from kiosk.cccd import parse_cccd
+    from kiosk.cccd.record import parse_cccd
 
     payload = "096305001234|123456789|Võ Thị Ỷ Lan|15061999|Nữ|Ấp Tân Hưng, Xã Tân Hưng Đông, Huyện Cái Nước, Cà Mau|20072021"
     return parse_cccd(payload)
@@ -119,7 +119,7 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
     from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QPen, QPixmap
     from PySide6.QtWidgets import QLabel, QStackedWidget
 
-    from kiosk.service import EnrolResult, FaceCheck
+    from kiosk.counter.service import EnrolResult, FaceCheck
     from models import Decision, FaceBox
     from ui.consent import CapturePanel, ConsentPanel
     from ui.frames import FrameSlot

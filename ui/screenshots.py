@@ -30,10 +30,10 @@ def _run(out: Path, tmp: Path) -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from kiosk.camera import StillSource, seed_demo
-    from kiosk.service import Kiosk
+    from kiosk.counter.camera import StillSource, seed_demo
+    from kiosk.counter.service import Kiosk
     from kiosk.settings import Settings
-    from kiosk.watch import AnalyzerProcess
+    from kiosk.counter.watch import AnalyzerProcess
     from ui.counter import State
     from ui.i18n import set_language
     from ui.style import apply_style

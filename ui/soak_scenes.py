@@ -20,8 +20,8 @@ class Soak:
 
     def __init__(self, demo: Any, set_dir: Path, report: Any) -> None:
         """``report``: a :class:`ui.soak.SoakReport` the scenes count their flows and errors in."""
-        from kiosk.camera import LIVE_FIRST_VISIT
-        from kiosk.replay import load_manifest
+        from kiosk.counter.camera import LIVE_FIRST_VISIT
+        from kiosk.measure.replay import load_manifest
 
         self.demo, self.window, self.counter, self.report = demo, demo.window, demo.window.counter, report
         steps = load_manifest(set_dir)[1]

@@ -1,6 +1,6 @@
 """Helpers to drive the real window without a webcam: the tests, the screenshots and the measurements.
 
-The fake camera is :class:`kiosk.camera.StillSource` showing frames of the bundled sample
+The fake camera is :class:`kiosk.counter.camera.StillSource` showing frames of the bundled sample
 set; recognition is the real analyzer process (one per test session, shared).
 """
 
@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
-from kiosk.camera import FrameSource, load_frame
-from kiosk.service import Kiosk
+from kiosk.counter.camera import FrameSource, load_frame
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
-from kiosk.watch import Analyzer, AnalyzerProcess, FrameScan
+from kiosk.counter.watch import Analyzer, AnalyzerProcess, FrameScan
 
 SAMPLE_SET = Path(__file__).resolve().parents[1] / "sample_images" / "counter_day"
 

@@ -16,10 +16,10 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout,
                                QWidget)
 
-from kiosk.camera import CameraError, FrameSource
-from kiosk.service import Kiosk
+from kiosk.counter.camera import CameraError, FrameSource
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
-from kiosk.watch import Analyzer, FrameWatcher
+from kiosk.counter.watch import Analyzer, FrameWatcher
 from ui.admin import AdminPage, apply_settings_note
 from ui.background_sync import BackgroundSync
 from ui.counter import CounterPage, State
@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
         """Show the PIN screen (recognition pauses meanwhile)."""
         if self.pages.currentWidget() is self.admin or self.counter.state is State.SAVING:
             return  # an enrolment being saved is never left half-way
-        from kiosk.watch import Mode
+        from kiosk.counter.watch import Mode
 
         self.counter.go_idle()  # nothing of the citizen stays behind the administration area
         self.recognizer.set_mode(Mode.PAUSED)

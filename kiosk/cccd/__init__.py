@@ -1,0 +1,1 @@
+"""The chip ID card (CCCD): parse its QR record, know the provinces, read a card from a frame."""

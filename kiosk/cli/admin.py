@@ -1,0 +1,202 @@
+"""Administrator commands: each needs the administrator PIN (``--pin`` or ``KIOSK_ADMIN_PIN``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kiosk.cli.support import admin_login, common_options, emit, kiosk_errors, open_kiosk, pin_option, write_text
+from kiosk.timefmt import local_time
+from kiosk.words import count
+from models import KioskError
+
+
+@click.command()
+@click.argument("id_number")
+@click.option("--reason", default="request", show_default=True, help="Why: request, consent withdrawn, error...")
+@click.option("--yes", "assume_yes", is_flag=True, help="Do not ask for confirmation (scripts); without it, a terminal asks.")
+@pin_option
+@common_options
+@kiosk_errors
+def purge(id_number: str, reason: str, assume_yes: bool, pin: str | None, db_path: Path | None, config_path: Path | None,
+          as_json: bool) -> None:
+    """Delete a citizen for good: record, face samples, consents and visits (administrator).
+
+    Shows whom and what it will delete and asks you to type "yes"; --yes skips the question.
+    """
+    from kiosk.errors import NotEnrolledError
+    number = id_number.strip()
+    if not (number.isdigit() and len(number) == 12):
+        raise NotEnrolledError(f"{id_number!r} is not a 12-digit ID number", "type the number on the CCCD card")
+    if not assume_yes and not sys.stdin.isatty():
+        raise KioskError("purge asks for confirmation and there is no terminal to ask on", "add --yes to purge from a script")
+    with open_kiosk(db_path, config_path) as kiosk:
+        admin = admin_login(kiosk, pin)
+        preview = admin.purge_preview(number)
+        who = f"{preview.record.full_name} ({preview.record.masked_id})"
+        if not assume_yes:
+            click.echo(f"About to delete for good: {who}: their record, {count(preview.face_samples, 'face sample')}, "
+                       f"{count(preview.consents, 'consent')} and {count(preview.visits, 'visit')}, here and at every counter "
+                       "after their next sync. This cannot be undone.", err=True)
+            if click.prompt('Type "yes" to delete', default="", show_default=False, err=True).strip().lower() != "yes":
+                raise KioskError(f"nothing deleted: {who} is kept", 'type "yes" to delete')
+        counts = admin.purge(number, reason=reason)
+    emit({"ok": True, "id_number": preview.record.masked_id, "full_name": preview.record.full_name, "deleted": counts}, as_json,
+         f"purged {who}: their record, {count(counts.get('face_samples', 0), 'face sample')}, "
+         f"{count(counts.get('consents', 0), 'consent')} and {count(counts.get('visits', 0), 'visit')} deleted")
+
+
+@click.command(name="list")
+@click.option("--search", default="", help="Part of a name (accents ignored) or of an ID number.")
+@pin_option
+@common_options
+@kiosk_errors
+def list_(search: str, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """List enrolled citizens, ID numbers masked (administrator)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        admin = admin_login(kiosk, pin)
+        rows, status = admin.citizens(search), admin.engine_status()
+        tz = kiosk.settings.display_timezone
+    for row in rows:
+        r = row["record"]
+        engines = (row["engines"] or "").split(",") if row["engines"] else []
+        out = {"id_number": r.masked_id, "full_name": r.full_name, "date_of_birth": r.date_of_birth.isoformat(), "gender": r.gender.value,
+               "samples": row["samples"], "engines": engines, "visits": row["visits"], "enrolled_at": row["enrolled_at"],
+               "last_visit_at": row["last_visit_at"]}
+        emit(out, as_json, f"{r.masked_id}  {r.full_name:<28} born {r.date_of_birth}  "
+                           f"{count(row['samples'], 'sample')} ({', '.join(engines) or '-'}), {count(row['visits'], 'visit')}, "
+                           f"last {local_time(row['last_visit_at'], tz, empty='-')}")
+    if not as_json:
+        click.echo(count(len(rows), "citizen"))
+        if status["lacking"]:
+            click.echo(f"{status['lacking']} of {count(status['citizens'], 'citizen')} "
+                       f"{'has' if status['lacking'] == 1 else 'have'} no {status['engine']} face template yet: "
+                       f"they are recognised through an older engine and gain {status['engine']} templates at their next confirmed visit")
+
+
+@click.command()
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000), help="How many of the latest visits.")
+@click.option("--id", "id_number", default=None, help="Only this citizen's visits (12-digit ID number).")
+@pin_option
+@common_options
+@kiosk_errors
+def visits(limit: int, id_number: str | None, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Show the latest check-ins, ID numbers masked (administrator)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        rows = admin_login(kiosk, pin).visits(limit, id_number)
+        tz = kiosk.settings.display_timezone
+    for row in rows:
+        emit(row, as_json, f"{local_time(row['at'], tz)}  {row['counter']:<8} {row['method']:<8} {row['id_number']}  {row['full_name']}"
+                           + (f"  d={row['distance']:.3f}" if row["distance"] is not None else ""))
+    if not as_json:
+        click.echo(count(len(rows), "visit"))
+
+
+@click.command()
+@click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@pin_option
+@common_options
+@kiosk_errors
+def export(csv_path: Path, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Export the citizen list as CSV: masked ID numbers, no face data (administrator)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        rows = admin_login(kiosk, pin).export_csv(csv_path)
+    emit({"ok": True, "file": str(csv_path), "rows": rows}, as_json, f"wrote {count(rows, 'citizen')} to {csv_path}")
+
+
+@click.command()
+@click.argument("action", type=click.Choice(["show", "verify"]), default="show")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000), help="How many of the latest entries to show.")
+@pin_option
+@common_options
+@kiosk_errors
+def audit(action: str, limit: int, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Show the audit log (who enrolled, identified, exported or purged what), or verify it (administrator).
+
+    `kiosk audit verify` recomputes the keyed hash chain and exits 1 if an entry was
+    edited, removed, or cut from the end.
+    """
+    with open_kiosk(db_path, config_path) as kiosk:
+        admin = admin_login(kiosk, pin)
+        if action == "verify":
+            report = admin.verify_audit()
+            emit({"ok": report.ok, "entries": report.entries, "problems": list(report.problems)}, as_json,
+                 f"audit log: {count(report.entries, 'entry')}, " + ("intact" if report.ok else "TAMPERED:\n  " + "\n  ".join(report.problems)))
+            sys.exit(0 if report.ok else 1)
+        rows = admin.audit_entries(limit)
+        tz = kiosk.settings.display_timezone
+    for row in rows:
+        emit(row, as_json, f"{row['id']:>6} {local_time(row['at'], tz)}  {row['counter']:<8} {row['actor']:<10} {row['action']:<14} {row['subject']}  {row['detail']}")
+
+
+@click.command()
+@click.option("--apply", is_flag=True, help="Purge them now (otherwise only list them).")
+@pin_option
+@common_options
+@kiosk_errors
+def retention(apply: bool, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """List (or, with --apply, purge) citizens with no visit for retention_days (administrator)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        admin = admin_login(kiosk, pin)
+        due = admin.retention_due()
+        for item in due:
+            emit(item, as_json,
+                 f"{item['id_number']}  {item['full_name']:<28} last activity "
+                 f"{local_time(str(item['last_activity']), kiosk.settings.display_timezone)}")
+        purged = admin.run_retention() if apply else 0
+    emit({"ok": True, "due": len(due), "purged": purged}, as_json,
+         f"{count(len(due), 'citizen')} past {count(kiosk.settings.retention_days, 'day')}"
+         + (f"; purged {purged}" if apply else "; dry run (add --apply)"))
+
+
+@click.group()
+def admin() -> None:
+    """Administrator tasks: the PIN, the data key, consent receipts."""
+
+
+@admin.command(name="set-pin")
+@click.option("--new-pin", default=None, envvar="KIOSK_NEW_ADMIN_PIN",
+              help="The new PIN (6+ letters or digits); asked for (twice) when omitted at a terminal.")
+@pin_option
+@common_options
+@kiosk_errors
+def set_pin(new_pin: str, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Set the administrator PIN (the current PIN is needed to change it)."""
+    from kiosk.errors import AuthError
+
+    if new_pin is None:
+        if not sys.stdin.isatty():
+            raise AuthError("no new PIN given", "pass --new-pin or set KIOSK_NEW_ADMIN_PIN")
+        new_pin = click.prompt("New administrator PIN", hide_input=True, confirmation_prompt=True)
+    with open_kiosk(db_path, config_path, create=True) as kiosk:
+        if kiosk.has_admin_pin():
+            admin_login(kiosk, pin).change_pin(new_pin)
+        else:
+            kiosk.set_first_admin_pin(new_pin)
+    emit({"ok": True}, as_json, "administrator PIN saved")
+
+
+@admin.command(name="rotate-key")
+@pin_option
+@common_options
+@kiosk_errors
+def rotate_key(pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Re-encrypt the database under a new data key (copy the new key file to every counter)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        path = admin_login(kiosk, pin).rotate_key()
+    emit({"ok": True, "key_file": str(path)}, as_json, f"data key rotated; the new key is in {path} (back it up)")
+
+
+@admin.command()
+@click.argument("id_number")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write.")
+@pin_option
+@common_options
+@kiosk_errors
+def receipt(id_number: str, out_path: Path, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Write a citizen's printable consent receipt (HTML)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        write_text(out_path, admin_login(kiosk, pin).consent_receipt(id_number.strip()))
+    emit({"ok": True, "file": str(out_path)}, as_json, f"wrote the consent receipt to {out_path}")

@@ -1,0 +1,112 @@
+"""Plumbing shared by the CLI commands: common options, opening the kiosk, output, errors."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kiosk.settings import Settings, load_settings
+from models import KioskError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def common_options(func: F) -> F:
+    """``--db``, ``--config`` and ``--json`` for a command."""
+    func = click.option("--json", "as_json", is_flag=True, help="Machine-readable output: one JSON object per line.")(func)
+    func = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="KIOSK_CONFIG",
+                        help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.")(func)
+    func = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="SQLite database. Default: settings db_path, else kiosk.sqlite in the user's data folder.")(func)
+    return func
+
+
+def kiosk_errors(func: F) -> F:
+    """Turn a :class:`KioskError` into one line on stderr (and a JSON object with --json) and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except KioskError as exc:
+            if kwargs.get("as_json"):
+                emit({"ok": False, "error": exc.one_line()}, True)
+            click.echo(f"error: {exc.one_line()}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_from(config_path: Path | None) -> Settings:
+    """The settings for a command (defaults, file, ``KIOSK_*`` environment)."""
+    return load_settings(config_path)
+
+
+def open_kiosk(db_path: Path | None, config_path: Path | None, *, create: bool = False) -> Any:
+    """A :class:`kiosk.counter.service.Kiosk` over the chosen database (imported late: keeps ``--help`` fast).
+
+    Only commands that add data pass ``create=True``: elsewhere a mistyped ``--db`` is an
+    error, not a new empty kiosk.
+    """
+    from kiosk.counter.service import Kiosk
+
+    return Kiosk.open(settings_from(config_path), db_path, create=create)
+
+
+def emit(obj: dict[str, Any], as_json: bool, text: str | None = None, *, err: bool = False) -> None:
+    """Print one result: a JSON line on stdout with ``--json``, else ``text`` (when given;
+    on stderr with ``err``, for per-item error lines)."""
+    if as_json:
+        click.echo(json.dumps(_jsonable(obj), ensure_ascii=False))
+    elif text is not None:
+        click.echo(text, err=err)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if math.isinf(value) or math.isnan(value) else round(value, 4)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def fmt_distance(value: float, infinite: str = "-") -> str:
+    """``0.312``, or ``infinite`` for infinity (nobody enrolled / no runner-up)."""
+    return infinite if math.isinf(value) else f"{value:.3f}"
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a UTF-8 text file, or fail with a one-line error."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise KioskError(f"cannot write {path}: {exc.strerror}", "choose a writable path") from None
+
+
+def pin_option(func: F) -> F:
+    """``--pin`` (or ``KIOSK_ADMIN_PIN``) for administrator commands."""
+    return click.option("--pin", envvar="KIOSK_ADMIN_PIN", default=None,
+                        help="Administrator PIN (or KIOSK_ADMIN_PIN); asked for when omitted at a terminal.")(func)
+
+
+def admin_login(kiosk: Any, pin: str | None) -> Any:
+    """Log in as administrator with ``pin``, prompting at a terminal; an :class:`kiosk.counter.admin.Admin`."""
+    from kiosk.errors import AuthError
+
+    if not kiosk.has_admin_pin():
+        raise AuthError("this is an administrator command and no administrator PIN has been set yet",
+                        "set one first: kiosk admin set-pin")
+    if pin is None:
+        if not sys.stdin.isatty():
+            raise AuthError("this is an administrator command and no PIN was given", "pass --pin or set KIOSK_ADMIN_PIN")
+        pin = click.prompt("Administrator PIN", hide_input=True)
+    return kiosk.login_admin(pin)

@@ -1,0 +1,59 @@
+"""Today's figures for a counter: check-ins by face, keypad and card, enrolments, purges.
+
+Check-ins come from the ``visits`` table (``method``: face / confirm / qr); enrolments,
+sample updates and purges from the audit log (so a citizen enrolled and purged today still
+counts as enrolled today). "Today" is the calendar day in the ``display_timezone``
+(Asia/Ho_Chi_Minh by default), the zone every time is shown in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+from typing import Any
+
+from kiosk.timefmt import DEFAULT_TIMEZONE, zone
+
+
+@dataclass(frozen=True)
+class DayStats:
+    """Counts for one local day (at one counter, or every counter in the store)."""
+
+    day: str
+    by_face: int = 0
+    by_keypad: int = 0
+    by_card: int = 0
+    enrolments: int = 0
+    samples_added: int = 0
+    purges: int = 0
+    keypad_misses: int = 0
+
+    @property
+    def check_ins(self) -> int:
+        """Every check-in, whatever the method."""
+        return self.by_face + self.by_keypad + self.by_card
+
+
+def day_start_utc(now: datetime | None = None, tz: str = DEFAULT_TIMEZONE) -> datetime:
+    """Midnight in ``tz`` of ``now``'s day there (default: now), as an aware UTC datetime."""
+    local = (now or datetime.now(timezone.utc)).astimezone(zone(tz))
+    return datetime.combine(local.date(), time(0), tzinfo=zone(tz)).astimezone(timezone.utc)
+
+
+def today_stats(store: Any, counter: str | None = None, now: datetime | None = None, tz: str = DEFAULT_TIMEZONE) -> DayStats:
+    """Today's figures (the day in ``tz``) from ``store`` (a :class:`kiosk.store.records.Store`); ``counter`` None = every counter.
+
+    Raises:
+        StoreError: the database cannot be read.
+    """
+    start = day_start_utc(now, tz).isoformat()
+    where, params = ("at >= ?", [start]) if counter is None else ("at >= ? AND counter = ?", [start, counter])
+    with store._reading():  # noqa: SLF001 - the store's read lock and error translation
+        methods = dict(store.db.execute(f"SELECT method, count(*) FROM visits WHERE {where} GROUP BY method", params).fetchall())
+        actions = dict(store.db.execute(f"SELECT action, count(*) FROM audit_log WHERE {where} GROUP BY action", params).fetchall())
+        misses = store.db.execute(
+            f"SELECT count(*) FROM audit_log WHERE {where} AND action = 'keypad' AND json_extract(detail, '$.fitted') = 0",
+            params).fetchone()[0]
+    local_day = (now or datetime.now(timezone.utc)).astimezone(zone(tz)).date().isoformat()
+    return DayStats(local_day, methods.get("face", 0), methods.get("confirm", 0), methods.get("qr", 0), actions.get("enrol", 0),
+                    actions.get("add_samples", 0), actions.get("purge", 0), misses)

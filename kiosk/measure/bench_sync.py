@@ -1,0 +1,136 @@
+"""``kiosk bench sync``: how long province-wide sync takes at Cà Mau scale.
+
+A throw-away registry database is filled with N citizens × 3 samples (sealed under a
+throw-away key, random templates), then three counters with their own SQLite files:
+a new counter's first full pull; an incremental sync of 100 new enrolments from one
+counter to the others; and the time until a purge at one counter is gone everywhere
+(purging counter's push, then the others' pulls).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kiosk.measure.bench import random_embeddings
+from kiosk.store.crypto import DataKey, write_key_file
+
+
+def _bench_id(i: int) -> str:
+    """A made-up 12-digit ID number for bench citizen ``i``."""
+    return f"096{(i % 2) * 2}{i % 100:02d}{i:06d}"
+
+
+def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
+    """COPY ``citizens`` × (1 citizen row, 3 samples, 1 consent) into the registry."""
+    import psycopg
+
+    from kiosk.province.registry import Registry
+
+    with Registry.connect(url) as reg:
+        reg.ensure_schema(key.check_value().hex(), create=True)
+    emb = random_embeddings(citizens * 3, seed=1)
+    now = "2026-01-01T00:00:00+00:00"
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        with cur.copy("COPY citizens (id_hash, sealed, enrolled_at, enrolled_counter, updated_at) FROM STDIN") as copy:
+            hashes = []
+            for i in range(citizens):
+                id_number = _bench_id(i)
+                id_hash = key.blind_index(id_number)
+                hashes.append(id_hash)
+                record = {"id_number": id_number, "old_id_number": "", "full_name": f"Công dân {i}", "date_of_birth": "2000-01-01",
+                          "gender": "Nam", "address": "Cà Mau", "issue_date": None, "extra": []}
+                copy.write_row([id_hash, key.seal(json.dumps(record, ensure_ascii=False).encode(), b"citizen:" + id_hash), now, "Bench", now])
+        with cur.copy("COPY face_samples (uid, id_hash, embedding, sharpness, brightness, yaw, captured_at, counter) FROM STDIN") as copy:
+            for i, id_hash in enumerate(hashes):
+                for j in range(3):
+                    copy.write_row([uuid.uuid4().hex, id_hash, key.seal(emb[i * 3 + j].astype("<f4").tobytes(), b"sample:" + id_hash),
+                                    100.0, 120.0, 0.0, now, "Bench"])
+        with cur.copy("COPY consents (uid, id_hash, purpose, text_version, given_at, counter, staff) FROM STDIN") as copy:
+            for id_hash in hashes:
+                copy.write_row([uuid.uuid4().hex, id_hash, "face_checkin", "bench", now, "Bench", "bench"])
+        conn.commit()
+
+
+def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 100) -> dict[str, Any]:
+    """Run the three measurements; returns seconds per step and the counts involved."""
+    import psycopg
+
+    from kiosk.province.registry import Registry
+    from kiosk.counter.service import Kiosk
+    from kiosk.settings import Settings
+    from kiosk.store.records import ConsentRecord
+    from kiosk.province.sync import sync
+    from models import CitizenRecord, FaceBox, FaceSample, Gender
+
+    from kiosk.errors import RegistryError
+    from kiosk.province.registry import redact
+
+    name = f"kiosk_bench_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+    except psycopg.Error as exc:
+        raise RegistryError(f"cannot create a throw-away database on {redact(admin_url)}: {type(exc).__name__}",
+                            "start PostgreSQL, or pass --registry with a server where you may create databases") from None
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    out: dict[str, Any] = {"citizens": citizens, "samples": citizens * 3}
+    try:
+        with tempfile.TemporaryDirectory(prefix="kiosk-bench-sync-") as tmp:
+            key = DataKey.generate()
+            write_key_file(Path(tmp) / "province.key", key)
+            start = time.perf_counter()
+            _fill_registry(url, key, citizens)
+            out["fill_registry_s"] = time.perf_counter() - start
+            counters = [Kiosk.open(Settings(counter_name=c, key_file=str(Path(tmp) / "province.key")), Path(tmp) / f"{c}.sqlite")
+                        for c in ("A", "B", "C")]
+            start = time.perf_counter()
+            sync(counters[0], url)
+            out["first_full_pull_s"] = time.perf_counter() - start
+            start = time.perf_counter()
+            _ = counters[0].matcher
+            out["index_load_after_pull_s"] = time.perf_counter() - start
+            for k in counters[1:]:
+                sync(k, url)
+            # 100 new enrolments at B, then B pushes and A and C pull.
+            emb = random_embeddings(new_enrolments * 3, seed=2)
+            b = counters[1]
+            for i in range(new_enrolments):
+                record = CitizenRecord(f"0962{i % 100:02d}9{i:05d}", "", f"Người mới {i}", np.datetime64("2001-01-01").item(),
+                                       Gender.MALE, "Cà Mau")
+                samples = [FaceSample(emb[i * 3 + j], FaceBox(0, 1, 1, 0)) for j in range(3)]
+                b.store.enrol(record, samples, ConsentRecord("face_checkin", "bench", b.store.clock(), "B", "bench"), "B")
+            start = time.perf_counter()
+            sync(b, url)
+            out["incremental_push_100_s"] = time.perf_counter() - start
+            start = time.perf_counter()
+            sync(counters[0], url)
+            sync(counters[2], url)
+            out["incremental_pull_100_both_s"] = time.perf_counter() - start
+            # A purge at A, gone everywhere.
+            a = counters[0]
+            a.set_first_admin_pin("bench12")
+            admin = a.login_admin("bench12")
+            victim = _bench_id(0)
+            start = time.perf_counter()
+            admin.purge(victim)
+            sync(a, url)
+            sync(counters[1], url)
+            sync(counters[2], url)
+            out["purge_everywhere_s"] = time.perf_counter() - start
+            out["purge_gone"] = all(k.store.find_citizen(victim) is None for k in counters)
+            with Registry.connect(url) as reg:
+                out["registry_counts"] = reg.counts()
+            for k in counters:
+                k.close()
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return out

@@ -1,0 +1,211 @@
+"""Replay a sample set through the whole pipeline and check every step against its manifest.
+
+A set is a folder with ``manifest.toml``: ``[set]`` (name, description) and ordered
+``[[step]]`` tables. Actions and the outcomes they may expect:
+
+- ``card`` (``card`` image): ``new`` (not enrolled), ``known`` (checked in by QR), ``error``.
+- ``enrol`` (``card`` image, ``faces`` frames, optional ``consent = false``): ``enrolled``, ``refused``.
+- ``visit`` (``face`` frame, optional ``keypad`` digits typed if asked to confirm):
+  ``match`` (with ``id_number``), ``unknown``, ``error``.
+- ``purge`` (``id_number``): ``purged``.
+
+Paths are relative to the set folder.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.counter.admin import Admin
+from kiosk.errors import AuthError, SampleSetError
+from kiosk.counter.service import Kiosk
+from kiosk.words import count
+from models import Decision, KioskError
+from recognition.images import load_image
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+_EXPECT = {
+    "card": {"new", "known", "error"},
+    "enrol": {"enrolled", "refused"},
+    "visit": {"match", "unknown", "error"},
+    "purge": {"purged"},
+}
+_FILES = {"card": ("card",), "enrol": ("card", "faces"), "visit": ("face",), "purge": ()}
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One replayed step: what was expected, what happened, and whether they agree.
+
+    ``branch`` is the face path for visits (``auto``, ``keypad``, ``unknown``), else ``""``.
+    ``wrong_person`` is True when a face ended matched to somebody other than expected.
+    """
+
+    index: int
+    action: str
+    label: str
+    expected: str
+    got: str
+    ok: bool
+    detail: str = ""
+    branch: str = ""
+    wrong_person: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"step": self.index, "action": self.action, "label": self.label, "expected": self.expected,
+                "got": self.got, "ok": self.ok, "detail": self.detail, "branch": self.branch, "wrong_person": self.wrong_person}
+
+
+@dataclass
+class ReplaySummary:
+    """Counts over a whole replay. ``passed`` only if every step held and nobody was mistaken for another."""
+
+    steps: int = 0
+    failed: int = 0
+    wrong_person: int = 0
+    branches: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def passed(self) -> bool:
+        """True when every expectation held."""
+        return self.failed == 0 and self.wrong_person == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"summary": True, "steps": self.steps, "failed": self.failed, "passed": self.passed,
+                "wrong_person": self.wrong_person, "branches": dict(self.branches)}
+
+
+def load_manifest(set_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Read and check ``set_dir/manifest.toml``. Returns ``(set info, steps)``.
+
+    Raises:
+        SampleSetError: the folder or manifest is missing, malformed, names an unknown
+            action or outcome, or refers to a file that does not exist.
+    """
+    manifest = set_dir / "manifest.toml"
+    if not manifest.is_file():
+        raise SampleSetError(f"{set_dir} is not a sample set: no manifest.toml", "pass a folder such as sample_images/counter_day")
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SampleSetError(f"cannot read {manifest}: {exc}", "fix the manifest") from None
+    steps = data.get("step")
+    if not isinstance(steps, list) or not steps:
+        raise SampleSetError(f"{manifest} has no [[step]] entries", "add steps to the manifest")
+    for number, step in enumerate(steps, start=1):
+        action, expect = step.get("action"), step.get("expect")
+        if action not in _EXPECT:
+            raise SampleSetError(f"{manifest} step {number}: unknown action {action!r}", f"use one of {', '.join(_EXPECT)}")
+        if expect not in _EXPECT[action]:
+            raise SampleSetError(f"{manifest} step {number}: {action} cannot expect {expect!r}", f"use one of {', '.join(sorted(_EXPECT[action]))}")
+        if action == "purge" or (action == "visit" and expect == "match"):
+            if not step.get("id_number"):
+                raise SampleSetError(f"{manifest} step {number}: {action} needs id_number", "add the citizen's ID number")
+        for key in _FILES[action]:
+            names = step.get(key)
+            for name in names if isinstance(names, list) else [names]:
+                if not isinstance(name, str) or not (set_dir / name).is_file():
+                    raise SampleSetError(f"{manifest} step {number}: {key} file {name!r} not found", "fix the path (relative to the set folder)")
+    return data.get("set", {}), steps
+
+
+def replay(kiosk: Kiosk, set_dir: Path, on_step: Callable[[StepResult], None] | None = None,
+           admin: Admin | None = None) -> ReplaySummary:
+    """Run every step of a set against ``kiosk``; ``on_step`` is called after each step.
+
+    ``admin`` (a logged-in administrator) is needed only by ``purge`` steps.
+    """
+    _, steps = load_manifest(set_dir)
+    summary = ReplaySummary()
+    for result in _run(kiosk, admin, set_dir, steps):
+        summary.steps += 1
+        summary.failed += not result.ok
+        summary.wrong_person += result.wrong_person
+        if result.branch:
+            summary.branches[result.branch] += 1
+        if on_step:
+            on_step(result)
+    return summary
+
+
+def _run(kiosk: Kiosk, admin: Admin | None, set_dir: Path, steps: list[dict[str, Any]]) -> Iterator[StepResult]:
+    for index, step in enumerate(steps, start=1):
+        action, expect = step["action"], step["expect"]
+        try:
+            if action == "purge":
+                if admin is None:
+                    raise AuthError("this set purges a citizen, which needs an administrator", "give the administrator PIN (--pin)")
+                got, detail, branch, who = _purge(admin, step)
+            else:
+                got, detail, branch, who = _ACTIONS[action](kiosk, set_dir, step)
+        except KioskError as exc:
+            got, detail, branch, who = ("refused" if action == "enrol" else "error"), exc.one_line(), "", None
+        wrong = action == "visit" and got == "match" and who != step.get("id_number")
+        ok = got == expect and not wrong
+        yield StepResult(index, action, str(step.get("label", "")), expect, got, ok, detail, branch, wrong)
+
+
+Outcome = tuple[str, str, str, "str | None"]
+
+
+def _card(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
+    card = kiosk.read_card(load_image(set_dir / step["card"]))
+    check = kiosk.check_in_by_card(card)
+    record = card.record
+    warnings = "; ".join(w.message for w in card.warnings)
+    detail = f"{record.full_name} ({record.masked_id})" + (f" - warnings: {warnings}" if warnings else "")
+    return ("known" if check.known else "new"), detail, "", record.id_number
+
+
+def _enrol(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
+    record = kiosk.read_card(load_image(set_dir / step["card"])).record
+    samples = []
+    refused = []
+    for name in step["faces"]:
+        faces = kiosk.analyze(load_image(set_dir / name))
+        if faces.primary is None:
+            refused.append(f"{Path(name).name}: no face")
+            continue
+        samples.append(faces.primary)
+        if faces.primary.issues:
+            refused.append(f"{Path(name).name}: {', '.join(i.message for i in faces.primary.issues)}")
+    result = kiosk.enrol(record, samples, consent=bool(step.get("consent", True)), staff="replay")
+    detail = f"{record.full_name} ({record.masked_id}): {count(result.samples_stored, 'sample')} stored"
+    if refused:
+        detail += f"; refused {'; '.join(refused)}"
+    return "enrolled", detail, "", record.id_number
+
+
+def _visit(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
+    check = kiosk.identify(load_image(set_dir / step["face"]))
+    branch = "auto"
+    detail = f"distance {check.distance:.3f}, margin {check.margin:.3f}"
+    if check.decision is Decision.CONFIRM:
+        typed = str(step.get("keypad", ""))
+        detail += f"; {count(check.candidate_count, 'candidate')}, keypad {typed or '(nothing typed)'}"
+        check = kiosk.confirm(check, typed)
+        branch = "keypad" if check.decision is Decision.MATCH else "unknown"
+    elif check.decision is Decision.UNKNOWN:
+        branch = "unknown"
+    if check.decision is Decision.MATCH and check.citizen is not None:
+        kiosk.check_in(check)
+        return "match", f"{check.citizen.full_name} ({check.citizen.masked_id}); {detail}", branch, check.citizen.id_number
+    return "unknown", detail, branch, None
+
+
+def _purge(admin: Admin, step: dict[str, Any]) -> Outcome:
+    counts = admin.purge(str(step["id_number"]), reason="replay")
+    return "purged", ", ".join(f"{v} {k}" for k, v in counts.items()), "", None
+
+
+_ACTIONS: dict[str, Callable[[Kiosk, Path, dict[str, Any]], Outcome]] = {"card": _card, "enrol": _enrol, "visit": _visit}

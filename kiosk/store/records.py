@@ -1,0 +1,294 @@
+"""The counter's SQLite store, through sqlite-utils.
+
+Tables (see :mod:`kiosk.store.schema`): citizens (ID number as a keyed blind index, personal
+fields sealed with AES-GCM), face_samples (sealed float32 embeddings, several per
+citizen), consents, visits, an append-only chained audit_log, and meta (key check,
+admin PIN, audit head). The connection, migrations, transactions and error messages
+are in :mod:`kiosk.store.base`. Every multi-row write is one transaction: an error
+leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import unicodedata
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from kiosk.store import audit as audit_log
+from kiosk.store.crypto import NONCE_BYTES
+from kiosk.errors import DataKeyError, StoreError
+from kiosk.store.base import BUSY_TIMEOUT_S, KEY_CHECK, KeySource, StoreBase, utc_now
+from models import CitizenRecord, FaceSample, Visit
+from models.citizen import mask_id_number
+
+__all__ = ["BUSY_TIMEOUT_S", "KEY_CHECK", "ConsentRecord", "KeySource", "Store", "fold", "new_uid", "tombstone", "utc_now"]
+
+NEXT_CITIZEN_ID = "next_citizen_id"
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """An explicit consent as recorded: purpose, the text version shown, when, where, by whom."""
+
+    purpose: str
+    text_version: str
+    given_at: datetime
+    counter: str
+    staff: str
+
+
+class Store(StoreBase):
+    """One counter's SQLite file: citizens (sealed), face samples (sealed), consents,
+    visits and the audit log. Open with :meth:`open`; use as a context manager to close it.
+
+    Thread-safe: one connection shared under a lock (the app's UI and worker threads).
+    """
+
+    # -- citizens ----------------------------------------------------------------------
+    def new_citizen_id(self) -> int:
+        """The next internal citizen id, never one used before (a purged citizen's id is not
+        reused, so a stale in-memory index can never point at somebody else)."""
+        return self.reserve_citizen_ids(1)
+
+    def reserve_citizen_ids(self, count: int) -> int:
+        """Reserve ``count`` consecutive never-used citizen ids; returns the first."""
+        with self.transaction("allocate citizen ids"):
+            used = self.db.execute("SELECT coalesce(max(id), 0) FROM citizens").fetchone()[0]
+            first = max(int(self.meta_get(NEXT_CITIZEN_ID) or 1), used + 1)
+            self.meta_set(NEXT_CITIZEN_ID, str(first + count))
+        return first
+
+    def find_citizen(self, id_number: str) -> tuple[int, CitizenRecord] | None:
+        """``(internal id, record)`` for a 12-digit ID number, or None."""
+        id_hash = self.key.blind_index(id_number)
+        with self._reading():
+            row = self.db.execute("SELECT id, sealed FROM citizens WHERE id_hash = ?", [id_hash]).fetchone()
+        return (row[0], self._unseal(id_hash, row[1])) if row else None
+
+    def has_citizen(self, citizen_id: int) -> bool:
+        """True while the internal id names a stored citizen."""
+        with self._reading():
+            return self.db.execute("SELECT 1 FROM citizens WHERE id = ?", [citizen_id]).fetchone() is not None
+
+    def citizen(self, citizen_id: int) -> CitizenRecord:
+        """The record of an internal citizen id. Raises KeyError when it is gone."""
+        with self._reading():
+            row = self.db.execute("SELECT id_hash, sealed FROM citizens WHERE id = ?", [citizen_id]).fetchone()
+        if row is None:
+            raise KeyError(citizen_id)
+        return self._unseal(row[0], row[1])
+
+    def citizens(self, search: str = "") -> list[dict[str, Any]]:
+        """Every citizen (decrypted here, in memory) with sample and visit counts and the face
+        engines of their templates (``engines``: sorted names joined by commas), by name.
+
+        ``search`` matches part of the name (accents and case ignored: "nguyen" finds
+        "Nguyễn") or of the ID number.
+        """
+        sql = """SELECT c.id, c.id_hash, c.sealed, c.enrolled_at, c.enrolled_counter, c.last_visit_at,
+                        (SELECT count(*) FROM face_samples s WHERE s.citizen_id = c.id) AS samples,
+                        (SELECT count(*) FROM visits v WHERE v.citizen_id = c.id) AS visits,
+                        (SELECT group_concat(engine, ',') FROM (SELECT DISTINCT engine FROM face_samples s
+                                                               WHERE s.citizen_id = c.id ORDER BY engine)) AS engines
+                 FROM citizens c"""
+        with self._reading():
+            rows = list(self.db.query(sql))
+        wanted = fold(search)
+        out = []
+        for row in rows:
+            record = self._unseal(row.pop("id_hash"), row.pop("sealed"))
+            if wanted and wanted not in fold(record.full_name) and search.strip() not in record.id_number:
+                continue
+            out.append({**row, "record": record})
+        return sorted(out, key=lambda r: (fold(r["record"].full_name), r["id"]))
+
+    def enrol(self, record: CitizenRecord, samples: Sequence[FaceSample], consent: ConsentRecord, counter: str) -> int:
+        """Insert a citizen, their samples and their consent in one transaction. Returns the internal id."""
+        now = self.clock().isoformat()
+        id_hash = self.key.blind_index(record.id_number)
+        with self.transaction("enrol"):
+            citizen_id = self.new_citizen_id()
+            self.db["citizens"].insert(
+                {"id": citizen_id, "id_hash": id_hash, "sealed": self._seal(id_hash, record), "enrolled_at": now,
+                 "enrolled_counter": counter, "updated_at": now}
+            )
+            self._insert_samples(citizen_id, id_hash, samples, counter, now)
+            self.db["consents"].insert({"citizen_id": citizen_id, "purpose": consent.purpose, "text_version": consent.text_version,
+                                        "given_at": consent.given_at.isoformat(), "counter": consent.counter, "staff": consent.staff,
+                                        "uid": new_uid()})
+        return int(citizen_id)
+
+    def add_samples(self, citizen_id: int, samples: Sequence[FaceSample], counter: str) -> None:
+        """Append face samples to an existing citizen, in one transaction."""
+        with self.transaction("add samples"):
+            row = self.db.execute("SELECT id_hash FROM citizens WHERE id = ?", [citizen_id]).fetchone()
+            if row is None:
+                raise StoreError(f"cannot add samples: citizen {citizen_id} is not in {self.path}", "they may have been purged; enrol again")
+            self._insert_samples(citizen_id, row[0], samples, counter, self.clock().isoformat())
+
+    def _insert_samples(self, citizen_id: int, id_hash: bytes, samples: Sequence[FaceSample], counter: str, now: str) -> None:
+        if any(not s.engine for s in samples):
+            raise StoreError("a face sample without its engine cannot be stored", "this is a bug: report it")
+        self.db["face_samples"].insert_all(
+            {"citizen_id": citizen_id, "uid": new_uid(),
+             "embedding": self.key.seal(np.ascontiguousarray(s.embedding, dtype="<f4").tobytes(), b"sample:" + id_hash),
+             "sharpness": s.sharpness, "brightness": s.brightness, "yaw": s.yaw, "captured_at": now, "counter": counter,
+             "engine": s.engine, "model_version": s.model_version}
+            for s in samples
+        )
+
+    def delete_citizen(self, citizen_id: int, counter: str, reason: str) -> dict[str, int]:
+        """Delete a citizen with every sample, consent and visit, and leave a tombstone
+        (so the purge reaches every counter through the registry); one transaction.
+
+        Returns the rows deleted per table. ``secure_delete`` overwrites them in the file;
+        :meth:`checkpoint` then clears the copies the WAL still holds.
+        """
+        counts: dict[str, int] = {}
+        with self.transaction("purge"):
+            row = self.db.execute("SELECT id_hash FROM citizens WHERE id = ?", [citizen_id]).fetchone()
+            if row is not None:
+                self.db.execute("INSERT OR REPLACE INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 0)",
+                                [tombstone(row[0]), self.clock().isoformat(), counter, reason])
+            for table in ("face_samples", "consents", "visits"):
+                counts[table] = self.db.execute(f"DELETE FROM {table} WHERE citizen_id = ?", [citizen_id]).rowcount
+            counts["citizens"] = self.db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id]).rowcount
+        return counts
+
+    def consents(self, citizen_id: int) -> list[dict[str, Any]]:
+        """A citizen's consent rows, oldest first."""
+        with self._reading():
+            return list(self.db["consents"].rows_where("citizen_id = ?", [citizen_id], order_by="id"))
+
+    def latest_consent(self, citizen_id: int) -> dict[str, Any]:
+        """The citizen's most recent consent row.
+
+        Raises:
+            StoreError: none is recorded (an incomplete record).
+        """
+        rows = self.consents(citizen_id)
+        if not rows:
+            raise StoreError("no consent is recorded for this citizen", "the record is incomplete: purge it and enrol again")
+        return rows[-1]
+
+    def inactive_since(self, cutoff: datetime) -> list[tuple[int, str]]:
+        """``(internal id, last activity)`` of citizens with no visit (nor enrolment) since ``cutoff``, oldest first."""
+        sql = """SELECT id, coalesce(last_visit_at, enrolled_at) AS last FROM citizens
+                 WHERE coalesce(last_visit_at, enrolled_at) < ? ORDER BY last"""
+        with self._reading():
+            return [(r[0], r[1]) for r in self.db.execute(sql, [cutoff.isoformat()])]
+
+    def _seal(self, id_hash: bytes, record: CitizenRecord) -> bytes:
+        return self.key.seal(json.dumps(record.to_dict(), ensure_ascii=False).encode("utf-8"), b"citizen:" + id_hash)
+
+    def _unseal(self, id_hash: bytes, sealed: bytes) -> CitizenRecord:
+        return CitizenRecord.from_dict(json.loads(self.key.open(sealed, b"citizen:" + id_hash)))
+
+    # -- samples for the index ---------------------------------------------------------
+    def sample_count(self, engine: str | None = None) -> int:
+        """Number of stored face samples (of one engine, if given)."""
+        with self._reading():
+            if engine is None:
+                return int(self.db.execute("SELECT count(*) FROM face_samples").fetchone()[0])
+            return int(self.db.execute("SELECT count(*) FROM face_samples WHERE engine = ?", [engine]).fetchone()[0])
+
+    def engine_coverage(self) -> dict[str, int]:
+        """``{engine: citizens with at least one template of it}``, plus ``"citizens"``: all citizens."""
+        with self._reading():
+            out = dict(self.db.execute("SELECT engine, count(DISTINCT citizen_id) FROM face_samples GROUP BY engine").fetchall())
+            out["citizens"] = int(self.db.execute("SELECT count(*) FROM citizens").fetchone()[0])
+        return out
+
+    def embeddings_of(self, citizen_id: int, engine: str | None = None) -> np.ndarray:
+        """One citizen's stored samples (of one engine, if given), decrypted: ``(k, 128)`` float32."""
+        sql = "SELECT c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id WHERE s.citizen_id = ?"
+        with self._reading():
+            rows = self.db.execute(sql + (" AND s.engine = ?" if engine else ""), [citizen_id, *([engine] if engine else [])]).fetchall()
+        plain = b"".join(self.key.open(e, b"sample:" + h) for h, e in rows)
+        return np.frombuffer(plain, dtype="<f4").reshape(len(rows), 128).astype(np.float32)
+
+    def engines_of(self, citizen_id: int) -> set[str]:
+        """The engines a citizen has templates of."""
+        with self._reading():
+            return {e for (e,) in self.db.execute("SELECT DISTINCT engine FROM face_samples WHERE citizen_id = ?", [citizen_id])}
+
+    def iter_embeddings(self, engine: str | None = None, batch: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Stream the samples of one engine (of all, if None), decrypted:
+        ``(citizen_ids (k,) int64, embeddings (k, 128) float32)`` batches."""
+        aes = self.key.opener()
+        sql = "SELECT s.citizen_id, c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id"
+        with self._reading():
+            cursor = self.db.execute(sql + (" WHERE s.engine = ?" if engine else ""), [engine] if engine else [])
+            try:
+                while rows := cursor.fetchmany(batch):
+                    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                    plain = b"".join(aes.decrypt(r[2][:NONCE_BYTES], r[2][NONCE_BYTES:], b"sample:" + r[1]) for r in rows)  # type: ignore[attr-defined]
+                    yield ids, np.frombuffer(plain, dtype="<f4").reshape(len(rows), 128).astype(np.float32, copy=False)
+            except Exception as exc:  # InvalidTag: tampered row
+                if isinstance(exc, (sqlite3.Error, StoreError)):
+                    raise
+                raise DataKeyError("a stored face template does not decrypt with this key (tampered data?)",
+                                   "restore the database from a backup") from None
+
+    # -- visits and audit --------------------------------------------------------------
+    def record_visit(self, visit: Visit) -> int:
+        """Log a check-in and stamp the citizen's last visit, in one transaction."""
+        at = visit.at.isoformat()
+        with self.transaction("record the visit"):
+            visit_id = self.db["visits"].insert(
+                {"citizen_id": visit.citizen_id, "uid": new_uid(), "at": at, "counter": visit.counter, "method": visit.method,
+                 "distance": visit.distance, "margin": visit.margin}
+            ).last_pk
+            self.db.execute("UPDATE citizens SET last_visit_at = ? WHERE id = ?", [at, visit.citizen_id])
+        return int(visit_id)
+
+    def visits(self, limit: int = 100, citizen_id: int | None = None) -> list[dict[str, Any]]:
+        """The latest visits, newest first (of one citizen, if given), with masked ID and name."""
+        sql = """SELECT v.id, v.at, v.counter, v.method, v.distance, v.margin, c.id_hash, c.sealed
+                 FROM visits v JOIN citizens c ON c.id = v.citizen_id"""
+        params: list[Any] = []
+        if citizen_id is not None:
+            sql += " WHERE v.citizen_id = ?"
+            params.append(citizen_id)
+        with self._reading():
+            rows = list(self.db.query(sql + " ORDER BY v.at DESC, v.id DESC LIMIT ?", [*params, limit]))
+        for row in rows:
+            record = self._unseal(row.pop("id_hash"), row.pop("sealed"))
+            row.update(id_number=mask_id_number(record.id_number), full_name=record.full_name)
+        return rows
+
+    def audit(self, action: str, actor: str, counter: str, subject: str = "", **detail: Any) -> None:
+        """Append one audit entry. ``subject`` must already be masked (never a full ID number)."""
+        with self.transaction("write the audit log"):
+            audit_log.append(self, action, actor, counter, subject, detail)
+
+    def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The latest audit entries, newest first (without the chain hashes)."""
+        with self._reading():
+            rows = list(self.db.query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", [limit]))
+        for row in rows:
+            row.pop("hash", None)
+        return rows
+
+
+def new_uid() -> str:
+    """A random row uid (32 hex digits), the same at every counter and in the registry."""
+    return uuid.uuid4().hex
+
+
+def tombstone(id_hash: bytes) -> bytes:
+    """What a purge leaves behind: ``sha256("tomb" + blind index)``, never the index itself."""
+    return hashlib.sha256(b"tomb" + id_hash).digest()
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for search: ``"Nguyễn Đức"`` → ``"nguyen duc"``."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
