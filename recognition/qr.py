@@ -19,7 +19,7 @@ OpenCV, whose ``...Bytes`` methods still turn non-UTF-8 data into Latin-1 text):
 drops the read so that the next decoder tries.
 
 Switches (module attributes, for tests and field diagnosis): :data:`ZBAR_BINARY`,
-:data:`OPENCV_BYTES`, :data:`ZXING`. cv2, pyzbar and zxingcpp are imported inside
+:data:`OPENCV_BYTES`, :data:`recognition.zxing.ENABLED`. cv2, pyzbar and zxingcpp are imported inside
 functions: importing is cheap.
 """
 
@@ -35,7 +35,9 @@ import numpy as np
 from recognition import zbar, zxing
 from recognition.qr_variants import rectify, unsharp, upscale
 from recognition.images import load_image
+from recognition.qr_card import read_card_qr
 from recognition.qr_locate import Located
+from recognition.qr_reads import QrRead, from_bytes, grey_frame, unique, zxing_reads
 from recognition.qr_text import is_vietnamese_text, recover_text
 
 __all__ = ["QrRead", "QrScan", "decode_qr", "is_vietnamese_text", "read_qr_file", "recover_text", "scan_qr",
@@ -46,46 +48,14 @@ __all__ = ["QrRead", "QrScan", "decode_qr", "is_vietnamese_text", "read_qr_file"
 ZBAR_BINARY: bool | None = None
 #: None: OpenCV's ``detectAndDecodeBytes`` when present; False: ``detectAndDecode`` (str).
 OPENCV_BYTES: bool | None = None
-#: None: zxing-cpp when it is installed; False: never (the fast path is then zbar on the
-#: whole shrunk frame, as before zxing-cpp, and the card path uses zbar alone).
-ZXING: bool | None = None
 #: Fast path: zbar's images (the frame, or a code's crop) wider than this (pixels) are
 #: shrunk to this width.
 FAST_MAX_WIDTH = 640
 
 
-@dataclass(frozen=True)
-class QrRead:
-    """One decoded QR code.
-
-    Attributes:
-        text: the payload as exact text. ``""`` when zbar's raw bytes are not valid UTF-8
-            (binary data, which no CCCD card holds; a card parser rejects ``""``). Text-only
-            decoders drop such codes instead of guessing.
-        data: the payload bytes: raw from ``zbar-binary``, else ``text.encode("utf-8")``
-            (equal to the raw bytes whenever the payload is UTF-8).
-        decoder: which decoder read it, and on what: ``"zbar-binary"``, ``"zbar-text"``,
-            ``"zxing"``, ``"opencv-aruco"``, ``"opencv"``, suffixed ``"+<variant>"`` when it
-            read a preprocessed copy (e.g. ``"opencv-aruco+upscale"``, ``"zxing+blue"``,
-            ``"zxing+card:blue-sharp@7"``).
-    """
-
-    text: str
-    data: bytes
-    decoder: str
-
-
 def zbar_binary_supported() -> bool:
     """True when the loaded zbar library has ``ZBAR_CFG_BINARY`` (zbar >= 0.23). Cached."""
     return zbar.binary_supported()
-
-
-def _from_bytes(data: bytes, decoder: str) -> QrRead:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = ""  # binary payload: keep the bytes, never guess text for it
-    return QrRead(text=text, data=data, decoder=decoder)
 
 
 def _from_text(text: str, decoder: str) -> QrRead | None:
@@ -98,7 +68,7 @@ def _from_text(text: str, decoder: str) -> QrRead | None:
 def _zbar(grey: np.ndarray) -> list[QrRead]:
     """zbar: raw bytes in binary mode, else its text repaired or dropped."""
     if ZBAR_BINARY is not False and zbar_binary_supported():
-        return [_from_bytes(data, "zbar-binary") for data in zbar.scan_qr(grey, binary=True)]
+        return [from_bytes(data, "zbar-binary") for data in zbar.scan_qr(grey, binary=True)]
     # Bytes zbar could not convert become U+FFFD, which recover_text never accepts.
     reads = (_from_text(d.decode("utf-8", "replace"), "zbar-text") for d in zbar.scan_qr(grey, binary=False))
     return [read for read in reads if read is not None]
@@ -143,28 +113,6 @@ _CHAIN: tuple[tuple[str, _Variant, tuple[_Decoder, ...]], ...] = (
 
 # --- public entry points ------------------------------------------------------------------
 
-def _grey(frame: np.ndarray) -> np.ndarray:
-    """uint8 grey/BGR/BGRA frame → contiguous grey uint8 ``(height, width)``."""
-    import cv2
-
-    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
-        raise ValueError(f"decode_qr wants a uint8 numpy frame, got {getattr(frame, 'dtype', type(frame))}")
-    if frame.ndim == 3 and frame.shape[2] == 1:
-        frame = frame[:, :, 0]
-    if frame.ndim == 2:
-        return np.ascontiguousarray(frame)
-    if frame.ndim != 3 or frame.shape[2] not in (3, 4):
-        raise ValueError(f"decode_qr wants a grey (h, w) or BGR (h, w, 3) frame, got shape {frame.shape}")
-    if frame.size == 0:
-        return np.zeros(frame.shape[:2], np.uint8)
-    return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY if frame.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
-
-
-def _unique(reads: list[QrRead]) -> list[QrRead]:
-    seen: set[bytes] = set()
-    return [r for r in reads if not (r.data in seen or seen.add(r.data))]
-
-
 def _fast_zbar(grey: np.ndarray) -> list[QrRead]:
     """zbar on the whole grey frame shrunk to :data:`FAST_MAX_WIDTH` (the fast path before zxing-cpp)."""
     import cv2
@@ -195,22 +143,6 @@ def _crop(grey: np.ndarray, corners: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(crop)
 
 
-def _zxing_reads(symbols: list[zxing.Symbol], decoder: str = "zxing") -> list[QrRead]:
-    """zxing's decoded symbols as reads: UTF-8 only (a non-text payload is no card: dropped)."""
-    reads = []
-    for symbol in symbols:
-        try:
-            if symbol.data is not None:
-                reads.append(QrRead(symbol.data.decode("utf-8"), symbol.data, decoder))
-        except UnicodeDecodeError:
-            continue
-    return reads
-
-
-def _use_zxing() -> bool:
-    return ZXING is not False and zxing.available()
-
-
 def _fast(grey: np.ndarray) -> tuple[list[QrRead], list[np.ndarray]]:
     """The per-frame path: (reads, corners of codes found but not read).
 
@@ -220,7 +152,7 @@ def _fast(grey: np.ndarray) -> tuple[list[QrRead], list[np.ndarray]]:
     not decode: zbar on the whole frame shrunk, as before zxing. Without zxing-cpp: that
     zbar scan only.
     """
-    if not _use_zxing():
+    if not zxing.enabled():
         return _fast_zbar(grey), []
     symbols = zxing.scan_qr(grey, errors=True)
     decoded = [s for s in symbols if s.data is not None]
@@ -231,7 +163,7 @@ def _fast(grey: np.ndarray) -> tuple[list[QrRead], list[np.ndarray]]:
                 by_zbar = _zbar(_crop(grey, symbol.corners))
             except zbar.ZbarUnavailableError:
                 by_zbar = []
-            reads += by_zbar or _zxing_reads([symbol])
+            reads += by_zbar or zxing_reads([symbol])
         return reads, []
     if not symbols:
         return [], []
@@ -266,12 +198,12 @@ def scan_qr(frame: np.ndarray) -> QrScan:
 
     from recognition.qr_locate import find_regions, measure, overlap
 
-    grey = _grey(frame)
+    grey = grey_frame(frame)
     if grey.size == 0:
         return QrScan(())
     reads, found = _fast(grey)
     if reads or not found:
-        return QrScan(tuple(_unique(reads)))
+        return QrScan(tuple(unique(reads)))
     regions = find_regions(grey)
     located = []
     for corners in found:
@@ -305,11 +237,11 @@ def decode_qr(frame: np.ndarray, *, thorough: bool = True, card: bool = True) ->
     Raises:
         ValueError: ``frame`` is not a uint8 grey/BGR numpy array (a programming error).
     """
-    grey = _grey(frame)
+    grey = grey_frame(frame)
     if grey.size == 0:
         return []
     if not thorough:
-        return _unique(_fast(grey)[0])
+        return unique(_fast(grey)[0])
     for variant, copies, decoders in _CHAIN:
         images = copies(grey)
         for decoder in decoders:
@@ -320,18 +252,16 @@ def decode_qr(frame: np.ndarray, *, thorough: bool = True, card: bool = True) ->
             if reads:
                 if variant:
                     reads = [QrRead(r.text, r.data, f"{r.decoder}+{variant}") for r in reads]
-                return _unique(reads)
-    return _unique(_card_chain(frame, grey, card))
+                return unique(reads)
+    return unique(_card_chain(frame, grey, card))
 
 
 def _card_chain(frame: np.ndarray, grey: np.ndarray, card: bool) -> list[QrRead]:
     """The end of the thorough chain: zxing on the grey and blue frame, then (``card``) the card path."""
-    from recognition.qr_card import read_card_qr
-
-    if _use_zxing():
+    if zxing.enabled():
         channels = [grey] + ([np.ascontiguousarray(frame[:, :, 0])] if frame.ndim == 3 and frame.shape[2] >= 3 else [])
         for name, image in zip(("", "+blue"), channels):
-            reads = _zxing_reads(zxing.scan_qr(image), "zxing" + name)
+            reads = zxing_reads(zxing.scan_qr(image), "zxing" + name)
             if reads:
                 return reads
     if not card:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognition import zbar, zxing
-from recognition.qr import QrRead, _from_bytes, _grey, _unique, _use_zxing, _zxing_reads
+from recognition.qr_reads import QrRead, from_bytes, grey_frame, unique, zxing_reads
 from recognition.qr_locate import Located, clockwise, find_regions, mean_side, measure, overlap
 
 MARGIN = 0.18
@@ -81,7 +81,7 @@ def read_card_qr(frame: np.ndarray, located: Sequence[np.ndarray] = (), *, full:
         then holds the given codes and the texture regions in which a decoder found a
         symbol (finder patterns) it could not decode: other dense texture is not reported.
     """
-    grey = _grey(frame)
+    grey = grey_frame(frame)
     if grey.size == 0:
         return CardScan((), ())
     channels = {"grey": grey}
@@ -95,7 +95,7 @@ def read_card_qr(frame: np.ndarray, located: Sequence[np.ndarray] = (), *, full:
         for tries, (variant, read, found) in enumerate(_attempts(channels, quad, full and index < FULL_CANDIDATES)):
             if read:
                 reads = [QrRead(r.text, r.data, f"{r.decoder}+card:{variant}") for r in read]
-                return CardScan(tuple(_unique(reads)), ())
+                return CardScan(tuple(unique(reads)), ())
             confirmed = confirmed or found
             if not confirmed and tries >= (UNSEEN_TRIES_FULL if full else UNSEEN_TRIES) - 1:
                 break  # a texture region where the first tries find no symbol is no code
@@ -153,14 +153,14 @@ def _decode(image: np.ndarray, decoder: str) -> tuple[list[QrRead], bool]:
     the ones it could not decode; zbar does not). A decoder that is not there reads nothing."""
     if decoder == "zbar":
         try:
-            reads = [_from_bytes(data, "zbar-binary") for data in zbar.scan_qr(image, binary=True)] if zbar.binary_supported() else []
+            reads = [from_bytes(data, "zbar-binary") for data in zbar.scan_qr(image, binary=True)] if zbar.binary_supported() else []
         except zbar.ZbarUnavailableError:
             reads = []
         return reads, bool(reads)
-    if not _use_zxing():
+    if not zxing.enabled():
         return [], False
     symbols = zxing.scan_qr(image, errors=True, downscale=False)
-    return _zxing_reads(symbols), any(mean_side(s.corners) >= SEEN_SIDE * image.shape[0] for s in symbols)
+    return zxing_reads(symbols), any(mean_side(s.corners) >= SEEN_SIDE * image.shape[0] for s in symbols)
 
 
 #: The tries on one located code, in order: (channel, module px of the warped copy,

@@ -18,6 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 
+#: None: use zxing-cpp when it is installed; False: never (the QR fast path is then zbar on
+#: the whole shrunk frame, as before zxing-cpp, and the card path uses zbar alone). A switch
+#: for benchmarks and tests that measure the path without it.
+ENABLED: bool | None = None
+
+
 class ZxingUnavailableError(RuntimeError):
     """zxing-cpp is not installed (or failed to load)."""
 
@@ -38,6 +44,11 @@ class Symbol:
     data: bytes | None
     corners: np.ndarray
     error: str = ""
+
+
+def enabled() -> bool:
+    """True when zxing-cpp is to be used: installed and not switched off (:data:`ENABLED`)."""
+    return ENABLED is not False and available()
 
 
 @functools.lru_cache(maxsize=1)

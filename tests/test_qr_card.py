@@ -119,7 +119,7 @@ def test_fast_path_runs_no_other_decoder_when_zxing_sees_no_code(monkeypatch: py
 def test_fast_path_reads_small_card_codes_that_zbar_on_the_shrunk_frame_missed(monkeypatch: pytest.MonkeyPatch) -> None:
     photo = card_photo(random_conditions(21, frame="1280x720", module_px=3.5, glare=0.0, blur=0.4, motion=0.0))
     assert exact(qr.decode_qr(photo.frame, thorough=False), photo)
-    monkeypatch.setattr(qr, "ZXING", False)  # the fast path before zxing-cpp
+    monkeypatch.setattr(zxing, "ENABLED", False)  # the fast path before zxing-cpp
     assert qr.decode_qr(photo.frame, thorough=False) == []
 
 
@@ -142,11 +142,11 @@ def test_without_zxing_the_fast_path_is_zbar_on_the_shrunk_frame_as_before(monke
 
     text = cccd_payload("Lý Quốc Sơn")
     frame = embed(make_qr(text, box_px=6), photo_frame(LISA, (1280, 720)), 300, 100)
-    monkeypatch.setattr(qr, "ZXING", False)
+    monkeypatch.setattr(zxing, "ENABLED", False)
     (read,) = qr.decode_qr(frame, thorough=False)
     assert read.text == text and read.decoder == "zbar-binary"
     monkeypatch.setattr(zxing, "available", lambda: False)  # not installed: the same
-    monkeypatch.setattr(qr, "ZXING", None)
+    monkeypatch.setattr(zxing, "ENABLED", None)
     assert qr.decode_qr(frame, thorough=False) == [read]
 
 
@@ -167,7 +167,7 @@ def test_card_path_reads_most_of_what_the_fast_path_could_not_and_says_how() -> 
 
 
 def test_card_path_reads_with_zbar_alone_when_zxing_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(qr, "ZXING", False)
+    monkeypatch.setattr(zxing, "ENABLED", False)
     photo = card_photo(random_conditions(41, frame="1280x720", module_px=3.5, glare=0.0, blur=0.4, motion=0.0))
     reads = read_card_qr(photo.frame, full=True).reads
     assert exact(reads, photo) and reads[0].decoder.startswith("zbar-binary+card:")

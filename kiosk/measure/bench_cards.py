@@ -6,7 +6,7 @@ module, with and without glare, 640x480 and 1280x720) and on the same frames wit
 (a face photo), each path is timed in the same run:
 
 - ``zbar`` (before): the fast path as it was before zxing-cpp, zbar on the whole frame
-  shrunk to 640 px wide (``recognition.qr.ZXING = False``);
+  shrunk to 640 px wide (``recognition.zxing.ENABLED = False``);
 - ``fast``: ``decode_qr(frame, thorough=False)``, run on every live frame;
 - ``card``: what the app runs on a frame in CARD mode: the fast path, then the card path
   (:func:`kiosk.cccd.card_reading.read_codes` with ``search``);
@@ -48,14 +48,14 @@ def _timed(call: Callable[[], list[bytes]], repeats: int) -> tuple[list[bytes], 
 
 def _paths(frame: Any) -> dict[str, Callable[[], list[bytes]]]:
     from kiosk.cccd.card_reading import read_codes
-    from recognition import qr
+    from recognition import qr, zxing
 
     def zbar_only() -> list[bytes]:
-        saved, qr.ZXING = qr.ZXING, False
+        saved, zxing.ENABLED = zxing.ENABLED, False
         try:
             return [r.data for r in qr.decode_qr(frame, thorough=False)]
         finally:
-            qr.ZXING = saved
+            zxing.ENABLED = saved
 
     return {"zbar": zbar_only,
             "fast": lambda: [r.data for r in qr.decode_qr(frame, thorough=False)],
