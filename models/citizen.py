@@ -60,6 +60,9 @@ class CitizenRecord:
     def from_dict(cls, data: dict[str, object]) -> CitizenRecord:
         """Inverse of :meth:`to_dict`."""
         issue = data.get("issue_date")
+        extra = data.get("extra") or ()
+        if not isinstance(extra, (list, tuple)):
+            raise ValueError(f"extra must be a list of strings, got {type(extra).__name__}")
         return cls(
             id_number=str(data["id_number"]),
             old_id_number=str(data.get("old_id_number") or ""),
@@ -68,7 +71,7 @@ class CitizenRecord:
             gender=Gender(str(data["gender"])),
             address=str(data.get("address") or ""),
             issue_date=date.fromisoformat(str(issue)) if issue else None,
-            extra=tuple(str(x) for x in (data.get("extra") or ())),  # type: ignore[union-attr]
+            extra=tuple(str(x) for x in extra),
         )
 
 

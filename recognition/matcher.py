@@ -157,7 +157,8 @@ class Matcher:
     def embeddings_of(self, citizen_id: int) -> np.ndarray:
         """A copy of one citizen's samples, ``(k, 128)`` float32 (for tests and re-enrolment)."""
         with self._lock:
-            return self._emb[: self._n][self._ids[: self._n] == citizen_id].copy()
+            rows: np.ndarray = self._emb[: self._n][self._ids[: self._n] == citizen_id].copy()
+        return rows
 
     def _reserve(self, needed: int) -> None:
         capacity = len(self._ids)
@@ -238,5 +239,7 @@ def pairwise_distances(embeddings: np.ndarray, metric: str) -> np.ndarray:
     x = np.asarray(embeddings, dtype=np.float64)
     if metric == "cosine":
         x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-        return np.clip(1.0 - x @ x.T, 0.0, 2.0)
-    return np.linalg.norm(x[:, None, :] - x[None, :, :], axis=2)
+        cosine: np.ndarray = np.clip(1.0 - x @ x.T, 0.0, 2.0)
+        return cosine
+    euclidean: np.ndarray = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=2)
+    return euclidean

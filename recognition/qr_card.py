@@ -123,7 +123,7 @@ def _warp(image: np.ndarray, quad: np.ndarray, module_px: float, margin: float) 
     centre = quad.mean(axis=0)
     wide = centre + (quad - centre) * (1 + 2 * margin)
     side = int(np.clip(round(TYPICAL_MODULES * (1 + 2 * margin) * module_px), 64, 1200))
-    dst = np.float32([[0, 0], [side, 0], [side, side], [0, side]])
+    dst = np.array([[0, 0], [side, 0], [side, side], [0, side]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(wide.astype(np.float32), dst)
     return cv2.warpPerspective(image, matrix, (side, side), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE), matrix
 
@@ -192,7 +192,8 @@ def _deconvolve(image: np.ndarray, sigma: float, iterations: int = 10) -> np.nda
     estimate = observed.copy()
     for _ in range(iterations):
         estimate *= cv2.GaussianBlur(observed / (cv2.GaussianBlur(estimate, (0, 0), sigma) + 1e-3), (0, 0), sigma)
-    return np.clip(estimate, 0, 255).astype(np.uint8)
+    restored: np.ndarray = np.clip(estimate, 0, 255).astype(np.uint8)
+    return restored
 
 
 def _prepare(warped: np.ndarray, module: float, base: str) -> np.ndarray:

@@ -61,8 +61,10 @@ def grey_frame(frame: np.ndarray) -> np.ndarray:
 
 def unique(reads: list[QrRead]) -> list[QrRead]:
     """``reads`` without repeated payloads (the first read of each ``data`` kept, order kept)."""
-    seen: set[bytes] = set()
-    return [r for r in reads if not (r.data in seen or seen.add(r.data))]
+    kept: dict[bytes, QrRead] = {}
+    for read in reads:
+        kept.setdefault(read.data, read)
+    return list(kept.values())
 
 
 def zxing_reads(symbols: list[zxing.Symbol], decoder: str = "zxing") -> list[QrRead]:

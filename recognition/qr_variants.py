@@ -57,8 +57,8 @@ def rectify(grey: np.ndarray, per_scale: int = 4, max_side: int = 1000) -> list[
             src = quad[[np.argmin(total), np.argmin(diff), np.argmax(total), np.argmax(diff)]]
             side = min(max_side, int(max(np.linalg.norm(src - np.roll(src, 1, axis=0), axis=1))))
             margin = max(8, side // 10)
-            dst = np.float32([[0, 0], [side, 0], [side, side], [0, side]]) + margin
-            matrix = cv2.getPerspectiveTransform(src, dst)
+            dst = np.array([[0, 0], [side, 0], [side, side], [0, side]], dtype=np.float32) + margin
+            matrix = cv2.getPerspectiveTransform(src.astype(np.float32), dst)
             warped.append(cv2.warpPerspective(grey, matrix, (side + 2 * margin,) * 2,
                                               flags=cv2.INTER_CUBIC, borderValue=255))
     return warped

@@ -19,12 +19,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from recognition.errors import CameraError, ImageError
 from recognition.images import load_image
+
+if TYPE_CHECKING:
+    import cv2
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 READ_FAILURES_BEFORE_ERROR = 5
@@ -107,7 +110,7 @@ class WebcamSource:
         self.width = width
         self.height = height
         self.name = f"camera {index}"
-        self._cap = None
+        self._cap: cv2.VideoCapture | None = None
         self._failures = 0
 
     def open(self) -> None:
@@ -273,7 +276,7 @@ class VideoFileSource:
         self.path = Path(path)
         self.name = f"video {self.path.name}"
         self.loop = loop
-        self._cap = None
+        self._cap: cv2.VideoCapture | None = None
         self._pacer = _Pacer(25.0)
 
     def open(self) -> None:

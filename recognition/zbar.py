@@ -51,7 +51,7 @@ def binary_supported() -> bool:
     if not scanner:
         return False
     try:
-        return zw.zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_BINARY, 1) == 0
+        return bool(zw.zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_BINARY, 1) == 0)
     finally:
         zw.zbar_image_scanner_destroy(scanner)
 

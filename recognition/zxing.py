@@ -86,7 +86,7 @@ def scan_qr(grey: np.ndarray, *, errors: bool = False, downscale: bool = True, h
     except (ImportError, OSError) as exc:
         raise ZxingUnavailableError(f"zxing-cpp cannot be loaded: {exc}") from exc
     binarizer = zxingcpp.Binarizer.GlobalHistogram if histogram else zxingcpp.Binarizer.LocalAverage
-    found = zxingcpp.read_barcodes(np.ascontiguousarray(grey), formats=zxingcpp.BarcodeFormat.QRCode, try_rotate=False,
+    found = zxingcpp.read_barcodes(np.ascontiguousarray(grey), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode), try_rotate=False,
                                    try_invert=False, try_downscale=downscale, binarizer=binarizer, return_errors=errors)
     symbols = []
     for code in found:

@@ -96,11 +96,12 @@ class DlibEngine:
         marks = face_recognition_module().face_landmarks(rgb, [box.as_tuple()], model="small")[0]
         eyes = sorted((tuple(np.asarray(marks[name], dtype=np.float64).mean(axis=0)) for name in ("left_eye", "right_eye")))
         nose = tuple(np.asarray(marks["nose_tip"], dtype=np.float64)[0])
-        return Landmarks(eye_left=eyes[0], eye_right=eyes[1], nose=nose)  # type: ignore[arg-type]
+        return Landmarks(eye_left=eyes[0], eye_right=eyes[1], nose=nose)
 
     def embed(self, frame: np.ndarray, face: DetectedFace) -> np.ndarray:
         """dlib's ``(128,)`` float32 descriptor of the face (Euclidean space; same person typically < 0.6)."""
-        return self.embed_boxes(to_rgb(frame), [face.box])[0]
+        descriptor: np.ndarray = self.embed_boxes(to_rgb(frame), [face.box])[0]
+        return descriptor
 
     @staticmethod
     def embed_boxes(rgb: np.ndarray, boxes: list[FaceBox], num_jitters: int = 1) -> np.ndarray:

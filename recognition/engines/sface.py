@@ -102,5 +102,6 @@ class SFaceEngine:
             out = np.asarray(self._net.forward(), dtype=np.float64).reshape(2, -1)[:, :128]
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         mean = out.sum(axis=0)
-        return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+        unit: np.ndarray = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
+        return unit
 
