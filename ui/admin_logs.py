@@ -133,7 +133,7 @@ class StatsTab(AdminTab):
     def refresh(self) -> None:  # noqa: D102
         counter = self.kiosk.settings.counter_name
         zone = self.kiosk.settings.display_timezone
-        self.call(lambda a: today_stats(self.kiosk.store.records, counter, tz=zone), self.shown(self._show))
+        self.call(lambda a: today_stats(self.kiosk.store, counter, tz=zone), self.shown(self._show))
 
     def _show(self, stats: DayStats) -> None:
         day = "/".join(reversed(stats.day.split("-")))

@@ -186,7 +186,7 @@ class CounterPage(QWidget):
         """A card was read: look it up and show it."""
         try:
             known = self.kiosk.check_card(card).known
-            found = self.kiosk.store.records.find_citizen(card.record.id_number) if known else None
+            found = self.kiosk.store.find_citizen(card.record.id_number) if known else None
         except KioskError as exc:
             self.banner.show_error(exc)
             return
@@ -371,7 +371,7 @@ class CounterPage(QWidget):
 
     def _card_check_in(self, card: CccdRead) -> int:
         self.kiosk.check_in_by_card(card)
-        found = self.kiosk.store.records.find_citizen(card.record.id_number)
+        found = self.kiosk.store.find_citizen(card.record.id_number)
         if found is not None:
             self.recognizer.watcher.hold_citizen(found[0])
         return 0
@@ -410,7 +410,7 @@ class CounterPage(QWidget):
         """Update today's figures (read off the UI thread)."""
         counter = self.kiosk.settings.counter_name
         zone = self.kiosk.settings.display_timezone
-        self.tasks.run(lambda: today_stats(self.kiosk.store.records, counter, tz=zone), self._show_stats, lambda _e: None)
+        self.tasks.run(lambda: today_stats(self.kiosk.store, counter, tz=zone), self._show_stats, lambda _e: None)
 
     def _show_stats(self, stats: DayStats) -> None:
         self.stats = stats

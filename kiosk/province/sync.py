@@ -125,7 +125,7 @@ class _Batch:
     def authentic(self, sealed: bytes, context: bytes) -> bytes | None:
         """The plaintext of a pulled sealed value, or None (counted) when it does not authenticate."""
         try:
-            return self.kiosk.store.records.key.open(sealed, context)
+            return self.kiosk.store.key.open(sealed, context)
         except DataKeyError:
             self.rejected += 1
             return None
@@ -141,7 +141,7 @@ class _Batch:
             if self.blocked(id_hash, row[f"{prefix}enrolled_at"]):
                 return None
             if not self._free_ids:  # one reservation per batch, not per citizen
-                first = self.kiosk.store.records.reserve_citizen_ids(len(self.rows))
+                first = self.kiosk.store.reserve_citizen_ids(len(self.rows))
                 self._free_ids = list(range(first + len(self.rows) - 1, first - 1, -1))
             citizen_id = self._free_ids.pop()
             self.db.execute("INSERT INTO citizens (id, id_hash, sealed, enrolled_at, enrolled_counter, updated_at, pushed) "
