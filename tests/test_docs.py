@@ -101,7 +101,7 @@ def test_the_readme_opens_with_setup_and_run_then_setup_and_test() -> None:
     assert "## Quick start" in text[:first_block]
     run, test = readme_commands()[:2]
     assert run.startswith("scripts/setup &&") and run.endswith("kiosk demo")
-    assert test.startswith("scripts/setup --test &&") and "pytest" in test
+    assert test.startswith("scripts/setup --test &&") and test.endswith("scripts/check.py")  # lint, types, pytest
     assert "scripts\\setup.ps1" in text and "scripts\\setup.ps1 -Test" in text  # Windows
 
 
