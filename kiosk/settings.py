@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +18,10 @@ from typing import Any
 
 from kiosk.errors import SettingsError
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 APP_NAME = "cccd-kiosk"
 ENV_PREFIX = "KIOSK_"
@@ -201,7 +202,7 @@ _NOT_SETTINGS = frozenset({"KIOSK_CONFIG", "KIOSK_DATA_KEY", "KIOSK_ADMIN_PIN"})
 
 def _read_toml(file: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SettingsError(f"settings file {file} does not exist", "check the --config path") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from kiosk.counter.admin import Admin
@@ -18,7 +19,7 @@ from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from ui.admin_settings import SettingsTab
 from ui.admin_logs import AuditTab, RetentionTab, StatsTab
-from ui.admin_tabs import CitizensTab, VisitsTab
+from ui.admin_tabs import AdminTab, CitizensTab, VisitsTab
 from ui.i18n import tr
 from ui.tasks import Tasks
 from ui.widgets import Banner, button, label
@@ -136,10 +137,11 @@ class AdminPage(QWidget):
         self.admin: Admin | None = None
         self.pin_view = PinView(kiosk=kiosk, tasks=tasks, on_login=self._logged_in, on_back=self.close_admin)
         common = {"kiosk": kiosk, "tasks": tasks, "banner": banner, "ask": ask, "on_expired": self.expired}
-        self.tabs_list = [CitizensTab(**common), VisitsTab(**common), RetentionTab(**common), AuditTab(**common),
-                          SettingsTab(config_path=config_path, **common), StatsTab(**common)]
-        self.settings_tab = self.tabs_list[4]
-        self.settings_tab.saved.connect(self.settings_saved.emit)  # type: ignore[attr-defined]
+        self.tabs_list: list[AdminTab] = [CitizensTab(**common), VisitsTab(**common), RetentionTab(**common),
+                                          AuditTab(**common)]
+        self.settings_tab = SettingsTab(config_path=config_path, **common)
+        self.tabs_list += [self.settings_tab, StatsTab(**common)]
+        self.settings_tab.saved.connect(self.settings_saved.emit)
         self.tabs = QTabWidget()
         for tab in self.tabs_list:
             self.tabs.addTab(tab, "")
@@ -170,7 +172,7 @@ class AdminPage(QWidget):
     def _logged_in(self, admin: Admin) -> None:
         self.admin = admin
         for tab in self.tabs_list:
-            tab.admin = admin  # type: ignore[attr-defined]
+            tab.admin = admin
         self.who.setText(tr("Đăng nhập: {who}").format(who=admin.actor))
         self.stack.setCurrentIndex(1)
         self.tabs.setCurrentIndex(0)
@@ -184,7 +186,7 @@ class AdminPage(QWidget):
             except AuthError:
                 self.expired()
                 return
-            self.tabs_list[index].refresh()  # type: ignore[attr-defined]
+            self.tabs_list[index].refresh()
 
     def expired(self) -> None:
         """The session ran out: back to the PIN."""
@@ -195,14 +197,14 @@ class AdminPage(QWidget):
         """Leave the administration area (logged out)."""
         self.admin = None
         for tab in self.tabs_list:
-            tab.admin = None  # type: ignore[attr-defined]
+            tab.admin = None
         self.closed.emit()
 
-    def keyPressEvent(self, event: object) -> None:  # noqa: N802, D102
-        if event.key() == Qt.Key.Key_Escape:  # type: ignore[attr-defined]
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802, D102
+        if event.key() == Qt.Key.Key_Escape:
             self.close_admin()
         else:
-            super().keyPressEvent(event)  # type: ignore[arg-type]
+            super().keyPressEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
         if event.type() == QEvent.Type.LanguageChange:
@@ -218,8 +220,8 @@ class AdminPage(QWidget):
         self.who.setText(tr("Đăng nhập: {who}").format(who=self.admin.actor) if self.admin is not None else "")
         self.pin_view.retranslate()
         for tab in self.tabs_list:
-            tab.retranslate()  # type: ignore[attr-defined]
-            tab.redraw()  # type: ignore[attr-defined]
+            tab.retranslate()
+            tab.redraw()
 
 
 def apply_settings_note(old: Settings, new: Settings) -> str:

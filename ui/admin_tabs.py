@@ -110,7 +110,7 @@ class CitizensTab(AdminTab):
         self.rows: list[dict[str, Any]] = []
         self.search = QLineEdit()
         self.search.returnPressed.connect(self.refresh)
-        self.find = button("", "secondary", self.refresh)
+        self.find_button = button("", "secondary", self.refresh)
         self.table = make_table()
         self.visits_button = button("", "", self.show_visits)
         self.receipt_button = button("", "", self.show_receipt)
@@ -120,7 +120,7 @@ class CitizensTab(AdminTab):
         self.engines = label("", "small")
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
-        top.addWidget(self.find)
+        top.addWidget(self.find_button)
         actions = QHBoxLayout()
         for widget in (self.visits_button, self.receipt_button, self.withdraw_button, self.purge_button):
             actions.addWidget(widget)
@@ -135,7 +135,7 @@ class CitizensTab(AdminTab):
 
     def retranslate(self) -> None:  # noqa: D102
         self.search.setPlaceholderText(tr("Tìm theo họ tên (không cần dấu) hoặc số CCCD"))
-        self.find.setText(tr("Tìm"))
+        self.find_button.setText(tr("Tìm"))
         self.visits_button.setText(tr("Lượt đến của công dân"))
         self.receipt_button.setText(tr("Phiếu đồng ý"))
         self.withdraw_button.setText(tr("Rút lại đồng ý…"))

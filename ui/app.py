@@ -12,10 +12,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.settings import Settings, default_config_path, load_settings
 from models import KioskError
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 DEMO_PIN = "123456"
 """The demo's administrator PIN (a throw-away database)."""
@@ -39,15 +42,23 @@ def check_window() -> None:
     check_window_plugin()
 
 
-def _application(settings: Settings) -> object:
+def _application(settings: Settings) -> QApplication:
+    """The process's QApplication (made on first use), named, styled and in the settings' language.
+
+    Raises:
+        RuntimeError: another kind of Qt application (no widgets) already runs in this process.
+    """
     from PySide6.QtWidgets import QApplication
 
     from ui.i18n import set_language
     from ui.style import apply_style
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if not isinstance(app, QApplication):
+        raise RuntimeError(f"a {type(app).__name__} already runs in this process: the kiosk's windows need "
+                           "a QApplication")
     app.setApplicationName("cccd-kiosk")
-    apply_style(app)  # type: ignore[arg-type]
+    apply_style(app)
     set_language(settings.language)
     return app
 
@@ -99,7 +110,7 @@ def run_app(*, db_path: Path | None = None, config_path: Path | None = None, cam
     with kiosk:
         window = MainWindow(kiosk=kiosk, source=source, analyzer=analyzer, config_path=config_path or default_config_path(),
                             camera_factory=None if camera else camera_from_settings)
-        window.closed.connect(app.quit)  # type: ignore[attr-defined]
+        window.closed.connect(app.quit)
         window.showMaximized()
         with quit_on_signals(app):
             code = _exec(app)
@@ -206,8 +217,8 @@ def quit_on_signals(app: Any) -> Iterator[None]:
         yield
     finally:
         waker.stop()
-        for name, handler in previous.items():
-            signal.signal(getattr(signal, name), handler)
+        for name, earlier in previous.items():
+            signal.signal(getattr(signal, name), earlier)
 
 
 def run_demo(*, set_dir: Path, config_path: Path | None = None) -> int:

@@ -91,7 +91,8 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     reason = getattr(error, "reason", "") if isinstance(error, KioskError) else ""
     facts: defaultdict[str, object] = defaultdict(lambda: "?", getattr(error, "facts", {}))
     reasons = _reasons()
-    if language() == "en" and reason == "camera_failed":  # the original names the device (/dev/video0...)
+    # the original names the device (/dev/video0...)
+    if isinstance(error, KioskError) and language() == "en" and reason == "camera_failed":
         return reasons[reason][0], error.one_line()
     singular = f"{reason}/1" if 1 in facts.values() and f"{reason}/1" in reasons else ""
     by_reason = reasons.get(singular or reason)

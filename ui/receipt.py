@@ -66,7 +66,8 @@ class ReceiptDialog(QDialog):
         At most :data:`PREFERRED`, at least what the buttons need; centred.
         """
         if available is None:
-            screen = (self.parentWidget().screen() if self.parentWidget() is not None else None) or QGuiApplication.primaryScreen()
+            parent = self.parentWidget()
+            screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
             available = screen.availableGeometry()
         room = available.adjusted(MARGIN_PX, MARGIN_PX, -MARGIN_PX, -MARGIN_PX)
         needed = self.minimumSizeHint()

@@ -200,21 +200,54 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
         spin()
         timer.stop()
 
+    def new_frame() -> None:
+        slot.put(frame)
+        preview._tick()  # noqa: SLF001
+
+    def placeholder() -> None:
+        preview.set_placeholder("Không có hình từ camera.")
+        preview.repaint()
+        preview.set_placeholder("")
+
+    def press_backspace() -> None:
+        keypad.press("1")
+        keypad.backspace()
+
+    def capture_hint() -> None:
+        capture.set_hint(lambda: "lại gần hơn", "#b26a00")
+        capture.repaint()
+
+    def paint_three() -> None:
+        saved.repaint()
+        ask.repaint()
+        idle.repaint()
+
+    def banner_show() -> None:
+        banner.show_message("warning", "x", "y", seconds=4)
+        banner.repaint()
+
+    def switch_pages() -> None:
+        stack.setCurrentWidget(form)
+        stack.setCurrentWidget(keypad)
+
+    def emit_queued() -> None:
+        queued.result.emit(7, match)
+        spin()
+
     found: dict[str, Callable[[], object]] = {
         "QPainter fillRect/drawImage/setPen/drawText": painter_calls,
         "preview paint (frame, boxes, status)": preview.repaint,
-        "preview new frame (QImage from numpy)": lambda: (slot.put(frame), preview._tick()),  # noqa: SLF001
-        "preview placeholder paint": lambda: (preview.set_placeholder("Không có hình từ camera."), preview.repaint(),
-                                              preview.set_placeholder("")),
+        "preview new frame (QImage from numpy)": new_frame,
+        "preview placeholder paint": placeholder,
         "form panel paint (card)": form.repaint,
         "form panel fill (match)": lambda: form.show_match(match, 0.4),
         "keypad paint": keypad.repaint,
-        "keypad press / backspace": lambda: (keypad.press("1"), keypad.backspace()),
+        "keypad press / backspace": press_backspace,
         "consent paint": consent.repaint,
-        "capture paint + hint": lambda: (capture.set_hint(lambda: "lại gần hơn", "#b26a00"), capture.repaint()),
-        "saved / ask-card / idle paint": lambda: (saved.repaint(), ask.repaint(), idle.repaint()),
-        "banner show + paint": lambda: (banner.show_message("warning", "x", "y", seconds=4), banner.repaint()),
-        "stacked setCurrentWidget": lambda: (stack.setCurrentWidget(form), stack.setCurrentWidget(keypad)),
+        "capture paint + hint": capture_hint,
+        "saved / ask-card / idle paint": paint_three,
+        "banner show + paint": banner_show,
+        "stacked setCurrentWidget": switch_pages,
         "language change event": lambda: QCoreApplication.sendEvent(form, QEvent(QEvent.Type.LanguageChange)),
         "key event to a panel": key,
         "widget grab (QPixmap)": lambda: form.grab(),
@@ -223,7 +256,7 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
         "QLabel.setText": lambda: label.setText("Hình: 30 khung/giây"),
         "tr() (QCoreApplication.translate)": lambda: tr("Mời nhìn vào camera"),
         "signal emit (int, object)": lambda: emitter.result.emit(7, match),
-        "signal emit queued + delivered": lambda: (queued.result.emit(7, match), spin()),
+        "signal emit queued + delivered": emit_queued,
         "QTimer timeout to a Python slot": timer_tick,
         "task on the pool + callback": task,
     }

@@ -49,7 +49,7 @@ class SoakReport:
     rss_end_mb: float | None = None
     max_ui_stall_ms: float = 0.0
     max_ui_stall_scene: str = ""
-    flows: Counter = field(default_factory=Counter)
+    flows: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -78,7 +78,9 @@ class SoakReport:
     def to_text(self) -> str:
         """The plain-text summary."""
         flows = ", ".join(f"{name} {n}" for name, n in sorted(self.flows.items()))
-        growth = "" if self.memory_flat is None else f" ({self.rss_end_mb - self.rss_warm_mb:+.0f} MB after warm-up; limit +{RSS_GROWTH_LIMIT_MB:.0f})"
+        warm, end = self.rss_warm_mb, self.rss_end_mb  # memory_flat is None exactly when one of them is
+        growth = ("" if warm is None or end is None
+                  else f" ({end - warm:+.0f} MB after warm-up; limit +{RSS_GROWTH_LIMIT_MB:.0f})")
         flat = {True: "flat", False: "GROWING", None: "not judged (run too short)"}[self.memory_flat]
         lines = [f"soak: {self.minutes:.1f} min, {self.scenes} scenes ({flows}), {self.frames} frames painted, "
                  f"{self.analysed} analysed",
@@ -102,7 +104,8 @@ def run_soak(*, minutes: float, set_dir: Path, config_path: Path | None = None, 
 
     from ui.app import display_available
 
-    log = (lambda text: print(text, file=sys.stderr, flush=True)) if as_json else (lambda text: print(text, flush=True))
+    log: Callable[[str], None] = ((lambda text: print(text, file=sys.stderr, flush=True)) if as_json
+                                  else (lambda text: print(text, flush=True)))
     if not display_available():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         log("No display: the soak runs offscreen (QT_QPA_PLATFORM=offscreen).")

@@ -129,7 +129,11 @@ class Soak:
             left = self.counter.keypad.attempts_left
             for digit in digits:
                 self.counter.keypad.keys[digit].click()
-            self.until(f"keypad miss {attempt + 1}", lambda n=left: self.counter.keypad.attempts_left < n or self.counter.state.value != "keypad")
+
+            def missed(n: int = left) -> bool:
+                return bool(self.counter.keypad.attempts_left < n or self.counter.state.value != "keypad")
+
+            self.until(f"keypad miss {attempt + 1}", missed)
             self.report.flows["keypad_wrong"] += 1
         self.until(f"{face}: ask for the card", self.state("ask_card"))
         self.key(Qt.Key.Key_Escape)
@@ -173,9 +177,15 @@ class Soak:
     def _purge(self, id_number: str) -> None:
         from ui.app import DEMO_PIN
 
-        kiosk, done = self.window.kiosk, []
+        kiosk = self.window.kiosk
+        done: list[object] = []
+
+        def failed(error: BaseException) -> None:
+            self.report.errors.append(f"purge failed: {error}")
+            done.append(None)
+
         self.window.tasks.run(lambda: kiosk.login_admin(DEMO_PIN, actor="soak").purge(id_number, reason="soak"),
-                              done.append, lambda error: self.report.errors.append(f"purge failed: {error}") or done.append(None))
+                              done.append, failed)
         self.until("purged", lambda: bool(done))
 
     def administration(self) -> None:

@@ -28,8 +28,11 @@ def label(text: str = "", role: str = "", *, wrap: bool = True) -> QLabel:
     return widget
 
 
-def button(text: str = "", role: str = "", on_click: Callable[[], None] | None = None) -> QPushButton:
-    """A button that never takes keyboard focus (the counter's keys are handled by the page)."""
+def button(text: str = "", role: str = "", on_click: Callable[[], object] | None = None) -> QPushButton:
+    """A button that never takes keyboard focus (the counter's keys are handled by the page).
+
+    ``on_click`` is called with no argument; what it returns is ignored.
+    """
     widget = QPushButton(text)
     widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     widget.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)  # never narrower than its text
@@ -78,7 +81,7 @@ class Banner(QFrame):
                      seconds: float | None = None) -> None:
         """Show ``text`` (one line) with an optional smaller ``detail`` and action button."""
         self.kind = kind
-        self.error: BaseException | None = None
+        self.error = None
         self.setStyleSheet(f"Banner {{ background: {self.COLOURS.get(kind, BLUE)}; }}")
         self.text.setText(text)
         self.detail.setText(detail)

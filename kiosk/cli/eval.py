@@ -210,7 +210,7 @@ def _identify_one(open_set: Any, people: dict[str, list[Path]], engine: str, enr
     encoded = _encode(open_set.files, engine, config_path, cache, no_cache, workers, quiet)
     templates = sum(len(files) for files in open_set.gallery.values())
     policy = _policy(config_path, engine).at_scale(templates)
-    result = evaluate(open_set, encoded, policy, seed=seed)
+    result: dict[str, Any] = evaluate(open_set, encoded, policy, seed=seed)  # a JSON report of numbers and sub-reports
     if no_keypad:
         result = {**result["face_only"], "face_only": result["face_only"]}
     out: dict[str, Any] = {**result, "keypad": not no_keypad, "enrol": enrol, "stranger_mode": open_set.stranger_mode,
@@ -244,7 +244,8 @@ def _sweep(open_set: Any, encoded: Any, policy: Any, seed: int) -> list[dict[str
     for a, m, c in grid:
         if a > c:
             continue
-        r = evaluate(open_set, encoded, dataclasses.replace(policy, auto_accept_distance=a, min_margin=m, candidate_distance=c), seed=seed)
+        varied = dataclasses.replace(policy, auto_accept_distance=a, min_margin=m, candidate_distance=c)
+        r: dict[str, Any] = evaluate(open_set, encoded, varied, seed=seed)
         rows.append({"auto_accept_distance": a, "min_margin": m, "candidate_distance": c, "auto_rate": r["auto_rate"],
                      "candidate_recall": r["candidate_recall"], "fnir": r["fnir"], "fpir": r["fpir"], "wrong_person": r["wrong_person"],
                      "face_only_fpir": r["face_only"]["fpir"], "face_only_wrong_person": r["face_only"]["wrong_person"]})
@@ -294,10 +295,11 @@ def calibrate(target_fpir: float, target_recall: float, safety: float, write_pat
               max_candidates=current.max_candidates, current_margin=current.min_margin, seed=seed)
     names = ("auto_accept_distance", "min_margin", "candidate_distance")
     tail = {"impostor_tail_at_one": cal.tail.at_one, "impostor_tail_scale": cal.tail.scale}
+    now: dict[str, float] = {**{n: getattr(current, n) for n in names}, "impostor_tail_at_one": current.tail.at_one,
+                             "impostor_tail_scale": current.tail.scale}
     out = {"engine": engine,
            "recommended": {**{n: getattr(cal, n) for n in names}, **tail},
-           "current": {**{n: getattr(current, n) for n in names}, "impostor_tail_at_one": current.tail.at_one,
-                       "impostor_tail_scale": current.tail.scale},
+           "current": now,
            "feasible": cal.feasible, "target_fpir": target_fpir, "target_recall": target_recall, "safety": safety,
            "gallery": len(open_set.gallery), "enrol": enrol, "stranger_mode": open_set.stranger_mode,
            "genuine_probes": cal.genuine, "stranger_probes": cal.strangers, "fpir_upper_95": cal.fpir_upper_95,
@@ -316,7 +318,7 @@ def calibrate(target_fpir: float, target_recall: float, safety: float, write_pat
         from kiosk.measure import plots as plotting
         from kiosk.measure.calibration import probe_stats
 
-        plotting.tradeoff(plots / "calibrate_tradeoff.png", cal, out["current"])
+        plotting.tradeoff(plots / "calibrate_tradeoff.png", cal, now)
         g, s = probe_stats(open_set, encoded, current.search_k)
         marks = {"auto_accept_distance": cal.auto_accept_distance, "candidate_distance": cal.candidate_distance}
         _pair_plots(plots, "calibrate", people, encoded, marks, own=g.own_distance[g.own_distance < 9], nearest=s.d1[s.d1 < 9])

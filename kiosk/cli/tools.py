@@ -186,8 +186,8 @@ def bench(sizes: str, repeats: int, skip_pipeline: bool, skip_cards: bool, cnn: 
             raise click.BadParameter("use comma-separated integers, e.g. 1000,100000", param_hint=name) from None
 
     ns, loads = numbers(sizes, "--sizes"), numbers(startup_sizes, "--startup-sizes")
-    out: dict = {"machine": machine_info(), "matcher": [], "pipeline": [], "cards": [], "startup": []}
-    def show(section: str, row: dict | None = None) -> None:
+    out: dict[str, Any] = {"machine": machine_info(), "matcher": [], "pipeline": [], "cards": [], "startup": []}
+    def show(section: str, row: dict[str, Any] | None = None) -> None:
         if not as_json:
             click.echo(bench_header(section) if row is None else bench_line(section, row))
 

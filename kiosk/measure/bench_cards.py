@@ -19,6 +19,7 @@ wall-clock milliseconds, the median of ``repeats`` calls after one warm-up call.
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,10 +27,10 @@ from typing import Any
 
 from kiosk.measure.errors import BenchError
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10
+    import tomli as tomllib
 
 CARD_PHOTOS = Path(__file__).resolve().parents[2] / "sample_images" / "card_photos"
 PATHS = ("zbar", "fast", "card", "full")
@@ -88,8 +89,9 @@ def bench_cards(folder: Path = CARD_PHOTOS, no_code: Path | None = None, repeats
     if no_code is not None:
         face = load_image(no_code)
         for width, height in ((640, 480), (1280, 720)):
-            row = {"file": f"no code ({no_code.name})", "frame": f"{width}x{height}", "module_px": None, "glare": None, "blur": None}
-            cases.append((row, fit_frame(face, width, height), None))
+            blank: dict[str, Any] = {"file": f"no code ({no_code.name})", "frame": f"{width}x{height}",
+                                     "module_px": None, "glare": None, "blur": None}
+            cases.append((blank, fit_frame(face, width, height), None))
     rows = []
     for row, frame, payload in cases:
         for name, call in _paths(frame).items():

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 
@@ -133,6 +134,27 @@ def probe_stats(open_set: OpenSet, encoded: EncodedSet, k: int) -> tuple[ProbeSt
     return out[0], out[1]
 
 
+class Evidence(TypedDict):
+    """What a recommendation rests on (distances in embedding units, counts of probes or comparisons)."""
+
+    genuine_auto: int
+    genuine_auto_max_distance: float
+    genuine_auto_min_margin: float
+    nearest_stranger_distance: float
+    stranger_limit: float
+    lookalikes: int
+    lookalike_max_margin: float
+    nearest_wrong_genuine_distance: float
+    strangers_auto: int
+    strangers_within_auto: int
+    wrong_person_auto: int
+    candidate_distance_base: float
+    candidate_recall_at_base: float
+    impostor_comparisons: int
+    nearest_impostor_distance: float
+    auto_at_templates: dict[str, float]  # the tail's auto threshold at the split's templates and PROVINCE_TEMPLATES
+
+
 @dataclass(frozen=True)
 class Calibration:
     """A recommendation and the evidence for it (distances in embedding units, rates 0–1)."""
@@ -148,11 +170,13 @@ class Calibration:
     safety: float
     genuine: int
     strangers: int
-    evidence: dict[str, float] = field(default_factory=dict)
+    evidence: Evidence
     tradeoff: list[dict[str, float]] = field(default_factory=list)
     margins: list[dict[str, float]] = field(default_factory=list)
     candidates: list[dict[str, float]] = field(default_factory=list)
-    heat: dict[str, list] = field(default_factory=dict)
+    heat: dict[str, list[float] | list[list[float]]] = field(default_factory=dict)
+    """``auto_accept_distance`` and ``min_margin``: the grids (1-D); ``genuine_auto`` (counts) and ``allowed``
+    (booleans): one row per auto_accept_distance, one column per min_margin."""
     verified: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -204,19 +228,6 @@ def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e
     heat_good = (g.auto(ts[:, None], ms[None, :]) & g.own_first).sum(axis=2)
     heat_allowed = ((s.d1 <= ts[:, None, None] + safety + EPS).sum(axis=2) <= allowed_strangers) & \
                    ((g.auto(ts[:, None] + safety, ms[None, :] - safety) & wrong).sum(axis=2) == 0)
-    evidence = {
-        "genuine_auto": int(accepted.sum()),
-        "genuine_auto_max_distance": float(g.d1[accepted].max()) if accepted.any() else math.nan,
-        "genuine_auto_min_margin": float(g.margin[accepted].min()) if accepted.any() else math.nan,
-        "nearest_stranger_distance": float(nearest[0]) if nearest.size else math.inf,
-        "stranger_limit": limit,
-        "lookalikes": int(wrong.sum()),
-        "lookalike_max_margin": lookalike_gap,
-        "nearest_wrong_genuine_distance": float(g.d1[wrong].min()) if wrong.any() else math.inf,
-        "strangers_auto": int(s.auto(t, m).sum()),
-        "strangers_within_auto": int((s.d1 <= t + EPS).sum()),
-        "wrong_person_auto": int((g.auto(t, m) & wrong).sum()),
-    }
     tradeoff = [{"auto_accept_distance": float(tv), "genuine_auto_rate": good_t[i] / max(1, len(g.d1)),
                  "strangers_within": int((s.d1 <= tv + EPS).sum()), "strangers_auto": int(s.auto(tv, m).sum()),
                  "wrong_person_auto": int((g.auto(tv, m) & wrong).sum()), "allowed": bool(allowed_t[i])} for i, tv in enumerate(ts)]
@@ -235,16 +246,29 @@ def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e
     reach = [r for r in rows if r["candidate_recall"] >= target_recall - EPS]
     base = reach[0] if reach else max(rows, key=lambda r: (r["candidate_recall"], -r["candidate_distance"]))
     c = float(min(cs[-1], round(base["candidate_distance"] + safety, 2)))
-    evidence["candidate_distance_base"] = base["candidate_distance"]
-    evidence["candidate_recall_at_base"] = base["candidate_recall"]
 
     impostors = impostor_distances(open_set, encoded)
     tail = fit_impostor_tail(impostors)
     policy = PolicyConfig(t, m, c, max_candidates, tail, target_fpir)
     templates = sum(len(files) for files in open_set.gallery.values())
-    evidence["impostor_comparisons"] = int(impostors.size)
-    evidence["nearest_impostor_distance"] = float(impostors.min()) if impostors.size else math.inf
-    evidence["auto_at_templates"] = {str(n): policy.auto_distance_at(n) for n in (templates, *PROVINCE_TEMPLATES)}
+    evidence: Evidence = {
+        "genuine_auto": int(accepted.sum()),
+        "genuine_auto_max_distance": float(g.d1[accepted].max()) if accepted.any() else math.nan,
+        "genuine_auto_min_margin": float(g.margin[accepted].min()) if accepted.any() else math.nan,
+        "nearest_stranger_distance": float(nearest[0]) if nearest.size else math.inf,
+        "stranger_limit": limit,
+        "lookalikes": int(wrong.sum()),
+        "lookalike_max_margin": lookalike_gap,
+        "nearest_wrong_genuine_distance": float(g.d1[wrong].min()) if wrong.any() else math.inf,
+        "strangers_auto": int(s.auto(t, m).sum()),
+        "strangers_within_auto": int((s.d1 <= t + EPS).sum()),
+        "wrong_person_auto": int((g.auto(t, m) & wrong).sum()),
+        "candidate_distance_base": base["candidate_distance"],
+        "candidate_recall_at_base": base["candidate_recall"],
+        "impostor_comparisons": int(impostors.size),
+        "nearest_impostor_distance": float(impostors.min()) if impostors.size else math.inf,
+        "auto_at_templates": {str(n): policy.auto_distance_at(n) for n in (templates, *PROVINCE_TEMPLATES)},
+    }
     verified = evaluate(open_set, encoded, policy.at_scale(templates), seed=seed)
     heat = {"auto_accept_distance": ts.tolist(), "min_margin": ms.tolist(), "genuine_auto": heat_good.tolist(), "allowed": heat_allowed.tolist()}
     return Calibration(t, m, c, tail, engine, feasible, target_fpir, target_recall, safety, len(g.d1), len(s.d1), evidence, tradeoff,

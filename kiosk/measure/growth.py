@@ -76,7 +76,7 @@ def wilson_upper(successes: int, trials: int, z: float = 1.96) -> float:
 def false_match_rate(open_set: OpenSet, encoded: EncodedSet, threshold: float, *, seed: int = 0) -> tuple[int, int]:
     """``(false matches, comparisons)``: stranger-vs-citizen distances at or under ``threshold``
     (a citizen's distance is the best over their samples; a rotated stranger's own record is skipped)."""
-    strangers: Sequence = open_set.strangers
+    strangers = open_set.strangers
     if len(strangers) > MAX_FMR_PROBES:
         strangers = random.Random(seed).sample(list(strangers), MAX_FMR_PROBES)
     total = len(open_set.gallery)

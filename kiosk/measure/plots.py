@@ -49,7 +49,7 @@ def histograms(path: Path, genuine: np.ndarray, impostor: np.ndarray, thresholds
     _lines(ax, thresholds)
     ax.set(xlabel="distance between two photos", ylabel="density", title=f"{title}: all pairs")
     ax.legend(fontsize=8)
-    if panels == 2:
+    if own is not None and nearest_stranger is not None:  # panels == 2
         ax = axes[1]
         ax.hist(nearest_stranger, bins=bins, alpha=0.6, color=IMPOSTOR, label=f"stranger → nearest citizen ({len(nearest_stranger)})")
         ax.hist(own, bins=bins, alpha=0.6, color=GENUINE, label=f"genuine probe → own citizen ({len(own)})")
@@ -123,9 +123,9 @@ def growth(path: Path, report: dict[str, Any]) -> Path:
     ax = fig.subplots()
     measured = report.get("measured") or []
     if measured:
-        n = [r["enrolled"] for r in measured]
-        ax.plot(n, [r["fpir_face_only"] for r in measured], "o-", color=IMPOSTOR, label="face alone (measured)")
-        ax.plot(n, [r["fpir"] for r in measured], "o-", color=GENUINE, label="policy + keypad (measured)")
+        enrolled = [r["enrolled"] for r in measured]
+        ax.plot(enrolled, [r["fpir_face_only"] for r in measured], "o-", color=IMPOSTOR, label="face alone (measured)")
+        ax.plot(enrolled, [r["fpir"] for r in measured], "o-", color=GENUINE, label="policy + keypad (measured)")
     extra = report.get("at_candidate_distance", {})
     if extra.get("comparisons"):
         n = np.logspace(0, 6, 200)

@@ -14,6 +14,7 @@ Paths are relative to the set folder.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,10 +28,10 @@ from kiosk.words import count
 from models import Decision, KioskError
 from recognition.images import load_image
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 _EXPECT = {
     "card": {"new", "known", "error"},

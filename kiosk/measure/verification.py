@@ -54,8 +54,10 @@ def pair_distances(pairs: Sequence[Pair], encoded: EncodedSet) -> np.ndarray:
     if encoded.metric == "cosine":
         a /= np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
         b /= np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
-        return np.clip(1.0 - np.einsum("ij,ij->i", a, b), 0.0, 2.0)
-    return np.sqrt(np.einsum("ij,ij->i", a - b, a - b))
+        cosine: np.ndarray = np.clip(1.0 - np.einsum("ij,ij->i", a, b), 0.0, 2.0)
+        return cosine
+    euclidean: np.ndarray = np.sqrt(np.einsum("ij,ij->i", a - b, a - b))
+    return euclidean
 
 
 def accuracy_curve(dist: np.ndarray, same: np.ndarray, thresholds: np.ndarray = THRESHOLDS) -> np.ndarray:
