@@ -12,7 +12,6 @@ from kiosk.province.registry import Registry, redact
 from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from kiosk.store.records import utc_now
-from kiosk.province.sync import sync
 from models import Decision
 from tests.conftest import FRAMES, analyzed, enrol_frames
 
@@ -32,9 +31,9 @@ def test_a_purge_pushed_after_a_merge_keeps_only_the_re_enrolment(counters, regi
     record = card_record("london_005")
     at(a, 10)
     a.enrol(record, samples("london_005"), consent=True)
-    sync(a, registry_url)
+    a.sync(registry_url)
     at(b, 11)
-    sync(b, registry_url)
+    b.sync(registry_url)
     at(a, 20)  # A (offline) purges: the citizen withdrew consent there
     a.set_first_admin_pin("135790")
     a.login_admin("135790").withdraw_consent(record.id_number)
@@ -43,7 +42,7 @@ def test_a_purge_pushed_after_a_merge_keeps_only_the_re_enrolment(counters, regi
             allow_duplicate_face=True)
     for k, minute in ((c, 35), (b, 36), (a, 40), (b, 41), (c, 42)):
         at(k, minute)
-        sync(k, registry_url)
+        k.sync(registry_url)
     with Registry.connect(registry_url) as r:
         counts = r.counts()
     assert counts["citizens"] == 1 and counts["consents"] == 1 and counts["face_samples"] == 3
@@ -72,10 +71,10 @@ def test_children_whose_citizen_arrives_during_a_push_are_pushed_next_time(count
         return real_push(self, rows, newest)
 
     monkeypatch.setattr(Registry, "push", push)
-    sync(a, registry_url)
+    a.sync(registry_url)
     monkeypatch.setattr(Registry, "push", real_push)
-    sync(a, registry_url)
-    sync(b, registry_url)
+    a.sync(registry_url)
+    b.sync(registry_url)
     lisa = b.store.find_citizen(card_record("lisa").id_number)
     assert lisa is not None
     assert b.store.db.execute("SELECT count(*) FROM face_samples WHERE citizen_id = ?", [lisa[0]]).fetchone()[0] == 3
@@ -84,12 +83,12 @@ def test_children_whose_citizen_arrives_during_a_push_are_pushed_next_time(count
 def test_a_tampered_registry_row_is_skipped_not_stored(counters, registry_url, card_record):
     a, b = counters("A"), counters("B")
     a.enrol(card_record("london_043"), samples("london_043"), consent=True)
-    sync(a, registry_url)
+    a.sync(registry_url)
     with psycopg.connect(registry_url, autocommit=True) as conn:  # flip one byte of one template
         conn.execute("UPDATE face_samples SET embedding = set_byte(embedding, 40, get_byte(embedding, 40) # 1) "
                      "WHERE uid = (SELECT min(uid) FROM face_samples)")
     _ = b.matcher  # an index already loaded must not break either
-    report = sync(b, registry_url)
+    report = b.sync(registry_url)
     assert report.rejected == 1 and b.store.db["face_samples"].count == 2
     with Kiosk.open(b.settings, b.store.path) as again:  # the next start loads the index fine
         assert len(again.matcher) == 2
@@ -102,7 +101,7 @@ def test_a_counter_clock_far_ahead_is_refused_before_anything_is_sent(counters, 
     a.store.clock = lambda: utc_now() + timedelta(hours=1)
     a.enrol(card_record("lisa"), samples("lisa"), consent=True)
     with pytest.raises(RegistryError, match="clock is about 59|clock is about 60"):
-        sync(a, registry_url)
+        a.sync(registry_url)
     with Registry.connect(registry_url) as r:
         assert r.counts()["citizens"] == 0
     assert a.store.db.execute("SELECT count(*) FROM face_samples WHERE pushed = 0").fetchone()[0] == 3
@@ -111,13 +110,13 @@ def test_a_counter_clock_far_ahead_is_refused_before_anything_is_sent(counters, 
 def test_a_registry_restored_from_an_older_backup_is_pulled_again(counters, registry_url, card_record):
     a, b = counters("A"), counters("B")
     a.enrol(card_record("london_005"), samples("london_005"), consent=True)
-    sync(a, registry_url)
-    sync(b, registry_url)
+    a.sync(registry_url)
+    b.sync(registry_url)
     with psycopg.connect(registry_url, autocommit=True) as conn:  # as if restored from before B's last pull
         conn.execute("SELECT setval('change_seq', 1)")
     a.enrol(card_record("lisa"), samples("lisa"), consent=True)
-    sync(a, registry_url)
-    sync(b, registry_url)
+    a.sync(registry_url)
+    b.sync(registry_url)
     assert b.store.find_citizen(card_record("lisa").id_number) is not None
 
 
@@ -157,11 +156,11 @@ def test_connection_strings_never_leak_a_password():
 def test_a_synced_counter_refuses_to_rotate_the_shared_key(counters, registry_url, card_record):
     a = counters("A")
     a.enrol(card_record("lisa"), samples("lisa"), consent=True)
-    sync(a, registry_url)
+    a.sync(registry_url)
     a.set_first_admin_pin("135790")
     with pytest.raises(DataKeyError, match="shares its data key"):
         a.login_admin("135790").rotate_key()
-    sync(a, registry_url)  # still in step with the province
+    a.sync(registry_url)  # still in step with the province
 
 
 def test_a_rotation_by_another_program_stops_this_one_writing(tmp_path, card_record):
@@ -184,10 +183,10 @@ def test_retention_with_a_registry_sees_visits_made_at_other_counters(counters, 
     record = card_record("london_099")
     at(a, 0)
     a.enrol(record, samples("london_099"), consent=True)
-    sync(a, registry_url)
-    sync(b, registry_url)
+    a.sync(registry_url)
+    b.sync(registry_url)
     b.check_in(b.identify_sample(analyzed(FRAMES / "london_099" / "visit_2.jpg").primary))  # a visit at B, today
-    sync(b, registry_url)
+    b.sync(registry_url)
     a.settings = a.settings.replace(registry_url=registry_url, retention_days=30)
     a.store.clock = lambda: utc_now() + timedelta(minutes=1)  # A's own record of the citizen is old...
     a.store.db.execute("UPDATE citizens SET enrolled_at = '2020-01-01T00:00:00+00:00', last_visit_at = NULL")
@@ -203,9 +202,9 @@ def test_a_database_without_registry_tables_is_refused_unless_initialised(counte
         a = counters("A")
         a.enrol(card_record("lisa"), samples("lisa"), consent=True)
         with pytest.raises(RegistryError, match="not a kiosk registry"):
-            sync(a, url)
+            a.sync(url)
         with psycopg.connect(url) as conn:
             assert conn.execute("SELECT to_regclass('citizens')").fetchone()[0] is None  # nothing was created
-        assert sync(a, url, create_registry=True).pushed["face_samples"] == 3
+        assert a.sync(url, create_registry=True).pushed["face_samples"] == 3
     finally:
         pg.drop_database(pg_admin, url)

@@ -48,10 +48,8 @@ class BackgroundSync(QObject):
         if self._busy or not self.kiosk.settings.registry_url:
             return
         self._busy = True
-        from kiosk.province.sync import sync
-
         url = self.kiosk.settings.registry_url
-        self.tasks.run(lambda: sync(self.kiosk, url), self._done, self._failed)
+        self.tasks.run(lambda: self.kiosk.sync(url), self._done, self._failed)
 
     def _done(self, report: object) -> None:
         self._busy = False

@@ -19,14 +19,13 @@ def sync(url: str | None, init_registry: bool, db_path: Path | None, config_path
     from kiosk.cli.support import open_kiosk
     from kiosk.errors import RegistryError
     from kiosk.province.registry import redact
-    from kiosk.province.sync import sync as run_sync
     from kiosk.words import count, table_counts
 
     with open_kiosk(db_path, config_path, create=True) as kiosk:
         target = url or kiosk.settings.registry_url
         if not target:
             raise RegistryError("no registry configured", "pass --registry postgresql://... or set registry_url in the settings")
-        report = run_sync(kiosk, target, create_registry=init_registry)
+        report = kiosk.sync(target, create_registry=init_registry)
     emit({"ok": True, "registry": redact(target), "pulled": report.pulled, "pushed": report.pushed,
           "purged_here": report.purged_here, "seconds": report.seconds}, as_json,
          f"synced with {redact(target)} in {report.seconds:.1f} s: pulled "

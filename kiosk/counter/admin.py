@@ -12,20 +12,45 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from kiosk.counter.receipt import render_receipt
+from kiosk.errors import AuthError, NotEnrolledError, StoreError
+from kiosk.province.registry import redact
+from kiosk.settings import Settings, write_settings
 from kiosk.store import audit as audit_log
 from kiosk.store import auth
-from kiosk.errors import AuthError, NotEnrolledError, StoreError
-from kiosk.counter.receipt import render_receipt
-from kiosk.settings import Settings, write_settings
+from kiosk.store.crypto import default_key_path
+from kiosk.store.records import Store
+from kiosk.store.rotation import rotate_key
 from models import CitizenRecord
 from models.citizen import mask_id_number
 
-if TYPE_CHECKING:
-    from kiosk.counter.service import Kiosk
-
 EXPORT_COLUMNS = ["id_number", "full_name", "date_of_birth", "gender", "enrolled_at", "enrolled_counter", "samples", "visits", "last_visit_at"]
+
+
+class Counter(Protocol):
+    """What an administrator session needs of the counter it runs on (the
+    :class:`kiosk.counter.service.Kiosk` provides it; the purge is not on the clerk's API)."""
+
+    settings: Settings
+    store: Store
+
+    def engine_status(self) -> dict[str, object]:
+        """The default face engine and how many citizens still lack its templates."""
+        ...
+
+    def retention_due(self) -> list[dict[str, object]]:
+        """The citizens the retention rule would purge now."""
+        ...
+
+    def apply_retention(self, actor: str = "retention") -> int:
+        """Purge every citizen past the retention period; returns how many."""
+        ...
+
+    def _purge(self, id_number: str, reason: str, actor: str) -> dict[str, int]:
+        """Purge one citizen (record, samples, consents, visits; index; WAL); rows deleted per table."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +66,7 @@ class PurgePreview:
 class Admin:
     """Administrator actions over one kiosk, for one login session."""
 
-    def __init__(self, kiosk: Kiosk, session: auth.AdminSession) -> None:
+    def __init__(self, kiosk: Counter, session: auth.AdminSession) -> None:
         self._kiosk = kiosk
         self._session = session
 
@@ -50,7 +75,7 @@ class Admin:
         """Who logged in."""
         return self._session.actor
 
-    def _ok(self) -> Kiosk:
+    def _ok(self) -> Counter:
         if self._kiosk.store.clock() > self._session.expires:
             raise AuthError("the administrator session has expired", "log in again with the PIN", reason="session_expired")
         return self._kiosk
@@ -179,9 +204,9 @@ class Admin:
 
     def rotate_key(self) -> Path:
         """Re-encrypt everything under a new data key; returns the key file written."""
-        from kiosk.store.rotation import rotate_key
-
-        return rotate_key(self._ok(), self.actor)
+        k = self._ok()
+        key_path = Path(k.settings.key_file) if k.settings.key_file else default_key_path()
+        return rotate_key(k.store, key_path, self.actor, k.settings.counter_name)
 
     def extend(self, minutes: int = 30) -> None:
         """Keep the session alive (the admin screen calls this on activity)."""
@@ -192,7 +217,5 @@ class Admin:
 def _shown(field: str, value: object) -> object:
     """A settings value as the audit log may keep it (no registry password)."""
     if field == "registry_url" and isinstance(value, str):
-        from kiosk.province.registry import redact
-
         return redact(value) if value else value
     return value

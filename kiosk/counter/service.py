@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -31,9 +31,12 @@ from kiosk.errors import (
     InconsistentSamplesError,
     NotEnoughSamplesError,
     NotEnrolledError,
+    RegistryError,
 )
+from kiosk.province.sync import PULL_BATCH, SyncReport, sync
 from kiosk.settings import Settings, default_db_path
 from kiosk.store.records import ConsentRecord, Store
+from kiosk.store.sync_rows import AppliedBatch
 from models import CitizenRecord, Decision, FaceBox, FaceSample, KioskError, Match, Visit
 from models.citizen import mask_id_number
 from recognition.analyzer import FaceAnalyzer, FrameFaces
@@ -172,6 +175,34 @@ class Kiosk:
             kept = self.store.embeddings_of(citizen_id, name)
             if len(kept):
                 self._index.add(name, np.full(len(kept), citizen_id, dtype=np.int64), kept)
+
+    def update_index(self, changes: AppliedBatch) -> None:
+        """Bring an already loaded index in line with what a sync stored (before the index is
+        loaded there is nothing to do: it will be read from the store)."""
+        if self._index is None:
+            return
+        for citizen_id in changes.gone:
+            self._index.remove(citizen_id)
+        for citizen_id in changes.changed:
+            self.reindex(citizen_id)
+        engines = sorted({e for _, e, _ in changes.faces}, key=lambda e: e != self.engine)  # the default engine's first
+        for engine in engines:
+            rows = [(c, e) for c, name, e in changes.faces if name == engine]
+            self._index.add(engine, np.array([c for c, _ in rows], dtype=np.int64), np.stack([e for _, e in rows]))
+
+    def sync(self, url: str | None = None, *, batch: int = PULL_BATCH, after_batch: Callable[[str, int], None] | None = None,
+             create_registry: bool = False) -> SyncReport:
+        """Sync this counter with the province registry at ``url`` (default: ``settings.registry_url``),
+        keeping a loaded face index in step (see :func:`kiosk.province.sync.sync`).
+
+        Raises:
+            RegistryError: no registry given, unreachable, another data key, or a failed step.
+        """
+        target = url or self.settings.registry_url
+        if not target:
+            raise RegistryError("no registry configured", "pass --registry postgresql://... or set registry_url in the settings")
+        return sync(self.store, target, counter=self.settings.counter_name, actor=self.actor, reindex=self.update_index,
+                    batch=batch, after_batch=after_batch, create_registry=create_registry)
 
     @property
     def matcher(self) -> Matcher:
@@ -417,16 +448,12 @@ class Kiosk:
             RegistryError: a registry is configured and the sync failed.
         """
         if self.settings.registry_url:
-            from kiosk.province.sync import sync
-
-            sync(self, self.settings.registry_url)
+            self.sync()
         stale = self._stale()
         for citizen_id, record, _ in stale:
             self._purge_citizen(citizen_id, record, "retention", actor)
         if stale and self.settings.registry_url:
-            from kiosk.province.sync import sync
-
-            sync(self, self.settings.registry_url)
+            self.sync()
         return len(stale)
 
     def _stale(self) -> list[tuple[int, CitizenRecord, str]]:

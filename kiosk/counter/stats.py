@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
-from typing import Any
 
+from kiosk.store.records import Store
 from kiosk.timefmt import DEFAULT_TIMEZONE, zone
 
 
@@ -40,20 +40,14 @@ def day_start_utc(now: datetime | None = None, tz: str = DEFAULT_TIMEZONE) -> da
     return datetime.combine(local.date(), time(0), tzinfo=zone(tz)).astimezone(timezone.utc)
 
 
-def today_stats(store: Any, counter: str | None = None, now: datetime | None = None, tz: str = DEFAULT_TIMEZONE) -> DayStats:
-    """Today's figures (the day in ``tz``) from ``store`` (a :class:`kiosk.store.records.Store`); ``counter`` None = every counter.
+def today_stats(store: Store, counter: str | None = None, now: datetime | None = None, tz: str = DEFAULT_TIMEZONE) -> DayStats:
+    """Today's figures (the day in ``tz``) from ``store``; ``counter`` None = every counter.
 
     Raises:
         StoreError: the database cannot be read.
     """
-    start = day_start_utc(now, tz).isoformat()
-    where, params = ("at >= ?", [start]) if counter is None else ("at >= ? AND counter = ?", [start, counter])
-    with store._reading():  # noqa: SLF001 - the store's read lock and error translation
-        methods = dict(store.db.execute(f"SELECT method, count(*) FROM visits WHERE {where} GROUP BY method", params).fetchall())
-        actions = dict(store.db.execute(f"SELECT action, count(*) FROM audit_log WHERE {where} GROUP BY action", params).fetchall())
-        misses = store.db.execute(
-            f"SELECT count(*) FROM audit_log WHERE {where} AND action = 'keypad' AND json_extract(detail, '$.fitted') = 0",
-            params).fetchone()[0]
+    seen = store.activity_since(day_start_utc(now, tz), counter)
+    methods, actions = seen.check_ins, seen.actions
     local_day = (now or datetime.now(timezone.utc)).astimezone(zone(tz)).date().isoformat()
     return DayStats(local_day, methods.get("face", 0), methods.get("confirm", 0), methods.get("qr", 0), actions.get("enrol", 0),
-                    actions.get("add_samples", 0), actions.get("purge", 0), misses)
+                    actions.get("add_samples", 0), actions.get("purge", 0), seen.keypad_misses)

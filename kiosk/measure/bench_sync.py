@@ -30,33 +30,24 @@ def _bench_id(i: int) -> str:
 
 def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
     """COPY ``citizens`` × (1 citizen row, 3 samples, 1 consent) into the registry."""
-    import psycopg
-
     from kiosk.province.registry import Registry
+
+    emb = random_embeddings(citizens * 3, seed=1)
+    now = "2026-01-01T00:00:00+00:00"
+    hashes = [key.blind_index(_bench_id(i)) for i in range(citizens)]
+
+    def sealed_record(i: int) -> bytes:
+        record = {"id_number": _bench_id(i), "old_id_number": "", "full_name": f"Công dân {i}", "date_of_birth": "2000-01-01",
+                  "gender": "Nam", "address": "Cà Mau", "issue_date": None, "extra": []}
+        return key.seal(json.dumps(record, ensure_ascii=False).encode(), b"citizen:" + hashes[i])
 
     with Registry.connect(url) as reg:
         reg.ensure_schema(key.check_value().hex(), create=True)
-    emb = random_embeddings(citizens * 3, seed=1)
-    now = "2026-01-01T00:00:00+00:00"
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        with cur.copy("COPY citizens (id_hash, sealed, enrolled_at, enrolled_counter, updated_at) FROM STDIN") as copy:
-            hashes = []
-            for i in range(citizens):
-                id_number = _bench_id(i)
-                id_hash = key.blind_index(id_number)
-                hashes.append(id_hash)
-                record = {"id_number": id_number, "old_id_number": "", "full_name": f"Công dân {i}", "date_of_birth": "2000-01-01",
-                          "gender": "Nam", "address": "Cà Mau", "issue_date": None, "extra": []}
-                copy.write_row([id_hash, key.seal(json.dumps(record, ensure_ascii=False).encode(), b"citizen:" + id_hash), now, "Bench", now])
-        with cur.copy("COPY face_samples (uid, id_hash, embedding, sharpness, brightness, yaw, captured_at, counter) FROM STDIN") as copy:
-            for i, id_hash in enumerate(hashes):
-                for j in range(3):
-                    copy.write_row([uuid.uuid4().hex, id_hash, key.seal(emb[i * 3 + j].astype("<f4").tobytes(), b"sample:" + id_hash),
-                                    100.0, 120.0, 0.0, now, "Bench"])
-        with cur.copy("COPY consents (uid, id_hash, purpose, text_version, given_at, counter, staff) FROM STDIN") as copy:
-            for id_hash in hashes:
-                copy.write_row([uuid.uuid4().hex, id_hash, "face_checkin", "bench", now, "Bench", "bench"])
-        conn.commit()
+        reg.bulk_load("citizens", ([id_hash, sealed_record(i), now, "Bench", now] for i, id_hash in enumerate(hashes)))
+        reg.bulk_load("face_samples", ([uuid.uuid4().hex, id_hash, key.seal(emb[i * 3 + j].astype("<f4").tobytes(), b"sample:" + id_hash),
+                                        100.0, 120.0, 0.0, now, "Bench"] for i, id_hash in enumerate(hashes) for j in range(3)),
+                      ("uid", "id_hash", "embedding", "sharpness", "brightness", "yaw", "captured_at", "counter"))
+        reg.bulk_load("consents", ([uuid.uuid4().hex, id_hash, "face_checkin", "bench", now, "Bench", "bench"] for id_hash in hashes))
 
 
 def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 100) -> dict[str, Any]:
@@ -67,7 +58,6 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
     from kiosk.counter.service import Kiosk
     from kiosk.settings import Settings
     from kiosk.store.records import ConsentRecord
-    from kiosk.province.sync import sync
     from models import CitizenRecord, FaceBox, FaceSample, Gender
 
     from kiosk.errors import RegistryError
@@ -92,13 +82,13 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
             counters = [Kiosk.open(Settings(counter_name=c, key_file=str(Path(tmp) / "province.key")), Path(tmp) / f"{c}.sqlite")
                         for c in ("A", "B", "C")]
             start = time.perf_counter()
-            sync(counters[0], url)
+            counters[0].sync(url)
             out["first_full_pull_s"] = time.perf_counter() - start
             start = time.perf_counter()
             _ = counters[0].matcher
             out["index_load_after_pull_s"] = time.perf_counter() - start
             for k in counters[1:]:
-                sync(k, url)
+                k.sync(url)
             # 100 new enrolments at B, then B pushes and A and C pull.
             emb = random_embeddings(new_enrolments * 3, seed=2)
             b = counters[1]
@@ -108,11 +98,11 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
                 samples = [FaceSample(emb[i * 3 + j], FaceBox(0, 1, 1, 0)) for j in range(3)]
                 b.store.enrol(record, samples, ConsentRecord("face_checkin", "bench", b.store.clock(), "B", "bench"), "B")
             start = time.perf_counter()
-            sync(b, url)
+            b.sync(url)
             out["incremental_push_100_s"] = time.perf_counter() - start
             start = time.perf_counter()
-            sync(counters[0], url)
-            sync(counters[2], url)
+            counters[0].sync(url)
+            counters[2].sync(url)
             out["incremental_pull_100_both_s"] = time.perf_counter() - start
             # A purge at A, gone everywhere.
             a = counters[0]
@@ -121,9 +111,9 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
             victim = _bench_id(0)
             start = time.perf_counter()
             admin.purge(victim)
-            sync(a, url)
-            sync(counters[1], url)
-            sync(counters[2], url)
+            a.sync(url)
+            counters[1].sync(url)
+            counters[2].sync(url)
             out["purge_everywhere_s"] = time.perf_counter() - start
             out["purge_gone"] = all(k.store.find_citizen(victim) is None for k in counters)
             with Registry.connect(url) as reg:

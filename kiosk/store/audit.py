@@ -14,7 +14,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-HEAD = "audit_head"
+from kiosk.store.meta import AUDIT_HEAD as HEAD
+
+
+APPEND_ONLY = ("UPDATE", "DELETE")
+"""The statements the audit_log table refuses (one trigger each)."""
+
+
+def append_only_trigger(op: str) -> str:
+    """The DDL of the trigger that makes ``audit_log`` refuse ``op`` (one of :data:`APPEND_ONLY`).
+
+    The schema creates both; :func:`rechain` lifts the UPDATE one for its own transaction only.
+    """
+    return f"""CREATE TRIGGER audit_log_no_{op.lower()} BEFORE {op} ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
 
 
 def entry_bytes(row: dict[str, Any]) -> bytes:
@@ -62,6 +75,22 @@ def append(store: Any, action: str, actor: str, counter: str, subject: str, deta
     row["hash"] = store.key.chain(previous, entry_bytes(row))
     store.db["audit_log"].insert(row)
     store.meta_set(HEAD, encode_head(store.key, next_id, row["hash"]))
+
+
+def rechain(store: Any, key: Any) -> None:
+    """Recompute every entry's hash, in id order, and the head under ``key`` (the data key a
+    migration or a key rotation moves the file to). Must run inside ``store.transaction``:
+    the trigger refusing UPDATE is dropped and made again within it, so it is never missing
+    outside that transaction."""
+    db = store.db
+    db.execute("DROP TRIGGER audit_log_no_update")
+    previous, last_id = b"", 0
+    for row in list(db.query("SELECT * FROM audit_log ORDER BY id")):
+        previous, last_id = key.chain(previous, entry_bytes(row)), row["id"]
+        db.execute("UPDATE audit_log SET hash = ? WHERE id = ?", [previous, row["id"]])
+    db.execute(append_only_trigger("UPDATE"))
+    if last_id:
+        store.meta_set(HEAD, encode_head(key, last_id, previous))
 
 
 @dataclass(frozen=True)

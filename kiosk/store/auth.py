@@ -19,10 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kiosk.errors import AuthError, LockedOutError
-
-PIN_META = "admin_pin"
-FAILURES_META = "admin_pin_failures"
-LOCKED_META = "admin_locked_until"
+from kiosk.store.meta import ADMIN_PIN as PIN_META
+from kiosk.store.meta import LOCKED_UNTIL as LOCKED_META
+from kiosk.store.meta import PIN_FAILURES as FAILURES_META
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=5)
 SESSION_LENGTH = timedelta(minutes=30)

@@ -20,12 +20,11 @@ from typing import Any
 
 from kiosk.store.crypto import DataKey
 from kiosk.errors import DataKeyError, StoreError
+from kiosk.store.meta import KEY_CHECK
 from kiosk.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_S = 5.0
 """How long a write waits for another process's lock before the store gives up, in seconds."""
-
-KEY_CHECK = "key_check"
 
 KeySource = Callable[[bool], DataKey]
 """Gives the data key; the argument says whether a new key may be created (a new database)."""

@@ -10,28 +10,28 @@ leaves nothing half-written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import unicodedata
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 
 from kiosk.store import audit as audit_log
-from kiosk.store.crypto import NONCE_BYTES
+from kiosk.store.crypto import NONCE_BYTES, DataKey
 from kiosk.errors import DataKeyError, StoreError
-from kiosk.store.base import BUSY_TIMEOUT_S, KEY_CHECK, KeySource, StoreBase, utc_now
+from kiosk.store.base import BUSY_TIMEOUT_S, KeySource, StoreBase, utc_now
+from kiosk.store.meta import KEY_CHECK, NEXT_CITIZEN_ID
+from kiosk.store.rules import tombstone
 from models import CitizenRecord, FaceSample, Visit
 from models.citizen import mask_id_number
 
-__all__ = ["BUSY_TIMEOUT_S", "KEY_CHECK", "ConsentRecord", "KeySource", "Store", "fold", "new_uid", "tombstone", "utc_now"]
+__all__ = ["BUSY_TIMEOUT_S", "KEY_CHECK", "Activity", "ConsentRecord", "KeySource", "Store", "fold", "new_uid", "tombstone", "utc_now"]
 
-NEXT_CITIZEN_ID = "next_citizen_id"
 
 @dataclass(frozen=True)
 class ConsentRecord:
@@ -42,6 +42,21 @@ class ConsentRecord:
     given_at: datetime
     counter: str
     staff: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What happened at a counter (or every counter) since some time.
+
+    Attributes:
+        check_ins: visits by method (``face``, ``confirm`` = keypad, ``qr`` = card).
+        actions: audit entries by action (``enrol``, ``add_samples``, ``purge``...).
+        keypad_misses: keypad entries that fitted none of the candidates.
+    """
+
+    check_ins: dict[str, int]
+    actions: dict[str, int]
+    keypad_misses: int
 
 
 class Store(StoreBase):
@@ -185,6 +200,29 @@ class Store(StoreBase):
         with self._reading():
             return [(r[0], r[1]) for r in self.db.execute(sql, [cutoff.isoformat()])]
 
+    def reseal(self, new: DataKey) -> None:
+        """Re-encrypt every citizen record and face template under ``new`` (blind indexes
+        recomputed), re-chain the audit log, write the new key check, then use ``new``; one
+        transaction (or the caller's, which may add its own audit entry under the new key and
+        must put the old key back in :attr:`key` if it then fails).
+
+        Raises:
+            DataKeyError: a stored value does not decrypt with the current key (tampered data).
+        """
+        old, db = self.key, self.db
+        with self.transaction("rotate the data key"):
+            for row in list(db.query("SELECT id, id_hash, sealed FROM citizens")):
+                personal = old.open(row["sealed"], b"citizen:" + row["id_hash"])
+                new_hash = new.blind_index(json.loads(personal)["id_number"])
+                db.execute("UPDATE citizens SET id_hash = ?, sealed = ? WHERE id = ?",
+                           [new_hash, new.seal(personal, b"citizen:" + new_hash), row["id"]])
+                for sample in list(db.query("SELECT id, embedding FROM face_samples WHERE citizen_id = ?", [row["id"]])):
+                    plain = old.open(sample["embedding"], b"sample:" + row["id_hash"])
+                    db.execute("UPDATE face_samples SET embedding = ? WHERE id = ?", [new.seal(plain, b"sample:" + new_hash), sample["id"]])
+            audit_log.rechain(self, new)
+            self.meta_set(KEY_CHECK, new.check_value().hex())
+            self.key = new
+
     def _seal(self, id_hash: bytes, record: CitizenRecord) -> bytes:
         return self.key.seal(json.dumps(record.to_dict(), ensure_ascii=False).encode("utf-8"), b"citizen:" + id_hash)
 
@@ -269,6 +307,23 @@ class Store(StoreBase):
         with self.transaction("write the audit log"):
             audit_log.append(self, action, actor, counter, subject, detail)
 
+    def activity_since(self, since: datetime, counter: str | None = None) -> Activity:
+        """Check-ins by method and audit entries by action at or after ``since`` (an aware
+        datetime), at ``counter`` (None: every counter in this file).
+
+        Raises:
+            StoreError: the database cannot be read.
+        """
+        start = since.astimezone(timezone.utc).isoformat()  # stored times are UTC strings: compare like with like
+        where, params = ("at >= ?", [start]) if counter is None else ("at >= ? AND counter = ?", [start, counter])
+        with self._reading():
+            methods = dict(self.db.execute(f"SELECT method, count(*) FROM visits WHERE {where} GROUP BY method", params).fetchall())
+            actions = dict(self.db.execute(f"SELECT action, count(*) FROM audit_log WHERE {where} GROUP BY action", params).fetchall())
+            misses = self.db.execute(
+                f"SELECT count(*) FROM audit_log WHERE {where} AND action = 'keypad' AND json_extract(detail, '$.fitted') = 0",
+                params).fetchone()[0]
+        return Activity(methods, actions, int(misses))
+
     def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:
         """The latest audit entries, newest first (without the chain hashes)."""
         with self._reading():
@@ -281,11 +336,6 @@ class Store(StoreBase):
 def new_uid() -> str:
     """A random row uid (32 hex digits), the same at every counter and in the registry."""
     return uuid.uuid4().hex
-
-
-def tombstone(id_hash: bytes) -> bytes:
-    """What a purge leaves behind: ``sha256("tomb" + blind index)``, never the index itself."""
-    return hashlib.sha256(b"tomb" + id_hash).digest()
 
 
 def fold(text: str) -> str:

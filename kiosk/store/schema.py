@@ -11,6 +11,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.store.audit import APPEND_ONLY, append_only_trigger, rechain
+from kiosk.store.meta import KEY_CHECK
+
 _V1 = [
     """CREATE TABLE citizens (
         id INTEGER PRIMARY KEY,
@@ -67,11 +70,7 @@ _V1 = [
         subject TEXT NOT NULL DEFAULT '',
         detail TEXT NOT NULL DEFAULT '{}'
     )""",
-    *(
-        f"""CREATE TRIGGER audit_log_no_{op.lower()} BEFORE {op} ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"""
-        for op in ("UPDATE", "DELETE")
-    ),
+    *(append_only_trigger(op) for op in APPEND_ONLY),
 ]
 
 
@@ -82,7 +81,7 @@ def _v2_encrypt(store: Any) -> None:
 
     key, db = store.key, store.db
     db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    db.execute("INSERT INTO meta VALUES ('key_check', ?)", [key.check_value().hex()])
+    db.execute("INSERT INTO meta VALUES (?, ?)", [KEY_CHECK, key.check_value().hex()])
     db.execute(f"""CREATE TABLE citizens_v2 (
         id INTEGER PRIMARY KEY,
         id_hash BLOB NOT NULL UNIQUE CHECK (length(id_hash) = 32),
@@ -131,17 +130,7 @@ def _v2_encrypt(store: Any) -> None:
     db.execute("CREATE INDEX citizens_last_visit ON citizens(coalesce(last_visit_at, enrolled_at))")
     # The audit chain: each entry's HMAC covers the previous entry's.
     db.execute("ALTER TABLE audit_log ADD COLUMN hash BLOB")
-    db.execute("DROP TRIGGER audit_log_no_update")
-    from kiosk.store.audit import HEAD, entry_bytes, encode_head
-
-    previous, last_id = b"", 0
-    for row in list(db.query("SELECT * FROM audit_log ORDER BY id")):
-        previous, last_id = key.chain(previous, entry_bytes(row)), row["id"]
-        db.execute("UPDATE audit_log SET hash = ? WHERE id = ?", [previous, row["id"]])
-    db.execute("""CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-                  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""")
-    if last_id:
-        store.meta_set(HEAD, encode_head(key, last_id, previous))
+    rechain(store, key)
 
 
 _V3_SYNC = [
