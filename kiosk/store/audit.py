@@ -11,10 +11,38 @@ entry never holds a full ID number, a name or an embedding.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
+from kiosk.store.crypto import DataKey
 from kiosk.store.meta import AUDIT_HEAD as HEAD
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+class AuditedStore(Protocol):
+    """What the audit log needs of the store: :class:`kiosk.store.base.StoreBase` provides it
+    (a protocol, because the base imports the schema, which writes the log's triggers from here)."""
+
+    key: DataKey
+    db: Database
+    clock: Callable[[], datetime]
+
+    def meta_get(self, name: str) -> str | None:
+        """A value of the meta table, or None."""
+        ...
+
+    def meta_set(self, name: str, value: str) -> None:
+        """Set a value of the meta table (inside the caller's transaction)."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """A consistent read over several statements."""
+        ...
 
 
 APPEND_ONLY = ("UPDATE", "DELETE")
@@ -36,13 +64,13 @@ def entry_bytes(row: dict[str, Any]) -> bytes:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def encode_head(key: Any, last_id: int, last_hash: bytes) -> str:
+def encode_head(key: DataKey, last_id: int, last_hash: bytes) -> str:
     """The head stored in meta: ``"<last id>:<last hash hex>:<HMAC of both>"``."""
     mac = key.chain(b"head", str(last_id).encode() + b":" + last_hash).hex()
     return f"{last_id}:{last_hash.hex()}:{mac}"
 
 
-def decode_head(key: Any, text: str | None) -> tuple[int, bytes] | None:
+def decode_head(key: DataKey, text: str | None) -> tuple[int, bytes] | None:
     """``(last id, last hash)`` from a stored head, or None when it is missing or was not made with the key."""
     try:
         last_id, last_hash, _ = (text or "").split(":")
@@ -52,7 +80,7 @@ def decode_head(key: Any, text: str | None) -> tuple[int, bytes] | None:
     return parsed if encode_head(key, *parsed) == text else None
 
 
-def append(store: Any, action: str, actor: str, counter: str, subject: str, detail: dict[str, Any]) -> None:
+def append(store: AuditedStore, action: str, actor: str, counter: str, subject: str, detail: dict[str, Any]) -> None:
     """Add one entry. Must run inside ``store.transaction`` (the caller holds the write lock).
 
     The next entry continues from the keyed head, not from whatever row is last, so entries
@@ -77,7 +105,7 @@ def append(store: Any, action: str, actor: str, counter: str, subject: str, deta
     store.meta_set(HEAD, encode_head(store.key, next_id, row["hash"]))
 
 
-def rechain(store: Any, key: Any) -> None:
+def rechain(store: AuditedStore, key: DataKey) -> None:
     """Recompute every entry's hash, in id order, and the head under ``key`` (the data key a
     migration or a key rotation moves the file to). Must run inside ``store.transaction``:
     the trigger refusing UPDATE is dropped and made again within it, so it is never missing
@@ -106,7 +134,7 @@ class AuditReport:
         return not self.problems
 
 
-def verify(store: Any) -> AuditReport:
+def verify(store: AuditedStore) -> AuditReport:
     """Recompute the chain over every entry, in id order, and compare with the stored hashes and head."""
     with store.snapshot():
         rows = list(store.db.query("SELECT * FROM audit_log ORDER BY id"))

@@ -16,12 +16,12 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from kiosk.errors import AuthError, LockedOutError
 from kiosk.store.meta import ADMIN_PIN as PIN_META
 from kiosk.store.meta import LOCKED_UNTIL as LOCKED_META
 from kiosk.store.meta import PIN_FAILURES as FAILURES_META
+from kiosk.store.records import Store
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=5)
 SESSION_LENGTH = timedelta(minutes=30)
@@ -43,12 +43,12 @@ def _hash(pin: str, salt: bytes, params: dict[str, int]) -> bytes:
                           maxmem=256 * 1024 * 1024, dklen=32)
 
 
-def has_pin(store: Any) -> bool:
+def has_pin(store: Store) -> bool:
     """True when an administrator PIN has been set."""
     return store.meta_get(PIN_META) is not None
 
 
-def set_pin(store: Any, new_pin: str, actor: str, counter: str, *, first: bool = False) -> None:
+def set_pin(store: Store, new_pin: str, actor: str, counter: str, *, first: bool = False) -> None:
     """Store a new PIN and audit it, in one transaction (the caller has checked the old PIN;
     with ``first``, refuse if a PIN was set meanwhile).
 
@@ -71,7 +71,7 @@ def set_pin(store: Any, new_pin: str, actor: str, counter: str, *, first: bool =
         store.audit("pin_set", actor, counter)
 
 
-def check_pin(store: Any, pin: str, now: datetime) -> None:
+def check_pin(store: Store, pin: str, now: datetime) -> None:
     """Verify a PIN, counting failures and enforcing the lock-out.
 
     The attempt is counted (in one write transaction, with the lock-out check) *before* the

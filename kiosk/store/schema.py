@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
-from kiosk.store.audit import APPEND_ONLY, append_only_trigger, rechain
+from kiosk.store.audit import APPEND_ONLY, AuditedStore, append_only_trigger, rechain
 from kiosk.store.meta import KEY_CHECK
 
 _V1 = [
@@ -74,7 +73,7 @@ _V1 = [
 ]
 
 
-def _v2_encrypt(store: Any) -> None:
+def _v2_encrypt(store: AuditedStore) -> None:
     """Version 2: personal fields and embeddings encrypted, ID numbers as a blind index,
     the audit log chained with an HMAC, a meta table for the key check and the admin PIN."""
     from kiosk.store.crypto import SEAL_OVERHEAD
@@ -160,7 +159,7 @@ _V4_ENGINES = [
     "CREATE INDEX face_samples_engine ON face_samples(engine, citizen_id)",
 ]
 
-Migration = list[str] | Callable[[Any], None]
+Migration = list[str] | Callable[[AuditedStore], None]
 MIGRATIONS: list[Migration] = [_V1, _v2_encrypt, _V3_SYNC, _V4_ENGINES]
 
 SCHEMA_VERSION = len(MIGRATIONS)
