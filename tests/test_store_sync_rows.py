@@ -39,9 +39,11 @@ def enrol(store: Store, id_number: str, at: datetime = NOON) -> int:
 
 def test_activity_since_counts_from_the_instant_in_any_time_zone(store: Store) -> None:
     citizen = enrol(store, "096200000001")
-    for at, counter, method in ((datetime(2026, 3, 1, 16, 59, 59, tzinfo=timezone.utc), "Quầy 1", "face"),
-                                (datetime(2026, 3, 1, 17, 0, tzinfo=timezone.utc), "Quầy 1", "face"),
-                                (datetime(2026, 3, 1, 18, 0, tzinfo=timezone.utc), "Quầy 2", "qr")):
+    for at, counter, method in (
+        (datetime(2026, 3, 1, 16, 59, 59, tzinfo=timezone.utc), "Quầy 1", "face"),
+        (datetime(2026, 3, 1, 17, 0, tzinfo=timezone.utc), "Quầy 1", "face"),
+        (datetime(2026, 3, 1, 18, 0, tzinfo=timezone.utc), "Quầy 2", "qr"),
+    ):
         store.record_visit(Visit(citizen, at, counter, method))
     hanoi_midnight = datetime(2026, 3, 2, 0, 0, tzinfo=timezone(timedelta(hours=7)))  # 17:00 UTC
     seen = store.activity_since(hanoi_midnight)
@@ -50,7 +52,9 @@ def test_activity_since_counts_from_the_instant_in_any_time_zone(store: Store) -
     store.audit("keypad", "clerk", "Quầy 1", "", fitted=False, candidates=2)
     store.audit("keypad", "clerk", "Quầy 1", "", fitted=True, candidates=2)
     seen = store.activity_since(NOON - timedelta(seconds=1))
-    assert seen.actions == {"keypad": 2} and seen.keypad_misses == 1  # the enrolment went in at NOON too, unaudited here
+    assert (
+        seen.actions == {"keypad": 2} and seen.keypad_misses == 1
+    )  # the enrolment went in at NOON too, unaudited here
     assert store.activity_since(NOON + timedelta(seconds=1)).actions == {}
 
 
@@ -61,7 +65,10 @@ def test_sync_bookkeeping_and_pending_rows(store: Store) -> None:
     pending = rows.pending("citizens", 0, 10)
     assert [r["_key"] for r in pending.rows] == [citizen]
     assert pending.newest_consent == {store.key.blind_index("096200000001"): NOON.isoformat()}
-    assert len(rows.pending("face_samples", 0, 10).rows) == 1 and rows.pending("face_samples", 0, 10).newest_consent is None
+    assert (
+        len(rows.pending("face_samples", 0, 10).rows) == 1
+        and rows.pending("face_samples", 0, 10).newest_consent is None
+    )
     rows.mark_pushed("citizens", [citizen])
     assert rows.pending("citizens", 0, 10).rows == []
     store.delete_citizen(citizen, "Quầy 1", "request")
@@ -78,10 +85,27 @@ def test_a_pulled_purge_follows_the_purge_rule(store: Store) -> None:
     late = enrol(store, "096200000002", NOON - timedelta(days=2))
     store.record_visit(Visit(late, NOON - timedelta(days=1), "Quầy 1", "face"))
     with store.transaction("enrol again"):  # the second citizen gave consent again after the purge
-        store.db["consents"].insert({"citizen_id": late, "purpose": "face_checkin", "text_version": "v1", "uid": "u" * 32,
-                                     "given_at": (NOON + timedelta(hours=1)).isoformat(), "counter": "Quầy 2", "staff": "x"})
-    purges = [{"seq": i + 1, "tomb": tombstone(store.key.blind_index(n)), "purged_at": NOON.isoformat(), "counter": "Quầy 9",
-               "reason": "request"} for i, n in enumerate(("096200000001", "096200000002"))]
+        store.db["consents"].insert(
+            {
+                "citizen_id": late,
+                "purpose": "face_checkin",
+                "text_version": "v1",
+                "uid": "u" * 32,
+                "given_at": (NOON + timedelta(hours=1)).isoformat(),
+                "counter": "Quầy 2",
+                "staff": "x",
+            }
+        )
+    purges = [
+        {
+            "seq": i + 1,
+            "tomb": tombstone(store.key.blind_index(n)),
+            "purged_at": NOON.isoformat(),
+            "counter": "Quầy 9",
+            "reason": "request",
+        }
+        for i, n in enumerate(("096200000001", "096200000002"))
+    ]
     applied = rows.store_pulled("r1", "purges", purges, "Quầy 1")
     assert applied.gone == [early] and applied.changed == [late] and applied.rows == 1
     assert not store.has_citizen(early) and store.has_citizen(late)

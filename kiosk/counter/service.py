@@ -190,8 +190,8 @@ class Kiosk:
             rows = [(c, e) for c, name, e in changes.faces if name == engine]
             self._index.add(engine, np.array([c for c, _ in rows], dtype=np.int64), np.stack([e for _, e in rows]))
 
-    def sync(self, url: str | None = None, *, batch: int = PULL_BATCH, after_batch: Callable[[str, int], None] | None = None,
-             create_registry: bool = False) -> SyncReport:
+    def sync(self, url: str | None = None, *, batch: int = PULL_BATCH,
+             after_batch: Callable[[str, int], None] | None = None, create_registry: bool = False) -> SyncReport:
         """Sync this counter with the province registry at ``url`` (default: ``settings.registry_url``),
         keeping a loaded face index in step (see :func:`kiosk.province.sync.sync`).
 
@@ -200,7 +200,8 @@ class Kiosk:
         """
         target = url or self.settings.registry_url
         if not target:
-            raise RegistryError("no registry configured", "pass --registry postgresql://... or set registry_url in the settings")
+            raise RegistryError("no registry configured",
+                                "pass --registry postgresql://... or set registry_url in the settings")
         return sync(self.store, target, counter=self.settings.counter_name, actor=self.actor, reindex=self.update_index,
                     batch=batch, after_batch=after_batch, create_registry=create_registry)
 

@@ -37,7 +37,7 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
     hashes = [key.blind_index(_bench_id(i)) for i in range(citizens)]
 
     def sealed_record(i: int) -> bytes:
-        record = {"id_number": _bench_id(i), "old_id_number": "", "full_name": f"Công dân {i}", "date_of_birth": "2000-01-01",
+        record: dict[str, Any] = {"id_number": _bench_id(i), "old_id_number": "", "full_name": f"Công dân {i}", "date_of_birth": "2000-01-01",
                   "gender": "Nam", "address": "Cà Mau", "issue_date": None, "extra": []}
         return key.seal(json.dumps(record, ensure_ascii=False).encode(), b"citizen:" + hashes[i])
 

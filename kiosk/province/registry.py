@@ -192,7 +192,7 @@ class Registry:
         if meta["key_check"] != key_check:
             raise RegistryError("the registry holds data sealed with a different data key",
                                 "install the province's key file on this counter (see docs/REGISTRY.md)")
-        return meta["registry_id"]
+        return str(meta["registry_id"])
 
     # -- pull --------------------------------------------------------------------------
     def pull(self, table: str, after: int, limit: int) -> list[dict[str, Any]]:

@@ -98,11 +98,12 @@ def append(store: AuditedStore, action: str, actor: str, counter: str, subject: 
     else:
         next_id, previous = (last[0] + 1, last[1] or b"") if last else (1, b"")
         detail = {**detail, "chain_reset": True}
-    row = {"id": next_id, "at": store.clock().isoformat(), "counter": counter, "actor": actor, "action": action,
-           "subject": subject, "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True)}
-    row["hash"] = store.key.chain(previous, entry_bytes(row))
-    store.db["audit_log"].insert(row)
-    store.meta_set(HEAD, encode_head(store.key, next_id, row["hash"]))
+    row: dict[str, Any] = {"id": next_id, "at": store.clock().isoformat(), "counter": counter, "actor": actor,
+                           "action": action, "subject": subject,
+                           "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True)}
+    chained = store.key.chain(previous, entry_bytes(row))
+    store.db.table("audit_log").insert({**row, "hash": chained})
+    store.meta_set(HEAD, encode_head(store.key, next_id, chained))
 
 
 def rechain(store: AuditedStore, key: DataKey) -> None:

@@ -22,6 +22,7 @@ from kiosk.store.meta import ADMIN_PIN as PIN_META
 from kiosk.store.meta import LOCKED_UNTIL as LOCKED_META
 from kiosk.store.meta import PIN_FAILURES as FAILURES_META
 from kiosk.store.records import Store
+
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=5)
 SESSION_LENGTH = timedelta(minutes=30)

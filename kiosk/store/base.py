@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kiosk.store.crypto import DataKey
 from kiosk.errors import DataKeyError, StoreError
@@ -28,6 +28,9 @@ BUSY_TIMEOUT_S = 5.0
 
 KeySource = Callable[[bool], DataKey]
 """Gives the data key; the argument says whether a new key may be created (a new database)."""
+
+_Store = TypeVar("_Store", bound="StoreBase")
+
 
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC, to the microsecond (ISO strings of it sort in time order)."""
@@ -52,7 +55,8 @@ class StoreBase:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path, key_source: KeySource, clock: Callable[[], datetime] = utc_now, *, create: bool = True) -> StoreBase:
+    def open(cls: type[_Store], path: str | Path, key_source: KeySource, clock: Callable[[], datetime] = utc_now, *,
+             create: bool = True) -> _Store:
         """Open, check the key of, and migrate the database at ``path``.
 
         With ``create`` a missing file is made (and ``key_source(True)`` may create a key).
@@ -182,7 +186,7 @@ class StoreBase:
                 pass
         self.db.conn.close()
 
-    def __enter__(self) -> StoreBase:
+    def __enter__(self: _Store) -> _Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

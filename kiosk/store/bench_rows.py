@@ -15,8 +15,14 @@ import numpy as np
 from kiosk.store.records import Store, new_uid
 
 
-def fill_with_clones(store: Store, template_id: int, embeddings: np.ndarray, per_citizen: int, id_number: Callable[[int], str],
-                     rows_per_batch: int = 50_000) -> None:
+def fill_with_clones(
+    store: Store,
+    template_id: int,
+    embeddings: np.ndarray,
+    per_citizen: int,
+    id_number: Callable[[int], str],
+    rows_per_batch: int = 50_000,
+) -> None:
     """Replace the templates of citizen ``template_id`` by ``embeddings`` (``(n, 128)`` float32, in
     row order), ``per_citizen`` per citizen: the first ones are the template citizen's, the
     next ones those of clones with ids ``template_id + 1``, ``+ 2``... (blind index of
@@ -31,9 +37,9 @@ def fill_with_clones(store: Store, template_id: int, embeddings: np.ndarray, per
     n_citizens = -(-n_samples // per_citizen)
     with store.transaction("bench rows"):
         cursor = conn.execute("SELECT * FROM citizens WHERE id = ?", [template_id])
-        citizen = dict(zip([c[0] for c in cursor.description], cursor.fetchone()))
+        citizen = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
         cursor = conn.execute("SELECT * FROM face_samples WHERE citizen_id = ?", [template_id])
-        sample = dict(zip([c[0] for c in cursor.description], cursor.fetchone()))
+        sample = dict(zip([c[0] for c in cursor.description], cursor.fetchone(), strict=True))
         c_cols = list(citizen)
         s_cols = [c for c in sample if c != "id"]
         hashes = {template_id: citizen["id_hash"]}
@@ -41,7 +47,12 @@ def fill_with_clones(store: Store, template_id: int, embeddings: np.ndarray, per
         rows = []
         for cid in range(template_id + 1, template_id + n_citizens):
             hashes[cid] = key.blind_index(id_number(cid))
-            rows.append([cid if c == "id" else hashes[cid] if c == "id_hash" else new_uid() if c == "uid" else citizen[c] for c in c_cols])
+            rows.append(
+                [
+                    cid if c == "id" else hashes[cid] if c == "id_hash" else new_uid() if c == "uid" else citizen[c]
+                    for c in c_cols
+                ]
+            )
         conn.executemany(f"INSERT INTO citizens ({', '.join(c_cols)}) VALUES ({', '.join('?' * len(c_cols))})", rows)
         s_sql = f"INSERT INTO face_samples ({', '.join(s_cols)}) VALUES ({', '.join('?' * len(s_cols))})"
         for start in range(0, n_samples, rows_per_batch):
@@ -49,8 +60,18 @@ def fill_with_clones(store: Store, template_id: int, embeddings: np.ndarray, per
             for i in range(start, min(n_samples, start + rows_per_batch)):
                 cid = template_id + i // per_citizen
                 sealed = key.seal(embeddings[i].astype("<f4").tobytes(), b"sample:" + hashes[cid])
-                batch.append([cid if c == "citizen_id" else sealed if c == "embedding" else new_uid() if c == "uid" else sample[c]
-                              for c in s_cols])
+                batch.append(
+                    [
+                        cid
+                        if c == "citizen_id"
+                        else sealed
+                        if c == "embedding"
+                        else new_uid()
+                        if c == "uid"
+                        else sample[c]
+                        for c in s_cols
+                    ]
+                )
             conn.executemany(s_sql, batch)
 
 

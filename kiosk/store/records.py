@@ -30,7 +30,8 @@ from kiosk.store.rules import tombstone
 from models import CitizenRecord, FaceSample, Visit
 from models.citizen import mask_id_number
 
-__all__ = ["BUSY_TIMEOUT_S", "KEY_CHECK", "Activity", "ConsentRecord", "KeySource", "Store", "fold", "new_uid", "tombstone", "utc_now"]
+__all__ = ["BUSY_TIMEOUT_S", "KEY_CHECK", "Activity", "ConsentRecord", "KeySource", "Store", "fold", "new_uid",
+           "tombstone", "utc_now"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Store(StoreBase):
     def reserve_citizen_ids(self, count: int) -> int:
         """Reserve ``count`` consecutive never-used citizen ids; returns the first."""
         with self.transaction("allocate citizen ids"):
-            used = self.db.execute("SELECT coalesce(max(id), 0) FROM citizens").fetchone()[0]
+            used = int(self.db.execute("SELECT coalesce(max(id), 0) FROM citizens").fetchone()[0])
             first = max(int(self.meta_get(NEXT_CITIZEN_ID) or 1), used + 1)
             self.meta_set(NEXT_CITIZEN_ID, str(first + count))
         return first
@@ -216,9 +217,11 @@ class Store(StoreBase):
                 new_hash = new.blind_index(json.loads(personal)["id_number"])
                 db.execute("UPDATE citizens SET id_hash = ?, sealed = ? WHERE id = ?",
                            [new_hash, new.seal(personal, b"citizen:" + new_hash), row["id"]])
-                for sample in list(db.query("SELECT id, embedding FROM face_samples WHERE citizen_id = ?", [row["id"]])):
+                samples = list(db.query("SELECT id, embedding FROM face_samples WHERE citizen_id = ?", [row["id"]]))
+                for sample in samples:
                     plain = old.open(sample["embedding"], b"sample:" + row["id_hash"])
-                    db.execute("UPDATE face_samples SET embedding = ? WHERE id = ?", [new.seal(plain, b"sample:" + new_hash), sample["id"]])
+                    db.execute("UPDATE face_samples SET embedding = ? WHERE id = ?",
+                               [new.seal(plain, b"sample:" + new_hash), sample["id"]])
             audit_log.rechain(self, new)
             self.meta_set(KEY_CHECK, new.check_value().hex())
             self.key = new
@@ -317,11 +320,12 @@ class Store(StoreBase):
         start = since.astimezone(timezone.utc).isoformat()  # stored times are UTC strings: compare like with like
         where, params = ("at >= ?", [start]) if counter is None else ("at >= ? AND counter = ?", [start, counter])
         with self._reading():
-            methods = dict(self.db.execute(f"SELECT method, count(*) FROM visits WHERE {where} GROUP BY method", params).fetchall())
-            actions = dict(self.db.execute(f"SELECT action, count(*) FROM audit_log WHERE {where} GROUP BY action", params).fetchall())
-            misses = self.db.execute(
-                f"SELECT count(*) FROM audit_log WHERE {where} AND action = 'keypad' AND json_extract(detail, '$.fitted') = 0",
-                params).fetchone()[0]
+            visits = self.db.execute(f"SELECT method, count(*) FROM visits WHERE {where} GROUP BY method", params)
+            methods = dict(visits.fetchall())
+            entries = self.db.execute(f"SELECT action, count(*) FROM audit_log WHERE {where} GROUP BY action", params)
+            actions = dict(entries.fetchall())
+            misses = self.db.execute(f"SELECT count(*) FROM audit_log WHERE {where} AND action = 'keypad' "
+                                     "AND json_extract(detail, '$.fitted') = 0", params).fetchone()[0]
         return Activity(methods, actions, int(misses))
 
     def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:

@@ -28,7 +28,18 @@ TABLES = ("purges", "citizens", "face_samples", "consents", "visits")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "citizens": ("id_hash", "sealed", "enrolled_at", "enrolled_counter", "updated_at"),
-    "face_samples": ("uid", "id_hash", "embedding", "sharpness", "brightness", "yaw", "captured_at", "counter", "engine", "model_version"),
+    "face_samples": (
+        "uid",
+        "id_hash",
+        "embedding",
+        "sharpness",
+        "brightness",
+        "yaw",
+        "captured_at",
+        "counter",
+        "engine",
+        "model_version",
+    ),
     "consents": ("uid", "id_hash", "purpose", "text_version", "given_at", "counter", "staff"),
     "visits": ("uid", "id_hash", "at", "counter", "method", "distance", "margin"),
     "purges": ("tomb", "purged_at", "counter", "reason"),

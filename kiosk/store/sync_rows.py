@@ -59,10 +59,13 @@ class Pending:
 
 _PENDING = {
     "purges": "SELECT rowid AS _key, tomb, purged_at, counter, reason FROM purges WHERE pushed = 0",
-    "citizens": "SELECT id AS _key, id_hash, sealed, enrolled_at, enrolled_counter, updated_at FROM citizens WHERE pushed = 0",
-    **{t: f"SELECT t.id AS _key, c.id_hash, {', '.join('t.' + c for c in COLUMNS[t] if c != 'id_hash')} "
-          f"FROM {t} t JOIN citizens c ON c.id = t.citizen_id WHERE t.pushed = 0"
-       for t in CREATED},
+    "citizens": "SELECT id AS _key, id_hash, sealed, enrolled_at, enrolled_counter, updated_at "
+    "FROM citizens WHERE pushed = 0",
+    **{
+        t: f"SELECT t.id AS _key, c.id_hash, {', '.join('t.' + c for c in COLUMNS[t] if c != 'id_hash')} "
+        f"FROM {t} t JOIN citizens c ON c.id = t.citizen_id WHERE t.pushed = 0"
+        for t in CREATED
+    },
 }
 _KEY = {"purges": "rowid", "citizens": "id", **{t: "t.id" for t in CREATED}}
 
@@ -87,8 +90,9 @@ class SyncRows:
     def has_synced(self) -> bool:
         """True once this counter has synced (or started to) with any registry."""
         with self.store.snapshot():
-            row = self.store.db.execute("SELECT 1 FROM meta WHERE name = ? OR name LIKE ? LIMIT 1",
-                                        [REGISTRY_ID, SYNC_CURSOR_PREFIX + "%"]).fetchone()
+            row = self.store.db.execute(
+                "SELECT 1 FROM meta WHERE name = ? OR name LIKE ? LIMIT 1", [REGISTRY_ID, SYNC_CURSOR_PREFIX + "%"]
+            ).fetchone()
         return row is not None
 
     def cursor(self, registry_id: str, table: str) -> int:
@@ -127,15 +131,21 @@ class SyncRows:
         return Pending(rows, newest)
 
     def mark_pushed(self, table: str, keys: Sequence[int]) -> None:
-        """Mark the rows of ``table`` with these ``_key`` values (from :meth:`pending`) as pushed, in one transaction."""
+        """Mark the rows of ``table`` with these ``_key`` values (from :meth:`pending`) as pushed, one transaction."""
         with self.store.transaction("mark pushed rows"):
-            self.store.db.conn.executemany(f"UPDATE {table} SET pushed = 1 WHERE {_KEY[table].removeprefix('t.')} = ?",
-                                           [[key] for key in keys])
+            self.store.db.conn.executemany(
+                f"UPDATE {table} SET pushed = 1 WHERE {_KEY[table].removeprefix('t.')} = ?", [[key] for key in keys]
+            )
 
     def _newest_consents(self, citizen_ids: list[int]) -> dict[bytes, str]:
         ids = ",".join(str(i) for i in citizen_ids)
-        return {bytes(h): t for h, t in self.store.db.execute(
-            f"SELECT c.id_hash, max(s.given_at) FROM consents s JOIN citizens c ON c.id = s.citizen_id WHERE c.id IN ({ids}) GROUP BY c.id_hash")}
+        return {
+            bytes(h): t
+            for h, t in self.store.db.execute(
+                "SELECT c.id_hash, max(s.given_at) FROM consents s JOIN citizens c ON c.id = s.citizen_id "
+                f"WHERE c.id IN ({ids}) GROUP BY c.id_hash"
+            )
+        }
 
 
 class _Batch:
@@ -182,9 +192,11 @@ class _Batch:
                 first = self.store.reserve_citizen_ids(len(self.rows))
                 self._free_ids = list(range(first + len(self.rows) - 1, first - 1, -1))
             citizen_id = self._free_ids.pop()
-            self.db.execute("INSERT INTO citizens (id, id_hash, sealed, enrolled_at, enrolled_counter, updated_at, pushed) "
-                            "VALUES (?, ?, ?, ?, ?, ?, 1)", [citizen_id, id_hash, sealed, row[f"{prefix}enrolled_at"],
-                                                             row[f"{prefix}enrolled_counter"], updated])
+            self.db.execute(
+                "INSERT INTO citizens (id, id_hash, sealed, enrolled_at, enrolled_counter, updated_at, pushed) "
+                "VALUES (?, ?, ?, ?, ?, ?, 1)",
+                [citizen_id, id_hash, sealed, row[f"{prefix}enrolled_at"], row[f"{prefix}enrolled_counter"], updated],
+            )
             self.local[id_hash] = (citizen_id, updated)
             return citizen_id
         if known[1] < updated:
@@ -205,14 +217,21 @@ def _apply_citizens(batch: _Batch) -> int:
 def _apply_children(table: str) -> Callable[[_Batch], int]:
     created = CREATED[table]
     columns = [c for c in COLUMNS[table] if c != "id_hash"]
-    insert = f"INSERT INTO {table} (citizen_id, {', '.join(columns)}, pushed) VALUES (?, {', '.join('?' * len(columns))}, 1)"
+    insert = (
+        f"INSERT INTO {table} (citizen_id, {', '.join(columns)}, pushed) VALUES (?, {', '.join('?' * len(columns))}, 1)"
+    )
 
     def apply(batch: _Batch) -> int:
         uids = [r["uid"] for r in batch.rows]
         have: set[str] = set()
         for chunk in range(0, len(uids), 500):
             part = uids[chunk : chunk + 500]
-            have.update(u for (u,) in batch.db.execute(f"SELECT uid FROM {table} WHERE uid IN ({','.join('?' * len(part))})", part))
+            have.update(
+                u
+                for (u,) in batch.db.execute(
+                    f"SELECT uid FROM {table} WHERE uid IN ({','.join('?' * len(part))})", part
+                )
+            )
         values = []
         for row in batch.rows:
             if row["uid"] in have or batch.blocked(row["id_hash"], row[created]):
@@ -227,11 +246,15 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
                 continue
             values.append([citizen_id, *(row[c] for c in columns)])
             if plain is not None:
-                batch.applied.faces.append((citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32)))
+                batch.applied.faces.append(
+                    (citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32))
+                )
         batch.db.executemany(insert, values)
         if table == "visits":
-            batch.db.executemany("UPDATE citizens SET last_visit_at = max(coalesce(last_visit_at, ''), ?) WHERE id = ?",
-                                 [[v[1 + columns.index("at")], v[0]] for v in values])
+            batch.db.executemany(
+                "UPDATE citizens SET last_visit_at = max(coalesce(last_visit_at, ''), ?) WHERE id = ?",
+                [[v[1 + columns.index("at")], v[0]] for v in values],
+            )
         return len(values)
 
     return apply
@@ -244,9 +267,11 @@ def _apply_purges(batch: _Batch) -> int:
     by_tomb = {tombstone(bytes(h)): i for h, i in db.execute("SELECT id_hash, id FROM citizens")}
     applied = 0
     for row in batch.rows:
-        db.execute("""INSERT INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 1)
+        db.execute(
+            """INSERT INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 1)
                       ON CONFLICT(tomb) DO UPDATE SET purged_at = max(purged_at, excluded.purged_at)""",
-                   [row["tomb"], row["purged_at"], row["counter"], row["reason"]])
+            [row["tomb"], row["purged_at"], row["counter"], row["reason"]],
+        )
         citizen_id = by_tomb.get(row["tomb"])
         if citizen_id is None:
             continue
@@ -264,5 +289,7 @@ def _apply_purges(batch: _Batch) -> int:
 
 
 _APPLY: dict[str, Callable[[_Batch], int]] = {
-    "purges": _apply_purges, "citizens": _apply_citizens, **{t: _apply_children(t) for t in CREATED},
+    "purges": _apply_purges,
+    "citizens": _apply_citizens,
+    **{t: _apply_children(t) for t in CREATED},
 }
