@@ -100,7 +100,7 @@ def redact(url: str) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         secret = _password(url)
         return url.replace(f":{quote(secret, safe='')}@", ":***@").replace(f":{secret}@", ":***@") if secret else url
-    return make_conninfo(**params)
+    return make_conninfo("", **params)
 
 
 class Registry:
