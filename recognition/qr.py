@@ -33,12 +33,12 @@ from pathlib import Path
 import numpy as np
 
 from recognition import zbar, zxing
-from recognition.qr_variants import rectify, unsharp, upscale
 from recognition.images import load_image
 from recognition.qr_card import read_card_qr
 from recognition.qr_locate import Located
 from recognition.qr_reads import QrRead, from_bytes, grey_frame, unique, zxing_reads
 from recognition.qr_text import is_vietnamese_text, recover_text
+from recognition.qr_variants import rectify, unsharp, upscale
 
 __all__ = ["QrRead", "QrScan", "decode_qr", "is_vietnamese_text", "read_qr_file", "recover_text", "scan_qr",
            "zbar_binary_supported"]

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from recognition import zbar, zxing
-from recognition.qr_reads import QrRead, from_bytes, grey_frame, unique, zxing_reads
 from recognition.qr_locate import Located, clockwise, find_regions, mean_side, measure, overlap
+from recognition.qr_reads import QrRead, from_bytes, grey_frame, unique, zxing_reads
 
 MARGIN = 0.18
 """Quiet zone added around a located quadrilateral, as a share of its side on each side."""

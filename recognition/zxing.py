@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 #: None: use zxing-cpp when it is installed; False: never (the QR fast path is then zbar on
 #: the whole shrunk frame, as before zxing-cpp, and the card path uses zbar alone). A switch
 #: for benchmarks and tests that measure the path without it.

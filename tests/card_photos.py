@@ -52,7 +52,6 @@ from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 import numpy as np
-
 from qr_images import LISA, LONDON, photo_frame
 
 CARD_MM = (85.6, 53.98)

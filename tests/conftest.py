@@ -113,9 +113,8 @@ def pg_admin():
 @pytest.fixture
 def registry_url(pg_admin):
     """A fresh, empty registry database, dropped after the test."""
-    from tests import pg
-
     from kiosk.province.registry import Registry
+    from tests import pg
 
     url = pg.create_database(pg_admin)
     with Registry.connect(url) as registry:  # as `kiosk sync --init-registry` does once per province

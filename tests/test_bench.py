@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import CARDS, FRAMES
 
-from kiosk.measure import bench
 from kiosk.cli.main import main
+from kiosk.counter.service import Kiosk
+from kiosk.measure import bench
 from kiosk.measure.errors import BenchError
 from kiosk.measure.startup import bench_startup, build_database, same_rows
-from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from recognition.engines import EngineConfig
 

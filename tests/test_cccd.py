@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.cccd.provinces import PROVINCES, province_name
 from kiosk.cccd.record import (
     MAX_PAYLOAD_CHARS,
     CccdRead,
@@ -19,7 +20,6 @@ from kiosk.cccd.record import (
     parse_cccd,
 )
 from kiosk.errors import CccdError
-from kiosk.cccd.provinces import PROVINCES, province_name
 from models.citizen import CitizenRecord, Gender
 
 TODAY = date(2025, 6, 1)
@@ -214,7 +214,7 @@ def test_2024_child_card_carries_the_parents_names_in_fields_8_and_9() -> None:
     assert read.record.full_name == "Lý Minh Khải"
     assert read.record.extra[:2] == ("Lý Quốc Sơn", "Nguyễn Thị Kim Thư")
     assert [field.encode("utf-8") for field in read.record.extra[:2]] == [
-        "Lý Quốc Sơn".encode("utf-8"), "Nguyễn Thị Kim Thư".encode("utf-8")]
+        "Lý Quốc Sơn".encode(), "Nguyễn Thị Kim Thư".encode()]
     assert read.warnings == ()
 
 
@@ -229,7 +229,7 @@ def test_title_case_names_and_nfc_utf8_without_bom_come_back_byte_exact() -> Non
     text = payload(name="Nguyễn Thị Kim Thư", address="Khóm 5, Phường 7, TP Cà Mau, Cà Mau")
     data = unicodedata.normalize("NFD", text).encode("utf-8")
     record = parse(data).record
-    assert record.full_name.encode("utf-8") == "Nguyễn Thị Kim Thư".encode("utf-8")
+    assert record.full_name.encode("utf-8") == "Nguyễn Thị Kim Thư".encode()
     assert record.address == unicodedata.normalize("NFC", "Khóm 5, Phường 7, TP Cà Mau, Cà Mau")
 
 

@@ -182,9 +182,9 @@ def test_qr_reads_every_sample_card_byte_exact() -> None:
         assert o["record"]["gender"] in ("Nam", "Nữ")
         assert o["record"]["full_name"] in o["raw"]
     son = next(o for o in out if o["file"].endswith("london_045.jpg"))["record"]
-    assert son["full_name"].encode("utf-8") == "Lý Quốc Sơn".encode("utf-8")
+    assert son["full_name"].encode("utf-8") == "Lý Quốc Sơn".encode()
     assert (son["id_number"], son["date_of_birth"], son["gender"]) == ("096203007742", "2003-06-30", "Nam")
-    assert "Lý Quốc Sơn".encode("utf-8") in result.stdout_bytes  # on the wire too, not \u-escaped
+    assert "Lý Quốc Sơn".encode() in result.stdout_bytes  # on the wire too, not \u-escaped
     post_2024 = next(o for o in out if o["file"].endswith("london_115.jpg"))["record"]
     assert post_2024["extra"] == ["", "Huỳnh Văn Lộc", "Trần Thị Hoa", ""]
 
@@ -358,7 +358,6 @@ def run_at_terminal(args: list[str], typed: str, home: Path) -> tuple[int, str]:
     import pty
     import subprocess
     import sys
-    import time
 
     leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}

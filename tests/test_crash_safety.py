@@ -23,10 +23,10 @@ import numpy as np
 import pytest
 from conftest import ADMIN_PIN, ROOT, analyzed, enrol_frames
 
-from kiosk.store import audit as audit_log
-from kiosk.store.crypto import DataKey
 from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
+from kiosk.store import audit as audit_log
+from kiosk.store.crypto import DataKey
 from kiosk.store.records import Store
 
 ROUNDS = 15

@@ -13,8 +13,7 @@ import pytest
 from models import QualityIssue
 from recognition.align import align_face
 from recognition.analyzer import FaceAnalyzer
-from recognition.engines import EngineConfig, ModelFileError, check_engine, engine_info, load_engine
-from recognition.engines import weights
+from recognition.engines import EngineConfig, ModelFileError, check_engine, engine_info, load_engine, weights
 from recognition.images import load_image
 from recognition.matcher import pairwise_distances
 from recognition.quality import QualityConfig

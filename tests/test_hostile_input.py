@@ -20,8 +20,8 @@ from qr_images import make_qr
 from test_cccd import FIELD, RECORDS, splice
 
 from kiosk.cccd.record import CccdRead, format_cccd, parse_cccd
-from kiosk.errors import CccdError
 from kiosk.counter.service import Kiosk
+from kiosk.errors import CccdError
 from kiosk.settings import Settings
 from models import KioskError
 from recognition.qr import decode_qr

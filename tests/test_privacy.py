@@ -28,17 +28,16 @@ import numpy as np
 import pytest
 from conftest import ADMIN_PIN, CARDS, FRAMES, analyzed, analyzed_with, enrol_frames, run_cli
 
-from kiosk.store import audit as audit_log
-from kiosk.store import auth
-from kiosk.store import rotation
 from kiosk.counter.admin import Admin
 from kiosk.counter.consent import CONSENT_TEXT_EN, CONSENT_TEXT_VERSION, CONSENT_TEXT_VI, PURPOSE_FACE_CHECKIN
-from kiosk.store.crypto import DataKey, read_key_file, write_key_file
-from kiosk.errors import AuthError, ConsentRequiredError, DataKeyError, LockedOutError, StoreError
-from kiosk.store.schema import MIGRATIONS
 from kiosk.counter.service import Kiosk
+from kiosk.errors import AuthError, ConsentRequiredError, DataKeyError, LockedOutError, StoreError
 from kiosk.settings import Settings
+from kiosk.store import audit as audit_log
+from kiosk.store import auth, rotation
+from kiosk.store.crypto import DataKey, read_key_file, write_key_file
 from kiosk.store.records import Store
+from kiosk.store.schema import MIGRATIONS
 from models import CitizenRecord, Decision, FaceSample
 from recognition.images import load_image
 

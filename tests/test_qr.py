@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from qr_images import LISA, LONDON, blur, cccd_payload, embed, jpeg, make_qr, perspective, photo_frame, rotate
 
-from qr_images import (LISA, LONDON, blur, cccd_payload, embed, jpeg, make_qr, perspective,
-                       photo_frame, rotate)
 from recognition import qr
 from recognition.errors import ImageError
 

@@ -55,7 +55,6 @@ def test_the_code_lands_in_the_frame_at_the_asked_module_size(frame: str, module
 
 def test_the_pattern_shows_through_the_light_modules_and_fades_in_the_blue_channel() -> None:
     import cv2
-
     from card_photos import _qr_modules
 
     photo = card_photo(random_conditions(5, module_px=4.0, glare=0.0, blur=0.3, motion=0.0, pattern=0.95, yaw=0, pitch=0,

@@ -8,9 +8,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from kiosk.counter.service import Kiosk
 from kiosk.errors import RegistryError
 from kiosk.province.registry import Registry, redact
-from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from models import Decision
 from recognition.engines import engine_info

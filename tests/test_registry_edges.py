@@ -7,9 +7,9 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from kiosk.counter.service import Kiosk
 from kiosk.errors import DataKeyError, RegistryError
 from kiosk.province.registry import Registry, redact
-from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from kiosk.store.records import utc_now
 from models import Decision

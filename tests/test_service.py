@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kiosk.counter.service import Kiosk
 from kiosk.errors import (
     AlreadyEnrolledError,
     ConsentRequiredError,
@@ -13,7 +14,6 @@ from kiosk.errors import (
     NotEnoughSamplesError,
     NotEnrolledError,
 )
-from kiosk.counter.service import Kiosk
 from models import Decision
 from recognition.errors import NoFaceError
 from recognition.images import load_image
@@ -156,7 +156,7 @@ def test_a_citizen_purged_on_another_thread_during_an_identification_is_not_an_e
 
 
 def test_card_check_in(enrolled, card_record):
-    from kiosk.cccd.record import parse_cccd, format_cccd
+    from kiosk.cccd.record import format_cccd, parse_cccd
 
     known = enrolled.check_in_by_card(parse_cccd(format_cccd(card_record("lisa"))))
     assert known.known and enrolled.store.visits()[0]["method"] == "qr"

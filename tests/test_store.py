@@ -23,12 +23,12 @@ import pytest
 from conftest import ADMIN_PIN, analyzed, enrol_frames
 
 import kiosk.store.base
-from kiosk.store.crypto import DataKey
-from kiosk.errors import StoreError
 from kiosk.counter.service import Kiosk
-from kiosk.store.schema import SCHEMA_VERSION
-from kiosk.store.records import ConsentRecord, Store
+from kiosk.errors import StoreError
 from kiosk.settings import Settings
+from kiosk.store.crypto import DataKey
+from kiosk.store.records import ConsentRecord, Store
+from kiosk.store.schema import SCHEMA_VERSION
 from models import FaceSample, Visit
 
 TEST_KEY = DataKey.from_bytes(bytes(range(32)))

@@ -13,9 +13,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from kiosk.counter.camera import StillSource
-from kiosk.settings import load_settings
 from kiosk.counter.stats import today_stats
 from kiosk.counter.watch import FrameScan
+from kiosk.settings import load_settings
 from tests.conftest import ADMIN_PIN, FRAMES, analyzed
 from ui.style import apply_style
 from ui.testing import frame, open_window

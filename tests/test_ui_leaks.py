@@ -19,13 +19,23 @@ import re
 from datetime import timedelta
 
 import pytest
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QGroupBox, QLabel, QLineEdit, QTabWidget,
-                               QTableWidget, QTextEdit, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
 
 from kiosk.counter.camera import StillSource, demo_scenes
-from kiosk.errors import StoreError
 from kiosk.counter.service import EnrolResult
 from kiosk.counter.watch import FrameScan
+from kiosk.errors import StoreError
 from recognition.qr import read_qr_file
 from tests.conftest import CARDS, FRAMES, SAMPLE_SET, analyzed, enrol_frames
 from ui.i18n import set_language

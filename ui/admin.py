@@ -14,11 +14,11 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from kiosk.counter.admin import Admin
-from kiosk.errors import AuthError
 from kiosk.counter.service import Kiosk
+from kiosk.errors import AuthError
 from kiosk.settings import Settings
-from ui.admin_settings import SettingsTab
 from ui.admin_logs import AuditTab, RetentionTab, StatsTab
+from ui.admin_settings import SettingsTab
 from ui.admin_tabs import AdminTab, CitizensTab, VisitsTab
 from ui.i18n import tr
 from ui.tasks import Tasks

@@ -8,12 +8,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.counter.admin import Admin
-from kiosk.errors import AuthError
 from kiosk.counter.service import Kiosk
+from kiosk.errors import AuthError
 from kiosk.timefmt import local_time
 from ui.i18n import tr
 from ui.tasks import Tasks

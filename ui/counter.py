@@ -29,11 +29,11 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QStackedWidget, QWidget
 
+from kiosk.cccd.card_reading import CardHint
 from kiosk.cccd.record import CccdRead
 from kiosk.counter.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
 from kiosk.counter.service import FaceCheck, Kiosk
 from kiosk.counter.stats import DayStats, today_stats
-from kiosk.cccd.card_reading import CardHint
 from kiosk.counter.watch import Mode, WatchResult, card_from_scanner
 from models import Decision, FaceSample, KioskError
 from ui.consent import CapturePanel, ConsentPanel

@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from kiosk.errors import StoreError
 from kiosk.counter.service import EnrolResult
 from kiosk.counter.watch import Mode, WatchResult
+from kiosk.errors import StoreError
 from models import FaceSample, QualityIssue
 from ui.i18n import pick, tr
 from ui.style import AMBER, GREEN

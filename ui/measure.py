@@ -25,8 +25,8 @@ def main() -> int:
 
     from kiosk.counter.camera import StillSource, seed_demo
     from kiosk.counter.service import Kiosk
-    from kiosk.settings import Settings
     from kiosk.counter.watch import AnalyzerProcess
+    from kiosk.settings import Settings
     from ui.counter import State
     from ui.style import apply_style
     from ui.testing import SAMPLE_SET, frame, open_window, spin, wait_until

@@ -32,8 +32,8 @@ def _run(out: Path, tmp: Path) -> int:
 
     from kiosk.counter.camera import StillSource, seed_demo
     from kiosk.counter.service import Kiosk
-    from kiosk.settings import Settings
     from kiosk.counter.watch import AnalyzerProcess
+    from kiosk.settings import Settings
     from ui.counter import State
     from ui.i18n import set_language
     from ui.style import apply_style

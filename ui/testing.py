@@ -18,8 +18,8 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
 from kiosk.counter.camera import FrameSource, load_frame
 from kiosk.counter.service import Kiosk
-from kiosk.settings import Settings
 from kiosk.counter.watch import Analyzer, AnalyzerProcess, FrameScan
+from kiosk.settings import Settings
 
 SAMPLE_SET = Path(__file__).resolve().parents[1] / "sample_images" / "counter_day"
 

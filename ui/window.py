@@ -13,13 +13,22 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.counter.camera import CameraError, FrameSource
 from kiosk.counter.service import Kiosk
-from kiosk.settings import Settings
 from kiosk.counter.watch import Analyzer, FrameWatcher
+from kiosk.settings import Settings
 from ui.admin import AdminPage, apply_settings_note
 from ui.background_sync import BackgroundSync
 from ui.counter import CounterPage, State

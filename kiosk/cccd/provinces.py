@@ -9,8 +9,8 @@ where the birth was registered, so a number keeps its code when provinces later 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 PROVINCES: Mapping[str, str] = MappingProxyType(
     {

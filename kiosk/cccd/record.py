@@ -32,8 +32,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from kiosk.errors import CccdError
 from kiosk.cccd.provinces import province_name
+from kiosk.errors import CccdError
 from models.citizen import CitizenRecord, Gender
 
 MAX_PAYLOAD_CHARS = 2000

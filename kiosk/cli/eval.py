@@ -86,8 +86,8 @@ def _encode(files: list[Path], engine: str, config_path: Path | None, cache: Pat
             quiet: bool) -> Any:
     from platformdirs import user_cache_dir
 
-    from kiosk.measure.encodings import encode_files
     from kiosk.counter.service import engine_config
+    from kiosk.measure.encodings import encode_files
 
     path = None if no_cache else (cache or Path(user_cache_dir(APP_NAME, appauthor=False)) / "encodings.sqlite")
     return encode_files(files, engine_config(settings_from(config_path), engine), cache=path, workers=workers, progress=not quiet)
@@ -278,7 +278,8 @@ def calibrate(target_fpir: float, target_recall: float, safety: float, write_pat
     to end through the shipped matcher and policy, and with --write stores it in a
     settings file (as <engine>_* settings).
     """
-    from kiosk.measure.calibration import calibrate as run, write_recommendation
+    from kiosk.measure.calibration import calibrate as run
+    from kiosk.measure.calibration import write_recommendation
     from kiosk.measure.datasets import scan_identities
     from kiosk.measure.identification import split_open_set
 

@@ -177,9 +177,8 @@ def _identify_text(image: Path, check: object, candidates: int, asked: bool) -> 
 @kiosk_errors
 def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Show every setting: its value, bounds and what it does."""
-    from kiosk.settings import Settings
-
     from kiosk.province.registry import redact
+    from kiosk.settings import Settings
 
     current = settings_from(config_path)
     for field in Settings.describe():

@@ -21,8 +21,8 @@ def _run_replay(set_dir: Path, db_path: Path | None, config_path: Path | None, a
                 pin: str | None = None) -> bool:
     import os
 
-    from kiosk.store.crypto import default_key_path
     from kiosk.measure.replay import StepResult, load_manifest
+    from kiosk.store.crypto import default_key_path
 
     info, steps = load_manifest(set_dir)  # fail fast, before opening anything
     settings = settings_from(config_path)
@@ -65,8 +65,8 @@ def _replay_into(set_dir: Path, info: dict[str, Any], path: Path, settings: Sett
     import secrets
 
     from kiosk.cli.support import admin_login
-    from kiosk.measure.replay import replay
     from kiosk.counter.service import Kiosk
+    from kiosk.measure.replay import replay
 
     with Kiosk.open(settings, path) as kiosk:
         if new:
@@ -174,8 +174,8 @@ def bench(sizes: str, repeats: int, skip_pipeline: bool, skip_cards: bool, cnn: 
     """Measure the matcher (vs the naive face_distance and one BLAS mat-vec), the per-frame
     pipeline for each face engine setting against plain face_recognition, card reading per
     frame (fast, card and full QR paths on card photos), and the start-up load from SQLite."""
-    from kiosk.measure.bench import CNN, PIPELINES, bench_matcher, bench_pipeline, machine_info
     from kiosk.counter.service import engine_config
+    from kiosk.measure.bench import CNN, PIPELINES, bench_matcher, bench_pipeline, machine_info
     from kiosk.measure.report import bench_header, bench_line
     from kiosk.measure.startup import bench_startup
 

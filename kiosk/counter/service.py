@@ -16,17 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.store import auth
-from kiosk.counter.admin import Admin
 from kiosk.cccd.record import CccdRead, parse_cccd
-from kiosk.store.crypto import default_key_path, load_key, read_key_file
+from kiosk.counter.admin import Admin
 from kiosk.counter.consent import CONSENT_TEXT_VERSION, PURPOSE_FACE_CHECKIN
 from kiosk.errors import (
     AlreadyEnrolledError,
     AuthError,
     CccdError,
-    DataKeyError,
     ConsentRequiredError,
+    DataKeyError,
     FaceAlreadyEnrolledError,
     InconsistentSamplesError,
     NotEnoughSamplesError,
@@ -35,6 +33,8 @@ from kiosk.errors import (
 )
 from kiosk.province.sync import PULL_BATCH, SyncReport, sync
 from kiosk.settings import Settings, default_db_path
+from kiosk.store import auth
+from kiosk.store.crypto import default_key_path, load_key, read_key_file
 from kiosk.store.records import ConsentRecord, Store
 from kiosk.store.sync_rows import AppliedBatch
 from models import CitizenRecord, Decision, FaceBox, FaceSample, KioskError, Match, Visit

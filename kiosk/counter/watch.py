@@ -40,8 +40,8 @@ import numpy as np
 
 from kiosk.cccd.card_reading import CardHint, card_hint, promise, read_codes
 from kiosk.cccd.record import CccdRead, parse_cccd
-from kiosk.errors import CccdError
 from kiosk.counter.service import FaceCheck, Kiosk, analyzer_for
+from kiosk.errors import CccdError
 from kiosk.settings import Settings
 from models import Decision, FaceBox, FaceSample, KioskError
 from recognition.agreement import FrameVoter

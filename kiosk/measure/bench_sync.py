@@ -54,14 +54,12 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
     """Run the three measurements; returns seconds per step and the counts involved."""
     import psycopg
 
-    from kiosk.province.registry import Registry
     from kiosk.counter.service import Kiosk
+    from kiosk.errors import RegistryError
+    from kiosk.province.registry import Registry, redact
     from kiosk.settings import Settings
     from kiosk.store.records import ConsentRecord
     from models import CitizenRecord, FaceBox, FaceSample, Gender
-
-    from kiosk.errors import RegistryError
-    from kiosk.province.registry import redact
 
     name = f"kiosk_bench_{secrets.token_hex(4)}"
     try:

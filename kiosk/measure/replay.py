@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.counter.admin import Admin
-from kiosk.errors import AuthError, SampleSetError
 from kiosk.counter.service import Kiosk
+from kiosk.errors import AuthError, SampleSetError
 from kiosk.words import count
 from models import Decision, KioskError
 from recognition.images import load_image

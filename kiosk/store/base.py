@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kiosk.store.crypto import DataKey
 from kiosk.errors import DataKeyError, StoreError
+from kiosk.store.crypto import DataKey
 from kiosk.store.meta import KEY_CHECK
 from kiosk.store.schema import MIGRATIONS, SCHEMA_VERSION
 

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.store import audit as audit_log
-from kiosk.store.crypto import NONCE_BYTES, DataKey
 from kiosk.errors import DataKeyError, StoreError
+from kiosk.store import audit as audit_log
 from kiosk.store.base import BUSY_TIMEOUT_S, KeySource, StoreBase, utc_now
+from kiosk.store.crypto import NONCE_BYTES, DataKey
 from kiosk.store.meta import KEY_CHECK, NEXT_CITIZEN_ID
 from kiosk.store.rules import tombstone
 from models import CitizenRecord, FaceSample, Visit

@@ -81,7 +81,7 @@ def _v2_encrypt(store: AuditedStore) -> None:
     key, db = store.key, store.db
     db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute("INSERT INTO meta VALUES (?, ?)", [KEY_CHECK, key.check_value().hex()])
-    db.execute(f"""CREATE TABLE citizens_v2 (
+    db.execute("""CREATE TABLE citizens_v2 (
         id INTEGER PRIMARY KEY,
         id_hash BLOB NOT NULL UNIQUE CHECK (length(id_hash) = 32),
         sealed BLOB NOT NULL,

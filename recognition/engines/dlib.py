@@ -81,7 +81,8 @@ class DlibEngine:
         fr = face_recognition_module()
         small, scale = downscale(frame, self.detect_width)
         raw = fr.face_locations(to_rgb(small), number_of_times_to_upsample=self.upsample, model=self.model)
-        boxes = [clip_box(l * scale, t * scale, r * scale, b * scale, frame.shape) for (t, r, b, l) in raw]
+        boxes = [clip_box(left * scale, top * scale, right * scale, bottom * scale, frame.shape)
+                 for (top, right, bottom, left) in raw]
         return sorted((b for b in boxes if b.width > 0 and b.height > 0), key=lambda b: b.area, reverse=True)
 
     def detect(self, frame: np.ndarray) -> list[DetectedFace]:
@@ -94,7 +95,7 @@ class DlibEngine:
         """dlib's 5-point landmarks of one face in an RGB image: each eye's two corners averaged,
         and the point under the nose. No mouth corners."""
         marks = face_recognition_module().face_landmarks(rgb, [box.as_tuple()], model="small")[0]
-        eyes = sorted((tuple(np.asarray(marks[name], dtype=np.float64).mean(axis=0)) for name in ("left_eye", "right_eye")))
+        eyes = sorted(tuple(np.asarray(marks[name], dtype=np.float64).mean(axis=0)) for name in ("left_eye", "right_eye"))
         nose = tuple(np.asarray(marks["nose_tip"], dtype=np.float64)[0])
         return Landmarks(eye_left=eyes[0], eye_right=eyes[1], nose=nose)
 
