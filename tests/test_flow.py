@@ -234,7 +234,7 @@ def test_a_stranger_shows_the_card_gives_consent_and_is_enrolled(make_flow, enro
     flow.primary()  # Enter alone is not consent: the box is unticked
     flow.give_consent()
     assert flow.state is State.CONSENT
-    flow.tick_consent(True)
+    flow.set_consent_ticked(True)
     flow.primary()
     assert flow.state is State.CAPTURE and view.screens[-1].mode is Mode.CAPTURE and view.screens[-1].need == 3
     turned = analyzed(FRAMES / "london_045" / "enrol_bad_3_0.jpg").primary
@@ -265,7 +265,7 @@ def test_refusing_consent_stores_nothing(make_flow, enrolled):
     flow, view, _watcher = make_flow(enrolled)
     flow.scanned(read_qr_file(CARDS / "london_045.jpg")[0].text)
     flow.primary()
-    flow.tick_consent(True)
+    flow.set_consent_ticked(True)
     flow.secondary()
     assert flow.state is State.IDLE and view.notes[-1] == (Note.CONSENT_REFUSED, "")
     assert enrolled.store.find_citizen("096203007742") is None
@@ -359,7 +359,7 @@ def test_no_clearing_while_a_visit_is_being_saved_and_saving_is_never_interrupte
 
     flow.frame(WatchResult(Mode.WATCH, SHAPE, card=card("london_045")))
     flow.primary()
-    flow.tick_consent(True)
+    flow.set_consent_ticked(True)
     flow.give_consent()
     for path in enrol_frames("london_045"):
         clock.now += 0.5
@@ -376,7 +376,7 @@ def test_a_database_error_while_saving_keeps_the_samples_and_offers_to_save_agai
     flow, view, _watcher = make_flow(enrolled)
     flow.scanned(read_qr_file(CARDS / "london_045.jpg")[0].text)
     flow.primary()
-    flow.tick_consent(True)
+    flow.set_consent_ticked(True)
     flow.primary()
 
     def locked(*_args, **_kwargs):

@@ -98,7 +98,7 @@ class CounterPage(QWidget):
         self.keypad.submitted.connect(flow.keypad_submitted)
         self.keypad.use_card.connect(lambda: flow.ask_for_card("keypad"))
         self.ask_card.cancel_pressed.connect(flow.go_idle)
-        self.consent.box.toggled.connect(flow.tick_consent)
+        self.consent.box.toggled.connect(flow.set_consent_ticked)
         self.consent.accepted.connect(flow.give_consent)
         self.consent.refused.connect(flow.refuse_consent)
         self.capture.cancelled.connect(flow.go_idle)

@@ -274,7 +274,7 @@ class CounterFlow:
             return
         self._call(lambda c=self.check: self.kiosk.confirm(c, typed), self._keypad_checked)
 
-    def tick_consent(self, ticked: bool) -> None:
+    def set_consent_ticked(self, ticked: bool) -> None:
         """The consent box was ticked or unticked."""
         self.consent_ticked = ticked
 
