@@ -135,7 +135,9 @@ def make_flow(clock):
 
     def make(kiosk: Kiosk, worker: Worker | None = None):
         view, watcher = View(), Watcher()
-        flow = CounterFlow(kiosk=kiosk, view=view, watcher=watcher, run=worker or Worker(), clock=clock, capture_interval_s=0.4)
+        flow = CounterFlow(
+            kiosk=kiosk, view=view, watcher=watcher, run=worker or Worker(), clock=clock, capture_interval_s=0.4
+        )
         flow.go_idle()
         return flow, view, watcher
 
@@ -150,7 +152,9 @@ def strict(kiosk: Kiosk) -> Kiosk:
 def decided(kiosk: Kiosk, image: str) -> WatchResult:
     """An idle frame where the agreeing frames decided on the face in ``image`` (frames/...)."""
     faces = analyzed(FRAMES / image)
-    return WatchResult(Mode.WATCH, SHAPE, faces.boxes, decided=kiosk.identify_sample(faces.primary), sample=faces.primary)
+    return WatchResult(
+        Mode.WATCH, SHAPE, faces.boxes, decided=kiosk.identify_sample(faces.primary), sample=faces.primary
+    )
 
 
 def guarded(kiosk: Kiosk, image: str | None) -> WatchResult:
@@ -186,7 +190,9 @@ def test_not_me_asks_for_the_card_and_holds_the_face(make_flow, enrolled):
     flow, view, watcher = make_flow(enrolled)
     flow.frame(decided(enrolled, "london_005/visit_2.jpg"))
     flow.secondary()
-    assert flow.state is State.ASK_CARD and view.screens[-1].ask_reason == "not_me" and view.screens[-1].mode is Mode.CARD
+    assert (
+        flow.state is State.ASK_CARD and view.screens[-1].ask_reason == "not_me" and view.screens[-1].mode is Mode.CARD
+    )
     assert watcher.held == ["Lê Anh Sơn"] and flow.face_failed and not enrolled.store.visits(5)
 
 
@@ -225,7 +231,9 @@ def test_three_wrong_entries_ask_for_the_card(make_flow, enrolled):
 def test_a_stranger_shows_the_card_gives_consent_and_is_enrolled(make_flow, enrolled, clock):
     flow, view, watcher = make_flow(enrolled)
     flow.frame(decided(enrolled, "strangers/london_132_1.jpg"))
-    assert flow.state is State.ASK_CARD and view.screens[-1].ask_reason == "unknown" and watcher.held == [Decision.UNKNOWN]
+    assert (
+        flow.state is State.ASK_CARD and view.screens[-1].ask_reason == "unknown" and watcher.held == [Decision.UNKNOWN]
+    )
     flow.frame(WatchResult(Mode.CARD, SHAPE, card=card("london_045")))
     assert flow.state is State.CARD and not flow.card_known and flow.face_failed
     assert view.events[-1] == (Event.FORM_FILLED, card("london_045").record)
@@ -294,7 +302,9 @@ def test_a_known_card_checks_in_or_gets_new_samples(make_flow, enrolled, clock):
 def test_a_mangled_scan_asks_for_the_card_on_the_camera(make_flow, enrolled):
     flow, view, _watcher = make_flow(enrolled)
     flow.scanned(read_qr_file(CARDS / "london_045.jpg")[0].text.replace("ý", "?"))
-    assert flow.state is State.ASK_CARD and view.screens[-1].ask_reason == "scanner" and "'?'" in view.errors[-1].message
+    assert (
+        flow.state is State.ASK_CARD and view.screens[-1].ask_reason == "scanner" and "'?'" in view.errors[-1].message
+    )
 
 
 def test_the_form_clears_once_the_face_has_gone_for_the_settings_seconds(make_flow, enrolled, clock):
@@ -372,7 +382,9 @@ def test_no_clearing_while_a_visit_is_being_saved_and_saving_is_never_interrupte
     assert flow.state is State.SAVED and enrolled.citizen_id_of("096203007742") is not None
 
 
-def test_a_database_error_while_saving_keeps_the_samples_and_offers_to_save_again(make_flow, enrolled, clock, monkeypatch):
+def test_a_database_error_while_saving_keeps_the_samples_and_offers_to_save_again(
+    make_flow, enrolled, clock, monkeypatch
+):
     flow, view, _watcher = make_flow(enrolled)
     flow.scanned(read_qr_file(CARDS / "london_045.jpg")[0].text)
     flow.primary()
@@ -397,7 +409,9 @@ def test_a_card_seen_but_not_read_is_guided_and_another_card_replaces_a_shown_on
 
     flow, view, _watcher = make_flow(enrolled)
     flow.ask_for_card("")
-    flow.frame(WatchResult(Mode.CARD, SHAPE, code=((1.0, 1.0), (9.0, 1.0), (9.0, 9.0), (1.0, 9.0)), hint=CardHint.CLOSER))
+    flow.frame(
+        WatchResult(Mode.CARD, SHAPE, code=((1.0, 1.0), (9.0, 1.0), (9.0, 9.0), (1.0, 9.0)), hint=CardHint.CLOSER)
+    )
     assert view.lines[-1] == "guide closer" and flow.guiding
     flow.frame(WatchResult(Mode.CARD, SHAPE))
     assert view.lines[-1] == "guide over" and not flow.guiding

@@ -173,7 +173,7 @@ def reached(module: str, modules: dict[str, Path]) -> set[str]:
 
 def qt_importers(module: str, modules: dict[str, Path]) -> list[str]:
     """The modules reached from ``module`` that import PySide6 themselves."""
-    return sorted(m for m in reached(module, modules) if any(n.split(".")[0] == "PySide6" for n in imported_names(modules[m])))
+    return sorted(m for m in reached(module, modules) if "PySide6" in {n.split(".")[0] for n in imported_names(modules[m])})
 
 
 @pytest.mark.parametrize("module", QT_FREE)

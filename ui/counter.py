@@ -69,15 +69,29 @@ class CounterPage(QWidget):
     stats_changed = Signal(object)  # DayStats
     screen_cleared = Signal(str)  # the Reason value: the screen cleared itself (privacy)
 
-    def __init__(self, *, kiosk: Kiosk, slot: FrameSlot, recognizer: RecognitionThread, tasks: Tasks, banner: Banner,
-                 capture_interval_s: float = 0.4, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        kiosk: Kiosk,
+        slot: FrameSlot,
+        recognizer: RecognitionThread,
+        tasks: Tasks,
+        banner: Banner,
+        capture_interval_s: float = 0.4,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.kiosk, self.recognizer, self.tasks, self.banner = kiosk, recognizer, tasks, banner
         self.stats: DayStats | None = None
         self.receipt_dialog: QWidget | None = None
         self.preview = PreviewWidget(slot=slot)
         self.idle, self.form, self.keypad = IdlePanel(), FormPanel(), KeypadPanel()
-        self.ask_card, self.consent, self.capture, self.saved = AskCardPanel(), ConsentPanel(), CapturePanel(), SavedPanel()
+        self.ask_card, self.consent, self.capture, self.saved = (
+            AskCardPanel(),
+            ConsentPanel(),
+            CapturePanel(),
+            SavedPanel(),
+        )
         self.panels = QStackedWidget()
         for panel in (self.idle, self.form, self.keypad, self.ask_card, self.consent, self.capture, self.saved):
             self.panels.addWidget(panel)
@@ -88,8 +102,9 @@ class CounterPage(QWidget):
         self._tick_timer = QTimer(self)  # the flow's clock is looked at when it says so (at most every GUARD_TICK_MS)
         self._tick_timer.setSingleShot(True)
         self._tick_timer.timeout.connect(self._tick)
-        self.flow = CounterFlow(kiosk=kiosk, view=self, watcher=recognizer.watcher, run=tasks.run,
-                                capture_interval_s=capture_interval_s)
+        self.flow = CounterFlow(
+            kiosk=kiosk, view=self, watcher=recognizer.watcher, run=tasks.run, capture_interval_s=capture_interval_s
+        )
         flow = self.flow
         self.idle.card_button.clicked.connect(lambda: flow.ask_for_card(""))
         self.form.primary_pressed.connect(flow.primary)
@@ -221,7 +236,9 @@ class CounterPage(QWidget):
         flow.activity()
         key, state = event.key(), flow.state
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.keypad.submitted.emit(self.keypad.typed) if state is State.KEYPAD and len(self.keypad.typed) == 4 else flow.primary()
+            self.keypad.submitted.emit(self.keypad.typed) if state is State.KEYPAD and len(
+                self.keypad.typed
+            ) == 4 else flow.primary()
         elif key == Qt.Key.Key_Escape:
             flow.secondary()
         elif key == Qt.Key.Key_F3 and state is State.IDLE:
@@ -250,7 +267,9 @@ class CounterPage(QWidget):
                 cleared.clear()
             self.keypad.clear_typed()
         elif state is State.MATCH and screen.check is not None:
-            self.form.show_match(screen.check, self.kiosk.policies.get(screen.check.engine, self.kiosk.policy).auto_accept_distance)
+            self.form.show_match(
+                screen.check, self.kiosk.policies.get(screen.check.engine, self.kiosk.policy).auto_accept_distance
+            )
         elif state is State.KEYPAD:
             self.keypad.start(self.kiosk.settings.confirm_with, screen.attempts_left)
         elif state is State.ASK_CARD:
@@ -268,9 +287,17 @@ class CounterPage(QWidget):
             self.saved.show_enrolled(screen.enrolled)
         elif state is State.SAVED and screen.card is not None:
             self.saved.show_samples_added(screen.card.record.full_name, screen.added)
-        panel = {State.IDLE: self.idle, State.MATCH: self.form, State.KEYPAD: self.keypad, State.ASK_CARD: self.ask_card,
-                 State.CARD: self.form, State.CONSENT: self.consent, State.CAPTURE: self.capture, State.SAVING: self.capture,
-                 State.SAVED: self.saved}[state]
+        panel = {
+            State.IDLE: self.idle,
+            State.MATCH: self.form,
+            State.KEYPAD: self.keypad,
+            State.ASK_CARD: self.ask_card,
+            State.CARD: self.form,
+            State.CONSENT: self.consent,
+            State.CAPTURE: self.capture,
+            State.SAVING: self.capture,
+            State.SAVED: self.saved,
+        }[state]
         self.recognizer.set_mode(screen.mode)
         self.panels.setCurrentWidget(panel)
         panel.updateGeometry()  # its texts were set while hidden: let the layouts see its new size
@@ -310,11 +337,15 @@ class CounterPage(QWidget):
         elif note is Note.ENROLLED:
             self.banner.show_message("success", tr("Đã đăng ký: {name}").format(name=name))
         elif note is Note.CONSENT_REFUSED:
-            self.banner.show_message("info", tr("Công dân không đồng ý: không lưu khuôn mặt. Tiếp tục làm thủ tục bằng thẻ."))
+            self.banner.show_message(
+                "info", tr("Công dân không đồng ý: không lưu khuôn mặt. Tiếp tục làm thủ tục bằng thẻ.")
+            )
         else:
-            cleared = {Note.FACE_GONE: tr("Màn hình đã tự xoá: công dân đã rời khỏi camera."),
-                       Note.IDLE: tr("Màn hình đã tự xoá sau một thời gian không thao tác."),
-                       Note.OTHER_FACE: tr("Màn hình đã tự xoá: có người khác trước camera.")}
+            cleared = {
+                Note.FACE_GONE: tr("Màn hình đã tự xoá: công dân đã rời khỏi camera."),
+                Note.IDLE: tr("Màn hình đã tự xoá sau một thời gian không thao tác."),
+                Note.OTHER_FACE: tr("Màn hình đã tự xoá: có người khác trước camera."),
+            }
             self.banner.show_message("info", cleared[note], seconds=4)
 
     def show_error(self, error: BaseException, retry: Callable[[], None] | None = None) -> None:  # noqa: D102
@@ -326,8 +357,11 @@ class CounterPage(QWidget):
     def show_stats(self, stats: DayStats) -> None:
         """Today's figures on the idle panel."""
         self.stats = stats
-        self.idle.set_today(tr("Hôm nay: {n} lượt đến (khuôn mặt {f} · bàn phím {k} · thẻ {c}) · {e} đăng ký mới").format(
-            n=stats.check_ins, f=stats.by_face, k=stats.by_keypad, c=stats.by_card, e=stats.enrolments))
+        self.idle.set_today(
+            tr("Hôm nay: {n} lượt đến (khuôn mặt {f} · bàn phím {k} · thẻ {c}) · {e} đăng ký mới").format(
+                n=stats.check_ins, f=stats.by_face, k=stats.by_keypad, c=stats.by_card, e=stats.enrolments
+            )
+        )
         self.stats_changed.emit(stats)
 
     def open_receipt(self, result: EnrolResult) -> None:
@@ -349,11 +383,17 @@ class CounterPage(QWidget):
 
     def _state_status(self) -> str:
         """The preview's status line for the current state, in the current language."""
-        return {State.IDLE: tr("Mời nhìn vào camera"), State.ASK_CARD: tr("Mời đưa mã QR trên thẻ CCCD vào camera"),
-                State.MATCH: tr("Đã nhận ra công dân"), State.KEYPAD: tr("Mời nhập số xác nhận trên bàn phím"),
-                State.CARD: tr("Đã đọc thẻ CCCD"), State.CONSENT: tr("Mời đọc và đồng ý"),
-                State.CAPTURE: tr("Mời nhìn thẳng vào camera"), State.SAVING: tr("Đang lưu…"),
-                State.SAVED: tr("Đã lưu")}[self.flow.state]
+        return {
+            State.IDLE: tr("Mời nhìn vào camera"),
+            State.ASK_CARD: tr("Mời đưa mã QR trên thẻ CCCD vào camera"),
+            State.MATCH: tr("Đã nhận ra công dân"),
+            State.KEYPAD: tr("Mời nhập số xác nhận trên bàn phím"),
+            State.CARD: tr("Đã đọc thẻ CCCD"),
+            State.CONSENT: tr("Mời đọc và đồng ý"),
+            State.CAPTURE: tr("Mời nhìn thẳng vào camera"),
+            State.SAVING: tr("Đang lưu…"),
+            State.SAVED: tr("Đã lưu"),
+        }[self.flow.state]
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
         if event.type() == QEvent.Type.LanguageChange:

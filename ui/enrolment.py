@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from kiosk.counter.service import EnrolResult, Kiosk
 from kiosk.cccd.record import CccdRead
+from kiosk.counter.service import EnrolResult, Kiosk
 from models import FaceSample, QualityIssue
 
 Saved = EnrolResult | tuple[int, int]
@@ -28,8 +28,14 @@ class Enrolment:
     consent receipt of an enrolment (the widget's dialog).
     """
 
-    def __init__(self, *, need: Callable[[], int], interval_s: float = 0.4, clock: Callable[[], float] = time.monotonic,
-                 open_receipt: Callable[[EnrolResult], None] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        need: Callable[[], int],
+        interval_s: float = 0.4,
+        clock: Callable[[], float] = time.monotonic,
+        open_receipt: Callable[[EnrolResult], None] | None = None,
+    ) -> None:
         self._need, self.interval_s, self.clock, self.open_receipt = need, interval_s, clock, open_receipt
         self.samples: list[FaceSample] = []
         self.adding = False
@@ -71,9 +77,11 @@ class Enrolment:
         citizen with consent, or add the samples to them (then also their internal id, 0 if gone)."""
         samples, record = list(self.samples), card.record
         if self.adding:
+
             def add() -> tuple[int, int]:
                 count = kiosk.add_samples(record.id_number, samples)
                 return count, kiosk.citizen_id_of(record.id_number) or 0
+
             return add
         return lambda: kiosk.enrol(record, samples, consent=True, staff=kiosk.actor)
 

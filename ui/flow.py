@@ -68,16 +68,33 @@ class CounterFlow:
     the capture's pace; ``guard``: the privacy rules (default: the kiosk's settings, same clock).
     """
 
-    def __init__(self, *, kiosk: Kiosk, view: CounterView, watcher: Holds, run: Runner, clock: Callable[[], float] = time.monotonic,
-                 guard: ScreenGuard | None = None, capture_interval_s: float = 0.4) -> None:
+    def __init__(
+        self,
+        *,
+        kiosk: Kiosk,
+        view: CounterView,
+        watcher: Holds,
+        run: Runner,
+        clock: Callable[[], float] = time.monotonic,
+        guard: ScreenGuard | None = None,
+        capture_interval_s: float = 0.4,
+    ) -> None:
         self.kiosk, self.view, self.watcher, self.run, self.clock = kiosk, view, watcher, run, clock
         settings = kiosk.settings
         if guard is None:
-            guard = ScreenGuard(face_gone_s=settings.privacy_clear_s, idle_s=settings.idle_clear_s, same_face=same_face_for(kiosk),
-                                clock=clock)
+            guard = ScreenGuard(
+                face_gone_s=settings.privacy_clear_s,
+                idle_s=settings.idle_clear_s,
+                same_face=same_face_for(kiosk),
+                clock=clock,
+            )
         self.guard = guard
-        self.enrolment = Enrolment(need=lambda: kiosk.settings.min_enrol_samples, interval_s=capture_interval_s, clock=clock,
-                                   open_receipt=view.open_receipt)
+        self.enrolment = Enrolment(
+            need=lambda: kiosk.settings.min_enrol_samples,
+            interval_s=capture_interval_s,
+            clock=clock,
+            open_receipt=view.open_receipt,
+        )
         self.screen = Screen(State.IDLE, Mode.WATCH)
         self.check: FaceCheck | None = None
         self.card: CccdRead | None = None
@@ -185,7 +202,9 @@ class CounterFlow:
 
     def _card_in_view(self, card: CccdRead) -> None:
         """A card read from the camera: shown when the screen waits for one; replaces another citizen's screen."""
-        if self.state in (State.IDLE, State.ASK_CARD) or (not self.busy and self.guard.card(card.record.id_number) is not None):
+        if self.state in (State.IDLE, State.ASK_CARD) or (
+            not self.busy and self.guard.card(card.record.id_number) is not None
+        ):
             self.view.clear_note()
             self.show_card(card)
 
@@ -237,11 +256,12 @@ class CounterFlow:
         """Enter: confirm what is on screen."""
         if self.busy:
             return
-        if self.state is State.MATCH and self.check is not None:
-            self._call(lambda c=self.check: self.kiosk.check_in(c), self._checked_in)
-        elif self.state is State.CARD and self.card is not None:
+        check, card = self.check, self.card
+        if self.state is State.MATCH and check is not None:
+            self._call(lambda: self.kiosk.check_in(check), self._checked_in)
+        elif self.state is State.CARD and card is not None:
             if self.card_known:
-                self._call(lambda c=self.card: self._card_check_in(c), self._checked_in_by_card)
+                self._call(lambda: self._card_check_in(card), self._checked_in_by_card)
             else:
                 self.consent_ticked = False
                 self._guard_card()
@@ -270,9 +290,10 @@ class CounterFlow:
 
     def keypad_submitted(self, typed: str) -> None:
         """The citizen typed the 4 digits."""
-        if self.state is not State.KEYPAD or self.check is None or self.busy:
+        check = self.check
+        if self.state is not State.KEYPAD or check is None or self.busy:
             return
-        self._call(lambda c=self.check: self.kiosk.confirm(c, typed), self._keypad_checked)
+        self._call(lambda: self.kiosk.confirm(check, typed), self._keypad_checked)
 
     def set_consent_ticked(self, ticked: bool) -> None:
         """The consent box was ticked or unticked."""
@@ -314,7 +335,9 @@ class CounterFlow:
 
     def _checked_in(self, visit_id: int) -> None:
         matched = self.state is State.MATCH and self.check is not None
-        record: CitizenRecord | None = self.check.citizen if matched and self.check else (self.card.record if self.card else None)
+        record: CitizenRecord | None = (
+            self.check.citizen if matched and self.check else (self.card.record if self.card else None)
+        )
         if matched and self.check is not None:
             self.watcher.hold(self.check)
         self.go_idle()
@@ -340,8 +363,11 @@ class CounterFlow:
             return
         self.enrolment.begin(adding=adding)
         self.guard.capture()
-        self._enter(self._screen(State.CAPTURE, card=self.card, card_known=self.card_known, adding=adding,
-                                 need=self.enrolment.needed))
+        self._enter(
+            self._screen(
+                State.CAPTURE, card=self.card, card_known=self.card_known, adding=adding, need=self.enrolment.needed
+            )
+        )
 
     def _capture_frame(self, sample: FaceSample | None) -> None:
         kept = self.enrolment.offer(sample)
@@ -372,8 +398,11 @@ class CounterFlow:
         if citizen:
             self.watcher.hold_citizen(citizen)
         assert self.card is not None
-        self.guard.citizen(citizens=frozenset({citizen}) if citizen else frozenset(), id_number=self.card.record.id_number,
-                           strict=bool(citizen))
+        self.guard.citizen(
+            citizens=frozenset({citizen}) if citizen else frozenset(),
+            id_number=self.card.record.id_number,
+            strict=bool(citizen),
+        )
         self._enter(replace(self.screen, state=State.SAVED, mode=MODES[State.SAVED], added=count))
         self.view.report(Event.SAMPLES_ADDED, count)
 

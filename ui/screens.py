@@ -33,9 +33,17 @@ class State(str, Enum):
     SAVED = "saved"
 
 
-MODES = {State.IDLE: Mode.WATCH, State.MATCH: Mode.GUARD, State.KEYPAD: Mode.GUARD, State.ASK_CARD: Mode.CARD,
-         State.CARD: Mode.GUARD, State.CONSENT: Mode.GUARD, State.CAPTURE: Mode.CAPTURE, State.SAVING: Mode.PAUSED,
-         State.SAVED: Mode.GUARD}
+MODES = {
+    State.IDLE: Mode.WATCH,
+    State.MATCH: Mode.GUARD,
+    State.KEYPAD: Mode.GUARD,
+    State.ASK_CARD: Mode.CARD,
+    State.CARD: Mode.GUARD,
+    State.CONSENT: Mode.GUARD,
+    State.CAPTURE: Mode.CAPTURE,
+    State.SAVING: Mode.PAUSED,
+    State.SAVED: Mode.GUARD,
+}
 """What the watcher looks for in each state."""
 
 
