@@ -155,6 +155,41 @@ def test_checkers_catch_offences(tmp_path):
     assert room_of("kiosk.store.records") == "kiosk.store" and room_of("kiosk.words") == "kiosk"
 
 
+QT_FREE = ("ui.flow", "ui.screens", "ui.enrolment")
+"""The counter's flow and what it shows: states and transitions without Qt, tested without a display;
+the widgets render them (DESIGN.md, ui/)."""
+
+
+def reached(module: str, modules: dict[str, Path]) -> set[str]:
+    """``module`` and every project module it imports, directly or through others."""
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += project_deps(modules[name], modules)
+    return seen
+
+
+def qt_importers(module: str, modules: dict[str, Path]) -> list[str]:
+    """The modules reached from ``module`` that import PySide6 themselves."""
+    return sorted(m for m in reached(module, modules) if "PySide6" in {n.split(".")[0] for n in imported_names(modules[m])})
+
+
+@pytest.mark.parametrize("module", QT_FREE)
+def test_the_counter_flow_imports_no_qt(module):
+    modules = project_modules()
+    assert not qt_importers(module, modules)
+    code = f"import sys\nimport {module}\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'PySide6'))\n"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"  # nor through a third-party library
+
+
+def test_the_qt_check_sees_the_widgets():
+    modules = project_modules()
+    assert "ui.counter" in qt_importers("ui.counter", modules) and "ui.i18n" in qt_importers("ui.window", modules)
+
+
 def test_importing_every_module_loads_no_model_or_vision_library():
     modules = [m for m in project_modules() if not m.startswith("ui")]
     code = (

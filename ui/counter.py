@@ -1,29 +1,17 @@
 """The counter screen: preview on the left, the step the citizen is at on the right.
 
-States (:class:`State`) and what moves between them:
-
-- IDLE: the watcher looks for faces and cards. A face decided over agreeing frames goes
-  to MATCH (form filled), KEYPAD (confirm) or ASK_CARD (unknown); a card goes to CARD.
-- MATCH: Enter logs the visit; Esc ("Không phải tôi") asks for the card.
-- KEYPAD: digits that fit fill the form (MATCH); three misses ask for the card.
-- ASK_CARD: QR codes only, from the camera or a USB scanner; a card goes to CARD.
-- CARD: known → Enter checks in by card, F5 adds face samples; new → Enter → CONSENT.
-- CONSENT → CAPTURE (≥ min_enrol_samples good samples) → SAVING → SAVED.
-
-Database writes and enrolment run through :class:`ui.tasks.Tasks`; recognition results
-arrive by signal from :class:`ui.recognizer.RecognitionThread` and are dropped when they
-belong to an older screen (generation).
-
-Privacy (:class:`kiosk.counter.screen_guard.ScreenGuard`): while a citizen's data or the keypad is
-up, the watcher keeps identifying the face in view (mode GUARD); the screen goes back to
-IDLE once the citizen has been gone ``privacy_clear_s`` or nobody pressed a key for
-``idle_clear_s``, and as soon as someone else's face or card is in view (another card
-replaces the screen). A capture with no face times out; saving is never interrupted.
+The states, what moves between them and what each shows live in :mod:`ui.flow` (no Qt);
+this widget feeds it the events (analysed frames, keys, buttons, a USB scanner, its timer)
+and renders what it decides: the panel of each state, the preview's status line, the
+banner, in the current language. Database writes and enrolment run through
+:class:`ui.tasks.Tasks`; recognition results arrive by signal from
+:class:`ui.recognizer.RecognitionThread` and are dropped when they belong to an older
+screen (generation). The widget reaches data only through the kiosk's services.
 """
 
 from __future__ import annotations
 
-from enum import Enum
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -31,40 +19,29 @@ from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QStackedWidget, QWid
 
 from kiosk.cccd.card_reading import CardHint
 from kiosk.cccd.record import CccdRead
-from kiosk.counter.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
-from kiosk.counter.service import FaceCheck, Kiosk
-from kiosk.counter.stats import DayStats, today_stats
-from kiosk.counter.watch import Mode, WatchResult, card_from_scanner
-from models import Decision, FaceSample, KioskError
+from kiosk.counter.screen_guard import ScreenGuard
+from kiosk.counter.service import EnrolResult, FaceCheck, Kiosk
+from kiosk.counter.stats import DayStats
+from kiosk.counter.watch import WatchResult
+from models import FaceSample, KioskError, QualityIssue
 from ui.consent import CapturePanel, ConsentPanel
 from ui.enrolment import Enrolment
 from ui.errors import describe_error
+from ui.flow import KEYPAD_ATTEMPTS, CounterFlow, Event, Note, Screen, State
 from ui.frames import FrameSlot
-from ui.i18n import tr
+from ui.i18n import pick, tr
 from ui.keypad import KeypadPanel
 from ui.panels import AskCardPanel, FormPanel, IdlePanel, SavedPanel
 from ui.preview import PreviewWidget
 from ui.recognizer import RecognitionThread
+from ui.style import AMBER, GREEN
 from ui.tasks import Tasks
 from ui.widgets import Banner
 
-KEYPAD_ATTEMPTS = 3
+__all__ = ["GUARD_TICK_MS", "KEYPAD_ATTEMPTS", "CounterPage", "State", "card_hint_text"]
+
 GUARD_TICK_MS = 250
-"""How often the privacy time limits are checked (milliseconds)."""
-
-
-class State(str, Enum):
-    """Where the citizen is in the flow."""
-
-    IDLE = "idle"
-    MATCH = "match"
-    KEYPAD = "keypad"
-    ASK_CARD = "ask_card"
-    CARD = "card"
-    CONSENT = "consent"
-    CAPTURE = "capture"
-    SAVING = "saving"
-    SAVED = "saved"
+"""Longest wait between two looks at the privacy time limits while one runs (milliseconds)."""
 
 
 def card_hint_text(hint: CardHint | None) -> str:
@@ -74,6 +51,10 @@ def card_hint_text(hint: CardHint | None) -> str:
     if hint is CardHint.GLARE:
         return tr("Đã thấy mã QR: nghiêng thẻ để tránh lóa")
     return tr("Đã thấy mã QR: giữ yên thẻ")
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 class CounterPage(QWidget):
@@ -88,25 +69,29 @@ class CounterPage(QWidget):
     stats_changed = Signal(object)  # DayStats
     screen_cleared = Signal(str)  # the Reason value: the screen cleared itself (privacy)
 
-    def __init__(self, *, kiosk: Kiosk, slot: FrameSlot, recognizer: RecognitionThread, tasks: Tasks, banner: Banner,
-                 capture_interval_s: float = 0.4, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        kiosk: Kiosk,
+        slot: FrameSlot,
+        recognizer: RecognitionThread,
+        tasks: Tasks,
+        banner: Banner,
+        capture_interval_s: float = 0.4,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.kiosk, self.recognizer, self.tasks, self.banner = kiosk, recognizer, tasks, banner
-        self.state = State.IDLE
-        self.check: FaceCheck | None = None
-        self.card: CccdRead | None = None
-        self.card_known = False
-        self.card_citizen: int | None = None  # internal id of the card's citizen when enrolled
-        self.face_failed = False
-        self.attempts_left = KEYPAD_ATTEMPTS
-        self.busy = False
-        self.guiding = False
         self.stats: DayStats | None = None
-        settings = kiosk.settings
-        self.guard = ScreenGuard(face_gone_s=settings.privacy_clear_s, idle_s=settings.idle_clear_s, same_face=same_face_for(kiosk))
+        self.receipt_dialog: QWidget | None = None
         self.preview = PreviewWidget(slot=slot)
         self.idle, self.form, self.keypad = IdlePanel(), FormPanel(), KeypadPanel()
-        self.ask_card, self.consent, self.capture, self.saved = AskCardPanel(), ConsentPanel(), CapturePanel(), SavedPanel()
+        self.ask_card, self.consent, self.capture, self.saved = (
+            AskCardPanel(),
+            ConsentPanel(),
+            CapturePanel(),
+            SavedPanel(),
+        )
         self.panels = QStackedWidget()
         for panel in (self.idle, self.form, self.keypad, self.ask_card, self.consent, self.capture, self.saved):
             self.panels.addWidget(panel)
@@ -114,320 +99,305 @@ class CounterPage(QWidget):
         row.setContentsMargins(12, 12, 12, 12)
         row.addWidget(self.preview, 5)
         row.addWidget(self.panels, 4)
-        self.enrolment = Enrolment(page=self, capture_interval_s=capture_interval_s)
-        self.idle.card_button.clicked.connect(lambda: self.ask_for_card(""))
-        self.form.primary_pressed.connect(self.primary)
-        self.form.secondary_pressed.connect(self.secondary)
-        self.form.extra_pressed.connect(self.extra)
-        self.keypad.submitted.connect(self._keypad_submitted)
-        self.keypad.use_card.connect(lambda: self.ask_for_card("keypad"))
-        self.ask_card.cancel_pressed.connect(self.go_idle)
-        self.consent.accepted.connect(lambda: self.enrolment.start(adding=False))
-        self.consent.refused.connect(self._consent_refused)
-        self.capture.cancelled.connect(self.go_idle)
-        self.saved.done_pressed.connect(self.go_idle)
-        self.saved.receipt_pressed.connect(self.enrolment.show_receipt)
+        self._tick_timer = QTimer(self)  # the flow's clock is looked at when it says so (at most every GUARD_TICK_MS)
+        self._tick_timer.setSingleShot(True)
+        self._tick_timer.timeout.connect(self._tick)
+        self.flow = CounterFlow(
+            kiosk=kiosk, view=self, watcher=recognizer.watcher, run=tasks.run, capture_interval_s=capture_interval_s
+        )
+        flow = self.flow
+        self.idle.card_button.clicked.connect(lambda: flow.ask_for_card(""))
+        self.form.primary_pressed.connect(flow.primary)
+        self.form.secondary_pressed.connect(flow.secondary)
+        self.form.extra_pressed.connect(flow.extra)
+        self.keypad.submitted.connect(flow.keypad_submitted)
+        self.keypad.use_card.connect(lambda: flow.ask_for_card("keypad"))
+        self.ask_card.cancel_pressed.connect(flow.go_idle)
+        self.consent.box.toggled.connect(flow.set_consent_ticked)
+        self.consent.accepted.connect(flow.give_consent)
+        self.consent.refused.connect(flow.refuse_consent)
+        self.capture.cancelled.connect(flow.go_idle)
+        self.saved.done_pressed.connect(flow.go_idle)
+        self.saved.receipt_pressed.connect(flow.enrolment.show_receipt)
         recognizer.result.connect(self.on_result)
         recognizer.failed.connect(self._recognition_failed)
         for pressable in self.panels.findChildren(QAbstractButton):  # a click is activity, like a key
-            pressable.pressed.connect(self.guard.activity)
-        self._guard_timer = QTimer(self)
-        self._guard_timer.timeout.connect(self._check_guard)
-        self._guard_timer.start(GUARD_TICK_MS)
+            pressable.pressed.connect(flow.activity)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    # -- moving between states -----------------------------------------------------------
-    def set_state(self, state: State, mode: Mode, panel: QWidget, status: str) -> None:
-        """Enter ``state``: the watcher's mode, the panel shown, the status line on the preview."""
-        self.state = state
-        self.guiding = False
-        self.recognizer.set_mode(mode)
-        self.panels.setCurrentWidget(panel)
-        panel.updateGeometry()  # its texts were set while hidden: let the layouts see its new size
-        self.preview.set_status(status)
-        self.setFocus()
-        self.state_changed.emit(state.value)
+    # -- the flow's state, for the window, the tools and the tests -----------------------------
+    @property
+    def state(self) -> State:
+        """Where the citizen is in the flow."""
+        return self.flow.state
+
+    @property
+    def check(self) -> FaceCheck | None:
+        """The face check on screen (MATCH, KEYPAD)."""
+        return self.flow.check
+
+    @property
+    def card(self) -> CccdRead | None:
+        """The card on screen (CARD and the enrolment after it)."""
+        return self.flow.card
+
+    @property
+    def card_known(self) -> bool:
+        """True when the card's citizen is enrolled."""
+        return self.flow.card_known
+
+    @property
+    def face_failed(self) -> bool:
+        """True when the face was not enough before the card was asked for."""
+        return self.flow.face_failed
+
+    @property
+    def busy(self) -> bool:
+        """True while a service call for this screen is on its way back."""
+        return self.flow.busy
+
+    @property
+    def guard(self) -> ScreenGuard:
+        """The privacy rules of this screen (its clock may be replaced: tests move time)."""
+        return self.flow.guard
+
+    @property
+    def enrolment(self) -> Enrolment:
+        """The capture's samples and the consent receipt of the citizen just enrolled."""
+        return self.flow.enrolment
 
     def go_idle(self) -> None:
         """Back to waiting for the next citizen; nothing personal stays on screen."""
-        self.check, self.card, self.card_known, self.face_failed = None, None, False, False
-        self.guard.release()
-        for panel in (self.form, self.consent, self.capture, self.saved):
-            panel.clear()
-        self.keypad.clear_typed()
-        self.enrolment.reset()
-        self.set_state(State.IDLE, Mode.WATCH, self.idle, tr("Mời nhìn vào camera"))
-        self.refresh_stats()
+        self.flow.go_idle()
 
     def ask_for_card(self, reason: str) -> None:
-        """Ask for the CCCD card (``reason`` says why, see :meth:`AskCardPanel.start`)."""
-        self.face_failed = self.face_failed or reason in ("unknown", "not_me", "keypad")
-        self.ask_card.start(reason)
-        self.guard.waiting()
-        self.set_state(State.ASK_CARD, Mode.CARD, self.ask_card, tr("Mời đưa mã QR trên thẻ CCCD vào camera"))
+        """Ask for the CCCD card (``reason``: see :meth:`AskCardPanel.start`)."""
+        self.flow.ask_for_card(reason)
 
     def show_match(self, check: FaceCheck) -> None:
         """A recognised citizen: fill the form."""
-        assert check.citizen is not None
-        self.check = check
-        self.form.show_match(check, self.kiosk.policies.get(check.engine, self.kiosk.policy).auto_accept_distance)
-        self.guard.citizen(citizens=citizens_of(check), id_number=check.citizen.id_number, strict=True)
-        self.set_state(State.MATCH, Mode.GUARD, self.form, tr("Đã nhận ra công dân"))
-        self.form_filled.emit(check.citizen)
+        self.flow.show_match(check)
 
     def show_keypad(self, check: FaceCheck, face: FaceSample | None = None) -> None:
-        """Several possible citizens: ask for the digits; show nobody. ``face``: the face that was decided."""
-        self.check, self.attempts_left = check, KEYPAD_ATTEMPTS
-        self.keypad.start(self.kiosk.settings.confirm_with, KEYPAD_ATTEMPTS)
-        self.guard.citizen(citizens=citizens_of(check), anchor=face)
-        self.set_state(State.KEYPAD, Mode.GUARD, self.keypad, tr("Mời nhập số xác nhận trên bàn phím"))
+        """Several possible citizens: ask for the digits; show nobody."""
+        self.flow.show_keypad(check, face)
 
     def show_card(self, card: CccdRead) -> None:
         """A card was read: look it up and show it."""
-        try:
-            known = self.kiosk.check_card(card).known
-            found = self.kiosk.store.find_citizen(card.record.id_number) if known else None
-        except KioskError as exc:
-            self.banner.show_error(exc)
-            return
-        self.check, self.card, self.card_known = None, card, known
-        self.enrolment.reset()
-        self.card_citizen = found[0] if found else None
-        self.form.show_card(card, known=known, face_failed=self.face_failed)
-        self.guard_card()
-        self.set_state(State.CARD, Mode.GUARD, self.form, tr("Đã đọc thẻ CCCD"))
-        self.form_filled.emit(card.record)
+        self.flow.show_card(card)
 
-    def guard_card(self) -> None:
-        """Guard the card's citizen: their own card or any face not recognised as someone else keeps the screen."""
-        if self.card is not None:
-            citizens = frozenset({self.card_citizen}) if self.card_citizen else frozenset()
-            self.guard.citizen(citizens=citizens, id_number=self.card.record.id_number)
+    def primary(self) -> None:
+        """Enter: confirm what is on screen."""
+        self.flow.primary()
 
-    # -- what the camera saw ------------------------------------------------------------
+    def secondary(self) -> None:
+        """Esc: "not me", cancel, refuse."""
+        self.flow.secondary()
+
+    def extra(self) -> None:
+        """F5: add face samples to the citizen known by card."""
+        self.flow.extra()
+
+    def on_scanned(self, payload: object) -> None:
+        """Text from a USB QR scanner (keyboard wedge or serial port)."""
+        self.flow.scanned(payload)  # type: ignore[arg-type]
+
+    # -- events in ------------------------------------------------------------------------------
     def on_result(self, generation: int, result: WatchResult) -> None:
         """A frame's outcome from the recognition thread (stale generations are dropped)."""
         if generation != self.recognizer.generation:
             return
-        if self.state is State.CAPTURE:
-            if result.sample is not None:
-                self.guard.present()
-            self.enrolment.on_sample(result)
-            return
-        self.preview.set_boxes(result.boxes, result.frame_shape)
-        if result.card is not None:
-            self._card_in_view(result.card)
-        elif result.card_error is not None:
-            self.banner.show_message("warning", tr("Mã QR này không phải của thẻ CCCD."), describe_error(result.card_error)[1],
-                                     seconds=4)
-        elif result.hint is not None and self.state in (State.IDLE, State.ASK_CARD, State.KEYPAD):
-            self._guide_card(result)
-        elif self.state is State.IDLE:
-            self._face_result(result)
-        elif result.mode is Mode.GUARD and not self.busy:
-            reason = self.guard.face(result.seen, result.sample)
-            if reason is not None:
-                self.clear_screen(reason)
-        elif self.guiding:
-            self.guiding = False
-            self.preview.set_status(self._state_status())
-
-    def _guide_card(self, result: WatchResult) -> None:
-        """A QR code is seen but not read: outline it and say what would help."""
-        self.guiding = True
-        self.preview.set_code(result.code, result.frame_shape)
-        self.preview.set_status(card_hint_text(result.hint))
-        if self.state is State.IDLE and result.decided is not None:
-            self._face_result(result)
-
-    def _card_in_view(self, card: CccdRead) -> None:
-        """A card read from the camera: shown when the screen waits for one; replaces another citizen's screen."""
-        if self.state in (State.IDLE, State.ASK_CARD) or (not self.busy and self.guard.card(card.record.id_number) is not None):
-            self.banner.clear()
-            self.show_card(card)
-
-    def _face_result(self, result: WatchResult) -> None:
-        check = result.decided
-        if check is None:
-            self.preview.set_status(tr("Đang nhận diện…") if result.boxes else tr("Mời nhìn vào camera"))
-        elif check.decision is Decision.MATCH:
-            self.show_match(check)
-        elif check.decision is Decision.CONFIRM:
-            self.show_keypad(check, result.sample)
+        if self.flow.state is State.CAPTURE:
+            good = result.sample is not None and result.sample.passes
+            self.preview.set_boxes(result.boxes, result.frame_shape, GREEN if good else AMBER)
         else:
-            self.recognizer.watcher.hold(check)
-            self.ask_for_card("unknown")
-
-    def on_scanned(self, payload: object) -> None:
-        """Text from a USB QR scanner (keyboard wedge or serial port)."""
-        self.guard.activity()
-        if self.state not in (State.IDLE, State.ASK_CARD, State.KEYPAD, State.MATCH, State.CARD):
-            return
-        try:
-            card = card_from_scanner(payload)  # type: ignore[arg-type]
-        except KioskError as exc:
-            self.banner.show_error(exc)
-            self.ask_for_card("scanner")
-            return
-        self.banner.clear()
-        self.show_card(card)
+            self.preview.set_boxes(result.boxes, result.frame_shape)
+        self.flow.frame(result)
 
     def _recognition_failed(self, generation: int, error: KioskError) -> None:
         self.banner.show_error(error)
 
-    # -- privacy ------------------------------------------------------------------------
-    def _check_guard(self) -> None:
-        receipt = getattr(self, "receipt_dialog", None)
-        if self.busy or (receipt is not None and receipt.isVisible()):
-            return  # a service call for this screen is on its way back, or the clerk is printing the receipt
-        reason = self.guard.due()
-        if reason is not None:
-            self.clear_screen(reason)
+    def _tick(self) -> None:
+        receipt = self.receipt_dialog
+        if receipt is None or not receipt.isVisible():  # the clerk printing the receipt keeps the screen
+            self.flow.tick()
+        self._schedule_tick()
 
-    def clear_screen(self, reason: Reason) -> None:
-        """Back to idle because the citizen left, nobody used the screen, or someone else is in front."""
-        self.go_idle()
-        notes = {Reason.FACE_GONE: tr("Màn hình đã tự xoá: công dân đã rời khỏi camera."),
-                 Reason.IDLE: tr("Màn hình đã tự xoá sau một thời gian không thao tác."),
-                 Reason.OTHER_FACE: tr("Màn hình đã tự xoá: có người khác trước camera.")}
-        if reason in notes:
-            self.banner.show_message("info", notes[reason], seconds=4)
-        self.screen_cleared.emit(reason.value)
-
-    # -- the clerk's keys -----------------------------------------------------------------
-    def primary(self) -> None:
-        """Enter: confirm what is on screen."""
-        if self.busy:
-            return
-        if self.state is State.MATCH and self.check is not None:
-            self._run(lambda c=self.check: self.kiosk.check_in(c), self._checked_in)
-        elif self.state is State.CARD and self.card is not None:
-            if self.card_known:
-                self._run(lambda c=self.card: self._card_check_in(c), self._checked_in)
-            else:
-                self.consent.start(self.card.record, self.kiosk.settings.retention_days)
-                self.guard_card()
-                self.set_state(State.CONSENT, Mode.GUARD, self.consent, tr("Mời đọc và đồng ý"))
-        elif self.state is State.CONSENT:
-            self.consent._accept()  # noqa: SLF001 - accepts only if the box is ticked
-        elif self.state is State.SAVED:
-            self.go_idle()
-
-    def secondary(self) -> None:
-        """Esc: "not me", cancel, refuse."""
-        if self.state is State.MATCH and self.check is not None:
-            self.recognizer.watcher.hold(self.check)
-            self.form.clear()
-            self.ask_for_card("not_me")
-        elif self.state is State.KEYPAD:
-            self.ask_for_card("keypad")
-        elif self.state is State.CONSENT:
-            self._consent_refused()
-        elif self.state in (State.ASK_CARD, State.CARD, State.CAPTURE, State.SAVED):
-            self.go_idle()
-
-    def extra(self) -> None:
-        """F5: add face samples to the citizen known by card."""
-        if self.state is State.CARD and self.card_known:
-            self.enrolment.start(adding=True)
+    def _schedule_tick(self) -> None:
+        """Look at the flow's time limits when it says so, at least every GUARD_TICK_MS while one runs."""
+        wait = self.flow.until_tick()
+        if wait is None:
+            self._tick_timer.stop()
+        else:
+            self._tick_timer.start(max(1, min(GUARD_TICK_MS, round(wait * 1000))))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802, D102
-        self.guard.activity()
-        key = event.key()
+        flow = self.flow
+        flow.activity()
+        key, state = event.key(), flow.state
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.keypad.submitted.emit(self.keypad.typed) if self.state is State.KEYPAD and len(self.keypad.typed) == 4 else self.primary()
+            self.keypad.submitted.emit(self.keypad.typed) if state is State.KEYPAD and len(
+                self.keypad.typed
+            ) == 4 else flow.primary()
         elif key == Qt.Key.Key_Escape:
-            self.secondary()
-        elif key == Qt.Key.Key_F3 and self.state is State.IDLE:
-            self.ask_for_card("")
+            flow.secondary()
+        elif key == Qt.Key.Key_F3 and state is State.IDLE:
+            flow.ask_for_card("")
         elif key == Qt.Key.Key_F5:
-            self.extra()
+            flow.extra()
         elif key == Qt.Key.Key_F12:
             self.admin_requested.emit()
-        elif key == Qt.Key.Key_P and self.state is State.SAVED:
-            self.enrolment.show_receipt()
-        elif key == Qt.Key.Key_Space and self.state is State.CONSENT:
+        elif key == Qt.Key.Key_P and state is State.SAVED:
+            flow.enrolment.show_receipt()
+        elif key == Qt.Key.Key_Space and state is State.CONSENT:
             self.consent.toggle()
-        elif self.state is State.KEYPAD and event.text().isdigit():
+        elif state is State.KEYPAD and event.text().isdigit():
             self.keypad.press(event.text())
-        elif self.state is State.KEYPAD and key == Qt.Key.Key_Backspace:
+        elif state is State.KEYPAD and key == Qt.Key.Key_Backspace:
             self.keypad.backspace()
         else:
             super().keyPressEvent(event)
 
-    # -- results of the service calls ----------------------------------------------------
-    def _run(self, fn: object, on_done: object) -> None:
-        self.busy = True
+    # -- what the flow shows (ui.flow.CounterView) --------------------------------------------
+    def show_screen(self, screen: Screen) -> None:
+        """Enter ``screen.state``: its panel, the watcher's mode, the status line on the preview."""
+        state = screen.state
+        if state is State.IDLE:
+            for cleared in (self.form, self.consent, self.capture, self.saved):
+                cleared.clear()
+            self.keypad.clear_typed()
+        elif state is State.MATCH and screen.check is not None:
+            self.form.show_match(
+                screen.check, self.kiosk.policies.get(screen.check.engine, self.kiosk.policy).auto_accept_distance
+            )
+        elif state is State.KEYPAD:
+            self.keypad.start(self.kiosk.settings.confirm_with, screen.attempts_left)
+        elif state is State.ASK_CARD:
+            self.form.clear()  # nothing of a citizen stays in the hidden form ("not me", a mangled scan)
+            self.ask_card.start(screen.ask_reason)
+        elif state is State.CARD and screen.card is not None:
+            self.form.show_card(screen.card, known=screen.card_known, face_failed=screen.face_failed)
+        elif state is State.CONSENT and screen.card is not None:
+            self.consent.start(screen.card.record, self.kiosk.settings.retention_days)
+        elif state is State.CAPTURE and screen.card is not None:
+            self.capture.start(screen.card.record.full_name, screen.need, adding=screen.adding)
+        elif state is State.SAVING:
+            self.capture.set_hint(lambda: tr("Đang lưu…"), GREEN)
+        elif state is State.SAVED and screen.enrolled is not None:
+            self.saved.show_enrolled(screen.enrolled)
+        elif state is State.SAVED and screen.card is not None:
+            self.saved.show_samples_added(screen.card.record.full_name, screen.added)
+        panel = {
+            State.IDLE: self.idle,
+            State.MATCH: self.form,
+            State.KEYPAD: self.keypad,
+            State.ASK_CARD: self.ask_card,
+            State.CARD: self.form,
+            State.CONSENT: self.consent,
+            State.CAPTURE: self.capture,
+            State.SAVING: self.capture,
+            State.SAVED: self.saved,
+        }[state]
+        self.recognizer.set_mode(screen.mode)
+        self.panels.setCurrentWidget(panel)
+        panel.updateGeometry()  # its texts were set while hidden: let the layouts see its new size
+        self.preview.set_status(self._state_status())
+        self.setFocus()
+        self._schedule_tick()
+        self.state_changed.emit(state.value)
 
-        def done(result: object) -> None:
-            self.busy = False
-            on_done(result)  # type: ignore[operator]
+    def show_looking(self, faces_in_view: bool) -> None:  # noqa: D102 - see ui.flow.CounterView
+        self.preview.set_status(tr("Đang nhận diện…") if faces_in_view else tr("Mời nhìn vào camera"))
 
-        def failed(error: BaseException) -> None:
-            self.busy = False
-            self.banner.show_error(error)  # the screen stays: Enter tries again, nothing is lost
+    def show_card_guide(self, result: WatchResult) -> None:  # noqa: D102
+        self.preview.set_code(result.code, result.frame_shape)
+        self.preview.set_status(card_hint_text(result.hint))
 
-        self.tasks.run(fn, done, failed)  # type: ignore[arg-type]
+    def end_card_guide(self) -> None:  # noqa: D102
+        self.preview.set_status(self._state_status())
 
-    def _card_check_in(self, card: CccdRead) -> int:
-        self.kiosk.check_in_by_card(card)
-        found = self.kiosk.store.find_citizen(card.record.id_number)
-        if found is not None:
-            self.recognizer.watcher.hold_citizen(found[0])
-        return 0
+    def show_keypad_miss(self, attempts_left: int) -> None:  # noqa: D102
+        self.keypad.missed_once(attempts_left)
 
-    def _checked_in(self, visit_id: int) -> None:
-        record = self.check.citizen if self.state is State.MATCH and self.check else (self.card.record if self.card else None)
-        if self.state is State.MATCH and self.check is not None:
-            self.recognizer.watcher.hold(self.check)
-        name = record.full_name if record else ""
-        self.go_idle()
-        self.banner.show_message("success", tr("Đã ghi nhận lượt đến: {name}").format(name=name))
-        self.visit_logged.emit(visit_id)
+    def show_capture_issue(self, issue: QualityIssue) -> None:  # noqa: D102
+        self.capture.set_hint(lambda: pick(issue.message_vi, issue.message), AMBER)
+        self.preview.set_status(_capitalised(pick(issue.message_vi, issue.message)))
 
-    def _keypad_submitted(self, typed: str) -> None:
-        if self.state is not State.KEYPAD or self.check is None or self.busy:
-            return
-        self._run(lambda c=self.check: self.kiosk.confirm(c, typed), self._keypad_checked)
+    def show_capture_taken(self, taken: int, need: int) -> None:  # noqa: D102
+        self.capture.progress(taken)
+        self.capture.set_hint(lambda: tr("Tốt, giữ yên…"), GREEN)
+        self.preview.set_status(tr("Đã chụp {n} / {need}").format(n=taken, need=need))
 
-    def _keypad_checked(self, resolved: FaceCheck) -> None:
-        if self.state is not State.KEYPAD:
-            return
-        if resolved.decision is Decision.MATCH:
-            self.show_match(resolved)
-            return
-        self.attempts_left -= 1
-        if self.attempts_left <= 0:
-            self.ask_for_card("keypad")
+    def show_note(self, note: Note, name: str = "", error: KioskError | None = None) -> None:  # noqa: D102
+        if note is Note.NOT_A_CARD:
+            detail = describe_error(error)[1] if error is not None else ""
+            self.banner.show_message("warning", tr("Mã QR này không phải của thẻ CCCD."), detail, seconds=4)
+        elif note is Note.CHECKED_IN:
+            self.banner.show_message("success", tr("Đã ghi nhận lượt đến: {name}").format(name=name))
+        elif note is Note.ENROLLED:
+            self.banner.show_message("success", tr("Đã đăng ký: {name}").format(name=name))
+        elif note is Note.CONSENT_REFUSED:
+            self.banner.show_message(
+                "info", tr("Công dân không đồng ý: không lưu khuôn mặt. Tiếp tục làm thủ tục bằng thẻ.")
+            )
         else:
-            self.keypad.missed_once(self.attempts_left)
+            cleared = {
+                Note.FACE_GONE: tr("Màn hình đã tự xoá: công dân đã rời khỏi camera."),
+                Note.IDLE: tr("Màn hình đã tự xoá sau một thời gian không thao tác."),
+                Note.OTHER_FACE: tr("Màn hình đã tự xoá: có người khác trước camera."),
+            }
+            self.banner.show_message("info", cleared[note], seconds=4)
 
-    def _consent_refused(self) -> None:
-        self.go_idle()
-        self.banner.show_message("info", tr("Công dân không đồng ý: không lưu khuôn mặt. Tiếp tục làm thủ tục bằng thẻ."))
+    def show_error(self, error: BaseException, retry: Callable[[], None] | None = None) -> None:  # noqa: D102
+        self.banner.show_error(error, action=(tr("Lưu lại"), retry) if retry is not None else None)
 
-    def refresh_stats(self) -> None:
-        """Update today's figures (read off the UI thread)."""
-        counter = self.kiosk.settings.counter_name
-        zone = self.kiosk.settings.display_timezone
-        self.tasks.run(lambda: today_stats(self.kiosk.store, counter, tz=zone), self._show_stats, lambda _e: None)
+    def clear_note(self) -> None:  # noqa: D102
+        self.banner.clear()
 
-    def _show_stats(self, stats: DayStats) -> None:
+    def show_stats(self, stats: DayStats) -> None:
+        """Today's figures on the idle panel."""
         self.stats = stats
-        self.idle.set_today(tr("Hôm nay: {n} lượt đến (khuôn mặt {f} · bàn phím {k} · thẻ {c}) · {e} đăng ký mới").format(
-            n=stats.check_ins, f=stats.by_face, k=stats.by_keypad, c=stats.by_card, e=stats.enrolments))
+        self.idle.set_today(
+            tr("Hôm nay: {n} lượt đến (khuôn mặt {f} · bàn phím {k} · thẻ {c}) · {e} đăng ký mới").format(
+                n=stats.check_ins, f=stats.by_face, k=stats.by_keypad, c=stats.by_card, e=stats.enrolments
+            )
+        )
         self.stats_changed.emit(stats)
+
+    def open_receipt(self, result: EnrolResult) -> None:
+        """Open the printable consent receipt of the citizen just enrolled (one at a time)."""
+        from ui.receipt import ReceiptDialog
+
+        previous = self.receipt_dialog
+        if previous is not None:  # one receipt at a time; a closed one is freed, not kept all day
+            previous.close()
+            previous.deleteLater()
+        html = self.kiosk.consent_receipt(result.citizen_id)
+        dialog = ReceiptDialog(html=html, name=result.record.full_name, parent=self)
+        dialog.show()
+        self.receipt_dialog = dialog
+
+    def report(self, event: Event, value: object) -> None:
+        """Emit the signal of the same name."""
+        getattr(self, event.value).emit(value)
 
     def _state_status(self) -> str:
         """The preview's status line for the current state, in the current language."""
-        return {State.IDLE: tr("Mời nhìn vào camera"), State.ASK_CARD: tr("Mời đưa mã QR trên thẻ CCCD vào camera"),
-                State.MATCH: tr("Đã nhận ra công dân"), State.KEYPAD: tr("Mời nhập số xác nhận trên bàn phím"),
-                State.CARD: tr("Đã đọc thẻ CCCD"), State.CONSENT: tr("Mời đọc và đồng ý"),
-                State.CAPTURE: tr("Mời nhìn thẳng vào camera"), State.SAVING: tr("Đang lưu…"), State.SAVED: tr("Đã lưu")}[self.state]
+        return {
+            State.IDLE: tr("Mời nhìn vào camera"),
+            State.ASK_CARD: tr("Mời đưa mã QR trên thẻ CCCD vào camera"),
+            State.MATCH: tr("Đã nhận ra công dân"),
+            State.KEYPAD: tr("Mời nhập số xác nhận trên bàn phím"),
+            State.CARD: tr("Đã đọc thẻ CCCD"),
+            State.CONSENT: tr("Mời đọc và đồng ý"),
+            State.CAPTURE: tr("Mời nhìn thẳng vào camera"),
+            State.SAVING: tr("Đang lưu…"),
+            State.SAVED: tr("Đã lưu"),
+        }[self.flow.state]
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
         if event.type() == QEvent.Type.LanguageChange:
             self.preview.set_status(self._state_status())
             if self.stats is not None:
-                self._show_stats(self.stats)
+                self.show_stats(self.stats)
         super().changeEvent(event)

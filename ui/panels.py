@@ -1,6 +1,6 @@
 """The right-hand panels of the counter screen: idle, citizen form, saved.
 
-Panels only show things and emit what was pressed; :mod:`ui.counter` decides what
+Panels only show things and emit what was pressed; :mod:`ui.flow` decides what
 happens. Each panel redraws its texts in the new language on a LanguageChange event.
 """
 

@@ -190,6 +190,20 @@ class ScreenGuard:
             return None
         return Reason.OTHER_CARD
 
+    def until_due(self) -> float | None:
+        """Seconds (0 or more) until the earliest time limit of the screen on guard could pass, or None
+        when no limit runs (nothing guarded). Frames and key presses only push the limits later."""
+        screen = self._screen
+        if screen is None:
+            return None
+        now = self.clock()
+        waits = []
+        if screen.face_s is not None:
+            waits.append(max(self._seen, self._touched) + screen.face_s - now)
+        if screen.idle_s is not None:
+            waits.append(self._touched + screen.idle_s - now)
+        return max(0.0, min(waits)) if waits else None
+
     def due(self) -> Reason | None:
         """FACE_GONE or IDLE when a time limit has passed (call a few times a second)."""
         screen = self._screen

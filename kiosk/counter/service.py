@@ -19,6 +19,7 @@ import numpy as np
 from kiosk.cccd.record import CccdRead, parse_cccd
 from kiosk.counter.admin import Admin
 from kiosk.counter.consent import CONSENT_TEXT_VERSION, PURPOSE_FACE_CHECKIN
+from kiosk.counter.stats import DayStats, today_stats
 from kiosk.errors import (
     AlreadyEnrolledError,
     AuthError,
@@ -430,6 +431,25 @@ class Kiosk:
 
         return render_receipt(self.store.citizen(citizen_id), self.store.latest_consent(citizen_id), self.settings.retention_days,
                               self.settings.display_timezone)
+
+    # -- the counter screen's look-ups (ui.flow) --------------------------------------
+    def citizen_id_of(self, id_number: str) -> int | None:
+        """The internal id of the enrolled citizen with this 12-digit ID number, or None (not audited:
+        the counter screen asks after a card read or a save that was audited already).
+
+        Raises:
+            StoreError: the database cannot be read.
+        """
+        found = self.store.find_citizen(id_number)
+        return found[0] if found is not None else None
+
+    def counter_stats(self) -> DayStats:
+        """Today's figures at this counter (the day in ``settings.display_timezone``).
+
+        Raises:
+            StoreError: the database cannot be read.
+        """
+        return today_stats(self.store, self.settings.counter_name, tz=self.settings.display_timezone)
 
     # -- retention and administration --------------------------------------------------
     def retention_due(self) -> list[dict[str, object]]:

@@ -1,0 +1,416 @@
+"""The counter's flow without Qt: its states, the events that move it, and what each state shows.
+
+States (:class:`State`) and what moves between them:
+
+- IDLE: the watcher looks for faces and cards. A face decided over agreeing frames goes
+  to MATCH (form filled), KEYPAD (confirm) or ASK_CARD (unknown); a card goes to CARD.
+- MATCH: Enter logs the visit; Esc ("Không phải tôi") asks for the card.
+- KEYPAD: digits that fit fill the form (MATCH); three misses ask for the card.
+- ASK_CARD: QR codes only, from the camera or a USB scanner; a card goes to CARD.
+- CARD: known → Enter checks in by card, F5 adds face samples; new → Enter → CONSENT.
+- CONSENT: the box ticked, then Enter (or the button) → CAPTURE; Esc refuses (nothing stored).
+- CAPTURE (≥ min_enrol_samples good samples, :mod:`ui.enrolment`) → SAVING → SAVED.
+
+Privacy (:class:`kiosk.counter.screen_guard.ScreenGuard`): while a citizen's data or the
+keypad is up, the watcher identifies the face in view (mode GUARD); the screen goes back to
+IDLE once the citizen has been gone ``privacy_clear_s`` or nobody pressed a key for
+``idle_clear_s``, and as soon as someone else's face or card is in view (another card
+replaces the screen). A capture with no face times out; saving is never interrupted.
+
+The widget (:class:`ui.counter.CounterPage`) feeds events in (:meth:`CounterFlow.frame`,
+:meth:`~CounterFlow.primary`, :meth:`~CounterFlow.scanned`...) and renders what the flow
+tells its :class:`CounterView`; it words every text. Time is an injected clock (seconds,
+monotonic): :meth:`CounterFlow.until_tick` says when the flow next needs :meth:`~CounterFlow.tick`,
+and the widget's timer calls it. Service calls that write run through an injected
+:data:`Runner` (a worker thread in the app, at once in tests) and report back here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Protocol
+
+from kiosk.cccd.record import CccdRead
+from kiosk.counter.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
+from kiosk.counter.service import EnrolResult, FaceCheck, Kiosk
+from kiosk.counter.watch import Mode, WatchResult, card_from_scanner
+from kiosk.errors import StoreError
+from models import CitizenRecord, Decision, FaceSample, KioskError, QualityIssue
+from ui.enrolment import Enrolment, Saved
+from ui.screens import CLEARED_NOTES, MODES, CounterView, Event, Note, Screen, State
+
+__all__ = ["KEYPAD_ATTEMPTS", "CounterFlow", "CounterView", "Event", "Holds", "Note", "Runner", "Screen", "State"]
+
+KEYPAD_ATTEMPTS = 3
+
+Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], Any]
+"""``run(work, on_done, on_error)``: call ``work()`` (off the UI thread in the app), then ``on_done(result)``
+or ``on_error(exception)`` back on the flow's thread (:meth:`ui.tasks.Tasks.run`)."""
+
+
+class Holds(Protocol):
+    """The watcher's memory of outcomes not to report again (:class:`kiosk.counter.watch.FrameWatcher`)."""
+
+    def hold(self, check: FaceCheck) -> None:
+        """Do not decide this outcome again until the face leaves."""
+
+    def hold_citizen(self, citizen_id: int) -> None:
+        """Do not decide a match of this citizen again until the face leaves."""
+
+
+class CounterFlow:
+    """The counter's state machine. Call from one thread (the UI thread); ``view`` renders it.
+
+    ``kiosk``: the services; ``watcher``: holds outcomes already handled; ``run``: runs service
+    calls that write (:data:`Runner`); ``clock``: seconds, monotonic, for the privacy limits and
+    the capture's pace; ``guard``: the privacy rules (default: the kiosk's settings, same clock).
+    """
+
+    def __init__(
+        self,
+        *,
+        kiosk: Kiosk,
+        view: CounterView,
+        watcher: Holds,
+        run: Runner,
+        clock: Callable[[], float] = time.monotonic,
+        guard: ScreenGuard | None = None,
+        capture_interval_s: float = 0.4,
+    ) -> None:
+        self.kiosk, self.view, self.watcher, self.run, self.clock = kiosk, view, watcher, run, clock
+        settings = kiosk.settings
+        if guard is None:
+            guard = ScreenGuard(
+                face_gone_s=settings.privacy_clear_s,
+                idle_s=settings.idle_clear_s,
+                same_face=same_face_for(kiosk),
+                clock=clock,
+            )
+        self.guard = guard
+        self.enrolment = Enrolment(
+            need=lambda: kiosk.settings.min_enrol_samples,
+            interval_s=capture_interval_s,
+            clock=clock,
+            open_receipt=view.open_receipt,
+        )
+        self.screen = Screen(State.IDLE, Mode.WATCH)
+        self.check: FaceCheck | None = None
+        self.card: CccdRead | None = None
+        self.card_known = False
+        self.card_citizen: int | None = None  # internal id of the card's citizen when enrolled
+        self.face_failed = False
+        self.attempts_left = KEYPAD_ATTEMPTS
+        self.consent_ticked = False
+        self.busy = False  # a service call for this screen is on its way back
+        self.guiding = False
+
+    @property
+    def state(self) -> State:
+        """The current state."""
+        return self.screen.state
+
+    def _enter(self, screen: Screen) -> None:
+        self.screen, self.guiding = screen, False
+        self.view.show_screen(screen)
+
+    def _screen(self, state: State, **fields: Any) -> Screen:
+        return Screen(state, MODES[state], **fields)
+
+    # -- entering states --------------------------------------------------------------------
+    def go_idle(self) -> None:
+        """Back to waiting for the next citizen; nothing personal stays on screen."""
+        self.check, self.card, self.card_known, self.face_failed = None, None, False, False
+        self.guard.release()
+        self.enrolment.reset()
+        self._enter(self._screen(State.IDLE))
+        self.run(self.kiosk.counter_stats, self.view.show_stats, lambda _error: None)
+
+    def ask_for_card(self, reason: str) -> None:
+        """Ask for the CCCD card (``reason``: see :attr:`Screen.ask_reason`)."""
+        self.face_failed = self.face_failed or reason in ("unknown", "not_me", "keypad")
+        self.guard.waiting()
+        self._enter(self._screen(State.ASK_CARD, ask_reason=reason))
+
+    def show_match(self, check: FaceCheck) -> None:
+        """A recognised citizen: fill the form."""
+        assert check.citizen is not None
+        self.check = check
+        self.guard.citizen(citizens=citizens_of(check), id_number=check.citizen.id_number, strict=True)
+        self._enter(self._screen(State.MATCH, check=check))
+        self.view.report(Event.FORM_FILLED, check.citizen)
+
+    def show_keypad(self, check: FaceCheck, face: FaceSample | None = None) -> None:
+        """Several possible citizens: ask for the digits; show nobody. ``face``: the face that was decided."""
+        self.check, self.attempts_left = check, KEYPAD_ATTEMPTS
+        self.guard.citizen(citizens=citizens_of(check), anchor=face)
+        self._enter(self._screen(State.KEYPAD, check=check, attempts_left=KEYPAD_ATTEMPTS))
+
+    def show_card(self, card: CccdRead) -> None:
+        """A card was read: look it up (audited) and show it; a failed look-up leaves the screen as it is."""
+        try:
+            known = self.kiosk.check_card(card).known
+            citizen = self.kiosk.citizen_id_of(card.record.id_number) if known else None
+        except KioskError as exc:
+            self.view.show_error(exc)
+            return
+        self.check, self.card, self.card_known, self.card_citizen = None, card, known, citizen
+        self.enrolment.reset()
+        self._guard_card()
+        self._enter(self._screen(State.CARD, card=card, card_known=known, face_failed=self.face_failed))
+        self.view.report(Event.FORM_FILLED, card.record)
+
+    def _guard_card(self) -> None:
+        """Guard the card's citizen: their own card or any face not recognised as someone else keeps the screen."""
+        if self.card is not None:
+            citizens = frozenset({self.card_citizen}) if self.card_citizen else frozenset()
+            self.guard.citizen(citizens=citizens, id_number=self.card.record.id_number)
+
+    def clear_screen(self, reason: Reason) -> None:
+        """Back to idle because the citizen left, nobody used the screen, or someone else is in front."""
+        self.go_idle()
+        if reason in CLEARED_NOTES:
+            self.view.show_note(CLEARED_NOTES[reason])
+        self.view.report(Event.SCREEN_CLEARED, reason.value)
+
+    # -- what the camera saw ----------------------------------------------------------------
+    def frame(self, result: WatchResult) -> None:
+        """One analysed frame of the current screen (the widget drops frames of an older one)."""
+        if self.state is State.CAPTURE:
+            if result.sample is not None:
+                self.guard.present()
+            self._capture_frame(result.sample)
+        elif result.card is not None:
+            self._card_in_view(result.card)
+        elif result.card_error is not None:
+            self.view.show_note(Note.NOT_A_CARD, error=result.card_error)
+        elif result.hint is not None and self.state in (State.IDLE, State.ASK_CARD, State.KEYPAD):
+            self.guiding = True
+            self.view.show_card_guide(result)
+            if self.state is State.IDLE and result.decided is not None:
+                self._face_result(result)
+        elif self.state is State.IDLE:
+            self._face_result(result)
+        elif result.mode is Mode.GUARD and not self.busy:
+            reason = self.guard.face(result.seen, result.sample)
+            if reason is not None:
+                self.clear_screen(reason)
+        elif self.guiding:
+            self.guiding = False
+            self.view.end_card_guide()
+
+    def _card_in_view(self, card: CccdRead) -> None:
+        """A card read from the camera: shown when the screen waits for one; replaces another citizen's screen."""
+        if self.state in (State.IDLE, State.ASK_CARD) or (
+            not self.busy and self.guard.card(card.record.id_number) is not None
+        ):
+            self.view.clear_note()
+            self.show_card(card)
+
+    def _face_result(self, result: WatchResult) -> None:
+        check = result.decided
+        if check is None:
+            self.view.show_looking(bool(result.boxes))
+        elif check.decision is Decision.MATCH:
+            self.show_match(check)
+        elif check.decision is Decision.CONFIRM:
+            self.show_keypad(check, result.sample)
+        else:
+            self.watcher.hold(check)
+            self.ask_for_card("unknown")
+
+    def scanned(self, payload: str | bytes) -> None:
+        """Text from a USB QR scanner (keyboard wedge or serial port)."""
+        self.guard.activity()
+        if self.state not in (State.IDLE, State.ASK_CARD, State.KEYPAD, State.MATCH, State.CARD):
+            return
+        try:
+            card = card_from_scanner(payload)
+        except KioskError as exc:
+            self.view.show_error(exc)
+            self.ask_for_card("scanner")
+            return
+        self.view.clear_note()
+        self.show_card(card)
+
+    # -- time ---------------------------------------------------------------------------------
+    def activity(self) -> None:
+        """A key or a button was pressed: the screen is in use."""
+        self.guard.activity()
+
+    def until_tick(self) -> float | None:
+        """Seconds until :meth:`tick` could change something; None while no time limit runs."""
+        return self.guard.until_due()
+
+    def tick(self) -> None:
+        """Clear the screen when a privacy time limit has passed (not while a service call is on its way back)."""
+        if self.busy:
+            return
+        reason = self.guard.due()
+        if reason is not None:
+            self.clear_screen(reason)
+
+    # -- the clerk's keys ---------------------------------------------------------------------
+    def primary(self) -> None:
+        """Enter: confirm what is on screen."""
+        if self.busy:
+            return
+        check, card = self.check, self.card
+        if self.state is State.MATCH and check is not None:
+            self._call(lambda: self.kiosk.check_in(check), self._checked_in)
+        elif self.state is State.CARD and card is not None:
+            if self.card_known:
+                self._call(lambda: self._card_check_in(card), self._checked_in_by_card)
+            else:
+                self.consent_ticked = False
+                self._guard_card()
+                self._enter(replace(self.screen, state=State.CONSENT, mode=MODES[State.CONSENT]))
+        elif self.state is State.CONSENT:
+            self.give_consent()
+        elif self.state is State.SAVED:
+            self.go_idle()
+
+    def secondary(self) -> None:
+        """Esc: "not me", cancel, refuse."""
+        if self.state is State.MATCH and self.check is not None:
+            self.watcher.hold(self.check)
+            self.ask_for_card("not_me")
+        elif self.state is State.KEYPAD:
+            self.ask_for_card("keypad")
+        elif self.state is State.CONSENT:
+            self.refuse_consent()
+        elif self.state in (State.ASK_CARD, State.CARD, State.CAPTURE, State.SAVED):
+            self.go_idle()
+
+    def extra(self) -> None:
+        """F5: add face samples to the citizen known by card."""
+        if self.state is State.CARD and self.card_known:
+            self.start_capture(adding=True)
+
+    def keypad_submitted(self, typed: str) -> None:
+        """The citizen typed the 4 digits."""
+        check = self.check
+        if self.state is not State.KEYPAD or check is None or self.busy:
+            return
+        self._call(lambda: self.kiosk.confirm(check, typed), self._keypad_checked)
+
+    def set_consent_ticked(self, ticked: bool) -> None:
+        """The consent box was ticked or unticked."""
+        self.consent_ticked = ticked
+
+    def give_consent(self) -> None:
+        """Accept the consent: only with the box ticked (silence is not consent)."""
+        if self.state is State.CONSENT and self.consent_ticked:
+            self.start_capture(adding=False)
+
+    def refuse_consent(self) -> None:
+        """The citizen does not agree: nothing is stored."""
+        self.go_idle()
+        self.view.show_note(Note.CONSENT_REFUSED)
+
+    # -- results of the service calls ----------------------------------------------------------
+    def _call(self, work: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        self.busy = True
+
+        def done(result: Any) -> None:
+            self.busy = False
+            on_done(result)
+
+        def failed(error: BaseException) -> None:
+            self.busy = False
+            self.view.show_error(error)  # the screen stays: Enter tries again, nothing is lost
+
+        self.run(work, done, failed)
+
+    def _card_check_in(self, card: CccdRead) -> int | None:
+        """(On the runner's thread) the visit by card; the card's citizen's internal id."""
+        self.kiosk.check_in_by_card(card)
+        return self.kiosk.citizen_id_of(card.record.id_number)
+
+    def _checked_in_by_card(self, citizen: int | None) -> None:
+        if citizen is not None:
+            self.watcher.hold_citizen(citizen)  # their face in view is not decided again at once
+        self._checked_in(0)
+
+    def _checked_in(self, visit_id: int) -> None:
+        matched = self.state is State.MATCH and self.check is not None
+        record: CitizenRecord | None = (
+            self.check.citizen if matched and self.check else (self.card.record if self.card else None)
+        )
+        if matched and self.check is not None:
+            self.watcher.hold(self.check)
+        self.go_idle()
+        self.view.show_note(Note.CHECKED_IN, name=record.full_name if record else "")
+        self.view.report(Event.VISIT_LOGGED, visit_id)
+
+    def _keypad_checked(self, resolved: FaceCheck) -> None:
+        if self.state is not State.KEYPAD:
+            return
+        if resolved.decision is Decision.MATCH:
+            self.show_match(resolved)
+            return
+        self.attempts_left -= 1
+        if self.attempts_left <= 0:
+            self.ask_for_card("keypad")
+        else:
+            self.view.show_keypad_miss(self.attempts_left)
+
+    # -- capture and saving (ui.enrolment keeps the samples) ------------------------------------
+    def start_capture(self, *, adding: bool) -> None:
+        """Start capturing for the card on screen (``adding``: a known citizen gets new samples)."""
+        if self.card is None:
+            return
+        self.enrolment.begin(adding=adding)
+        self.guard.capture()
+        self._enter(
+            self._screen(
+                State.CAPTURE, card=self.card, card_known=self.card_known, adding=adding, need=self.enrolment.needed
+            )
+        )
+
+    def _capture_frame(self, sample: FaceSample | None) -> None:
+        kept = self.enrolment.offer(sample)
+        if isinstance(kept, QualityIssue):
+            self.view.show_capture_issue(kept)
+        elif kept is not None:
+            self.view.show_capture_taken(kept, self.enrolment.needed)
+            if self.enrolment.complete:
+                self.save()
+
+    def save(self) -> None:
+        """Store the samples through the runner (enrol, or add to the known citizen); never interrupted."""
+        assert self.card is not None
+        self.guard.release()
+        self._enter(replace(self.screen, state=State.SAVING, mode=MODES[State.SAVING]))
+        self.run(self.enrolment.saver(self.kiosk, self.card), self._saved, self._save_failed)
+
+    def _saved(self, saved: Saved) -> None:
+        if isinstance(saved, EnrolResult):
+            self.enrolment.result = saved
+            self.watcher.hold_citizen(saved.citizen_id)
+            self.guard.citizen(citizens=frozenset({saved.citizen_id}), id_number=saved.record.id_number, strict=True)
+            self._enter(replace(self.screen, state=State.SAVED, mode=MODES[State.SAVED], enrolled=saved))
+            self.view.show_note(Note.ENROLLED, name=saved.record.full_name)
+            self.view.report(Event.ENROLLED, saved)
+            return
+        count, citizen = saved
+        if citizen:
+            self.watcher.hold_citizen(citizen)
+        assert self.card is not None
+        self.guard.citizen(
+            citizens=frozenset({citizen}) if citizen else frozenset(),
+            id_number=self.card.record.id_number,
+            strict=bool(citizen),
+        )
+        self._enter(replace(self.screen, state=State.SAVED, mode=MODES[State.SAVED], added=count))
+        self.view.report(Event.SAMPLES_ADDED, count)
+
+    def _save_failed(self, error: BaseException) -> None:
+        if self.state is not State.SAVING:
+            return
+        if isinstance(error, StoreError):  # keep the samples: the clerk retries saving
+            self.view.show_error(error, retry=self.save)
+            return
+        self.view.show_error(error)
+        self.start_capture(adding=self.enrolment.adding)  # quality or identity problem: capture again
