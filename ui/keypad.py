@@ -6,8 +6,10 @@ submit by themselves; the physical number keys work too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ui.i18n import tr
 from ui.panels import Panel
@@ -38,15 +40,15 @@ class KeypadPanel(Panel):
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         grid = QGridLayout()
         grid.setSpacing(8)
-        self.keys: dict[str, object] = {}
+        self.keys: dict[str, QPushButton] = {}
         for i, key in enumerate("123456789"):
-            self.keys[key] = button(key, "key", lambda k=key: self.press(k))
-            grid.addWidget(self.keys[key], i // 3, i % 3)  # type: ignore[arg-type]
+            self.keys[key] = button(key, "key", self._presser(key))
+            grid.addWidget(self.keys[key], i // 3, i % 3)
         self.keys["back"] = button("⌫", "key", self.backspace)
-        self.keys["0"] = button("0", "key", lambda: self.press("0"))
+        self.keys["0"] = button("0", "key", self._presser("0"))
         self.keys["clear"] = button("C", "key", self.clear_typed)
         for col, key in enumerate(("back", "0", "clear")):
-            grid.addWidget(self.keys[key], 3, col)  # type: ignore[arg-type]
+            grid.addWidget(self.keys[key], 3, col)
         self.card = button("", "secondary", self.use_card.emit)
         pad = QHBoxLayout()
         pad.addStretch(1)
@@ -72,6 +74,10 @@ class KeypadPanel(Panel):
         self.attempts_left, self.missed = attempts_left, True
         self.clear_typed()
         self.retranslate()
+
+    def _presser(self, digit: str) -> Callable[[], None]:
+        """The click handler of one digit key."""
+        return lambda: self.press(digit)
 
     def press(self, digit: str) -> None:
         """Type one digit; the fourth submits."""
