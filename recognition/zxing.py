@@ -54,7 +54,7 @@ def enabled() -> bool:
 def available() -> bool:
     """True when zxing-cpp can be imported. Checked once per process (cached)."""
     try:
-        import zxingcpp  # noqa: F401
+        import zxingcpp  # noqa: F401  (imported only to learn whether it loads)
     except (ImportError, OSError):
         return False
     return True

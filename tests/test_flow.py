@@ -46,7 +46,7 @@ class Worker:
             work, on_done, on_error = self.pending.pop(0)
             try:
                 result = work()
-            except Exception as exc:  # noqa: BLE001 - like the app's worker: every failure goes back
+            except Exception as exc:
                 on_error(exc)
             else:
                 on_done(result)

@@ -173,7 +173,7 @@ def test_two_counters_syncing_at_once(counters, registry_url, card_record):
         try:
             for _ in range(3):
                 k.sync(registry_url)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(k,)) for k in (a, b)]

@@ -89,7 +89,7 @@ def test_f10_and_closing_the_window_close_the_demo(qapp, qtbot, tmp_path, monkey
         qtbot.waitUntil(demo.window.isActiveWindow, timeout=5000)
         with qtbot.waitSignal(demo.window.closed, timeout=10000):
             qtbot.keyClick(demo.window, Qt.Key.Key_F10)
-        assert not demo.window.isVisible() and demo.analyzer._pool is None  # noqa: SLF001 - the child was stopped
+        assert not demo.window.isVisible() and demo.analyzer._pool is None
         demo.window.show()
         with qtbot.waitSignal(demo.window.closed, timeout=10000):
             demo.window.close()  # the title bar's close button

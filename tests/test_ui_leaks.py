@@ -211,7 +211,7 @@ def test_every_screen_speaks_one_language(qtbot, qapp, tmp_path, enrolled, card_
         admin.purge(card_record("lisa").id_number)
         for index, tab in enumerate(window.admin.tabs_list):
             window.admin.tabs.setCurrentIndex(index)
-            window.admin._tab_shown(index)  # noqa: SLF001 - refresh even when the index did not change
+            window.admin._tab_shown(index)
             window.tasks.wait()
             qtbot.wait(50)
             if index == 0:

@@ -123,7 +123,7 @@ def test_a_dead_analyzer_process_is_a_named_error_and_comes_back(settings):
     process = AnalyzerProcess(settings)
     try:
         process.start()
-        for pid in list(process._pool._processes):  # noqa: SLF001 - simulate a crash of the child
+        for pid in list(process._pool._processes):
             os.kill(pid, signal.SIGKILL)
         with pytest.raises(AnalyzerError, match="stopped"):
             process.scan(BLANK, qr=True, face=False)

@@ -33,13 +33,13 @@ class RetentionTab(AdminTab):
         layout.addWidget(self.table, 1)
         self.retranslate()
 
-    def retranslate(self) -> None:  # noqa: D102
+    def retranslate(self) -> None:
         self.explain.setText(tr("Hồ sơ không có lượt đến trong {days} ngày sẽ bị xoá (kiosk tự chạy việc này khi khởi động và "
                                 "mỗi ngày).").format(days=self.kiosk.settings.retention_days))
         self.preview_button.setText(tr("Xem trước (không xoá)"))
         self.run_button.setText(tr("Xoá các hồ sơ quá hạn…"))
 
-    def refresh(self) -> None:  # noqa: D102
+    def refresh(self) -> None:
         self.call(lambda a: a.retention_due(), self.shown(self._show))
 
     def _show(self, due: list[dict[str, Any]]) -> None:
@@ -76,10 +76,10 @@ class AuditTab(AdminTab):
         layout.addWidget(self.table, 1)
         self.retranslate()
 
-    def retranslate(self) -> None:  # noqa: D102
+    def retranslate(self) -> None:
         self.verify_button.setText(tr("Kiểm tra tính toàn vẹn"))
 
-    def refresh(self) -> None:  # noqa: D102
+    def refresh(self) -> None:
         self.call(lambda a: a.audit_entries(300), self.shown(self._show))
 
     def _show(self, entries: list[dict[str, Any]]) -> None:
@@ -124,13 +124,13 @@ class StatsTab(AdminTab):
         layout.addStretch(1)
         self.retranslate()
 
-    def retranslate(self) -> None:  # noqa: D102
+    def retranslate(self) -> None:
         captions = {"check_ins": tr("lượt đến"), "by_face": tr("nhận ra bằng khuôn mặt"), "by_keypad": tr("khuôn mặt + bàn phím"),
                     "by_card": tr("bằng thẻ CCCD"), "enrolments": tr("đăng ký mới"), "purges": tr("hồ sơ đã xoá")}
         for key, text in captions.items():
             self.captions[key].setText(text)
 
-    def refresh(self) -> None:  # noqa: D102
+    def refresh(self) -> None:
         counter = self.kiosk.settings.counter_name
         zone = self.kiosk.settings.display_timezone
         self.call(lambda a: today_stats(self.kiosk.store, counter, tz=zone), self.shown(self._show))

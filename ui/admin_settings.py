@@ -200,7 +200,7 @@ class SettingsTab(AdminTab):
         line = QLineEdit(str(value))
         return line
 
-    def retranslate(self) -> None:  # noqa: D102
+    def retranslate(self) -> None:
         for name, text in field_names().items():
             self.captions[name].setText(text)
         names = choice_names()
@@ -223,7 +223,7 @@ class SettingsTab(AdminTab):
         if self.cameras is not None:
             self._show_cameras(self.cameras)
 
-    def refresh(self) -> None:  # noqa: D102
+    def refresh(self) -> None:
         self.load_cameras()
 
     def load_cameras(self) -> None:

@@ -141,7 +141,7 @@ class CitizensTab(AdminTab):
         layout.addWidget(self.visits, 2)
         self.retranslate()
 
-    def retranslate(self) -> None:  # noqa: D102
+    def retranslate(self) -> None:
         self.search.setPlaceholderText(tr("Tìm theo họ tên (không cần dấu) hoặc số CCCD"))
         self.find_button.setText(tr("Tìm"))
         self.visits_button.setText(tr("Lượt đến của công dân"))
@@ -149,7 +149,7 @@ class CitizensTab(AdminTab):
         self.withdraw_button.setText(tr("Rút lại đồng ý…"))
         self.purge_button.setText(tr("Xoá vĩnh viễn…"))
 
-    def refresh(self) -> None:  # noqa: D102
+    def refresh(self) -> None:
         query = self.search.text().strip()
         self.call(lambda a: a.citizens(query), self.shown(self._show))
         self.call(lambda a: a.engine_status(), self.shown(self._show_engines))
@@ -235,7 +235,7 @@ class VisitsTab(AdminTab):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
 
-    def refresh(self) -> None:  # noqa: D102
+    def refresh(self) -> None:
         self.call(lambda a: a.visits(200), self.shown(self._show))
 
     def _show(self, visits: list[dict[str, Any]]) -> None:

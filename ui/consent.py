@@ -77,7 +77,7 @@ class ConsentPanel(Panel):
         if self.box.isChecked():
             self.accepted.emit()
 
-    def retranslate(self) -> None:  # noqa: D102
+    def retranslate(self) -> None:
         self.heading.setText(tr("Đồng ý lưu dữ liệu khuôn mặt"))
         self.who.setText(tr("Công dân: {name}").format(name=self.record.full_name) if self.record else "")
         self.text.setPlainText(pick(CONSENT_TEXT_VI, CONSENT_TEXT_EN))
@@ -139,7 +139,7 @@ class CapturePanel(Panel):
         self.hint.setText(text[:1].upper() + text[1:])
         self.hint.setStyleSheet(f"color: {colour};" if colour else "")
 
-    def retranslate(self) -> None:  # noqa: D102
+    def retranslate(self) -> None:
         self.heading.setText(tr("Cập nhật ảnh khuôn mặt") if self.adding else tr("Chụp ảnh khuôn mặt"))
         self.who.setText(tr("Công dân: {name}").format(name=self.name) if self.name else "")
         self.count.setText(tr("Ảnh đạt: {done} / {need}").format(done=self.done, need=self.need))

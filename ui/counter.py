@@ -200,7 +200,8 @@ class CounterPage(QWidget):
 
     def on_scanned(self, payload: object) -> None:
         """Text from a USB QR scanner (keyboard wedge or serial port)."""
-        self.flow.scanned(payload)  # type: ignore[arg-type]
+        if isinstance(payload, (str, bytes)):  # the scanners emit text (wedge) or bytes (serial)
+            self.flow.scanned(payload)
 
     # -- events in ------------------------------------------------------------------------------
     def on_result(self, generation: int, result: WatchResult) -> None:
@@ -231,7 +232,7 @@ class CounterPage(QWidget):
         else:
             self._tick_timer.start(max(1, min(GUARD_TICK_MS, round(wait * 1000))))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802, D102
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         flow = self.flow
         flow.activity()
         key, state = event.key(), flow.state
@@ -306,29 +307,29 @@ class CounterPage(QWidget):
         self._schedule_tick()
         self.state_changed.emit(state.value)
 
-    def show_looking(self, faces_in_view: bool) -> None:  # noqa: D102 - see ui.flow.CounterView
+    def show_looking(self, faces_in_view: bool) -> None:
         self.preview.set_status(tr("Đang nhận diện…") if faces_in_view else tr("Mời nhìn vào camera"))
 
-    def show_card_guide(self, result: WatchResult) -> None:  # noqa: D102
+    def show_card_guide(self, result: WatchResult) -> None:
         self.preview.set_code(result.code, result.frame_shape)
         self.preview.set_status(card_hint_text(result.hint))
 
-    def end_card_guide(self) -> None:  # noqa: D102
+    def end_card_guide(self) -> None:
         self.preview.set_status(self._state_status())
 
-    def show_keypad_miss(self, attempts_left: int) -> None:  # noqa: D102
+    def show_keypad_miss(self, attempts_left: int) -> None:
         self.keypad.missed_once(attempts_left)
 
-    def show_capture_issue(self, issue: QualityIssue) -> None:  # noqa: D102
+    def show_capture_issue(self, issue: QualityIssue) -> None:
         self.capture.set_hint(lambda: pick(issue.message_vi, issue.message), AMBER)
         self.preview.set_status(_capitalised(pick(issue.message_vi, issue.message)))
 
-    def show_capture_taken(self, taken: int, need: int) -> None:  # noqa: D102
+    def show_capture_taken(self, taken: int, need: int) -> None:
         self.capture.progress(taken)
         self.capture.set_hint(lambda: tr("Tốt, giữ yên…"), GREEN)
         self.preview.set_status(tr("Đã chụp {n} / {need}").format(n=taken, need=need))
 
-    def show_note(self, note: Note, name: str = "", error: KioskError | None = None) -> None:  # noqa: D102
+    def show_note(self, note: Note, name: str = "", error: KioskError | None = None) -> None:
         if note is Note.NOT_A_CARD:
             detail = describe_error(error)[1] if error is not None else ""
             self.banner.show_message("warning", tr("Mã QR này không phải của thẻ CCCD."), detail, seconds=4)
@@ -348,10 +349,10 @@ class CounterPage(QWidget):
             }
             self.banner.show_message("info", cleared[note], seconds=4)
 
-    def show_error(self, error: BaseException, retry: Callable[[], None] | None = None) -> None:  # noqa: D102
+    def show_error(self, error: BaseException, retry: Callable[[], None] | None = None) -> None:
         self.banner.show_error(error, action=(tr("Lưu lại"), retry) if retry is not None else None)
 
-    def clear_note(self) -> None:  # noqa: D102
+    def clear_note(self) -> None:
         self.banner.clear()
 
     def show_stats(self, stats: DayStats) -> None:
@@ -395,7 +396,7 @@ class CounterPage(QWidget):
             State.SAVED: tr("Đã lưu"),
         }[self.flow.state]
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.preview.set_status(self._state_status())
             if self.stats is not None:

@@ -62,7 +62,7 @@ class DemoBar(QFrame):
         self.previous.setEnabled(self.index > 0)
         self.next.setEnabled(self.index < len(self.scenes) - 1)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)

@@ -67,7 +67,7 @@ class CaptureThread(QThread):
         self._stop = threading.Event()
         self.frames = 0
 
-    def run(self) -> None:  # noqa: D102 - QThread entry point
+    def run(self) -> None:
         try:
             self.source.open()
             self.opened.emit(self.source.name)
@@ -80,13 +80,13 @@ class CaptureThread(QThread):
         except CameraError as exc:
             if not self._stop.is_set():
                 self.failed.emit(exc)
-        except Exception as exc:  # noqa: BLE001 - a driver error must not kill the app silently
+        except Exception as exc:
             if not self._stop.is_set():
                 self.failed.emit(CameraError(f"{self.source.name} failed: {exc}", "press Retry"))
         finally:
             try:
                 self.source.close()
-            except Exception:  # noqa: BLE001, S110 - closing a dead camera may fail too
+            except Exception:
                 pass
 
     def stop(self, wait_ms: int = 100) -> bool:

@@ -54,10 +54,10 @@ class _TsTranslator(QTranslator):
                 if source and translation is not None and translation.text and translation.get("type") != "obsolete":
                     self._table[(name, source)] = translation.text
 
-    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str:  # noqa: D102
+    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str:
         return self._table.get((context, source), "")
 
-    def isEmpty(self) -> bool:  # noqa: N802, D102
+    def isEmpty(self) -> bool:
         return not self._table
 
 

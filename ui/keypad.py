@@ -101,7 +101,7 @@ class KeypadPanel(Panel):
     def _show_typed(self) -> None:
         self.display.setText("  ".join(self.typed.ljust(DIGITS, "_")))
 
-    def retranslate(self) -> None:  # noqa: D102
+    def retranslate(self) -> None:
         self.heading.setText(tr("Xác nhận danh tính"))
         self.ask.setText(tr("Mời ông/bà nhập 4 số cuối của số CCCD") if self.what == "id_last4"
                          else tr("Mời ông/bà nhập năm sinh (4 chữ số)"))

@@ -36,7 +36,8 @@ def main() -> int:
         analyzer = AnalyzerProcess(settings)
         analyzer.start()
         app = QApplication.instance() or QApplication(sys.argv[:1])
-        apply_style(app)  # type: ignore[arg-type]
+        assert isinstance(app, QApplication), "another kind of Qt application is running"
+        apply_style(app)
         with Kiosk.open(settings, Path(tmp) / "k.sqlite") as kiosk:
             seed_demo(kiosk, SAMPLE_SET, skip="")
             camera = StillSource([frame("frames/empty_counter.jpg")], fps=30)

@@ -24,7 +24,7 @@ class Panel(QWidget):
         super().__init__(parent)
         self._render: Callable[[], None] | None = None
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
@@ -61,7 +61,7 @@ class IdlePanel(Panel):
         layout.addWidget(self.keys)
         self.retranslate()
 
-    def retranslate(self) -> None:  # noqa: D102
+    def retranslate(self) -> None:
         self.heading.setText(tr("Xin mời nhìn vào camera"))
         self.sub.setText(tr("Hồ sơ sẽ tự hiện khi nhận ra khuôn mặt. Lần đầu đến quầy: đưa mã QR trên thẻ CCCD vào trước camera."))
         self.card_button.setText(tr("Quét thẻ CCCD (F3)"))
@@ -126,7 +126,8 @@ class FormPanel(Panel):
             self.quality.setText(tr("Mức độ khớp: {q}").format(q=match_quality(check, auto_accept)))
             self.quality.show()
             self.warnings.hide()
-            self.form.fill(check.citizen)  # type: ignore[arg-type]
+            if check.citizen is not None:  # a recognised check always names its citizen
+                self.form.fill(check.citizen)
             self.note.setText(tr("Cán bộ kiểm tra thông tin rồi nhấn Enter để ghi nhận lượt đến."))
             self._buttons(tr("Xác nhận (Enter)"), tr("Không phải tôi (Esc)"), "")
 
@@ -248,7 +249,7 @@ class AskCardPanel(Panel):
         self.reason = reason
         self.retranslate()
 
-    def retranslate(self) -> None:  # noqa: D102
+    def retranslate(self) -> None:
         reasons = {"unknown": tr("Chưa nhận ra khuôn mặt."), "not_me": tr("Công dân cho biết không phải mình."),
                    "keypad": tr("Số xác nhận chưa đúng."), "scanner": tr("Máy quét không đọc đúng chữ tiếng Việt.")}
         self.heading.setText(tr("Mời đưa thẻ CCCD"))

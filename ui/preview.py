@@ -103,7 +103,7 @@ class PreviewWidget(QWidget):
         w, h = width * scale, height * scale
         return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
 
-    def paintEvent(self, event: object) -> None:  # noqa: N802, D102
+    def paintEvent(self, event: object) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#1d1f22"))
         if self._image is not None and not self.placeholder:

@@ -51,7 +51,7 @@ class ReceiptDialog(QDialog):
         self.save_button.setText(tr("Lưu thành tệp…"))
         self.close_button.setText(tr("Đóng"))
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)

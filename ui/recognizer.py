@@ -53,7 +53,7 @@ class RecognitionThread(QThread):
             self._generation += 1
             return self._generation
 
-    def run(self) -> None:  # noqa: D102 - QThread entry point
+    def run(self) -> None:
         seen = 0
         while not self._stop.is_set():
             with self._lock:
@@ -74,7 +74,7 @@ class RecognitionThread(QThread):
                 self.failed.emit(generation, exc)
                 self._stop.wait(1.0)
                 continue
-            except Exception as exc:  # noqa: BLE001 - report, keep the counter running
+            except Exception as exc:
                 self.failed.emit(generation, KioskError(f"recognition failed: {type(exc).__name__}: {exc}", "the kiosk keeps trying"))
                 self._stop.wait(1.0)
                 continue

@@ -136,7 +136,7 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
     slot.put(frame)
     preview = PreviewWidget(slot=slot, interval_ms=1000)
     preview.resize(640, 480)
-    preview._tick()  # noqa: SLF001 - the timer's work, once: wraps the frame in a QImage
+    preview._tick()
     preview.set_boxes((FaceBox(100, 300, 320, 120), FaceBox(50, 500, 120, 430)), frame.shape[:2])
     preview.set_status("Đã nhận ra công dân")
     form, keypad, consent, capture = FormPanel(), KeypadPanel(), ConsentPanel(), CapturePanel()
@@ -202,7 +202,7 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
 
     def new_frame() -> None:
         slot.put(frame)
-        preview._tick()  # noqa: SLF001
+        preview._tick()
 
     def placeholder() -> None:
         preview.set_placeholder("Không có hình từ camera.")
@@ -260,7 +260,7 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
         "QTimer timeout to a Python slot": timer_tick,
         "task on the pool + callback": task,
     }
-    found["_keep"] = lambda: keep  # noqa: B023 - holds the widgets for the caller
+    found["_keep"] = lambda: keep
     return found
 
 

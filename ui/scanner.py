@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -37,7 +38,7 @@ class WedgeScanner(QObject):
         self._flush.setSingleShot(True)
         self._flush.timeout.connect(self._give_back)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802, D102
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.KeyPress or self._replaying or not isinstance(event, QKeyEvent):
             return False
         now = time.monotonic()
@@ -79,6 +80,12 @@ class WedgeScanner(QObject):
             self._replaying = False
 
 
+class _Port(Protocol):
+    """What the scanner reads of a pyserial port: up to ``size`` bytes (fewer on its timeout)."""
+
+    def read(self, size: int) -> bytes: ...
+
+
 class SerialScanner(QThread):
     """Reads lines from a scanner's serial port (pyserial); reconnects every few seconds."""
 
@@ -91,7 +98,7 @@ class SerialScanner(QThread):
         self.port, self.baudrate = port, baudrate
         self._stop = threading.Event()
 
-    def run(self) -> None:  # noqa: D102 - QThread entry point
+    def run(self) -> None:
         import serial
 
         reported = False
@@ -108,10 +115,10 @@ class SerialScanner(QThread):
                     reported = True
                 self._stop.wait(5.0)
 
-    def _read(self, link: object) -> None:
+    def _read(self, link: _Port) -> None:
         line = bytearray()
         while not self._stop.is_set():
-            chunk = link.read(256)  # type: ignore[attr-defined]
+            chunk = link.read(256)
             for byte in chunk:
                 if byte in (10, 13):
                     if line.strip():

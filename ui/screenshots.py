@@ -43,7 +43,8 @@ def _run(out: Path, tmp: Path) -> int:
     analyzer = AnalyzerProcess(settings)
     analyzer.start()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    apply_style(app)  # type: ignore[arg-type]
+    assert isinstance(app, QApplication), "another kind of Qt application is running"
+    apply_style(app)
     set_language("vi")
     with Kiosk.open(settings, tmp / "kiosk.sqlite", actor="Chị Lan") as kiosk:
         print("enrolling the sample citizens...", flush=True)

@@ -22,7 +22,7 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             result = self.fn()
-        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the UI thread
+        except BaseException as exc:
             self.relay.finished.emit(self.token, None, exc)
         else:
             self.relay.finished.emit(self.token, result, None)
@@ -56,13 +56,13 @@ class Tasks(QObject):
         return bool(self._pending)
 
     @Slot(int, object, object)
-    def _deliver(self, token: int, result: object, error: object) -> None:
+    def _deliver(self, token: int, result: object, error: BaseException | None) -> None:
         on_done, on_error = self._pending.pop(token, (None, None))
         try:
             if error is not None:
                 if on_error is None:
-                    raise error  # type: ignore[misc]
-                on_error(error)  # type: ignore[arg-type]
+                    raise error
+                on_error(error)
             elif on_done is not None:
                 on_done(result)
         finally:

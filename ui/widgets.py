@@ -109,7 +109,7 @@ class Banner(QFrame):
         self._timer.stop()
         self.hide()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange and self.error is not None and self.kind == "error":
             headline, detail = describe_error(self.error)
             self.text.setText(headline)
@@ -150,7 +150,7 @@ class CitizenForm(QWidget):
         self.record: CitizenRecord | None = None
         self.retranslate()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)

@@ -246,12 +246,12 @@ class MainWindow(QMainWindow):
         if not set_language("en" if language() == "vi" else "vi"):
             self.banner.show_message("warning", tr("Không tìm thấy tệp bản dịch tiếng Anh."))
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802, D102
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802, D102
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         focus = QApplication.focusWidget()
         counter_has_focus = focus is self.counter or (focus is not None and self.counter.isAncestorOf(focus))
         if self.pages.currentWidget() is self.counter and not counter_has_focus and not self._forwarding:
@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
         self.tasks.run(lambda: self.kiosk.apply_retention("retention"), done, self.banner.show_error)
 
     # -- shutdown ---------------------------------------------------------------------------
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802, D102
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
         self.closed.emit()

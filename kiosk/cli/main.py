@@ -11,7 +11,11 @@ from pathlib import Path
 
 import click
 
+from kiosk.cli.admin import admin, audit, export, list_, purge, retention, visits
+from kiosk.cli.eval import calibrate, eval_group
 from kiosk.cli.support import common_options, emit, fmt_distance, kiosk_errors, open_kiosk, settings_from, write_text
+from kiosk.cli.sync import bench_sync, sync
+from kiosk.cli.tools import bench, demo, replay, soak
 from kiosk.words import count
 from models import Decision, KioskError
 
@@ -190,14 +194,10 @@ def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> N
              f"{field['name']:<22} = {value!r:<12} [{bounds}]  {field['help']}")
 
 
-from kiosk.cli.admin import admin, audit, export, list_, purge, retention, visits  # noqa: E402  (own modules)
-from kiosk.cli.sync import bench_sync, sync  # noqa: E402
-from kiosk.cli.tools import bench, demo, replay, soak  # noqa: E402
 
 for _command in (purge, list_, visits, export, audit, retention, admin, sync, bench_sync, replay, demo, soak, bench):
     main.add_command(_command)
 
-from kiosk.cli.eval import calibrate, eval_group  # noqa: E402  (accuracy: eval pairs / eval identify / calibrate)
 
 main.add_command(eval_group)
 main.add_command(calibrate)

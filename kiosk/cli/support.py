@@ -41,7 +41,7 @@ def kiosk_errors(func: F) -> F:
             click.echo(f"error: {exc.one_line()}", err=True)
             sys.exit(1)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # functools.wraps keeps func's signature; mypy cannot see it
 
 
 def settings_from(config_path: Path | None) -> Settings:

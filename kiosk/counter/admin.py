@@ -125,7 +125,7 @@ class Admin:
 
     def purge(self, id_number: str, reason: str = "request") -> dict[str, int]:
         """Delete a citizen for good (record, samples, consents, visits; index at once; WAL cleared)."""
-        return self._ok()._purge(id_number, reason, self.actor)  # noqa: SLF001 - the admin is the purge's only door
+        return self._ok()._purge(id_number, reason, self.actor)
 
     def withdraw_consent(self, id_number: str) -> dict[str, int]:
         """The citizen withdraws consent: everything about them is purged."""

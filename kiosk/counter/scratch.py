@@ -81,7 +81,7 @@ def scratch_dir(prefix: str, root: Path | None = None) -> Iterator[Path]:
     ends or the interpreter exits; stale ones of the same prefix are removed first."""
     clean_stale(prefix, root)
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
-    handle = open(path / LOCK_NAME, "w", encoding="utf-8")  # noqa: SIM115 - held open for the folder's life
+    handle = open(path / LOCK_NAME, "w", encoding="utf-8")
     _try_lock(handle)
 
     def remove() -> None:

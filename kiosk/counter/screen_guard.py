@@ -59,7 +59,7 @@ class Reason(str, Enum):
 
 def citizens_of(check: FaceCheck) -> frozenset[int]:
     """Internal ids of the citizens a face fits: the match, or the keypad candidates (empty when unknown)."""
-    match = check._match  # noqa: SLF001 - the kiosk layer's own field
+    match = check._match
     return frozenset(c.citizen_id for c in match.candidates)
 
 

@@ -109,7 +109,8 @@ class Kiosk:
         self._index: FaceIndex | None = None
 
     @classmethod
-    def open(cls, settings: Settings, db_path: str | Path | None = None, *, create: bool = True, **kwargs: object) -> Kiosk:
+    def open(cls, settings: Settings, db_path: str | Path | None = None, *, create: bool = True,
+             analyzer: FaceAnalyzer | None = None, actor: str | None = None) -> Kiosk:
         """Open the store at ``db_path``, else ``settings.db_path``, else the user data folder.
 
         The data key comes from ``KIOSK_DATA_KEY`` or ``settings.key_file`` (a new database
@@ -117,7 +118,8 @@ class Kiosk:
         file: a mistyped path must not look like an empty kiosk.
         """
         path = Path(db_path or settings.db_path or default_db_path())
-        return cls(settings, open_store(path, Path(settings.key_file) if settings.key_file else None, create), **kwargs)  # type: ignore[arg-type]
+        store = open_store(path, Path(settings.key_file) if settings.key_file else None, create)
+        return cls(settings, store, analyzer=analyzer, actor=actor)
 
     def close(self) -> None:
         """Close the store."""
@@ -525,7 +527,8 @@ class Kiosk:
         for sample in [] if allow_duplicate_face else good:
             match = self.identify_sample(replace(sample, other_embeddings={}))._match
             if match.decision is Decision.MATCH and match.citizen_id != citizen_id:
-                other = self.store.citizen(match.citizen_id)  # type: ignore[arg-type]
+                assert match.citizen_id is not None  # a MATCH always names its citizen
+                other = self.store.citizen(match.citizen_id)
                 raise FaceAlreadyEnrolledError(f"this face is already enrolled as citizen {other.masked_id}",
                                                "an administrator must check both records before enrolling")
         return good
@@ -582,5 +585,5 @@ def _finite(value: float) -> float | None:
 def _os_user() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name on some service accounts
+    except Exception:
         return "unknown"

@@ -196,7 +196,7 @@ class AnalyzerProcess:
 
 def decision_key(check: FaceCheck) -> Hashable:
     """Two checks with the same key are the same outcome (citizen, candidate list, or unknown)."""
-    match = check._match  # noqa: SLF001 - the kiosk layer's own field
+    match = check._match
     if match.decision is Decision.MATCH:
         return (Decision.MATCH, match.citizen_id)
     if match.decision is Decision.CONFIRM:
@@ -328,7 +328,7 @@ class FrameWatcher:
             return result
         check = self.kiosk.identify_sample(faces.primary)
         self._recent.append(faces.primary)
-        agreed = self.voter.feed(check._match)  # noqa: SLF001
+        agreed = self.voter.feed(check._match)
         decided = replace(check, samples=tuple(self._recent)) if agreed is not None and not self._is_held(check) else None
         if agreed is not None:
             self._recent.clear()

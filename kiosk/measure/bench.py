@@ -115,7 +115,7 @@ def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = Pol
         matcher.add_many(np.arange(n, dtype=np.int64) // SAMPLES_PER_CITIZEN, emb)
         query = emb[n // 2] + np.float32(0.01)
         del emb
-        matrix = matcher._emb[:n]  # noqa: SLF001 - the same memory the matcher reads
+        matrix = matcher._emb[:n]
         reps = max(3, repeats if n <= 100_000 else repeats // 2)
         ident = _times_ms(lambda: decide(matcher.search(query, policy.search_k), policy), reps)
         mat_vec = _times_ms(lambda: matrix @ query, reps)
@@ -168,6 +168,7 @@ def bench_pipeline(face_frame: Path, card_frame: Path, repeats: int = 5, n_enrol
     (face_total / the baseline's, same frame size, same run).
     """
     from recognition.engines import load_engine
+    from recognition.engines.dlib import DlibEngine
     from recognition.images import load_image, to_rgb
     from recognition.qr import decode_qr
 
@@ -190,12 +191,13 @@ def bench_pipeline(face_frame: Path, card_frame: Path, repeats: int = 5, n_enrol
                 matchers[config.name].add_many(np.arange(n_enrolled) // SAMPLES_PER_CITIZEN, random_embeddings(n_enrolled))
             reps = 1 if config.dlib_detector == "cnn" else repeats
             row: dict[str, Any] = {**common, "engine": config.name, "detector": _name(config)}
-            if config.name == "dlib":  # boxes, then landmarks, separately (the dlib engine's own steps)
-                boxes = engine.detect_boxes(frame)  # type: ignore[attr-defined]
-                row["detect"] = _median_ms(lambda: engine.detect_boxes(frame), reps)  # type: ignore[attr-defined]
+            if isinstance(engine, DlibEngine):  # boxes, then landmarks, separately (the dlib engine's own steps)
+                dlib_engine = engine
+                boxes = dlib_engine.detect_boxes(frame)
+                row["detect"] = _median_ms(lambda: dlib_engine.detect_boxes(frame), reps)
                 faces = engine.detect(frame)
                 rgb = to_rgb(frame)
-                row["landmarks"] = _median_ms(lambda: engine.landmarks(rgb, boxes[0]), repeats) if boxes else 0.0  # type: ignore[attr-defined]
+                row["landmarks"] = _median_ms(lambda: dlib_engine.landmarks(rgb, boxes[0]), repeats) if boxes else 0.0
             else:
                 faces = engine.detect(frame)
                 row["detect"] = _median_ms(lambda: engine.detect(frame), reps)
@@ -254,7 +256,7 @@ def machine_info() -> dict[str, Any]:
         config = np.show_config(mode="dicts")  # numpy >= 1.26
         info = config["Build Dependencies"]["blas"]
         blas = f"{info.get('name')} {info.get('version')}".strip()
-    except Exception:  # noqa: BLE001 - older numpy: no dict mode
+    except Exception:
         pass
     try:
         load = os.getloadavg()

@@ -82,7 +82,7 @@ def _password(url: str) -> str:
 
     try:
         return str(conninfo_to_dict(url).get("password") or "")
-    except Exception:  # noqa: BLE001 - an unparseable string: nothing to blank out by name
+    except Exception:
         return ""
 
 
@@ -93,7 +93,7 @@ def redact(url: str) -> str:
 
     try:
         params = conninfo_to_dict(url)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "(an unreadable connection string)"
     if "password" in params:
         params["password"] = "***"

@@ -25,8 +25,12 @@ import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.errors import DataKeyError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -86,7 +90,7 @@ class DataKey:
             raise DataKeyError("a stored value does not decrypt with this key (wrong key or tampered data)",
                             "use the key this database was written with") from None
 
-    def opener(self) -> object:
+    def opener(self) -> AESGCM:
         """A reusable AES-GCM object for bulk decryption (``.decrypt(nonce, data, context)``)."""
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 

@@ -270,7 +270,7 @@ class Store(StoreBase):
             try:
                 while rows := cursor.fetchmany(batch):
                     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                    plain = b"".join(aes.decrypt(r[2][:NONCE_BYTES], r[2][NONCE_BYTES:], b"sample:" + r[1]) for r in rows)  # type: ignore[attr-defined]
+                    plain = b"".join(aes.decrypt(r[2][:NONCE_BYTES], r[2][NONCE_BYTES:], b"sample:" + r[1]) for r in rows)
                     yield ids, np.frombuffer(plain, dtype="<f4").reshape(len(rows), 128).astype(np.float32, copy=False)
             except Exception as exc:  # InvalidTag: tampered row
                 if isinstance(exc, (sqlite3.Error, StoreError)):

@@ -71,7 +71,9 @@ def load_engine(config: EngineConfig) -> FaceEngine:
         return SFaceEngine(config.detect_width)
     from recognition.engines.dlib import DlibEngine
 
-    return DlibEngine(config.dlib_detector, config.detect_width, config.dlib_upsample)  # type: ignore[arg-type]
+    if config.dlib_detector not in ("hog", "cnn"):
+        raise ValueError(f"dlib_detector must be 'hog' or 'cnn', not {config.dlib_detector!r}")
+    return DlibEngine("cnn" if config.dlib_detector == "cnn" else "hog", config.detect_width, config.dlib_upsample)
 
 
 def check_engine(name: str) -> None:

@@ -46,7 +46,7 @@ def face_recognition_module() -> Any:
             # face_recognition_models imports pkg_resources, which warns it is deprecated.
             warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
             try:
-                import face_recognition  # noqa: PLC0415  (heavy: loads the dlib models)
+                import face_recognition
             except RuntimeError as exc:  # dlib: "Unable to open ... .dat" / "Error deserializing"
                 raise ModelFileError(f"dlib cannot load its face models ({exc})".splitlines()[0],
                                      "reinstall the kiosk's packages (scripts/setup)") from None
