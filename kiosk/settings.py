@@ -27,7 +27,9 @@ APP_NAME = "cccd-kiosk"
 ENV_PREFIX = "KIOSK_"
 
 
-def _f(default: Any, help: str, *, lo: float | None = None, hi: float | None = None, choices: tuple[str, ...] = ()) -> Any:
+def _f(
+    default: Any, help: str, *, lo: float | None = None, hi: float | None = None, choices: tuple[str, ...] = ()
+) -> Any:
     """A settings field with its bounds (inclusive) or allowed values and a one-line description."""
     return field(default=default, metadata={"help": help, "min": lo, "max": hi, "choices": choices})
 
@@ -40,50 +42,163 @@ class Settings:
 
     db_path: str = _f("", "SQLite file of this counter; empty = kiosk.sqlite in the user's data folder")
     counter_name: str = _f("Quầy 1", "name of this counter, written on every visit, consent and audit entry")
-    face_engine: str = _f("sface", "face engine for new templates and the first look at every face: sface (YuNet + SFace, ~13 ms a face) or dlib (HOG + ResNet, ~100 ms)", choices=("sface", "dlib"))
-    detector_model: str = _f("hog", "the dlib engine's face detector: hog (fast, CPU) or cnn (about 1-8 s per frame without a GPU)", choices=("hog", "cnn"))
-    detect_width_px: int = _f(480, "frames wider than this are downscaled before face detection; 0 = never", lo=0, hi=4096)
-    detect_upsample: int = _f(0, "times the dlib detector upsamples the frame to find small faces; each costs ~4x", lo=0, hi=2)
-    sface_auto_accept_distance: float = _f(0.28, "sface: cosine distance (1 - similarity) at or under which a face fills the form by itself; lower is stricter", lo=0.05, hi=0.80)
-    sface_min_margin: float = _f(0.10, "sface: how much farther (cosine distance) the runner-up citizen must be for an automatic match; higher is stricter", lo=0.0, hi=0.5)
-    sface_candidate_distance: float = _f(0.65, "sface: citizens within this cosine distance are offered to the keypad confirmation; lower is stricter", lo=0.10, hi=1.00)
-    sface_impostor_tail_at_one: float = _f(0.9365, "sface: fitted impostor tail, the cosine distance where the tail's probability reaches 1 (kiosk calibrate)", lo=0.0, hi=2.0)
-    sface_impostor_tail_scale: float = _f(0.0447, "sface: fitted impostor tail, its scale in cosine distance; 0 = the auto threshold does not follow the gallery", lo=0.0, hi=0.5)
-    dlib_auto_accept_distance: float = _f(0.40, "dlib: Euclidean distance at or under which a face fills the form by itself; lower is stricter", lo=0.20, hi=0.60)
-    dlib_min_margin: float = _f(0.06, "dlib: how much farther the runner-up citizen must be for an automatic match; higher is stricter", lo=0.0, hi=0.5)
-    dlib_candidate_distance: float = _f(0.60, "dlib: citizens within this distance are offered to the keypad confirmation; lower is stricter", lo=0.20, hi=0.80)
-    dlib_impostor_tail_at_one: float = _f(0.80, "dlib: fitted impostor tail, the distance where the tail's probability reaches 1 (kiosk calibrate)", lo=0.0, hi=2.0)
-    dlib_impostor_tail_scale: float = _f(0.029, "dlib: fitted impostor tail, its scale; 0 = the auto threshold does not follow the gallery", lo=0.0, hi=0.5)
-    auto_accept_fpir: float = _f(0.001, "share of strangers the automatic match may fill in at any gallery size (with a fitted impostor tail); lower is stricter", lo=1e-6, hi=0.1)
+    face_engine: str = _f(
+        "sface",
+        "face engine for new templates and the first look at every face: sface (YuNet + SFace, ~13 ms a face) or dlib (HOG + ResNet, ~100 ms)",
+        choices=("sface", "dlib"),
+    )
+    detector_model: str = _f(
+        "hog",
+        "the dlib engine's face detector: hog (fast, CPU) or cnn (about 1-8 s per frame without a GPU)",
+        choices=("hog", "cnn"),
+    )
+    detect_width_px: int = _f(
+        480, "frames wider than this are downscaled before face detection; 0 = never", lo=0, hi=4096
+    )
+    detect_upsample: int = _f(
+        0, "times the dlib detector upsamples the frame to find small faces; each costs ~4x", lo=0, hi=2
+    )
+    sface_auto_accept_distance: float = _f(
+        0.28,
+        "sface: cosine distance (1 - similarity) at or under which a face fills the form by itself; lower is stricter",
+        lo=0.05,
+        hi=0.80,
+    )
+    sface_min_margin: float = _f(
+        0.10,
+        "sface: how much farther (cosine distance) the runner-up citizen must be for an automatic match; higher is stricter",
+        lo=0.0,
+        hi=0.5,
+    )
+    sface_candidate_distance: float = _f(
+        0.65,
+        "sface: citizens within this cosine distance are offered to the keypad confirmation; lower is stricter",
+        lo=0.10,
+        hi=1.00,
+    )
+    sface_impostor_tail_at_one: float = _f(
+        0.9365,
+        "sface: fitted impostor tail, the cosine distance where the tail's probability reaches 1 (kiosk calibrate)",
+        lo=0.0,
+        hi=2.0,
+    )
+    sface_impostor_tail_scale: float = _f(
+        0.0447,
+        "sface: fitted impostor tail, its scale in cosine distance; 0 = the auto threshold does not follow the gallery",
+        lo=0.0,
+        hi=0.5,
+    )
+    dlib_auto_accept_distance: float = _f(
+        0.40,
+        "dlib: Euclidean distance at or under which a face fills the form by itself; lower is stricter",
+        lo=0.20,
+        hi=0.60,
+    )
+    dlib_min_margin: float = _f(
+        0.06,
+        "dlib: how much farther the runner-up citizen must be for an automatic match; higher is stricter",
+        lo=0.0,
+        hi=0.5,
+    )
+    dlib_candidate_distance: float = _f(
+        0.60,
+        "dlib: citizens within this distance are offered to the keypad confirmation; lower is stricter",
+        lo=0.20,
+        hi=0.80,
+    )
+    dlib_impostor_tail_at_one: float = _f(
+        0.80,
+        "dlib: fitted impostor tail, the distance where the tail's probability reaches 1 (kiosk calibrate)",
+        lo=0.0,
+        hi=2.0,
+    )
+    dlib_impostor_tail_scale: float = _f(
+        0.029,
+        "dlib: fitted impostor tail, its scale; 0 = the auto threshold does not follow the gallery",
+        lo=0.0,
+        hi=0.5,
+    )
+    auto_accept_fpir: float = _f(
+        0.001,
+        "share of strangers the automatic match may fill in at any gallery size (with a fitted impostor tail); lower is stricter",
+        lo=1e-6,
+        hi=0.1,
+    )
     max_candidates: int = _f(5, "most citizens a keypad confirmation may be checked against", lo=1, hi=20)
-    confirm_with: str = _f("id_last4", "what the citizen types to confirm: id_last4 (last 4 digits of the ID number) or birth_year", choices=("id_last4", "birth_year"))
+    confirm_with: str = _f(
+        "id_last4",
+        "what the citizen types to confirm: id_last4 (last 4 digits of the ID number) or birth_year",
+        choices=("id_last4", "birth_year"),
+    )
     min_enrol_samples: int = _f(3, "quality-passing face samples needed to enrol a citizen", lo=3, hi=10)
-    min_face_px: int = _f(80, "smallest face width, in pixels of the camera frame, accepted for enrolment", lo=40, hi=1000)
-    min_sharpness: float = _f(25.0, "variance of the Laplacian on a 160 px face crop below which a face is too blurred", lo=0.0, hi=1000.0)
+    min_face_px: int = _f(
+        80, "smallest face width, in pixels of the camera frame, accepted for enrolment", lo=40, hi=1000
+    )
+    min_sharpness: float = _f(
+        25.0, "variance of the Laplacian on a 160 px face crop below which a face is too blurred", lo=0.0, hi=1000.0
+    )
     min_brightness: float = _f(40.0, "mean grey level (0-255) of the face below which it is too dark", lo=0.0, hi=255.0)
-    max_brightness: float = _f(220.0, "mean grey level (0-255) of the face above which it is over-exposed", lo=0.0, hi=255.0)
-    max_yaw: float = _f(0.20, "how far the face may be turned, nose offset / eye distance (0 frontal, ~0.5 three-quarter)", lo=0.05, hi=1.0)
+    max_brightness: float = _f(
+        220.0, "mean grey level (0-255) of the face above which it is over-exposed", lo=0.0, hi=255.0
+    )
+    max_yaw: float = _f(
+        0.20,
+        "how far the face may be turned, nose offset / eye distance (0 frontal, ~0.5 three-quarter)",
+        lo=0.05,
+        hi=1.0,
+    )
     retention_days: int = _f(730, "citizens with no visit for this many days are purged automatically", lo=30, hi=3650)
-    key_file: str = _f("", "file holding the data key (base64); empty = kiosk.key beside the settings file; KIOSK_DATA_KEY overrides")
-    registry_url: str = _f("", "province registry, a PostgreSQL URL (postgresql://user@host/db?sslmode=verify-full); empty = this counter alone")
-    sync_interval_s: int = _f(60, "seconds between background syncs with the registry in the app; 0 = only on demand", lo=0, hi=86400)
-    agreement_frames: int = _f(3, "consecutive camera frames that must agree before a face decision is shown", lo=1, hi=15)
-    camera_index: int = _f(0, "the counter app's webcam: 0 = the first camera (/dev/video0 on Linux), 1 = the second...", lo=0, hi=15)
-    camera_width_px: int = _f(640, "capture width asked of the webcam, in pixels (the camera may choose the nearest it has)", lo=320, hi=1920)
+    key_file: str = _f(
+        "", "file holding the data key (base64); empty = kiosk.key beside the settings file; KIOSK_DATA_KEY overrides"
+    )
+    registry_url: str = _f(
+        "",
+        "province registry, a PostgreSQL URL (postgresql://user@host/db?sslmode=verify-full); empty = this counter alone",
+    )
+    sync_interval_s: int = _f(
+        60, "seconds between background syncs with the registry in the app; 0 = only on demand", lo=0, hi=86400
+    )
+    agreement_frames: int = _f(
+        3, "consecutive camera frames that must agree before a face decision is shown", lo=1, hi=15
+    )
+    camera_index: int = _f(
+        0, "the counter app's webcam: 0 = the first camera (/dev/video0 on Linux), 1 = the second...", lo=0, hi=15
+    )
+    camera_width_px: int = _f(
+        640, "capture width asked of the webcam, in pixels (the camera may choose the nearest it has)", lo=320, hi=1920
+    )
     camera_height_px: int = _f(480, "capture height asked of the webcam, in pixels", lo=240, hi=1080)
-    qr_serial_port: str = _f("", "serial (USB-CDC) port of a QR scanner, e.g. COM3 or /dev/ttyACM0; empty = none (keyboard-wedge scanners need nothing)")
+    qr_serial_port: str = _f(
+        "",
+        "serial (USB-CDC) port of a QR scanner, e.g. COM3 or /dev/ttyACM0; empty = none (keyboard-wedge scanners need nothing)",
+    )
     language: str = _f("vi", "language of the counter app: vi (Vietnamese) or en (English)", choices=("vi", "en"))
-    display_timezone: str = _f("Asia/Ho_Chi_Minh", "IANA timezone in which times are shown (stored times stay UTC), e.g. Asia/Ho_Chi_Minh")
-    privacy_clear_s: int = _f(8, "seconds a screen with a citizen's data (form, keypad, card, consent) stays up once their face has "
-                                 "left the camera (or a key was last pressed); then it clears itself", lo=2, hi=120)
-    idle_clear_s: int = _f(90, "seconds with no key press after which any citizen's screen clears itself, even with a face in view "
-                               "(an empty capture or card request too)", lo=15, hi=1800)
+    display_timezone: str = _f(
+        "Asia/Ho_Chi_Minh", "IANA timezone in which times are shown (stored times stay UTC), e.g. Asia/Ho_Chi_Minh"
+    )
+    privacy_clear_s: int = _f(
+        8,
+        "seconds a screen with a citizen's data (form, keypad, card, consent) stays up once their face has "
+        "left the camera (or a key was last pressed); then it clears itself",
+        lo=2,
+        hi=120,
+    )
+    idle_clear_s: int = _f(
+        90,
+        "seconds with no key press after which any citizen's screen clears itself, even with a face in view "
+        "(an empty capture or card request too)",
+        lo=15,
+        hi=1800,
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             _check(f, getattr(self, f.name))
         for engine in ("sface", "dlib"):
-            auto, candidate = getattr(self, f"{engine}_auto_accept_distance"), getattr(self, f"{engine}_candidate_distance")
+            auto, candidate = (
+                getattr(self, f"{engine}_auto_accept_distance"),
+                getattr(self, f"{engine}_candidate_distance"),
+            )
             if auto > candidate:
                 raise SettingsError(
                     f"{engine}_auto_accept_distance ({auto}) is above {engine}_candidate_distance ({candidate})",
@@ -101,7 +216,12 @@ class Settings:
     def describe() -> list[dict[str, Any]]:
         """Every field as ``{"name","type","default","min","max","choices","help"}``, in declaration order."""
         return [
-            {"name": f.name, "type": f.type, "default": f.default, **{k: f.metadata[k] for k in ("min", "max", "choices", "help")}}
+            {
+                "name": f.name,
+                "type": f.type,
+                "default": f.default,
+                **{k: f.metadata[k] for k in ("min", "max", "choices", "help")},
+            }
             for f in dataclasses.fields(Settings)
         ]
 
@@ -115,8 +235,9 @@ def _check_timezone(name: str) -> None:
     try:
         zone(name)
     except UnknownTimezoneError:
-        raise SettingsError(f"setting display_timezone = {name!r} is not a known timezone",
-                            "use an IANA name such as Asia/Ho_Chi_Minh") from None
+        raise SettingsError(
+            f"setting display_timezone = {name!r} is not a known timezone", "use an IANA name such as Asia/Ho_Chi_Minh"
+        ) from None
 
 
 def _check(f: dataclasses.Field[Any], value: Any) -> None:
@@ -127,10 +248,14 @@ def _check(f: dataclasses.Field[Any], value: Any) -> None:
     if not isinstance(value, kind) or isinstance(value, bool):
         raise SettingsError(f"setting {f.name} must be {f.type}, got {value!r}", f"see `kiosk settings` for {f.name}")
     if meta["choices"] and value not in meta["choices"]:
-        raise SettingsError(f"setting {f.name} = {value!r} is not one of {', '.join(meta['choices'])}", "pick one of the listed values")
+        raise SettingsError(
+            f"setting {f.name} = {value!r} is not one of {', '.join(meta['choices'])}", "pick one of the listed values"
+        )
     lo, hi = meta["min"], meta["max"]
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise SettingsError(f"setting {f.name} = {value} is outside {lo}..{hi}", f"choose a value between {lo} and {hi}")
+        raise SettingsError(
+            f"setting {f.name} = {value} is outside {lo}..{hi}", f"choose a value between {lo} and {hi}"
+        )
 
 
 def _coerce(name: str, raw: Any) -> Any:
@@ -177,10 +302,13 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     for key, raw in environ.items():
         if not key.startswith(ENV_PREFIX) or key in _NOT_SETTINGS:
             continue
-        name = key[len(ENV_PREFIX):].lower()
+        name = key[len(ENV_PREFIX) :].lower()
         name = LEGACY_NAMES.get(name, name)
         if name not in known:
-            raise SettingsError(f"unknown setting in environment: {key}", f"remove it, or see `kiosk settings` for valid {ENV_PREFIX}* names")
+            raise SettingsError(
+                f"unknown setting in environment: {key}",
+                f"remove it, or see `kiosk settings` for valid {ENV_PREFIX}* names",
+            )
         values[name] = (raw, f"from {key}")
     typed = {}
     for name, (raw, source) in values.items():
@@ -192,8 +320,11 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     return Settings(**typed)
 
 
-LEGACY_NAMES = {"auto_accept_distance": "dlib_auto_accept_distance", "min_margin": "dlib_min_margin",
-                "candidate_distance": "dlib_candidate_distance"}
+LEGACY_NAMES = {
+    "auto_accept_distance": "dlib_auto_accept_distance",
+    "min_margin": "dlib_min_margin",
+    "candidate_distance": "dlib_candidate_distance",
+}
 """Names of releases before face engines (their thresholds were dlib's) → today's names."""
 
 _NOT_SETTINGS = frozenset({"KIOSK_CONFIG", "KIOSK_DATA_KEY", "KIOSK_ADMIN_PIN"})
@@ -206,12 +337,17 @@ def _read_toml(file: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise SettingsError(f"settings file {file} does not exist", "check the --config path") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"cannot read settings file {file}: {exc}", "check the file's permissions and encoding (UTF-8)") from None
+        raise SettingsError(
+            f"cannot read settings file {file}: {exc}", "check the file's permissions and encoding (UTF-8)"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"settings file {file} is not valid TOML: {exc}", "fix the line it names") from None
     unknown = sorted(set(data) - set(Settings.__dataclass_fields__) - set(LEGACY_NAMES))
     if unknown:
-        raise SettingsError(f"unknown setting(s) in {file}: {', '.join(unknown)}", "remove them, or see `kiosk settings` for valid names")
+        raise SettingsError(
+            f"unknown setting(s) in {file}: {', '.join(unknown)}",
+            "remove them, or see `kiosk settings` for valid names",
+        )
     return data
 
 

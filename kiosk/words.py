@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-TABLE_NOUNS = {"citizens": "citizen", "face_samples": "face sample", "consents": "consent", "visits": "visit",
-               "purges": "purge", "audit_log": "audit entry"}
+TABLE_NOUNS = {
+    "citizens": "citizen",
+    "face_samples": "face sample",
+    "consents": "consent",
+    "visits": "visit",
+    "purges": "purge",
+    "audit_log": "audit entry",
+}
 """The singular noun for a row of each table (counts of a sync or a purge come keyed by table)."""
 
-_IRREGULAR = {"entry": "entries", "audit entry": "audit entries", "person": "people", "look-alike confusion": "look-alike confusions"}
+_IRREGULAR = {
+    "entry": "entries",
+    "audit entry": "audit entries",
+    "person": "people",
+    "look-alike confusion": "look-alike confusions",
+}
 
 
 def plural(noun: str) -> str:
@@ -27,5 +38,8 @@ def count(n: int, noun: str, many: str | None = None) -> str:
 
 def table_counts(counts: Mapping[str, int], *, skip_zero: bool = False) -> str:
     """``{"citizens": 1, "face_samples": 3}`` as ``"1 citizen, 3 face samples"``."""
-    return ", ".join(count(n, TABLE_NOUNS.get(table, table.replace("_", " ").rstrip("s")))
-                     for table, n in counts.items() if n or not skip_zero)
+    return ", ".join(
+        count(n, TABLE_NOUNS.get(table, table.replace("_", " ").rstrip("s")))
+        for table, n in counts.items()
+        if n or not skip_zero
+    )

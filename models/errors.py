@@ -15,7 +15,9 @@ class KioskError(Exception):
     ``{"left": 3}``) let a screen say the same in its own language; both may be empty.
     """
 
-    def __init__(self, message: str, hint: str = "", *, reason: str = "", facts: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, hint: str = "", *, reason: str = "", facts: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint

@@ -39,7 +39,7 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     if np.linalg.det(u) * np.linalg.det(vt) < 0:
         sign[-1] = -1.0
     rotation = u @ np.diag(sign) @ vt
-    variance = (src_c ** 2).sum() / len(src)
+    variance = (src_c**2).sum() / len(src)
     scale = float((s * sign).sum() / variance) if variance > 0 else 1.0
     matrix = np.zeros((2, 3))
     matrix[:, :2] = scale * rotation

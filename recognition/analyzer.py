@@ -48,7 +48,9 @@ class FaceAnalyzer:
             same face as well.
     """
 
-    def __init__(self, engine: FaceEngine, gates: QualityConfig = QualityConfig(), others: Sequence[FaceEngine] = ()) -> None:
+    def __init__(
+        self, engine: FaceEngine, gates: QualityConfig = QualityConfig(), others: Sequence[FaceEngine] = ()
+    ) -> None:
         self.engine = engine
         self.gates = gates
         self.others = {e.info.name: e for e in others if e.info.name != engine.info.name}
@@ -68,8 +70,11 @@ class FaceAnalyzer:
         primary = faces[0]
         measures = quality.measure(to_grey(frame), primary.box, primary.landmarks)
         issues = quality.assess(measures, primary.box, frame.shape, len(faces), self.gates)
-        others = {name: emb for name in also if name in self.others
-                  and (emb := _embed_same_face(self.others[name], frame, primary)) is not None}
+        others = {
+            name: emb
+            for name in also
+            if name in self.others and (emb := _embed_same_face(self.others[name], frame, primary)) is not None
+        }
         sample = FaceSample(
             embedding=self.engine.embed(frame, primary),
             box=primary.box,

@@ -31,7 +31,9 @@ class FaceIndex:
         if primary not in metrics:
             raise ValueError(f"no metric for the primary engine {primary!r}")
         self.primary = primary
-        self.matchers = {name: Matcher(capacity if name == primary else 16, metric, name) for name, metric in metrics.items()}
+        self.matchers = {
+            name: Matcher(capacity if name == primary else 16, metric, name) for name, metric in metrics.items()
+        }
         self._lock = threading.RLock()
 
     @property

@@ -135,7 +135,12 @@ class Matcher:
                 partial = sq[:, None] - 2.0 * (emb @ block.T)
                 for j in range(block.shape[0]):
                     rows = _top_rows(partial[:, j], ids, k)
-                    out.append([Candidate(int(c), d, self.engine) for c, d in zip(ids[rows], self._distances(emb[rows], block[j]))])
+                    out.append(
+                        [
+                            Candidate(int(c), d, self.engine)
+                            for c, d in zip(ids[rows], self._distances(emb[rows], block[j]))
+                        ]
+                    )
             return out
 
     def _prepare(self, embeddings: np.ndarray) -> np.ndarray:

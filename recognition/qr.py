@@ -40,8 +40,16 @@ from recognition.qr_reads import QrRead, from_bytes, grey_frame, unique, zxing_r
 from recognition.qr_text import is_vietnamese_text, recover_text
 from recognition.qr_variants import rectify, unsharp, upscale
 
-__all__ = ["QrRead", "QrScan", "decode_qr", "is_vietnamese_text", "read_qr_file", "recover_text", "scan_qr",
-           "zbar_binary_supported"]
+__all__ = [
+    "QrRead",
+    "QrScan",
+    "decode_qr",
+    "is_vietnamese_text",
+    "read_qr_file",
+    "recover_text",
+    "scan_qr",
+    "zbar_binary_supported",
+]
 
 #: None: zbar's binary mode when the library has it; False: never (text mode + repair,
 #: what the old zbar in pyzbar's Windows wheel gives).
@@ -64,6 +72,7 @@ def _from_text(text: str, decoder: str) -> QrRead | None:
 
 
 # --- decoders: grey uint8 image → validated reads ----------------------------------------
+
 
 def _zbar(grey: np.ndarray) -> list[QrRead]:
     """zbar: raw bytes in binary mode, else its text repaired or dropped."""
@@ -112,6 +121,7 @@ _CHAIN: tuple[tuple[str, _Variant, tuple[_Decoder, ...]], ...] = (
 
 
 # --- public entry points ------------------------------------------------------------------
+
 
 def _fast_zbar(grey: np.ndarray) -> list[QrRead]:
     """zbar on the whole grey frame shrunk to :data:`FAST_MAX_WIDTH` (the fast path before zxing-cpp)."""

@@ -3,7 +3,7 @@
 For a frame where a code is located but not read (see :mod:`recognition.qr_locate`): the
 given quadrilaterals, then texture regions. Per candidate, the tries of :data:`_ATTEMPTS`,
 cheapest and most productive first (ranked on the development photos of
-``tests/card_photos.py``, seeds 0-199):
+``tests/support/card_photos.py``, seeds 0-199):
 
 1. **channel**: blue first, where the turquoise guilloche nearly vanishes (cyan ink
    reflects blue almost as well as the white card does; black ink reflects none), then grey;
@@ -125,7 +125,9 @@ def _warp(image: np.ndarray, quad: np.ndarray, module_px: float, margin: float) 
     side = int(np.clip(round(TYPICAL_MODULES * (1 + 2 * margin) * module_px), 64, 1200))
     dst = np.array([[0, 0], [side, 0], [side, side], [0, side]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(wide.astype(np.float32), dst)
-    return cv2.warpPerspective(image, matrix, (side, side), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE), matrix
+    return cv2.warpPerspective(
+        image, matrix, (side, side), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    ), matrix
 
 
 def _flatten(image: np.ndarray, module_px: float) -> np.ndarray:
@@ -153,7 +155,11 @@ def _decode(image: np.ndarray, decoder: str) -> tuple[list[QrRead], bool]:
     the ones it could not decode; zbar does not). A decoder that is not there reads nothing."""
     if decoder == "zbar":
         try:
-            reads = [from_bytes(data, "zbar-binary") for data in zbar.scan_qr(image, binary=True)] if zbar.binary_supported() else []
+            reads = (
+                [from_bytes(data, "zbar-binary") for data in zbar.scan_qr(image, binary=True)]
+                if zbar.binary_supported()
+                else []
+            )
         except zbar.ZbarUnavailableError:
             reads = []
         return reads, bool(reads)
@@ -221,7 +227,9 @@ def _refine(prepared: np.ndarray, matrix: np.ndarray) -> np.ndarray | None:
         except cv2.error:
             continue
         if ok and points is not None and points.size == 8:
-            return cv2.perspectiveTransform(points.reshape(1, 4, 2).astype(np.float32), np.linalg.inv(matrix)).reshape(4, 2)
+            return cv2.perspectiveTransform(points.reshape(1, 4, 2).astype(np.float32), np.linalg.inv(matrix)).reshape(
+                4, 2
+            )
     return None
 
 
@@ -247,7 +255,9 @@ class _Copies:
         return (_binarise(prepared, module) if binary else prepared), matrix
 
 
-def _attempts(channels: dict[str, np.ndarray], quad: np.ndarray, full: bool) -> Iterator[tuple[str, list[QrRead], bool]]:
+def _attempts(
+    channels: dict[str, np.ndarray], quad: np.ndarray, full: bool
+) -> Iterator[tuple[str, list[QrRead], bool]]:
     """(variant name, reads, a symbol was found) for each try on one located code, until the
     caller stops.
 

@@ -105,14 +105,20 @@ def find_regions(grey: np.ndarray, limit: int = 4) -> list[np.ndarray]:
 
     height, width = grey.shape
     scale = min(1.0, WORK_WIDTH / width)
-    small = cv2.resize(grey, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA) if scale < 1 else grey
+    small = (
+        cv2.resize(grey, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else grey
+    )
     k3 = np.ones((3, 3), np.uint8)
     high = cv2.dilate(small, k3).astype(np.float32)
     strength = (high - cv2.erode(small, k3).astype(np.float32)) / np.maximum(high, 16.0)
     blobs: list[np.ndarray] = []
     for edge, density in _TEXTURE_THRESHOLDS:
         dense = cv2.blur((strength > edge).astype(np.float32), (9, 9)) > density
-        mask = cv2.morphologyEx(dense.astype(np.uint8) * 255, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
+        mask = cv2.morphologyEx(
+            dense.astype(np.uint8) * 255, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
+        )
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7)))
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         blobs += [c for c in contours if cv2.contourArea(c) >= 100]
@@ -123,8 +129,10 @@ def find_regions(grey: np.ndarray, limit: int = 4) -> list[np.ndarray]:
         if shapes is None:
             continue
         found += shapes
-        for other in blobs[i + 1:6]:
-            pair = _square_blob(np.concatenate([blob, other]), small.shape, cv2.contourArea(blob) + cv2.contourArea(other))
+        for other in blobs[i + 1 : 6]:
+            pair = _square_blob(
+                np.concatenate([blob, other]), small.shape, cv2.contourArea(blob) + cv2.contourArea(other)
+            )
             if pair is not None:
                 found.append(pair[0])
     kept: list[np.ndarray] = []

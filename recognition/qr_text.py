@@ -12,8 +12,9 @@ import codecs
 
 # Besides printable ASCII and U+1EA0..U+1EF9 (Latin Extended Additional): the other
 # Vietnamese letters, the combining tone/vowel marks of decomposed text, tab, CR, LF, BOM.
-_VIET_OTHER = frozenset("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝăĂđĐĩĨũŨơƠưƯ"
-                        "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323\t\r\n\ufeff")
+_VIET_OTHER = frozenset(
+    "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝăĂđĐĩĨũŨơƠưƯ\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323\t\r\n\ufeff"
+)
 _CHARSET_GUESSES = ("latin-1", "cp1252", "shift_jis", "cp932", "big5", "cp950")
 
 
@@ -24,8 +25,7 @@ def is_vietnamese_text(text: str) -> bool:
     0x80..0xBF become C1 controls or symbols (``½ ª ¡``); as Shift-JIS or Big5 they
     become half-width katakana or CJK ideographs.
     """
-    return all(0x20 <= ord(ch) < 0x7F or 0x1EA0 <= ord(ch) <= 0x1EF9 or ch in _VIET_OTHER
-               for ch in text)
+    return all(0x20 <= ord(ch) < 0x7F or 0x1EA0 <= ord(ch) <= 0x1EF9 or ch in _VIET_OTHER for ch in text)
 
 
 def _big5_user_area(error: UnicodeError) -> tuple[bytes, int]:
@@ -36,7 +36,7 @@ def _big5_user_area(error: UnicodeError) -> tuple[bytes, int]:
     """
     assert isinstance(error, UnicodeEncodeError)
     out = bytearray()
-    for ch in error.object[error.start:error.end]:
+    for ch in error.object[error.start : error.end]:
         index = ord(ch) - 0xF6B1
         if not 0 <= index < 408:
             raise error

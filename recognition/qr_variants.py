@@ -39,8 +39,9 @@ def rectify(grey: np.ndarray, per_scale: int = 4, max_side: int = 1000) -> list[
     warped = []
     for k in sorted({max(3, min(height, width) // d) for d in (120, 60, 30)}):
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
-        contours, _ = cv2.findContours(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, kernel),
-                                       cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        contours, _ = cv2.findContours(
+            cv2.morphologyEx(ink, cv2.MORPH_CLOSE, kernel), cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE
+        )
         quads = []
         for contour in contours:
             area = cv2.contourArea(contour)
@@ -59,6 +60,7 @@ def rectify(grey: np.ndarray, per_scale: int = 4, max_side: int = 1000) -> list[
             margin = max(8, side // 10)
             dst = np.array([[0, 0], [side, 0], [side, side], [0, side]], dtype=np.float32) + margin
             matrix = cv2.getPerspectiveTransform(src.astype(np.float32), dst)
-            warped.append(cv2.warpPerspective(grey, matrix, (side + 2 * margin,) * 2,
-                                              flags=cv2.INTER_CUBIC, borderValue=255))
+            warped.append(
+                cv2.warpPerspective(grey, matrix, (side + 2 * margin,) * 2, flags=cv2.INTER_CUBIC, borderValue=255)
+            )
     return warped

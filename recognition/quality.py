@@ -105,7 +105,9 @@ def yaw_ratio(landmarks: Landmarks) -> float:
     return float(np.dot(nose - (left + right) / 2.0, axis / eye_distance) / eye_distance)
 
 
-def assess(measures: FaceMeasures, box: FaceBox, frame_shape: tuple[int, ...], face_count: int, config: QualityConfig) -> tuple[QualityIssue, ...]:
+def assess(
+    measures: FaceMeasures, box: FaceBox, frame_shape: tuple[int, ...], face_count: int, config: QualityConfig
+) -> tuple[QualityIssue, ...]:
     """Every gate the face fails, in the order a person should fix them (empty = passes).
 
     ``box`` is clipped to the frame, so a face the detector saw crossing the border sits

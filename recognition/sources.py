@@ -130,16 +130,22 @@ class WebcamSource:
             cap.release()
             if sys.platform.startswith("linux"):
                 reason = "it is busy or this user may not use it" if os.access(device, os.F_OK) else "it is gone"
-                raise CameraError(f"camera {self.index} ({device}) cannot be opened: {reason}",
-                                  _HINT_BUSY + "; on Linux the user must be in the 'video' group")
-            raise CameraError(f"camera {self.index} cannot be opened: it is not connected or another program uses it", _HINT_PLUG)
+                raise CameraError(
+                    f"camera {self.index} ({device}) cannot be opened: {reason}",
+                    _HINT_BUSY + "; on Linux the user must be in the 'video' group",
+                )
+            raise CameraError(
+                f"camera {self.index} cannot be opened: it is not connected or another program uses it", _HINT_PLUG
+            )
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the newest frame, not one queued a second ago
         ok, frame = cap.read()
         if not ok or frame is None:
             cap.release()
-            raise CameraError(f"camera {self.index} opened but gives no picture: another program is probably using it", _HINT_BUSY)
+            raise CameraError(
+                f"camera {self.index} opened but gives no picture: another program is probably using it", _HINT_BUSY
+            )
         self._cap = cap
         self._failures = 0
 
@@ -159,8 +165,10 @@ class WebcamSource:
             self._failures += 1
             if self._failures >= READ_FAILURES_BEFORE_ERROR:
                 self.close()
-                raise CameraError(f"camera {self.index} stopped delivering pictures (unplugged?)",
-                                  "check the USB cable, then press Retry")
+                raise CameraError(
+                    f"camera {self.index} stopped delivering pictures (unplugged?)",
+                    "check the USB cable, then press Retry",
+                )
             time.sleep(0.1)
 
     def close(self) -> None:
@@ -177,8 +185,15 @@ class StillSource:
     (thread-safe). :meth:`fail` makes the next :meth:`read` raise, like an unplugged camera.
     """
 
-    def __init__(self, frames: Sequence[np.ndarray] = (), *, fps: float = 30.0, cycle_s: float = 0.6, name: str = "still frames",
-                 open_error: CameraError | None = None) -> None:
+    def __init__(
+        self,
+        frames: Sequence[np.ndarray] = (),
+        *,
+        fps: float = 30.0,
+        cycle_s: float = 0.6,
+        name: str = "still frames",
+        open_error: CameraError | None = None,
+    ) -> None:
         self.name = name
         self.fps = fps
         self.cycle_s = cycle_s
@@ -203,7 +218,9 @@ class StillSource:
 
     def fail(self, error: CameraError | None = None) -> None:
         """Make the next read raise ``error`` (default: an 'unplugged' CameraError)."""
-        self._error = error or CameraError(f"{self.name} stopped delivering pictures (unplugged?)", "check the cable, then press Retry")
+        self._error = error or CameraError(
+            f"{self.name} stopped delivering pictures (unplugged?)", "check the cable, then press Retry"
+        )
 
     def open(self) -> None:
         """Raises the ``open_error`` given at construction, if any."""
@@ -323,13 +340,17 @@ def list_cameras(max_probe: int = 6) -> list[CameraInfo]:
     """
     if sys.platform.startswith("linux"):
         found = []
-        for node in sorted(glob.glob("/dev/video[0-9]*"), key=lambda p: int(p[len("/dev/video"):])):
-            index = int(node[len("/dev/video"):])
+        for node in sorted(glob.glob("/dev/video[0-9]*"), key=lambda p: int(p[len("/dev/video") :])):
+            index = int(node[len("/dev/video") :])
             sysfs = Path(f"/sys/class/video4linux/video{index}")
             try:
                 if (sysfs / "index").is_file() and (sysfs / "index").read_text().strip() not in ("", "0"):
                     continue  # a metadata node of a camera listed already
-                name = (sysfs / "name").read_text(encoding="utf-8", errors="replace").strip() if (sysfs / "name").is_file() else node
+                name = (
+                    (sysfs / "name").read_text(encoding="utf-8", errors="replace").strip()
+                    if (sysfs / "name").is_file()
+                    else node
+                )
             except OSError:
                 name = node
             found.append(CameraInfo(index, f"{name} ({node})"))

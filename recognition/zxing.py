@@ -85,13 +85,27 @@ def scan_qr(grey: np.ndarray, *, errors: bool = False, downscale: bool = True, h
     except (ImportError, OSError) as exc:
         raise ZxingUnavailableError(f"zxing-cpp cannot be loaded: {exc}") from exc
     binarizer = zxingcpp.Binarizer.GlobalHistogram if histogram else zxingcpp.Binarizer.LocalAverage
-    found = zxingcpp.read_barcodes(np.ascontiguousarray(grey), formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode), try_rotate=False,
-                                   try_invert=False, try_downscale=downscale, binarizer=binarizer, return_errors=errors)
+    found = zxingcpp.read_barcodes(
+        np.ascontiguousarray(grey),
+        formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
+        try_rotate=False,
+        try_invert=False,
+        try_downscale=downscale,
+        binarizer=binarizer,
+        return_errors=errors,
+    )
     symbols = []
     for code in found:
         p = code.position
-        corners = np.array([[p.top_left.x, p.top_left.y], [p.top_right.x, p.top_right.y],
-                            [p.bottom_right.x, p.bottom_right.y], [p.bottom_left.x, p.bottom_left.y]], np.float32)
+        corners = np.array(
+            [
+                [p.top_left.x, p.top_left.y],
+                [p.top_right.x, p.top_right.y],
+                [p.bottom_right.x, p.bottom_right.y],
+                [p.bottom_left.x, p.bottom_left.y],
+            ],
+            np.float32,
+        )
         if code.valid:
             symbols.append(Symbol(bytes(code.bytes), corners))
         else:

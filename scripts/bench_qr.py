@@ -18,11 +18,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-from qr_images import cccd_payload, embed, make_qr, photo_frame, rotate  # noqa: E402
-
-from recognition import qr  # noqa: E402
+from recognition import qr  # noqa: E402  (imported once the repository root is on sys.path)
+from tests.support.qr_images import cccd_payload, embed, make_qr, photo_frame, rotate  # noqa: E402  (imported once the repository root is on sys.path)
 
 
 def timed(call: Callable[[], object], runs: int) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""Read rates and time per frame on webcam photos of CCCD-like cards (tests/card_photos.py).
+"""Read rates and time per frame on webcam photos of CCCD-like cards (tests/support/card_photos.py).
 
 Run from the repository root::
 
@@ -9,7 +9,7 @@ Run from the repository root::
 Photos are made from seeds (nothing is downloaded): the 30 held-out photos of the read-rate
 test (seeds 1000-1029) and ``--photos`` more (seeds 2000 and up) for the figures per
 condition (module size, glare, blur), all drawn from the ranges documented in
-tests/card_photos.py. A photo counts as read when a path returns the card's exact payload
+tests/support/card_photos.py. A photo counts as read when a path returns the card's exact payload
 bytes; a wrong payload would be reported (and stops the run). Paths: ``fast`` =
 ``decode_qr(frame, thorough=False)`` (every live frame); ``full`` = ``decode_qr(frame)``
 (files, and the app's periodic slow try); ``card`` = the fast path's ``scan_qr`` then
@@ -48,14 +48,16 @@ def _timed(call):  # -> (result, ms)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose recognition/ is measured (default: this one)")
+    parser.add_argument(
+        "--code", type=Path, default=ROOT, help="checkout whose recognition/ is measured (default: this one)"
+    )
     parser.add_argument("--photos", type=int, default=120, help="photos for the per-condition figures (seeds 2000...)")
     parser.add_argument("--no-full", action="store_true", help="skip the full path (the slowest)")
     args = parser.parse_args()
-    sys.path[:0] = [str(args.code.resolve()), str(ROOT / "tests")]
+    sys.path[:0] = [str(args.code.resolve()), str(ROOT)]
     qr = importlib.import_module("recognition.qr")
-    from card_photos import HELD_OUT_SEEDS, card_photo, random_conditions
-    from qr_images import LISA, LONDON, photo_frame
+    from tests.support.card_photos import HELD_OUT_SEEDS, card_photo, random_conditions
+    from tests.support.qr_images import LISA, LONDON, photo_frame
 
     has_card = hasattr(qr, "scan_qr")
     print(f"recognition from {Path(qr.__file__).resolve().parent}; card path: {'yes' if has_card else 'no'}")
@@ -76,16 +78,21 @@ def main() -> None:
                 def card():
                     scan = qr.scan_qr(photo.frame)
                     return list(scan.reads) or list(read_card_qr(photo.frame, [c.corners for c in scan.located]).reads)
+
                 reads, ms = _timed(card)
             wrong = [r for r in reads if r.data != want]
             if wrong:
-                raise SystemExit(f"seed {photo.conditions.seed}: {path} path read a WRONG payload {wrong[0].data[:60]!r}")
+                raise SystemExit(
+                    f"seed {photo.conditions.seed}: {path} path read a WRONG payload {wrong[0].data[:60]!r}"
+                )
             outcome[path] = bool(reads)
             times[path].append(ms)
         return outcome
 
     held = [read(card_photo(random_conditions(seed))) for seed in HELD_OUT_SEEDS]
-    print(f"\nheld-out photos (seeds {HELD_OUT_SEEDS.start}-{HELD_OUT_SEEDS.stop - 1}), read to the exact payload from one photo:")
+    print(
+        f"\nheld-out photos (seeds {HELD_OUT_SEEDS.start}-{HELD_OUT_SEEDS.stop - 1}), read to the exact payload from one photo:"
+    )
     for path in paths:
         print(f"  {path:5s} {sum(o[path] for o in held):2d}/{len(held)}")
 
@@ -103,11 +110,16 @@ def main() -> None:
             if low <= c.blur < high:
                 groups[f"blur sigma {low:.1f}-{min(high, 1.2):.1f} px"].append(outcome)
         groups["motion blur yes" if c.motion else "motion blur no"].append(outcome)
-    print(f"\nper condition ({args.photos} photos, seeds {CONDITION_SEEDS}-{CONDITION_SEEDS + args.photos - 1}; read rate per path):")
+    print(
+        f"\nper condition ({args.photos} photos, seeds {CONDITION_SEEDS}-{CONDITION_SEEDS + args.photos - 1}; read rate per path):"
+    )
     print(f"  {'condition':26s} {'photos':>6s} " + " ".join(f"{p:>6s}" for p in paths))
     for name in sorted(groups, key=lambda n: (n != "all", n)):
         rows = groups[name]
-        print(f"  {name:26s} {len(rows):6d} " + " ".join(f"{100 * sum(o[p] for o in rows) / len(rows):5.0f}%" for p in paths))
+        print(
+            f"  {name:26s} {len(rows):6d} "
+            + " ".join(f"{100 * sum(o[p] for o in rows) / len(rows):5.0f}%" for p in paths)
+        )
 
     print("\ntime per photo, ms (median / 90th percentile):")
     for path in paths:

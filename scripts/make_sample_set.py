@@ -23,8 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kiosk.cccd.record import format_cccd  # noqa: E402
-from models import CitizenRecord, Gender  # noqa: E402
+from kiosk.cccd.record import format_cccd  # noqa: E402  (imported once the repository root is on sys.path)
+from models import CitizenRecord, Gender  # noqa: E402  (imported once the repository root is on sys.path)
 
 FACES = ROOT / "sample_images" / "faces"
 OUT = ROOT / "sample_images" / "counter_day"
@@ -33,21 +33,70 @@ LISA_HEIGHT = 700  # lisa's 600x800 webcam photos, scaled so the frame is mostly
 
 # folder in faces/ → the made-up citizen whose card they carry
 CITIZENS: dict[str, CitizenRecord] = {
-    "london_005": CitizenRecord("096098004127", "381726354", "Lê Anh Sơn", date(1998, 3, 14), Gender.MALE,
-                                "Khóm 5, Phường 7, Thành phố Cà Mau, Cà Mau", date(2021, 8, 15)),
-    "london_030": CitizenRecord("096302011835", "", "Nguyễn Thị Kim Thư", date(2002, 11, 2), Gender.FEMALE,
-                                "Ấp 3, Xã Tân Lộc, Huyện Thới Bình, Cà Mau", date(2021, 9, 1)),
-    "london_045": CitizenRecord("096203007742", "", "Lý Quốc Sơn", date(2003, 6, 30), Gender.MALE,
-                                "Số 12 Đường Lý Thường Kiệt, Phường 6, Thành phố Cà Mau, Cà Mau", date(2022, 1, 20)),
-    "london_043": CitizenRecord("096206002219", "", "Trần Văn Đức", date(2006, 1, 9), Gender.MALE,
-                                "Ấp Cái Keo, Xã Hưng Mỹ, Huyện Cái Nước, Cà Mau", date(2024, 2, 5)),
-    "london_099": CitizenRecord("096302009958", "", "Phạm Thị Hương", date(2002, 7, 21), Gender.FEMALE,
-                                "Khóm 2, Thị trấn Năm Căn, Huyện Năm Căn, Cà Mau", date(2021, 5, 11)),
-    "london_115": CitizenRecord("096201003316", "381998201", "Huỳnh Hiếu Thuận", date(2001, 12, 5), Gender.MALE,
-                                "Ấp Tân Điền, Xã Khánh Bình Tây, Huyện Trần Văn Thời, Cà Mau", date(2024, 9, 3),
-                                ("", "Huỳnh Văn Lộc", "Trần Thị Hoa", "")),
-    "lisa": CitizenRecord("096190005561", "380555120", "Đặng Thị Phượng", date(1990, 4, 18), Gender.FEMALE,
-                          "Ấp Xóm Mới, Xã Tân Hưng Đông, Huyện Cái Nước, Cà Mau", date(2021, 7, 30)),
+    "london_005": CitizenRecord(
+        "096098004127",
+        "381726354",
+        "Lê Anh Sơn",
+        date(1998, 3, 14),
+        Gender.MALE,
+        "Khóm 5, Phường 7, Thành phố Cà Mau, Cà Mau",
+        date(2021, 8, 15),
+    ),
+    "london_030": CitizenRecord(
+        "096302011835",
+        "",
+        "Nguyễn Thị Kim Thư",
+        date(2002, 11, 2),
+        Gender.FEMALE,
+        "Ấp 3, Xã Tân Lộc, Huyện Thới Bình, Cà Mau",
+        date(2021, 9, 1),
+    ),
+    "london_045": CitizenRecord(
+        "096203007742",
+        "",
+        "Lý Quốc Sơn",
+        date(2003, 6, 30),
+        Gender.MALE,
+        "Số 12 Đường Lý Thường Kiệt, Phường 6, Thành phố Cà Mau, Cà Mau",
+        date(2022, 1, 20),
+    ),
+    "london_043": CitizenRecord(
+        "096206002219",
+        "",
+        "Trần Văn Đức",
+        date(2006, 1, 9),
+        Gender.MALE,
+        "Ấp Cái Keo, Xã Hưng Mỹ, Huyện Cái Nước, Cà Mau",
+        date(2024, 2, 5),
+    ),
+    "london_099": CitizenRecord(
+        "096302009958",
+        "",
+        "Phạm Thị Hương",
+        date(2002, 7, 21),
+        Gender.FEMALE,
+        "Khóm 2, Thị trấn Năm Căn, Huyện Năm Căn, Cà Mau",
+        date(2021, 5, 11),
+    ),
+    "london_115": CitizenRecord(
+        "096201003316",
+        "381998201",
+        "Huỳnh Hiếu Thuận",
+        date(2001, 12, 5),
+        Gender.MALE,
+        "Ấp Tân Điền, Xã Khánh Bình Tây, Huyện Trần Văn Thời, Cà Mau",
+        date(2024, 9, 3),
+        ("", "Huỳnh Văn Lộc", "Trần Thị Hoa", ""),
+    ),
+    "lisa": CitizenRecord(
+        "096190005561",
+        "380555120",
+        "Đặng Thị Phượng",
+        date(1990, 4, 18),
+        Gender.FEMALE,
+        "Ấp Xóm Mới, Xã Tân Hưng Đông, Huyện Cái Nước, Cà Mau",
+        date(2021, 7, 30),
+    ),
 }
 STRANGERS = ["london_082", "london_126", "london_132", "london_135"]
 
@@ -132,57 +181,137 @@ def main() -> None:
     for i, (folder, record) in enumerate(CITIZENS.items()):
         payload = format_cccd(record)
         if folder == "lisa":  # an older re-shared form: 6 fields, dd/mm/yyyy, no issue date
-            payload = "|".join([record.id_number, record.old_id_number, record.full_name,
-                                record.date_of_birth.strftime("%d/%m/%Y"), record.gender.value, record.address])
+            payload = "|".join(
+                [
+                    record.id_number,
+                    record.old_id_number,
+                    record.full_name,
+                    record.date_of_birth.strftime("%d/%m/%Y"),
+                    record.gender.value,
+                    record.address,
+                ]
+            )
         payloads[folder] = payload
         angle = [0, 8, -12, 20, -5, 15, 3][i % 7]
         save(card_frame(payload, generators[i % 2], angle, FACES / "lisa" / "1.jpg"), f"cards/{folder}.jpg")
 
-    steps.append(_step("card", f"first visit of {CITIZENS[first].full_name}: card read, not enrolled yet",
-                       card=f"cards/{first}.jpg", expect="new", id_number=CITIZENS[first].id_number))
-    photo = lambda folder, n: FACES / folder / f"{n}.jpg"  # noqa: E731
+    steps.append(
+        _step(
+            "card",
+            f"first visit of {CITIZENS[first].full_name}: card read, not enrolled yet",
+            card=f"cards/{first}.jpg",
+            expect="new",
+            id_number=CITIZENS[first].id_number,
+        )
+    )
+
+    def photo(folder: str, n: int | str) -> Path:
+        return FACES / folder / f"{n}.jpg"
+
     # Enrolment: three webcam frames of the neutral frontal photo (the citizen looking at the camera).
     for folder, record in CITIZENS.items():
         src = photo(folder, 1)
         base = LISA_HEIGHT if folder == "lisa" else 470
-        frames = [save(face_frame(src, round(base * z), dx, dy), f"frames/{folder}/enrol_{k}.jpg")
-                  for k, (z, dx, dy) in enumerate([(1.0, 0, 0), (0.92, 30, 10), (1.06, -25, -8)], start=1)]
+        frames = [
+            save(face_frame(src, round(base * z), dx, dy), f"frames/{folder}/enrol_{k}.jpg")
+            for k, (z, dx, dy) in enumerate([(1.0, 0, 0), (0.92, 30, 10), (1.06, -25, -8)], start=1)
+        ]
         if folder == "london_030":  # a turned head among the frames is refused, the rest suffice
             frames.append(save(face_frame(photo(folder, 3), 470, 0), f"frames/{folder}/enrol_turned.jpg"))
         if folder == "london_045":  # first attempt: only turned heads, refused, nothing stored
-            bad = [save(face_frame(photo(folder, n), 470, dx), f"frames/{folder}/enrol_bad_{n}_{k}.jpg")
-                   for k, dx in enumerate([0, 30]) for n in (3, 4)][:3]
-            steps.append(_step("enrol", f"{record.full_name}: every frame turned away, enrolment refused",
-                               card=f"cards/{folder}.jpg", faces=bad, expect="refused"))
-        steps.append(_step("enrol", f"{record.full_name}: consent given, face captured",
-                           card=f"cards/{folder}.jpg", faces=frames, expect="enrolled"))
+            bad = [
+                save(face_frame(photo(folder, n), 470, dx), f"frames/{folder}/enrol_bad_{n}_{k}.jpg")
+                for k, dx in enumerate([0, 30])
+                for n in (3, 4)
+            ][:3]
+            steps.append(
+                _step(
+                    "enrol",
+                    f"{record.full_name}: every frame turned away, enrolment refused",
+                    card=f"cards/{folder}.jpg",
+                    faces=bad,
+                    expect="refused",
+                )
+            )
+        steps.append(
+            _step(
+                "enrol",
+                f"{record.full_name}: consent given, face captured",
+                card=f"cards/{folder}.jpg",
+                faces=frames,
+                expect="enrolled",
+            )
+        )
     # Later visits: other photos of the same people (smiling, turned left, turned right).
     for folder, record in CITIZENS.items():
         for n, what in ((2, "smiling" if folder != "lisa" else "another day"), (3, "head turned"), (4, "head turned")):
             height = LISA_HEIGHT if folder == "lisa" else 470
             rel = save(face_frame(photo(folder, n), height, 15 * (n - 3)), f"frames/{folder}/visit_{n}.jpg")
-            steps.append(_step("visit", f"{record.full_name} returns ({what})", face=rel, expect="match",
-                               id_number=record.id_number, keypad=record.id_number[-4:]))
+            steps.append(
+                _step(
+                    "visit",
+                    f"{record.full_name} returns ({what})",
+                    face=rel,
+                    expect="match",
+                    id_number=record.id_number,
+                    keypad=record.id_number[-4:],
+                )
+            )
     rel = save(two_faces(photo(first, 2), photo("london_132", 1)), f"frames/{first}/visit_with_bystander.jpg")
-    steps.append(_step("visit", f"{CITIZENS[first].full_name} at the counter, a stranger behind", face=rel, expect="match",
-                       id_number=CITIZENS[first].id_number, keypad=CITIZENS[first].id_number[-4:]))
+    steps.append(
+        _step(
+            "visit",
+            f"{CITIZENS[first].full_name} at the counter, a stranger behind",
+            face=rel,
+            expect="match",
+            id_number=CITIZENS[first].id_number,
+            keypad=CITIZENS[first].id_number[-4:],
+        )
+    )
     # Strangers: never enrolled; london_082 resembles london_043, london_126 resembles london_099.
     for folder in STRANGERS:
         for n in (1, 2):
             rel = save(face_frame(photo(folder, n), 470, 0), f"frames/strangers/{folder}_{n}.jpg")
-            steps.append(_step("visit", f"stranger {folder} (never enrolled)", face=rel, expect="unknown", keypad="5823"))
+            steps.append(
+                _step("visit", f"stranger {folder} (never enrolled)", face=rel, expect="unknown", keypad="5823")
+            )
     # A known citizen shows the card instead; a purge makes the face unknown everywhere.
-    steps.append(_step("card", f"{CITIZENS['london_099'].full_name} shows the card: known, checked in by QR",
-                       card="cards/london_099.jpg", expect="known", id_number=CITIZENS["london_099"].id_number))
-    steps.append(_step("purge", f"{CITIZENS['london_030'].full_name} withdraws consent: purged",
-                       id_number=CITIZENS["london_030"].id_number, expect="purged"))
-    steps.append(_step("visit", f"{CITIZENS['london_030'].full_name} after the purge: unknown",
-                       face="frames/london_030/visit_2.jpg", expect="unknown", keypad=CITIZENS["london_030"].id_number[-4:]))
+    steps.append(
+        _step(
+            "card",
+            f"{CITIZENS['london_099'].full_name} shows the card: known, checked in by QR",
+            card="cards/london_099.jpg",
+            expect="known",
+            id_number=CITIZENS["london_099"].id_number,
+        )
+    )
+    steps.append(
+        _step(
+            "purge",
+            f"{CITIZENS['london_030'].full_name} withdraws consent: purged",
+            id_number=CITIZENS["london_030"].id_number,
+            expect="purged",
+        )
+    )
+    steps.append(
+        _step(
+            "visit",
+            f"{CITIZENS['london_030'].full_name} after the purge: unknown",
+            face="frames/london_030/visit_2.jpg",
+            expect="unknown",
+            keypad=CITIZENS["london_030"].id_number[-4:],
+        )
+    )
     # Bad input gets a clear error.
-    save(cv2.cvtColor(qr_image("https://dichvucong.gov.vn/p/home/dvc-trang-chu.html", "qrcode"), cv2.COLOR_GRAY2BGR),
-         "cards/not_a_cccd.png")
+    save(
+        cv2.cvtColor(qr_image("https://dichvucong.gov.vn/p/home/dvc-trang-chu.html", "qrcode"), cv2.COLOR_GRAY2BGR),
+        "cards/not_a_cccd.png",
+    )
     steps.append(_step("card", "a QR code that is not a CCCD card", card="cards/not_a_cccd.png", expect="error"))
-    save(face_frame(FACES / "london_005" / "1.jpg", 470, 0)[:, :60].repeat(11, axis=1)[:, :FRAME_W], "frames/empty_counter.jpg")
+    save(
+        face_frame(FACES / "london_005" / "1.jpg", 470, 0)[:, :60].repeat(11, axis=1)[:, :FRAME_W],
+        "frames/empty_counter.jpg",
+    )
     steps.append(_step("visit", "nobody in front of the camera", face="frames/empty_counter.jpg", expect="error"))
 
     header = (

@@ -1,50 +1,24 @@
-"""Shared fixtures: real face photos, the bundled sample set, fresh SQLite files."""
+"""Shared fixtures: settings, fresh SQLite files, a kiosk with citizens, PostgreSQL registries.
+
+Helpers (paths, analysed photos, the CLI runner) are in :mod:`tests.support`."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from kiosk.counter.service import Kiosk, analyzer_for
+from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
-from recognition.analyzer import FrameFaces
-from recognition.images import load_image
-
-ROOT = Path(__file__).resolve().parents[1]
-FACES = ROOT / "sample_images" / "faces"
-SAMPLE_SET = ROOT / "sample_images" / "counter_day"
-FRAMES = SAMPLE_SET / "frames"
-CARDS = SAMPLE_SET / "cards"
-
-
-@functools.cache
-def analyzed(path: Path) -> FrameFaces:
-    """The real analysis (the default engine, sface) of an image file with the shipped settings, once per test session."""
-    return analyzer_for(Settings()).analyze(load_image(path))
-
-
-@functools.cache
-def analyzed_with(engine: str, path: Path) -> FrameFaces:
-    """The real analysis of an image file by one face engine (``"sface"`` or ``"dlib"``), once per session."""
-    return analyzer_for(Settings(face_engine=engine)).analyze(load_image(path))
-
-
-def enrol_frames(folder: str) -> list[Path]:
-    """The three frontal enrolment frames of a sample-set citizen (e.g. ``london_005``)."""
-    return [FRAMES / folder / f"enrol_{k}.jpg" for k in (1, 2, 3)]
+from tests.support import pg
+from tests.support.data import ADMIN_PIN, CARDS, analyzed, enrol_frames
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Shipped defaults, with the data key file in the test's own folder."""
     return Settings(key_file=str(tmp_path / "kiosk.key"))
-
-
-ADMIN_PIN = "246810"
 
 
 @pytest.fixture
@@ -92,17 +66,9 @@ def enrolled(kiosk: Kiosk, card_record) -> Kiosk:
     return kiosk
 
 
-def embedding_of(path: Path) -> np.ndarray:
-    """The 128-d embedding of the largest face in an image file."""
-    primary = analyzed(path).primary
-    assert primary is not None, f"no face in {path}"
-    return primary.embedding
-
-
 @pytest.fixture(scope="session")
 def pg_admin():
-    """An admin URL of a real PostgreSQL server (see tests/pg.py), or the test is skipped with the reason."""
-    from tests import pg
+    """An admin URL of a real PostgreSQL server (see tests/support/pg.py), or the test is skipped with the reason."""
 
     with pg.server() as url:
         if url is None:
@@ -114,7 +80,6 @@ def pg_admin():
 def registry_url(pg_admin):
     """A fresh, empty registry database, dropped after the test."""
     from kiosk.province.registry import Registry
-    from tests import pg
 
     url = pg.create_database(pg_admin)
     with Registry.connect(url) as registry:  # as `kiosk sync --init-registry` does once per province
@@ -137,17 +102,3 @@ def counters(tmp_path: Path):
     yield counter
     for k in opened.values():
         k.close()
-
-
-def run_cli(*args: object, env: dict[str, str] | None = None):
-    """Run ``kiosk ARGS`` in this process (the model loads once per session); a crash
-    (traceback) fails the test at once. Returns click's ``Result``."""
-    from click.testing import CliRunner
-
-    from kiosk.cli.main import main
-
-    result = CliRunner().invoke(main, [str(a) for a in args], env=env)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"kiosk {' '.join(map(str, args))} crashed:\n{result.output}") from result.exception
-    assert "Traceback" not in result.output
-    return result

@@ -16,21 +16,31 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Top to bottom: a module may import its own room and the rooms below it, never above.
 ROOMS = (
-    "kiosk.cli",       # the command; may open the window
-    "ui",              # the window (PySide6)
-    "kiosk.measure",   # evaluation, calibration, benchmarks, replay
-    "kiosk.counter",   # the counter service, watcher, screen guard, admin session
+    "kiosk.cli",  # the command; may open the window
+    "ui",  # the window (PySide6)
+    "kiosk.measure",  # evaluation, calibration, benchmarks, replay
+    "kiosk.counter",  # the counter service, watcher, screen guard, admin session
     "kiosk.province",  # registry (PostgreSQL) and sync
-    "kiosk.cccd",      # the card's record and reading it from a frame
-    "kiosk.store",     # the counter's SQLite file: all of its SQL
-    "kiosk",           # shared: settings, errors, words, timefmt
-    "recognition",     # faces and codes in images
-    "models",          # plain data types
+    "kiosk.cccd",  # the card's record and reading it from a frame
+    "kiosk.store",  # the counter's SQLite file: all of its SQL
+    "kiosk",  # shared: settings, errors, words, timefmt
+    "recognition",  # faces and codes in images
+    "models",  # plain data types
 )
 
 # Third-party libraries a layer may not touch (converted at the edge below it).
 FORBIDDEN = {
-    "models": {"cv2", "dlib", "face_recognition", "pyzbar", "zxingcpp", "PySide6", "sqlite3", "sqlite_utils", "psycopg"},
+    "models": {
+        "cv2",
+        "dlib",
+        "face_recognition",
+        "pyzbar",
+        "zxingcpp",
+        "PySide6",
+        "sqlite3",
+        "sqlite_utils",
+        "psycopg",
+    },
     "recognition": {"PySide6", "sqlite3", "sqlite_utils", "psycopg"},
     "kiosk": {"PySide6"},
     "ui": {"face_recognition", "dlib", "pyzbar", "zxingcpp", "sqlite3", "sqlite_utils", "psycopg"},
@@ -93,8 +103,12 @@ def test_rooms_import_only_downwards():
 def test_layer_imports_no_forbidden_library(layer):
     files = sorted((ROOT / layer).rglob("*.py"))
     assert files, f"{layer}/ has no modules"
-    offences = {f"{f.relative_to(ROOT)} imports {name}" for f in files for name in imported_names(f)
-                if name.split(".")[0] in FORBIDDEN[layer]}
+    offences = {
+        f"{f.relative_to(ROOT)} imports {name}"
+        for f in files
+        for name in imported_names(f)
+        if name.split(".")[0] in FORBIDDEN[layer]
+    }
     assert not offences, sorted(offences)
 
 
@@ -148,8 +162,11 @@ def test_no_import_cycle_among_modules():
 
 def test_checkers_catch_offences(tmp_path):
     bad = tmp_path / "x.py"
-    bad.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from kiosk.counter.service import Kiosk\n"
-                   "def f():\n    from PySide6 import QtCore\n", encoding="utf-8")
+    bad.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from kiosk.counter.service import Kiosk\n"
+        "def f():\n    from PySide6 import QtCore\n",
+        encoding="utf-8",
+    )
     assert {"PySide6.QtCore", "kiosk.counter.service.Kiosk"} <= imported_names(bad)
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert room_of("kiosk.store.records") == "kiosk.store" and room_of("kiosk.words") == "kiosk"
@@ -173,7 +190,9 @@ def reached(module: str, modules: dict[str, Path]) -> set[str]:
 
 def qt_importers(module: str, modules: dict[str, Path]) -> list[str]:
     """The modules reached from ``module`` that import PySide6 themselves."""
-    return sorted(m for m in reached(module, modules) if "PySide6" in {n.split(".")[0] for n in imported_names(modules[m])})
+    return sorted(
+        m for m in reached(module, modules) if "PySide6" in {n.split(".")[0] for n in imported_names(modules[m])}
+    )
 
 
 @pytest.mark.parametrize("module", QT_FREE)

@@ -30,7 +30,9 @@ Ask = Callable[[str, str], bool]
 class PinView(QWidget):
     """Enter the PIN, or set the first one (twice)."""
 
-    def __init__(self, *, kiosk: Kiosk, tasks: Tasks, on_login: Callable[[Admin], None], on_back: Callable[[], None]) -> None:
+    def __init__(
+        self, *, kiosk: Kiosk, tasks: Tasks, on_login: Callable[[Admin], None], on_back: Callable[[], None]
+    ) -> None:
         super().__init__()
         self.kiosk, self.tasks, self.on_login = kiosk, tasks, on_login
         self.first_run = False
@@ -91,7 +93,11 @@ class PinView(QWidget):
         if isinstance(problem, BaseException):
             self.error.setText("\n".join(describe_error(problem)))
         else:
-            self.error.setText({"mismatch": tr("Hai mã PIN không giống nhau."), "checking": tr("Đang kiểm tra…")}.get(problem or "", ""))
+            self.error.setText(
+                {"mismatch": tr("Hai mã PIN không giống nhau."), "checking": tr("Đang kiểm tra…")}.get(
+                    problem or "", ""
+                )
+            )
 
     def submit(self) -> None:
         """Check (or set) the PIN on a worker thread."""
@@ -130,15 +136,20 @@ class AdminPage(QWidget):
     logged_in = Signal()
     settings_saved = Signal(object)  # Settings
 
-    def __init__(self, *, kiosk: Kiosk, tasks: Tasks, banner: Banner, config_path: Path, ask: Ask,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, *, kiosk: Kiosk, tasks: Tasks, banner: Banner, config_path: Path, ask: Ask, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.kiosk, self.tasks, self.banner = kiosk, tasks, banner
         self.admin: Admin | None = None
         self.pin_view = PinView(kiosk=kiosk, tasks=tasks, on_login=self._logged_in, on_back=self.close_admin)
         common = {"kiosk": kiosk, "tasks": tasks, "banner": banner, "ask": ask, "on_expired": self.expired}
-        self.tabs_list: list[AdminTab] = [CitizensTab(**common), VisitsTab(**common), RetentionTab(**common),
-                                          AuditTab(**common)]
+        self.tabs_list: list[AdminTab] = [
+            CitizensTab(**common),
+            VisitsTab(**common),
+            RetentionTab(**common),
+            AuditTab(**common),
+        ]
         self.settings_tab = SettingsTab(config_path=config_path, **common)
         self.tabs_list += [self.settings_tab, StatsTab(**common)]
         self.settings_tab.saved.connect(self.settings_saved.emit)
@@ -213,7 +224,14 @@ class AdminPage(QWidget):
 
     def retranslate(self) -> None:
         """Tab titles and buttons in the current language."""
-        titles = (tr("Công dân"), tr("Lượt đến"), tr("Thời hạn lưu"), tr("Nhật ký"), tr("Cài đặt"), tr("Thống kê hôm nay"))
+        titles = (
+            tr("Công dân"),
+            tr("Lượt đến"),
+            tr("Thời hạn lưu"),
+            tr("Nhật ký"),
+            tr("Cài đặt"),
+            tr("Thống kê hôm nay"),
+        )
         for i, title in enumerate(titles):
             self.tabs.setTabText(i, title)
         self.logout.setText(tr("Thoát quản trị (Esc)"))
@@ -226,6 +244,16 @@ class AdminPage(QWidget):
 
 def apply_settings_note(old: Settings, new: Settings) -> str:
     """What takes effect now (camera, language) and what after a restart (everything else)."""
-    live = {"camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port", "privacy_clear_s", "idle_clear_s"}
+    live = {
+        "camera_index",
+        "camera_width_px",
+        "camera_height_px",
+        "language",
+        "qr_serial_port",
+        "privacy_clear_s",
+        "idle_clear_s",
+    }
     later = [name for name in new.__dataclass_fields__ if getattr(old, name) != getattr(new, name) and name not in live]
-    return tr("Một số thay đổi có hiệu lực sau khi khởi động lại: {names}").format(names=", ".join(later)) if later else ""
+    return (
+        tr("Một số thay đổi có hiệu lực sau khi khởi động lại: {names}").format(names=", ".join(later)) if later else ""
+    )

@@ -34,8 +34,12 @@ class RetentionTab(AdminTab):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.explain.setText(tr("Hồ sơ không có lượt đến trong {days} ngày sẽ bị xoá (kiosk tự chạy việc này khi khởi động và "
-                                "mỗi ngày).").format(days=self.kiosk.settings.retention_days))
+        self.explain.setText(
+            tr(
+                "Hồ sơ không có lượt đến trong {days} ngày sẽ bị xoá (kiosk tự chạy việc này khi khởi động và "
+                "mỗi ngày)."
+            ).format(days=self.kiosk.settings.retention_days)
+        )
         self.preview_button.setText(tr("Xem trước (không xoá)"))
         self.run_button.setText(tr("Xoá các hồ sơ quá hạn…"))
 
@@ -44,13 +48,18 @@ class RetentionTab(AdminTab):
 
     def _show(self, due: list[dict[str, Any]]) -> None:
         self.due = due
-        fill_table(self.table, (tr("Họ và tên"), tr("Số CCCD"), tr("Hoạt động gần nhất")),
-                   [(d["full_name"], d["id_number"], self.when(str(d["last_activity"]))) for d in due])
+        fill_table(
+            self.table,
+            (tr("Họ và tên"), tr("Số CCCD"), tr("Hoạt động gần nhất")),
+            [(d["full_name"], d["id_number"], self.when(str(d["last_activity"]))) for d in due],
+        )
         self.run_button.setEnabled(bool(due))
 
     def run_retention(self) -> None:
         """Purge them all, after a confirmation giving the count."""
-        if not self.ask(tr("Xoá hồ sơ quá hạn"), tr("Xoá vĩnh viễn {n} hồ sơ quá thời hạn lưu?").format(n=len(self.due))):
+        if not self.ask(
+            tr("Xoá hồ sơ quá hạn"), tr("Xoá vĩnh viễn {n} hồ sơ quá thời hạn lưu?").format(n=len(self.due))
+        ):
             return
 
         def done(count: int) -> None:
@@ -84,9 +93,20 @@ class AuditTab(AdminTab):
 
     def _show(self, entries: list[dict[str, Any]]) -> None:
         words = action_words()
-        fill_table(self.table, (tr("Thời gian"), tr("Người thực hiện"), tr("Việc"), tr("Đối tượng"), tr("Chi tiết")),
-                   [(self.when(e["at"]), e["actor"], words.get(e["action"], e["action"]), e["subject"],
-                     detail_words(e["action"], e["detail"])) for e in entries])
+        fill_table(
+            self.table,
+            (tr("Thời gian"), tr("Người thực hiện"), tr("Việc"), tr("Đối tượng"), tr("Chi tiết")),
+            [
+                (
+                    self.when(e["at"]),
+                    e["actor"],
+                    words.get(e["action"], e["action"]),
+                    e["subject"],
+                    detail_words(e["action"], e["detail"]),
+                )
+                for e in entries
+            ],
+        )
 
     def verify(self) -> None:
         """Recompute the chain and say whether anything was altered."""
@@ -98,8 +118,11 @@ class AuditTab(AdminTab):
         elif language() == "en":  # the problems are described in English by the kiosk layer
             self.result.setText(tr("Nhật ký đã bị sửa: {problems}").format(problems="; ".join(report.problems)))
         else:
-            self.result.setText(tr("Nhật ký đã bị sửa hoặc bị xoá bớt: {n} chỗ không khớp. Chi tiết: lệnh kiosk audit verify.").format(
-                n=len(report.problems)))
+            self.result.setText(
+                tr("Nhật ký đã bị sửa hoặc bị xoá bớt: {n} chỗ không khớp. Chi tiết: lệnh kiosk audit verify.").format(
+                    n=len(report.problems)
+                )
+            )
         self.result.setProperty("role", "good" if report.ok else "notice")
         self.result.style().polish(self.result)
 
@@ -125,8 +148,14 @@ class StatsTab(AdminTab):
         self.retranslate()
 
     def retranslate(self) -> None:
-        captions = {"check_ins": tr("lượt đến"), "by_face": tr("nhận ra bằng khuôn mặt"), "by_keypad": tr("khuôn mặt + bàn phím"),
-                    "by_card": tr("bằng thẻ CCCD"), "enrolments": tr("đăng ký mới"), "purges": tr("hồ sơ đã xoá")}
+        captions = {
+            "check_ins": tr("lượt đến"),
+            "by_face": tr("nhận ra bằng khuôn mặt"),
+            "by_keypad": tr("khuôn mặt + bàn phím"),
+            "by_card": tr("bằng thẻ CCCD"),
+            "enrolments": tr("đăng ký mới"),
+            "purges": tr("hồ sơ đã xoá"),
+        }
         for key, text in captions.items():
             self.captions[key].setText(text)
 

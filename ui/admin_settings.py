@@ -25,32 +25,69 @@ from ui.admin_tabs import AdminTab
 from ui.i18n import pick, tr
 from ui.widgets import button, label
 
-EDITABLE = ("counter_name", "camera_index", "camera_width_px", "camera_height_px", "language", "qr_serial_port", "face_engine",
-            "sface_auto_accept_distance", "sface_min_margin", "sface_candidate_distance",
-            "dlib_auto_accept_distance", "dlib_min_margin", "dlib_candidate_distance", "max_candidates", "confirm_with", "agreement_frames",
-            "min_enrol_samples", "retention_days", "min_face_px", "min_sharpness", "min_brightness", "max_brightness", "max_yaw",
-            "detect_width_px", "detect_upsample", "detector_model", "sync_interval_s", "privacy_clear_s", "idle_clear_s")
+EDITABLE = (
+    "counter_name",
+    "camera_index",
+    "camera_width_px",
+    "camera_height_px",
+    "language",
+    "qr_serial_port",
+    "face_engine",
+    "sface_auto_accept_distance",
+    "sface_min_margin",
+    "sface_candidate_distance",
+    "dlib_auto_accept_distance",
+    "dlib_min_margin",
+    "dlib_candidate_distance",
+    "max_candidates",
+    "confirm_with",
+    "agreement_frames",
+    "min_enrol_samples",
+    "retention_days",
+    "min_face_px",
+    "min_sharpness",
+    "min_brightness",
+    "max_brightness",
+    "max_yaw",
+    "detect_width_px",
+    "detect_upsample",
+    "detector_model",
+    "sync_interval_s",
+    "privacy_clear_s",
+    "idle_clear_s",
+)
 """Fields an administrator may change here (paths, keys and the registry URL stay in the settings file)."""
 
 
 def field_names() -> dict[str, str]:
     """A caption for each editable field, in the current language."""
     return {
-        "counter_name": tr("Tên quầy"), "camera_index": tr("Camera"), "camera_width_px": tr("Chiều rộng ảnh camera (px)"),
-        "camera_height_px": tr("Chiều cao ảnh camera (px)"), "language": tr("Ngôn ngữ"),
-        "qr_serial_port": tr("Cổng máy quét QR (serial)"), "face_engine": tr("Bộ nhận dạng khuôn mặt"),
+        "counter_name": tr("Tên quầy"),
+        "camera_index": tr("Camera"),
+        "camera_width_px": tr("Chiều rộng ảnh camera (px)"),
+        "camera_height_px": tr("Chiều cao ảnh camera (px)"),
+        "language": tr("Ngôn ngữ"),
+        "qr_serial_port": tr("Cổng máy quét QR (serial)"),
+        "face_engine": tr("Bộ nhận dạng khuôn mặt"),
         "sface_auto_accept_distance": tr("SFace: ngưỡng tự nhận (khoảng cách)"),
         "sface_min_margin": tr("SFace: chênh lệch tối thiểu với người thứ hai"),
         "sface_candidate_distance": tr("SFace: ngưỡng hỏi bàn phím (khoảng cách)"),
         "dlib_auto_accept_distance": tr("dlib: ngưỡng tự nhận (khoảng cách)"),
         "dlib_min_margin": tr("dlib: chênh lệch tối thiểu với người thứ hai"),
         "dlib_candidate_distance": tr("dlib: ngưỡng hỏi bàn phím (khoảng cách)"),
-        "max_candidates": tr("Số người tối đa khi hỏi bàn phím"), "confirm_with": tr("Công dân xác nhận bằng"),
-        "agreement_frames": tr("Số khung hình phải trùng khớp"), "min_enrol_samples": tr("Số ảnh đạt khi đăng ký"),
-        "retention_days": tr("Thời hạn lưu (ngày)"), "min_face_px": tr("Khuôn mặt nhỏ nhất (px)"),
-        "min_sharpness": tr("Độ nét tối thiểu"), "min_brightness": tr("Độ sáng tối thiểu"), "max_brightness": tr("Độ sáng tối đa"),
-        "max_yaw": tr("Độ nghiêng đầu tối đa"), "detect_width_px": tr("Thu nhỏ ảnh trước khi tìm mặt (px)"),
-        "detect_upsample": tr("Số lần phóng to khi tìm mặt"), "detector_model": tr("Bộ tìm khuôn mặt"),
+        "max_candidates": tr("Số người tối đa khi hỏi bàn phím"),
+        "confirm_with": tr("Công dân xác nhận bằng"),
+        "agreement_frames": tr("Số khung hình phải trùng khớp"),
+        "min_enrol_samples": tr("Số ảnh đạt khi đăng ký"),
+        "retention_days": tr("Thời hạn lưu (ngày)"),
+        "min_face_px": tr("Khuôn mặt nhỏ nhất (px)"),
+        "min_sharpness": tr("Độ nét tối thiểu"),
+        "min_brightness": tr("Độ sáng tối thiểu"),
+        "max_brightness": tr("Độ sáng tối đa"),
+        "max_yaw": tr("Độ nghiêng đầu tối đa"),
+        "detect_width_px": tr("Thu nhỏ ảnh trước khi tìm mặt (px)"),
+        "detect_upsample": tr("Số lần phóng to khi tìm mặt"),
+        "detector_model": tr("Bộ tìm khuôn mặt"),
         "sync_interval_s": tr("Chu kỳ đồng bộ với tỉnh (giây)"),
         "privacy_clear_s": tr("Tự xoá khi vắng mặt (giây)"),
         "idle_clear_s": tr("Tự xoá khi không thao tác (giây)"),
@@ -64,25 +101,25 @@ HELP_VI = {
     "detect_width_px": "Ảnh rộng hơn mức này được thu nhỏ trước khi tìm khuôn mặt; 0 = không bao giờ thu nhỏ",
     "detect_upsample": "Số lần phóng to ảnh để tìm khuôn mặt nhỏ; mỗi lần chậm hơn khoảng 4 lần",
     "face_engine": "Bộ nhận dạng cho mẫu mới và lần nhìn đầu tiên mỗi khuôn mặt: SFace (YuNet + SFace, khoảng 13 ms một mặt) "
-                   "hoặc dlib (HOG + ResNet, khoảng 100 ms)",
+    "hoặc dlib (HOG + ResNet, khoảng 100 ms)",
     "sface_auto_accept_distance": "SFace: khoảng cách cosin (1 − độ tương đồng) bằng hoặc dưới mức này thì hồ sơ tự hiện; "
-                                  "càng thấp càng chặt",
+    "càng thấp càng chặt",
     "sface_min_margin": "SFace: người giống thứ hai phải xa hơn ít nhất chừng này (khoảng cách cosin) thì mới tự nhận; "
-                        "càng cao càng chặt",
+    "càng cao càng chặt",
     "sface_candidate_distance": "SFace: những người trong khoảng cách cosin này được đưa vào bước xác nhận bằng bàn phím; "
-                                "càng thấp càng chặt",
+    "càng thấp càng chặt",
     "sface_impostor_tail_at_one": "SFace: đuôi phân bố người lạ đã khớp, khoảng cách cosin tại đó xác suất của đuôi bằng 1 "
-                                  "(lệnh kiosk calibrate)",
+    "(lệnh kiosk calibrate)",
     "sface_impostor_tail_scale": "SFace: độ rộng của đuôi phân bố người lạ (khoảng cách cosin); 0 = ngưỡng tự nhận không đổi "
-                                 "theo số người đã đăng ký",
+    "theo số người đã đăng ký",
     "dlib_auto_accept_distance": "dlib: khoảng cách Euclid bằng hoặc dưới mức này thì hồ sơ tự hiện; càng thấp càng chặt",
     "dlib_min_margin": "dlib: người giống thứ hai phải xa hơn ít nhất chừng này thì mới tự nhận; càng cao càng chặt",
     "dlib_candidate_distance": "dlib: những người trong khoảng cách này được đưa vào bước xác nhận bằng bàn phím; càng thấp càng chặt",
     "dlib_impostor_tail_at_one": "dlib: đuôi phân bố người lạ đã khớp, khoảng cách tại đó xác suất của đuôi bằng 1 "
-                                 "(lệnh kiosk calibrate)",
+    "(lệnh kiosk calibrate)",
     "dlib_impostor_tail_scale": "dlib: độ rộng của đuôi phân bố người lạ; 0 = ngưỡng tự nhận không đổi theo số người đã đăng ký",
     "auto_accept_fpir": "Tỉ lệ người lạ mà bước tự nhận có thể điền nhầm, với mọi số người đã đăng ký (khi đã khớp đuôi phân bố); "
-                        "càng thấp càng chặt",
+    "càng thấp càng chặt",
     "max_candidates": "Số người tối đa được so khi công dân xác nhận bằng bàn phím",
     "confirm_with": "Công dân nhập gì để xác nhận: 4 số cuối của số CCCD hoặc năm sinh",
     "min_enrol_samples": "Số ảnh khuôn mặt đạt chất lượng cần có để đăng ký",
@@ -103,9 +140,9 @@ HELP_VI = {
     "language": "Ngôn ngữ của ứng dụng tại quầy: tiếng Việt hoặc tiếng Anh",
     "display_timezone": "Múi giờ hiển thị thời gian (thời gian lưu trữ vẫn theo UTC), ví dụ Asia/Ho_Chi_Minh",
     "privacy_clear_s": "Số giây màn hình có thông tin công dân (hồ sơ, bàn phím, thẻ, đồng ý) còn hiện sau khi khuôn mặt họ "
-                       "rời camera (hoặc từ lần bấm phím cuối); sau đó màn hình tự xoá",
+    "rời camera (hoặc từ lần bấm phím cuối); sau đó màn hình tự xoá",
     "idle_clear_s": "Số giây không bấm phím thì mọi màn hình của công dân tự xoá, kể cả khi vẫn có khuôn mặt trước camera "
-                    "(cả khi chờ chụp ảnh hay chờ thẻ)",
+    "(cả khi chờ chụp ảnh hay chờ thẻ)",
 }
 """The Vietnamese description of each setting (kiosk/settings.py holds the English one)."""
 
@@ -117,9 +154,16 @@ def setting_help(name: str, english: str) -> str:
 
 def choice_names() -> dict[str, str]:
     """How a setting's allowed values are shown."""
-    return {"vi": "Tiếng Việt", "en": "English", "id_last4": tr("4 số cuối của số CCCD"), "birth_year": tr("năm sinh"),
-            "hog": tr("HOG (nhanh, chạy trên CPU)"), "cnn": tr("CNN (cần GPU)"),
-            "sface": tr("SFace (YuNet + SFace, mặc định)"), "dlib": tr("dlib (bản cũ, chậm hơn)")}
+    return {
+        "vi": "Tiếng Việt",
+        "en": "English",
+        "id_last4": tr("4 số cuối của số CCCD"),
+        "birth_year": tr("năm sinh"),
+        "hog": tr("HOG (nhanh, chạy trên CPU)"),
+        "cnn": tr("CNN (cần GPU)"),
+        "sface": tr("SFace (YuNet + SFace, mặc định)"),
+        "dlib": tr("dlib (bản cũ, chậm hơn)"),
+    }
 
 
 class SettingsTab(AdminTab):

@@ -56,14 +56,23 @@ def fill_table(table: QTableWidget, headers: Sequence[str], rows: Sequence[Seque
     header = table.horizontalHeader()
     for column in range(len(headers)):
         last = column == len(headers) - 1
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if last else QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(
+            column, QHeaderView.ResizeMode.Stretch if last else QHeaderView.ResizeMode.ResizeToContents
+        )
 
 
 class AdminTab(QWidget):
     """A tab that runs :class:`Admin` calls on a worker thread and shows their errors in the banner."""
 
-    def __init__(self, *, kiosk: Kiosk, tasks: Tasks, banner: Banner, ask: Callable[[str, str], bool],
-                 on_expired: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        *,
+        kiosk: Kiosk,
+        tasks: Tasks,
+        banner: Banner,
+        ask: Callable[[str, str], bool],
+        on_expired: Callable[[], None],
+    ) -> None:
         super().__init__()
         self.kiosk, self.tasks, self.banner, self.ask, self.on_expired = kiosk, tasks, banner, ask, on_expired
         self.admin: Admin | None = None
@@ -71,9 +80,11 @@ class AdminTab(QWidget):
 
     def shown(self, render: Callable[[Any], None]) -> Callable[[Any], None]:
         """``render`` that also remembers its data, so :meth:`redraw` can show it again in another language."""
+
         def show(data: Any) -> None:
             self._drawn[render.__name__] = (render, data)
             render(data)
+
         return show
 
     def redraw(self) -> None:
@@ -159,17 +170,40 @@ class CitizensTab(AdminTab):
         if not status["lacking"]:
             self.engines.setText("")
             return
-        self.engines.setText(tr("{n} trên {total} công dân chưa có mẫu khuôn mặt {engine}: vẫn được nhận diện bằng bộ nhận dạng cũ "
-                                "và được bổ sung mẫu mới khi đến lần sau").format(
-            n=status["lacking"], total=status["citizens"], engine=status["engine"]))
+        self.engines.setText(
+            tr(
+                "{n} trên {total} công dân chưa có mẫu khuôn mặt {engine}: vẫn được nhận diện bằng bộ nhận dạng cũ "
+                "và được bổ sung mẫu mới khi đến lần sau"
+            ).format(n=status["lacking"], total=status["citizens"], engine=status["engine"])
+        )
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
-        headers = (tr("Họ và tên"), tr("Số CCCD"), tr("Ngày sinh"), tr("Đăng ký lúc"), tr("Mẫu"), tr("Lượt đến"), tr("Lần đến gần nhất"))
-        fill_table(self.table, headers, [(r["record"].full_name, r["record"].masked_id, fmt_date(r["record"].date_of_birth),
-                                          self.when(r["enrolled_at"]), f"{r['samples']} ({r['engines'] or '-'})", r["visits"],
-                                          self.when(r["last_visit_at"]))
-                                         for r in rows])
+        headers = (
+            tr("Họ và tên"),
+            tr("Số CCCD"),
+            tr("Ngày sinh"),
+            tr("Đăng ký lúc"),
+            tr("Mẫu"),
+            tr("Lượt đến"),
+            tr("Lần đến gần nhất"),
+        )
+        fill_table(
+            self.table,
+            headers,
+            [
+                (
+                    r["record"].full_name,
+                    r["record"].masked_id,
+                    fmt_date(r["record"].date_of_birth),
+                    self.when(r["enrolled_at"]),
+                    f"{r['samples']} ({r['engines'] or '-'})",
+                    r["visits"],
+                    self.when(r["last_visit_at"]),
+                )
+                for r in rows
+            ],
+        )
         if rows:
             self.table.selectRow(0)
 
@@ -186,9 +220,19 @@ class CitizensTab(AdminTab):
             self.call(lambda a: a.visits(200, number), self.shown(self._show_visits))
 
     def _show_visits(self, visits: list[dict[str, Any]]) -> None:
-        fill_table(self.visits, (tr("Thời gian"), tr("Quầy"), tr("Cách nhận diện"), tr("Khoảng cách")),
-                   [(self.when(v["at"]), v["counter"], method_words(v["method"]),
-                     "" if v["distance"] is None else f"{v['distance']:.3f}") for v in visits])
+        fill_table(
+            self.visits,
+            (tr("Thời gian"), tr("Quầy"), tr("Cách nhận diện"), tr("Khoảng cách")),
+            [
+                (
+                    self.when(v["at"]),
+                    v["counter"],
+                    method_words(v["method"]),
+                    "" if v["distance"] is None else f"{v['distance']:.3f}",
+                )
+                for v in visits
+            ],
+        )
 
     def show_receipt(self) -> None:
         """Open the selected citizen's consent receipt."""
@@ -211,8 +255,10 @@ class CitizensTab(AdminTab):
         if row is None:
             return
         record = row["record"]
-        question = tr("Xoá vĩnh viễn hồ sơ của {name} ({id})? Hồ sơ, mọi mẫu khuôn mặt, sự đồng ý và các lượt đến sẽ bị xoá, "
-                      "không thể khôi phục.").format(name=record.full_name, id=record.masked_id)
+        question = tr(
+            "Xoá vĩnh viễn hồ sơ của {name} ({id})? Hồ sơ, mọi mẫu khuôn mặt, sự đồng ý và các lượt đến sẽ bị xoá, "
+            "không thể khôi phục."
+        ).format(name=record.full_name, id=record.masked_id)
         title = tr("Rút lại đồng ý") if withdraw else tr("Xoá vĩnh viễn")
         if not self.ask(title, question):
             return
@@ -239,6 +285,18 @@ class VisitsTab(AdminTab):
         self.call(lambda a: a.visits(200), self.shown(self._show))
 
     def _show(self, visits: list[dict[str, Any]]) -> None:
-        fill_table(self.table, (tr("Thời gian"), tr("Họ và tên"), tr("Số CCCD"), tr("Quầy"), tr("Cách nhận diện"), tr("Khoảng cách")),
-                   [(self.when(v["at"]), v["full_name"], v["id_number"], v["counter"], method_words(v["method"]),
-                     "" if v["distance"] is None else f"{v['distance']:.3f}") for v in visits])
+        fill_table(
+            self.table,
+            (tr("Thời gian"), tr("Họ và tên"), tr("Số CCCD"), tr("Quầy"), tr("Cách nhận diện"), tr("Khoảng cách")),
+            [
+                (
+                    self.when(v["at"]),
+                    v["full_name"],
+                    v["id_number"],
+                    v["counter"],
+                    method_words(v["method"]),
+                    "" if v["distance"] is None else f"{v['distance']:.3f}",
+                )
+                for v in visits
+            ],
+        )

@@ -55,8 +55,9 @@ def _application(settings: Settings) -> QApplication:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     if not isinstance(app, QApplication):
-        raise RuntimeError(f"a {type(app).__name__} already runs in this process: the kiosk's windows need "
-                           "a QApplication")
+        raise RuntimeError(
+            f"a {type(app).__name__} already runs in this process: the kiosk's windows need a QApplication"
+        )
     app.setApplicationName("cccd-kiosk")
     apply_style(app)
     set_language(settings.language)
@@ -108,8 +109,13 @@ def run_app(*, db_path: Path | None = None, config_path: Path | None = None, cam
     analyzer.start()
     source = source_for(camera, settings) if camera else camera_from_settings(settings)
     with kiosk:
-        window = MainWindow(kiosk=kiosk, source=source, analyzer=analyzer, config_path=config_path or default_config_path(),
-                            camera_factory=None if camera else camera_from_settings)
+        window = MainWindow(
+            kiosk=kiosk,
+            source=source,
+            analyzer=analyzer,
+            config_path=config_path or default_config_path(),
+            camera_factory=None if camera else camera_from_settings,
+        )
         window.closed.connect(app.quit)
         window.showMaximized()
         with quit_on_signals(app):
@@ -131,7 +137,9 @@ class DemoSession:
 
 
 @contextmanager
-def demo_window(*, set_dir: Path, config_path: Path | None = None, say: Callable[[str], None] = print) -> Iterator[DemoSession]:
+def demo_window(
+    *, set_dir: Path, config_path: Path | None = None, say: Callable[[str], None] = print
+) -> Iterator[DemoSession]:
     """The counter window as ``kiosk demo`` builds it: a throw-away database (and key) in a
     ``kiosk-demo-*`` folder, the sample set's citizens enrolled, the scripted camera and the
     demo bar. The window is built, not shown. On leaving, the window's threads and the
@@ -227,8 +235,10 @@ def run_demo(*, set_dir: Path, config_path: Path | None = None) -> int:
     Ends when its window is closed (or Ctrl+Q / F10, or a SIGINT/SIGTERM), with the
     recognition process; its temporary folder is removed.
     """
-    with demo_window(set_dir=set_dir, config_path=config_path, say=lambda text: print(text, flush=True)) as demo, \
-            quit_on_signals(demo.app):
+    with (
+        demo_window(set_dir=set_dir, config_path=config_path, say=lambda text: print(text, flush=True)) as demo,
+        quit_on_signals(demo.app),
+    ):
         print(f"Demo window open. Administrator PIN: {DEMO_PIN}. Next scene: PgDn. Quit: Ctrl+Q or F10.", flush=True)
         demo.window.closed.connect(demo.app.quit)  # a dialog left open (the receipt) must not keep the process alive
         demo.window.showMaximized()
@@ -246,7 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--camera", default=None, help="camera index, image folder or video file")
     args = parser.parse_args(argv)
     if not display_available():
-        print("error: no display to open the counter window on - run it on the counter PC's desktop (or set DISPLAY)", file=sys.stderr)
+        print(
+            "error: no display to open the counter window on - run it on the counter PC's desktop (or set DISPLAY)",
+            file=sys.stderr,
+        )
         return 1
     try:
         check_window()

@@ -81,8 +81,11 @@ class ConsentPanel(Panel):
         self.heading.setText(tr("Đồng ý lưu dữ liệu khuôn mặt"))
         self.who.setText(tr("Công dân: {name}").format(name=self.record.full_name) if self.record else "")
         self.text.setPlainText(pick(CONSENT_TEXT_VI, CONSENT_TEXT_EN))
-        self.facts.setText(tr("Thời hạn lưu: {days} ngày kể từ lần đến gần nhất · Phiên bản văn bản: {version}").format(
-            days=self.retention_days, version=CONSENT_TEXT_VERSION))
+        self.facts.setText(
+            tr("Thời hạn lưu: {days} ngày kể từ lần đến gần nhất · Phiên bản văn bản: {version}").format(
+                days=self.retention_days, version=CONSENT_TEXT_VERSION
+            )
+        )
         self.box.setText(tr("Tôi đã đọc và đồng ý (phím cách)"))
         self.accept_button.setText(tr("Đồng ý và chụp ảnh (Enter)"))
         self.refuse_button.setText(tr("Không đồng ý (Esc)"))

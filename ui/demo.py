@@ -54,7 +54,9 @@ class DemoBar(QFrame):
     def retranslate(self) -> None:
         """Texts in the current language."""
         scene = self.scenes[self.index]
-        self.title.setText(tr("Demo — cảnh {i}/{n}: {title}").format(i=self.index + 1, n=len(self.scenes), title=pick(*scene.title)))
+        self.title.setText(
+            tr("Demo — cảnh {i}/{n}: {title}").format(i=self.index + 1, n=len(self.scenes), title=pick(*scene.title))
+        )
         self.hint.setText(pick(*scene.hint))
         self.previous.setText(tr("◀ Cảnh trước (PgUp)"))
         self.next.setText(tr("Cảnh tiếp (PgDn) ▶"))

@@ -30,24 +30,43 @@ def _reasons() -> dict[str, tuple[str, str]]:
         "locked": (tr("Đã nhập sai mã PIN quá nhiều lần: tạm khoá."), tr("Mời chờ {minutes} phút rồi thử lại.")),
         "locked/1": (tr("Đã nhập sai mã PIN quá nhiều lần: tạm khoá."), tr("Mời chờ 1 phút rồi thử lại.")),
         "pin_too_short": (tr("Mã PIN quá ngắn."), tr("Mã PIN cần ít nhất {min} chữ số hoặc chữ cái.")),
-        "pin_already_set": (tr("Mã PIN quản trị đã được đặt."), tr("Đăng nhập bằng mã PIN hiện có; có thể đổi mã trong thẻ Cài đặt.")),
+        "pin_already_set": (
+            tr("Mã PIN quản trị đã được đặt."),
+            tr("Đăng nhập bằng mã PIN hiện có; có thể đổi mã trong thẻ Cài đặt."),
+        ),
         "pin_not_set": (tr("Chưa đặt mã PIN quản trị."), tr("Mở phần Quản trị (F12) để đặt mã PIN lần đầu.")),
         "session_expired": (tr("Phiên quản trị đã hết hạn."), tr("Mời nhập lại mã PIN.")),
-        "db_damaged": (tr("Tệp cơ sở dữ liệu bị hỏng hoặc không phải của kiosk."),
-                       tr("Tệp: {path}. Khôi phục tệp từ bản sao lưu, hoặc dùng tệp khác.")),
-        "db_locked": (tr("Cơ sở dữ liệu đang bị một chương trình khác sử dụng."),
-                      tr("Đóng kiosk hoặc công cụ khác đang mở tệp {path} rồi thử lại; chưa lưu gì.")),
-        "db_read_only": (tr("Không ghi được vào cơ sở dữ liệu (chỉ đọc)."),
-                         tr("Cấp quyền ghi cho tệp {path} và thư mục của nó; chưa lưu gì.")),
+        "db_damaged": (
+            tr("Tệp cơ sở dữ liệu bị hỏng hoặc không phải của kiosk."),
+            tr("Tệp: {path}. Khôi phục tệp từ bản sao lưu, hoặc dùng tệp khác."),
+        ),
+        "db_locked": (
+            tr("Cơ sở dữ liệu đang bị một chương trình khác sử dụng."),
+            tr("Đóng kiosk hoặc công cụ khác đang mở tệp {path} rồi thử lại; chưa lưu gì."),
+        ),
+        "db_read_only": (
+            tr("Không ghi được vào cơ sở dữ liệu (chỉ đọc)."),
+            tr("Cấp quyền ghi cho tệp {path} và thư mục của nó; chưa lưu gì."),
+        ),
         "db_open": (tr("Không mở được cơ sở dữ liệu."), tr("Kiểm tra đường dẫn {path} và quyền của thư mục.")),
-        "db_missing": (tr("Không tìm thấy cơ sở dữ liệu."), tr("Không có tệp {path}: kiểm tra đường dẫn trong cài đặt.")),
+        "db_missing": (
+            tr("Không tìm thấy cơ sở dữ liệu."),
+            tr("Không có tệp {path}: kiểm tra đường dẫn trong cài đặt."),
+        ),
         "db_folder": (tr("Không tạo được thư mục cho cơ sở dữ liệu."), tr("Chọn nơi khác cho tệp {path}.")),
-        "db_newer": (tr("Cơ sở dữ liệu được ghi bởi phiên bản kiosk mới hơn."), tr("Cập nhật phần mềm kiosk để mở tệp {path}.")),
+        "db_newer": (
+            tr("Cơ sở dữ liệu được ghi bởi phiên bản kiosk mới hơn."),
+            tr("Cập nhật phần mềm kiosk để mở tệp {path}."),
+        ),
         "disk_full": (tr("Ổ đĩa đã đầy."), tr("Giải phóng dung lượng cho tệp {path}; chưa lưu gì.")),
-        "key_mismatch": (tr("Khoá dữ liệu không đúng: không mở được cơ sở dữ liệu."),
-                         tr("Dùng tệp khoá đã dùng khi ghi tệp {path}.")),
-        "key_missing": (tr("Thiếu tệp khoá dữ liệu."),
-                        tr("Khôi phục tệp khoá {path} từ bản sao lưu: không có nó thì không đọc được cơ sở dữ liệu.")),
+        "key_mismatch": (
+            tr("Khoá dữ liệu không đúng: không mở được cơ sở dữ liệu."),
+            tr("Dùng tệp khoá đã dùng khi ghi tệp {path}."),
+        ),
+        "key_missing": (
+            tr("Thiếu tệp khoá dữ liệu."),
+            tr("Khôi phục tệp khoá {path} từ bản sao lưu: không có nó thì không đọc được cơ sở dữ liệu."),
+        ),
         "key_unreadable": (tr("Không đọc được tệp khoá dữ liệu."), tr("Kiểm tra quyền đọc của tệp {path}.")),
         "camera_failed": (tr("Không có hình từ camera."), tr("Kiểm tra {camera} và dây USB; kiosk tự thử lại.")),
     }
@@ -58,28 +77,49 @@ def _classes() -> dict[str, tuple[str, str]]:
     return {
         "CameraError": (tr("Không có hình từ camera."), tr("Kiểm tra dây USB của camera; kiosk tự thử lại.")),
         "AnalyzerError": (tr("Bộ nhận diện khuôn mặt đang khởi động lại."), tr("Chờ vài giây rồi thử lại.")),
-        "StoreError": (tr("Lỗi cơ sở dữ liệu: chưa lưu được gì, dữ liệu đã có vẫn còn nguyên."),
-                       tr("Thử lại; nếu vẫn lỗi, báo cho quản trị viên.")),
-        "DataKeyError": (tr("Khoá dữ liệu không đúng: không mở được cơ sở dữ liệu."),
-                         tr("Dùng đúng tệp khoá dữ liệu của cơ sở dữ liệu này.")),
+        "StoreError": (
+            tr("Lỗi cơ sở dữ liệu: chưa lưu được gì, dữ liệu đã có vẫn còn nguyên."),
+            tr("Thử lại; nếu vẫn lỗi, báo cho quản trị viên."),
+        ),
+        "DataKeyError": (
+            tr("Khoá dữ liệu không đúng: không mở được cơ sở dữ liệu."),
+            tr("Dùng đúng tệp khoá dữ liệu của cơ sở dữ liệu này."),
+        ),
         "CccdError": (tr("Mã QR không phải của thẻ CCCD."), tr("Mời đưa mã QR ở mặt trước thẻ CCCD.")),
-        "ScannerMangledError": (tr("Máy quét làm hỏng chữ tiếng Việt: mời đưa mã QR trên thẻ vào camera."),
-                                tr("Camera đọc được đúng chữ tiếng Việt trên thẻ.")),
+        "ScannerMangledError": (
+            tr("Máy quét làm hỏng chữ tiếng Việt: mời đưa mã QR trên thẻ vào camera."),
+            tr("Camera đọc được đúng chữ tiếng Việt trên thẻ."),
+        ),
         "QrNotFoundError": (tr("Chưa đọc được mã QR."), tr("Giữ mã QR phẳng, gần camera và đủ sáng.")),
         "AuthError": (tr("Mã PIN không đúng."), tr("Mời thử lại.")),
         "LockedOutError": (tr("Đã nhập sai mã PIN quá nhiều lần: tạm khoá."), tr("Mời chờ rồi thử lại.")),
         "SettingsError": (tr("Giá trị cài đặt không hợp lệ."), tr("Kiểm tra lại các giá trị vừa nhập.")),
         "NotEnrolledError": (tr("Công dân chưa có hồ sơ."), tr("Kiểm tra lại số CCCD.")),
-        "AlreadyEnrolledError": (tr("Công dân đã có hồ sơ."), tr("Không cần đăng ký lại; có thể cập nhật ảnh khuôn mặt (F5).")),
-        "ConsentRequiredError": (tr("Cần sự đồng ý của công dân trước khi lưu khuôn mặt."),
-                                 tr("Mời công dân đọc nội dung và đánh dấu đồng ý.")),
-        "NotEnoughSamplesError": (tr("Chưa đủ ảnh khuôn mặt đạt chất lượng."), tr("Mời công dân nhìn thẳng vào camera để chụp thêm.")),
-        "InconsistentSamplesError": (tr("Các ảnh chụp không giống cùng một người: mời chụp lại."),
-                                     tr("Chỉ một người đứng trước camera khi chụp.")),
-        "FaceAlreadyEnrolledError": (tr("Khuôn mặt này đã được đăng ký cho một hồ sơ khác: cần quản trị viên kiểm tra."),
-                                     tr("Quản trị viên so sánh hai hồ sơ trước khi đăng ký.")),
+        "AlreadyEnrolledError": (
+            tr("Công dân đã có hồ sơ."),
+            tr("Không cần đăng ký lại; có thể cập nhật ảnh khuôn mặt (F5)."),
+        ),
+        "ConsentRequiredError": (
+            tr("Cần sự đồng ý của công dân trước khi lưu khuôn mặt."),
+            tr("Mời công dân đọc nội dung và đánh dấu đồng ý."),
+        ),
+        "NotEnoughSamplesError": (
+            tr("Chưa đủ ảnh khuôn mặt đạt chất lượng."),
+            tr("Mời công dân nhìn thẳng vào camera để chụp thêm."),
+        ),
+        "InconsistentSamplesError": (
+            tr("Các ảnh chụp không giống cùng một người: mời chụp lại."),
+            tr("Chỉ một người đứng trước camera khi chụp."),
+        ),
+        "FaceAlreadyEnrolledError": (
+            tr("Khuôn mặt này đã được đăng ký cho một hồ sơ khác: cần quản trị viên kiểm tra."),
+            tr("Quản trị viên so sánh hai hồ sơ trước khi đăng ký."),
+        ),
         "ImageError": (tr("Không đọc được ảnh."), tr("Kiểm tra tệp ảnh.")),
-        "RegistryError": (tr("Không kết nối được cơ sở dữ liệu của tỉnh."), tr("Kiosk vẫn làm việc bình thường và sẽ đồng bộ lại sau.")),
+        "RegistryError": (
+            tr("Không kết nối được cơ sở dữ liệu của tỉnh."),
+            tr("Kiosk vẫn làm việc bình thường và sẽ đồng bộ lại sau."),
+        ),
     }
 
 
@@ -99,8 +139,10 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     if by_reason is not None:
         return by_reason[0], by_reason[1].format_map(facts)
     classes = _classes()
-    headline, todo = next((classes[c.__name__] for c in type(error).__mro__ if c.__name__ in classes),
-                          (tr("Đã xảy ra lỗi."), tr("Thử lại; nếu vẫn lỗi, báo cho quản trị viên.")))
+    headline, todo = next(
+        (classes[c.__name__] for c in type(error).__mro__ if c.__name__ in classes),
+        (tr("Đã xảy ra lỗi."), tr("Thử lại; nếu vẫn lỗi, báo cho quản trị viên.")),
+    )
     original = error.one_line() if isinstance(error, KioskError) else f"{type(error).__name__}: {error}"
     if language() == "en":
         return headline, original

@@ -89,8 +89,22 @@ def update_translations() -> None:
     bin_dir = Path(sys.executable).parent
     sources = sorted(str(p) for p in Path(__file__).resolve().parent.rglob("*.py"))
     ts, qm = TRANSLATIONS / "kiosk_en.ts", TRANSLATIONS / "kiosk_en.qm"
-    subprocess.run([str(bin_dir / "pyside6-lupdate"), *sources, "-ts", str(ts), "-source-language", "vi", "-target-language", "en",
-                    "-no-obsolete", "-locations", "none"], check=True)
+    subprocess.run(
+        [
+            str(bin_dir / "pyside6-lupdate"),
+            *sources,
+            "-ts",
+            str(ts),
+            "-source-language",
+            "vi",
+            "-target-language",
+            "en",
+            "-no-obsolete",
+            "-locations",
+            "none",
+        ],
+        check=True,
+    )
     subprocess.run([str(bin_dir / "pyside6-lrelease"), str(ts), "-qm", str(qm)], check=True)
 
 

@@ -103,8 +103,13 @@ class KeypadPanel(Panel):
 
     def retranslate(self) -> None:
         self.heading.setText(tr("Xác nhận danh tính"))
-        self.ask.setText(tr("Mời ông/bà nhập 4 số cuối của số CCCD") if self.what == "id_last4"
-                         else tr("Mời ông/bà nhập năm sinh (4 chữ số)"))
-        self.message.setText(tr("Chưa đúng. Mời nhập lại (còn {n} lần).").format(n=self.attempts_left) if self.missed else "")
+        self.ask.setText(
+            tr("Mời ông/bà nhập 4 số cuối của số CCCD")
+            if self.what == "id_last4"
+            else tr("Mời ông/bà nhập năm sinh (4 chữ số)")
+        )
+        self.message.setText(
+            tr("Chưa đúng. Mời nhập lại (còn {n} lần).").format(n=self.attempts_left) if self.missed else ""
+        )
         self.card.setText(tr("Dùng thẻ CCCD thay thế (Esc)"))
         self._show_typed()

@@ -41,7 +41,9 @@ def main() -> int:
         with Kiosk.open(settings, Path(tmp) / "k.sqlite") as kiosk:
             seed_demo(kiosk, SAMPLE_SET, skip="")
             camera = StillSource([frame("frames/empty_counter.jpg")], fps=30)
-            window = open_window(kiosk=kiosk, source=camera, analyzer=analyzer, config_path=Path(tmp) / "k.toml", run_retention=False)
+            window = open_window(
+                kiosk=kiosk, source=camera, analyzer=analyzer, config_path=Path(tmp) / "k.toml", run_retention=False
+            )
             counter, preview = window.counter, window.counter.preview
             spin(4000)  # models loaded, first frames analysed
             gaps = {"max": 0.0, "last": time.perf_counter()}
@@ -71,10 +73,14 @@ def main() -> int:
             timer.stop()
             fps = (preview.paints - paints) / elapsed
             rate = (window.recognizer.analysed - analysed) / elapsed
-            print(f"preview while recognising every frame: {fps:.1f} fps painted (camera 30 fps); "
-                  f"{rate:.1f} frames analysed/s ({window.recognizer.last_ms:.0f} ms per frame incl. QR, face, match)")
-            print(f"face appears -> form filled ({settings.agreement_frames} agreeing frames), {len(latencies)} trials: "
-                  f"median {statistics.median(latencies) * 1000:.0f} ms, min {min(latencies) * 1000:.0f}, max {max(latencies) * 1000:.0f}")
+            print(
+                f"preview while recognising every frame: {fps:.1f} fps painted (camera 30 fps); "
+                f"{rate:.1f} frames analysed/s ({window.recognizer.last_ms:.0f} ms per frame incl. QR, face, match)"
+            )
+            print(
+                f"face appears -> form filled ({settings.agreement_frames} agreeing frames), {len(latencies)} trials: "
+                f"median {statistics.median(latencies) * 1000:.0f} ms, min {min(latencies) * 1000:.0f}, max {max(latencies) * 1000:.0f}"
+            )
             print(f"longest UI-thread stall while measuring: {gaps['max'] * 1000:.0f} ms")
             window.shutdown()
     return 0

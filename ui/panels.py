@@ -63,7 +63,9 @@ class IdlePanel(Panel):
 
     def retranslate(self) -> None:
         self.heading.setText(tr("Xin mời nhìn vào camera"))
-        self.sub.setText(tr("Hồ sơ sẽ tự hiện khi nhận ra khuôn mặt. Lần đầu đến quầy: đưa mã QR trên thẻ CCCD vào trước camera."))
+        self.sub.setText(
+            tr("Hồ sơ sẽ tự hiện khi nhận ra khuôn mặt. Lần đầu đến quầy: đưa mã QR trên thẻ CCCD vào trước camera.")
+        )
         self.card_button.setText(tr("Quét thẻ CCCD (F3)"))
         self.keys.setText(tr("Phím tắt: Enter xác nhận · Esc huỷ · F3 quét thẻ · F12 quản trị"))
         super().retranslate()
@@ -145,8 +147,11 @@ class FormPanel(Panel):
             self.warnings.setVisible(bool(lines))
             self.form.fill(card.record)
             if known:
-                self.note.setText(tr("Khuôn mặt không còn khớp rõ với ảnh đã lưu: nên cập nhật ảnh khuôn mặt (F5).") if face_failed
-                                  else tr("Nhấn Enter để ghi nhận lượt đến bằng thẻ."))
+                self.note.setText(
+                    tr("Khuôn mặt không còn khớp rõ với ảnh đã lưu: nên cập nhật ảnh khuôn mặt (F5).")
+                    if face_failed
+                    else tr("Nhấn Enter để ghi nhận lượt đến bằng thẻ.")
+                )
                 self._buttons(tr("Ghi nhận lượt đến (Enter)"), tr("Huỷ (Esc)"), tr("Cập nhật ảnh khuôn mặt (F5)"))
             else:
                 self.note.setText(tr("Công dân chưa đăng ký nhận diện khuôn mặt. Nhấn Enter để đọc nội dung đồng ý."))
@@ -198,8 +203,11 @@ class SavedPanel(Panel):
 
         def render() -> None:
             self.heading.setText(tr("Đã đăng ký"))
-            self.body.setText(tr("Đã lưu hồ sơ và {n} mẫu khuôn mặt của {name}. Lần sau chỉ cần nhìn vào camera.").format(
-                n=result.samples_stored, name=result.record.full_name))
+            self.body.setText(
+                tr("Đã lưu hồ sơ và {n} mẫu khuôn mặt của {name}. Lần sau chỉ cần nhìn vào camera.").format(
+                    n=result.samples_stored, name=result.record.full_name
+                )
+            )
             self.receipt.setText(tr("Xem / in phiếu đồng ý (P)"))
             self.receipt.show()
             self.done.setText(tr("Xong (Enter)"))
@@ -250,10 +258,16 @@ class AskCardPanel(Panel):
         self.retranslate()
 
     def retranslate(self) -> None:
-        reasons = {"unknown": tr("Chưa nhận ra khuôn mặt."), "not_me": tr("Công dân cho biết không phải mình."),
-                   "keypad": tr("Số xác nhận chưa đúng."), "scanner": tr("Máy quét không đọc đúng chữ tiếng Việt.")}
+        reasons = {
+            "unknown": tr("Chưa nhận ra khuôn mặt."),
+            "not_me": tr("Công dân cho biết không phải mình."),
+            "keypad": tr("Số xác nhận chưa đúng."),
+            "scanner": tr("Máy quét không đọc đúng chữ tiếng Việt."),
+        }
         self.heading.setText(tr("Mời đưa thẻ CCCD"))
         self.why.setText(reasons.get(self.reason, ""))
         self.why.setVisible(bool(self.why.text()))
-        self.sub.setText(tr("Đưa mã QR ở mặt trước thẻ CCCD vào trước camera, giữ yên và đủ sáng. Có thể dùng máy quét mã QR."))
+        self.sub.setText(
+            tr("Đưa mã QR ở mặt trước thẻ CCCD vào trước camera, giữ yên và đủ sáng. Có thể dùng máy quét mã QR.")
+        )
         self.cancel.setText(tr("Huỷ (Esc)"))

@@ -118,7 +118,11 @@ class PreviewWidget(QWidget):
         elif self.placeholder:
             painter.setPen(QColor("white"))
             painter.setFont(QFont(self.font().family(), 18, QFont.Weight.Bold))
-            painter.drawText(self.rect().adjusted(30, 30, -30, -30), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
+            painter.drawText(
+                self.rect().adjusted(30, 30, -30, -30),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.placeholder,
+            )
         if self.status:
             self._draw_status(painter)
         painter.end()
@@ -135,7 +139,9 @@ class PreviewWidget(QWidget):
         for i, box in enumerate(self._boxes):
             colour = self._box_colour if i == 0 else QColor("#9aa0a6")
             painter.setPen(QPen(colour, 4 if i == 0 else 2))
-            painter.drawRect(QRectF(target.x() + box.left * sx, target.y() + box.top * sy, box.width * sx, box.height * sy))
+            painter.drawRect(
+                QRectF(target.x() + box.left * sx, target.y() + box.top * sy, box.width * sx, box.height * sy)
+            )
 
     def _draw_status(self, painter: QPainter) -> None:
         font = QFont(self.font().family(), 16, QFont.Weight.Bold)
@@ -144,4 +150,6 @@ class PreviewWidget(QWidget):
         band = QRect(0, self.height() - height, self.width(), height)
         painter.fillRect(band, QColor(0, 0, 0, 170))
         painter.setPen(QColor("white"))
-        painter.drawText(band.adjusted(16, 0, -16, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.status)
+        painter.drawText(
+            band.adjusted(16, 0, -16, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.status
+        )

@@ -96,5 +96,7 @@ def check_window_plugin(plugin: Path | None = None) -> None:
     known = setup_packages()
     packages = [known[name] for name in missing if name in known]
     install = f"sudo apt-get install {' '.join(packages)}" if packages else "install the packages that provide them"
-    raise WindowPluginError(f"the counter window cannot open: Qt's xcb plugin needs {', '.join(missing)}, not installed",
-                            f"run scripts/setup (or {install}), then try again")
+    raise WindowPluginError(
+        f"the counter window cannot open: Qt's xcb plugin needs {', '.join(missing)}, not installed",
+        f"run scripts/setup (or {install}), then try again",
+    )

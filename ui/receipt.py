@@ -71,8 +71,10 @@ class ReceiptDialog(QDialog):
             available = screen.availableGeometry()
         room = available.adjusted(MARGIN_PX, MARGIN_PX, -MARGIN_PX, -MARGIN_PX)
         needed = self.minimumSizeHint()
-        size = QSize(max(needed.width(), min(PREFERRED.width(), room.width())),
-                     max(needed.height(), min(PREFERRED.height(), room.height())))
+        size = QSize(
+            max(needed.width(), min(PREFERRED.width(), room.width())),
+            max(needed.height(), min(PREFERRED.height(), room.height())),
+        )
         self.setMaximumSize(available.size())
         self.resize(size)
         self.move(room.center().x() - size.width() // 2, room.center().y() - size.height() // 2)
@@ -81,10 +83,16 @@ class ReceiptDialog(QDialog):
         """The file to save to, from a save dialog labelled in the app's language ("" if cancelled)."""
         dialog = QFileDialog(self, tr("Lưu phiếu đồng ý"), "phieu-dong-y.html", "HTML (*.html)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)  # Qt's widgets: labelled below (no Vietnamese in Qt itself)
-        for which, text in ((QFileDialog.DialogLabel.LookIn, tr("Thư mục:")), (QFileDialog.DialogLabel.FileName, tr("Tên tệp:")),
-                            (QFileDialog.DialogLabel.FileType, tr("Loại tệp:")), (QFileDialog.DialogLabel.Accept, tr("Lưu")),
-                            (QFileDialog.DialogLabel.Reject, tr("Huỷ"))):
+        dialog.setOption(
+            QFileDialog.Option.DontUseNativeDialog
+        )  # Qt's widgets: labelled below (no Vietnamese in Qt itself)
+        for which, text in (
+            (QFileDialog.DialogLabel.LookIn, tr("Thư mục:")),
+            (QFileDialog.DialogLabel.FileName, tr("Tên tệp:")),
+            (QFileDialog.DialogLabel.FileType, tr("Loại tệp:")),
+            (QFileDialog.DialogLabel.Accept, tr("Lưu")),
+            (QFileDialog.DialogLabel.Reject, tr("Huỷ")),
+        ):
             dialog.setLabelText(which, text)
         return dialog.selectedFiles()[0] if dialog.exec() == QDialog.DialogCode.Accepted else ""
 

@@ -75,7 +75,9 @@ class RecognitionThread(QThread):
                 self._stop.wait(1.0)
                 continue
             except Exception as exc:
-                self.failed.emit(generation, KioskError(f"recognition failed: {type(exc).__name__}: {exc}", "the kiosk keeps trying"))
+                self.failed.emit(
+                    generation, KioskError(f"recognition failed: {type(exc).__name__}: {exc}", "the kiosk keeps trying")
+                )
                 self._stop.wait(1.0)
                 continue
             self.last_ms = (time.perf_counter() - start) * 1000

@@ -66,8 +66,15 @@ def _counts() -> tuple[int, ...]:
     return tuple(sys.getrefcount(obj) for obj in SINGLETONS)
 
 
-def none_drift(fn: Callable[[], object], calls: int = 2000, *, name: str = "", warm_up: int = 20, batch: int = 50,
-               give_up: int = 400) -> Drift:
+def none_drift(
+    fn: Callable[[], object],
+    calls: int = 2000,
+    *,
+    name: str = "",
+    warm_up: int = 20,
+    batch: int = 50,
+    give_up: int = 400,
+) -> Drift:
     """Call ``fn()`` ``calls`` times (after ``warm_up`` calls that fill caches) and measure the drift
     of the reference counts of ``None``, ``True`` and ``False``.
 
@@ -106,7 +113,9 @@ def none_drift(fn: Callable[[], object], calls: int = 2000, *, name: str = "", w
 def _record() -> Any:
     from kiosk.cccd.record import parse_cccd
 
-    payload = "096305001234|123456789|Võ Thị Ỷ Lan|15061999|Nữ|Ấp Tân Hưng, Xã Tân Hưng Đông, Huyện Cái Nước, Cà Mau|20072021"
+    payload = (
+        "096305001234|123456789|Võ Thị Ỷ Lan|15061999|Nữ|Ấp Tân Hưng, Xã Tân Hưng Đông, Huyện Cái Nước, Cà Mau|20072021"
+    )
     return parse_cccd(payload)
 
 
@@ -175,7 +184,9 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
         received.clear()
 
     def key() -> None:
-        QCoreApplication.sendEvent(keypad, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, "a"))
+        QCoreApplication.sendEvent(
+            keypad, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, "a")
+        )
 
     def task() -> None:
         tasks.run(lambda: 1, lambda result: received.append(result))
@@ -251,7 +262,9 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
         "language change event": lambda: QCoreApplication.sendEvent(form, QEvent(QEvent.Type.LanguageChange)),
         "key event to a panel": key,
         "widget grab (QPixmap)": lambda: form.grab(),
-        "QImage from numpy": lambda: QImage(frame.data, frame.shape[1], frame.shape[0], frame.strides[0], QImage.Format.Format_BGR888),
+        "QImage from numpy": lambda: QImage(
+            frame.data, frame.shape[1], frame.shape[0], frame.strides[0], QImage.Format.Format_BGR888
+        ),
         "QPixmap.fromImage": lambda: QPixmap.fromImage(image),
         "QLabel.setText": lambda: label.setText("Hình: 30 khung/giây"),
         "tr() (QCoreApplication.translate)": lambda: tr("Mời nhìn vào camera"),
@@ -281,8 +294,10 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     found = probes(frame("frames/london_005/visit_2.jpg"))
-    print(f"PySide6 {PySide6.__version__}, Python {sys.version.split()[0]}; sys.getrefcount of None, True, False: "
-          f"{', '.join(map(str, _counts()))}")
+    print(
+        f"PySide6 {PySide6.__version__}, Python {sys.version.split()[0]}; sys.getrefcount of None, True, False: "
+        f"{', '.join(map(str, _counts()))}"
+    )
     bad = 0
     for name, fn in found.items():
         if name.startswith("_"):
@@ -290,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
         drift = none_drift(fn, args.calls, name=name)
         flag = "LEAK" if abs(drift.change) >= args.limit else "ok"
         bad += flag != "ok"
-        print(f"{flag:<4} {name:<40} {drift.which:<5} {drift.change:+6d} over {drift.calls:>5} calls ({drift.per_call:+.3f} per call)")
+        print(
+            f"{flag:<4} {name:<40} {drift.which:<5} {drift.change:+6d} over {drift.calls:>5} calls ({drift.per_call:+.3f} per call)"
+        )
     del app
     return 1 if bad else 0
 

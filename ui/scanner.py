@@ -110,8 +110,12 @@ class SerialScanner(QThread):
                     self._read(link)
             except (serial.SerialException, OSError) as exc:
                 if not reported:
-                    self.failed.emit(KioskError(f"QR scanner port {self.port} is not available: {exc}",
-                                                "plug the scanner in, or fix qr_serial_port in the settings"))
+                    self.failed.emit(
+                        KioskError(
+                            f"QR scanner port {self.port} is not available: {exc}",
+                            "plug the scanner in, or fix qr_serial_port in the settings",
+                        )
+                    )
                     reported = True
                 self._stop.wait(5.0)
 

@@ -50,7 +50,9 @@ def _run(out: Path, tmp: Path) -> int:
         print("enrolling the sample citizens...", flush=True)
         seed_demo(kiosk, SAMPLE_SET)
         camera = StillSource([frame("frames/empty_counter.jpg")], name="USB camera (demo)")
-        window = open_window(kiosk=kiosk, source=camera, analyzer=analyzer, config_path=tmp / "kiosk.toml", run_retention=False)
+        window = open_window(
+            kiosk=kiosk, source=camera, analyzer=analyzer, config_path=tmp / "kiosk.toml", run_retention=False
+        )
         counter = window.counter
 
         def shoot(name: str) -> None:
@@ -109,7 +111,9 @@ def _run(out: Path, tmp: Path) -> int:
         show("frames/empty_counter.jpg")  # the stranger left; the next citizen's card comes from a USB scanner
         key(Qt.Key.Key_Escape)
         # a USB scanner's payload whose ID digits disagree with the birth date: warnings shown, not hidden
-        counter.on_scanned("096305001234||Võ Thị Ỷ Lan|15061999|Nữ|Ấp Tân Hưng, Xã Tân Hưng Đông, Huyện Cái Nước, Cà Mau|20072021")
+        counter.on_scanned(
+            "096305001234||Võ Thị Ỷ Lan|15061999|Nữ|Ấp Tân Hưng, Xã Tân Hưng Đông, Huyện Cái Nước, Cà Mau|20072021"
+        )
         shoot("09-card-with-warnings")
         key(Qt.Key.Key_Escape)
         show("frames/empty_counter.jpg")

@@ -34,6 +34,7 @@ RSS_GROWTH_LIMIT_MB = 40.0
 (allocator and Qt caches settle); a leak of one camera frame (0.9 MB) per scene crosses it within
 the first few dozen scenes of a 30-minute run."""
 
+
 @dataclass
 class SoakReport:
     """What a soak run measured (see the module docstring)."""
@@ -66,28 +67,47 @@ class SoakReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object ``kiosk soak --json`` prints."""
+
         def mb(value: float | None) -> float | None:
             return None if value is None else round(value, 1)
 
-        return {"minutes": round(self.minutes, 2), "scenes": self.scenes, "frames": self.frames, "crashes": self.crashes,
-                "rss_start_mb": mb(self.rss_start_mb), "rss_end_mb": mb(self.rss_end_mb),
-                "max_ui_stall_ms": round(self.max_ui_stall_ms, 1), "max_ui_stall_scene": self.max_ui_stall_scene, "analysed": self.analysed, "failures": self.failures,
-                "rss_warm_mb": mb(self.rss_warm_mb), "rss_growth_limit_mb": RSS_GROWTH_LIMIT_MB, "memory_flat": self.memory_flat,
-                "flows": dict(sorted(self.flows.items())), "errors": self.errors, "passed": self.passed}
+        return {
+            "minutes": round(self.minutes, 2),
+            "scenes": self.scenes,
+            "frames": self.frames,
+            "crashes": self.crashes,
+            "rss_start_mb": mb(self.rss_start_mb),
+            "rss_end_mb": mb(self.rss_end_mb),
+            "max_ui_stall_ms": round(self.max_ui_stall_ms, 1),
+            "max_ui_stall_scene": self.max_ui_stall_scene,
+            "analysed": self.analysed,
+            "failures": self.failures,
+            "rss_warm_mb": mb(self.rss_warm_mb),
+            "rss_growth_limit_mb": RSS_GROWTH_LIMIT_MB,
+            "memory_flat": self.memory_flat,
+            "flows": dict(sorted(self.flows.items())),
+            "errors": self.errors,
+            "passed": self.passed,
+        }
 
     def to_text(self) -> str:
         """The plain-text summary."""
         flows = ", ".join(f"{name} {n}" for name, n in sorted(self.flows.items()))
         warm, end = self.rss_warm_mb, self.rss_end_mb  # memory_flat is None exactly when one of them is
-        growth = ("" if warm is None or end is None
-                  else f" ({end - warm:+.0f} MB after warm-up; limit +{RSS_GROWTH_LIMIT_MB:.0f})")
+        growth = (
+            ""
+            if warm is None or end is None
+            else f" ({end - warm:+.0f} MB after warm-up; limit +{RSS_GROWTH_LIMIT_MB:.0f})"
+        )
         flat = {True: "flat", False: "GROWING", None: "not judged (run too short)"}[self.memory_flat]
-        lines = [f"soak: {self.minutes:.1f} min, {self.scenes} scenes ({flows}), {self.frames} frames painted, "
-                 f"{self.analysed} analysed",
-                 f"crashes: {self.crashes}; scenes failed: {self.failures}",
-                 f"memory: {_fmt(self.rss_start_mb)} at start, {_fmt(self.rss_warm_mb)} after warm-up, "
-                 f"{_fmt(self.rss_end_mb)} at the end{growth}: {flat}",
-                 f"UI thread: longest stall {self.max_ui_stall_ms:.0f} ms ({self.max_ui_stall_scene or '-'})"]
+        lines = [
+            f"soak: {self.minutes:.1f} min, {self.scenes} scenes ({flows}), {self.frames} frames painted, "
+            f"{self.analysed} analysed",
+            f"crashes: {self.crashes}; scenes failed: {self.failures}",
+            f"memory: {_fmt(self.rss_start_mb)} at start, {_fmt(self.rss_warm_mb)} after warm-up, "
+            f"{_fmt(self.rss_end_mb)} at the end{growth}: {flat}",
+            f"UI thread: longest stall {self.max_ui_stall_ms:.0f} ms ({self.max_ui_stall_scene or '-'})",
+        ]
         lines += [f"  {error}" for error in self.errors]
         return "\n".join(lines + ["PASSED" if self.passed else "FAILED"])
 
@@ -96,16 +116,23 @@ def _fmt(value: float | None) -> str:
     return "?" if value is None else f"{value:.0f} MB"
 
 
-def run_soak(*, minutes: float, set_dir: Path, config_path: Path | None = None, as_json: bool = False,
-             on_cycle: Callable[[Any], None] | None = None) -> int:
+def run_soak(
+    *,
+    minutes: float,
+    set_dir: Path,
+    config_path: Path | None = None,
+    as_json: bool = False,
+    on_cycle: Callable[[Any], None] | None = None,
+) -> int:
     """Run the soak; print the report (one JSON object with ``as_json``). Returns the exit code:
     0 only when nothing crashed, every scene completed and memory stayed flat."""
     import json
 
     from ui.app import display_available
 
-    log: Callable[[str], None] = ((lambda text: print(text, file=sys.stderr, flush=True)) if as_json
-                                  else (lambda text: print(text, flush=True)))
+    log: Callable[[str], None] = (
+        (lambda text: print(text, file=sys.stderr, flush=True)) if as_json else (lambda text: print(text, flush=True))
+    )
     if not display_available():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         log("No display: the soak runs offscreen (QT_QPA_PLATFORM=offscreen).")
@@ -117,8 +144,13 @@ def run_soak(*, minutes: float, set_dir: Path, config_path: Path | None = None, 
     return 0 if report.passed else 1
 
 
-def _soak(minutes: float, set_dir: Path, config_path: Path | None, log: Callable[[str], None],
-          on_cycle: Callable[[Any], None] | None) -> SoakReport:
+def _soak(
+    minutes: float,
+    set_dir: Path,
+    config_path: Path | None,
+    log: Callable[[str], None],
+    on_cycle: Callable[[Any], None] | None,
+) -> SoakReport:
     from ui.app import demo_window
     from ui.soak_scenes import SceneFailed, Soak
     from ui.soak_watch import CrashCounter, StallMeter, rss_mb
@@ -130,7 +162,9 @@ def _soak(minutes: float, set_dir: Path, config_path: Path | None, log: Callable
         crashes.watch_signal(window.recognizer.failed, lambda _generation, error: f"recognition thread: {error}")
         window.show()
         wait_until(lambda: window.counter.preview.paints > 5, 60)
-        log(f"Soak: {minutes:g} min of every counter flow on the real window ({os.environ.get('QT_QPA_PLATFORM') or 'display'}).")
+        log(
+            f"Soak: {minutes:g} min of every counter flow on the real window ({os.environ.get('QT_QPA_PLATFORM') or 'display'})."
+        )
         soak = Soak(demo, set_dir, report)
         stall, start = StallMeter(), time.monotonic()
         paints, analysed = window.counter.preview.paints, window.recognizer.analysed
@@ -158,7 +192,9 @@ def _soak(minutes: float, set_dir: Path, config_path: Path | None, log: Callable
                 on_cycle(soak)
             if time.monotonic() - last_note >= 60:
                 last_note = time.monotonic()
-                log(f"  {(last_note - start) / 60:.1f} min: {report.scenes} scenes, {crashes.count} crashes, rss {_fmt(rss_mb())}")
+                log(
+                    f"  {(last_note - start) / 60:.1f} min: {report.scenes} scenes, {crashes.count} crashes, rss {_fmt(rss_mb())}"
+                )
         stall.stop()
         report.minutes = (time.monotonic() - start) / 60
         report.rss_end_mb = rss_mb()

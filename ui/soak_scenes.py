@@ -26,10 +26,16 @@ class Soak:
         self.demo, self.window, self.counter, self.report = demo, demo.window, demo.window.counter, report
         steps = load_manifest(set_dir)[1]
         live = f"/{LIVE_FIRST_VISIT}/"
-        self.visits = [(s["face"], s.get("keypad", "")) for s in steps if s["action"] == "visit" and s["expect"] == "match"
-                       and live not in f"/{s['face']}"]
-        self.strangers = [(s["face"], s.get("keypad", "0000")) for s in steps
-                          if s["action"] == "visit" and s["expect"] == "unknown" and "strangers/" in s["face"]]
+        self.visits = [
+            (s["face"], s.get("keypad", ""))
+            for s in steps
+            if s["action"] == "visit" and s["expect"] == "match" and live not in f"/{s['face']}"
+        ]
+        self.strangers = [
+            (s["face"], s.get("keypad", "0000"))
+            for s in steps
+            if s["action"] == "visit" and s["expect"] == "unknown" and "strangers/" in s["face"]
+        ]
         self.known_cards = [s["card"] for s in steps if s["action"] == "card" and s["expect"] == "known"]
         self.enrol_card = f"cards/{LIVE_FIRST_VISIT}.jpg"
         self.enrol_faces = [f"frames/{LIVE_FIRST_VISIT}/enrol_{k}.jpg" for k in (1, 2, 3)]
@@ -52,8 +58,9 @@ class Soak:
         try:
             wait_until(predicate, timeout_s)
         except TimeoutError:
-            raise SceneFailed(f"cycle {self.cycle}: {what}: not reached within {timeout_s:.0f} s "
-                              f"(screen: {self.counter.state.value})") from None
+            raise SceneFailed(
+                f"cycle {self.cycle}: {what}: not reached within {timeout_s:.0f} s (screen: {self.counter.state.value})"
+            ) from None
 
     def key(self, key: Any, text: str = "") -> None:
         """A key press on the counter screen."""
@@ -68,7 +75,10 @@ class Soak:
     def empty_counter(self) -> None:
         """Nobody in front of the camera; wait until the watcher forgets the last face."""
         self.show("frames/empty_counter.jpg")
-        self.until("idle, the last face forgotten", lambda: self.counter.state.value == "idle" and not self.window.watcher.holding)
+        self.until(
+            "idle, the last face forgotten",
+            lambda: self.counter.state.value == "idle" and not self.window.watcher.holding,
+        )
 
     def recover(self) -> None:
         """After a failed scene: back to an idle counter."""
@@ -184,8 +194,9 @@ class Soak:
             self.report.errors.append(f"purge failed: {error}")
             done.append(None)
 
-        self.window.tasks.run(lambda: kiosk.login_admin(DEMO_PIN, actor="soak").purge(id_number, reason="soak"),
-                              done.append, failed)
+        self.window.tasks.run(
+            lambda: kiosk.login_admin(DEMO_PIN, actor="soak").purge(id_number, reason="soak"), done.append, failed
+        )
         self.until("purged", lambda: bool(done))
 
     def administration(self) -> None:
@@ -204,7 +215,10 @@ class Soak:
             admin.tabs.setCurrentIndex(index)
             self.until(f"tab {index}", lambda: not self.window.tasks.busy, 15)
         admin.close_admin()
-        self.until("back at the counter", lambda: self.window.pages.currentWidget() is self.counter and self.counter.state.value == "idle")
+        self.until(
+            "back at the counter",
+            lambda: self.window.pages.currentWidget() is self.counter and self.counter.state.value == "idle",
+        )
         self.report.flows["admin"] += 1
         self.window.banner.clear()
 
@@ -241,11 +255,13 @@ class Soak:
         visit, other = self.visits[c % len(self.visits)], self.visits[(c + 7) % len(self.visits)]
         turned = self.turned[c % len(self.turned)]
         keypad_digits = dict(self.visits)[turned]
-        return [("first visit", self.first_visit),
-                ("recognised, in English", lambda: self.visit(*visit, in_english=c % 2 == 0)),
-                ("keypad", lambda: self.visit(turned, keypad_digits)),
-                ("stranger", lambda: self.stranger(*self.strangers[c % len(self.strangers)])),
-                ("known card", lambda: self.known_card(self.known_cards[c % len(self.known_cards)])),
-                ("administration", self.administration),
-                ("face leaves", lambda: self.face_leaves(other[0])),
-                ("another face", lambda: self.another_face(visit[0], other[0]))]
+        return [
+            ("first visit", self.first_visit),
+            ("recognised, in English", lambda: self.visit(*visit, in_english=c % 2 == 0)),
+            ("keypad", lambda: self.visit(turned, keypad_digits)),
+            ("stranger", lambda: self.stranger(*self.strangers[c % len(self.strangers)])),
+            ("known card", lambda: self.known_card(self.known_cards[c % len(self.known_cards)])),
+            ("administration", self.administration),
+            ("face leaves", lambda: self.face_leaves(other[0])),
+            ("another face", lambda: self.another_face(visit[0], other[0])),
+        ]

@@ -34,9 +34,18 @@ def rss_mb() -> float | None:
 
             class Counters(ctypes.Structure):
                 _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD)] + [
-                    (name, ctypes.c_size_t) for name in ("PeakWorkingSetSize", "WorkingSetSize", "QuotaPeakPagedPoolUsage",
-                                                         "QuotaPagedPoolUsage", "QuotaPeakNonPagedPoolUsage",
-                                                         "QuotaNonPagedPoolUsage", "PagefileUsage", "PeakPagefileUsage")]
+                    (name, ctypes.c_size_t)
+                    for name in (
+                        "PeakWorkingSetSize",
+                        "WorkingSetSize",
+                        "QuotaPeakPagedPoolUsage",
+                        "QuotaPagedPoolUsage",
+                        "QuotaPeakNonPagedPoolUsage",
+                        "QuotaNonPagedPoolUsage",
+                        "PagefileUsage",
+                        "PeakPagefileUsage",
+                    )
+                ]
 
             counters = Counters()
             counters.cb = ctypes.sizeof(counters)
@@ -75,7 +84,9 @@ class CrashCounter:
         self._previous["sys"](kind, error, tb)
 
     def _threadhook(self, args: threading.ExceptHookArgs) -> None:
-        self.record(f"exception in thread {args.thread.name if args.thread else '?'}: {args.exc_type.__name__}: {args.exc_value}")
+        self.record(
+            f"exception in thread {args.thread.name if args.thread else '?'}: {args.exc_type.__name__}: {args.exc_value}"
+        )
         self._previous["threading"](args)
 
     def _qt_message(self, kind: QtMsgType, _context: object, message: str) -> None:

@@ -42,8 +42,12 @@ class Tasks(QObject):
         self._pending: dict[int, tuple[Callable[[Any], None] | None, Callable[[BaseException], None] | None]] = {}
         self.finished.connect(self._deliver)
 
-    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None) -> int:
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> int:
         """Run ``fn()`` on a worker thread; returns a token."""
         token = next(self._tokens)
         self._pending[token] = (on_done, on_error)

@@ -36,7 +36,9 @@ class KeepOpen:
     def __init__(self, inner: Analyzer) -> None:
         self.inner = inner
 
-    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()) -> FrameScan:
+    def scan(
+        self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()
+    ) -> FrameScan:
         """Delegates to the shared analyzer."""
         return self.inner.scan(frame, qr=qr, face=face, thorough=thorough, also=also)
 
@@ -53,13 +55,26 @@ def shared_analyzer() -> KeepOpen:
     return KeepOpen(process)
 
 
-def open_window(*, kiosk: Kiosk, source: FrameSource, analyzer: Analyzer, config_path: Path,
-                ask: Callable[[str, str], bool] | None = None, **kwargs: Any) -> Any:
+def open_window(
+    *,
+    kiosk: Kiosk,
+    source: FrameSource,
+    analyzer: Analyzer,
+    config_path: Path,
+    ask: Callable[[str, str], bool] | None = None,
+    **kwargs: Any,
+) -> Any:
     """The real main window over ``kiosk``, shown (offscreen in tests)."""
     from ui.window import MainWindow
 
-    window = MainWindow(kiosk=kiosk, source=source, analyzer=analyzer, config_path=config_path,
-                        ask=ask or (lambda _title, _text: True), **kwargs)
+    window = MainWindow(
+        kiosk=kiosk,
+        source=source,
+        analyzer=analyzer,
+        config_path=config_path,
+        ask=ask or (lambda _title, _text: True),
+        **kwargs,
+    )
     window.resize(1280, 740)
     window.show()
     return window

@@ -77,8 +77,15 @@ class Banner(QFrame):
         self._timer.timeout.connect(self.clear)
         self.hide()
 
-    def show_message(self, kind: str, text: str, detail: str = "", *, action: tuple[str, Callable[[], None]] | None = None,
-                     seconds: float | None = None) -> None:
+    def show_message(
+        self,
+        kind: str,
+        text: str,
+        detail: str = "",
+        *,
+        action: tuple[str, Callable[[], None]] | None = None,
+        seconds: float | None = None,
+    ) -> None:
         """Show ``text`` (one line) with an optional smaller ``detail`` and action button."""
         self.kind = kind
         self.error = None
@@ -157,9 +164,15 @@ class CitizenForm(QWidget):
 
     def retranslate(self) -> None:
         """Captions in the current language."""
-        captions = {"full_name": tr("Họ và tên"), "id_number": tr("Số định danh (CCCD)"), "old_id_number": tr("Số CMND cũ"),
-                    "date_of_birth": tr("Ngày sinh"), "gender": tr("Giới tính"), "address": tr("Nơi thường trú"),
-                    "issue_date": tr("Ngày cấp")}
+        captions = {
+            "full_name": tr("Họ và tên"),
+            "id_number": tr("Số định danh (CCCD)"),
+            "old_id_number": tr("Số CMND cũ"),
+            "date_of_birth": tr("Ngày sinh"),
+            "gender": tr("Giới tính"),
+            "address": tr("Nơi thường trú"),
+            "issue_date": tr("Ngày cấp"),
+        }
         for name, text in captions.items():
             self.captions[name].setText(text)
         if self.record is not None:
@@ -169,9 +182,15 @@ class CitizenForm(QWidget):
         """Show a citizen's data."""
         self.record = record
         gender = {"Nam": tr("Nam"), "Nữ": tr("Nữ")}.get(record.gender.value, record.gender.value)
-        shown = {"full_name": record.full_name, "id_number": record.id_number, "old_id_number": record.old_id_number or "—",
-                 "date_of_birth": fmt_date(record.date_of_birth), "gender": gender, "address": record.address or "—",
-                 "issue_date": fmt_date(record.issue_date)}
+        shown = {
+            "full_name": record.full_name,
+            "id_number": record.id_number,
+            "old_id_number": record.old_id_number or "—",
+            "date_of_birth": fmt_date(record.date_of_birth),
+            "gender": gender,
+            "address": record.address or "—",
+            "issue_date": fmt_date(record.issue_date),
+        }
         for name, text in shown.items():
             self.values[name].setText(text)
 

@@ -47,12 +47,14 @@ RETENTION_EVERY_MS = 24 * 3600 * 1000
 
 def ask_yes_no(parent: QWidget) -> Callable[[str, str], bool]:
     """A confirmation box with Có / Không in the app's language (Không is the default: Qt has no Vietnamese of its own)."""
+
     def ask(title: str, text: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
         yes = box.addButton(tr("Có"), QMessageBox.ButtonRole.YesRole)
         box.setDefaultButton(box.addButton(tr("Không"), QMessageBox.ButtonRole.NoRole))
         box.exec()
         return box.clickedButton() is yes
+
     return ask
 
 
@@ -63,9 +65,18 @@ class MainWindow(QMainWindow):
     camera_opened = Signal(str)
     closed = Signal()  # the window was closed (its threads are stopped)
 
-    def __init__(self, *, kiosk: Kiosk, source: FrameSource, analyzer: Analyzer, config_path: Path,
-                 camera_factory: Callable[[Settings], FrameSource] | None = None, ask: Callable[[str, str], bool] | None = None,
-                 capture_interval_s: float = 0.4, run_retention: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        kiosk: Kiosk,
+        source: FrameSource,
+        analyzer: Analyzer,
+        config_path: Path,
+        camera_factory: Callable[[Settings], FrameSource] | None = None,
+        ask: Callable[[str, str], bool] | None = None,
+        capture_interval_s: float = 0.4,
+        run_retention: bool = True,
+    ) -> None:
         super().__init__()
         self.kiosk, self.source, self.analyzer, self.camera_factory = kiosk, source, analyzer, camera_factory
         self.applied = kiosk.settings
@@ -77,9 +88,17 @@ class MainWindow(QMainWindow):
         self.recognizer = RecognitionThread(self.watcher, self.slot)
         self.capture: CaptureThread | None = None
         self._stuck: list[CaptureThread] = []
-        self.counter = CounterPage(kiosk=kiosk, slot=self.slot, recognizer=self.recognizer, tasks=self.tasks, banner=self.banner,
-                                   capture_interval_s=capture_interval_s)
-        self.admin = AdminPage(kiosk=kiosk, tasks=self.tasks, banner=self.banner, config_path=config_path, ask=ask or ask_yes_no(self))
+        self.counter = CounterPage(
+            kiosk=kiosk,
+            slot=self.slot,
+            recognizer=self.recognizer,
+            tasks=self.tasks,
+            banner=self.banner,
+            capture_interval_s=capture_interval_s,
+        )
+        self.admin = AdminPage(
+            kiosk=kiosk, tasks=self.tasks, banner=self.banner, config_path=config_path, ask=ask or ask_yes_no(self)
+        )
         self.pages = QStackedWidget()
         self.pages.addWidget(self.counter)
         self.pages.addWidget(self.admin)
@@ -188,14 +207,21 @@ class MainWindow(QMainWindow):
         capture = self.capture
         if capture is not None and capture.isRunning() and capture.frames and self.slot.age() > CAMERA_STALL_S:
             self.stop_camera()
-            self._camera_failed(CameraError(f"{self.source.name} sent no picture for {CAMERA_STALL_S:.0f} s (unplugged?)",
-                                            "check the USB cable; the kiosk retries by itself"))
+            self._camera_failed(
+                CameraError(
+                    f"{self.source.name} sent no picture for {CAMERA_STALL_S:.0f} s (unplugged?)",
+                    "check the USB cable; the kiosk retries by itself",
+                )
+            )
             return
         self._show_rates()
 
     def _show_rates(self) -> None:
-        self.status_fps.setText(tr("Hình: {fps:.0f} khung/giây · Nhận diện: {ms:.0f} ms/khung").format(
-            fps=self.counter.preview.fps, ms=self.recognizer.last_ms))
+        self.status_fps.setText(
+            tr("Hình: {fps:.0f} khung/giây · Nhận diện: {ms:.0f} ms/khung").format(
+                fps=self.counter.preview.fps, ms=self.recognizer.last_ms
+            )
+        )
 
     def start_serial(self, port: str) -> None:
         """Listen to a QR scanner on a serial (USB-CDC) port; an empty port stops listening."""
@@ -205,7 +231,9 @@ class MainWindow(QMainWindow):
         if port:
             self.serial = SerialScanner(port)
             self.serial.scanned.connect(self.counter.on_scanned)
-            self.serial.failed.connect(lambda error: self.banner.show_message("warning", *describe_error(error), seconds=8))
+            self.serial.failed.connect(
+                lambda error: self.banner.show_message("warning", *describe_error(error), seconds=8)
+            )
             self.serial.start()
 
     # -- administration, settings, language --------------------------------------------
@@ -229,7 +257,10 @@ class MainWindow(QMainWindow):
         """Apply what can change at once (camera, language); the rest after a restart."""
         old, self.applied = self.applied, new
         if self.camera_factory is not None and (new.camera_index, new.camera_width_px, new.camera_height_px) != (
-                old.camera_index, old.camera_width_px, old.camera_height_px):
+            old.camera_index,
+            old.camera_width_px,
+            old.camera_height_px,
+        ):
             self.source = self.camera_factory(new)
             self.start_camera()
         if new.qr_serial_port != old.qr_serial_port:
@@ -259,7 +290,9 @@ class MainWindow(QMainWindow):
             self._forwarding = True
             try:
                 self.counter.setFocus()
-                QCoreApplication.sendEvent(self.counter, QKeyEvent(event.type(), event.key(), event.modifiers(), event.text()))
+                QCoreApplication.sendEvent(
+                    self.counter, QKeyEvent(event.type(), event.key(), event.modifiers(), event.text())
+                )
             finally:
                 self._forwarding = False
             return
@@ -286,6 +319,7 @@ class MainWindow(QMainWindow):
 
     def apply_retention(self) -> None:
         """Purge citizens past the retention period (at start-up and daily)."""
+
         def done(count: int) -> None:
             if count:
                 self.banner.show_message("info", tr("Đã xoá {n} hồ sơ quá thời hạn lưu.").format(n=count))

@@ -43,7 +43,9 @@ def promise(code: Located) -> float:
     return min(code.module_px, 4.0) * max(0.0, 1.0 - 4.0 * code.glare)
 
 
-def read_codes(frame: np.ndarray, *, thorough: bool = False, search: bool = False) -> tuple[tuple[bytes, ...], tuple[Located, ...]]:
+def read_codes(
+    frame: np.ndarray, *, thorough: bool = False, search: bool = False
+) -> tuple[tuple[bytes, ...], tuple[Located, ...]]:
     """The payloads of the codes in ``frame``, or where codes were seen but not read.
 
     The fast path; when it sees a code it cannot read (or always, with ``search``: the card

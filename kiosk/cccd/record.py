@@ -49,12 +49,10 @@ _ECHO_CHARS = 40
 _END_JUNK = "\ufeff\r\n "
 _FIELD_PADDING = " \u00a0"
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-_FIELD_NAMES = ("ID number", "old ID number", "full name", "birth date", "gender", "address",
-                "issue date")
+_FIELD_NAMES = ("ID number", "old ID number", "full name", "birth date", "gender", "address", "issue date")
 _ID_RE = re.compile(r"[0-9]{12}")
 _OLD_ID_RE = re.compile(r"[0-9]{9}")
-_DATE_RES = (re.compile(r"([0-9]{2})([0-9]{2})([0-9]{4})"),
-             re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"))
+_DATE_RES = (re.compile(r"([0-9]{2})([0-9]{2})([0-9]{4})"), re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"))
 _CENTURY_BY_DIGIT_PAIR = (1900, 2000, 2100, 2200, 1800)  # digit 4 // 2 → first year
 _GENDER_WORDS = {"nam": Gender.MALE, "nữ": Gender.FEMALE}
 _HINT_SCAN = "scan the QR code on the front of the chip ID card (CCCD) again"
@@ -99,7 +97,9 @@ def parse_cccd(payload: str | bytes, *, today: date | None = None) -> CccdRead:
     if len(fields) < MIN_FIELDS:
         raise CccdError(
             f"not a CCCD card: expected at least {MIN_FIELDS} fields separated by "
-            f"'{SEPARATOR}', found {len(fields)} (starts {_preview(raw)})", _HINT_SCAN)
+            f"'{SEPARATOR}', found {len(fields)} (starts {_preview(raw)})",
+            _HINT_SCAN,
+        )
     fields = [_check_field(i, f).strip(_FIELD_PADDING) for i, f in enumerate(fields)]
     id_number, old_id_number = _id_number(fields[0]), _old_id_number(fields[1])
     full_name, date_of_birth = _full_name(fields[2]), _birth_date(fields[3], today)
@@ -125,9 +125,16 @@ def format_cccd(record: CitizenRecord) -> str:
     record's text must not contain ``|`` (no parsed record does).
     """
     issue = _compact(record.issue_date) if record.issue_date else ""
-    fields = (record.id_number, record.old_id_number, record.full_name,
-              _compact(record.date_of_birth), record.gender.value, record.address,
-              issue, *record.extra)
+    fields = (
+        record.id_number,
+        record.old_id_number,
+        record.full_name,
+        _compact(record.date_of_birth),
+        record.gender.value,
+        record.address,
+        issue,
+        *record.extra,
+    )
     return SEPARATOR.join(fields)
 
 
@@ -155,52 +162,75 @@ def check_record(record: CitizenRecord, *, today: date) -> tuple[CccdWarning, ..
     number, born = record.id_number, record.date_of_birth
     province, century, implied_gender = id_number_info(number)
     if province is None:
-        warnings.append(CccdWarning(
-            "unknown_province",
-            f"ID digits 1-3 are {number[:3]}, which is not a province code in the official list",
-            f"Ba chữ số đầu của số định danh là {number[:3]}, không phải mã tỉnh/thành phố "
-            f"nào trong danh mục chính thức"))
-    if century is not None and (born.year - born.year % 100 != century
-                                or implied_gender is not record.gender):
+        warnings.append(
+            CccdWarning(
+                "unknown_province",
+                f"ID digits 1-3 are {number[:3]}, which is not a province code in the official list",
+                f"Ba chữ số đầu của số định danh là {number[:3]}, không phải mã tỉnh/thành phố "
+                f"nào trong danh mục chính thức",
+            )
+        )
+    if century is not None and (born.year - born.year % 100 != century or implied_gender is not record.gender):
         male = implied_gender is Gender.MALE
-        warnings.append(CccdWarning(
-            "century_gender_digit",
-            f"ID digit 4 is {number[3]} (born {century}s, {'male' if male else 'female'}) "
-            f"but the card says born {born.year}, {record.gender.value}",
-            f"Chữ số thứ 4 của số định danh là {number[3]} (sinh năm {century}–{century + 99}, "
-            f"{'nam' if male else 'nữ'}) nhưng thẻ ghi năm sinh {born.year}, "
-            f"{record.gender.value}"))
+        warnings.append(
+            CccdWarning(
+                "century_gender_digit",
+                f"ID digit 4 is {number[3]} (born {century}s, {'male' if male else 'female'}) "
+                f"but the card says born {born.year}, {record.gender.value}",
+                f"Chữ số thứ 4 của số định danh là {number[3]} (sinh năm {century}–{century + 99}, "
+                f"{'nam' if male else 'nữ'}) nhưng thẻ ghi năm sinh {born.year}, "
+                f"{record.gender.value}",
+            )
+        )
     if number[4:6] != f"{born.year % 100:02d}":
-        warnings.append(CccdWarning(
-            "birth_year_digits",
-            f"ID digits 5-6 are {number[4:6]} but the card says born {born.year}",
-            f"Chữ số thứ 5–6 của số định danh là {number[4:6]} nhưng thẻ ghi năm sinh "
-            f"{born.year}"))
+        warnings.append(
+            CccdWarning(
+                "birth_year_digits",
+                f"ID digits 5-6 are {number[4:6]} but the card says born {born.year}",
+                f"Chữ số thứ 5–6 của số định danh là {number[4:6]} nhưng thẻ ghi năm sinh {born.year}",
+            )
+        )
     if not record.address.strip():
-        warnings.append(CccdWarning(
-            "empty_address", "the address (place of residence) field is empty",
-            "Trường nơi thường trú (địa chỉ) để trống"))
+        warnings.append(
+            CccdWarning(
+                "empty_address",
+                "the address (place of residence) field is empty",
+                "Trường nơi thường trú (địa chỉ) để trống",
+            )
+        )
     if today.year - born.year - ((today.month, today.day) < (born.month, born.day)) > MAX_AGE_YEARS:
-        warnings.append(CccdWarning(
-            "birth_date_implausible",
-            f"birth date {_show(born)} is implausible: more than {MAX_AGE_YEARS} years ago",
-            f"Ngày sinh {_show(born)} không hợp lý: cách đây hơn {MAX_AGE_YEARS} năm"))
+        warnings.append(
+            CccdWarning(
+                "birth_date_implausible",
+                f"birth date {_show(born)} is implausible: more than {MAX_AGE_YEARS} years ago",
+                f"Ngày sinh {_show(born)} không hợp lý: cách đây hơn {MAX_AGE_YEARS} năm",
+            )
+        )
     issued = record.issue_date
     if issued is not None and born <= issued < FIRST_ISSUE:  # before birth: its own warning below
-        warnings.append(CccdWarning(
-            "issue_date_implausible",
-            f"issue date {_show(issued)} is implausible: CCCD cards were first issued in {FIRST_ISSUE.year}",
-            f"Ngày cấp {_show(issued)} không hợp lý: thẻ CCCD chỉ được cấp từ năm {FIRST_ISSUE.year}"))
+        warnings.append(
+            CccdWarning(
+                "issue_date_implausible",
+                f"issue date {_show(issued)} is implausible: CCCD cards were first issued in {FIRST_ISSUE.year}",
+                f"Ngày cấp {_show(issued)} không hợp lý: thẻ CCCD chỉ được cấp từ năm {FIRST_ISSUE.year}",
+            )
+        )
     if issued is not None and issued < born:
-        warnings.append(CccdWarning(
-            "issue_before_birth",
-            f"issue date {_show(issued)} is before the birth date {_show(born)}",
-            f"Ngày cấp {_show(issued)} trước ngày sinh {_show(born)}"))
+        warnings.append(
+            CccdWarning(
+                "issue_before_birth",
+                f"issue date {_show(issued)} is before the birth date {_show(born)}",
+                f"Ngày cấp {_show(issued)} trước ngày sinh {_show(born)}",
+            )
+        )
     if issued is not None and issued > today:
-        warnings.append(CccdWarning(
-            "issue_in_future",
-            f"issue date {_show(issued)} is in the future (today is {_show(today)})",
-            f"Ngày cấp {_show(issued)} là ngày trong tương lai (hôm nay là {_show(today)})"))
+        warnings.append(
+            CccdWarning(
+                "issue_in_future",
+                f"issue date {_show(issued)} is in the future (today is {_show(today)})",
+                f"Ngày cấp {_show(issued)} là ngày trong tương lai (hôm nay là {_show(today)})",
+            )
+        )
     return tuple(warnings)
 
 
@@ -211,13 +241,14 @@ def _clean_text(payload: str | bytes) -> str:
             payload = bytes(payload).decode("utf-8")
         except UnicodeDecodeError as error:
             raise CccdError(
-                f"not a CCCD card: the QR text is not valid UTF-8 (bad byte at offset "
-                f"{error.start})", _HINT_SCAN) from None
+                f"not a CCCD card: the QR text is not valid UTF-8 (bad byte at offset {error.start})", _HINT_SCAN
+            ) from None
     text = payload.strip(_END_JUNK)
     if len(text) > MAX_PAYLOAD_CHARS:
         raise CccdError(
-            f"not a CCCD card: the QR text is {len(text)} characters long, more than the "
-            f"{MAX_PAYLOAD_CHARS} allowed", _HINT_SCAN)
+            f"not a CCCD card: the QR text is {len(text)} characters long, more than the {MAX_PAYLOAD_CHARS} allowed",
+            _HINT_SCAN,
+        )
     return text
 
 
@@ -225,9 +256,7 @@ def _check_field(index: int, text: str) -> str:
     """Return ``text`` unchanged, or raise if it holds a control or format character."""
     for char in text:
         if unicodedata.category(char) in _FORBIDDEN_CATEGORIES:
-            raise CccdError(
-                f"control character U+{ord(char):04X} in the {_field_name(index)} field",
-                _HINT_SCAN)
+            raise CccdError(f"control character U+{ord(char):04X} in the {_field_name(index)} field", _HINT_SCAN)
     return text
 
 
@@ -239,8 +268,7 @@ def _id_number(text: str) -> str:
 
 def _old_id_number(text: str) -> str:
     if text and not _OLD_ID_RE.fullmatch(text):
-        raise CccdError(
-            f"old ID number must be empty or 9 digits, got {_preview(text)}", _HINT_CARD)
+        raise CccdError(f"old ID number must be empty or 9 digits, got {_preview(text)}", _HINT_CARD)
     return text
 
 
@@ -273,19 +301,20 @@ def _parse_date(text: str, field: str) -> date:
                 return date(year, month, day)
             except ValueError:
                 break
-    raise CccdError(
-        f"{field} {_preview(text)} is not a valid date (expected DDMMYYYY or dd/mm/yyyy)",
-        _HINT_CARD)
+    raise CccdError(f"{field} {_preview(text)} is not a valid date (expected DDMMYYYY or dd/mm/yyyy)", _HINT_CARD)
 
 
 def _gender(text: str) -> tuple[Gender, tuple[CccdWarning, ...]]:
     """``Nam``/``Nữ`` in any case or normal form; unaccented ``Nu`` is female, with a warning."""
     word = _nfc(text).casefold()
     if word == "nu":
-        return Gender.FEMALE, (CccdWarning(
-            "unaccented_gender",
-            f"gender is written {_preview(text)} without accents; read as Nữ (female)",
-            f"Giới tính ghi {_preview(text)} không dấu; đã hiểu là Nữ"),)
+        return Gender.FEMALE, (
+            CccdWarning(
+                "unaccented_gender",
+                f"gender is written {_preview(text)} without accents; read as Nữ (female)",
+                f"Giới tính ghi {_preview(text)} không dấu; đã hiểu là Nữ",
+            ),
+        )
     if word not in _GENDER_WORDS:
         raise CccdError(f"unknown gender {_preview(text)}: expected Nam or Nữ", _HINT_CARD)
     return _GENDER_WORDS[word], ()

@@ -16,36 +16,54 @@ from models import KioskError
 @click.command()
 @click.argument("id_number")
 @click.option("--reason", default="request", show_default=True, help="Why: request, consent withdrawn, error...")
-@click.option("--yes", "assume_yes", is_flag=True, help="Do not ask for confirmation (scripts); without it, a terminal asks.")
+@click.option(
+    "--yes", "assume_yes", is_flag=True, help="Do not ask for confirmation (scripts); without it, a terminal asks."
+)
 @pin_option
 @common_options
 @kiosk_errors
-def purge(id_number: str, reason: str, assume_yes: bool, pin: str | None, db_path: Path | None, config_path: Path | None,
-          as_json: bool) -> None:
+def purge(
+    id_number: str,
+    reason: str,
+    assume_yes: bool,
+    pin: str | None,
+    db_path: Path | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
     """Delete a citizen for good: record, face samples, consents and visits (administrator).
 
     Shows whom and what it will delete and asks you to type "yes"; --yes skips the question.
     """
     from kiosk.errors import NotEnrolledError
+
     number = id_number.strip()
     if not (number.isdigit() and len(number) == 12):
         raise NotEnrolledError(f"{id_number!r} is not a 12-digit ID number", "type the number on the CCCD card")
     if not assume_yes and not sys.stdin.isatty():
-        raise KioskError("purge asks for confirmation and there is no terminal to ask on", "add --yes to purge from a script")
+        raise KioskError(
+            "purge asks for confirmation and there is no terminal to ask on", "add --yes to purge from a script"
+        )
     with open_kiosk(db_path, config_path) as kiosk:
         admin = admin_login(kiosk, pin)
         preview = admin.purge_preview(number)
         who = f"{preview.record.full_name} ({preview.record.masked_id})"
         if not assume_yes:
-            click.echo(f"About to delete for good: {who}: their record, {count(preview.face_samples, 'face sample')}, "
-                       f"{count(preview.consents, 'consent')} and {count(preview.visits, 'visit')}, here and at every counter "
-                       "after their next sync. This cannot be undone.", err=True)
+            click.echo(
+                f"About to delete for good: {who}: their record, {count(preview.face_samples, 'face sample')}, "
+                f"{count(preview.consents, 'consent')} and {count(preview.visits, 'visit')}, here and at every counter "
+                "after their next sync. This cannot be undone.",
+                err=True,
+            )
             if click.prompt('Type "yes" to delete', default="", show_default=False, err=True).strip().lower() != "yes":
                 raise KioskError(f"nothing deleted: {who} is kept", 'type "yes" to delete')
         counts = admin.purge(number, reason=reason)
-    emit({"ok": True, "id_number": preview.record.masked_id, "full_name": preview.record.full_name, "deleted": counts}, as_json,
-         f"purged {who}: their record, {count(counts.get('face_samples', 0), 'face sample')}, "
-         f"{count(counts.get('consents', 0), 'consent')} and {count(counts.get('visits', 0), 'visit')} deleted")
+    emit(
+        {"ok": True, "id_number": preview.record.masked_id, "full_name": preview.record.full_name, "deleted": counts},
+        as_json,
+        f"purged {who}: their record, {count(counts.get('face_samples', 0), 'face sample')}, "
+        f"{count(counts.get('consents', 0), 'consent')} and {count(counts.get('visits', 0), 'visit')} deleted",
+    )
 
 
 @click.command(name="list")
@@ -62,40 +80,64 @@ def list_(search: str, pin: str | None, db_path: Path | None, config_path: Path 
     for row in rows:
         r = row["record"]
         engines = (row["engines"] or "").split(",") if row["engines"] else []
-        out = {"id_number": r.masked_id, "full_name": r.full_name, "date_of_birth": r.date_of_birth.isoformat(), "gender": r.gender.value,
-               "samples": row["samples"], "engines": engines, "visits": row["visits"], "enrolled_at": row["enrolled_at"],
-               "last_visit_at": row["last_visit_at"]}
-        emit(out, as_json, f"{r.masked_id}  {r.full_name:<28} born {r.date_of_birth}  "
-                           f"{count(row['samples'], 'sample')} ({', '.join(engines) or '-'}), {count(row['visits'], 'visit')}, "
-                           f"last {local_time(row['last_visit_at'], tz, empty='-')}")
+        out = {
+            "id_number": r.masked_id,
+            "full_name": r.full_name,
+            "date_of_birth": r.date_of_birth.isoformat(),
+            "gender": r.gender.value,
+            "samples": row["samples"],
+            "engines": engines,
+            "visits": row["visits"],
+            "enrolled_at": row["enrolled_at"],
+            "last_visit_at": row["last_visit_at"],
+        }
+        emit(
+            out,
+            as_json,
+            f"{r.masked_id}  {r.full_name:<28} born {r.date_of_birth}  "
+            f"{count(row['samples'], 'sample')} ({', '.join(engines) or '-'}), {count(row['visits'], 'visit')}, "
+            f"last {local_time(row['last_visit_at'], tz, empty='-')}",
+        )
     if not as_json:
         click.echo(count(len(rows), "citizen"))
         if status["lacking"]:
-            click.echo(f"{status['lacking']} of {count(status['citizens'], 'citizen')} "
-                       f"{'has' if status['lacking'] == 1 else 'have'} no {status['engine']} face template yet: "
-                       f"they are recognised through an older engine and gain {status['engine']} templates at their next confirmed visit")
+            click.echo(
+                f"{status['lacking']} of {count(status['citizens'], 'citizen')} "
+                f"{'has' if status['lacking'] == 1 else 'have'} no {status['engine']} face template yet: "
+                f"they are recognised through an older engine and gain {status['engine']} templates at their next confirmed visit"
+            )
 
 
 @click.command()
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000), help="How many of the latest visits.")
+@click.option(
+    "--limit", default=50, show_default=True, type=click.IntRange(1, 100000), help="How many of the latest visits."
+)
 @click.option("--id", "id_number", default=None, help="Only this citizen's visits (12-digit ID number).")
 @pin_option
 @common_options
 @kiosk_errors
-def visits(limit: int, id_number: str | None, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+def visits(
+    limit: int, id_number: str | None, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool
+) -> None:
     """Show the latest check-ins, ID numbers masked (administrator)."""
     with open_kiosk(db_path, config_path) as kiosk:
         rows = admin_login(kiosk, pin).visits(limit, id_number)
         tz = kiosk.settings.display_timezone
     for row in rows:
-        emit(row, as_json, f"{local_time(row['at'], tz)}  {row['counter']:<8} {row['method']:<8} {row['id_number']}  {row['full_name']}"
-                           + (f"  d={row['distance']:.3f}" if row["distance"] is not None else ""))
+        emit(
+            row,
+            as_json,
+            f"{local_time(row['at'], tz)}  {row['counter']:<8} {row['method']:<8} {row['id_number']}  {row['full_name']}"
+            + (f"  d={row['distance']:.3f}" if row["distance"] is not None else ""),
+        )
     if not as_json:
         click.echo(count(len(rows), "visit"))
 
 
 @click.command()
-@click.option("--csv", "csv_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@click.option(
+    "--csv", "csv_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write."
+)
 @pin_option
 @common_options
 @kiosk_errors
@@ -108,11 +150,19 @@ def export(csv_path: Path, pin: str | None, db_path: Path | None, config_path: P
 
 @click.command()
 @click.argument("action", type=click.Choice(["show", "verify"]), default="show")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000), help="How many of the latest entries to show.")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 100000),
+    help="How many of the latest entries to show.",
+)
 @pin_option
 @common_options
 @kiosk_errors
-def audit(action: str, limit: int, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+def audit(
+    action: str, limit: int, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool
+) -> None:
     """Show the audit log (who enrolled, identified, exported or purged what), or verify it (administrator).
 
     `kiosk audit verify` recomputes the keyed hash chain and exits 1 if an entry was
@@ -122,13 +172,21 @@ def audit(action: str, limit: int, pin: str | None, db_path: Path | None, config
         admin = admin_login(kiosk, pin)
         if action == "verify":
             report = admin.verify_audit()
-            emit({"ok": report.ok, "entries": report.entries, "problems": list(report.problems)}, as_json,
-                 f"audit log: {count(report.entries, 'entry')}, " + ("intact" if report.ok else "TAMPERED:\n  " + "\n  ".join(report.problems)))
+            emit(
+                {"ok": report.ok, "entries": report.entries, "problems": list(report.problems)},
+                as_json,
+                f"audit log: {count(report.entries, 'entry')}, "
+                + ("intact" if report.ok else "TAMPERED:\n  " + "\n  ".join(report.problems)),
+            )
             sys.exit(0 if report.ok else 1)
         rows = admin.audit_entries(limit)
         tz = kiosk.settings.display_timezone
     for row in rows:
-        emit(row, as_json, f"{row['id']:>6} {local_time(row['at'], tz)}  {row['counter']:<8} {row['actor']:<10} {row['action']:<14} {row['subject']}  {row['detail']}")
+        emit(
+            row,
+            as_json,
+            f"{row['id']:>6} {local_time(row['at'], tz)}  {row['counter']:<8} {row['actor']:<10} {row['action']:<14} {row['subject']}  {row['detail']}",
+        )
 
 
 @click.command()
@@ -142,13 +200,19 @@ def retention(apply: bool, pin: str | None, db_path: Path | None, config_path: P
         admin = admin_login(kiosk, pin)
         due = admin.retention_due()
         for item in due:
-            emit(item, as_json,
-                 f"{item['id_number']}  {item['full_name']:<28} last activity "
-                 f"{local_time(str(item['last_activity']), kiosk.settings.display_timezone)}")
+            emit(
+                item,
+                as_json,
+                f"{item['id_number']}  {item['full_name']:<28} last activity "
+                f"{local_time(str(item['last_activity']), kiosk.settings.display_timezone)}",
+            )
         purged = admin.run_retention() if apply else 0
-    emit({"ok": True, "due": len(due), "purged": purged}, as_json,
-         f"{count(len(due), 'citizen')} past {count(kiosk.settings.retention_days, 'day')}"
-         + (f"; purged {purged}" if apply else "; dry run (add --apply)"))
+    emit(
+        {"ok": True, "due": len(due), "purged": purged},
+        as_json,
+        f"{count(len(due), 'citizen')} past {count(kiosk.settings.retention_days, 'day')}"
+        + (f"; purged {purged}" if apply else "; dry run (add --apply)"),
+    )
 
 
 @click.group()
@@ -157,8 +221,12 @@ def admin() -> None:
 
 
 @admin.command(name="set-pin")
-@click.option("--new-pin", default=None, envvar="KIOSK_NEW_ADMIN_PIN",
-              help="The new PIN (6+ letters or digits); asked for (twice) when omitted at a terminal.")
+@click.option(
+    "--new-pin",
+    default=None,
+    envvar="KIOSK_NEW_ADMIN_PIN",
+    help="The new PIN (6+ letters or digits); asked for (twice) when omitted at a terminal.",
+)
 @pin_option
 @common_options
 @kiosk_errors
@@ -191,11 +259,15 @@ def rotate_key(pin: str | None, db_path: Path | None, config_path: Path | None, 
 
 @admin.command()
 @click.argument("id_number")
-@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write.")
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="HTML file to write."
+)
 @pin_option
 @common_options
 @kiosk_errors
-def receipt(id_number: str, out_path: Path, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+def receipt(
+    id_number: str, out_path: Path, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool
+) -> None:
     """Write a citizen's printable consent receipt (HTML)."""
     with open_kiosk(db_path, config_path) as kiosk:
         write_text(out_path, admin_login(kiosk, pin).consent_receipt(id_number.strip()))

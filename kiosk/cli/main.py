@@ -33,18 +33,34 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--camera", default=None, metavar="N|DIR|VIDEO",
-              help="Camera index, image folder or video file (default: camera_index from the settings).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="KIOSK_CONFIG",
-              help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="SQLite database. Default: settings db_path, else kiosk.sqlite in the user's data folder.")
+@click.option(
+    "--camera",
+    default=None,
+    metavar="N|DIR|VIDEO",
+    help="Camera index, image folder or video file (default: camera_index from the settings).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="KIOSK_CONFIG",
+    help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite database. Default: settings db_path, else kiosk.sqlite in the user's data folder.",
+)
 @kiosk_errors
 def app(camera: str | None, config_path: Path | None, db_path: Path | None) -> None:
     """Open the counter app: the desktop window with the live camera (PySide6)."""
     from ui import app as ui_app  # late: PySide6 loads only when the window opens
+
     if not ui_app.display_available():
-        raise KioskError("no display to open the counter window on", "run it on the counter PC's desktop (or set DISPLAY)")
+        raise KioskError(
+            "no display to open the counter window on", "run it on the counter PC's desktop (or set DISPLAY)"
+        )
     ui_app.check_window()  # a missing system library: one line naming the package, not Qt's abort
     sys.exit(ui_app.run_app(db_path=db_path, config_path=config_path, camera=camera))
 
@@ -60,11 +76,20 @@ def qr(images: tuple[Path, ...], db_path: Path | None, config_path: Path | None,
 
     failures = 0
     for image in images:
-        out: dict[str, object] = {"file": str(image), "ok": False, "raw": None, "record": None, "warnings": [], "error": None}
+        out: dict[str, object] = {
+            "file": str(image),
+            "ok": False,
+            "raw": None,
+            "record": None,
+            "warnings": [],
+            "error": None,
+        }
         try:
             reads = read_qr_file(image)
             if not reads:
-                raise KioskError(f"no QR code found in {image}", "photograph the card's QR code flat, sharp and well lit")
+                raise KioskError(
+                    f"no QR code found in {image}", "photograph the card's QR code flat, sharp and well lit"
+                )
             out["raw"] = reads[0].text
             card = parse_cccd(reads[0].data)
             out.update(ok=True, raw=card.raw, record=card.record.to_dict(), warnings=[w.message for w in card.warnings])
@@ -81,28 +106,62 @@ def qr(images: tuple[Path, ...], db_path: Path | None, config_path: Path | None,
 
 
 @main.command()
-@click.option("--qr", "qr_image", required=True, type=click.Path(path_type=Path), help="Photo of the citizen's CCCD QR code.")
-@click.option("--face", "faces", required=True, multiple=True, type=click.Path(path_type=Path), help="Face photo; repeat (3+ must pass the quality checks).")
-@click.option("--consent", is_flag=True, help="The citizen has read and explicitly accepted the consent text (required).")
+@click.option(
+    "--qr", "qr_image", required=True, type=click.Path(path_type=Path), help="Photo of the citizen's CCCD QR code."
+)
+@click.option(
+    "--face",
+    "faces",
+    required=True,
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Face photo; repeat (3+ must pass the quality checks).",
+)
+@click.option(
+    "--consent", is_flag=True, help="The citizen has read and explicitly accepted the consent text (required)."
+)
 @click.option("--staff", default=None, help="Staff member recording the consent (default: the OS user).")
-@click.option("--allow-duplicate-face", is_flag=True, help="Enrol even if the face matches another citizen (administrators, e.g. twins).")
-@click.option("--receipt", "receipt_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the citizen's printable consent receipt (HTML) here.")
+@click.option(
+    "--allow-duplicate-face",
+    is_flag=True,
+    help="Enrol even if the face matches another citizen (administrators, e.g. twins).",
+)
+@click.option(
+    "--receipt",
+    "receipt_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the citizen's printable consent receipt (HTML) here.",
+)
 @common_options
 @kiosk_errors
-def enroll(qr_image: Path, faces: tuple[Path, ...], consent: bool, staff: str | None, allow_duplicate_face: bool,
-           receipt_path: Path | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+def enroll(
+    qr_image: Path,
+    faces: tuple[Path, ...],
+    consent: bool,
+    staff: str | None,
+    allow_duplicate_face: bool,
+    receipt_path: Path | None,
+    db_path: Path | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
     """Enrol a citizen: their card's QR code, face photos and explicit consent."""
     from kiosk.errors import AlreadyEnrolledError, ConsentRequiredError
     from recognition.images import load_image
 
     if not consent:  # before any face is processed: biometric processing needs consent first
-        raise ConsentRequiredError("no --consent: the citizen has not accepted the consent text",
-                                   "show the citizen the consent text; add --consent only after they explicitly accept")
+        raise ConsentRequiredError(
+            "no --consent: the citizen has not accepted the consent text",
+            "show the citizen the consent text; add --consent only after they explicitly accept",
+        )
     with open_kiosk(db_path, config_path, create=True) as kiosk:
         card = kiosk.read_card(load_image(qr_image))
         if kiosk.check_card(card).known:
-            raise AlreadyEnrolledError(f"citizen {card.record.masked_id} is already enrolled", "nothing to do; to add face samples, re-enrol at the counter")
+            raise AlreadyEnrolledError(
+                f"citizen {card.record.masked_id} is already enrolled",
+                "nothing to do; to add face samples, re-enrol at the counter",
+            )
         samples, refused = [], []
         for face in faces:
             found = kiosk.analyze(load_image(face))
@@ -115,30 +174,55 @@ def enroll(qr_image: Path, faces: tuple[Path, ...], consent: bool, staff: str | 
         for item in refused:
             if not as_json:
                 click.echo(f"sample refused: {item['file']}: {'; '.join(item['reasons'])}", err=True)
-        result = kiosk.enrol(card.record, samples, consent=consent, staff=staff, allow_duplicate_face=allow_duplicate_face)
+        result = kiosk.enrol(
+            card.record, samples, consent=consent, staff=staff, allow_duplicate_face=allow_duplicate_face
+        )
         if receipt_path is not None:
             write_text(receipt_path, kiosk.consent_receipt(result.citizen_id))
         r = result.record
-        emit({"ok": True, "id_number": r.id_number, "full_name": r.full_name, "samples": result.samples_stored,
-              "refused": refused, "warnings": [w.message for w in card.warnings]}, as_json,
-             f"enrolled {r.full_name} ({r.masked_id}) with {count(result.samples_stored, 'face sample')}"
-             + "".join(f"\n  warning: {w.message}" for w in card.warnings))
+        emit(
+            {
+                "ok": True,
+                "id_number": r.id_number,
+                "full_name": r.full_name,
+                "samples": result.samples_stored,
+                "refused": refused,
+                "warnings": [w.message for w in card.warnings],
+            },
+            as_json,
+            f"enrolled {r.full_name} ({r.masked_id}) with {count(result.samples_stored, 'face sample')}"
+            + "".join(f"\n  warning: {w.message}" for w in card.warnings),
+        )
 
 
 @main.command()
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--confirm", "typed", default=None, metavar="DIGITS",
-              help="What the citizen typed on the keypad (last 4 ID digits, or birth year), used if asked to confirm.")
+@click.option(
+    "--confirm",
+    "typed",
+    default=None,
+    metavar="DIGITS",
+    help="What the citizen typed on the keypad (last 4 ID digits, or birth year), used if asked to confirm.",
+)
 @click.option("--no-visit", is_flag=True, help="Only identify; do not log a visit on a match.")
 @common_options
 @kiosk_errors
-def identify(images: tuple[Path, ...], typed: str | None, no_visit: bool, db_path: Path | None, config_path: Path | None,
-             as_json: bool) -> None:
+def identify(
+    images: tuple[Path, ...],
+    typed: str | None,
+    no_visit: bool,
+    db_path: Path | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
     """Recognise the face in each IMAGE: match, confirm (keypad) or unknown. A match logs a visit."""
     from recognition.images import load_image
 
     if typed is not None and not (typed.isdigit() and len(typed) == 4):
-        raise KioskError(f"--confirm {typed!r} is not 4 digits", "give what the citizen typed: the last 4 ID digits or the birth year")
+        raise KioskError(
+            f"--confirm {typed!r} is not 4 digits",
+            "give what the citizen typed: the last 4 ID digits or the birth year",
+        )
     failures = 0
     with open_kiosk(db_path, config_path) as kiosk:
         for image in images:
@@ -146,14 +230,27 @@ def identify(images: tuple[Path, ...], typed: str | None, no_visit: bool, db_pat
                 check = kiosk.identify(load_image(image))
             except KioskError as exc:
                 failures += 1
-                emit({"file": str(image), "ok": False, "error": exc.one_line()}, as_json, f"{image}: error: {exc.one_line()}", err=True)
+                emit(
+                    {"file": str(image), "ok": False, "error": exc.one_line()},
+                    as_json,
+                    f"{image}: error: {exc.one_line()}",
+                    err=True,
+                )
                 continue
             asked = check.decision is Decision.CONFIRM
             candidates = check.candidate_count
             if asked and typed is not None:
                 check = kiosk.confirm(check, typed)
-            out: dict[str, object] = {"file": str(image), "ok": True, "decision": check.decision.value, "candidates": candidates,
-                                      "distance": check.distance, "margin": check.margin, "engine": check.engine, "keypad": asked}
+            out: dict[str, object] = {
+                "file": str(image),
+                "ok": True,
+                "decision": check.decision.value,
+                "candidates": candidates,
+                "distance": check.distance,
+                "margin": check.margin,
+                "engine": check.engine,
+                "keypad": asked,
+            }
             if check.decision is Decision.MATCH and check.citizen is not None:
                 out.update(id_number=check.citizen.id_number, full_name=check.citizen.full_name)
                 if not no_visit:
@@ -189,10 +286,16 @@ def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> N
         value = getattr(current, field["name"])
         if field["name"] == "registry_url":
             value = redact(value)
-        bounds = "|".join(field["choices"]) if field["choices"] else (f"{field['min']}..{field['max']}" if field["min"] is not None else "")
-        emit({**field, "type": str(field["type"]), "value": value}, as_json,
-             f"{field['name']:<22} = {value!r:<12} [{bounds}]  {field['help']}")
-
+        bounds = (
+            "|".join(field["choices"])
+            if field["choices"]
+            else (f"{field['min']}..{field['max']}" if field["min"] is not None else "")
+        )
+        emit(
+            {**field, "type": str(field["type"]), "value": value},
+            as_json,
+            f"{field['name']:<22} = {value!r:<12} [{bounds}]  {field['help']}",
+        )
 
 
 for _command in (purge, list_, visits, export, audit, retention, admin, sync, bench_sync, replay, demo, soak, bench):

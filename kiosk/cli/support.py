@@ -20,11 +20,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def common_options(func: F) -> F:
     """``--db``, ``--config`` and ``--json`` for a command."""
-    func = click.option("--json", "as_json", is_flag=True, help="Machine-readable output: one JSON object per line.")(func)
-    func = click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="KIOSK_CONFIG",
-                        help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.")(func)
-    func = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-                        help="SQLite database. Default: settings db_path, else kiosk.sqlite in the user's data folder.")(func)
+    func = click.option("--json", "as_json", is_flag=True, help="Machine-readable output: one JSON object per line.")(
+        func
+    )
+    func = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        envvar="KIOSK_CONFIG",
+        help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.",
+    )(func)
+    func = click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="SQLite database. Default: settings db_path, else kiosk.sqlite in the user's data folder.",
+    )(func)
     return func
 
 
@@ -94,8 +105,12 @@ def write_text(path: Path, text: str) -> None:
 
 def pin_option(func: F) -> F:
     """``--pin`` (or ``KIOSK_ADMIN_PIN``) for administrator commands."""
-    return click.option("--pin", envvar="KIOSK_ADMIN_PIN", default=None,
-                        help="Administrator PIN (or KIOSK_ADMIN_PIN); asked for when omitted at a terminal.")(func)
+    return click.option(
+        "--pin",
+        envvar="KIOSK_ADMIN_PIN",
+        default=None,
+        help="Administrator PIN (or KIOSK_ADMIN_PIN); asked for when omitted at a terminal.",
+    )(func)
 
 
 def admin_login(kiosk: Any, pin: str | None) -> Any:
@@ -103,10 +118,14 @@ def admin_login(kiosk: Any, pin: str | None) -> Any:
     from kiosk.errors import AuthError
 
     if not kiosk.has_admin_pin():
-        raise AuthError("this is an administrator command and no administrator PIN has been set yet",
-                        "set one first: kiosk admin set-pin")
+        raise AuthError(
+            "this is an administrator command and no administrator PIN has been set yet",
+            "set one first: kiosk admin set-pin",
+        )
     if pin is None:
         if not sys.stdin.isatty():
-            raise AuthError("this is an administrator command and no PIN was given", "pass --pin or set KIOSK_ADMIN_PIN")
+            raise AuthError(
+                "this is an administrator command and no PIN was given", "pass --pin or set KIOSK_ADMIN_PIN"
+            )
         pin = click.prompt("Administrator PIN", hide_input=True)
     return kiosk.login_admin(pin)

@@ -10,8 +10,14 @@ from kiosk.cli.support import common_options, emit, kiosk_errors
 
 
 @click.command()
-@click.option("--registry", "url", default=None, help="PostgreSQL URL of the province registry (default: settings registry_url).")
-@click.option("--init-registry", is_flag=True, help="Create the registry tables in this (empty) database first: once per province.")
+@click.option(
+    "--registry", "url", default=None, help="PostgreSQL URL of the province registry (default: settings registry_url)."
+)
+@click.option(
+    "--init-registry",
+    is_flag=True,
+    help="Create the registry tables in this (empty) database first: once per province.",
+)
 @common_options
 @kiosk_errors
 def sync(url: str | None, init_registry: bool, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
@@ -24,19 +30,36 @@ def sync(url: str | None, init_registry: bool, db_path: Path | None, config_path
     with open_kiosk(db_path, config_path, create=True) as kiosk:
         target = url or kiosk.settings.registry_url
         if not target:
-            raise RegistryError("no registry configured", "pass --registry postgresql://... or set registry_url in the settings")
+            raise RegistryError(
+                "no registry configured", "pass --registry postgresql://... or set registry_url in the settings"
+            )
         report = kiosk.sync(target, create_registry=init_registry)
-    emit({"ok": True, "registry": redact(target), "pulled": report.pulled, "pushed": report.pushed,
-          "purged_here": report.purged_here, "seconds": report.seconds}, as_json,
-         f"synced with {redact(target)} in {report.seconds:.1f} s: pulled "
-         + (table_counts(report.pulled, skip_zero=True) or "nothing")
-         + "; pushed " + (table_counts(report.pushed, skip_zero=True) or "nothing")
-         + (f"; {count(report.purged_here, 'citizen')} purged elsewhere removed here" if report.purged_here else ""))
+    emit(
+        {
+            "ok": True,
+            "registry": redact(target),
+            "pulled": report.pulled,
+            "pushed": report.pushed,
+            "purged_here": report.purged_here,
+            "seconds": report.seconds,
+        },
+        as_json,
+        f"synced with {redact(target)} in {report.seconds:.1f} s: pulled "
+        + (table_counts(report.pulled, skip_zero=True) or "nothing")
+        + "; pushed "
+        + (table_counts(report.pushed, skip_zero=True) or "nothing")
+        + (f"; {count(report.purged_here, 'citizen')} purged elsewhere removed here" if report.purged_here else ""),
+    )
 
 
 @click.command(name="bench-sync")
-@click.option("--registry", "admin_url", default="postgresql://postgres@127.0.0.1:5432/postgres", show_default=True,
-              help="A PostgreSQL server where a throw-away database may be created (and dropped).")
+@click.option(
+    "--registry",
+    "admin_url",
+    default="postgresql://postgres@127.0.0.1:5432/postgres",
+    show_default=True,
+    help="A PostgreSQL server where a throw-away database may be created (and dropped).",
+)
 @click.option("--citizens", default=100_000, show_default=True, help="Citizens in the registry (3 samples each).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every figure.")
 @kiosk_errors
@@ -45,4 +68,8 @@ def bench_sync(admin_url: str, citizens: int, as_json: bool) -> None:
     from kiosk.measure.bench_sync import bench_sync as run
 
     out = run(admin_url, citizens)
-    emit(out, as_json, "\n".join(f"{k:<28} {v:.2f} s" if isinstance(v, float) else f"{k:<28} {v}" for k, v in out.items()))
+    emit(
+        out,
+        as_json,
+        "\n".join(f"{k:<28} {v:.2f} s" if isinstance(v, float) else f"{k:<28} {v}" for k, v in out.items()),
+    )

@@ -26,7 +26,17 @@ from kiosk.store.rotation import rotate_key
 from models import CitizenRecord
 from models.citizen import mask_id_number
 
-EXPORT_COLUMNS = ["id_number", "full_name", "date_of_birth", "gender", "enrolled_at", "enrolled_counter", "samples", "visits", "last_visit_at"]
+EXPORT_COLUMNS = [
+    "id_number",
+    "full_name",
+    "date_of_birth",
+    "gender",
+    "enrolled_at",
+    "enrolled_counter",
+    "samples",
+    "visits",
+    "last_visit_at",
+]
 
 
 class Counter(Protocol):
@@ -77,7 +87,9 @@ class Admin:
 
     def _ok(self) -> Counter:
         if self._kiosk.store.clock() > self._session.expires:
-            raise AuthError("the administrator session has expired", "log in again with the PIN", reason="session_expired")
+            raise AuthError(
+                "the administrator session has expired", "log in again with the PIN", reason="session_expired"
+            )
         return self._kiosk
 
     def _audit(self, action: str, subject: str = "", **detail: Any) -> None:
@@ -118,8 +130,12 @@ class Admin:
         if found is None:
             raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "check the ID number")
         citizen_id, record = found
-        preview = PurgePreview(record, len(k.store.embeddings_of(citizen_id)), len(k.store.consents(citizen_id)),
-                               len(k.store.visits(1_000_000, citizen_id)))
+        preview = PurgePreview(
+            record,
+            len(k.store.embeddings_of(citizen_id)),
+            len(k.store.consents(citizen_id)),
+            len(k.store.visits(1_000_000, citizen_id)),
+        )
         self._audit("lookup", record.masked_id, what="purge preview")
         return preview
 
@@ -152,8 +168,15 @@ class Admin:
                 writer.writeheader()
                 for row in rows:
                     r = row["record"]
-                    writer.writerow({**row, "id_number": r.masked_id, "full_name": r.full_name,
-                                     "date_of_birth": r.date_of_birth.isoformat(), "gender": r.gender.value})
+                    writer.writerow(
+                        {
+                            **row,
+                            "id_number": r.masked_id,
+                            "full_name": r.full_name,
+                            "date_of_birth": r.date_of_birth.isoformat(),
+                            "gender": r.gender.value,
+                        }
+                    )
             with k.store.transaction("record the export"):  # the export exists only if it is in the audit log
                 k.store.audit("export", self.actor, k.settings.counter_name, "", rows=len(rows), file=path.name)
                 os.replace(tmp, path)
@@ -190,8 +213,11 @@ class Admin:
         The running kiosk keeps its settings until it is restarted.
         """
         old = self._ok().settings
-        changed = {f: [_shown(f, getattr(old, f)), _shown(f, getattr(new, f))]
-                   for f in new.__dataclass_fields__ if getattr(old, f) != getattr(new, f)}
+        changed = {
+            f: [_shown(f, getattr(old, f)), _shown(f, getattr(new, f))]
+            for f in new.__dataclass_fields__
+            if getattr(old, f) != getattr(new, f)
+        }
         k = self._ok()
         with k.store.transaction("record the settings change"):  # audited and written together, or neither
             k.store.audit("settings_changed", self.actor, k.settings.counter_name, "", **changed)

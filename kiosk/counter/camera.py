@@ -24,8 +24,19 @@ from recognition.sources import (
     list_cameras,
 )
 
-__all__ = ["CameraError", "CameraInfo", "DemoScene", "FrameSource", "StillSource", "camera_from_settings", "demo_scenes",
-           "list_cameras", "load_frame", "seed_demo", "source_for"]
+__all__ = [
+    "CameraError",
+    "CameraInfo",
+    "DemoScene",
+    "FrameSource",
+    "StillSource",
+    "camera_from_settings",
+    "demo_scenes",
+    "list_cameras",
+    "load_frame",
+    "seed_demo",
+    "source_for",
+]
 
 
 def camera_from_settings(settings: Settings) -> WebcamSource:
@@ -64,35 +75,63 @@ LIVE_FIRST_VISIT = "london_005"
 
 def demo_scenes(set_dir: Path) -> list[DemoScene]:
     """The demo's scripted camera, from the bundled sample set (``sample_images/counter_day``)."""
+
     def load(*names: str) -> tuple[np.ndarray, ...]:
         return tuple(load_image(set_dir / n) for n in names)
 
     empty = load("frames/empty_counter.jpg")
     enrol = tuple(f"frames/{LIVE_FIRST_VISIT}/enrol_{k}.jpg" for k in (1, 2, 3))
     return [
-        DemoScene(("Quầy trống", "Empty counter"), ("Chưa có ai trước camera.", "Nobody in front of the camera."), empty),
-        DemoScene(("Lần đầu: Lê Anh Sơn đưa thẻ CCCD", "First visit: Lê Anh Sơn shows the CCCD card"),
-                  ("Thẻ được đọc từ camera. Nhấn Enter để đăng ký, rồi đồng ý.", "The card is read from the camera. Press Enter to enrol, then accept."),
-                  load(f"cards/{LIVE_FIRST_VISIT}.jpg")),
-        DemoScene(("Lê Anh Sơn nhìn vào camera", "Lê Anh Sơn looks at the camera"),
-                  ("Chụp 3 ảnh đạt chất lượng; ảnh nghiêng bị từ chối.", "Three good samples are taken; a turned head is refused."),
-                  load(*enrol)),
+        DemoScene(
+            ("Quầy trống", "Empty counter"), ("Chưa có ai trước camera.", "Nobody in front of the camera."), empty
+        ),
+        DemoScene(
+            ("Lần đầu: Lê Anh Sơn đưa thẻ CCCD", "First visit: Lê Anh Sơn shows the CCCD card"),
+            (
+                "Thẻ được đọc từ camera. Nhấn Enter để đăng ký, rồi đồng ý.",
+                "The card is read from the camera. Press Enter to enrol, then accept.",
+            ),
+            load(f"cards/{LIVE_FIRST_VISIT}.jpg"),
+        ),
+        DemoScene(
+            ("Lê Anh Sơn nhìn vào camera", "Lê Anh Sơn looks at the camera"),
+            (
+                "Chụp 3 ảnh đạt chất lượng; ảnh nghiêng bị từ chối.",
+                "Three good samples are taken; a turned head is refused.",
+            ),
+            load(*enrol),
+        ),
         DemoScene(("Quầy trống", "Empty counter"), ("Người tiếp theo…", "Next, please…"), empty),
-        DemoScene(("Lê Anh Sơn quay lại", "Lê Anh Sơn comes back"),
-                  ("Nhận ra sau vài khung hình; nhấn Enter để ghi nhận.", "Recognised over a few frames; press Enter to check in."),
-                  load(f"frames/{LIVE_FIRST_VISIT}/visit_2.jpg")),
+        DemoScene(
+            ("Lê Anh Sơn quay lại", "Lê Anh Sơn comes back"),
+            (
+                "Nhận ra sau vài khung hình; nhấn Enter để ghi nhận.",
+                "Recognised over a few frames; press Enter to check in.",
+            ),
+            load(f"frames/{LIVE_FIRST_VISIT}/visit_2.jpg"),
+        ),
         DemoScene(("Quầy trống", "Empty counter"), ("Người tiếp theo…", "Next, please…"), empty),
-        DemoScene(("Trần Văn Đức, đầu hơi nghiêng", "Trần Văn Đức, head turned"),
-                  ("Nếu hiện bàn phím, gõ 2219 (4 số cuối CCCD).", "If the keypad shows, type 2219 (last 4 ID digits)."),
-                  load("frames/london_043/visit_4.jpg")),
+        DemoScene(
+            ("Trần Văn Đức, đầu hơi nghiêng", "Trần Văn Đức, head turned"),
+            ("Nếu hiện bàn phím, gõ 2219 (4 số cuối CCCD).", "If the keypad shows, type 2219 (last 4 ID digits)."),
+            load("frames/london_043/visit_4.jpg"),
+        ),
         DemoScene(("Quầy trống", "Empty counter"), ("Người tiếp theo…", "Next, please…"), empty),
-        DemoScene(("Người lạ (chưa đăng ký)", "A stranger (never enrolled)"),
-                  ("Không nhận ra: màn hình xin thẻ CCCD.", "Not recognised: the screen asks for the CCCD card."),
-                  load("frames/strangers/london_082_1.jpg")),
-        DemoScene(("Phạm Thị Hương đưa thẻ CCCD", "Phạm Thị Hương shows the CCCD card"),
-                  ("Đã có hồ sơ: nhấn Enter để ghi nhận lượt đến.", "Already enrolled: press Enter to check in."),
-                  load("cards/london_099.jpg")),
-        DemoScene(("Quầy trống", "Empty counter"), ("Hết. Nhấn F12 để xem phần quản trị.", "The end. Press F12 for administration."), empty),
+        DemoScene(
+            ("Người lạ (chưa đăng ký)", "A stranger (never enrolled)"),
+            ("Không nhận ra: màn hình xin thẻ CCCD.", "Not recognised: the screen asks for the CCCD card."),
+            load("frames/strangers/london_082_1.jpg"),
+        ),
+        DemoScene(
+            ("Phạm Thị Hương đưa thẻ CCCD", "Phạm Thị Hương shows the CCCD card"),
+            ("Đã có hồ sơ: nhấn Enter để ghi nhận lượt đến.", "Already enrolled: press Enter to check in."),
+            load("cards/london_099.jpg"),
+        ),
+        DemoScene(
+            ("Quầy trống", "Empty counter"),
+            ("Hết. Nhấn F12 để xem phần quản trị.", "The end. Press F12 for administration."),
+            empty,
+        ),
     ]
 
 
@@ -105,13 +144,19 @@ def seed_demo(kiosk: object, set_dir: Path, *, skip: str = LIVE_FIRST_VISIT) -> 
 
     assert isinstance(kiosk, Kiosk)
     count = 0
-    for folder in sorted(p.name for p in (set_dir / "frames").iterdir() if p.is_dir() and (set_dir / "cards" / f"{p.name}.jpg").is_file()):
+    for folder in sorted(
+        p.name for p in (set_dir / "frames").iterdir() if p.is_dir() and (set_dir / "cards" / f"{p.name}.jpg").is_file()
+    ):
         if folder == skip:
             continue
         card = kiosk.read_card(load_image(set_dir / "cards" / f"{folder}.jpg"))
         if kiosk.check_card(card).known:
             continue
-        samples = [s for k in (1, 2, 3) if (s := kiosk.analyze(load_image(set_dir / "frames" / folder / f"enrol_{k}.jpg")).primary) is not None]
+        samples = [
+            s
+            for k in (1, 2, 3)
+            if (s := kiosk.analyze(load_image(set_dir / "frames" / folder / f"enrol_{k}.jpg")).primary) is not None
+        ]
         kiosk.enrol(card.record, samples, consent=True, staff="demo")
         count += 1
     return count

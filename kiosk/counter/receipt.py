@@ -10,7 +10,9 @@ from kiosk.timefmt import DEFAULT_TIMEZONE, local_time, utc_offset
 from models import CitizenRecord
 
 
-def render_receipt(record: CitizenRecord, consent: dict[str, Any], retention_days: int, timezone: str = DEFAULT_TIMEZONE) -> str:
+def render_receipt(
+    record: CitizenRecord, consent: dict[str, Any], retention_days: int, timezone: str = DEFAULT_TIMEZONE
+) -> str:
     """The receipt as a self-contained HTML page (print it from any browser).
 
     Shows the citizen's name and masked ID number, the consent text version and its full
@@ -23,7 +25,10 @@ def render_receipt(record: CitizenRecord, consent: dict[str, Any], retention_day
         ("Số định danh / ID number", record.masked_id),
         ("Mục đích / Purpose", "Nhận diện khuôn mặt tại quầy một cửa / face check-in at one-stop counters"),
         ("Phiên bản văn bản / Text version", consent["text_version"]),
-        ("Thời điểm đồng ý / Given at", f"{local_time(consent['given_at'], timezone)} ({utc_offset(consent['given_at'], timezone)})"),
+        (
+            "Thời điểm đồng ý / Given at",
+            f"{local_time(consent['given_at'], timezone)} ({utc_offset(consent['given_at'], timezone)})",
+        ),
         ("Quầy / Counter", consent["counter"]),
         ("Cán bộ / Staff", consent["staff"]),
         ("Thời hạn lưu / Retention", f"{retention_days} ngày kể từ lần đến gần nhất / days after the last visit"),

@@ -94,8 +94,15 @@ class _Screen:
 class ScreenGuard:
     """The clearing rules for one counter screen. Call from one thread (the UI thread)."""
 
-    def __init__(self, *, face_gone_s: float, idle_s: float, same_face: SameFace | None = None,
-                 mismatch_frames: int = MISMATCH_FRAMES, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        face_gone_s: float,
+        idle_s: float,
+        same_face: SameFace | None = None,
+        mismatch_frames: int = MISMATCH_FRAMES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.face_gone_s, self.idle_s, self.mismatch_frames, self.clock = face_gone_s, idle_s, mismatch_frames, clock
         self.same_face = same_face
         self._screen: _Screen | None = None
@@ -120,8 +127,14 @@ class ScreenGuard:
         self._seen = self._touched = self.clock()
         self._mismatches = 0
 
-    def citizen(self, *, citizens: frozenset[int] = frozenset(), id_number: str = "", strict: bool = False,
-                anchor: FaceSample | None = None) -> None:
+    def citizen(
+        self,
+        *,
+        citizens: frozenset[int] = frozenset(),
+        id_number: str = "",
+        strict: bool = False,
+        anchor: FaceSample | None = None,
+    ) -> None:
         """A citizen's data (or the keypad for their candidates) is now on screen.
 
         ``citizens``: internal ids the face should fit (empty for a card not enrolled yet);

@@ -99,7 +99,9 @@ class EnrolResult:
 class Kiosk:
     """One counter's services over its store. Open with :meth:`open`; close when done."""
 
-    def __init__(self, settings: Settings, store: Store, *, analyzer: FaceAnalyzer | None = None, actor: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, *, analyzer: FaceAnalyzer | None = None, actor: str | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
         self._analyzer = analyzer
@@ -109,8 +111,15 @@ class Kiosk:
         self._index: FaceIndex | None = None
 
     @classmethod
-    def open(cls, settings: Settings, db_path: str | Path | None = None, *, create: bool = True,
-             analyzer: FaceAnalyzer | None = None, actor: str | None = None) -> Kiosk:
+    def open(
+        cls,
+        settings: Settings,
+        db_path: str | Path | None = None,
+        *,
+        create: bool = True,
+        analyzer: FaceAnalyzer | None = None,
+        actor: str | None = None,
+    ) -> Kiosk:
         """Open the store at ``db_path``, else ``settings.db_path``, else the user data folder.
 
         The data key comes from ``KIOSK_DATA_KEY`` or ``settings.key_file`` (a new database
@@ -193,8 +202,14 @@ class Kiosk:
             rows = [(c, e) for c, name, e in changes.faces if name == engine]
             self._index.add(engine, np.array([c for c, _ in rows], dtype=np.int64), np.stack([e for _, e in rows]))
 
-    def sync(self, url: str | None = None, *, batch: int = PULL_BATCH,
-             after_batch: Callable[[str, int], None] | None = None, create_registry: bool = False) -> SyncReport:
+    def sync(
+        self,
+        url: str | None = None,
+        *,
+        batch: int = PULL_BATCH,
+        after_batch: Callable[[str, int], None] | None = None,
+        create_registry: bool = False,
+    ) -> SyncReport:
         """Sync this counter with the province registry at ``url`` (default: ``settings.registry_url``),
         keeping a loaded face index in step (see :func:`kiosk.province.sync.sync`).
 
@@ -203,10 +218,19 @@ class Kiosk:
         """
         target = url or self.settings.registry_url
         if not target:
-            raise RegistryError("no registry configured",
-                                "pass --registry postgresql://... or set registry_url in the settings")
-        return sync(self.store, target, counter=self.settings.counter_name, actor=self.actor, reindex=self.update_index,
-                    batch=batch, after_batch=after_batch, create_registry=create_registry)
+            raise RegistryError(
+                "no registry configured", "pass --registry postgresql://... or set registry_url in the settings"
+            )
+        return sync(
+            self.store,
+            target,
+            counter=self.settings.counter_name,
+            actor=self.actor,
+            reindex=self.update_index,
+            batch=batch,
+            after_batch=after_batch,
+            create_registry=create_registry,
+        )
 
     @property
     def matcher(self) -> Matcher:
@@ -232,8 +256,13 @@ class Kiosk:
         """The default engine and how many citizens still lack its templates (``kiosk list``, admin)."""
         coverage = self.store.engine_coverage()
         total = coverage.pop("citizens")
-        return {"engine": self.engine, "citizens": total, "with_engine": coverage.get(self.engine, 0),
-                "lacking": total - coverage.get(self.engine, 0), "templates_by_engine": coverage}
+        return {
+            "engine": self.engine,
+            "citizens": total,
+            "with_engine": coverage.get(self.engine, 0),
+            "lacking": total - coverage.get(self.engine, 0),
+            "templates_by_engine": coverage,
+        }
 
     # -- cards -------------------------------------------------------------------------
     def read_card(self, frame: np.ndarray, *, thorough: bool = True) -> CccdRead:
@@ -245,7 +274,9 @@ class Kiosk:
         """
         reads = decode_qr(frame, thorough=thorough)
         if not reads:
-            raise QrNotFoundError("no QR code found", "hold the CCCD card's QR code flat, close to the camera, in good light")
+            raise QrNotFoundError(
+                "no QR code found", "hold the CCCD card's QR code flat, close to the camera, in good light"
+            )
         first_error: CccdError | None = None
         for read in reads:  # several codes in view (a poster behind the citizen...): the card's wins
             try:
@@ -265,7 +296,9 @@ class Kiosk:
         """Check in a citizen by their card: a known citizen gets a visit; an unknown one needs enrolment."""
         found = self.store.find_citizen(card.record.id_number)
         with self.store.transaction("record the card check-in"):
-            self.store.audit("qr_read", self.actor, self.settings.counter_name, card.record.masked_id, known=found is not None)
+            self.store.audit(
+                "qr_read", self.actor, self.settings.counter_name, card.record.masked_id, known=found is not None
+            )
             if found is not None:
                 self.store.record_visit(Visit(found[0], self.store.clock(), self.settings.counter_name, "qr"))
         return CardCheck(card, found is not None)
@@ -294,15 +327,22 @@ class Kiosk:
         if sample.engine != self.engine:
             raise ValueError(f"a {sample.engine} sample cannot be matched by a kiosk whose engine is {self.engine}")
         index = self.index
-        probes = {self.engine: sample.embedding, **{e: sample.other_embeddings[e] for e in index.legacy_engines if e in sample.other_embeddings}}
+        probes = {
+            self.engine: sample.embedding,
+            **{e: sample.other_embeddings[e] for e in index.legacy_engines if e in sample.other_embeddings},
+        }
         while True:
-            found = {name: index.matchers[name].search(emb, self.policies[name].search_k) for name, emb in probes.items()}
+            found = {
+                name: index.matchers[name].search(emb, self.policies[name].search_k) for name, emb in probes.items()
+            }
             gone = {c.citizen_id for cands in found.values() for c in cands if not self.store.has_citizen(c.citizen_id)}
             for citizen_id in gone:  # purged by another program (a CLI purge, a sync) since the index was loaded
                 index.remove(citizen_id)
             if gone:
                 continue
-            decisions = [decide(cands, self.policies[name].at_scale(len(index.matchers[name]))) for name, cands in found.items()]
+            decisions = [
+                decide(cands, self.policies[name].at_scale(len(index.matchers[name]))) for name, cands in found.items()
+            ]
             try:
                 return self._face_check(combine(decisions), sample.box, via_keypad=False, samples=(sample,))
             except KeyError as exc:  # purged on another thread between the search and the lookup: search again
@@ -313,8 +353,14 @@ class Kiosk:
         if check.decision is not Decision.CONFIRM:
             return check
         resolved = resolve_confirm(check._match, typed, self._keypad_entry)
-        self.store.audit("keypad", self.actor, self.settings.counter_name, "", fitted=resolved.decision is Decision.MATCH,
-                         candidates=len(check._match.candidates))
+        self.store.audit(
+            "keypad",
+            self.actor,
+            self.settings.counter_name,
+            "",
+            fitted=resolved.decision is Decision.MATCH,
+            candidates=len(check._match.candidates),
+        )
         return self._face_check(resolved, check.box, via_keypad=True, samples=check.samples)
 
     def check_in(self, check: FaceCheck) -> int:
@@ -327,24 +373,45 @@ class Kiosk:
         if check.decision is not Decision.MATCH or check._match.citizen_id is None or check.citizen is None:
             raise ValueError("only a MATCH can be checked in")
         citizen_id = check._match.citizen_id
-        visit = Visit(citizen_id, self.store.clock(), self.settings.counter_name,
-                      "confirm" if check.via_keypad else "face", check.distance, _finite(check.margin))
+        visit = Visit(
+            citizen_id,
+            self.store.clock(),
+            self.settings.counter_name,
+            "confirm" if check.via_keypad else "face",
+            check.distance,
+            _finite(check.margin),
+        )
         upgrade = self._upgrade_samples(citizen_id, check.samples)
         with self.store.transaction("record the visit"):
             visit_id = self.store.record_visit(visit)
-            self.store.audit("identify", self.actor, self.settings.counter_name, check.citizen.masked_id,
-                             method=visit.method, distance=round(check.distance, 4), engine=check.engine)
+            self.store.audit(
+                "identify",
+                self.actor,
+                self.settings.counter_name,
+                check.citizen.masked_id,
+                method=visit.method,
+                distance=round(check.distance, 4),
+                engine=check.engine,
+            )
             if upgrade:
                 self.store.add_samples(citizen_id, upgrade, self.settings.counter_name)
-                self.store.audit("upgrade_samples", self.actor, self.settings.counter_name, check.citizen.masked_id,
-                                 engine=self.engine, samples=len(upgrade))
+                self.store.audit(
+                    "upgrade_samples",
+                    self.actor,
+                    self.settings.counter_name,
+                    check.citizen.masked_id,
+                    engine=self.engine,
+                    samples=len(upgrade),
+                )
         if upgrade:
             self._index_samples(citizen_id, upgrade)
         return visit_id
 
     def _index_samples(self, citizen_id: int, samples: Sequence[FaceSample]) -> None:
         """Put a citizen's newly stored default-engine samples into the index."""
-        self.index.add(self.engine, np.full(len(samples), citizen_id, dtype=np.int64), np.stack([s.embedding for s in samples]))
+        self.index.add(
+            self.engine, np.full(len(samples), citizen_id, dtype=np.int64), np.stack([s.embedding for s in samples])
+        )
 
     def _upgrade_samples(self, citizen_id: int, samples: Sequence[FaceSample]) -> list[FaceSample]:
         """The check's frames worth storing as the citizen's first default-engine templates
@@ -356,18 +423,41 @@ class Kiosk:
         except KioskError:  # blurred, turned, inconsistent, or like another citizen: try again next visit
             return []
 
-    def _face_check(self, match: Match, box: FaceBox | None, *, via_keypad: bool, samples: tuple[FaceSample, ...] = ()) -> FaceCheck:
-        citizen = self.store.citizen(match.citizen_id) if match.decision is Decision.MATCH and match.citizen_id is not None else None
-        return FaceCheck(match.decision, len(match.candidates) if match.decision is Decision.CONFIRM else 0,
-                         match.distance, match.margin, box, citizen, via_keypad, match.engine, samples, match)
+    def _face_check(
+        self, match: Match, box: FaceBox | None, *, via_keypad: bool, samples: tuple[FaceSample, ...] = ()
+    ) -> FaceCheck:
+        citizen = (
+            self.store.citizen(match.citizen_id)
+            if match.decision is Decision.MATCH and match.citizen_id is not None
+            else None
+        )
+        return FaceCheck(
+            match.decision,
+            len(match.candidates) if match.decision is Decision.CONFIRM else 0,
+            match.distance,
+            match.margin,
+            box,
+            citizen,
+            via_keypad,
+            match.engine,
+            samples,
+            match,
+        )
 
     def _keypad_entry(self, citizen_id: int) -> str:
         record = self.store.citizen(citizen_id)
         return str(record.date_of_birth.year) if self.settings.confirm_with == "birth_year" else record.id_number[-4:]
 
     # -- enrolment and purge -----------------------------------------------------------
-    def enrol(self, record: CitizenRecord, samples: Sequence[FaceSample], *, consent: bool, staff: str | None = None,
-              allow_duplicate_face: bool = False) -> EnrolResult:
+    def enrol(
+        self,
+        record: CitizenRecord,
+        samples: Sequence[FaceSample],
+        *,
+        consent: bool,
+        staff: str | None = None,
+        allow_duplicate_face: bool = False,
+    ) -> EnrolResult:
         """Store a new citizen with their face samples and consent, all or nothing.
 
         Only samples that pass every quality gate are stored; at least
@@ -379,18 +469,30 @@ class Kiosk:
             InconsistentSamplesError, FaceAlreadyEnrolledError, StoreError.
         """
         if consent is not True:
-            raise ConsentRequiredError("the citizen has not given explicit consent to store their face",
-                                       "show the consent text and record the citizen's acceptance first")
+            raise ConsentRequiredError(
+                "the citizen has not given explicit consent to store their face",
+                "show the consent text and record the citizen's acceptance first",
+            )
         if self.store.find_citizen(record.id_number) is not None:
-            raise AlreadyEnrolledError(f"citizen {record.masked_id} is already enrolled", "add samples to the existing record instead")
+            raise AlreadyEnrolledError(
+                f"citizen {record.masked_id} is already enrolled", "add samples to the existing record instead"
+            )
         self.index  # noqa: B018 - loaded before anything is written: a failure here leaves nothing half-done
         good = self._usable(samples, None, allow_duplicate_face=allow_duplicate_face)
         staff_name = staff or self.actor
-        consent_record = ConsentRecord(PURPOSE_FACE_CHECKIN, CONSENT_TEXT_VERSION, self.store.clock(), self.settings.counter_name, staff_name)
+        consent_record = ConsentRecord(
+            PURPOSE_FACE_CHECKIN, CONSENT_TEXT_VERSION, self.store.clock(), self.settings.counter_name, staff_name
+        )
         with self.store.transaction("enrol"):
             citizen_id = self.store.enrol(record, good, consent_record, self.settings.counter_name)
-            self.store.audit("enrol", staff_name, self.settings.counter_name, record.masked_id, samples=len(good),
-                             consent_version=CONSENT_TEXT_VERSION)
+            self.store.audit(
+                "enrol",
+                staff_name,
+                self.settings.counter_name,
+                record.masked_id,
+                samples=len(good),
+                consent_version=CONSENT_TEXT_VERSION,
+            )
         self._index_samples(citizen_id, good)
         return EnrolResult(citizen_id, record, len(good))
 
@@ -398,7 +500,9 @@ class Kiosk:
         """Add quality-passing samples to an enrolled citizen (re-enrolment). Returns how many were stored."""
         found = self.store.find_citizen(id_number)
         if found is None:
-            raise NotEnrolledError(f"citizen {mask_id_number(id_number)} is not enrolled", "enrol them first (card, consent, face)")
+            raise NotEnrolledError(
+                f"citizen {mask_id_number(id_number)} is not enrolled", "enrol them first (card, consent, face)"
+            )
         citizen_id, record = found
         good = self._usable(samples, citizen_id, minimum=1)
         with self.store.transaction("add samples"):
@@ -431,8 +535,12 @@ class Kiosk:
         """The printable consent receipt (HTML) right after enrolment, for the citizen at the counter."""
         from kiosk.counter.receipt import render_receipt
 
-        return render_receipt(self.store.citizen(citizen_id), self.store.latest_consent(citizen_id), self.settings.retention_days,
-                              self.settings.display_timezone)
+        return render_receipt(
+            self.store.citizen(citizen_id),
+            self.store.latest_consent(citizen_id),
+            self.settings.retention_days,
+            self.settings.display_timezone,
+        )
 
     # -- the counter screen's look-ups (ui.flow) --------------------------------------
     def citizen_id_of(self, id_number: str) -> int | None:
@@ -457,8 +565,10 @@ class Kiosk:
     def retention_due(self) -> list[dict[str, object]]:
         """Citizens with no visit for ``settings.retention_days`` (a dry run), oldest first:
         ``{"id_number": masked, "full_name", "last_activity"}``."""
-        return [{"id_number": record.masked_id, "full_name": record.full_name, "last_activity": last}
-                for _, record, last in self._stale()]
+        return [
+            {"id_number": record.masked_id, "full_name": record.full_name, "last_activity": last}
+            for _, record, last in self._stale()
+        ]
 
     def apply_retention(self, actor: str = "retention") -> int:
         """Purge every citizen past the retention period (the app runs this at start-up and daily). Returns how many.
@@ -506,8 +616,13 @@ class Kiosk:
         self.store.audit("login", name, self.settings.counter_name)
         return Admin(self, auth.new_session(name, self.store.clock()))
 
-    def _usable(self, samples: Sequence[FaceSample], citizen_id: int | None, minimum: int | None = None,
-                allow_duplicate_face: bool = False) -> list[FaceSample]:
+    def _usable(
+        self,
+        samples: Sequence[FaceSample],
+        citizen_id: int | None,
+        minimum: int | None = None,
+        allow_duplicate_face: bool = False,
+    ) -> list[FaceSample]:
         """The quality-passing samples, checked to be one person and nobody else enrolled."""
         needed = self.settings.min_enrol_samples if minimum is None else minimum
         if any(s.engine != self.engine for s in samples):
@@ -520,17 +635,23 @@ class Kiosk:
                 + (f" ({'; '.join(reasons)})" if reasons else ""),
                 "capture more frames of the citizen looking straight at the camera",
             )
-        spread = float(np.max(pairwise_distances(np.stack([s.embedding for s in good]), engine_info(self.engine).metric)))
+        spread = float(
+            np.max(pairwise_distances(np.stack([s.embedding for s in good]), engine_info(self.engine).metric))
+        )
         if spread > self.policy.candidate_distance:
-            raise InconsistentSamplesError(f"the face samples do not look like one person (spread {spread:.2f})",
-                                           "capture again with only the citizen in front of the camera")
+            raise InconsistentSamplesError(
+                f"the face samples do not look like one person (spread {spread:.2f})",
+                "capture again with only the citizen in front of the camera",
+            )
         for sample in [] if allow_duplicate_face else good:
             match = self.identify_sample(replace(sample, other_embeddings={}))._match
             if match.decision is Decision.MATCH and match.citizen_id != citizen_id:
                 assert match.citizen_id is not None  # a MATCH always names its citizen
                 other = self.store.citizen(match.citizen_id)
-                raise FaceAlreadyEnrolledError(f"this face is already enrolled as citizen {other.masked_id}",
-                                               "an administrator must check both records before enrolling")
+                raise FaceAlreadyEnrolledError(
+                    f"this face is already enrolled as citizen {other.masked_id}",
+                    "an administrator must check both records before enrolling",
+                )
         return good
 
 
@@ -555,7 +676,9 @@ def open_store(path: Path, key_file: Path | None, create: bool) -> Store:
 
 def engine_config(settings: Settings, name: str | None = None) -> EngineConfig:
     """How to build engine ``name`` (default: the settings' ``face_engine``) under these settings."""
-    return EngineConfig(name or settings.face_engine, settings.detect_width_px, settings.detector_model, settings.detect_upsample)
+    return EngineConfig(
+        name or settings.face_engine, settings.detect_width_px, settings.detector_model, settings.detect_upsample
+    )
 
 
 def analyzer_for(settings: Settings) -> FaceAnalyzer:
@@ -564,18 +687,31 @@ def analyzer_for(settings: Settings) -> FaceAnalyzer:
     others = [load_engine(engine_config(settings, name)) for name in ENGINE_NAMES if name != settings.face_engine]
     return FaceAnalyzer(
         load_engine(engine_config(settings)),
-        QualityConfig(settings.min_face_px, settings.min_sharpness, settings.min_brightness, settings.max_brightness, settings.max_yaw),
+        QualityConfig(
+            settings.min_face_px,
+            settings.min_sharpness,
+            settings.min_brightness,
+            settings.max_brightness,
+            settings.max_yaw,
+        ),
         others,
     )
 
 
 def policy_for(settings: Settings, engine: str) -> PolicyConfig:
     """The decision policy of one face engine under these settings (its ``<engine>_*`` thresholds)."""
+
     def value(name: str) -> float:
         return float(getattr(settings, f"{engine}_{name}"))
 
-    return PolicyConfig(value("auto_accept_distance"), value("min_margin"), value("candidate_distance"), settings.max_candidates,
-                        ImpostorTail(value("impostor_tail_at_one"), value("impostor_tail_scale")), settings.auto_accept_fpir)
+    return PolicyConfig(
+        value("auto_accept_distance"),
+        value("min_margin"),
+        value("candidate_distance"),
+        settings.max_candidates,
+        ImpostorTail(value("impostor_tail_at_one"), value("impostor_tail_scale")),
+        settings.auto_accept_fpir,
+    )
 
 
 def _finite(value: float) -> float | None:

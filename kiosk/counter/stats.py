@@ -40,7 +40,9 @@ def day_start_utc(now: datetime | None = None, tz: str = DEFAULT_TIMEZONE) -> da
     return datetime.combine(local.date(), time(0), tzinfo=zone(tz)).astimezone(timezone.utc)
 
 
-def today_stats(store: Store, counter: str | None = None, now: datetime | None = None, tz: str = DEFAULT_TIMEZONE) -> DayStats:
+def today_stats(
+    store: Store, counter: str | None = None, now: datetime | None = None, tz: str = DEFAULT_TIMEZONE
+) -> DayStats:
     """Today's figures (the day in ``tz``) from ``store``; ``counter`` None = every counter.
 
     Raises:
@@ -49,5 +51,13 @@ def today_stats(store: Store, counter: str | None = None, now: datetime | None =
     seen = store.activity_since(day_start_utc(now, tz), counter)
     methods, actions = seen.check_ins, seen.actions
     local_day = (now or datetime.now(timezone.utc)).astimezone(zone(tz)).date().isoformat()
-    return DayStats(local_day, methods.get("face", 0), methods.get("confirm", 0), methods.get("qr", 0), actions.get("enrol", 0),
-                    actions.get("add_samples", 0), actions.get("purge", 0), seen.keypad_misses)
+    return DayStats(
+        local_day,
+        methods.get("face", 0),
+        methods.get("confirm", 0),
+        methods.get("qr", 0),
+        actions.get("enrol", 0),
+        actions.get("add_samples", 0),
+        actions.get("purge", 0),
+        seen.keypad_misses,
+    )

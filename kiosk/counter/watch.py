@@ -49,8 +49,21 @@ from recognition.analyzer import FaceAnalyzer, FrameFaces
 from recognition.qr import is_vietnamese_text
 from recognition.qr_locate import Located
 
-__all__ = ["Analyzer", "AnalyzerError", "AnalyzerProcess", "CardHint", "FrameScan", "FrameWatcher", "LocalAnalyzer", "Mode",
-           "ScannerMangledError", "WatchResult", "card_from_scanner", "decision_key", "read_codes"]
+__all__ = [
+    "Analyzer",
+    "AnalyzerError",
+    "AnalyzerProcess",
+    "CardHint",
+    "FrameScan",
+    "FrameWatcher",
+    "LocalAnalyzer",
+    "Mode",
+    "ScannerMangledError",
+    "WatchResult",
+    "card_from_scanner",
+    "decision_key",
+    "read_codes",
+]
 
 
 class Mode(str, Enum):
@@ -85,7 +98,9 @@ class FrameScan:
 class Analyzer(Protocol):
     """Anything that scans frames: :class:`AnalyzerProcess`, :class:`LocalAnalyzer`, a test stub."""
 
-    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()) -> FrameScan:
+    def scan(
+        self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()
+    ) -> FrameScan:
         """QR codes first (when ``qr``); the faces only when ``face`` and no QR code was read;
         the largest face also embedded by the engines named in ``also``."""
 
@@ -93,7 +108,9 @@ class Analyzer(Protocol):
         """Release what the analyzer holds."""
 
 
-def _scan(analyzer: FaceAnalyzer, frame: np.ndarray, qr: bool, face: bool, thorough: bool, also: Sequence[str]) -> FrameScan:
+def _scan(
+    analyzer: FaceAnalyzer, frame: np.ndarray, qr: bool, face: bool, thorough: bool, also: Sequence[str]
+) -> FrameScan:
     """QR codes first (searched for with the card path when only codes are wanted: CARD mode),
     then the faces when no code was read."""
     start = time.perf_counter()
@@ -108,7 +125,9 @@ class LocalAnalyzer:
     def __init__(self, settings: Settings) -> None:
         self._analyzer = analyzer_for(settings)
 
-    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()) -> FrameScan:
+    def scan(
+        self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()
+    ) -> FrameScan:
         """See :class:`Analyzer`."""
         return _scan(self._analyzer, frame, qr, face, thorough, also)
 
@@ -168,11 +187,14 @@ class AnalyzerProcess:
         import multiprocessing
 
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_child_init, initargs=(self._settings,))
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=_child_init, initargs=(self._settings,)
+            )
             self._pool.submit(_child_ready)
 
-    def scan(self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()) -> FrameScan:
+    def scan(
+        self, frame: np.ndarray, *, qr: bool, face: bool, thorough: bool = False, also: Sequence[str] = ()
+    ) -> FrameScan:
         """See :class:`Analyzer`. Blocks the calling thread (never the UI thread) until done.
 
         Raises:
@@ -184,8 +206,10 @@ class AnalyzerProcess:
             return self._pool.submit(_child_scan, frame, qr, face, thorough, tuple(also)).result()
         except (BrokenProcessPool, RuntimeError) as exc:
             self._pool = None
-            raise AnalyzerError(f"the face recognition process stopped ({type(exc).__name__})",
-                                "it restarts by itself; if this repeats, restart the kiosk") from None
+            raise AnalyzerError(
+                f"the face recognition process stopped ({type(exc).__name__})",
+                "it restarts by itself; if this repeats, restart the kiosk",
+            ) from None
 
     def close(self) -> None:
         """Stop the child (waits for the frame it is on, at most a few hundred ms)."""
@@ -329,7 +353,9 @@ class FrameWatcher:
         check = self.kiosk.identify_sample(faces.primary)
         self._recent.append(faces.primary)
         agreed = self.voter.feed(check._match)
-        decided = replace(check, samples=tuple(self._recent)) if agreed is not None and not self._is_held(check) else None
+        decided = (
+            replace(check, samples=tuple(self._recent)) if agreed is not None and not self._is_held(check) else None
+        )
         if agreed is not None:
             self._recent.clear()
         return replace(result, boxes=faces.boxes, decided=decided, sample=faces.primary)
@@ -376,12 +402,20 @@ def card_from_scanner(payload: str | bytes) -> CccdRead:
     if "?" in text or "\ufffd" in text:
         raise ScannerMangledError("the scanner replaced Vietnamese letters with '?' (keyboard emulation)", _HINT_CAMERA)
     if not is_vietnamese_text(text):
-        raise ScannerMangledError("the scanner garbled the Vietnamese letters (wrong keyboard layout or code page)", _HINT_CAMERA)
+        raise ScannerMangledError(
+            "the scanner garbled the Vietnamese letters (wrong keyboard layout or code page)", _HINT_CAMERA
+        )
     try:
         card = parse_cccd(text)
     except CccdError as exc:
-        raise ScannerMangledError(f"the scanner's text is not a readable CCCD card ({exc.message})", _HINT_CAMERA) from None
+        raise ScannerMangledError(
+            f"the scanner's text is not a readable CCCD card ({exc.message})", _HINT_CAMERA
+        ) from None
     record = card.record
-    if any(w.code == "unaccented_gender" for w in card.warnings) or (record.full_name.isascii() and record.address.isascii()):
-        raise ScannerMangledError("the scanner dropped the accents of the Vietnamese letters (keyboard emulation)", _HINT_CAMERA)
+    if any(w.code == "unaccented_gender" for w in card.warnings) or (
+        record.full_name.isascii() and record.address.isascii()
+    ):
+        raise ScannerMangledError(
+            "the scanner dropped the accents of the Vietnamese letters (keyboard emulation)", _HINT_CAMERA
+        )
     return card

@@ -28,8 +28,15 @@ BYTES_PER_SAMPLE = 128 * 4
 MATCHER_BYTES_PER_SAMPLE = 2 * BYTES_PER_SAMPLE + 64
 """Peak memory of one matcher figure per sample: the index row, the naive baseline's
 temporary difference row, and the per-row score, norm and id arrays (bytes)."""
-PIPELINES = (EngineConfig("sface", 320), EngineConfig("sface", 480), EngineConfig("sface", 0),
-             EngineConfig("dlib", 320), EngineConfig("dlib", 480), EngineConfig("dlib", 0), EngineConfig("dlib", 480, dlib_upsample=1))
+PIPELINES = (
+    EngineConfig("sface", 320),
+    EngineConfig("sface", 480),
+    EngineConfig("sface", 0),
+    EngineConfig("dlib", 320),
+    EngineConfig("dlib", 480),
+    EngineConfig("dlib", 0),
+    EngineConfig("dlib", 480, dlib_upsample=1),
+)
 """Engine settings the pipeline is timed with (detect width 0 = the full frame; the shipped default is sface@480)."""
 CNN = EngineConfig("dlib", 480, "cnn")
 BASELINE = "face_recognition (plain)"
@@ -94,8 +101,10 @@ def check_memory(n: int) -> None:
     """
     need, free = n * MATCHER_BYTES_PER_SAMPLE, _meminfo("MemAvailable")
     if free is not None and need > 0.8 * free:
-        raise BenchError(f"N = {n:,} needs about {need / 1e9:.1f} GB and {free / 1e9:.1f} GB is free",
-                         "choose smaller --sizes or close other programs")
+        raise BenchError(
+            f"N = {n:,} needs about {need / 1e9:.1f} GB and {free / 1e9:.1f} GB is free",
+            "choose smaller --sizes or close other programs",
+        )
 
 
 def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = PolicyConfig()) -> list[dict[str, Any]]:
@@ -121,22 +130,24 @@ def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = Pol
         mat_vec = _times_ms(lambda: matrix @ query, reps)
         naive = _median_ms(lambda: int(np.argmin(face_distance_naive(matrix, query))), max(3, reps // 2))
         ms, gemv = statistics.median(ident), statistics.median(mat_vec)
-        rows.append({
-            "n": n,
-            "ms_per_query": ms,
-            "naive_ms_per_query": naive,
-            "speedup": naive / ms,
-            "gb_per_s": matrix.nbytes / (ms / 1e3) / 1e9,
-            "gemv_ms": gemv,
-            "gemv_gb_per_s": matrix.nbytes / (gemv / 1e3) / 1e9,
-            "ratio_to_gemv": ms / gemv,
-            "ms_per_query_min": min(ident),
-            "gemv_ms_min": min(mat_vec),
-            "ratio_to_gemv_min": min(ident) / min(mat_vec),
-            "matrix_mb": matrix.nbytes / 1e6,
-            "index_mb": matcher.nbytes / 1e6,
-            "rss_mb": rss_mb(),
-        })
+        rows.append(
+            {
+                "n": n,
+                "ms_per_query": ms,
+                "naive_ms_per_query": naive,
+                "speedup": naive / ms,
+                "gb_per_s": matrix.nbytes / (ms / 1e3) / 1e9,
+                "gemv_ms": gemv,
+                "gemv_gb_per_s": matrix.nbytes / (gemv / 1e3) / 1e9,
+                "ratio_to_gemv": ms / gemv,
+                "ms_per_query_min": min(ident),
+                "gemv_ms_min": min(mat_vec),
+                "ratio_to_gemv_min": min(ident) / min(mat_vec),
+                "matrix_mb": matrix.nbytes / 1e6,
+                "index_mb": matcher.nbytes / 1e6,
+                "rss_mb": rss_mb(),
+            }
+        )
         del matcher, matrix
     return rows
 
@@ -153,9 +164,15 @@ def fit_frame(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return frame
 
 
-def bench_pipeline(face_frame: Path, card_frame: Path, repeats: int = 5, n_enrolled: int = 100_000,
-                   pipelines: tuple[EngineConfig, ...] = PIPELINES, default: EngineConfig | None = EngineConfig(),
-                   baseline: bool = True) -> list[dict[str, Any]]:
+def bench_pipeline(
+    face_frame: Path,
+    card_frame: Path,
+    repeats: int = 5,
+    n_enrolled: int = 100_000,
+    pipelines: tuple[EngineConfig, ...] = PIPELINES,
+    default: EngineConfig | None = EngineConfig(),
+    baseline: bool = True,
+) -> list[dict[str, Any]]:
     """Per-stage ms for one face frame at 640x480 and 1280x720, for each engine setting.
 
     Stages: ``qr_fast`` (the per-frame QR scan, no code in view), ``qr_card`` (the same
@@ -180,7 +197,12 @@ def bench_pipeline(face_frame: Path, card_frame: Path, repeats: int = 5, n_enrol
         frame, card_view = fit_frame(face, width, height), fit_frame(card, width, height)
         qr_fast = _median_ms(lambda: decode_qr(frame, thorough=False), repeats)
         qr_card = _median_ms(lambda: decode_qr(card_view, thorough=False), repeats)
-        common = {"frame": f"{width}x{height}", "qr_fast": qr_fast, "qr_card": qr_card, "qr_card_read": bool(decode_qr(card_view, thorough=False))}
+        common = {
+            "frame": f"{width}x{height}",
+            "qr_fast": qr_fast,
+            "qr_card": qr_card,
+            "qr_card_read": bool(decode_qr(card_view, thorough=False)),
+        }
         size_rows = [_baseline_row(frame, repeats, common)] if baseline else []
         for config in pipelines:
             engine = load_engine(config)
@@ -188,7 +210,9 @@ def bench_pipeline(face_frame: Path, card_frame: Path, repeats: int = 5, n_enrol
             if config.name not in matchers:
                 info = engine_info(config.name)
                 matchers[config.name] = Matcher(n_enrolled, info.metric, info.name)
-                matchers[config.name].add_many(np.arange(n_enrolled) // SAMPLES_PER_CITIZEN, random_embeddings(n_enrolled))
+                matchers[config.name].add_many(
+                    np.arange(n_enrolled) // SAMPLES_PER_CITIZEN, random_embeddings(n_enrolled)
+                )
             reps = 1 if config.dlib_detector == "cnn" else repeats
             row: dict[str, Any] = {**common, "engine": config.name, "detector": _name(config)}
             if isinstance(engine, DlibEngine):  # boxes, then landmarks, separately (the dlib engine's own steps)
@@ -206,7 +230,9 @@ def bench_pipeline(face_frame: Path, card_frame: Path, repeats: int = 5, n_enrol
             if faces:
                 embedding = engine.embed(frame, faces[0])
                 row["encode"] = _median_ms(lambda: engine.embed(frame, faces[0]), repeats)
-                row["match"] = _median_ms(lambda: decide(matchers[config.name].search(embedding, policy.search_k), policy), repeats)
+                row["match"] = _median_ms(
+                    lambda: decide(matchers[config.name].search(embedding, policy.search_k), policy), repeats
+                )
                 row["face_total"] = row["detect"] + row["landmarks"] + row["encode"]
                 row["frame_total"] = row["face_total"] + row["match"] + qr_fast
             row["matched_against"] = n_enrolled
@@ -228,8 +254,15 @@ def _baseline_row(frame: np.ndarray, repeats: int, common: dict[str, Any]) -> di
     fr = face_recognition_module()
     rgb = to_rgb(frame)
     boxes = fr.face_locations(rgb)
-    row: dict[str, Any] = {**common, "engine": "baseline", "detector": BASELINE, "faces_found": len(boxes), "default": False,
-                           "detect": _median_ms(lambda: fr.face_locations(rgb), repeats), "landmarks": 0.0}
+    row: dict[str, Any] = {
+        **common,
+        "engine": "baseline",
+        "detector": BASELINE,
+        "faces_found": len(boxes),
+        "default": False,
+        "detect": _median_ms(lambda: fr.face_locations(rgb), repeats),
+        "landmarks": 0.0,
+    }
     if boxes:
         row["encode"] = _median_ms(lambda: fr.face_encodings(rgb, boxes[:1]), repeats)
         row["face_total"] = row["detect"] + row["encode"]
@@ -263,5 +296,13 @@ def machine_info() -> dict[str, Any]:
     except (OSError, AttributeError):
         load = None
     ram = _meminfo("MemTotal")
-    return {"cores": os.cpu_count(), "cpu": cpu, "ram_gb": round(ram / 2**30, 1) if ram else None, "load_avg": load,
-            "numpy": np.__version__, "blas": blas, "python": platform.python_version(), "system": platform.platform()}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gb": round(ram / 2**30, 1) if ram else None,
+        "load_avg": load,
+        "numpy": np.__version__,
+        "blas": blas,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }

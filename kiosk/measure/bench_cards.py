@@ -58,10 +58,12 @@ def _paths(frame: Any) -> dict[str, Callable[[], list[bytes]]]:
         finally:
             zxing.ENABLED = saved
 
-    return {"zbar": zbar_only,
-            "fast": lambda: [r.data for r in qr.decode_qr(frame, thorough=False)],
-            "card": lambda: list(read_codes(frame, search=True)[0]),
-            "full": lambda: [r.data for r in qr.decode_qr(frame)]}
+    return {
+        "zbar": zbar_only,
+        "fast": lambda: [r.data for r in qr.decode_qr(frame, thorough=False)],
+        "card": lambda: list(read_codes(frame, search=True)[0]),
+        "full": lambda: [r.data for r in qr.decode_qr(frame)],
+    }
 
 
 def bench_cards(folder: Path = CARD_PHOTOS, no_code: Path | None = None, repeats: int = 5) -> list[dict[str, Any]]:
@@ -81,23 +83,43 @@ def bench_cards(folder: Path = CARD_PHOTOS, no_code: Path | None = None, repeats
     try:
         photos = tomllib.loads(manifest.read_text(encoding="utf-8"))["photo"]
     except (OSError, UnicodeDecodeError, KeyError, tomllib.TOMLDecodeError) as exc:
-        raise BenchError(f"no card photos at {folder} ({type(exc).__name__})",
-                         "run from a clone of the repository, or make them: .venv/bin/python scripts/make_card_photos.py") from None
+        raise BenchError(
+            f"no card photos at {folder} ({type(exc).__name__})",
+            "run from a clone of the repository, or make them: .venv/bin/python scripts/make_card_photos.py",
+        ) from None
     cases: list[tuple[dict[str, Any], Any, bytes | None]] = [
-        ({"file": p["file"], "frame": p["frame"], "module_px": p["module_px"], "glare": p["glare"], "blur": p["blur"]},
-         load_image(folder / p["file"]), p["payload"].encode("utf-8")) for p in photos]
+        (
+            {
+                "file": p["file"],
+                "frame": p["frame"],
+                "module_px": p["module_px"],
+                "glare": p["glare"],
+                "blur": p["blur"],
+            },
+            load_image(folder / p["file"]),
+            p["payload"].encode("utf-8"),
+        )
+        for p in photos
+    ]
     if no_code is not None:
         face = load_image(no_code)
         for width, height in ((640, 480), (1280, 720)):
-            blank: dict[str, Any] = {"file": f"no code ({no_code.name})", "frame": f"{width}x{height}",
-                                     "module_px": None, "glare": None, "blur": None}
+            blank: dict[str, Any] = {
+                "file": f"no code ({no_code.name})",
+                "frame": f"{width}x{height}",
+                "module_px": None,
+                "glare": None,
+                "blur": None,
+            }
             cases.append((blank, fit_frame(face, width, height), None))
     rows = []
     for row, frame, payload in cases:
         for name, call in _paths(frame).items():
             found, ms = _timed(call, repeats if name != "full" else max(1, repeats // 2))
             if any(data != payload for data in found):
-                raise BenchError(f"the {name} path read a wrong payload from {row['file']}", "report this: no read may be wrong")
+                raise BenchError(
+                    f"the {name} path read a wrong payload from {row['file']}", "report this: no read may be wrong"
+                )
             row[f"{name}_ms"], row[f"{name}_read"] = ms, (bool(found) if payload is not None else None)
         rows.append(row)
     return rows

@@ -37,17 +37,43 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
     hashes = [key.blind_index(_bench_id(i)) for i in range(citizens)]
 
     def sealed_record(i: int) -> bytes:
-        record: dict[str, Any] = {"id_number": _bench_id(i), "old_id_number": "", "full_name": f"Công dân {i}", "date_of_birth": "2000-01-01",
-                  "gender": "Nam", "address": "Cà Mau", "issue_date": None, "extra": []}
+        record: dict[str, Any] = {
+            "id_number": _bench_id(i),
+            "old_id_number": "",
+            "full_name": f"Công dân {i}",
+            "date_of_birth": "2000-01-01",
+            "gender": "Nam",
+            "address": "Cà Mau",
+            "issue_date": None,
+            "extra": [],
+        }
         return key.seal(json.dumps(record, ensure_ascii=False).encode(), b"citizen:" + hashes[i])
 
     with Registry.connect(url) as reg:
         reg.ensure_schema(key.check_value().hex(), create=True)
         reg.bulk_load("citizens", ([id_hash, sealed_record(i), now, "Bench", now] for i, id_hash in enumerate(hashes)))
-        reg.bulk_load("face_samples", ([uuid.uuid4().hex, id_hash, key.seal(emb[i * 3 + j].astype("<f4").tobytes(), b"sample:" + id_hash),
-                                        100.0, 120.0, 0.0, now, "Bench"] for i, id_hash in enumerate(hashes) for j in range(3)),
-                      ("uid", "id_hash", "embedding", "sharpness", "brightness", "yaw", "captured_at", "counter"))
-        reg.bulk_load("consents", ([uuid.uuid4().hex, id_hash, "face_checkin", "bench", now, "Bench", "bench"] for id_hash in hashes))
+        reg.bulk_load(
+            "face_samples",
+            (
+                [
+                    uuid.uuid4().hex,
+                    id_hash,
+                    key.seal(emb[i * 3 + j].astype("<f4").tobytes(), b"sample:" + id_hash),
+                    100.0,
+                    120.0,
+                    0.0,
+                    now,
+                    "Bench",
+                ]
+                for i, id_hash in enumerate(hashes)
+                for j in range(3)
+            ),
+            ("uid", "id_hash", "embedding", "sharpness", "brightness", "yaw", "captured_at", "counter"),
+        )
+        reg.bulk_load(
+            "consents",
+            ([uuid.uuid4().hex, id_hash, "face_checkin", "bench", now, "Bench", "bench"] for id_hash in hashes),
+        )
 
 
 def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 100) -> dict[str, Any]:
@@ -66,8 +92,10 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f"CREATE DATABASE {name}")
     except psycopg.Error as exc:
-        raise RegistryError(f"cannot create a throw-away database on {redact(admin_url)}: {type(exc).__name__}",
-                            "start PostgreSQL, or pass --registry with a server where you may create databases") from None
+        raise RegistryError(
+            f"cannot create a throw-away database on {redact(admin_url)}: {type(exc).__name__}",
+            "start PostgreSQL, or pass --registry with a server where you may create databases",
+        ) from None
     url = admin_url.rsplit("/", 1)[0] + f"/{name}"
     out: dict[str, Any] = {"citizens": citizens, "samples": citizens * 3}
     try:
@@ -77,8 +105,12 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
             start = time.perf_counter()
             _fill_registry(url, key, citizens)
             out["fill_registry_s"] = time.perf_counter() - start
-            counters = [Kiosk.open(Settings(counter_name=c, key_file=str(Path(tmp) / "province.key")), Path(tmp) / f"{c}.sqlite")
-                        for c in ("A", "B", "C")]
+            counters = [
+                Kiosk.open(
+                    Settings(counter_name=c, key_file=str(Path(tmp) / "province.key")), Path(tmp) / f"{c}.sqlite"
+                )
+                for c in ("A", "B", "C")
+            ]
             start = time.perf_counter()
             counters[0].sync(url)
             out["first_full_pull_s"] = time.perf_counter() - start
@@ -91,10 +123,18 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
             emb = random_embeddings(new_enrolments * 3, seed=2)
             b = counters[1]
             for i in range(new_enrolments):
-                record = CitizenRecord(f"0962{i % 100:02d}9{i:05d}", "", f"Người mới {i}", np.datetime64("2001-01-01").item(),
-                                       Gender.MALE, "Cà Mau")
+                record = CitizenRecord(
+                    f"0962{i % 100:02d}9{i:05d}",
+                    "",
+                    f"Người mới {i}",
+                    np.datetime64("2001-01-01").item(),
+                    Gender.MALE,
+                    "Cà Mau",
+                )
                 samples = [FaceSample(emb[i * 3 + j], FaceBox(0, 1, 1, 0)) for j in range(3)]
-                b.store.enrol(record, samples, ConsentRecord("face_checkin", "bench", b.store.clock(), "B", "bench"), "B")
+                b.store.enrol(
+                    record, samples, ConsentRecord("face_checkin", "bench", b.store.clock(), "B", "bench"), "B"
+                )
             start = time.perf_counter()
             b.sync(url)
             out["incremental_push_100_s"] = time.perf_counter() - start

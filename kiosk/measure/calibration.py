@@ -80,7 +80,7 @@ def impostor_distances(open_set: OpenSet, encoded: EncodedSet, limit: int = 20_0
     for start in range(0, len(probes), 256):
         chunk = probes[start : start + 256]
         block = encoded.embeddings[[encoded.row(p.file) for p in chunk]]
-        d = pairwise_distances(np.vstack([block, templates]), encoded.metric)[: len(chunk), len(chunk):]
+        d = pairwise_distances(np.vstack([block, templates]), encoded.metric)[: len(chunk), len(chunk) :]
         for i, probe in enumerate(chunk):
             other = (owner != probe.citizen_id) & (owner != probe.exclude)
             out.append(d[i][other])
@@ -128,7 +128,10 @@ def probe_stats(open_set: OpenSet, encoded: EncodedSet, k: int) -> tuple[ProbeSt
         rows = search(matcher, probes, encoded, k)
         d1 = np.array([r[0].distance if r else math.inf for r in rows])
         d2 = np.array([r[1].distance if len(r) > 1 else math.inf for r in rows])
-        rank = np.array([next((i for i, c in enumerate(r) if c.citizen_id == p.citizen_id), -1) for p, r in zip(probes, rows)], dtype=int)
+        rank = np.array(
+            [next((i for i, c in enumerate(r) if c.citizen_id == p.citizen_id), -1) for p, r in zip(probes, rows)],
+            dtype=int,
+        )
         own_d = np.array([r[i].distance if i >= 0 else math.inf for r, i in zip(rows, rank)])
         out.append(ProbeStats(d1, d2 - d1, rank == 0, rank, own_d))
     return out[0], out[1]
@@ -192,8 +195,17 @@ class Calibration:
         return math.ceil(3.0 / self.target_fpir) if self.target_fpir > 0 else 0
 
 
-def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e-3, target_recall: float = 0.99,
-              safety: float = 0.02, max_candidates: int = 5, current_margin: float = 0.06, seed: int = 0) -> Calibration:
+def calibrate(
+    open_set: OpenSet,
+    encoded: EncodedSet,
+    *,
+    target_fpir: float = 1e-3,
+    target_recall: float = 0.99,
+    safety: float = 0.02,
+    max_candidates: int = 5,
+    current_margin: float = 0.06,
+    seed: int = 0,
+) -> Calibration:
     """Recommend the engine's ``auto_accept_distance``, ``min_margin``, ``candidate_distance`` and
     impostor tail (see the module doc). The engine is the one that made ``encoded``.
 
@@ -201,16 +213,21 @@ def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e
         DatasetError: the split has no stranger or no genuine probe (nothing to calibrate against).
     """
     if not open_set.strangers or not open_set.genuine:
-        raise DatasetError(f"calibration needs genuine and stranger probes; this split has {len(open_set.genuine)} genuine and "
-                           f"{len(open_set.strangers)} stranger probes",
-                           "use --strangers rotate (or N), or a set where some people have a single photo")
+        raise DatasetError(
+            f"calibration needs genuine and stranger probes; this split has {len(open_set.genuine)} genuine and "
+            f"{len(open_set.strangers)} stranger probes",
+            "use --strangers rotate (or N), or a set where some people have a single photo",
+        )
     g, s = probe_stats(open_set, encoded, max(2, max_candidates))
     engine = encoded.engine
     ts, ms = _grid(f"{engine}_auto_accept_distance"), _grid(f"{engine}_min_margin")
     wrong = ~g.own_first & np.isfinite(g.d1)
     lookalike_gap = float(g.margin[wrong].max()) if wrong.any() else math.nan
-    m = float(ms[np.searchsorted(ms, lookalike_gap + safety - EPS)]) if wrong.any() and lookalike_gap + safety <= ms[-1] else (
-        float(ms[-1]) if wrong.any() else current_margin)
+    m = (
+        float(ms[np.searchsorted(ms, lookalike_gap + safety - EPS)])
+        if wrong.any() and lookalike_gap + safety <= ms[-1]
+        else (float(ms[-1]) if wrong.any() else current_margin)
+    )
     allowed_strangers = int(math.floor(target_fpir * len(s.d1) + EPS))
     nearest = np.sort(s.d1)
     limit = float(nearest[allowed_strangers]) - safety if allowed_strangers < len(nearest) else math.inf
@@ -226,13 +243,29 @@ def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e
 
     accepted = g.auto(t, m) & g.own_first
     heat_good = (g.auto(ts[:, None], ms[None, :]) & g.own_first).sum(axis=2)
-    heat_allowed = ((s.d1 <= ts[:, None, None] + safety + EPS).sum(axis=2) <= allowed_strangers) & \
-                   ((g.auto(ts[:, None] + safety, ms[None, :] - safety) & wrong).sum(axis=2) == 0)
-    tradeoff = [{"auto_accept_distance": float(tv), "genuine_auto_rate": good_t[i] / max(1, len(g.d1)),
-                 "strangers_within": int((s.d1 <= tv + EPS).sum()), "strangers_auto": int(s.auto(tv, m).sum()),
-                 "wrong_person_auto": int((g.auto(tv, m) & wrong).sum()), "allowed": bool(allowed_t[i])} for i, tv in enumerate(ts)]
-    margins = [{"min_margin": float(mv), "genuine_auto_rate": float((g.auto(t, mv) & g.own_first).mean()) if len(g.d1) else math.nan,
-                "wrong_person_auto": int((g.auto(t, mv) & wrong).sum()), "strangers_auto": int(s.auto(t, mv).sum())} for mv in ms]
+    heat_allowed = ((s.d1 <= ts[:, None, None] + safety + EPS).sum(axis=2) <= allowed_strangers) & (
+        (g.auto(ts[:, None] + safety, ms[None, :] - safety) & wrong).sum(axis=2) == 0
+    )
+    tradeoff = [
+        {
+            "auto_accept_distance": float(tv),
+            "genuine_auto_rate": good_t[i] / max(1, len(g.d1)),
+            "strangers_within": int((s.d1 <= tv + EPS).sum()),
+            "strangers_auto": int(s.auto(tv, m).sum()),
+            "wrong_person_auto": int((g.auto(tv, m) & wrong).sum()),
+            "allowed": bool(allowed_t[i]),
+        }
+        for i, tv in enumerate(ts)
+    ]
+    margins = [
+        {
+            "min_margin": float(mv),
+            "genuine_auto_rate": float((g.auto(t, mv) & g.own_first).mean()) if len(g.d1) else math.nan,
+            "wrong_person_auto": int((g.auto(t, mv) & wrong).sum()),
+            "strangers_auto": int(s.auto(t, mv).sum()),
+        }
+        for mv in ms
+    ]
 
     # candidate_distance: the right citizen among the first max_candidates within c (when not auto-accepted).
     auto_g, auto_s = g.auto(t, m), s.auto(t, m)
@@ -240,9 +273,16 @@ def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e
     cs = cs[cs >= t - EPS]
     rows = []
     for c in cs:
-        recall = np.where(auto_g, g.own_first, (g.own_rank >= 0) & (g.own_rank < max_candidates) & (g.own_distance <= c + EPS))
-        rows.append({"candidate_distance": float(c), "candidate_recall": float(recall.mean()) if recall.size else math.nan,
-                     "stranger_confirm_rate": float(((s.d1 <= c + EPS) & ~auto_s).mean()) if s.d1.size else math.nan})
+        recall = np.where(
+            auto_g, g.own_first, (g.own_rank >= 0) & (g.own_rank < max_candidates) & (g.own_distance <= c + EPS)
+        )
+        rows.append(
+            {
+                "candidate_distance": float(c),
+                "candidate_recall": float(recall.mean()) if recall.size else math.nan,
+                "stranger_confirm_rate": float(((s.d1 <= c + EPS) & ~auto_s).mean()) if s.d1.size else math.nan,
+            }
+        )
     reach = [r for r in rows if r["candidate_recall"] >= target_recall - EPS]
     base = reach[0] if reach else max(rows, key=lambda r: (r["candidate_recall"], -r["candidate_distance"]))
     c = float(min(cs[-1], round(base["candidate_distance"] + safety, 2)))
@@ -270,9 +310,31 @@ def calibrate(open_set: OpenSet, encoded: EncodedSet, *, target_fpir: float = 1e
         "auto_at_templates": {str(n): policy.auto_distance_at(n) for n in (templates, *PROVINCE_TEMPLATES)},
     }
     verified = evaluate(open_set, encoded, policy.at_scale(templates), seed=seed)
-    heat = {"auto_accept_distance": ts.tolist(), "min_margin": ms.tolist(), "genuine_auto": heat_good.tolist(), "allowed": heat_allowed.tolist()}
-    return Calibration(t, m, c, tail, engine, feasible, target_fpir, target_recall, safety, len(g.d1), len(s.d1), evidence, tradeoff,
-                       margins, rows, heat, verified)
+    heat = {
+        "auto_accept_distance": ts.tolist(),
+        "min_margin": ms.tolist(),
+        "genuine_auto": heat_good.tolist(),
+        "allowed": heat_allowed.tolist(),
+    }
+    return Calibration(
+        t,
+        m,
+        c,
+        tail,
+        engine,
+        feasible,
+        target_fpir,
+        target_recall,
+        safety,
+        len(g.d1),
+        len(s.d1),
+        evidence,
+        tradeoff,
+        margins,
+        rows,
+        heat,
+        verified,
+    )
 
 
 def write_recommendation(path: str, calibration: Calibration) -> Settings:
@@ -288,10 +350,15 @@ def write_recommendation(path: str, calibration: Calibration) -> Settings:
 
     base = load_settings(path, environ={}) if Path(path).is_file() else Settings()
     engine = calibration.engine
-    new = base.replace(**{f"{engine}_auto_accept_distance": calibration.auto_accept_distance, f"{engine}_min_margin": calibration.min_margin,
-                          f"{engine}_candidate_distance": calibration.candidate_distance,
-                          f"{engine}_impostor_tail_at_one": round(calibration.tail.at_one, 4),
-                          f"{engine}_impostor_tail_scale": round(calibration.tail.scale, 5),
-                          "auto_accept_fpir": calibration.target_fpir})
+    new = base.replace(
+        **{
+            f"{engine}_auto_accept_distance": calibration.auto_accept_distance,
+            f"{engine}_min_margin": calibration.min_margin,
+            f"{engine}_candidate_distance": calibration.candidate_distance,
+            f"{engine}_impostor_tail_at_one": round(calibration.tail.at_one, 4),
+            f"{engine}_impostor_tail_scale": round(calibration.tail.scale, 5),
+            "auto_accept_fpir": calibration.target_fpir,
+        }
+    )
     write_settings(path, new)
     return new

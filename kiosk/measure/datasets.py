@@ -46,7 +46,9 @@ def scan_identities(root: Path, *, loose_files_are_people: bool = False) -> dict
     """
     root = Path(root)
     if not root.is_dir():
-        raise DatasetError(f"image folder {root} does not exist", "pass a folder with one sub-folder of photos per person")
+        raise DatasetError(
+            f"image folder {root} does not exist", "pass a folder with one sub-folder of photos per person"
+        )
     people: dict[str, list[Path]] = {}
     for sub in sorted(p for p in root.iterdir() if p.is_dir()):
         files = image_files(sub)
@@ -56,7 +58,9 @@ def scan_identities(root: Path, *, loose_files_are_people: bool = False) -> dict
         for file in image_files(root):
             people.setdefault(file.stem, [file])
     if not people:
-        raise DatasetError(f"no face images found in {root}", "expected DIR/<person>/<photo>.jpg (JPEG, PNG, BMP or WebP)")
+        raise DatasetError(
+            f"no face images found in {root}", "expected DIR/<person>/<photo>.jpg (JPEG, PNG, BMP or WebP)"
+        )
     return dict(sorted(people.items()))
 
 
@@ -79,41 +83,64 @@ def read_pairs(pairs_file: Path, images_dir: Path) -> list[Pair]:
     try:
         lines = [ln.split() for ln in pairs_file.read_text(encoding="utf-8").splitlines()]
     except FileNotFoundError:
-        raise DatasetError(f"pairs file {pairs_file} does not exist", "pass LFW's pairs.txt (or a file in its format)") from None
+        raise DatasetError(
+            f"pairs file {pairs_file} does not exist", "pass LFW's pairs.txt (or a file in its format)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DatasetError(f"cannot read pairs file {pairs_file}: {exc}", "check the file") from None
     lines = [ln for ln in lines if ln]
     if not lines or not all(tok.isdigit() for tok in lines[0]) or len(lines[0]) not in (1, 2):
-        raise DatasetError(f"{pairs_file}: the first line must be a header such as '10 300'", "use LFW's pairs.txt format")
+        raise DatasetError(
+            f"{pairs_file}: the first line must be a header such as '10 300'", "use LFW's pairs.txt format"
+        )
     header, body = [int(tok) for tok in lines[0]], lines[1:]
     if len(header) == 2 and header[0] * 2 * header[1] != len(body):
-        raise DatasetError(f"{pairs_file}: the header promises {header[0]} folds of {2 * header[1]} pairs, "
-                           f"but {len(body)} pairs follow", "fix the header line")
+        raise DatasetError(
+            f"{pairs_file}: the header promises {header[0]} folds of {2 * header[1]} pairs, "
+            f"but {len(body)} pairs follow",
+            "fix the header line",
+        )
     per_fold = 2 * header[1] if len(header) == 2 else -(-len(body) // DEFAULT_FOLDS)
     pairs = []
     for index, tokens in enumerate(body):
         fold = index // max(1, per_fold)
         try:
             if len(tokens) == 3:
-                pair = Pair(lfw_image(images_dir, tokens[0], int(tokens[1])), lfw_image(images_dir, tokens[0], int(tokens[2])), True, fold)
+                pair = Pair(
+                    lfw_image(images_dir, tokens[0], int(tokens[1])),
+                    lfw_image(images_dir, tokens[0], int(tokens[2])),
+                    True,
+                    fold,
+                )
             elif len(tokens) == 4:
-                pair = Pair(lfw_image(images_dir, tokens[0], int(tokens[1])), lfw_image(images_dir, tokens[2], int(tokens[3])), False, fold)
+                pair = Pair(
+                    lfw_image(images_dir, tokens[0], int(tokens[1])),
+                    lfw_image(images_dir, tokens[2], int(tokens[3])),
+                    False,
+                    fold,
+                )
             else:
                 raise ValueError
         except ValueError:
-            raise DatasetError(f"{pairs_file}, line {index + 2}: expected 'name n1 n2' or 'name1 n1 name2 n2', got {' '.join(tokens)!r}",
-                               "fix that line") from None
+            raise DatasetError(
+                f"{pairs_file}, line {index + 2}: expected 'name n1 n2' or 'name1 n1 name2 n2', got {' '.join(tokens)!r}",
+                "fix that line",
+            ) from None
         pairs.append(pair)
     if not pairs:
         raise DatasetError(f"{pairs_file} lists no pairs", "use LFW's pairs.txt format")
     missing = sorted({p for pair in pairs for p in (pair.first, pair.second) if not p.is_file()})
     if missing:
-        raise DatasetError(f"{count(len(missing), 'image')} named in {pairs_file.name} are missing under {images_dir}, e.g. {missing[0]}",
-                           "pass --images the folder holding <name>/<name>_0001.jpg")
+        raise DatasetError(
+            f"{count(len(missing), 'image')} named in {pairs_file.name} are missing under {images_dir}, e.g. {missing[0]}",
+            "pass --images the folder holding <name>/<name>_0001.jpg",
+        )
     return pairs
 
 
-def make_lfw_pairs(people: dict[str, list[Path]], out_dir: Path, *, folds: int = DEFAULT_FOLDS, seed: int = 0) -> tuple[Path, Path]:
+def make_lfw_pairs(
+    people: dict[str, list[Path]], out_dir: Path, *, folds: int = DEFAULT_FOLDS, seed: int = 0
+) -> tuple[Path, Path]:
     """Lay a folder-per-person set out like LFW and write a balanced ``pairs.txt`` for it.
 
     Images are linked (symbolic links; copied where links are not allowed) to
@@ -137,11 +164,15 @@ def make_lfw_pairs(people: dict[str, list[Path]], out_dir: Path, *, folds: int =
             except OSError:
                 shutil.copyfile(src, dest)
     rng = random.Random(seed)
-    same = [(name, a, b) for name, files in people.items() for a, b in itertools.combinations(range(1, len(files) + 1), 2)]
+    same = [
+        (name, a, b) for name, files in people.items() for a, b in itertools.combinations(range(1, len(files) + 1), 2)
+    ]
     diff_all = [(p, q) for p, q in itertools.combinations(people, 2)]
     per_fold = len(same) // folds
     if per_fold == 0 or not diff_all:
-        raise DatasetError(f"too few same-person pairs for {folds} folds", "use more people with 2+ images, or fewer folds")
+        raise DatasetError(
+            f"too few same-person pairs for {folds} folds", "use more people with 2+ images, or fewer folds"
+        )
     rng.shuffle(same)
     lines = [f"{folds}\t{per_fold}"]
     for fold in range(folds):

@@ -148,8 +148,10 @@ def _cache_key(path: Path, config: EngineConfig) -> str:
     real = os.path.realpath(path)
     stat = os.stat(real)
     detector = f"{config.dlib_detector}|{config.dlib_upsample}" if config.name == "dlib" else ""
-    return (f"v{CACHE_VERSION}|{config.name}|{engine_info(config.name).model_version}|{config.detect_width}|{detector}|"
-            f"{real}|{stat.st_size}|{stat.st_mtime_ns}")
+    return (
+        f"v{CACHE_VERSION}|{config.name}|{engine_info(config.name).model_version}|{config.detect_width}|{detector}|"
+        f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
+    )
 
 
 class EncodingCache:
@@ -166,9 +168,13 @@ class EncodingCache:
         try:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(path))
-            self._conn.execute("CREATE TABLE IF NOT EXISTS encodings (key TEXT PRIMARY KEY, centre INTEGER NOT NULL, embedding BLOB NOT NULL)")
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS encodings (key TEXT PRIMARY KEY, centre INTEGER NOT NULL, embedding BLOB NOT NULL)"
+            )
         except (OSError, sqlite3.Error) as exc:
-            raise EncodingCacheError(f"cannot open the encodings cache {path}: {exc}", "pass --cache with a writable file, or --no-cache") from None
+            raise EncodingCacheError(
+                f"cannot open the encodings cache {path}: {exc}", "pass --cache with a writable file, or --no-cache"
+            ) from None
 
     def get(self, keys: Sequence[str]) -> dict[str, tuple[bytes, bool]]:
         """The cached ``key → (embedding bytes, centre)`` among ``keys``."""
@@ -178,7 +184,9 @@ class EncodingCache:
         for start in range(0, len(keys), 500):
             chunk = list(keys[start : start + 500])
             marks = ",".join("?" * len(chunk))
-            for key, centre, blob in self._conn.execute(f"SELECT key, centre, embedding FROM encodings WHERE key IN ({marks})", chunk):
+            for key, centre, blob in self._conn.execute(
+                f"SELECT key, centre, embedding FROM encodings WHERE key IN ({marks})", chunk
+            ):
                 found[key] = (blob, bool(centre))
         return found
 
@@ -191,9 +199,14 @@ class EncodingCache:
 
         try:
             with self._conn:
-                self._conn.executemany("INSERT OR REPLACE INTO encodings VALUES (?, ?, ?)", [(k, int(c), b) for k, b, c in rows])
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO encodings VALUES (?, ?, ?)", [(k, int(c), b) for k, b, c in rows]
+                )
         except sqlite3.Error as exc:
-            raise EncodingCacheError(f"cannot write the encodings cache {self.path}: {exc}", "pass --cache with a writable file, or --no-cache") from None
+            raise EncodingCacheError(
+                f"cannot write the encodings cache {self.path}: {exc}",
+                "pass --cache with a writable file, or --no-cache",
+            ) from None
 
     def close(self) -> None:
         """Close the file."""
@@ -209,8 +222,14 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def encode_files(files: Sequence[Path], engine: EngineConfig = EngineConfig(), *, cache: Path | None = None,
-                 workers: int | None = None, progress: bool = True) -> EncodedSet:
+def encode_files(
+    files: Sequence[Path],
+    engine: EngineConfig = EngineConfig(),
+    *,
+    cache: Path | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> EncodedSet:
     """Encode every file (each once, in the order given), reusing and filling the cache.
 
     ``workers`` processes (default: every core) encode the uncached files; progress goes
@@ -236,16 +255,34 @@ def encode_files(files: Sequence[Path], engine: EngineConfig = EngineConfig(), *
         store.close()
     if failures:
         first = sorted(failures.items())[0]
-        raise DatasetError(f"{count(len(failures), 'image')} could not be read, e.g. {first[1]}", "remove or replace them; the rest are cached")
+        raise DatasetError(
+            f"{count(len(failures), 'image')} could not be read, e.g. {first[1]}",
+            "remove or replace them; the rest are cached",
+        )
     embeddings = np.frombuffer(b"".join(found[k][0] for k in keys), dtype="<f4").reshape(len(keys), EMBEDDING_SIZE)
     centre = np.array([found[k][1] for k in keys], dtype=bool)
     info = engine_info(engine.name)
-    return EncodedSet(tuple(unique), embeddings.astype(np.float32), centre, len(todo) - len(failures), seconds if todo else 0.0,
-                      info.name, info.metric)
+    return EncodedSet(
+        tuple(unique),
+        embeddings.astype(np.float32),
+        centre,
+        len(todo) - len(failures),
+        seconds if todo else 0.0,
+        info.name,
+        info.metric,
+    )
 
 
-def _compute(files: list[Path], keys: list[str], todo: list[int], engine: EngineConfig, store: EncodingCache,
-             found: dict[str, tuple[bytes, bool]], workers: int, progress: bool) -> dict[Path, str]:
+def _compute(
+    files: list[Path],
+    keys: list[str],
+    todo: list[int],
+    engine: EngineConfig,
+    store: EncodingCache,
+    found: dict[str, tuple[bytes, bool]],
+    workers: int,
+    progress: bool,
+) -> dict[Path, str]:
     """Encode ``files[todo]`` into ``found`` and the cache; returns ``{file: error}`` for unreadable ones."""
     failures: dict[Path, str] = {}
     if not todo:

@@ -35,8 +35,9 @@ def gallery_sizes(total: int) -> list[int]:
     return sorted(set(sizes)) + [total]
 
 
-def measured_growth(open_set: OpenSet, encoded: EncodedSet, policy: PolicyConfig, *, seed: int = 0,
-                    budget: int = 20_000) -> list[dict[str, float]]:
+def measured_growth(
+    open_set: OpenSet, encoded: EncodedSet, policy: PolicyConfig, *, seed: int = 0, budget: int = 20_000
+) -> list[dict[str, float]]:
     """FPIR with the keypad and face alone at growing sub-gallery sizes (mean over seeded draws).
 
     ``budget`` bounds the probe searches per size (draws × stranger probes).
@@ -54,7 +55,9 @@ def measured_growth(open_set: OpenSet, encoded: EncodedSet, policy: PolicyConfig
         for _ in range(draws):
             chosen = sorted(rng.sample(range(1, total + 1), size))
             cands = search(build_matcher(open_set.gallery, encoded, chosen), strangers, encoded, policy.search_k)
-            keypad += sum(o.final is Decision.MATCH for o in run_policy(cands, strangers, policy, ids, keypad=True, seed=seed + 1))
+            keypad += sum(
+                o.final is Decision.MATCH for o in run_policy(cands, strangers, policy, ids, keypad=True, seed=seed + 1)
+            )
             alone += sum(o.final is Decision.MATCH for o in run_policy(cands, strangers, policy, ids, keypad=False))
         n = draws * len(strangers)
         rows.append({"enrolled": size, "draws": draws, "fpir": keypad / n, "fpir_face_only": alone / n})
@@ -92,13 +95,22 @@ def extrapolate(hits: int, comparisons: int, sizes: Sequence[int] = PROVINCE_SIZ
     if comparisons == 0:
         return []
     p, upper = hits / comparisons, wilson_upper(hits, comparisons)
-    return [{"enrolled": n, "fpir_face_only": 1 - (1 - p) ** n, "fpir_face_only_upper_95": 1 - (1 - upper) ** n} for n in sizes]
+    return [
+        {"enrolled": n, "fpir_face_only": 1 - (1 - p) ** n, "fpir_face_only_upper_95": 1 - (1 - upper) ** n}
+        for n in sizes
+    ]
 
 
 def growth_report(open_set: OpenSet, encoded: EncodedSet, policy: PolicyConfig, *, seed: int = 0) -> dict[str, object]:
     """Measured growth, and the extrapolation at ``candidate_distance`` and at ``auto_accept_distance``."""
-    out: dict[str, object] = {"measured": measured_growth(open_set, encoded, policy, seed=seed), "max_candidates": policy.max_candidates}
-    for name, threshold in (("at_candidate_distance", policy.candidate_distance), ("at_auto_accept_distance", policy.auto_accept_distance)):
+    out: dict[str, object] = {
+        "measured": measured_growth(open_set, encoded, policy, seed=seed),
+        "max_candidates": policy.max_candidates,
+    }
+    for name, threshold in (
+        ("at_candidate_distance", policy.candidate_distance),
+        ("at_auto_accept_distance", policy.auto_accept_distance),
+    ):
         hits, comparisons = false_match_rate(open_set, encoded, threshold, seed=seed)
         out[name] = {
             "threshold": threshold,

@@ -89,8 +89,14 @@ class Outcome:
     candidates: int
 
 
-def split_open_set(people: dict[str, list[Path]], *, enrol: int = 1, strangers: str = "auto", seed: int = 0,
-                   distractors: dict[str, list[Path]] | None = None) -> OpenSet:
+def split_open_set(
+    people: dict[str, list[Path]],
+    *,
+    enrol: int = 1,
+    strangers: str = "auto",
+    seed: int = 0,
+    distractors: dict[str, list[Path]] | None = None,
+) -> OpenSet:
     """Cut a folder-per-person set into gallery, genuine probes and stranger probes (see the module doc).
 
     Raises:
@@ -106,16 +112,22 @@ def split_open_set(people: dict[str, list[Path]], *, enrol: int = 1, strangers: 
     held: set[str] = set()
     if mode.isdigit():
         if int(mode) >= len(multi):
-            raise DatasetError(f"cannot hold out {mode} of {len(multi)} people with 2+ images as strangers", "hold out fewer")
+            raise DatasetError(
+                f"cannot hold out {mode} of {len(multi)} people with 2+ images as strangers", "hold out fewer"
+            )
         held = set(random.Random(seed).sample(multi, int(mode)))
     elif mode not in ("singletons", "rotate"):
-        raise DatasetError(f"unknown stranger mode {strangers!r}", "use auto, singletons, rotate or a number of people to hold out")
+        raise DatasetError(
+            f"unknown stranger mode {strangers!r}", "use auto, singletons, rotate or a number of people to hold out"
+        )
     enrolled = [name for name in multi if name not in held]
     if not enrolled:
-        raise DatasetError("nobody has two or more images, so nobody can be enrolled and probed", "use a folder-per-person set")
+        raise DatasetError(
+            "nobody has two or more images, so nobody can be enrolled and probed", "use a folder-per-person set"
+        )
     gallery = {name: people[name][: min(enrol, len(people[name]) - 1)] for name in enrolled}
     ids = {name: i + 1 for i, name in enumerate(gallery)}
-    genuine = [Probe(f, name, ids[name]) for name in enrolled for f in people[name][len(gallery[name]):]]
+    genuine = [Probe(f, name, ids[name]) for name in enrolled for f in people[name][len(gallery[name]) :]]
     stranger_probes = [Probe(f, name, None) for name in sorted(set(singles) | held) for f in people[name]]
     if mode == "rotate":
         stranger_probes += [Probe(f, name, None, exclude=ids[name]) for name in enrolled for f in people[name]]
@@ -176,27 +188,39 @@ def typed_digits(probe: Probe, index: int, id_numbers: dict[int, str], seed: int
     return f"{random.Random(f'{seed}:{index}').randrange(10_000):04d}"
 
 
-def run_policy(candidates: Sequence[Sequence[Candidate]], probes: Sequence[Probe], policy: PolicyConfig,
-               id_numbers: dict[int, str], *, keypad: bool = True, seed: int = 0) -> list[Outcome]:
+def run_policy(
+    candidates: Sequence[Sequence[Candidate]],
+    probes: Sequence[Probe],
+    policy: PolicyConfig,
+    id_numbers: dict[int, str],
+    *,
+    keypad: bool = True,
+    seed: int = 0,
+) -> list[Outcome]:
     """Decide every probe with the shipped policy, then the keypad (or face alone)."""
     outcomes = []
     for index, (cands, probe) in enumerate(zip(candidates, probes)):
         first = decide(cands, policy)
         if keypad:
-            final = resolve_confirm(first, typed_digits(probe, index, id_numbers, seed), lambda cid: id_numbers[cid][-4:])
+            final = resolve_confirm(
+                first, typed_digits(probe, index, id_numbers, seed), lambda cid: id_numbers[cid][-4:]
+            )
         else:
             final = face_alone(first)
         ranks = [i for i, c in enumerate(cands) if probe.citizen_id is not None and c.citizen_id == probe.citizen_id]
-        outcomes.append(Outcome(
-            branch=first.decision,
-            final=final.decision,
-            matched=final.citizen_id if final.decision is Decision.MATCH else None,
-            own_rank=ranks[0] if ranks else None,
-            own_candidate=any(c.citizen_id == probe.citizen_id for c in first.candidates) and probe.citizen_id is not None,
-            distance=first.distance,
-            margin=first.margin,
-            candidates=len(first.candidates),
-        ))
+        outcomes.append(
+            Outcome(
+                branch=first.decision,
+                final=final.decision,
+                matched=final.citizen_id if final.decision is Decision.MATCH else None,
+                own_rank=ranks[0] if ranks else None,
+                own_candidate=any(c.citizen_id == probe.citizen_id for c in first.candidates)
+                and probe.citizen_id is not None,
+                distance=first.distance,
+                margin=first.margin,
+                candidates=len(first.candidates),
+            )
+        )
     return outcomes
 
 
@@ -204,7 +228,9 @@ def _rate(count: int, total: int) -> float:
     return count / total if total else float("nan")
 
 
-def summarize(genuine: Sequence[Outcome], genuine_probes: Sequence[Probe], strangers: Sequence[Outcome], gallery: int) -> dict[str, object]:
+def summarize(
+    genuine: Sequence[Outcome], genuine_probes: Sequence[Probe], strangers: Sequence[Outcome], gallery: int
+) -> dict[str, object]:
     """The issue's figures for one run (rates 0–1 over genuine or stranger probes; NaN when there are none)."""
     own = [p.citizen_id for p in genuine_probes]
     correct = [o.matched is not None and o.matched == cid for o, cid in zip(genuine, own)]
@@ -238,7 +264,8 @@ def summarize(genuine: Sequence[Outcome], genuine_probes: Sequence[Probe], stran
         "stranger_auto_rate": _rate(branches["auto"]["strangers"], n_s),
         "stranger_confirm_rate": _rate(branches["confirm"]["strangers"], n_s),
         "keypad_exposure": _rate(sum(o.candidates for o in strangers if o.branch is Decision.CONFIRM), n_s) / 10_000
-        if n_s else float("nan"),
+        if n_s
+        else float("nan"),
         "branches": branches,
     }
 

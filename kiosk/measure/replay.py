@@ -62,8 +62,17 @@ class StepResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"step": self.index, "action": self.action, "label": self.label, "expected": self.expected,
-                "got": self.got, "ok": self.ok, "detail": self.detail, "branch": self.branch, "wrong_person": self.wrong_person}
+        return {
+            "step": self.index,
+            "action": self.action,
+            "label": self.label,
+            "expected": self.expected,
+            "got": self.got,
+            "ok": self.ok,
+            "detail": self.detail,
+            "branch": self.branch,
+            "wrong_person": self.wrong_person,
+        }
 
 
 @dataclass
@@ -82,8 +91,14 @@ class ReplaySummary:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"summary": True, "steps": self.steps, "failed": self.failed, "passed": self.passed,
-                "wrong_person": self.wrong_person, "branches": dict(self.branches)}
+        return {
+            "summary": True,
+            "steps": self.steps,
+            "failed": self.failed,
+            "passed": self.passed,
+            "wrong_person": self.wrong_person,
+            "branches": dict(self.branches),
+        }
 
 
 def load_manifest(set_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -95,7 +110,9 @@ def load_manifest(set_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """
     manifest = set_dir / "manifest.toml"
     if not manifest.is_file():
-        raise SampleSetError(f"{set_dir} is not a sample set: no manifest.toml", "pass a folder such as sample_images/counter_day")
+        raise SampleSetError(
+            f"{set_dir} is not a sample set: no manifest.toml", "pass a folder such as sample_images/counter_day"
+        )
     try:
         data = tomllib.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -106,22 +123,33 @@ def load_manifest(set_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     for number, step in enumerate(steps, start=1):
         action, expect = step.get("action"), step.get("expect")
         if action not in _EXPECT:
-            raise SampleSetError(f"{manifest} step {number}: unknown action {action!r}", f"use one of {', '.join(_EXPECT)}")
+            raise SampleSetError(
+                f"{manifest} step {number}: unknown action {action!r}", f"use one of {', '.join(_EXPECT)}"
+            )
         if expect not in _EXPECT[action]:
-            raise SampleSetError(f"{manifest} step {number}: {action} cannot expect {expect!r}", f"use one of {', '.join(sorted(_EXPECT[action]))}")
+            raise SampleSetError(
+                f"{manifest} step {number}: {action} cannot expect {expect!r}",
+                f"use one of {', '.join(sorted(_EXPECT[action]))}",
+            )
         if action == "purge" or (action == "visit" and expect == "match"):
             if not step.get("id_number"):
-                raise SampleSetError(f"{manifest} step {number}: {action} needs id_number", "add the citizen's ID number")
+                raise SampleSetError(
+                    f"{manifest} step {number}: {action} needs id_number", "add the citizen's ID number"
+                )
         for key in _FILES[action]:
             names = step.get(key)
             for name in names if isinstance(names, list) else [names]:
                 if not isinstance(name, str) or not (set_dir / name).is_file():
-                    raise SampleSetError(f"{manifest} step {number}: {key} file {name!r} not found", "fix the path (relative to the set folder)")
+                    raise SampleSetError(
+                        f"{manifest} step {number}: {key} file {name!r} not found",
+                        "fix the path (relative to the set folder)",
+                    )
     return data.get("set", {}), steps
 
 
-def replay(kiosk: Kiosk, set_dir: Path, on_step: Callable[[StepResult], None] | None = None,
-           admin: Admin | None = None) -> ReplaySummary:
+def replay(
+    kiosk: Kiosk, set_dir: Path, on_step: Callable[[StepResult], None] | None = None, admin: Admin | None = None
+) -> ReplaySummary:
     """Run every step of a set against ``kiosk``; ``on_step`` is called after each step.
 
     ``admin`` (a logged-in administrator) is needed only by ``purge`` steps.
@@ -145,7 +173,9 @@ def _run(kiosk: Kiosk, admin: Admin | None, set_dir: Path, steps: list[dict[str,
         try:
             if action == "purge":
                 if admin is None:
-                    raise AuthError("this set purges a citizen, which needs an administrator", "give the administrator PIN (--pin)")
+                    raise AuthError(
+                        "this set purges a citizen, which needs an administrator", "give the administrator PIN (--pin)"
+                    )
                 got, detail, branch, who = _purge(admin, step)
             else:
                 got, detail, branch, who = _ACTIONS[action](kiosk, set_dir, step)
@@ -200,7 +230,12 @@ def _visit(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
         branch = "unknown"
     if check.decision is Decision.MATCH and check.citizen is not None:
         kiosk.check_in(check)
-        return "match", f"{check.citizen.full_name} ({check.citizen.masked_id}); {detail}", branch, check.citizen.id_number
+        return (
+            "match",
+            f"{check.citizen.full_name} ({check.citizen.masked_id}); {detail}",
+            branch,
+            check.citizen.id_number,
+        )
     return "unknown", detail, branch, None
 
 
@@ -209,4 +244,8 @@ def _purge(admin: Admin, step: dict[str, Any]) -> Outcome:
     return "purged", ", ".join(f"{v} {k}" for k, v in counts.items()), "", None
 
 
-_ACTIONS: dict[str, Callable[[Kiosk, Path, dict[str, Any]], Outcome]] = {"card": _card, "enrol": _enrol, "visit": _visit}
+_ACTIONS: dict[str, Callable[[Kiosk, Path, dict[str, Any]], Outcome]] = {
+    "card": _card,
+    "enrol": _enrol,
+    "visit": _visit,
+}

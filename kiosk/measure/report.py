@@ -8,9 +8,15 @@ from typing import Any
 
 from kiosk.words import count
 
-ROWS = (("rank1", "rank-1 (right citizen nearest)"), ("candidate_recall", "candidate recall"), ("auto_rate", "auto (genuine)"),
-        ("confirm_rate", "confirm (genuine)"), ("fnir", "FNIR (genuine not matched to self)"),
-        ("fpir", "FPIR (strangers matched)"), ("wrong_person", "wrong-person matches"))
+ROWS = (
+    ("rank1", "rank-1 (right citizen nearest)"),
+    ("candidate_recall", "candidate recall"),
+    ("auto_rate", "auto (genuine)"),
+    ("confirm_rate", "confirm (genuine)"),
+    ("fnir", "FNIR (genuine not matched to self)"),
+    ("fpir", "FPIR (strangers matched)"),
+    ("wrong_person", "wrong-person matches"),
+)
 
 
 def to_json(obj: Any) -> str:
@@ -52,15 +58,17 @@ def encoding_line(encoded: Any) -> str:
 def pairs_text(result: dict[str, Any]) -> str:
     """The ``eval pairs`` summary as lines of text."""
     folds = ", ".join(f"{a:.3f}" for a in result["fold_accuracies"])
-    return "\n".join([
-        f"pairs: {result['pairs']} ({result['same_pairs']} same person, {result['pairs'] - result['same_pairs']} different), "
-        f"{len(result['fold_accuracies'])} folds",
-        f"accuracy: {result['accuracy']:.4f} ± {result['accuracy_std']:.4f} (threshold chosen on the other folds; per fold: {folds})",
-        f"best threshold on all pairs: {result['threshold']:.3f}",
-        f"TAR at FAR={result['far']:g}: {num(result['tar_at_far_1e-3'], 4)} (accept if distance < {num(result['far_threshold'])}; "
-        f"smallest measurable FAR with these pairs: {result['far_resolution']:.1e})",
-        f"no face detected: {count(result['no_face'], 'image')}, {result['no_face_handling']}",
-    ])
+    return "\n".join(
+        [
+            f"pairs: {result['pairs']} ({result['same_pairs']} same person, {result['pairs'] - result['same_pairs']} different), "
+            f"{len(result['fold_accuracies'])} folds",
+            f"accuracy: {result['accuracy']:.4f} ± {result['accuracy_std']:.4f} (threshold chosen on the other folds; per fold: {folds})",
+            f"best threshold on all pairs: {result['threshold']:.3f}",
+            f"TAR at FAR={result['far']:g}: {num(result['tar_at_far_1e-3'], 4)} (accept if distance < {num(result['far_threshold'])}; "
+            f"smallest measurable FAR with these pairs: {result['far_resolution']:.1e})",
+            f"no face detected: {count(result['no_face'], 'image')}, {result['no_face_handling']}",
+        ]
+    )
 
 
 def identify_text(result: dict[str, Any]) -> str:
@@ -76,27 +84,40 @@ def identify_text(result: dict[str, Any]) -> str:
         f"{'':38}{'with keypad':>12}{'face alone':>12}",
     ]
     lines += [f"{label:<38}{num(result[key]):>12}{num(face[key]):>12}" for key, label in ROWS]
-    lines.append(f"expected keypad FPIR (candidates offered to strangers x 1e-4): {result['keypad_exposure']:.1e}"
-                 if not math.isnan(result["keypad_exposure"]) else "expected keypad FPIR: - (no strangers)")
+    lines.append(
+        f"expected keypad FPIR (candidates offered to strangers x 1e-4): {result['keypad_exposure']:.1e}"
+        if not math.isnan(result["keypad_exposure"])
+        else "expected keypad FPIR: - (no strangers)"
+    )
     lines.append("per branch (" + ("with keypad" if result.get("keypad", True) else "face alone") + "):")
     for name, b in result["branches"].items():
-        lines.append(f"  {name:<8} genuine {b['genuine']:>4} (matched self {b['matched_self']}, wrong person {b['wrong_person']}, "
-                     f"own in candidates {b['own_in_candidates']})   strangers {b['strangers']:>4} (matched {b['strangers_matched']})")
+        lines.append(
+            f"  {name:<8} genuine {b['genuine']:>4} (matched self {b['matched_self']}, wrong person {b['wrong_person']}, "
+            f"own in candidates {b['own_in_candidates']})   strangers {b['strangers']:>4} (matched {b['strangers_matched']})"
+        )
     growth = result.get("growth")
     if growth and growth["measured"]:
-        lines.append("FPIR as the gallery grows (enrolled: face alone / with keypad): "
-                     + ", ".join(f"{r['enrolled']}: {r['fpir_face_only']:.3f}/{r['fpir']:.3f}" for r in growth["measured"]))
+        lines.append(
+            "FPIR as the gallery grows (enrolled: face alone / with keypad): "
+            + ", ".join(f"{r['enrolled']}: {r['fpir_face_only']:.3f}/{r['fpir']:.3f}" for r in growth["measured"])
+        )
         for key in ("at_candidate_distance", "at_auto_accept_distance"):
             e = growth[key]
             if e.get("extrapolated"):
-                lines.append(f"face alone at {e['threshold']:.2f}: {e['false_matches']} false matches in {e['comparisons']} "
-                             f"comparisons (FMR {e['fmr']:.4f}, <= {e['fmr_upper_95']:.4f} at 95%); extrapolated FPIR: "
-                             + ", ".join(f"{r['enrolled']:,}: {r['fpir_face_only']:.3f} (<= {r['fpir_face_only_upper_95']:.3f})"
-                                         for r in e["extrapolated"]))
+                lines.append(
+                    f"face alone at {e['threshold']:.2f}: {e['false_matches']} false matches in {e['comparisons']} "
+                    f"comparisons (FMR {e['fmr']:.4f}, <= {e['fmr_upper_95']:.4f} at 95%); extrapolated FPIR: "
+                    + ", ".join(
+                        f"{r['enrolled']:,}: {r['fpir_face_only']:.3f} (<= {r['fpir_face_only_upper_95']:.3f})"
+                        for r in e["extrapolated"]
+                    )
+                )
     for row in result.get("sweep", []):
-        lines.append(f"sweep auto {row['auto_accept_distance']:.2f} margin {row['min_margin']:.2f} candidates {row['candidate_distance']:.2f}: "
-                     f"auto {num(row['auto_rate'])}, FNIR {num(row['fnir'])}, FPIR {num(row['fpir'])}, wrong {row['wrong_person']}, "
-                     f"face-alone FPIR {num(row['face_only_fpir'])}")
+        lines.append(
+            f"sweep auto {row['auto_accept_distance']:.2f} margin {row['min_margin']:.2f} candidates {row['candidate_distance']:.2f}: "
+            f"auto {num(row['auto_rate'])}, FNIR {num(row['fnir'])}, FPIR {num(row['fpir'])}, wrong {row['wrong_person']}, "
+            f"face-alone FPIR {num(row['face_only_fpir'])}"
+        )
     return "\n".join(lines)
 
 
@@ -120,7 +141,9 @@ def calibrate_text(result: dict[str, Any]) -> str:
         + ", ".join(f"{int(n):,}: {d:.3f}" for n, d in e["auto_at_templates"].items()),
     ]
     if not result["feasible"]:
-        lines.append("warning: no auto threshold meets the target on this data: the recommendation auto-accepts nobody safely")
+        lines.append(
+            "warning: no auto threshold meets the target on this data: the recommendation auto-accepts nobody safely"
+        )
     lines += [
         "",
         f"evidence: {e['genuine_auto']} of {result['genuine_probes']} genuine probes auto-accepted, the farthest at "
@@ -138,18 +161,31 @@ def calibrate_text(result: dict[str, Any]) -> str:
         f"trade-off at min_margin {r['min_margin']:.2f}: auto_accept_distance -> genuine auto rate, strangers within it, "
         "strangers auto-matched, wrong-person auto",
     ]
-    lines += [f"  {row['auto_accept_distance']:.2f}  {row['genuine_auto_rate']:.3f}  {row['strangers_within']:>3}  "
-              f"{row['strangers_auto']:>3}  {row['wrong_person_auto']:>3}" + ("" if row["allowed"] else "  (not allowed)")
-              for row in result["tradeoff"] if round(row["auto_accept_distance"] * 100) % 2 == 0]
-    lines.append(f"trade-off at auto_accept_distance {r['auto_accept_distance']:.2f}: min_margin -> genuine auto rate, "
-                 "wrong-person auto, strangers auto-matched")
-    lines += [f"  {row['min_margin']:.2f}  {row['genuine_auto_rate']:.3f}  {row['wrong_person_auto']:>3}  {row['strangers_auto']:>3}"
-              for row in result["margins"] if round(row["min_margin"] * 100) % 2 == 0 and row["min_margin"] <= 0.3 + 1e-9]
+    lines += [
+        f"  {row['auto_accept_distance']:.2f}  {row['genuine_auto_rate']:.3f}  {row['strangers_within']:>3}  "
+        f"{row['strangers_auto']:>3}  {row['wrong_person_auto']:>3}" + ("" if row["allowed"] else "  (not allowed)")
+        for row in result["tradeoff"]
+        if round(row["auto_accept_distance"] * 100) % 2 == 0
+    ]
+    lines.append(
+        f"trade-off at auto_accept_distance {r['auto_accept_distance']:.2f}: min_margin -> genuine auto rate, "
+        "wrong-person auto, strangers auto-matched"
+    )
+    lines += [
+        f"  {row['min_margin']:.2f}  {row['genuine_auto_rate']:.3f}  {row['wrong_person_auto']:>3}  {row['strangers_auto']:>3}"
+        for row in result["margins"]
+        if round(row["min_margin"] * 100) % 2 == 0 and row["min_margin"] <= 0.3 + 1e-9
+    ]
     lines.append("candidate_distance -> candidate recall, strangers sent to the keypad")
-    lines += [f"  {row['candidate_distance']:.2f}  {num(row['candidate_recall'])}  {num(row['stranger_confirm_rate'])}"
-              for row in result["candidates"] if round(row["candidate_distance"] * 100) % 5 == 0]
-    lines.append(f"verified end to end (shipped matcher + policy, keypad simulated): rank-1 {num(v['rank1'])}, auto {num(v['auto_rate'])}, "
-                 f"candidate recall {num(v['candidate_recall'])}, FNIR {num(v['fnir'])}, FPIR {num(v['fpir'])}, wrong-person {v['wrong_person']}")
+    lines += [
+        f"  {row['candidate_distance']:.2f}  {num(row['candidate_recall'])}  {num(row['stranger_confirm_rate'])}"
+        for row in result["candidates"]
+        if round(row["candidate_distance"] * 100) % 5 == 0
+    ]
+    lines.append(
+        f"verified end to end (shipped matcher + policy, keypad simulated): rank-1 {num(v['rank1'])}, auto {num(v['auto_rate'])}, "
+        f"candidate recall {num(v['candidate_recall'])}, FNIR {num(v['fnir'])}, FPIR {num(v['fpir'])}, wrong-person {v['wrong_person']}"
+    )
     if result.get("written"):
         lines.append(f"written to {result['written']}")
     return "\n".join(lines)
@@ -157,18 +193,18 @@ def calibrate_text(result: dict[str, Any]) -> str:
 
 _BENCH_HEADERS = {
     "matcher": "\nmatcher: ms per identify (search + best per citizen + decision), 3 samples per citizen, same run\n"
-               f"{'N samples':>10} {'ms/query':>9} {'naive ms':>9} {'speedup':>8} {'gemv ms':>8} {'x gemv':>7} "
-               f"{'GB/s':>6} {'gemv GB/s':>9} {'best x gemv':>11} {'index MB':>9} {'RSS MB':>8}",
+    f"{'N samples':>10} {'ms/query':>9} {'naive ms':>9} {'speedup':>8} {'gemv ms':>8} {'x gemv':>7} "
+    f"{'GB/s':>6} {'gemv GB/s':>9} {'best x gemv':>11} {'index MB':>9} {'RSS MB':>8}",
     "pipeline": "\npipeline: ms per frame with one face (qr_fast: QR scan with no code in view; qr_card: with a card in view;\n"
-                "face total = detect + landmarks + align/encode; x plain = face total / plain face_recognition's, same frame, same run)\n"
-                f"{'frame':>9} {'engine / detector':<26} {'qr_fast':>7} {'qr_card':>7} {'detect':>7} {'landm.':>7} {'encode':>7} "
-                f"{'match':>6} {'face total':>10} {'x plain':>7}",
+    "face total = detect + landmarks + align/encode; x plain = face total / plain face_recognition's, same frame, same run)\n"
+    f"{'frame':>9} {'engine / detector':<26} {'qr_fast':>7} {'qr_card':>7} {'detect':>7} {'landm.':>7} {'encode':>7} "
+    f"{'match':>6} {'face total':>10} {'x plain':>7}",
     "cards": "\ncards: QR reading per frame on webcam photos of CCCD-like cards (sample_images/card_photos), ms (read: + exact, - not)\n"
-             "(zbar = the fast path before zxing-cpp, same run; fast = every live frame; card = fast path + card path, a CARD-mode frame;\n"
-             " full = decode_qr thorough: files and the periodic slow try)\n"
-             f"{'photo':<22} {'frame':>9} {'px/mod':>6} {'glare':>5} {'blur':>4} {'zbar':>8} {'fast':>8} {'card':>8} {'full':>8}",
+    "(zbar = the fast path before zxing-cpp, same run; fast = every live frame; card = fast path + card path, a CARD-mode frame;\n"
+    " full = decode_qr thorough: files and the periodic slow try)\n"
+    f"{'photo':<22} {'frame':>9} {'px/mod':>6} {'glare':>5} {'blur':>4} {'zbar':>8} {'fast':>8} {'card':>8} {'full':>8}",
     "startup": "\nstart-up: open the kiosk and load N samples from SQLite into the index (decrypting each template)\n"
-               f"{'N samples':>10} {'seconds':>8} {'samples/s':>10} {'plain SQL read s':>16} {'DB MB':>8}",
+    f"{'N samples':>10} {'seconds':>8} {'samples/s':>10} {'plain SQL read s':>16} {'DB MB':>8}",
 }
 
 
@@ -181,21 +217,37 @@ def bench_line(section: str, row: dict[str, Any]) -> str:
     """One row of a ``kiosk bench`` table (``machine``: the one-line machine description)."""
     if section == "machine":
         load = ", ".join(f"{x:.2f}" for x in row["load_avg"]) if row.get("load_avg") else "-"
-        return (f"machine: {row['cores']} cores, {row['cpu']}, {row['ram_gb']} GiB RAM, numpy {row['numpy']} with {row['blas']}, "
-                f"Python {row['python']}; load average {load}")
+        return (
+            f"machine: {row['cores']} cores, {row['cpu']}, {row['ram_gb']} GiB RAM, numpy {row['numpy']} with {row['blas']}, "
+            f"Python {row['python']}; load average {load}"
+        )
     if section == "matcher":
-        return (f"{row['n']:>10} {row['ms_per_query']:>9.3f} {row['naive_ms_per_query']:>9.2f} {row['speedup']:>7.1f}x "
-                f"{row['gemv_ms']:>8.3f} {row['ratio_to_gemv']:>7.2f} {row['gb_per_s']:>6.1f} {row['gemv_gb_per_s']:>9.1f} "
-                f"{row['ratio_to_gemv_min']:>11.2f} {row['index_mb']:>9.1f} {num(row['rss_mb'], 0):>8}")
+        return (
+            f"{row['n']:>10} {row['ms_per_query']:>9.3f} {row['naive_ms_per_query']:>9.2f} {row['speedup']:>7.1f}x "
+            f"{row['gemv_ms']:>8.3f} {row['ratio_to_gemv']:>7.2f} {row['gb_per_s']:>6.1f} {row['gemv_gb_per_s']:>9.1f} "
+            f"{row['ratio_to_gemv_min']:>11.2f} {row['index_mb']:>9.1f} {num(row['rss_mb'], 0):>8}"
+        )
     if section == "pipeline":
-        cells = [num(row.get(k), 1) for k in ("qr_fast", "qr_card", "detect", "landmarks", "encode", "match", "face_total")]
+        cells = [
+            num(row.get(k), 1) for k in ("qr_fast", "qr_card", "detect", "landmarks", "encode", "match", "face_total")
+        ]
         mark = "  <- shipped default" if row.get("default") else ""
-        return (f"{row['frame']:>9} {row['detector']:<26} " + " ".join(f"{c:>7}" for c in cells[:5]) + f" {cells[5]:>6} {cells[6]:>10}"
-                f" {num(row.get('vs_baseline'), 2):>7}" + ("" if row["faces_found"] else "  (no face found)") + mark)
+        return (
+            f"{row['frame']:>9} {row['detector']:<26} "
+            + " ".join(f"{c:>7}" for c in cells[:5])
+            + f" {cells[5]:>6} {cells[6]:>10}"
+            f" {num(row.get('vs_baseline'), 2):>7}" + ("" if row["faces_found"] else "  (no face found)") + mark
+        )
     if section == "cards":
+
         def cell(path: str) -> str:
             mark = {True: "+", False: "-", None: " "}[row[f"{path}_read"]]
             return f"{row[f'{path}_ms']:>7.1f}{mark}"
-        conditions = ("" if row["module_px"] is None else f"{row['module_px']:>6.1f} {row['glare']:>5.1f} {row['blur']:>4.1f}")
-        return f"{row['file']:<22} {row['frame']:>9} {conditions:>17} " + " ".join(cell(p) for p in ("zbar", "fast", "card", "full"))
+
+        conditions = (
+            "" if row["module_px"] is None else f"{row['module_px']:>6.1f} {row['glare']:>5.1f} {row['blur']:>4.1f}"
+        )
+        return f"{row['file']:<22} {row['frame']:>9} {conditions:>17} " + " ".join(
+            cell(p) for p in ("zbar", "fast", "card", "full")
+        )
     return f"{row['n']:>10} {row['seconds']:>8.2f} {row['samples_per_s']:>10.0f} {row['plain_read_seconds']:>16.2f} {row['db_mb']:>8.1f}"

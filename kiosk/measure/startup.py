@@ -28,7 +28,9 @@ def _template_citizen(store: Store) -> int:
     """Enrol one made-up citizen through the store's own API; returns its id."""
     from models import CitizenRecord, FaceBox, FaceSample, Gender
 
-    record = CitizenRecord("096200000001", "", "Nguyễn Văn Mẫu", date(2000, 1, 1), Gender.MALE, "Cà Mau", date(2024, 7, 1))
+    record = CitizenRecord(
+        "096200000001", "", "Nguyễn Văn Mẫu", date(2000, 1, 1), Gender.MALE, "Cà Mau", date(2024, 7, 1)
+    )
     sample = FaceSample(np.zeros(128, dtype=np.float32), FaceBox(0, 100, 100, 0), 100.0, 120.0, 0.0)
     consent = ConsentRecord("face_checkin", "bench", store.clock(), "bench", "bench")
     return store.enrol(record, [sample], consent, "bench")
@@ -56,6 +58,7 @@ def build_database(path: Path, key_file: Path, n_samples: int, seed: int = 0) ->
 def same_rows(loaded: np.ndarray, written: np.ndarray) -> bool:
     """True when the index holds the written templates (in any row order; a cosine index
     keeps them scaled to unit length, so directions are compared)."""
+
     def unit(rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.float64)
         rows = rows / np.linalg.norm(rows, axis=1, keepdims=True)
@@ -88,14 +91,24 @@ def bench_startup(sizes: list[int], seed: int = 0) -> list[dict[str, float]]:
                 loaded = time.perf_counter() - start
                 ok = len(matcher) == n and same_rows(matcher.embeddings_of(first), embeddings[:SAMPLES_PER_CITIZEN])
             if not ok:
-                raise BenchError("the matcher loaded from the bench database does not hold the rows written",
-                                 "the store's template format changed: update kiosk/measure/startup.py")
+                raise BenchError(
+                    "the matcher loaded from the bench database does not hold the rows written",
+                    "the store's template format changed: update kiosk/measure/startup.py",
+                )
             with open_store(db, key_file, False) as store:
                 start = time.perf_counter()
                 for _ids, _sealed in iter_sealed_templates(store):
                     pass
                 plain = time.perf_counter() - start
-            rows.append({"n": n, "seconds": loaded, "samples_per_s": n / loaded, "plain_read_seconds": plain,
-                         "db_mb": os.path.getsize(db) / 1e6, "build_seconds": built})
+            rows.append(
+                {
+                    "n": n,
+                    "seconds": loaded,
+                    "samples_per_s": n / loaded,
+                    "plain_read_seconds": plain,
+                    "db_mb": os.path.getsize(db) / 1e6,
+                    "build_seconds": built,
+                }
+            )
             del embeddings, matcher
     return rows

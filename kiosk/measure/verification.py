@@ -117,7 +117,9 @@ def verify(pairs: Sequence[Pair], encoded: EncodedSet, far: float = 1e-3) -> Ver
     )
 
 
-def roc_points(genuine: np.ndarray, impostor: np.ndarray, thresholds: np.ndarray = THRESHOLDS) -> tuple[np.ndarray, np.ndarray]:
+def roc_points(
+    genuine: np.ndarray, impostor: np.ndarray, thresholds: np.ndarray = THRESHOLDS
+) -> tuple[np.ndarray, np.ndarray]:
     """``(FAR, TAR)`` arrays over ``thresholds`` (accept if distance ≤ t), for ROC and DET plots."""
     g, i = np.sort(genuine), np.sort(impostor)
     tar = np.searchsorted(g, thresholds, side="right") / max(1, g.size)
@@ -125,7 +127,9 @@ def roc_points(genuine: np.ndarray, impostor: np.ndarray, thresholds: np.ndarray
     return far, tar
 
 
-def all_pair_distances(embeddings: np.ndarray, labels: Sequence[str], metric: str = "euclidean") -> tuple[np.ndarray, np.ndarray]:
+def all_pair_distances(
+    embeddings: np.ndarray, labels: Sequence[str], metric: str = "euclidean"
+) -> tuple[np.ndarray, np.ndarray]:
     """``(genuine, impostor)`` distances over every pair of rows (same label / different label)."""
     from recognition.matcher import pairwise_distances
 

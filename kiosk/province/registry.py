@@ -70,7 +70,10 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS purges (
         tomb bytea PRIMARY KEY, purged_at text NOT NULL, counter text NOT NULL, reason text NOT NULL,
         seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
-    *(f"CREATE INDEX IF NOT EXISTS {t}_seq ON {t}(seq)" for t in ("citizens", "face_samples", "consents", "visits", "purges")),
+    *(
+        f"CREATE INDEX IF NOT EXISTS {t}_seq ON {t}(seq)"
+        for t in ("citizens", "face_samples", "consents", "visits", "purges")
+    ),
     *(f"CREATE INDEX IF NOT EXISTS {t}_id_hash ON {t}(id_hash)" for t in ("face_samples", "consents", "visits")),
 ]
 
@@ -123,13 +126,17 @@ class Registry:
         try:
             conninfo_to_dict(url)
         except psycopg.Error:  # libpq would echo fragments of the string, password included
-            raise RegistryError("the registry address is not a valid PostgreSQL connection string",
-                                "write it as postgresql://user@host/database (see docs/REGISTRY.md)") from None
+            raise RegistryError(
+                "the registry address is not a valid PostgreSQL connection string",
+                "write it as postgresql://user@host/database (see docs/REGISTRY.md)",
+            ) from None
         try:
             conn = psycopg.connect(url, connect_timeout=timeout_s, autocommit=False)
         except psycopg.Error as exc:
-            raise RegistryError(f"cannot reach the registry {redact(url)}: {_first_line(exc, url)}",
-                                "the counter keeps working offline; sync again when the network is back") from None
+            raise RegistryError(
+                f"cannot reach the registry {redact(url)}: {_first_line(exc, url)}",
+                "the counter keeps working offline; sync again when the network is back",
+            ) from None
         return cls(conn, url)
 
     def close(self) -> None:
@@ -153,8 +160,10 @@ class Registry:
                     cur.execute("SELECT pg_advisory_xact_lock(%s)", [PUSH_LOCK])
                 yield cur
         except psycopg.Error as exc:
-            raise RegistryError(f"registry {action} failed: {_first_line(exc, self.url)}",
-                                "nothing half-done was kept; sync again (it resumes where it stopped)") from None
+            raise RegistryError(
+                f"registry {action} failed: {_first_line(exc, self.url)}",
+                "nothing half-done was kept; sync again (it resumes where it stopped)",
+            ) from None
 
     def create_tables(self) -> None:
         """Make the registry tables in this database (idempotent); the first sync records the key."""
@@ -176,10 +185,15 @@ class Registry:
             else:
                 cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
                 if not cur.fetchone()[0]:
-                    raise RegistryError(f"{redact(self.url)} is not a kiosk registry (it has no registry tables)",
-                                        "check the URL; to start a new registry there, run once: kiosk sync --init-registry")
-            cur.execute("""INSERT INTO registry_meta VALUES ('schema_version', %s), ('key_check', %s),
-                           ('registry_id', gen_random_uuid()::text) ON CONFLICT DO NOTHING""", [str(SCHEMA_VERSION), key_check])
+                    raise RegistryError(
+                        f"{redact(self.url)} is not a kiosk registry (it has no registry tables)",
+                        "check the URL; to start a new registry there, run once: kiosk sync --init-registry",
+                    )
+            cur.execute(
+                """INSERT INTO registry_meta VALUES ('schema_version', %s), ('key_check', %s),
+                           ('registry_id', gen_random_uuid()::text) ON CONFLICT DO NOTHING""",
+                [str(SCHEMA_VERSION), key_check],
+            )
             cur.execute("SELECT name, value FROM registry_meta")
             meta = dict(cur.fetchall())
             if int(meta["schema_version"]) < 2:  # a registry of the first release: tag its templates
@@ -190,8 +204,10 @@ class Registry:
         if int(meta["schema_version"]) > SCHEMA_VERSION:
             raise RegistryError("the registry was set up by a newer kiosk release", "upgrade this counter's software")
         if meta["key_check"] != key_check:
-            raise RegistryError("the registry holds data sealed with a different data key",
-                                "install the province's key file on this counter (see docs/REGISTRY.md)")
+            raise RegistryError(
+                "the registry holds data sealed with a different data key",
+                "install the province's key file on this counter (see docs/REGISTRY.md)",
+            )
         return str(meta["registry_id"])
 
     # -- pull --------------------------------------------------------------------------
@@ -240,24 +256,33 @@ class Registry:
             cur.execute("SELECT now()")
             _check_clock(rows, cur.fetchone()[0])
             for p in rows.get("purges", []):
-                cur.execute("""INSERT INTO purges (tomb, purged_at, counter, reason) VALUES (%s, %s, %s, %s)
+                cur.execute(
+                    """INSERT INTO purges (tomb, purged_at, counter, reason) VALUES (%s, %s, %s, %s)
                                ON CONFLICT (tomb) DO UPDATE SET purged_at = greatest(purges.purged_at, excluded.purged_at),
-                               seq = nextval('change_seq')""", [p["tomb"], p["purged_at"], p["counter"], p["reason"]])
+                               seq = nextval('change_seq')""",
+                    [p["tomb"], p["purged_at"], p["counter"], p["reason"]],
+                )
                 for table, created in CREATED.items():
-                    cur.execute(f"DELETE FROM {table} WHERE {created} <= %s AND id_hash IN (SELECT id_hash FROM citizens WHERE tomb = %s)",
-                                [p["purged_at"], p["tomb"]])
-                cur.execute(f"DELETE FROM citizens c WHERE tomb = %s AND NOT EXISTS (SELECT 1 FROM {KEEPS_CITIZEN} k WHERE k.id_hash = c.id_hash)",
-                            [p["tomb"]])
+                    cur.execute(
+                        f"DELETE FROM {table} WHERE {created} <= %s AND id_hash IN (SELECT id_hash FROM citizens WHERE tomb = %s)",
+                        [p["purged_at"], p["tomb"]],
+                    )
+                cur.execute(
+                    f"DELETE FROM citizens c WHERE tomb = %s AND NOT EXISTS (SELECT 1 FROM {KEEPS_CITIZEN} k WHERE k.id_hash = c.id_hash)",
+                    [p["tomb"]],
+                )
                 result.taken["purges"] += 1
             for c in rows.get("citizens", []):
                 purged_at = _purged_at(cur, c["id_hash"])
                 if superseded(newest_consent.get(c["id_hash"], ""), purged_at):
                     continue  # stale data of a purged citizen: never resurrect
-                cur.execute("""INSERT INTO citizens (id_hash, sealed, enrolled_at, enrolled_counter, updated_at)
+                cur.execute(
+                    """INSERT INTO citizens (id_hash, sealed, enrolled_at, enrolled_counter, updated_at)
                                VALUES (%s, %s, %s, %s, %s)
                                ON CONFLICT (id_hash) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at,
                                seq = nextval('change_seq') WHERE citizens.updated_at < excluded.updated_at""",
-                            [c[k] for k in COLUMNS["citizens"]])
+                    [c[k] for k in COLUMNS["citizens"]],
+                )
                 result.taken["citizens"] += cur.rowcount
             for table, created in CREATED.items():
                 columns = COLUMNS[table]
@@ -283,8 +308,10 @@ class Registry:
             RegistryError: the load failed (nothing of it is kept).
         """
         written = 0
-        with self.transaction(f"bulk load of {table}") as cur, \
-                cur.copy(f"COPY {table} ({', '.join(columns or COLUMNS[table])}) FROM STDIN") as copy:
+        with (
+            self.transaction(f"bulk load of {table}") as cur,
+            cur.copy(f"COPY {table} ({', '.join(columns or COLUMNS[table])}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
                 written += 1
@@ -319,15 +346,22 @@ CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
 def _check_clock(rows: dict[str, list[dict[str, Any]]], server_now: datetime) -> None:
-    stamps = [r[k] for table, items in rows.items() for r in items
-              for k in ("enrolled_at", "updated_at", "purged_at", *CREATED.values()) if k in r and r[k]]
+    stamps = [
+        r[k]
+        for table, items in rows.items()
+        for r in items
+        for k in ("enrolled_at", "updated_at", "purged_at", *CREATED.values())
+        if k in r and r[k]
+    ]
     if not stamps:
         return
     latest = max(datetime.fromisoformat(t) for t in stamps)
     if latest > server_now + CLOCK_TOLERANCE:
         ahead = int((latest - server_now).total_seconds() // 60)
-        raise RegistryError(f"this counter's clock is about {ahead} minutes ahead of the registry's",
-                            "set the PC's clock right (enable time synchronisation), then sync again; nothing was sent")
+        raise RegistryError(
+            f"this counter's clock is about {ahead} minutes ahead of the registry's",
+            "set the PC's clock right (enable time synchronisation), then sync again; nothing was sent",
+        )
 
 
 def _purged_at(cur: Any, id_hash: bytes) -> str | None:

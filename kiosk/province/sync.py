@@ -41,8 +41,17 @@ class SyncReport:
     seconds: float = 0.0
 
 
-def sync(store: Store, url: str, *, counter: str, actor: str, reindex: Reindex | None = None, batch: int = PULL_BATCH,
-         after_batch: Callable[[str, int], None] | None = None, create_registry: bool = False) -> SyncReport:
+def sync(
+    store: Store,
+    url: str,
+    *,
+    counter: str,
+    actor: str,
+    reindex: Reindex | None = None,
+    batch: int = PULL_BATCH,
+    after_batch: Callable[[str, int], None] | None = None,
+    create_registry: bool = False,
+) -> SyncReport:
     """Pull then push ``store`` (the counter named ``counter``) with the registry at ``url``; the
     sync is audited as done by ``actor``. ``reindex`` is called after each committed pull batch
     with what it changed in the faces; ``after_batch(table, rows)`` too (tests use it to cut the
@@ -63,13 +72,29 @@ def sync(store: Store, url: str, *, counter: str, actor: str, reindex: Reindex |
         _pull(rows, registry, registry_id, counter, batch, report, reindex, after_batch)
         _push(rows, registry, report)
     report.seconds = time.perf_counter() - start
-    store.audit("sync", actor, counter, "", pulled=sum(report.pulled.values()), pushed=sum(report.pushed.values()),
-                purged_here=report.purged_here, rejected=report.rejected)
+    store.audit(
+        "sync",
+        actor,
+        counter,
+        "",
+        pulled=sum(report.pulled.values()),
+        pushed=sum(report.pushed.values()),
+        purged_here=report.purged_here,
+        rejected=report.rejected,
+    )
     return report
 
 
-def _pull(rows: SyncRows, registry: Registry, registry_id: str, counter: str, batch: int, report: SyncReport,
-          reindex: Reindex | None, after_batch: Callable[[str, int], None] | None) -> None:
+def _pull(
+    rows: SyncRows,
+    registry: Registry,
+    registry_id: str,
+    counter: str,
+    batch: int,
+    report: SyncReport,
+    reindex: Reindex | None,
+    after_batch: Callable[[str, int], None] | None,
+) -> None:
     newest = registry.last_seq()
     for table in TABLES:
         if rows.cursor(registry_id, table) > newest:  # the registry was restored from a backup

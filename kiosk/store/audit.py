@@ -98,9 +98,15 @@ def append(store: AuditedStore, action: str, actor: str, counter: str, subject: 
     else:
         next_id, previous = (last[0] + 1, last[1] or b"") if last else (1, b"")
         detail = {**detail, "chain_reset": True}
-    row: dict[str, Any] = {"id": next_id, "at": store.clock().isoformat(), "counter": counter, "actor": actor,
-                           "action": action, "subject": subject,
-                           "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True)}
+    row: dict[str, Any] = {
+        "id": next_id,
+        "at": store.clock().isoformat(),
+        "counter": counter,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+    }
     chained = store.key.chain(previous, entry_bytes(row))
     store.db.table("audit_log").insert({**row, "hash": chained})
     store.meta_set(HEAD, encode_head(store.key, next_id, chained))
@@ -148,12 +154,16 @@ def verify(store: AuditedStore) -> AuditReport:
         if row["id"] != last_id + 1:
             problems.append(f"entries {last_id + 1}..{row['id'] - 1} are missing")
         if row["hash"] != expected:
-            problems.append(f"entry {row['id']} ({row['action']} at {row['at']}) was altered, or an entry before it was removed")
+            problems.append(
+                f"entry {row['id']} ({row['action']} at {row['at']}) was altered, or an entry before it was removed"
+            )
         if '"chain_reset": true' in row["detail"]:
             problems.append(f"entry {row['id']} was written after the log's keyed head had been removed or forged")
         previous, last_id = row["hash"] or b"", row["id"]
     if count and head != encode_head(store.key, last_id, previous):
-        problems.append(f"the log does not end where it should (last entry {last_id}): entries were cut from the end or added without the key")
+        problems.append(
+            f"the log does not end where it should (last entry {last_id}): entries were cut from the end or added without the key"
+        )
     if not count and head:
         problems.append("every entry was removed")
     return AuditReport(count, tuple(problems))

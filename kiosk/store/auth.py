@@ -40,8 +40,9 @@ class AdminSession:
 
 
 def _hash(pin: str, salt: bytes, params: dict[str, int]) -> bytes:
-    return hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=params["n"], r=params["r"], p=params["p"],
-                          maxmem=256 * 1024 * 1024, dklen=32)
+    return hashlib.scrypt(
+        pin.encode("utf-8"), salt=salt, n=params["n"], r=params["r"], p=params["p"], maxmem=256 * 1024 * 1024, dklen=32
+    )
 
 
 def has_pin(store: Store) -> bool:
@@ -57,16 +58,27 @@ def set_pin(store: Store, new_pin: str, actor: str, counter: str, *, first: bool
         AuthError: the PIN is shorter than :data:`MIN_PIN_LENGTH` or not all digits/letters.
     """
     if len(new_pin) < MIN_PIN_LENGTH or not new_pin.isalnum():
-        raise AuthError(f"the PIN must be at least {MIN_PIN_LENGTH} letters or digits", "choose a longer PIN",
-                        reason="pin_too_short", facts={"min": MIN_PIN_LENGTH})
+        raise AuthError(
+            f"the PIN must be at least {MIN_PIN_LENGTH} letters or digits",
+            "choose a longer PIN",
+            reason="pin_too_short",
+            facts={"min": MIN_PIN_LENGTH},
+        )
     salt = secrets.token_bytes(16)
     if first and has_pin(store):
-        raise AuthError("an administrator PIN is already set", "log in and change it from the admin area (kiosk admin set-pin --pin OLD)",
-                        reason="pin_already_set")
+        raise AuthError(
+            "an administrator PIN is already set",
+            "log in and change it from the admin area (kiosk admin set-pin --pin OLD)",
+            reason="pin_already_set",
+        )
     value = {"salt": salt.hex(), **_SCRYPT, "hash": _hash(new_pin, salt, _SCRYPT).hex()}
     with store.transaction("save the PIN"):
         if first and store.meta_get(PIN_META) is not None:
-            raise AuthError("an administrator PIN is already set", "log in and change it from the admin area", reason="pin_already_set")
+            raise AuthError(
+                "an administrator PIN is already set",
+                "log in and change it from the admin area",
+                reason="pin_already_set",
+            )
         store.meta_set(PIN_META, json.dumps(value))
         store.meta_set(FAILURES_META, "0")
         store.audit("pin_set", actor, counter)
@@ -86,13 +98,19 @@ def check_pin(store: Store, pin: str, now: datetime) -> None:
     with store.transaction("log in"):
         stored = store.meta_get(PIN_META)
         if stored is None:
-            raise AuthError("no administrator PIN has been set", "set one first: kiosk admin set-pin", reason="pin_not_set")
+            raise AuthError(
+                "no administrator PIN has been set", "set one first: kiosk admin set-pin", reason="pin_not_set"
+            )
         locked_until = store.meta_get(LOCKED_META)
         if locked_until and now < datetime.fromisoformat(locked_until):
             minutes = max(1, math.ceil((datetime.fromisoformat(locked_until) - now).total_seconds() / 60))
-            raise LockedOutError(f"administrator login is locked for {minutes} more minute{'s' if minutes != 1 else ''} "
-                                 f"after {MAX_FAILURES} wrong PINs", "wait, then try again", reason="locked",
-                                 facts={"minutes": minutes, "failures": MAX_FAILURES})
+            raise LockedOutError(
+                f"administrator login is locked for {minutes} more minute{'s' if minutes != 1 else ''} "
+                f"after {MAX_FAILURES} wrong PINs",
+                "wait, then try again",
+                reason="locked",
+                facts={"minutes": minutes, "failures": MAX_FAILURES},
+            )
         attempts = int(store.meta_get(FAILURES_META) or 0) + 1
         store.meta_set(FAILURES_META, str(attempts))
         if attempts >= MAX_FAILURES:  # this is the last allowed try: lock now, lift it below if the PIN is right
@@ -107,11 +125,19 @@ def check_pin(store: Store, pin: str, now: datetime) -> None:
         with store.transaction("log in"):
             store.meta_set(FAILURES_META, "0")
         minutes = int(LOCKOUT.total_seconds() // 60)
-        raise LockedOutError(f"wrong PIN; administrator login is locked for {minutes} minutes", "wait, then try again",
-                             reason="locked", facts={"minutes": minutes, "failures": MAX_FAILURES})
+        raise LockedOutError(
+            f"wrong PIN; administrator login is locked for {minutes} minutes",
+            "wait, then try again",
+            reason="locked",
+            facts={"minutes": minutes, "failures": MAX_FAILURES},
+        )
     left = MAX_FAILURES - attempts
-    raise AuthError(f"wrong PIN ({left} {'try' if left == 1 else 'tries'} left before a lock-out)", "try again",
-                    reason="wrong_pin", facts={"left": left})
+    raise AuthError(
+        f"wrong PIN ({left} {'try' if left == 1 else 'tries'} left before a lock-out)",
+        "try again",
+        reason="wrong_pin",
+        facts={"left": left},
+    )
 
 
 def new_session(actor: str, now: datetime) -> AdminSession:

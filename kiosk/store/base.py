@@ -37,7 +37,6 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-
 class StoreBase:
     """One SQLite file. Open with :meth:`open`; use as a context manager to close it.
 
@@ -55,8 +54,14 @@ class StoreBase:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def open(cls: type[_Store], path: str | Path, key_source: KeySource, clock: Callable[[], datetime] = utc_now, *,
-             create: bool = True) -> _Store:
+    def open(
+        cls: type[_Store],
+        path: str | Path,
+        key_source: KeySource,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        create: bool = True,
+    ) -> _Store:
         """Open, check the key of, and migrate the database at ``path``.
 
         With ``create`` a missing file is made (and ``key_source(True)`` may create a key).
@@ -70,13 +75,21 @@ class StoreBase:
 
         file = Path(path)
         if not create and not file.is_file():
-            raise StoreError(f"no kiosk database at {file}", "check --db (or db_path in the settings), or enrol a citizen first",
-                             reason="db_missing", facts={"path": str(file)})
+            raise StoreError(
+                f"no kiosk database at {file}",
+                "check --db (or db_path in the settings), or enrol a citizen first",
+                reason="db_missing",
+                facts={"path": str(file)},
+            )
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the folder for {file}: {exc.strerror}", "choose another --db path",
-                             reason="db_folder", facts={"path": str(file)}) from None
+            raise StoreError(
+                f"cannot create the folder for {file}: {exc.strerror}",
+                "choose another --db path",
+                reason="db_folder",
+                facts={"path": str(file)},
+            ) from None
         with _guard(file, "open"):
             conn = sqlite3.connect(str(file), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
         try:
@@ -85,17 +98,28 @@ class StoreBase:
                 conn.execute("PRAGMA secure_delete = ON")
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
-                    raise StoreError(f"{file} was written by a newer kiosk release (schema {version}, this one knows {SCHEMA_VERSION})",
-                                     "upgrade the kiosk software", reason="db_newer", facts={"path": str(file)})
+                    raise StoreError(
+                        f"{file} was written by a newer kiosk release (schema {version}, this one knows {SCHEMA_VERSION})",
+                        "upgrade the kiosk software",
+                        reason="db_newer",
+                        facts={"path": str(file)},
+                    )
                 stored_check = _read_key_check(conn)
                 if version >= 2 and stored_check is None:  # encrypted, yet nothing says with which key
-                    raise DataKeyError(f"{file} has lost the record of its data key (a damaged or edited file)",
-                                       "restore the database from a backup", reason="db_damaged", facts={"path": str(file)})
+                    raise DataKeyError(
+                        f"{file} has lost the record of its data key (a damaged or edited file)",
+                        "restore the database from a backup",
+                        reason="db_damaged",
+                        facts={"path": str(file)},
+                    )
                 key = key_source(version < 2)  # only a new or a not-yet-encrypted file may get a new key
                 if stored_check is not None and stored_check != key.check_value().hex():
-                    raise DataKeyError(f"the data key does not belong to {file}",
-                                       "use the key file this database was written with (KIOSK_DATA_KEY or key_file)",
-                                       reason="key_mismatch", facts={"path": str(file)})
+                    raise DataKeyError(
+                        f"the data key does not belong to {file}",
+                        "use the key file this database was written with (KIOSK_DATA_KEY or key_file)",
+                        reason="key_mismatch",
+                        facts={"path": str(file)},
+                    )
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = FULL")
@@ -147,14 +171,22 @@ class StoreBase:
     def _check_key_unchanged(self) -> None:
         """Refuse to write if another program rotated the data key since this store opened
         (mixing two keys in one file would make it unreadable)."""
-        row = self.db.conn.execute("SELECT value FROM meta WHERE name = ?", [KEY_CHECK]).fetchone() if self._has_meta else None
+        row = (
+            self.db.conn.execute("SELECT value FROM meta WHERE name = ?", [KEY_CHECK]).fetchone()
+            if self._has_meta
+            else None
+        )
         if row is not None and row[0] != self.key.check_value().hex():
-            raise DataKeyError(f"the data key of {self.path} was changed by another program", "restart the kiosk; nothing was saved")
+            raise DataKeyError(
+                f"the data key of {self.path} was changed by another program", "restart the kiosk; nothing was saved"
+            )
 
     @property
     def _has_meta(self) -> bool:
         if not self._meta_known:
-            self._meta_known = self.db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
+            self._meta_known = (
+                self.db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
+            )
         return self._meta_known
 
     @contextmanager
@@ -202,8 +234,10 @@ class StoreBase:
     def meta_set(self, name: str, value: str) -> None:
         """Set a meta value (inside the caller's transaction if there is one)."""
         with self.transaction("save settings"):
-            self.db.execute("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                            [name, value])
+            self.db.execute(
+                "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                [name, value],
+            )
 
     def checkpoint(self, wait_s: float = 2.0) -> bool:
         """Copy the WAL into the main file and truncate it (old page images go with it).
@@ -246,23 +280,46 @@ def _store_error(path: Path, action: str, exc: sqlite3.Error) -> StoreError:
     text = str(exc).lower()
     facts = {"path": str(path)}
     if "locked" in text or "busy" in text:
-        return StoreError(f"cannot {action}: the database {path} is locked by another program",
-                          "close the other kiosk or tool using it and try again; nothing was saved", reason="db_locked", facts=facts)
+        return StoreError(
+            f"cannot {action}: the database {path} is locked by another program",
+            "close the other kiosk or tool using it and try again; nothing was saved",
+            reason="db_locked",
+            facts=facts,
+        )
     if "readonly" in text or "read-only" in text:
-        return StoreError(f"cannot {action}: the database {path} is read-only",
-                          "fix the file's permissions or pass --db with a writable file; nothing was saved", reason="db_read_only",
-                          facts=facts)
+        return StoreError(
+            f"cannot {action}: the database {path} is read-only",
+            "fix the file's permissions or pass --db with a writable file; nothing was saved",
+            reason="db_read_only",
+            facts=facts,
+        )
     if path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
-        return StoreError(f"cannot {action}: the database {path} or its folder is read-only (the kiosk writes "
-                          f"{path.name}-wal and -shm beside it)", "fix the permissions or pass --db with a writable place; nothing was saved",
-                          reason="db_read_only", facts=facts)
+        return StoreError(
+            f"cannot {action}: the database {path} or its folder is read-only (the kiosk writes "
+            f"{path.name}-wal and -shm beside it)",
+            "fix the permissions or pass --db with a writable place; nothing was saved",
+            reason="db_read_only",
+            facts=facts,
+        )
     if "unable to open" in text:
-        return StoreError(f"cannot {action}: unable to open {path}", "check the path and the folder's permissions", reason="db_open",
-                          facts=facts)
+        return StoreError(
+            f"cannot {action}: unable to open {path}",
+            "check the path and the folder's permissions",
+            reason="db_open",
+            facts=facts,
+        )
     if "not a database" in text or "malformed" in text:
-        return StoreError(f"cannot {action}: {path} is not a kiosk database or is damaged",
-                          "restore it from a backup or pass --db with another file", reason="db_damaged", facts=facts)
+        return StoreError(
+            f"cannot {action}: {path} is not a kiosk database or is damaged",
+            "restore it from a backup or pass --db with another file",
+            reason="db_damaged",
+            facts=facts,
+        )
     if "disk" in text and "full" in text:
-        return StoreError(f"cannot {action}: the disk holding {path} is full", "free some space; nothing was saved", reason="disk_full",
-                          facts=facts)
+        return StoreError(
+            f"cannot {action}: the disk holding {path} is full",
+            "free some space; nothing was saved",
+            reason="disk_full",
+            facts=facts,
+        )
     return StoreError(f"cannot {action} in {path}: {exc}", "check the database file")

@@ -60,7 +60,9 @@ class DataKey:
     def from_bytes(cls, master: bytes) -> DataKey:
         """Derive the sub-keys from a 32-byte master key."""
         if len(master) != KEY_BYTES:
-            raise DataKeyError(f"the data key must be {KEY_BYTES} bytes, got {len(master)}", "check the key file or KIOSK_DATA_KEY")
+            raise DataKeyError(
+                f"the data key must be {KEY_BYTES} bytes, got {len(master)}", "check the key file or KIOSK_DATA_KEY"
+            )
         return cls(master, _hkdf(master, b"seal-v1"), _hkdf(master, b"index-v1"), _hkdf(master, b"audit-v1"))
 
     @classmethod
@@ -87,8 +89,10 @@ class DataKey:
         try:
             return AESGCM(self.seal_key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
         except (InvalidTag, ValueError):
-            raise DataKeyError("a stored value does not decrypt with this key (wrong key or tampered data)",
-                            "use the key this database was written with") from None
+            raise DataKeyError(
+                "a stored value does not decrypt with this key (wrong key or tampered data)",
+                "use the key this database was written with",
+            ) from None
 
     def opener(self) -> AESGCM:
         """A reusable AES-GCM object for bulk decryption (``.decrypt(nonce, data, context)``)."""
@@ -129,12 +133,19 @@ def read_key_file(path: Path) -> DataKey:
     try:
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
-        raise DataKeyError(f"the data key file {path} is missing",
-                        "restore it from your key backup (the database cannot be read without it), or set KIOSK_DATA_KEY",
-                        reason="key_missing", facts={"path": str(path)}) from None
+        raise DataKeyError(
+            f"the data key file {path} is missing",
+            "restore it from your key backup (the database cannot be read without it), or set KIOSK_DATA_KEY",
+            reason="key_missing",
+            facts={"path": str(path)},
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataKeyError(f"cannot read the data key file {path}: {exc}", "check its permissions", reason="key_unreadable",
-                           facts={"path": str(path)}) from None
+        raise DataKeyError(
+            f"cannot read the data key file {path}: {exc}",
+            "check its permissions",
+            reason="key_unreadable",
+            facts={"path": str(path)},
+        ) from None
     return _decode(text, str(path))
 
 

@@ -30,8 +30,18 @@ from kiosk.store.rules import tombstone
 from models import CitizenRecord, FaceSample, Visit
 from models.citizen import mask_id_number
 
-__all__ = ["BUSY_TIMEOUT_S", "KEY_CHECK", "Activity", "ConsentRecord", "KeySource", "Store", "fold", "new_uid",
-           "tombstone", "utc_now"]
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "KEY_CHECK",
+    "Activity",
+    "ConsentRecord",
+    "KeySource",
+    "Store",
+    "fold",
+    "new_uid",
+    "tombstone",
+    "utc_now",
+]
 
 
 @dataclass(frozen=True)
@@ -132,13 +142,27 @@ class Store(StoreBase):
         with self.transaction("enrol"):
             citizen_id = self.new_citizen_id()
             self.db["citizens"].insert(
-                {"id": citizen_id, "id_hash": id_hash, "sealed": self._seal(id_hash, record), "enrolled_at": now,
-                 "enrolled_counter": counter, "updated_at": now}
+                {
+                    "id": citizen_id,
+                    "id_hash": id_hash,
+                    "sealed": self._seal(id_hash, record),
+                    "enrolled_at": now,
+                    "enrolled_counter": counter,
+                    "updated_at": now,
+                }
             )
             self._insert_samples(citizen_id, id_hash, samples, counter, now)
-            self.db["consents"].insert({"citizen_id": citizen_id, "purpose": consent.purpose, "text_version": consent.text_version,
-                                        "given_at": consent.given_at.isoformat(), "counter": consent.counter, "staff": consent.staff,
-                                        "uid": new_uid()})
+            self.db["consents"].insert(
+                {
+                    "citizen_id": citizen_id,
+                    "purpose": consent.purpose,
+                    "text_version": consent.text_version,
+                    "given_at": consent.given_at.isoformat(),
+                    "counter": consent.counter,
+                    "staff": consent.staff,
+                    "uid": new_uid(),
+                }
+            )
         return int(citizen_id)
 
     def add_samples(self, citizen_id: int, samples: Sequence[FaceSample], counter: str) -> None:
@@ -146,17 +170,32 @@ class Store(StoreBase):
         with self.transaction("add samples"):
             row = self.db.execute("SELECT id_hash FROM citizens WHERE id = ?", [citizen_id]).fetchone()
             if row is None:
-                raise StoreError(f"cannot add samples: citizen {citizen_id} is not in {self.path}", "they may have been purged; enrol again")
+                raise StoreError(
+                    f"cannot add samples: citizen {citizen_id} is not in {self.path}",
+                    "they may have been purged; enrol again",
+                )
             self._insert_samples(citizen_id, row[0], samples, counter, self.clock().isoformat())
 
-    def _insert_samples(self, citizen_id: int, id_hash: bytes, samples: Sequence[FaceSample], counter: str, now: str) -> None:
+    def _insert_samples(
+        self, citizen_id: int, id_hash: bytes, samples: Sequence[FaceSample], counter: str, now: str
+    ) -> None:
         if any(not s.engine for s in samples):
             raise StoreError("a face sample without its engine cannot be stored", "this is a bug: report it")
         self.db["face_samples"].insert_all(
-            {"citizen_id": citizen_id, "uid": new_uid(),
-             "embedding": self.key.seal(np.ascontiguousarray(s.embedding, dtype="<f4").tobytes(), b"sample:" + id_hash),
-             "sharpness": s.sharpness, "brightness": s.brightness, "yaw": s.yaw, "captured_at": now, "counter": counter,
-             "engine": s.engine, "model_version": s.model_version}
+            {
+                "citizen_id": citizen_id,
+                "uid": new_uid(),
+                "embedding": self.key.seal(
+                    np.ascontiguousarray(s.embedding, dtype="<f4").tobytes(), b"sample:" + id_hash
+                ),
+                "sharpness": s.sharpness,
+                "brightness": s.brightness,
+                "yaw": s.yaw,
+                "captured_at": now,
+                "counter": counter,
+                "engine": s.engine,
+                "model_version": s.model_version,
+            }
             for s in samples
         )
 
@@ -171,8 +210,10 @@ class Store(StoreBase):
         with self.transaction("purge"):
             row = self.db.execute("SELECT id_hash FROM citizens WHERE id = ?", [citizen_id]).fetchone()
             if row is not None:
-                self.db.execute("INSERT OR REPLACE INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 0)",
-                                [tombstone(row[0]), self.clock().isoformat(), counter, reason])
+                self.db.execute(
+                    "INSERT OR REPLACE INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 0)",
+                    [tombstone(row[0]), self.clock().isoformat(), counter, reason],
+                )
             for table in ("face_samples", "consents", "visits"):
                 counts[table] = self.db.execute(f"DELETE FROM {table} WHERE citizen_id = ?", [citizen_id]).rowcount
             counts["citizens"] = self.db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id]).rowcount
@@ -191,7 +232,9 @@ class Store(StoreBase):
         """
         rows = self.consents(citizen_id)
         if not rows:
-            raise StoreError("no consent is recorded for this citizen", "the record is incomplete: purge it and enrol again")
+            raise StoreError(
+                "no consent is recorded for this citizen", "the record is incomplete: purge it and enrol again"
+            )
         return rows[-1]
 
     def inactive_since(self, cutoff: datetime) -> list[tuple[int, str]]:
@@ -215,13 +258,17 @@ class Store(StoreBase):
             for row in list(db.query("SELECT id, id_hash, sealed FROM citizens")):
                 personal = old.open(row["sealed"], b"citizen:" + row["id_hash"])
                 new_hash = new.blind_index(json.loads(personal)["id_number"])
-                db.execute("UPDATE citizens SET id_hash = ?, sealed = ? WHERE id = ?",
-                           [new_hash, new.seal(personal, b"citizen:" + new_hash), row["id"]])
+                db.execute(
+                    "UPDATE citizens SET id_hash = ?, sealed = ? WHERE id = ?",
+                    [new_hash, new.seal(personal, b"citizen:" + new_hash), row["id"]],
+                )
                 samples = list(db.query("SELECT id, embedding FROM face_samples WHERE citizen_id = ?", [row["id"]]))
                 for sample in samples:
                     plain = old.open(sample["embedding"], b"sample:" + row["id_hash"])
-                    db.execute("UPDATE face_samples SET embedding = ? WHERE id = ?",
-                               [new.seal(plain, b"sample:" + new_hash), sample["id"]])
+                    db.execute(
+                        "UPDATE face_samples SET embedding = ? WHERE id = ?",
+                        [new.seal(plain, b"sample:" + new_hash), sample["id"]],
+                    )
             audit_log.rechain(self, new)
             self.meta_set(KEY_CHECK, new.check_value().hex())
             self.key = new
@@ -243,7 +290,11 @@ class Store(StoreBase):
     def engine_coverage(self) -> dict[str, int]:
         """``{engine: citizens with at least one template of it}``, plus ``"citizens"``: all citizens."""
         with self._reading():
-            out = dict(self.db.execute("SELECT engine, count(DISTINCT citizen_id) FROM face_samples GROUP BY engine").fetchall())
+            out = dict(
+                self.db.execute(
+                    "SELECT engine, count(DISTINCT citizen_id) FROM face_samples GROUP BY engine"
+                ).fetchall()
+            )
             out["citizens"] = int(self.db.execute("SELECT count(*) FROM citizens").fetchone()[0])
         return out
 
@@ -251,14 +302,21 @@ class Store(StoreBase):
         """One citizen's stored samples (of one engine, if given), decrypted: ``(k, 128)`` float32."""
         sql = "SELECT c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id WHERE s.citizen_id = ?"
         with self._reading():
-            rows = self.db.execute(sql + (" AND s.engine = ?" if engine else ""), [citizen_id, *([engine] if engine else [])]).fetchall()
+            rows = self.db.execute(
+                sql + (" AND s.engine = ?" if engine else ""), [citizen_id, *([engine] if engine else [])]
+            ).fetchall()
         plain = b"".join(self.key.open(e, b"sample:" + h) for h, e in rows)
         return np.frombuffer(plain, dtype="<f4").reshape(len(rows), 128).astype(np.float32)
 
     def engines_of(self, citizen_id: int) -> set[str]:
         """The engines a citizen has templates of."""
         with self._reading():
-            return {e for (e,) in self.db.execute("SELECT DISTINCT engine FROM face_samples WHERE citizen_id = ?", [citizen_id])}
+            return {
+                e
+                for (e,) in self.db.execute(
+                    "SELECT DISTINCT engine FROM face_samples WHERE citizen_id = ?", [citizen_id]
+                )
+            }
 
     def iter_embeddings(self, engine: str | None = None, batch: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Stream the samples of one engine (of all, if None), decrypted:
@@ -270,23 +328,38 @@ class Store(StoreBase):
             try:
                 while rows := cursor.fetchmany(batch):
                     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                    plain = b"".join(aes.decrypt(r[2][:NONCE_BYTES], r[2][NONCE_BYTES:], b"sample:" + r[1]) for r in rows)
+                    plain = b"".join(
+                        aes.decrypt(r[2][:NONCE_BYTES], r[2][NONCE_BYTES:], b"sample:" + r[1]) for r in rows
+                    )
                     yield ids, np.frombuffer(plain, dtype="<f4").reshape(len(rows), 128).astype(np.float32, copy=False)
             except Exception as exc:  # InvalidTag: tampered row
                 if isinstance(exc, (sqlite3.Error, StoreError)):
                     raise
-                raise DataKeyError("a stored face template does not decrypt with this key (tampered data?)",
-                                   "restore the database from a backup") from None
+                raise DataKeyError(
+                    "a stored face template does not decrypt with this key (tampered data?)",
+                    "restore the database from a backup",
+                ) from None
 
     # -- visits and audit --------------------------------------------------------------
     def record_visit(self, visit: Visit) -> int:
         """Log a check-in and stamp the citizen's last visit, in one transaction."""
         at = visit.at.isoformat()
         with self.transaction("record the visit"):
-            visit_id = self.db["visits"].insert(
-                {"citizen_id": visit.citizen_id, "uid": new_uid(), "at": at, "counter": visit.counter, "method": visit.method,
-                 "distance": visit.distance, "margin": visit.margin}
-            ).last_pk
+            visit_id = (
+                self.db["visits"]
+                .insert(
+                    {
+                        "citizen_id": visit.citizen_id,
+                        "uid": new_uid(),
+                        "at": at,
+                        "counter": visit.counter,
+                        "method": visit.method,
+                        "distance": visit.distance,
+                        "margin": visit.margin,
+                    }
+                )
+                .last_pk
+            )
             self.db.execute("UPDATE citizens SET last_visit_at = ? WHERE id = ?", [at, visit.citizen_id])
         return int(visit_id)
 
@@ -324,8 +397,11 @@ class Store(StoreBase):
             methods = dict(visits.fetchall())
             entries = self.db.execute(f"SELECT action, count(*) FROM audit_log WHERE {where} GROUP BY action", params)
             actions = dict(entries.fetchall())
-            misses = self.db.execute(f"SELECT count(*) FROM audit_log WHERE {where} AND action = 'keypad' "
-                                     "AND json_extract(detail, '$.fitted') = 0", params).fetchone()[0]
+            misses = self.db.execute(
+                f"SELECT count(*) FROM audit_log WHERE {where} AND action = 'keypad' "
+                "AND json_extract(detail, '$.fitted') = 0",
+                params,
+            ).fetchone()[0]
         return Activity(methods, actions, int(misses))
 
     def audit_entries(self, limit: int = 100) -> list[dict[str, Any]]:

@@ -35,12 +35,16 @@ def rotate_key(store: Store, key_path: Path, actor: str, counter: str) -> Path:
         StoreError: the audit log does not verify, or the database cannot be written.
     """
     if os.environ.get(ENV_KEY):
-        raise DataKeyError("the data key comes from KIOSK_DATA_KEY, not from a key file",
-                           "rotate with a key file (unset KIOSK_DATA_KEY, set key_file)")
+        raise DataKeyError(
+            "the data key comes from KIOSK_DATA_KEY, not from a key file",
+            "rotate with a key file (unset KIOSK_DATA_KEY, set key_file)",
+        )
     if SyncRows(store).has_synced():
-        raise DataKeyError("this counter shares its data key with the province registry and every other counter",
-                           "the key can only be changed for the whole province at once, which this release does not do "
-                           "(docs/PRIVACY.md); nothing was changed")
+        raise DataKeyError(
+            "this counter shares its data key with the province registry and every other counter",
+            "the key can only be changed for the whole province at once, which this release does not do "
+            "(docs/PRIVACY.md); nothing was changed",
+        )
     report = audit_log.verify(store)
     if not report.ok:
         raise StoreError(f"the audit log does not verify ({report.problems[0]})", "investigate before rotating the key")

@@ -101,22 +101,53 @@ def _v2_encrypt(store: AuditedStore) -> None:
     )""")
     for row in db.query("SELECT * FROM citizens"):
         id_hash = key.blind_index(row["id_number"])
-        personal = {k: row[k] for k in ("id_number", "old_id_number", "full_name", "date_of_birth", "gender", "address", "issue_date")}
+        personal = {
+            k: row[k]
+            for k in ("id_number", "old_id_number", "full_name", "date_of_birth", "gender", "address", "issue_date")
+        }
         personal["extra"] = json.loads(row["extra"] or "[]")
-        db.execute("INSERT INTO citizens_v2 VALUES (?, ?, ?, ?, ?, ?)",
-                   [row["id"], id_hash, key.seal(json.dumps(personal, ensure_ascii=False).encode(), b"citizen:" + id_hash),
-                    row["enrolled_at"], row["enrolled_counter"], row["last_visit_at"]])
+        db.execute(
+            "INSERT INTO citizens_v2 VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                row["id"],
+                id_hash,
+                key.seal(json.dumps(personal, ensure_ascii=False).encode(), b"citizen:" + id_hash),
+                row["enrolled_at"],
+                row["enrolled_counter"],
+                row["last_visit_at"],
+            ],
+        )
         for sample in db.query("SELECT * FROM face_samples WHERE citizen_id = ?", [row["id"]]):
-            db.execute("INSERT INTO face_samples_v2 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [sample["id"], row["id"], key.seal(sample["embedding"], b"sample:" + id_hash), sample["sharpness"],
-                        sample["brightness"], sample["yaw"], sample["captured_at"], sample["counter"]])
+            db.execute(
+                "INSERT INTO face_samples_v2 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    sample["id"],
+                    row["id"],
+                    key.seal(sample["embedding"], b"sample:" + id_hash),
+                    sample["sharpness"],
+                    sample["brightness"],
+                    sample["yaw"],
+                    sample["captured_at"],
+                    sample["counter"],
+                ],
+            )
     # consents and visits reference citizens(id): rebuild them against the new table.
-    for table, columns in (("consents", "purpose TEXT NOT NULL, text_version TEXT NOT NULL, given_at TEXT NOT NULL, "
-                                        "counter TEXT NOT NULL, staff TEXT NOT NULL"),
-                           ("visits", "at TEXT NOT NULL, counter TEXT NOT NULL, method TEXT NOT NULL CHECK (method IN "
-                                      "('face', 'confirm', 'qr')), distance REAL, margin REAL")):
-        db.execute(f"CREATE TABLE {table}_v2 (id INTEGER PRIMARY KEY, citizen_id INTEGER NOT NULL "
-                   f"REFERENCES citizens_v2(id) ON DELETE CASCADE, {columns})")
+    for table, columns in (
+        (
+            "consents",
+            "purpose TEXT NOT NULL, text_version TEXT NOT NULL, given_at TEXT NOT NULL, "
+            "counter TEXT NOT NULL, staff TEXT NOT NULL",
+        ),
+        (
+            "visits",
+            "at TEXT NOT NULL, counter TEXT NOT NULL, method TEXT NOT NULL CHECK (method IN "
+            "('face', 'confirm', 'qr')), distance REAL, margin REAL",
+        ),
+    ):
+        db.execute(
+            f"CREATE TABLE {table}_v2 (id INTEGER PRIMARY KEY, citizen_id INTEGER NOT NULL "
+            f"REFERENCES citizens_v2(id) ON DELETE CASCADE, {columns})"
+        )
         db.execute(f"INSERT INTO {table}_v2 SELECT * FROM {table}")
     for table in ("visits", "consents", "face_samples", "citizens"):
         db.execute(f"DROP TABLE {table}")
@@ -137,9 +168,15 @@ _V3_SYNC = [
     # they have reached the registry yet. Tombstones remember purges so that no counter
     # re-adds a purged citizen; they hold sha256("tomb" + blind index), never the index.
     *(f"ALTER TABLE {t} ADD COLUMN uid TEXT" for t in ("face_samples", "consents", "visits")),
-    *(f"UPDATE {t} SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL" for t in ("face_samples", "consents", "visits")),
+    *(
+        f"UPDATE {t} SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL"
+        for t in ("face_samples", "consents", "visits")
+    ),
     *(f"CREATE UNIQUE INDEX {t}_uid ON {t}(uid)" for t in ("face_samples", "consents", "visits")),
-    *(f"ALTER TABLE {t} ADD COLUMN pushed INTEGER NOT NULL DEFAULT 0" for t in ("citizens", "face_samples", "consents", "visits")),
+    *(
+        f"ALTER TABLE {t} ADD COLUMN pushed INTEGER NOT NULL DEFAULT 0"
+        for t in ("citizens", "face_samples", "consents", "visits")
+    ),
     "ALTER TABLE citizens ADD COLUMN updated_at TEXT",
     "UPDATE citizens SET updated_at = enrolled_at",
     """CREATE TABLE purges (

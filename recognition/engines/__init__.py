@@ -16,8 +16,19 @@ from functools import cache
 from recognition.engines.base import DetectedFace, EngineInfo, FaceEngine, Metric
 from recognition.engines.weights import ModelFileError
 
-__all__ = ["DEFAULT_ENGINE", "ENGINE_NAMES", "DetectedFace", "EngineConfig", "EngineInfo", "FaceEngine", "Metric",
-           "ModelFileError", "check_engine", "engine_info", "load_engine"]
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINE_NAMES",
+    "DetectedFace",
+    "EngineConfig",
+    "EngineInfo",
+    "FaceEngine",
+    "Metric",
+    "ModelFileError",
+    "check_engine",
+    "engine_info",
+    "load_engine",
+]
 
 ENGINE_NAMES = ("sface", "dlib")
 """Every engine this release knows, newest first."""

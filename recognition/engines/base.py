@@ -75,7 +75,12 @@ def clip_box(left: float, top: float, right: float, bottom: float, frame_shape: 
     """A detector's box (float pixels, any side possibly outside the frame) → a :class:`FaceBox`
     clipped to the frame (a face crossing the border then lies on it: the cut-off gate)."""
     height, width = frame_shape[:2]
-    return FaceBox(top=max(0, round(top)), right=min(width, round(right)), bottom=min(height, round(bottom)), left=max(0, round(left)))
+    return FaceBox(
+        top=max(0, round(top)),
+        right=min(width, round(right)),
+        bottom=min(height, round(bottom)),
+        left=max(0, round(left)),
+    )
 
 
 def downscale(frame: np.ndarray, width: int) -> tuple[np.ndarray, float]:

@@ -23,10 +23,18 @@ INFO = EngineInfo("dlib", "dlib_face_recognition_resnet_model_v1", "euclidean", 
 
 DetectorModel = Literal["hog", "cnn"]
 
-RESNET = ModelFile("face_recognition_models", "models/dlib_face_recognition_resnet_model_v1.dat", 22_466_066,
-                   "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30")
-FIVE_POINT = ModelFile("face_recognition_models", "models/shape_predictor_5_face_landmarks.dat", 9_150_489,
-                       "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888")
+RESNET = ModelFile(
+    "face_recognition_models",
+    "models/dlib_face_recognition_resnet_model_v1.dat",
+    22_466_066,
+    "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
+)
+FIVE_POINT = ModelFile(
+    "face_recognition_models",
+    "models/shape_predictor_5_face_landmarks.dat",
+    9_150_489,
+    "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888",
+)
 
 _IMPORT_LOCK = threading.Lock()
 
@@ -48,8 +56,10 @@ def face_recognition_module() -> Any:
             try:
                 import face_recognition
             except RuntimeError as exc:  # dlib: "Unable to open ... .dat" / "Error deserializing"
-                raise ModelFileError(f"dlib cannot load its face models ({exc})".splitlines()[0],
-                                     "reinstall the kiosk's packages (scripts/setup)") from None
+                raise ModelFileError(
+                    f"dlib cannot load its face models ({exc})".splitlines()[0],
+                    "reinstall the kiosk's packages (scripts/setup)",
+                ) from None
     return face_recognition
 
 
@@ -81,8 +91,10 @@ class DlibEngine:
         fr = face_recognition_module()
         small, scale = downscale(frame, self.detect_width)
         raw = fr.face_locations(to_rgb(small), number_of_times_to_upsample=self.upsample, model=self.model)
-        boxes = [clip_box(left * scale, top * scale, right * scale, bottom * scale, frame.shape)
-                 for (top, right, bottom, left) in raw]
+        boxes = [
+            clip_box(left * scale, top * scale, right * scale, bottom * scale, frame.shape)
+            for (top, right, bottom, left) in raw
+        ]
         return sorted((b for b in boxes if b.width > 0 and b.height > 0), key=lambda b: b.area, reverse=True)
 
     def detect(self, frame: np.ndarray) -> list[DetectedFace]:
@@ -95,7 +107,9 @@ class DlibEngine:
         """dlib's 5-point landmarks of one face in an RGB image: each eye's two corners averaged,
         and the point under the nose. No mouth corners."""
         marks = face_recognition_module().face_landmarks(rgb, [box.as_tuple()], model="small")[0]
-        eyes = sorted(tuple(np.asarray(marks[name], dtype=np.float64).mean(axis=0)) for name in ("left_eye", "right_eye"))
+        eyes = sorted(
+            tuple(np.asarray(marks[name], dtype=np.float64).mean(axis=0)) for name in ("left_eye", "right_eye")
+        )
         nose = tuple(np.asarray(marks["nose_tip"], dtype=np.float64)[0])
         return Landmarks(eye_left=eyes[0], eye_right=eyes[1], nose=nose)
 

