@@ -10,11 +10,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from kiosk.cli.support import kiosk_errors, settings_from
+
+if TYPE_CHECKING:  # imported late below: keeps `kiosk --help` fast
+    from recognition.policy import PolicyConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_NAME = "cccd-kiosk"
@@ -151,7 +154,7 @@ def _encode(
     )
 
 
-def _policy(config_path: Path | None, engine: str) -> Any:
+def _policy(config_path: Path | None, engine: str) -> PolicyConfig:
     from kiosk.counter.service import policy_for
 
     return policy_for(settings_from(config_path), engine)

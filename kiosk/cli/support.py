@@ -8,12 +8,16 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from kiosk.settings import Settings, load_settings
 from models import KioskError
+
+if TYPE_CHECKING:  # imported late below: keeps `kiosk --help` fast
+    from kiosk.counter.admin import Admin
+    from kiosk.counter.service import Kiosk
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,7 +64,7 @@ def settings_from(config_path: Path | None) -> Settings:
     return load_settings(config_path)
 
 
-def open_kiosk(db_path: Path | None, config_path: Path | None, *, create: bool = False) -> Any:
+def open_kiosk(db_path: Path | None, config_path: Path | None, *, create: bool = False) -> Kiosk:
     """A :class:`kiosk.counter.service.Kiosk` over the chosen database (imported late: keeps ``--help`` fast).
 
     Only commands that add data pass ``create=True``: elsewhere a mistyped ``--db`` is an
@@ -113,7 +117,7 @@ def pin_option(func: F) -> F:
     )(func)
 
 
-def admin_login(kiosk: Any, pin: str | None) -> Any:
+def admin_login(kiosk: Kiosk, pin: str | None) -> Admin:
     """Log in as administrator with ``pin``, prompting at a terminal; an :class:`kiosk.counter.admin.Admin`."""
     from kiosk.errors import AuthError
 

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from kiosk.counter.receipt import render_receipt
 from kiosk.errors import AuthError, NotEnrolledError, StoreError
@@ -39,6 +39,16 @@ EXPORT_COLUMNS = [
 ]
 
 
+class EngineStatus(TypedDict):
+    """The default engine's coverage: citizens in all, with and lacking its templates, templates per engine."""
+
+    engine: str
+    citizens: int
+    with_engine: int
+    lacking: int
+    templates_by_engine: dict[str, int]
+
+
 class Counter(Protocol):
     """What an administrator session needs of the counter it runs on (the
     :class:`kiosk.counter.service.Kiosk` provides it; the purge is not on the clerk's API)."""
@@ -46,7 +56,7 @@ class Counter(Protocol):
     settings: Settings
     store: Store
 
-    def engine_status(self) -> dict[str, object]:
+    def engine_status(self) -> EngineStatus:
         """The default face engine and how many citizens still lack its templates."""
         ...
 
@@ -103,7 +113,7 @@ class Admin:
         self._audit("search", "", query_length=len(search), results=len(rows))
         return rows
 
-    def engine_status(self) -> dict[str, object]:
+    def engine_status(self) -> EngineStatus:
         """The default face engine and how many citizens still lack its templates (see :meth:`Kiosk.engine_status`)."""
         return self._ok().engine_status()
 

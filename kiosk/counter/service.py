@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.cccd.record import CccdRead, parse_cccd
-from kiosk.counter.admin import Admin
+from kiosk.counter.admin import Admin, EngineStatus
 from kiosk.counter.consent import CONSENT_TEXT_VERSION, PURPOSE_FACE_CHECKIN
 from kiosk.counter.stats import DayStats, today_stats
 from kiosk.errors import (
@@ -252,7 +252,7 @@ class Kiosk:
         for name in (self.engine, *self.legacy_engines):
             check_engine(name)
 
-    def engine_status(self) -> dict[str, object]:
+    def engine_status(self) -> EngineStatus:
         """The default engine and how many citizens still lack its templates (``kiosk list``, admin)."""
         coverage = self.store.engine_coverage()
         total = coverage.pop("citizens")

@@ -109,6 +109,7 @@ def test_payload_layouts(layout: str) -> None:
 # --- Done-when: held-out photos, one photo each ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_held_out_card_photos_read_to_the_exact_record_from_a_single_photo(held_out) -> None:
     read = 0
     for photo in held_out:
@@ -179,6 +180,7 @@ def test_without_zxing_the_fast_path_is_zbar_on_the_shrunk_frame_as_before(monke
 # --- the card path -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_card_path_reads_most_of_what_the_fast_path_could_not_and_says_how() -> None:
     missed = read = 0
     for seed in range(400, 440):
@@ -208,6 +210,7 @@ def test_card_path_finds_nothing_in_frames_without_a_code(photo_path) -> None:
         assert read_card_qr(frame).reads == () and read_card_qr(frame).located == ()
 
 
+@pytest.mark.slow
 def test_texture_regions_find_the_code_on_most_card_photos() -> None:
     found = 0
     for seed in range(300, 320):

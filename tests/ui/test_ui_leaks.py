@@ -203,6 +203,7 @@ def card_payload(folder: str) -> str:
     return read_qr_file(CARDS / f"{folder}.jpg")[0].text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["vi", "en"])
 def test_every_screen_speaks_one_language(qtbot, qapp, tmp_path, enrolled, card_record, language):
     apply_style(qapp)

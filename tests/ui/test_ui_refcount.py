@@ -53,6 +53,7 @@ def measured(fn, name: str) -> list:
     return drifts
 
 
+@pytest.mark.slow
 def test_widgets_and_per_frame_bindings_leave_none_true_and_false_counts_flat(found):
     names = [name for name in found if not name.startswith("_")]
     assert len(names) >= 20 and any("preview paint" in n for n in names) and any("QPainter" in n for n in names)

@@ -672,6 +672,7 @@ def test_replay_manifest_naming_a_missing_file_is_a_clear_error(broken_set: Path
     one_error(kiosk("replay", broken_set), "step 2", "empty_counter.jpg", "not found")
 
 
+@pytest.mark.slow
 def test_replay_into_a_new_file_passes_and_leaves_a_database_to_inspect(tmp_path: Path) -> None:
     new = tmp_path / "replayed.sqlite"
     result = kiosk("replay", SAMPLE_SET, "--db", new)  # the set purges a citizen: the new file gets its own PIN

@@ -60,6 +60,7 @@ def test_startup_loads_every_row_the_store_holds(tmp_path: Path) -> None:
     assert row["n"] == 1500 and row["seconds"] > 0 and row["db_mb"] > 1500 * 512 / 1e6
 
 
+@pytest.mark.slow
 def test_pipeline_times_every_stage_of_a_real_frame_against_plain_face_recognition() -> None:
     default = EngineConfig("sface", 480)
     rows = bench.bench_pipeline(

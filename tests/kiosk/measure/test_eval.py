@@ -96,6 +96,7 @@ def one_json(result: Result) -> dict:
 # --- eval identify -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_identify_on_the_shared_faces_catches_a_broken_matcher_or_policy(cache: Path, tmp_path: Path) -> None:
     out = one_json(
         kiosk("eval", "identify", "--images", FACES, "--cache", cache, "--json", "--plots", tmp_path / "plots")
@@ -130,6 +131,7 @@ def test_identify_on_the_shared_faces_catches_a_broken_matcher_or_policy(cache: 
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in (tmp_path / "plots").iterdir())
 
 
+@pytest.mark.slow
 def test_identify_compares_both_engines_in_one_run(cache: Path) -> None:
     """--engine all: the same split through each engine with its own thresholds; dlib's known
     look-alike confusions (london_043/082, 099/126) show, SFace's do not."""

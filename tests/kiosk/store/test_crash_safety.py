@@ -114,6 +114,7 @@ def _check(db: Path, key: DataKey, round_no: int) -> dict[str, int]:
         }
 
 
+@pytest.mark.slow
 def test_sigkill_during_enrolments_and_purges_leaves_only_whole_citizens(tmp_path: Path, faces_npy: Path) -> None:
     started = time.monotonic()
     key = DataKey.generate()
