@@ -8,7 +8,7 @@ from models.citizen import CitizenRecord, Gender
 from models.errors import KioskError
 from models.face import EMBEDDING_SIZE, FaceBox, FaceSample, Landmarks, QualityIssue
 from models.match import Candidate, Decision, Match
-from models.visit import Visit
+from models.visit import Rating, Visit
 
 __all__ = [
     "EMBEDDING_SIZE",
@@ -22,5 +22,6 @@ __all__ = [
     "Landmarks",
     "Match",
     "QualityIssue",
+    "Rating",
     "Visit",
 ]

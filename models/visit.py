@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
+
+
+class Rating(str, Enum):
+    """The citizen's answer to "how satisfied are you?" after a visit (four faces on screen)."""
+
+    VERY_SATISFIED = "very_satisfied"  # Rất hài lòng
+    SATISFIED = "satisfied"  # Hài lòng
+    UNSATISFIED = "unsatisfied"  # Chưa hài lòng
+    VERY_UNSATISFIED = "very_unsatisfied"  # Không hài lòng
 
 
 @dataclass(frozen=True)
@@ -17,6 +27,8 @@ class Visit:
         method: ``"face"`` (recognised), ``"confirm"`` (face + typed digits) or ``"qr"`` (card read).
         distance: face distance of the match (None for a QR check-in).
         margin: distance gap to the runner-up citizen (None when not applicable).
+        seen_at: when the face (or card) was first in view, timezone-aware UTC; None if unknown.
+        first_visit: True for the visit logged at enrolment (the citizen's first).
     """
 
     citizen_id: int
@@ -25,3 +37,5 @@ class Visit:
     method: str
     distance: float | None = None
     margin: float | None = None
+    seen_at: datetime | None = None
+    first_visit: bool = False

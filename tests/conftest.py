@@ -4,6 +4,7 @@ Helpers (paths, analysed photos, the CLI runner) are in :mod:`tests.support`."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,13 +13,22 @@ import pytest
 from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from tests.support import pg
-from tests.support.data import ADMIN_PIN, CARDS, analyzed, enrol_frames
+from tests.support.data import ADMIN_PIN, CARDS, LEGACY, LEGACY_KEY, analyzed, enrol_frames
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Shipped defaults, with the data key file in the test's own folder."""
     return Settings(key_file=str(tmp_path / "kiosk.key"))
+
+
+@pytest.fixture
+def legacy_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the schema-3 dlib database, with its data key in the environment."""
+    monkeypatch.setenv("KIOSK_DATA_KEY", LEGACY_KEY)
+    path = tmp_path / "old.sqlite"
+    shutil.copy(LEGACY, path)
+    return path
 
 
 @pytest.fixture

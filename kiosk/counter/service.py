@@ -38,7 +38,7 @@ from kiosk.store import auth
 from kiosk.store.crypto import default_key_path, load_key, read_key_file
 from kiosk.store.records import ConsentRecord, Store
 from kiosk.store.sync_rows import AppliedBatch
-from models import CitizenRecord, Decision, FaceBox, FaceSample, KioskError, Match, Visit
+from models import CitizenRecord, Decision, FaceBox, FaceSample, KioskError, Match, Rating, Visit
 from models.citizen import mask_id_number
 from recognition.analyzer import FaceAnalyzer, FrameFaces
 from recognition.engines import ENGINE_NAMES, EngineConfig, check_engine, engine_info, load_engine
@@ -406,6 +406,15 @@ class Kiosk:
         if upgrade:
             self._index_samples(citizen_id, upgrade)
         return visit_id
+
+    def mark_visit_done(self, visit_id: int) -> bool:
+        """The clerk finished visit ``visit_id`` (the window's "done", or the local API): stamp
+        the time once. False when there is no such visit (purged, or a wrong id)."""
+        return self.store.mark_visit_done(visit_id, self.store.clock())
+
+    def rate_visit(self, visit_id: int, rating: Rating) -> bool:
+        """Record the citizen's satisfaction answer on a visit. False when there is no such visit."""
+        return self.store.rate_visit(visit_id, rating)
 
     def _index_samples(self, citizen_id: int, samples: Sequence[FaceSample]) -> None:
         """Put a citizen's newly stored default-engine samples into the index."""

@@ -27,7 +27,7 @@ from kiosk.store.base import BUSY_TIMEOUT_S, KeySource, StoreBase, utc_now
 from kiosk.store.crypto import NONCE_BYTES, DataKey
 from kiosk.store.meta import KEY_CHECK, NEXT_CITIZEN_ID
 from kiosk.store.rules import tombstone
-from models import CitizenRecord, FaceSample, Visit
+from models import CitizenRecord, FaceSample, Rating, Visit
 from models.citizen import mask_id_number
 
 __all__ = [
@@ -356,6 +356,8 @@ class Store(StoreBase):
                         "method": visit.method,
                         "distance": visit.distance,
                         "margin": visit.margin,
+                        "seen_at": visit.seen_at.isoformat() if visit.seen_at else None,
+                        "first_visit": int(visit.first_visit),
                     }
                 )
                 .last_pk
@@ -363,9 +365,30 @@ class Store(StoreBase):
             self.db.execute("UPDATE citizens SET last_visit_at = ? WHERE id = ?", [at, visit.citizen_id])
         return int(visit_id)
 
+    def mark_visit_done(self, visit_id: int, at: datetime) -> bool:
+        """Stamp when the clerk finished visit ``visit_id`` (the first stamp wins; the row travels
+        to the registry again). Returns False when no such visit exists (purged, or a wrong id)."""
+        with self.transaction("mark the visit done"):
+            cursor = self.db.execute(
+                "UPDATE visits SET done_at = coalesce(done_at, ?), pushed = 0 WHERE id = ?", [at.isoformat(), visit_id]
+            )
+        changed: int = cursor.rowcount
+        return changed == 1
+
+    def rate_visit(self, visit_id: int, rating: Rating) -> bool:
+        """Record the citizen's satisfaction answer on visit ``visit_id`` (a second answer
+        replaces the first). Returns False when no such visit exists."""
+        with self.transaction("record the rating"):
+            cursor = self.db.execute(
+                "UPDATE visits SET rating = ?, pushed = 0 WHERE id = ?", [Rating(rating).value, visit_id]
+            )
+        changed: int = cursor.rowcount
+        return changed == 1
+
     def visits(self, limit: int = 100, citizen_id: int | None = None) -> list[dict[str, Any]]:
         """The latest visits, newest first (of one citizen, if given), with masked ID and name."""
-        sql = """SELECT v.id, v.at, v.counter, v.method, v.distance, v.margin, c.id_hash, c.sealed
+        sql = """SELECT v.id, v.at, v.counter, v.method, v.distance, v.margin, v.seen_at, v.done_at, v.rating,
+                        v.first_visit, c.id_hash, c.sealed
                  FROM visits v JOIN citizens c ON c.id = v.citizen_id"""
         params: list[Any] = []
         if citizen_id is not None:

@@ -196,8 +196,20 @@ _V4_ENGINES = [
     "CREATE INDEX face_samples_engine ON face_samples(engine, citizen_id)",
 ]
 
+_V5_VISIT_FIGURES = [
+    # What the province's report needs of a visit, and no personal data: when the face (or
+    # card) was first in view (``at`` is the confirmation), when the clerk marked the visit
+    # done, the citizen's satisfaction answer (NULL: none given, never a default), and
+    # whether it was the citizen's first visit (the enrolment).
+    "ALTER TABLE visits ADD COLUMN seen_at TEXT",
+    "ALTER TABLE visits ADD COLUMN done_at TEXT",
+    "ALTER TABLE visits ADD COLUMN rating TEXT CHECK (rating IN "
+    "('very_satisfied', 'satisfied', 'unsatisfied', 'very_unsatisfied'))",
+    "ALTER TABLE visits ADD COLUMN first_visit INTEGER NOT NULL DEFAULT 0",
+]
+
 Migration = list[str] | Callable[[AuditedStore], None]
-MIGRATIONS: list[Migration] = [_V1, _v2_encrypt, _V3_SYNC, _V4_ENGINES]
+MIGRATIONS: list[Migration] = [_V1, _v2_encrypt, _V3_SYNC, _V4_ENGINES, _V5_VISIT_FIGURES]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 """The version this release writes and expects."""

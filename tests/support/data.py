@@ -17,6 +17,9 @@ FACES = ROOT / "sample_images" / "faces"
 SAMPLE_SET = ROOT / "sample_images" / "counter_day"
 FRAMES = SAMPLE_SET / "frames"
 CARDS = SAMPLE_SET / "cards"
+#: A schema-3 database of dlib templates (tests/data/README.md) and its data key.
+LEGACY = ROOT / "tests" / "data" / "legacy_v3_dlib.sqlite"
+LEGACY_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 #: The administrator PIN the ``admin`` fixture sets.
 ADMIN_PIN = "246810"
 

@@ -4,31 +4,18 @@ citizen to SFace templates at their next confirmed visit (tests/data/README.md).
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
+from kiosk.store.schema import SCHEMA_VERSION
 from models import Decision
 from recognition.engines import engine_info
 from recognition.images import load_image
-from tests.support.data import ADMIN_PIN, FACES, FRAMES, ROOT, run_cli
+from tests.support.data import ADMIN_PIN, FACES, FRAMES, run_cli
 
-LEGACY = ROOT / "tests" / "data" / "legacy_v3_dlib.sqlite"
-LEGACY_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 SON, THU, DUC = "096098004127", "096302011835", "096206002219"
-
-
-@pytest.fixture
-def legacy_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the schema-3 dlib database, with its data key in the environment."""
-    monkeypatch.setenv("KIOSK_DATA_KEY", LEGACY_KEY)
-    path = tmp_path / "old.sqlite"
-    shutil.copy(LEGACY, path)
-    return path
 
 
 def identify(kiosk: Kiosk, path: Path):
@@ -70,7 +57,7 @@ def test_an_old_database_opens_recognises_through_dlib_and_upgrades_at_the_next_
         assert reopened.index.engine_of(son) == "sface" and len(reopened.index.matchers["dlib"]) == 6
         assert identify(reopened, FRAMES / "london_043" / "visit_2.jpg").citizen.id_number == DUC
         with sqlite3.connect(legacy_db) as conn:
-            assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
             assert conn.execute(
                 "SELECT engine, model_version, count(*) FROM face_samples GROUP BY engine ORDER BY engine"
             ).fetchall() == [
