@@ -13,6 +13,7 @@ count; :func:`probes` builds the real widgets and per-frame calls to check.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -190,7 +191,10 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
 
     def task() -> None:
         tasks.run(lambda: 1, lambda result: received.append(result))
-        tasks.wait(1000)
+        deadline = time.monotonic() + 5.0
+        while tasks.busy and time.monotonic() < deadline:  # until delivered: a pending task holds None itself
+            tasks.wait(10)
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents)
         spin()
 
     canvas = QImage(640, 480, QImage.Format.Format_RGB32)
