@@ -51,6 +51,7 @@ def plot_days(days: list[tuple[date, Figures]], lang: str) -> str:
     ax.set_ylabel(w["axis_visits"])
     ax.legend(loc="upper left", fontsize=8, ncols=4, frameon=False)
     ax.set_ylim(0, max(bottom, default=1) * 1.25 + 1)
+    ax.set_xlim(-0.7, max(len(days), 7) - 0.3)  # a short period keeps narrow bars
     ax.spines[["top", "right"]].set_visible(False)
     return _uri(fig)
 

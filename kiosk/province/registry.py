@@ -347,6 +347,18 @@ class Registry:
             params.append(end.astimezone(timezone.utc).isoformat())
         sql = f"SELECT {', '.join(REPORT_COLUMNS)} FROM visits WHERE {' AND '.join(where)} ORDER BY at, uid"
         with self.transaction("read of the visits") as cur:
+            cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
+            if not cur.fetchone()[0]:
+                raise RegistryError(
+                    f"{redact(self.url)} is not a kiosk registry (it has no registry tables)", "check the URL"
+                )
+            cur.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'")
+            version = cur.fetchone()
+            if version is None or int(version[0]) < SCHEMA_VERSION:
+                raise RegistryError(
+                    "the registry does not hold the visits' times and ratings yet (an older schema)",
+                    "sync one counter with this release first: it upgrades the registry",
+                )
             cur.execute(sql, params)
             return [dict(zip(REPORT_COLUMNS, row)) for row in cur.fetchall()]
 
