@@ -312,7 +312,7 @@ def test_the_audit_log_keeps_the_purge_without_the_person(
         "reason": "request",
         "face_samples": 3,
         "consents": 1,
-        "visits": 1,
+        "visits": 2,  # the first visit (enrolment) and a check-in
         "citizens": 1,
     }
     everything = json.dumps(
