@@ -89,6 +89,25 @@ def make_report(rows: Sequence[VisitRow], *, scope: str, first: date | None, las
     )
 
 
+def today_and_month(
+    store: Store, counter: str, tz: str, now: datetime | None = None
+) -> tuple[tuple[date, Figures], tuple[date, Figures]]:
+    """This counter's figures today and this month so far (local days in ``tz``), each with its
+    first day: what the administrator's statistics tab shows.
+
+    Raises:
+        StoreError: the database cannot be read.
+    """
+    from kiosk.timefmt import zone
+
+    today = (now or datetime.now(timezone.utc)).astimezone(zone(tz)).date()
+    month = today.replace(day=1)
+    start, _ = day_bounds(month, None, tz)
+    rows = rows_from(visit_rows(store, start, None, counter))
+    day_start, _ = day_bounds(today, None, tz)
+    return (today, figures(r for r in rows if day_start is None or r.at >= day_start)), (month, figures(rows))
+
+
 # -- tables (the HTML's and the CSVs') ---------------------------------------------------
 def tables(report: Report, lang: str = "vi") -> dict[str, tuple[list[str], list[list[str]]]]:
     """The report's tables by CSV file stem: ``summary``, ``days``, ``counters``, ``ratings``;
