@@ -253,9 +253,12 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
                     (citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32))
                 )
         batch.db.executemany(insert, values)
-        if updates:  # a visit seen before, since done or rated (the first "done" stays, the latest answer wins)
+        if updates:  # a visit seen before, since done or rated elsewhere (the first "done" stays, the latest answer
+            # wins); a change made here and not pushed yet is newer than what comes back: it stays, and travels next
             batch.db.executemany(
-                "UPDATE visits SET done_at = coalesce(done_at, ?), rating = coalesce(?, rating) WHERE uid = ?", updates
+                "UPDATE visits SET done_at = coalesce(done_at, ?), rating = coalesce(?, rating) "
+                "WHERE uid = ? AND pushed = 1",
+                updates,
             )
         if table == "visits":
             batch.db.executemany(
