@@ -8,10 +8,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path
-
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from kiosk.counter.camera import StillSource
 from kiosk.counter.service import Kiosk
@@ -23,8 +21,6 @@ from ui.style import apply_style
 from ui.testing import frame, open_window, shared_analyzer
 
 pytestmark = pytest.mark.slow
-
-SHOTS = Path(os.environ.get("KIOSK_TEST_SHOTS", "")) if os.environ.get("KIOSK_TEST_SHOTS") else None
 
 
 @pytest.fixture
@@ -77,12 +73,13 @@ def test_done_asks_the_citizen_and_one_key_records_the_answer(qtbot, open_counte
     assert not counter.idle.done_button.isVisibleTo(counter)
     texts = [b.text() for b in counter.rating.panel.buttons.values()]
     assert [t.split("\n")[0] for t in texts] == ["Rất hài lòng", "Hài lòng", "Chưa hài lòng", "Không hài lòng"]
-    shot = window.grab()
-    if SHOTS:
-        shot.save(str(SHOTS / "rating.png"))
-    shot.save(str(tmp_path / "rating.png"))
-    assert shot.width() >= 1200  # looked at: four faces over the counter window
-
+    shot = window.grab()  # looked at (docs/screenshots/15-rating.png is the same scene): four faces over the window
+    assert shot.save(str(tmp_path / "rating.png")) and shot.width() >= 1200
+    image = shot.toImage()
+    taps = counter.rating.panel.buttons
+    cheeks = {face: taps[face].mapTo(window, QPoint(taps[face].width() // 2 - 40, 80)) for face in ANSWERS}
+    colours = [image.pixelColor(cheeks[face]).name() for face in ANSWERS]
+    assert colours == ["#1b7f3b", "#6aa83a", "#d08b12", "#b3261e"]  # four faces, green to red, left to right
     with qtbot.waitSignal(counter.visit_rated, timeout=5000) as rated:
         qtbot.keyClick(counter, Qt.Key.Key_2)
     assert rated.args[0] == (visit_id, Rating.SATISFIED)

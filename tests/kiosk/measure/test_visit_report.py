@@ -83,7 +83,8 @@ def test_the_sample_day_report_shows_the_visits_in_the_database(sample_day, tmp_
     assert out["by_how"]["enrolled"] == 6 and out["by_how"]["auto"] >= 15
     assert out["confirm_median_s"] == pytest.approx(statistics.median(waits), abs=1e-3)
     assert out["confirm_p90_s"] == pytest.approx(float(np.percentile(waits, 90)), abs=1e-3)
-    assert out["answers"] == len(answers) and out["satisfaction"] == pytest.approx(satisfied / len(answers), abs=1e-4)  # JSON rounds to 4 places
+    rate = satisfied / len(answers)
+    assert out["answers"] == len(answers) and out["satisfaction"] == pytest.approx(rate, abs=1e-4)  # JSON: 4 places
 
     # The ratings are the manifest's, step by step (the purged citizen's went with her).
     steps = tomllib.loads((SAMPLE_SET / "manifest.toml").read_text(encoding="utf-8"))["step"]
