@@ -204,6 +204,14 @@
         <translation>Clear when idle (s)</translation>
     </message>
     <message>
+        <source>Thời gian chờ đánh giá hài lòng (giây)</source>
+        <translation>Satisfaction question timeout (s)</translation>
+    </message>
+    <message>
+        <source>Màn hình phía công dân (-1 = trên cửa sổ quầy)</source>
+        <translation>Citizen-facing monitor (-1 = on the counter window)</translation>
+    </message>
+    <message>
         <source>4 số cuối của số CCCD</source>
         <translation>last 4 digits of the ID number</translation>
     </message>
@@ -270,6 +278,10 @@
     <message>
         <source>khuôn mặt + bàn phím</source>
         <translation>face + keypad</translation>
+    </message>
+    <message>
+        <source>đăng ký lần đầu</source>
+        <translation>first visit (enrolled)</translation>
     </message>
     <message>
         <source>thẻ CCCD</source>
