@@ -190,6 +190,20 @@ class Settings:
         lo=15,
         hi=1800,
     )
+    rating_timeout_s: int = _f(
+        8,
+        "seconds the citizen is asked how satisfied they were after the clerk marks a visit done; "
+        "no answer records nothing",
+        lo=3,
+        hi=60,
+    )
+    citizen_screen: int = _f(
+        -1,
+        "the citizen-facing monitor (Qt screen number: 0 = the first, 1 = the second...) for the satisfaction "
+        "question; -1, or a monitor not attached = on the counter window",
+        lo=-1,
+        hi=8,
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

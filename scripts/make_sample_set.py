@@ -13,6 +13,7 @@ script only needs re-running when the set changes.
 from __future__ import annotations
 
 import io
+import random
 import sys
 from datetime import date
 from pathlib import Path
@@ -319,12 +320,35 @@ def main() -> None:
         "# Run: kiosk replay sample_images/counter_day   (made by scripts/make_sample_set.py)\n"
         "# actions: card (read a CCCD QR), enrol (card + consent + face frames), visit (a face at the\n"
         "# counter; `keypad` is what the citizen types if asked to confirm), purge (by ID number).\n"
-        "# expect: new | known | enrolled | refused | match (with id_number) | unknown | purged | error\n\n"
+        "# expect: new | known | enrolled | refused | match (with id_number) | unknown | purged | error\n"
+        "# a step that logs a visit may say how it went: seen_s (face or card in view to confirmation),\n"
+        "# done_s (confirmation to the clerk's done), rating (the citizen's answer, or none).\n\n"
         '[set]\nname = "counter_day"\n'
         'description = "7 citizens enrolled from their cards, 22 later visits, 8 stranger visits, a purge, bad input"\n'
     )
+    steps = [with_service(number, step) for number, step in enumerate(steps, start=1)]
     (OUT / "manifest.toml").write_text(header + "".join(steps), encoding="utf-8")
     print(f"wrote {OUT / 'manifest.toml'} with {len(steps)} steps")
+
+
+RATINGS = ("very_satisfied", "satisfied", "none", "unsatisfied", "very_unsatisfied")
+RATING_WEIGHTS = (0.55, 0.27, 0.10, 0.06, 0.02)
+SECONDS_SEEN = {"enrolled": (35.0, 80.0), "match": (1.2, 4.5), "known": (6.0, 14.0)}
+"""Seconds from the face (or card) in view to the confirmation, by outcome: an enrolment
+includes reading the consent and the capture; a card check-in includes finding the card."""
+
+
+def with_service(number: int, step: str) -> str:
+    """A step that logs a visit gains how the visit went (``seen_s``, ``done_s``, ``rating``):
+    drawn from a generator seeded by the step number, so the manifest is the same every run."""
+    expect = next((line.split('"')[1] for line in step.splitlines() if line.startswith("expect = ")), "")
+    if expect not in SECONDS_SEEN:
+        return step
+    rng = random.Random(1466 + number)
+    low, high = SECONDS_SEEN[expect]
+    seen, done = round(rng.uniform(low, high), 1), round(rng.uniform(90, 420))
+    rating = rng.choices(RATINGS, RATING_WEIGHTS)[0]
+    return step + f'seen_s = {seen}\ndone_s = {done}\nrating = "{rating}"\n'
 
 
 def _step(action: str, label: str, **fields: object) -> str:

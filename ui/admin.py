@@ -230,7 +230,7 @@ class AdminPage(QWidget):
             tr("Thời hạn lưu"),
             tr("Nhật ký"),
             tr("Cài đặt"),
-            tr("Thống kê hôm nay"),
+            tr("Thống kê"),
         )
         for i, title in enumerate(titles):
             self.tabs.setTabText(i, title)

@@ -1,12 +1,17 @@
-"""Administration tabs over the whole store: retention, the audit log, today's figures."""
+"""Administration tabs over the whole store: retention, the audit log, today's and this month's figures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
 
 from kiosk.counter.stats import DayStats, today_stats
+from kiosk.measure.report_words import fmt_num, fmt_pct, fmt_s
+from kiosk.measure.visit_figures import Figures
+from kiosk.measure.visit_report import today_and_month
 from ui.admin_tabs import AdminTab, fill_table, make_table
 from ui.audit_words import action_words, detail_words
 from ui.i18n import language, tr
@@ -141,10 +146,14 @@ class StatsTab(AdminTab):
             grid.addWidget(self.numbers[key], (i // 3) * 2, i % 3)
             grid.addWidget(self.captions[key], (i // 3) * 2 + 1, i % 3)
         self.day = label("", "small")
+        self.service_heading = label("", "sub")
+        self.service = make_table()
         layout = QVBoxLayout(self)
         layout.addWidget(self.day)
         layout.addLayout(grid)
-        layout.addStretch(1)
+        layout.addSpacing(12)
+        layout.addWidget(self.service_heading)
+        layout.addWidget(self.service, 1)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -158,11 +167,31 @@ class StatsTab(AdminTab):
         }
         for key, text in captions.items():
             self.captions[key].setText(text)
+        self.service_heading.setText(tr("Tốc độ và mức độ hài lòng tại quầy này"))
 
     def refresh(self) -> None:
         counter = self.kiosk.settings.counter_name
         zone = self.kiosk.settings.display_timezone
         self.call(lambda a: today_stats(self.kiosk.store, counter, tz=zone), self.shown(self._show))
+        self.call(lambda a: today_and_month(self.kiosk.store, counter, zone), self.shown(self._show_service))
+
+    def _show_service(self, periods: tuple[tuple[date, Figures], tuple[date, Figures]]) -> None:
+        """Today's and this month's visits, how identified, time to confirmation, satisfaction."""
+        lang = language()
+        (_, today), (month, this_month) = periods
+        rows: list[tuple[str, Callable[[Figures], str]]] = [
+            (tr("Lượt đến"), lambda f: fmt_num(f.visits, lang)),
+            (tr("Tự động bằng khuôn mặt"), lambda f: fmt_pct(f.share("auto"), lang)),
+            (tr("Khuôn mặt + bàn phím"), lambda f: fmt_pct(f.share("keypad"), lang)),
+            (tr("Bằng thẻ CCCD"), lambda f: fmt_pct(f.share("card"), lang)),
+            (tr("Đăng ký lần đầu"), lambda f: fmt_pct(f.share("enrolled"), lang)),
+            (tr("Trung vị thời gian đến khi xác nhận"), lambda f: fmt_s(f.confirm_median_s, lang)),
+            (tr("Phân vị 90 thời gian đến khi xác nhận"), lambda f: fmt_s(f.confirm_p90_s, lang)),
+            (tr("Tỷ lệ hài lòng"), lambda f: fmt_pct(f.satisfaction, lang)),
+            (tr("Số câu trả lời"), lambda f: fmt_num(f.answers, lang)),
+        ]
+        headers = [tr("Chỉ số"), tr("Hôm nay"), tr("Tháng {m}").format(m=month.strftime("%m/%Y"))]
+        fill_table(self.service, headers, [[name, show(today), show(this_month)] for name, show in rows])
 
     def _show(self, stats: DayStats) -> None:
         day = "/".join(reversed(stats.day.split("-")))

@@ -55,6 +55,8 @@ EDITABLE = (
     "sync_interval_s",
     "privacy_clear_s",
     "idle_clear_s",
+    "rating_timeout_s",
+    "citizen_screen",
 )
 """Fields an administrator may change here (paths, keys and the registry URL stay in the settings file)."""
 
@@ -91,6 +93,8 @@ def field_names() -> dict[str, str]:
         "sync_interval_s": tr("Chu kỳ đồng bộ với tỉnh (giây)"),
         "privacy_clear_s": tr("Tự xoá khi vắng mặt (giây)"),
         "idle_clear_s": tr("Tự xoá khi không thao tác (giây)"),
+        "rating_timeout_s": tr("Thời gian chờ đánh giá hài lòng (giây)"),
+        "citizen_screen": tr("Màn hình phía công dân (-1 = trên cửa sổ quầy)"),
     }
 
 
@@ -143,6 +147,9 @@ HELP_VI = {
     "rời camera (hoặc từ lần bấm phím cuối); sau đó màn hình tự xoá",
     "idle_clear_s": "Số giây không bấm phím thì mọi màn hình của công dân tự xoá, kể cả khi vẫn có khuôn mặt trước camera "
     "(cả khi chờ chụp ảnh hay chờ thẻ)",
+    "rating_timeout_s": "Số giây công dân được hỏi mức độ hài lòng sau khi cán bộ bấm Xong; không trả lời thì không ghi gì",
+    "citizen_screen": "Màn hình quay về phía công dân để hỏi mức độ hài lòng (số màn hình của Qt: 0 = màn hình thứ nhất, "
+    "1 = thứ hai...); -1 hoặc màn hình không được cắm = hỏi ngay trên cửa sổ quầy",
 }
 """The Vietnamese description of each setting (kiosk/settings.py holds the English one)."""
 

@@ -28,8 +28,10 @@ from ui.tasks import Tasks
 from ui.widgets import Banner, button, fmt_date, label
 
 
-def method_words(method: str) -> str:
-    """How a visit was recognised, in words."""
+def method_words(method: str, first_visit: object = 0) -> str:
+    """How a visit was recognised, in words (the first visit: the enrolment)."""
+    if first_visit:
+        return tr("đăng ký lần đầu")
     return {"face": tr("khuôn mặt"), "confirm": tr("khuôn mặt + bàn phím"), "qr": tr("thẻ CCCD")}.get(method, method)
 
 
@@ -227,7 +229,7 @@ class CitizensTab(AdminTab):
                 (
                     self.when(v["at"]),
                     v["counter"],
-                    method_words(v["method"]),
+                    method_words(v["method"], v.get("first_visit")),
                     "" if v["distance"] is None else f"{v['distance']:.3f}",
                 )
                 for v in visits
@@ -294,7 +296,7 @@ class VisitsTab(AdminTab):
                     v["full_name"],
                     v["id_number"],
                     v["counter"],
-                    method_words(v["method"]),
+                    method_words(v["method"], v.get("first_visit")),
                     "" if v["distance"] is None else f"{v['distance']:.3f}",
                 )
                 for v in visits

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QStackedWidget, QWidget
 
 from kiosk.cccd.card_reading import CardHint
@@ -23,7 +23,7 @@ from kiosk.counter.screen_guard import ScreenGuard
 from kiosk.counter.service import EnrolResult, FaceCheck, Kiosk
 from kiosk.counter.stats import DayStats
 from kiosk.counter.watch import WatchResult
-from models import FaceSample, KioskError, QualityIssue
+from models import FaceSample, KioskError, QualityIssue, Rating
 from ui.consent import CapturePanel, ConsentPanel
 from ui.enrolment import Enrolment
 from ui.errors import describe_error
@@ -33,6 +33,7 @@ from ui.i18n import pick, tr
 from ui.keypad import KeypadPanel
 from ui.panels import AskCardPanel, FormPanel, IdlePanel, SavedPanel
 from ui.preview import PreviewWidget
+from ui.rating import ANSWERS, RatingHost
 from ui.recognizer import RecognitionThread
 from ui.style import AMBER, GREEN
 from ui.tasks import Tasks
@@ -68,6 +69,8 @@ class CounterPage(QWidget):
     admin_requested = Signal()
     stats_changed = Signal(object)  # DayStats
     screen_cleared = Signal(str)  # the Reason value: the screen cleared itself (privacy)
+    visit_done = Signal(int)  # visit id: the clerk finished it, the citizen is asked
+    visit_rated = Signal(object)  # (visit id, Rating): the citizen answered
 
     def __init__(
         self,
@@ -123,6 +126,9 @@ class CounterPage(QWidget):
         recognizer.failed.connect(self._recognition_failed)
         for pressable in self.panels.findChildren(QAbstractButton):  # a click is activity, like a key
             pressable.pressed.connect(flow.activity)
+        self.rating = RatingHost(self, kiosk.settings.citizen_screen)
+        self.rating.panel.rated.connect(flow.rate)
+        self.idle.done_button.clicked.connect(flow.finish_visit)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     # -- the flow's state, for the window, the tools and the tests -----------------------------
@@ -248,6 +254,10 @@ class CounterPage(QWidget):
             flow.extra()
         elif key == Qt.Key.Key_F12:
             self.admin_requested.emit()
+        elif key == Qt.Key.Key_F8:
+            flow.finish_visit()
+        elif flow.rating_visit is not None and state is not State.KEYPAD and event.text() in ("1", "2", "3", "4"):
+            flow.rate(ANSWERS[int(event.text()) - 1])
         elif key == Qt.Key.Key_P and state is State.SAVED:
             flow.enrolment.show_receipt()
         elif key == Qt.Key.Key_Space and state is State.CONSENT:
@@ -382,6 +392,28 @@ class CounterPage(QWidget):
         """Emit the signal of the same name."""
         getattr(self, event.value).emit(value)
 
+    # -- the clerk's "Xong" and the citizen's answer ---------------------------------------------
+    def show_serving(self, visit_id: int | None) -> None:
+        """The idle panel's "Xong (F8)" button while a visit waits to be finished."""
+        self.idle.set_serving(visit_id)
+
+    def show_rating(self, visit_id: int) -> None:
+        """Ask the citizen (on their monitor, else over this window) and watch the time."""
+        self.rating.show()
+        self._schedule_tick()
+
+    def end_rating(self, rating: Rating | None) -> None:
+        """Thank the citizen for an answer (a moment), or put the unanswered question away."""
+        if rating is None:
+            self.rating.hide()
+            return
+        self.rating.panel.answered(rating)
+        QTimer.singleShot(1500, lambda: None if self.flow.rating_visit is not None else self.rating.hide())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.rating.fit()
+        super().resizeEvent(event)
+
     def _state_status(self) -> str:
         """The preview's status line for the current state, in the current language."""
         return {
@@ -398,6 +430,7 @@ class CounterPage(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
+            self.rating.panel.retranslate()
             self.preview.set_status(self._state_status())
             if self.stats is not None:
                 self.show_stats(self.stats)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from kiosk.cccd.record import CccdRead
 from kiosk.counter.service import EnrolResult, Kiosk
@@ -72,9 +73,10 @@ class Enrolment:
         """True once enough good samples are kept."""
         return len(self.samples) >= self.needed
 
-    def saver(self, kiosk: Kiosk, card: CccdRead) -> Callable[[], Saved]:
+    def saver(self, kiosk: Kiosk, card: CccdRead, seen_at: datetime | None = None) -> Callable[[], Saved]:
         """The service call that stores the samples kept (for a worker thread): enrol the card's
-        citizen with consent, or add the samples to them (then also their internal id, 0 if gone)."""
+        citizen with consent (their first visit first seen at ``seen_at``), or add the samples to
+        them (then also their internal id, 0 if gone)."""
         samples, record = list(self.samples), card.record
         if self.adding:
 
@@ -83,7 +85,7 @@ class Enrolment:
                 return count, kiosk.citizen_id_of(record.id_number) or 0
 
             return add
-        return lambda: kiosk.enrol(record, samples, consent=True, staff=kiosk.actor)
+        return lambda: kiosk.enrol(record, samples, consent=True, staff=kiosk.actor, seen_at=seen_at)
 
     def show_receipt(self) -> None:
         """Open the printable consent receipt of the citizen just enrolled (nothing before a save)."""

@@ -11,6 +11,13 @@ States (:class:`State`) and what moves between them:
 - CONSENT: the box ticked, then Enter (or the button) → CAPTURE; Esc refuses (nothing stored).
 - CAPTURE (≥ min_enrol_samples good samples, :mod:`ui.enrolment`) → SAVING → SAVED.
 
+After a visit (:meth:`CounterFlow.visit_done`, the one place the window's "Xong" (F8) and the
+local API's ``done`` both end in): the citizen-facing side asks how satisfied they were for
+``rating_timeout_s``; one answer (:meth:`CounterFlow.rate`) is recorded on the visit, no answer
+records nothing. It runs beside the states: the next citizen may already be at the counter.
+A visit's ``seen_at`` is when a face (or card) first came into view on the idle (or card)
+screen, kept until the screen is idle again with nobody in view.
+
 Privacy (:class:`kiosk.counter.screen_guard.ScreenGuard`): while a citizen's data or the
 keypad is up, the watcher identifies the face in view (mode GUARD); the screen goes back to
 IDLE once the citizen has been gone ``privacy_clear_s`` or nobody pressed a key for
@@ -30,6 +37,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from kiosk.cccd.record import CccdRead
@@ -37,7 +45,7 @@ from kiosk.counter.screen_guard import Reason, ScreenGuard, citizens_of, same_fa
 from kiosk.counter.service import EnrolResult, FaceCheck, Kiosk
 from kiosk.counter.watch import Mode, WatchResult, card_from_scanner
 from kiosk.errors import StoreError
-from models import CitizenRecord, Decision, FaceSample, KioskError, QualityIssue
+from models import CitizenRecord, Decision, FaceSample, KioskError, QualityIssue, Rating
 from ui.enrolment import Enrolment, Saved
 from ui.screens import CLEARED_NOTES, MODES, CounterView, Event, Note, Screen, State
 
@@ -105,6 +113,10 @@ class CounterFlow:
         self.consent_ticked = False
         self.busy = False  # a service call for this screen is on its way back
         self.guiding = False
+        self.seen_since: float | None = None  # (clock) when the current citizen's face or card came into view
+        self.serving: int | None = None  # the visit logged last and not marked done yet (the clerk's "Xong")
+        self.rating_visit: int | None = None  # the visit the citizen-facing side asks about
+        self.rating_until = 0.0  # (clock) when the question goes away unanswered
 
     @property
     def state(self) -> State:
@@ -177,6 +189,7 @@ class CounterFlow:
     # -- what the camera saw ----------------------------------------------------------------
     def frame(self, result: WatchResult) -> None:
         """One analysed frame of the current screen (the widget drops frames of an older one)."""
+        self._note_seen(bool(result.boxes) or result.card is not None)
         if self.state is State.CAPTURE:
             if result.sample is not None:
                 self.guard.present()
@@ -223,6 +236,7 @@ class CounterFlow:
     def scanned(self, payload: str | bytes) -> None:
         """Text from a USB QR scanner (keyboard wedge or serial port)."""
         self.guard.activity()
+        self._note_seen(True)
         if self.state not in (State.IDLE, State.ASK_CARD, State.KEYPAD, State.MATCH, State.CARD):
             return
         try:
@@ -241,10 +255,18 @@ class CounterFlow:
 
     def until_tick(self) -> float | None:
         """Seconds until :meth:`tick` could change something; None while no time limit runs."""
-        return self.guard.until_due()
+        guard = self.guard.until_due()
+        if self.rating_visit is None:
+            return guard
+        rating = max(0.0, self.rating_until - self.clock())
+        return rating if guard is None else min(guard, rating)
 
     def tick(self) -> None:
-        """Clear the screen when a privacy time limit has passed (not while a service call is on its way back)."""
+        """Clear the screen when a privacy time limit has passed (not while a service call is on its way
+        back); put the satisfaction question away once its time is up (no answer: nothing recorded)."""
+        if self.rating_visit is not None and self.clock() >= self.rating_until:
+            self.rating_visit = None
+            self.view.end_rating(None)
         if self.busy:
             return
         reason = self.guard.due()
@@ -257,11 +279,12 @@ class CounterFlow:
         if self.busy:
             return
         check, card = self.check, self.card
+        seen_at = self.seen_at()
         if self.state is State.MATCH and check is not None:
-            self._call(lambda: self.kiosk.check_in(check), self._checked_in)
+            self._call(lambda: self.kiosk.check_in(check, seen_at), self._checked_in)
         elif self.state is State.CARD and card is not None:
             if self.card_known:
-                self._call(lambda: self._card_check_in(card), self._checked_in_by_card)
+                self._call(lambda: self._card_check_in(card, seen_at), self._checked_in_by_card)
             else:
                 self.consent_ticked = False
                 self._guard_card()
@@ -323,15 +346,16 @@ class CounterFlow:
 
         self.run(work, done, failed)
 
-    def _card_check_in(self, card: CccdRead) -> int | None:
-        """(On the runner's thread) the visit by card; the card's citizen's internal id."""
-        self.kiosk.check_in_by_card(card)
-        return self.kiosk.citizen_id_of(card.record.id_number)
+    def _card_check_in(self, card: CccdRead, seen_at: datetime | None) -> tuple[int | None, int]:
+        """(On the runner's thread) the visit by card: the card's citizen's internal id and the visit id."""
+        visit_id = self.kiosk.check_in_by_card(card, seen_at).visit_id
+        return self.kiosk.citizen_id_of(card.record.id_number), visit_id
 
-    def _checked_in_by_card(self, citizen: int | None) -> None:
+    def _checked_in_by_card(self, logged: tuple[int | None, int]) -> None:
+        citizen, visit_id = logged
         if citizen is not None:
             self.watcher.hold_citizen(citizen)  # their face in view is not decided again at once
-        self._checked_in(0)
+        self._checked_in(visit_id)
 
     def _checked_in(self, visit_id: int) -> None:
         matched = self.state is State.MATCH and self.check is not None
@@ -342,6 +366,7 @@ class CounterFlow:
             self.watcher.hold(self.check)
         self.go_idle()
         self.view.show_note(Note.CHECKED_IN, name=record.full_name if record else "")
+        self._serve(visit_id)
         self.view.report(Event.VISIT_LOGGED, visit_id)
 
     def _keypad_checked(self, resolved: FaceCheck) -> None:
@@ -383,7 +408,7 @@ class CounterFlow:
         assert self.card is not None
         self.guard.release()
         self._enter(replace(self.screen, state=State.SAVING, mode=MODES[State.SAVING]))
-        self.run(self.enrolment.saver(self.kiosk, self.card), self._saved, self._save_failed)
+        self.run(self.enrolment.saver(self.kiosk, self.card, self.seen_at()), self._saved, self._save_failed)
 
     def _saved(self, saved: Saved) -> None:
         if isinstance(saved, EnrolResult):
@@ -392,6 +417,7 @@ class CounterFlow:
             self.guard.citizen(citizens=frozenset({saved.citizen_id}), id_number=saved.record.id_number, strict=True)
             self._enter(replace(self.screen, state=State.SAVED, mode=MODES[State.SAVED], enrolled=saved))
             self.view.show_note(Note.ENROLLED, name=saved.record.full_name)
+            self._serve(saved.visit_id)
             self.view.report(Event.ENROLLED, saved)
             return
         count, citizen = saved
@@ -414,3 +440,68 @@ class CounterFlow:
             return
         self.view.show_error(error)
         self.start_capture(adding=self.enrolment.adding)  # quality or identity problem: capture again
+
+    # -- the visit's times, the clerk's "done" and the citizen's answer ---------------------------
+    def _note_seen(self, in_view: bool) -> None:
+        """Start the first-seen clock when a face or card comes into view on the idle (or card-asking)
+        screen; an idle screen with nobody in view forgets it."""
+        if self.state not in (State.IDLE, State.ASK_CARD):
+            return
+        if in_view and self.seen_since is None:
+            self.seen_since = self.clock()
+        elif not in_view and self.state is State.IDLE and self.check is None:
+            self.seen_since = None
+
+    def seen_at(self) -> datetime | None:
+        """When the current citizen's face or card came into view (aware UTC, on the store's clock); None: unknown."""
+        if self.seen_since is None:
+            return None
+        return self.kiosk.store.clock() - timedelta(seconds=max(0.0, self.clock() - self.seen_since))
+
+    def _serve(self, visit_id: int) -> None:
+        """A visit was logged: the clerk serves it until "Xong"; the next citizen gets a new first-seen time."""
+        self.seen_since = None
+        if visit_id:
+            self.serving = visit_id
+            self.view.show_serving(visit_id)
+
+    def finish_visit(self) -> None:
+        """The clerk's "Xong" (F8): mark the visit being served done, then ask the citizen (:meth:`visit_done`)."""
+        visit_id = self.serving
+        if visit_id is None:
+            return
+
+        def marked(found: bool) -> None:
+            if found:
+                self.visit_done(visit_id)
+            elif self.serving == visit_id:  # purged meanwhile: nothing to finish
+                self.serving = None
+                self.view.show_serving(None)
+
+        self.run(lambda: self.kiosk.mark_visit_done(visit_id), marked, self.view.show_error)
+
+    def visit_done(self, visit_id: int) -> None:
+        """Visit ``visit_id`` was marked done (by :meth:`finish_visit`, or by the local API after
+        :meth:`Kiosk.mark_visit_done` returned True; call on the UI thread): the citizen-facing
+        side asks how satisfied the citizen was, for ``rating_timeout_s``."""
+        if self.serving == visit_id:
+            self.serving = None
+            self.view.show_serving(None)
+        self.rating_visit = visit_id
+        self.rating_until = self.clock() + self.kiosk.settings.rating_timeout_s
+        self.view.show_rating(visit_id)
+        self.view.report(Event.VISIT_DONE, visit_id)
+
+    def rate(self, rating: Rating) -> None:
+        """The citizen's answer (a tap, or keys 1-4): recorded on the visit asked about; later taps are ignored."""
+        visit_id = self.rating_visit
+        if visit_id is None:
+            return
+        self.rating_visit = None
+        self.view.end_rating(rating)
+
+        def recorded(found: bool) -> None:
+            if found:
+                self.view.report(Event.VISIT_RATED, (visit_id, rating))
+
+        self.run(lambda: self.kiosk.rate_visit(visit_id, rating), recorded, self.view.show_error)

@@ -51,12 +51,18 @@ class IdlePanel(Panel):
         self.card_button = button("", "secondary")
         self.keys = label("", "small")
         self.today = label("", "small")
+        self.serving = label("", "small")
+        self.done_button = button("", "")
+        self.serving_visit: int | None = None
         layout.addWidget(self.heading)
         layout.addSpacing(8)
         layout.addWidget(self.sub)
         layout.addSpacing(24)
         layout.addWidget(self.card_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
+        layout.addWidget(self.serving)
+        layout.addWidget(self.done_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addSpacing(12)
         layout.addWidget(self.today)
         layout.addWidget(self.keys)
         self.retranslate()
@@ -67,12 +73,21 @@ class IdlePanel(Panel):
             tr("Hồ sơ sẽ tự hiện khi nhận ra khuôn mặt. Lần đầu đến quầy: đưa mã QR trên thẻ CCCD vào trước camera.")
         )
         self.card_button.setText(tr("Quét thẻ CCCD (F3)"))
-        self.keys.setText(tr("Phím tắt: Enter xác nhận · Esc huỷ · F3 quét thẻ · F12 quản trị"))
+        self.keys.setText(tr("Phím tắt: Enter xác nhận · Esc huỷ · F3 quét thẻ · F8 xong · F12 quản trị"))
+        self.done_button.setText(tr("Xong: mời công dân đánh giá (F8)"))
+        self.set_serving(self.serving_visit)
         super().retranslate()
 
     def set_today(self, text: str) -> None:
         """Today's figures line."""
         self.today.setText(text)
+
+    def set_serving(self, visit_id: int | None) -> None:
+        """The visit being served (its number, never the citizen's name) and its "Xong" button; None hides them."""
+        self.serving_visit = visit_id
+        self.serving.setText(tr("Đang giải quyết lượt số {n}").format(n=visit_id) if visit_id else "")
+        self.serving.setVisible(visit_id is not None)
+        self.done_button.setVisible(visit_id is not None)
 
 
 def match_quality(check: FaceCheck, auto_accept: float) -> str:

@@ -16,7 +16,7 @@ from kiosk.counter.screen_guard import Reason
 from kiosk.counter.service import EnrolResult, FaceCheck
 from kiosk.counter.stats import DayStats
 from kiosk.counter.watch import Mode, WatchResult
-from models import KioskError, QualityIssue
+from models import KioskError, QualityIssue, Rating
 
 
 class State(str, Enum):
@@ -71,6 +71,8 @@ class Event(str, Enum):
     ENROLLED = "enrolled"  # EnrolResult
     SAMPLES_ADDED = "samples_added"  # count
     SCREEN_CLEARED = "screen_cleared"  # the Reason value
+    VISIT_DONE = "visit_done"  # visit id: the clerk finished it; the citizen is asked
+    VISIT_RATED = "visit_rated"  # (visit id, Rating): the citizen answered
 
 
 @dataclass(frozen=True)
@@ -143,3 +145,12 @@ class CounterView(Protocol):
 
     def report(self, event: Event, value: object) -> None:
         """Tell the page's listeners what happened."""
+
+    def show_serving(self, visit_id: int | None) -> None:
+        """The visit the clerk is serving (its "Xong" button), or None: no visit to finish."""
+
+    def show_rating(self, visit_id: int) -> None:
+        """Ask the citizen, on their side, how satisfied they were with visit ``visit_id``."""
+
+    def end_rating(self, rating: Rating | None) -> None:
+        """Put the question away: answered ``rating`` (a short thanks), or None (no answer)."""

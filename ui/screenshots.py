@@ -95,6 +95,12 @@ def _run(out: Path, tmp: Path) -> int:
         wait_until(lambda: counter.state is State.MATCH)
         shoot("06-recognised")
         key(Qt.Key.Key_Return)
+        wait_until(lambda: counter.flow.serving is not None)
+        key(Qt.Key.Key_F8)  # the clerk is done: the citizen is asked
+        wait_until(lambda: counter.rating.visible)
+        shoot("15-rating")
+        key(Qt.Key.Key_1)
+        wait_until(lambda: not counter.rating.visible)
         show("frames/empty_counter.jpg")
         wait_until(lambda: counter.state is State.IDLE and not window.watcher.holding)
         window.banner.clear()

@@ -339,6 +339,7 @@ class MainWindow(QMainWindow):
         self._retention.stop()
         self.sync.stop()
         self.counter.preview.timer.stop()
+        self.counter.rating.close()  # the citizen's monitor, if it has a window there
         self.stop_camera()
         for thread in self._stuck:
             thread.wait(2000)

@@ -13,6 +13,7 @@ import click
 
 from kiosk.cli.admin import admin, audit, export, list_, purge, retention, visits
 from kiosk.cli.eval import calibrate, eval_group
+from kiosk.cli.report import report
 from kiosk.cli.support import common_options, emit, fmt_distance, kiosk_errors, open_kiosk, settings_from, write_text
 from kiosk.cli.sync import bench_sync, sync
 from kiosk.cli.tools import bench, demo, replay, soak
@@ -304,3 +305,4 @@ for _command in (purge, list_, visits, export, audit, retention, admin, sync, be
 
 main.add_command(eval_group)
 main.add_command(calibrate)
+main.add_command(report)

@@ -11,7 +11,7 @@ import getpass
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -81,19 +81,22 @@ class FaceCheck:
 
 @dataclass(frozen=True)
 class CardCheck:
-    """A CCCD card read at the counter: the parsed card and whether the citizen is enrolled."""
+    """A CCCD card read at the counter: the parsed card, whether the citizen is enrolled, and
+    the visit logged by :meth:`Kiosk.check_in_by_card` (0: none)."""
 
     card: CccdRead
     known: bool
+    visit_id: int = 0
 
 
 @dataclass(frozen=True)
 class EnrolResult:
-    """What an enrolment stored: the internal id and how many samples."""
+    """What an enrolment stored: the internal id, how many samples, and the first visit logged with it."""
 
     citizen_id: int
     record: CitizenRecord
     samples_stored: int
+    visit_id: int = 0
 
 
 class Kiosk:
@@ -292,16 +295,22 @@ class Kiosk:
         self.store.audit("qr_read", self.actor, self.settings.counter_name, card.record.masked_id, known=known)
         return CardCheck(card, known)
 
-    def check_in_by_card(self, card: CccdRead) -> CardCheck:
-        """Check in a citizen by their card: a known citizen gets a visit; an unknown one needs enrolment."""
+    def check_in_by_card(self, card: CccdRead, seen_at: datetime | None = None) -> CardCheck:
+        """Check in a citizen by their card: a known citizen gets a visit; an unknown one needs enrolment.
+
+        ``seen_at``: when the citizen's face or card was first in view (aware UTC; None: unknown).
+        """
         found = self.store.find_citizen(card.record.id_number)
+        visit_id = 0
         with self.store.transaction("record the card check-in"):
             self.store.audit(
                 "qr_read", self.actor, self.settings.counter_name, card.record.masked_id, known=found is not None
             )
             if found is not None:
-                self.store.record_visit(Visit(found[0], self.store.clock(), self.settings.counter_name, "qr"))
-        return CardCheck(card, found is not None)
+                now = self.store.clock()
+                visit = Visit(found[0], now, self.settings.counter_name, "qr", seen_at=_not_after(seen_at, now))
+                visit_id = self.store.record_visit(visit)
+        return CardCheck(card, found is not None, visit_id)
 
     # -- faces -------------------------------------------------------------------------
     def analyze(self, frame: np.ndarray) -> FrameFaces:
@@ -363,8 +372,11 @@ class Kiosk:
         )
         return self._face_check(resolved, check.box, via_keypad=True, samples=check.samples)
 
-    def check_in(self, check: FaceCheck) -> int:
+    def check_in(self, check: FaceCheck, seen_at: datetime | None = None) -> int:
         """Log the visit of a matched face (the clerk pressed confirm). Returns the visit id.
+
+        ``seen_at``: when the face was first in view (aware UTC; None: unknown); the visit's
+        ``at`` is now, so ``at - seen_at`` is the time the citizen waited to be confirmed.
 
         A citizen who has no template of the default engine yet (enrolled under an older
         one) gains one from each of the check's quality-passing frames, in the same
@@ -373,13 +385,15 @@ class Kiosk:
         if check.decision is not Decision.MATCH or check._match.citizen_id is None or check.citizen is None:
             raise ValueError("only a MATCH can be checked in")
         citizen_id = check._match.citizen_id
+        now = self.store.clock()
         visit = Visit(
             citizen_id,
-            self.store.clock(),
+            now,
             self.settings.counter_name,
             "confirm" if check.via_keypad else "face",
             check.distance,
             _finite(check.margin),
+            seen_at=_not_after(seen_at, now),
         )
         upgrade = self._upgrade_samples(citizen_id, check.samples)
         with self.store.transaction("record the visit"):
@@ -407,10 +421,11 @@ class Kiosk:
             self._index_samples(citizen_id, upgrade)
         return visit_id
 
-    def mark_visit_done(self, visit_id: int) -> bool:
+    def mark_visit_done(self, visit_id: int, at: datetime | None = None) -> bool:
         """The clerk finished visit ``visit_id`` (the window's "done", or the local API): stamp
-        the time once. False when there is no such visit (purged, or a wrong id)."""
-        return self.store.mark_visit_done(visit_id, self.store.clock())
+        the time once (``at``, aware UTC, default now: a replay's scripted time). False when
+        there is no such visit (purged, or a wrong id)."""
+        return self.store.mark_visit_done(visit_id, at or self.store.clock())
 
     def rate_visit(self, visit_id: int, rating: Rating) -> bool:
         """Record the citizen's satisfaction answer on a visit. False when there is no such visit."""
@@ -466,8 +481,11 @@ class Kiosk:
         consent: bool,
         staff: str | None = None,
         allow_duplicate_face: bool = False,
+        seen_at: datetime | None = None,
     ) -> EnrolResult:
-        """Store a new citizen with their face samples and consent, all or nothing.
+        """Store a new citizen with their face samples and consent, all or nothing, and log
+        their first visit (method ``qr``, ``first_visit`` set; ``seen_at``: when their card or
+        face was first in view, aware UTC, None: unknown).
 
         Only samples that pass every quality gate are stored; at least
         ``settings.min_enrol_samples`` must. ``consent`` must be literally ``True``: the
@@ -494,6 +512,17 @@ class Kiosk:
         )
         with self.store.transaction("enrol"):
             citizen_id = self.store.enrol(record, good, consent_record, self.settings.counter_name)
+            now = self.store.clock()
+            visit_id = self.store.record_visit(
+                Visit(
+                    citizen_id,
+                    now,
+                    self.settings.counter_name,
+                    "qr",
+                    seen_at=_not_after(seen_at, now),
+                    first_visit=True,
+                )
+            )
             self.store.audit(
                 "enrol",
                 staff_name,
@@ -503,7 +532,7 @@ class Kiosk:
                 consent_version=CONSENT_TEXT_VERSION,
             )
         self._index_samples(citizen_id, good)
-        return EnrolResult(citizen_id, record, len(good))
+        return EnrolResult(citizen_id, record, len(good), visit_id)
 
     def add_samples(self, id_number: str, samples: Sequence[FaceSample]) -> int:
         """Add quality-passing samples to an enrolled citizen (re-enrolment). Returns how many were stored."""
@@ -721,6 +750,11 @@ def policy_for(settings: Settings, engine: str) -> PolicyConfig:
         ImpostorTail(value("impostor_tail_at_one"), value("impostor_tail_scale")),
         settings.auto_accept_fpir,
     )
+
+
+def _not_after(seen_at: datetime | None, now: datetime) -> datetime | None:
+    """A first-seen time for a visit logged ``now``: never later than the visit itself."""
+    return None if seen_at is None else min(seen_at, now)
 
 
 def _finite(value: float) -> float | None:

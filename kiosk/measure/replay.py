@@ -9,6 +9,13 @@ A set is a folder with ``manifest.toml``: ``[set]`` (name, description) and orde
   ``match`` (with ``id_number``), ``unknown``, ``error``.
 - ``purge`` (``id_number``): ``purged``.
 
+A step that logs a visit (``enrolled``, ``match``, ``known``) may say how the visit went, for
+``kiosk report``: ``seen_s`` (seconds from the face or card in view to the confirmation; the
+visit's ``seen_at`` is that long before it is logged; default: when the step started),
+``done_s`` (seconds from the confirmation to the clerk's "done"; absent: never marked done)
+and ``rating`` (the citizen's answer, one of :class:`models.Rating`'s values, or ``none``:
+no answer, nothing recorded).
+
 Paths are relative to the set folder.
 """
 
@@ -18,6 +25,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +33,7 @@ from kiosk.counter.admin import Admin
 from kiosk.counter.service import Kiosk
 from kiosk.errors import AuthError, SampleSetError
 from kiosk.words import count
-from models import Decision, KioskError
+from models import Decision, KioskError, Rating
 from recognition.images import load_image
 
 if sys.version_info >= (3, 11):
@@ -136,6 +144,7 @@ def load_manifest(set_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 raise SampleSetError(
                     f"{manifest} step {number}: {action} needs id_number", "add the citizen's ID number"
                 )
+        _check_service(manifest, number, step)
         for key in _FILES[action]:
             names = step.get(key)
             for name in names if isinstance(names, list) else [names]:
@@ -145,6 +154,25 @@ def load_manifest(set_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                         "fix the path (relative to the set folder)",
                     )
     return data.get("set", {}), steps
+
+
+_RATINGS = {r.value for r in Rating} | {"none"}
+
+
+def _check_service(manifest: Path, number: int, step: dict[str, Any]) -> None:
+    """``seen_s`` / ``done_s`` must be seconds (0..86400); ``rating`` one of the four answers or none."""
+    for key in ("seen_s", "done_s"):
+        value = step.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 86400
+        ):
+            raise SampleSetError(
+                f"{manifest} step {number}: {key} = {value!r} is not seconds", "give 0 to 86400 seconds"
+            )
+    if "rating" in step and step["rating"] not in _RATINGS:
+        raise SampleSetError(
+            f"{manifest} step {number}: unknown rating {step['rating']!r}", f"use one of {', '.join(sorted(_RATINGS))}"
+        )
 
 
 def replay(
@@ -170,6 +198,7 @@ def replay(
 def _run(kiosk: Kiosk, admin: Admin | None, set_dir: Path, steps: list[dict[str, Any]]) -> Iterator[StepResult]:
     for index, step in enumerate(steps, start=1):
         action, expect = step["action"], step["expect"]
+        step = {**step, "_started": kiosk.store.clock()}
         try:
             if action == "purge":
                 if admin is None:
@@ -191,7 +220,8 @@ Outcome = tuple[str, str, str, "str | None"]
 
 def _card(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
     card = kiosk.read_card(load_image(set_dir / step["card"]))
-    check = kiosk.check_in_by_card(card)
+    check = kiosk.check_in_by_card(card, seen_at=_seen_at(kiosk, step))
+    _finish(kiosk, check.visit_id, step)
     record = card.record
     warnings = "; ".join(w.message for w in card.warnings)
     detail = f"{record.full_name} ({record.masked_id})" + (f" - warnings: {warnings}" if warnings else "")
@@ -210,7 +240,10 @@ def _enrol(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
         samples.append(faces.primary)
         if faces.primary.issues:
             refused.append(f"{Path(name).name}: {', '.join(i.message for i in faces.primary.issues)}")
-    result = kiosk.enrol(record, samples, consent=bool(step.get("consent", True)), staff="replay")
+    result = kiosk.enrol(
+        record, samples, consent=bool(step.get("consent", True)), staff="replay", seen_at=_seen_at(kiosk, step)
+    )
+    _finish(kiosk, result.visit_id, step)
     detail = f"{record.full_name} ({record.masked_id}): {count(result.samples_stored, 'sample')} stored"
     if refused:
         detail += f"; refused {'; '.join(refused)}"
@@ -229,7 +262,7 @@ def _visit(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
     elif check.decision is Decision.UNKNOWN:
         branch = "unknown"
     if check.decision is Decision.MATCH and check.citizen is not None:
-        kiosk.check_in(check)
+        _finish(kiosk, kiosk.check_in(check, seen_at=_seen_at(kiosk, step)), step)
         return (
             "match",
             f"{check.citizen.full_name} ({check.citizen.masked_id}); {detail}",
@@ -237,6 +270,23 @@ def _visit(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
             check.citizen.id_number,
         )
     return "unknown", detail, branch, None
+
+
+def _seen_at(kiosk: Kiosk, step: dict[str, Any]) -> datetime:
+    """When the step's face or card came into view: ``seen_s`` before now, else when the step started."""
+    seen_s = step.get("seen_s")
+    started: datetime = step["_started"]
+    return started if seen_s is None else kiosk.store.clock() - timedelta(seconds=float(seen_s))
+
+
+def _finish(kiosk: Kiosk, visit_id: int, step: dict[str, Any]) -> None:
+    """The clerk's "done" ``done_s`` after the confirmation, then the citizen's answer (none: nothing)."""
+    if not visit_id:
+        return
+    if step.get("done_s") is not None:
+        kiosk.mark_visit_done(visit_id, at=kiosk.store.clock() + timedelta(seconds=float(step["done_s"])))
+    if step.get("rating", "none") != "none":
+        kiosk.rate_visit(visit_id, Rating(step["rating"]))
 
 
 def _purge(admin: Admin, step: dict[str, Any]) -> Outcome:

@@ -14,15 +14,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
 from kiosk.errors import RegistryError
-from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, TABLES, TOMB_PREFIX, superseded
+from kiosk.store.report_rows import REPORT_COLUMNS
+from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, TABLES, TOMB_PREFIX, UPDATABLE, superseded
 
-SCHEMA_VERSION = 2
-"""1: the first release; 2: face samples carry their engine and model version."""
+SCHEMA_VERSION = 3
+"""1: the first release; 2: face samples carry their engine and model version; 3: visits carry
+when the face was first seen, when the clerk finished, the citizen's rating and first visit."""
 PUSH_LOCK = 715_001
 """pg_advisory_xact_lock key serialising pushes from all counters."""
 
@@ -36,6 +38,15 @@ _V2_ENGINES = [
     # Templates say which face engine made them (all earlier ones were dlib's), as at the counters.
     "ALTER TABLE face_samples ADD COLUMN IF NOT EXISTS engine text NOT NULL DEFAULT 'dlib'",
     "ALTER TABLE face_samples ADD COLUMN IF NOT EXISTS model_version text NOT NULL DEFAULT 'dlib_face_recognition_resnet_model_v1'",
+]
+
+_V3_VISITS = [
+    # What the province's report needs of a visit, as at the counters (schema 5); nothing personal.
+    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS seen_at text",
+    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS done_at text",
+    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS rating text",
+    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS first_visit integer NOT NULL DEFAULT 0",
+    "CREATE INDEX IF NOT EXISTS visits_at ON visits(at)",
 ]
 
 _DDL = [
@@ -67,6 +78,7 @@ _DDL = [
         id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
         at text NOT NULL, counter text NOT NULL, method text NOT NULL, distance real, margin real,
         seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    *_V3_VISITS,
     """CREATE TABLE IF NOT EXISTS purges (
         tomb bytea PRIMARY KEY, purged_at text NOT NULL, counter text NOT NULL, reason text NOT NULL,
         seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
@@ -196,8 +208,9 @@ class Registry:
             )
             cur.execute("SELECT name, value FROM registry_meta")
             meta = dict(cur.fetchall())
-            if int(meta["schema_version"]) < 2:  # a registry of the first release: tag its templates
-                for statement in _V2_ENGINES:
+            version = int(meta["schema_version"])
+            if version < SCHEMA_VERSION:  # an older registry: bring its tables up to date, step by step
+                for statement in [*(_V2_ENGINES if version < 2 else []), *_V3_VISITS]:
                     cur.execute(statement)
                 cur.execute("UPDATE registry_meta SET value = %s WHERE name = 'schema_version'", [str(SCHEMA_VERSION)])
                 meta["schema_version"] = str(SCHEMA_VERSION)
@@ -286,7 +299,7 @@ class Registry:
                 result.taken["citizens"] += cur.rowcount
             for table, created in CREATED.items():
                 columns = COLUMNS[table]
-                insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT (uid) DO NOTHING"
+                insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT (uid) {_on_conflict(table)}"
                 for r in rows.get(table, []):
                     purged_at = _purged_at(cur, r["id_hash"])
                     if superseded(r[created], purged_at):
@@ -316,6 +329,38 @@ class Registry:
                 copy.write_row(row)
                 written += 1
         return written
+
+    def visit_rows(self, start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
+        """Every counter's visits confirmed at or after ``start`` and before ``end`` (aware; None:
+        no bound), oldest first, as dicts of :data:`kiosk.store.report_rows.REPORT_COLUMNS`: no
+        blind index, nothing sealed.
+
+        Raises:
+            RegistryError: the registry cannot be read.
+        """
+        where, params = ["true"], []
+        if start is not None:
+            where.append("at >= %s")
+            params.append(start.astimezone(timezone.utc).isoformat())
+        if end is not None:
+            where.append("at < %s")
+            params.append(end.astimezone(timezone.utc).isoformat())
+        sql = f"SELECT {', '.join(REPORT_COLUMNS)} FROM visits WHERE {' AND '.join(where)} ORDER BY at, uid"
+        with self.transaction("read of the visits") as cur:
+            cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
+            if not cur.fetchone()[0]:
+                raise RegistryError(
+                    f"{redact(self.url)} is not a kiosk registry (it has no registry tables)", "check the URL"
+                )
+            cur.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'")
+            version = cur.fetchone()
+            if version is None or int(version[0]) < SCHEMA_VERSION:
+                raise RegistryError(
+                    "the registry does not hold the visits' times and ratings yet (an older schema)",
+                    "sync one counter with this release first: it upgrades the registry",
+                )
+            cur.execute(sql, params)
+            return [dict(zip(REPORT_COLUMNS, row)) for row in cur.fetchall()]
 
     def last_seq(self) -> int:
         """The newest change number handed out (0 on a new registry)."""
@@ -362,6 +407,23 @@ def _check_clock(rows: dict[str, list[dict[str, Any]]], server_now: datetime) ->
             f"this counter's clock is about {ahead} minutes ahead of the registry's",
             "set the PC's clock right (enable time synchronisation), then sync again; nothing was sent",
         )
+
+
+def _on_conflict(table: str) -> str:
+    """What a row pushed again does (:data:`kiosk.store.rules.UPDATABLE`): a visit since done or
+    rated updates the registry's row (a new ``seq``, so other counters pull it again); else nothing."""
+    if table not in UPDATABLE:
+        return "DO NOTHING"
+    changed = " OR ".join(f"{table}.{c} IS DISTINCT FROM {_merged(table, c)}" for c in UPDATABLE[table])
+    sets = ", ".join(f"{c} = {_merged(table, c)}" for c in UPDATABLE[table])
+    return f"DO UPDATE SET {sets}, seq = nextval('change_seq') WHERE {changed}"
+
+
+def _merged(table: str, column: str) -> str:
+    """The value a re-pushed row leaves: the first ``done_at``, the latest answer (an absent one keeps the stored)."""
+    if column == "done_at":
+        return f"coalesce({table}.done_at, excluded.done_at)"
+    return f"coalesce(excluded.{column}, {table}.{column})"
 
 
 def _purged_at(cur: Any, id_hash: bytes) -> str | None:

@@ -60,7 +60,7 @@ class Activity:
     """What happened at a counter (or every counter) since some time.
 
     Attributes:
-        check_ins: visits by method (``face``, ``confirm`` = keypad, ``qr`` = card).
+        check_ins: visits by method (``face``, ``confirm`` = keypad, ``qr`` = card), first visits (enrolments) left out.
         actions: audit entries by action (``enrol``, ``add_samples``, ``purge``...).
         keypad_misses: keypad entries that fitted none of the candidates.
     """
@@ -416,7 +416,9 @@ class Store(StoreBase):
         start = since.astimezone(timezone.utc).isoformat()  # stored times are UTC strings: compare like with like
         where, params = ("at >= ?", [start]) if counter is None else ("at >= ? AND counter = ?", [start, counter])
         with self._reading():
-            visits = self.db.execute(f"SELECT method, count(*) FROM visits WHERE {where} GROUP BY method", params)
+            visits = self.db.execute(  # a first visit (the enrolment) is counted as an enrolment, not a check-in
+                f"SELECT method, count(*) FROM visits WHERE {where} AND first_visit = 0 GROUP BY method", params
+            )
             methods = dict(visits.fetchall())
             entries = self.db.execute(f"SELECT action, count(*) FROM audit_log WHERE {where} GROUP BY action", params)
             actions = dict(entries.fetchall())

@@ -41,10 +41,27 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "model_version",
     ),
     "consents": ("uid", "id_hash", "purpose", "text_version", "given_at", "counter", "staff"),
-    "visits": ("uid", "id_hash", "at", "counter", "method", "distance", "margin"),
+    "visits": (
+        "uid",
+        "id_hash",
+        "at",
+        "counter",
+        "method",
+        "distance",
+        "margin",
+        "seen_at",
+        "done_at",
+        "rating",
+        "first_visit",
+    ),
     "purges": ("tomb", "purged_at", "counter", "reason"),
 }
 """The columns of each table as they travel between a counter and the registry."""
+
+UPDATABLE = {"visits": ("done_at", "rating")}
+"""Columns a row may gain after it travelled (the clerk's "done", the citizen's answer): a
+visit pushed or pulled again updates these on the other side instead of being skipped.
+``done_at`` keeps its first value; ``rating`` takes the latest answer given."""
 
 CREATED = {"face_samples": "captured_at", "consents": "given_at", "visits": "at"}
 """The citizen's dated rows a purge deletes, each with the column that dates it (ISO-8601 UTC text)."""

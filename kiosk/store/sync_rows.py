@@ -19,7 +19,7 @@ import numpy as np
 from kiosk.errors import DataKeyError
 from kiosk.store.meta import REGISTRY_ID, SYNC_CURSOR_PREFIX, sync_cursor
 from kiosk.store.records import Store
-from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, superseded, tombstone
+from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, UPDATABLE, superseded, tombstone
 from models.citizen import mask_id_number
 
 
@@ -233,7 +233,10 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
                 )
             )
         values = []
+        updates = []
         for row in batch.rows:
+            if row["uid"] in have and table in UPDATABLE:
+                updates.append([row.get(c) for c in UPDATABLE[table]] + [row["uid"]])
             if row["uid"] in have or batch.blocked(row["id_hash"], row[created]):
                 continue
             plain = None
@@ -250,6 +253,13 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
                     (citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32))
                 )
         batch.db.executemany(insert, values)
+        if updates:  # a visit seen before, since done or rated elsewhere (the first "done" stays, the latest answer
+            # wins); a change made here and not pushed yet is newer than what comes back: it stays, and travels next
+            batch.db.executemany(
+                "UPDATE visits SET done_at = coalesce(done_at, ?), rating = coalesce(?, rating) "
+                "WHERE uid = ? AND pushed = 1",
+                updates,
+            )
         if table == "visits":
             batch.db.executemany(
                 "UPDATE citizens SET last_visit_at = max(coalesce(last_visit_at, ''), ?) WHERE id = ?",

@@ -60,3 +60,8 @@ def run_cli(*args: object, env: dict[str, str] | None = None):
         raise AssertionError(f"kiosk {' '.join(map(str, args))} crashed:\n{result.output}") from result.exception
     assert "Traceback" not in result.output
     return result
+
+
+def check_ins(store, limit: int = 5) -> list[dict]:
+    """The latest visits that are check-ins (newest first): the first visit logged at enrolment left out."""
+    return [v for v in store.visits(100) if not v["first_visit"]][:limit]

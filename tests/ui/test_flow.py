@@ -11,9 +11,9 @@ from kiosk.counter.screen_guard import MISMATCH_FRAMES, ScreenGuard
 from kiosk.counter.service import EnrolResult, FaceCheck, Kiosk
 from kiosk.counter.watch import Mode, WatchResult
 from kiosk.errors import StoreError
-from models import Decision, QualityIssue
+from models import Decision, QualityIssue, Rating
 from recognition.qr import read_qr_file
-from tests.support.data import CARDS, FRAMES, analyzed, enrol_frames
+from tests.support.data import CARDS, FRAMES, analyzed, check_ins, enrol_frames
 from ui.flow import KEYPAD_ATTEMPTS, CounterFlow, Event, Note, Screen, State
 
 SHAPE = (480, 640)
@@ -123,6 +123,15 @@ class View:
     def report(self, event, value):
         self.events.append((event, value))
 
+    def show_serving(self, visit_id):
+        self.lines.append(f"serving {visit_id}")
+
+    def show_rating(self, visit_id):
+        self.lines.append(f"rate {visit_id}")
+
+    def end_rating(self, rating):
+        self.lines.append(f"rated {rating.value if rating else None}")
+
 
 @pytest.fixture
 def clock() -> Clock:
@@ -182,7 +191,7 @@ def test_a_recognised_face_fills_the_form_and_enter_logs_the_visit(make_flow, en
     assert flow.state is State.IDLE and flow.check is None
     assert view.notes[-1] == (Note.CHECKED_IN, "Lê Anh Sơn") and view.events[-1][0] is Event.VISIT_LOGGED
     assert watcher.held == ["Lê Anh Sơn"]  # the same face in view is not decided again
-    assert [(v["full_name"], v["method"]) for v in enrolled.store.visits(5)] == [("Lê Anh Sơn", "face")]
+    assert [(v["full_name"], v["method"]) for v in check_ins(enrolled.store, 5)] == [("Lê Anh Sơn", "face")]
     assert view.stats[-1].by_face == 1  # today's figures through the service, after the visit
 
 
@@ -193,7 +202,7 @@ def test_not_me_asks_for_the_card_and_holds_the_face(make_flow, enrolled):
     assert (
         flow.state is State.ASK_CARD and view.screens[-1].ask_reason == "not_me" and view.screens[-1].mode is Mode.CARD
     )
-    assert watcher.held == ["Lê Anh Sơn"] and flow.face_failed and not enrolled.store.visits(5)
+    assert watcher.held == ["Lê Anh Sơn"] and flow.face_failed and not check_ins(enrolled.store, 5)
 
 
 def test_confirm_goes_to_the_keypad_a_wrong_entry_misses_and_the_right_digits_fill_the_form(make_flow, enrolled):
@@ -215,7 +224,7 @@ def test_confirm_goes_to_the_keypad_a_wrong_entry_misses_and_the_right_digits_fi
     assert view.events == [(Event.FORM_FILLED, flow.check.citizen)] and flow.check.citizen.id_number == "096098004127"
     flow.primary()
     worker.finish()
-    assert flow.state is State.IDLE and kiosk.store.visits(1)[0]["method"] == "confirm"
+    assert flow.state is State.IDLE and check_ins(kiosk.store, 1)[0]["method"] == "confirm"
 
 
 def test_three_wrong_entries_ask_for_the_card(make_flow, enrolled):
@@ -225,7 +234,7 @@ def test_three_wrong_entries_ask_for_the_card(make_flow, enrolled):
     for _ in range(KEYPAD_ATTEMPTS):
         flow.keypad_submitted("0000")
     assert view.misses == [2, 1] and flow.state is State.ASK_CARD and view.screens[-1].ask_reason == "keypad"
-    assert not kiosk.store.visits(5)
+    assert not check_ins(kiosk.store, 5)
 
 
 def test_a_stranger_shows_the_card_gives_consent_and_is_enrolled(make_flow, enrolled, clock):
@@ -295,8 +304,9 @@ def test_a_known_card_checks_in_or_gets_new_samples(make_flow, enrolled, clock):
     flow.go_idle()
     flow.scanned(read_qr_file(CARDS / "london_099.jpg")[0].text)
     flow.primary()
-    assert flow.state is State.IDLE and view.events[-1] == (Event.VISIT_LOGGED, 0)
-    assert enrolled.store.visits(1)[0]["method"] == "qr" and watcher.held[-1] == enrolled.citizen_id_of("096302009958")
+    [card_visit] = check_ins(enrolled.store, 1)
+    assert flow.state is State.IDLE and view.events[-1] == (Event.VISIT_LOGGED, card_visit["id"])  # its real id
+    assert card_visit["method"] == "qr" and watcher.held[-1] == enrolled.citizen_id_of("096302009958")
 
 
 def test_a_mangled_scan_asks_for_the_card_on_the_camera(make_flow, enrolled):
@@ -325,7 +335,7 @@ def test_the_form_clears_once_the_face_has_gone_for_the_settings_seconds(make_fl
     clock.now += 1
     flow.tick()
     assert flow.state is State.IDLE and view.events[-1] == (Event.SCREEN_CLEARED, "face_gone")
-    assert view.notes[-1] == (Note.FACE_GONE, "") and not enrolled.store.visits(5)
+    assert view.notes[-1] == (Note.FACE_GONE, "") and not check_ins(enrolled.store, 5)
 
 
 def test_another_face_clears_a_recognised_citizen(make_flow, enrolled):
@@ -434,3 +444,57 @@ def test_until_tick_follows_the_guard(clock):
     assert guard.until_due() == 0 and guard.due() is not None
     guard.waiting()
     assert guard.until_due() == 90
+
+
+def test_a_visit_remembers_when_the_face_came_into_view_then_done_asks_and_silence_records_none(
+    make_flow, enrolled, clock
+):
+    from datetime import datetime
+
+    flow, view, _watcher = make_flow(enrolled)
+    seen = decided(enrolled, "london_005/visit_2.jpg")
+    flow.frame(WatchResult(Mode.WATCH, SHAPE))  # nobody yet
+    clock.now += 30
+    flow.frame(WatchResult(Mode.WATCH, SHAPE, seen.boxes))  # a face comes into view, not decided yet
+    clock.now += 4
+    flow.frame(seen)  # decided: the form fills
+    clock.now += 1.5
+    flow.primary()  # the clerk confirms 5.5 s after the face appeared
+    [visit] = check_ins(enrolled.store, 1)
+    waited = datetime.fromisoformat(visit["at"]) - datetime.fromisoformat(visit["seen_at"])
+    assert waited.total_seconds() == pytest.approx(5.5, abs=0.5)  # the wall clock moved a little too
+    assert flow.serving == visit["id"] and view.lines[-1] == f"serving {visit['id']}"
+
+    flow.finish_visit()  # "Xong" (F8)
+    assert view.lines[-2:] == ["serving None", f"rate {visit['id']}"] and flow.serving is None
+    assert view.events[-1] == (Event.VISIT_DONE, visit["id"])
+    assert flow.until_tick() == enrolled.settings.rating_timeout_s
+    clock.now += enrolled.settings.rating_timeout_s - 0.1
+    flow.tick()
+    assert flow.rating_visit == visit["id"]  # still asking
+    clock.now += 0.1
+    flow.tick()
+    assert view.lines[-1] == "rated None" and flow.rating_visit is None and flow.until_tick() is None
+    flow.rate(Rating.VERY_SATISFIED)  # after the question went away: ignored
+    [visit] = check_ins(enrolled.store, 1)
+    assert visit["done_at"] is not None and visit["rating"] is None
+    flow.finish_visit()  # nothing being served: nothing happens
+    assert view.lines[-1] == "rated None"
+
+
+def test_an_answer_is_recorded_once_and_a_missing_visit_is_not_finished(make_flow, enrolled):
+    flow, view, _watcher = make_flow(enrolled)
+    flow.frame(decided(enrolled, "london_005/visit_2.jpg"))
+    flow.primary()
+    [visit] = check_ins(enrolled.store, 1)
+    flow.finish_visit()
+    flow.rate(Rating.UNSATISFIED)
+    flow.rate(Rating.VERY_SATISFIED)  # a second tap changes nothing
+    assert view.lines[-1] == "rated unsatisfied" and view.events[-1] == (
+        Event.VISIT_RATED,
+        (visit["id"], Rating.UNSATISFIED),
+    )
+    assert check_ins(enrolled.store, 1)[0]["rating"] == "unsatisfied"
+    flow.serving = 999_999  # a visit purged meanwhile
+    flow.finish_visit()
+    assert flow.serving is None and flow.rating_visit is None and view.lines[-1] == "serving None"

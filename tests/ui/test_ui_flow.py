@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 
 from kiosk.counter.camera import StillSource
 from kiosk.counter.service import Kiosk
+from tests.support.data import check_ins
 from ui.counter import State
 from ui.style import apply_style
 from ui.testing import frame, open_window, shared_analyzer
@@ -102,7 +103,7 @@ def test_first_visit_card_consent_capture_saved_then_recognised(qtbot, open_coun
     assert filled.args[0].id_number == "096098004127" and counter.state is State.MATCH
     with qtbot.waitSignal(counter.visit_logged, timeout=5000):
         press(qtbot, window, Qt.Key.Key_Return)
-    assert [v["method"] for v in kiosk.store.visits(5)] == ["face"]
+    assert [v["method"] for v in check_ins(kiosk.store, 5)] == ["face"]
 
 
 def test_later_visit_recognised_confirmed_and_logged(qtbot, open_counter, camera, enrolled):
@@ -123,7 +124,7 @@ def test_later_visit_recognised_confirmed_and_logged(qtbot, open_counter, camera
     with qtbot.waitSignal(counter.visit_logged, timeout=5000):
         press(qtbot, window, Qt.Key.Key_Return)
     assert counter.state is State.IDLE and counter.form.form.record is None
-    visits = enrolled.store.visits(5)
+    visits = check_ins(enrolled.store, 5)
     assert [(v["full_name"], v["method"]) for v in visits] == [("Lê Anh Sơn", "face")]
     with qtbot.assertNotEmitted(counter.form_filled, wait=1200):
         pass  # the same citizen still in front of the camera is not checked in twice
@@ -133,7 +134,7 @@ def test_later_visit_recognised_confirmed_and_logged(qtbot, open_counter, camera
     press(qtbot, window, Qt.Key.Key_Escape)  # "Không phải tôi": cleared, the card is asked for
     assert counter.state is State.ASK_CARD
     assert "Đặng Thị Phượng" not in visible_text(counter)
-    assert len(enrolled.store.visits(5)) == 1
+    assert len(check_ins(enrolled.store, 5)) == 1
 
 
 @pytest.fixture
@@ -167,7 +168,7 @@ def test_keypad_confirms_with_the_last_four_digits_and_shows_nobody_before(qtbot
     assert "nhập đúng số xác nhận" in counter.form.quality.text()
     with qtbot.waitSignal(counter.visit_logged, timeout=5000):
         press(qtbot, window, Qt.Key.Key_Return)
-    assert kiosk.store.visits(1)[0]["method"] == "confirm"
+    assert check_ins(kiosk.store, 1)[0]["method"] == "confirm"
 
 
 def test_three_keypad_misses_ask_for_the_card(qtbot, open_counter, camera, strict_kiosk):
@@ -183,7 +184,7 @@ def test_three_keypad_misses_ask_for_the_card(qtbot, open_counter, camera, stric
     with qtbot.waitSignal(counter.state_changed, timeout=5000, check_params_cb=lambda s: s == "ask_card"):
         qtbot.keyClicks(counter, "1111")
     assert counter.state is State.ASK_CARD and counter.ask_card.reason == "keypad"
-    assert not kiosk.store.visits(5)
+    assert not check_ins(kiosk.store, 5)
 
 
 def test_unknown_face_asks_for_the_card_and_a_known_card_offers_new_samples(qtbot, open_counter, camera, enrolled):
@@ -226,7 +227,7 @@ def test_a_database_error_is_one_clear_line_and_nothing_is_lost(qtbot, open_coun
         show(camera, "frames/london_005/visit_2.jpg")
     real = enrolled.check_in
 
-    def broken(check):
+    def broken(check, seen_at=None):
         import sqlite3
 
         from kiosk.store.base import _store_error

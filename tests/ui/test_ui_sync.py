@@ -21,7 +21,7 @@ def test_background_sync_pushes_and_reports(qtbot, settings, tmp_path, registry_
         with qtbot.waitSignal(sync.status, timeout=20000) as signal:
             sync.start()
         sync.stop()
-        assert signal.args[0].startswith("Đồng bộ: nhận 0, gửi 5")  # 1 citizen, 3 samples, 1 consent
+        assert signal.args[0].startswith("Đồng bộ: nhận 0, gửi 6")  # 1 citizen, 3 samples, 1 consent, 1 first visit
         assert kiosk.store.db.execute("SELECT count(*) FROM face_samples WHERE pushed = 0").fetchone()[0] == 0
 
 

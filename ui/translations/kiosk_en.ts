@@ -76,8 +76,8 @@
         <translation>Settings</translation>
     </message>
     <message>
-        <source>Thống kê hôm nay</source>
-        <translation>Today&apos;s figures</translation>
+        <source>Thống kê</source>
+        <translation>Statistics</translation>
     </message>
     <message>
         <source>Thoát quản trị (Esc)</source>
@@ -204,6 +204,14 @@
         <translation>Clear when idle (s)</translation>
     </message>
     <message>
+        <source>Thời gian chờ đánh giá hài lòng (giây)</source>
+        <translation>Satisfaction question timeout (s)</translation>
+    </message>
+    <message>
+        <source>Màn hình phía công dân (-1 = trên cửa sổ quầy)</source>
+        <translation>Citizen-facing monitor (-1 = on the counter window)</translation>
+    </message>
+    <message>
         <source>4 số cuối của số CCCD</source>
         <translation>last 4 digits of the ID number</translation>
     </message>
@@ -270,6 +278,10 @@
     <message>
         <source>khuôn mặt + bàn phím</source>
         <translation>face + keypad</translation>
+    </message>
+    <message>
+        <source>đăng ký lần đầu</source>
+        <translation>first visit (enrolled)</translation>
     </message>
     <message>
         <source>thẻ CCCD</source>
@@ -438,6 +450,54 @@
     <message>
         <source>hồ sơ đã xoá</source>
         <translation>records deleted</translation>
+    </message>
+    <message>
+        <source>Tốc độ và mức độ hài lòng tại quầy này</source>
+        <translation>Speed and satisfaction at this counter</translation>
+    </message>
+    <message>
+        <source>Tự động bằng khuôn mặt</source>
+        <translation>Automatically by face</translation>
+    </message>
+    <message>
+        <source>Khuôn mặt + bàn phím</source>
+        <translation>Face + keypad</translation>
+    </message>
+    <message>
+        <source>Bằng thẻ CCCD</source>
+        <translation>By CCCD card</translation>
+    </message>
+    <message>
+        <source>Đăng ký lần đầu</source>
+        <translation>First visit (enrolled)</translation>
+    </message>
+    <message>
+        <source>Trung vị thời gian đến khi xác nhận</source>
+        <translation>Median time to confirmation</translation>
+    </message>
+    <message>
+        <source>Phân vị 90 thời gian đến khi xác nhận</source>
+        <translation>90th percentile time to confirmation</translation>
+    </message>
+    <message>
+        <source>Tỷ lệ hài lòng</source>
+        <translation>Satisfaction rate</translation>
+    </message>
+    <message>
+        <source>Số câu trả lời</source>
+        <translation>Answers</translation>
+    </message>
+    <message>
+        <source>Chỉ số</source>
+        <translation>Figure</translation>
+    </message>
+    <message>
+        <source>Hôm nay</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>Tháng {m}</source>
+        <translation>Month {m}</translation>
     </message>
     <message>
         <source>{counter}, ngày {day}</source>
@@ -912,8 +972,16 @@
         <translation>Scan the CCCD card (F3)</translation>
     </message>
     <message>
-        <source>Phím tắt: Enter xác nhận · Esc huỷ · F3 quét thẻ · F12 quản trị</source>
-        <translation>Keys: Enter confirm · Esc cancel · F3 scan card · F12 administration</translation>
+        <source>Phím tắt: Enter xác nhận · Esc huỷ · F3 quét thẻ · F8 xong · F12 quản trị</source>
+        <translation>Keys: Enter confirm · Esc cancel · F3 scan card · F8 done · F12 administration</translation>
+    </message>
+    <message>
+        <source>Xong: mời công dân đánh giá (F8)</source>
+        <translation>Done: ask the citizen to rate (F8)</translation>
+    </message>
+    <message>
+        <source>Đang giải quyết lượt số {n}</source>
+        <translation>Serving visit number {n}</translation>
     </message>
     <message>
         <source>khoảng cách {d}</source>
@@ -1388,6 +1456,34 @@ Trying again…</translation>
     <message>
         <source>xoá tại quầy khác</source>
         <translation>purged at another counter</translation>
+    </message>
+    <message>
+        <source>Rất hài lòng</source>
+        <translation>Very satisfied</translation>
+    </message>
+    <message>
+        <source>Hài lòng</source>
+        <translation>Satisfied</translation>
+    </message>
+    <message>
+        <source>Chưa hài lòng</source>
+        <translation>Not yet satisfied</translation>
+    </message>
+    <message>
+        <source>Không hài lòng</source>
+        <translation>Unsatisfied</translation>
+    </message>
+    <message>
+        <source>Ông/Bà có hài lòng với việc giải quyết thủ tục hôm nay không?</source>
+        <translation>Are you satisfied with how your request was handled today?</translation>
+    </message>
+    <message>
+        <source>Cảm ơn Ông/Bà đã đánh giá!</source>
+        <translation>Thank you for your answer!</translation>
+    </message>
+    <message>
+        <source>Đánh giá mức độ hài lòng</source>
+        <translation>How satisfied are you?</translation>
     </message>
 </context>
 </TS>

@@ -110,6 +110,15 @@ def rows(db: Path, table: str) -> int:
         conn.close()
 
 
+def check_ins(db: Path) -> int:
+    """Visits logged by a check-in (the first visit logged with each enrolment left out)."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT count(*) FROM visits WHERE first_visit = 0").fetchone()[0]
+    finally:
+        conn.close()
+
+
 @pytest.fixture(scope="module")
 def base_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[dict]]]:
     """A database with Lê Anh Sơn and Trần Văn Đức enrolled through `kiosk enroll` and the
@@ -296,7 +305,7 @@ def test_identify_matches_a_returning_citizen_and_logs_the_visit(db: Path) -> No
     assert result.exit_code == 0
     assert out["decision"] == "match" and (out["id_number"], out["full_name"]) == DUC
     assert out["keypad"] is False and out["distance"] <= 0.40
-    [visit] = json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))
+    [visit] = [v for v in json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json")) if not v["first_visit"]]
     assert (visit["id_number"], visit["full_name"], visit["method"]) == ("096*******19", DUC[1], "face")
 
 
@@ -307,7 +316,7 @@ def test_identify_stranger_is_unknown_and_reveals_nobody(db: Path) -> None:
     assert "id_number" not in out and "full_name" not in out
     text = kiosk("identify", STRANGER, "--db", db).output
     assert "unknown" in text and SON[1] not in text and DUC[1] not in text
-    assert rows(db, "visits") == 0
+    assert check_ins(db) == 0
 
 
 def test_identify_keypad_confirmation(db: Path) -> None:
@@ -319,12 +328,12 @@ def test_identify_keypad_confirmation(db: Path) -> None:
     _, [wrong] = identify(db, CONFIRM_FRAME, confirm="0000")
     assert wrong["decision"] == "unknown" and wrong["keypad"] is True
     assert "id_number" not in wrong and "full_name" not in wrong
-    assert rows(db, "visits") == 0
+    assert check_ins(db) == 0
 
     result, [right] = identify(db, CONFIRM_FRAME, confirm=DUC[0][-4:])
     assert result.exit_code == 0
     assert right["decision"] == "match" and (right["id_number"], right["full_name"]) == DUC
-    [visit] = json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))
+    [visit] = [v for v in json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json")) if not v["first_visit"]]
     assert visit["method"] == "confirm"
 
 
@@ -338,7 +347,7 @@ def test_identify_without_a_face_or_image_is_an_error(db: Path, tmp_path: Path) 
     junk = tmp_path / "camera.jpg"
     junk.write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG" * 20)
     one_error(kiosk("identify", junk, "--db", db), "camera.jpg", "not an image")
-    assert rows(db, "visits") == 0
+    assert check_ins(db) == 0
 
 
 # --- purge, list, visits, export, audit --------------------------------------------------
@@ -351,11 +360,13 @@ def test_purge_forgets_the_citizen(db: Path) -> None:
     assert result.exit_code == 0, result.output
     [out] = json_lines(result)
     assert out["id_number"] == "096*******19" and out["full_name"] == DUC[1] and DUC[0] not in result.output
-    assert out["deleted"] == {"face_samples": 3, "consents": 1, "visits": 1, "citizens": 1}
+    assert out["deleted"] == {"face_samples": 3, "consents": 1, "visits": 2, "citizens": 1}  # first visit + check-in
     _, [after] = identify(db, visit)
     assert after["decision"] == "unknown" and "full_name" not in after
     assert [c["full_name"] for c in citizens(db)] == [SON[1]]
-    assert json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json")) == []
+    assert [v["id_number"] for v in json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))] == [
+        "096*******27"  # only the other citizen's first visit is left
+    ]
     one_error(kiosk("purge", DUC[0], "--db", db, "--pin", PIN, "--yes"), "not enrolled")
 
 
@@ -368,7 +379,7 @@ def test_purge_without_a_terminal_needs_yes_and_names_the_citizen(db: Path) -> N
     result = kiosk("purge", DUC[0], "--db", db, "--pin", PIN, "--yes")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
-        "purged Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent and 0 visits deleted"
+        "purged Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent and 1 visit deleted"
     )
 
 
@@ -420,20 +431,20 @@ def test_purge_at_a_terminal_shows_whom_and_what_then_asks_for_yes(db: Path, tmp
     code, screen = run_at_terminal(["purge", DUC[0], "--db", str(db), "--pin", PIN], "no", tmp_path / "home")
     assert code == 1, screen
     assert (
-        "About to delete for good: Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent and 1 visit"
+        "About to delete for good: Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent and 2 visits"
         in screen
     )
     assert "nothing deleted" in screen and DUC[0] not in screen
     assert [c["full_name"] for c in citizens(db)] == [SON[1], DUC[1]]
     code, screen = run_at_terminal(["purge", DUC[0], "--db", str(db), "--pin", PIN], "yes", tmp_path / "home")
     assert code == 0, screen
-    assert "purged Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent and 1 visit deleted" in screen
+    assert "purged Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent and 2 visits deleted" in screen
     assert [c["full_name"] for c in citizens(db)] == [SON[1]]
 
 
 def test_visits_export_and_audit(db: Path, tmp_path: Path) -> None:
     identify(db, FRAMES / "london_005" / "visit_2.jpg")
-    [visit] = json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))
+    [visit] = [v for v in json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json")) if not v["first_visit"]]
     assert visit["id_number"] == "096*******27" and visit["full_name"] == SON[1] and visit["counter"] == "Quầy 1"
 
     out_csv = tmp_path / "out" / "citizens.csv"
@@ -448,8 +459,8 @@ def test_visits_export_and_audit(db: Path, tmp_path: Path) -> None:
     with out_csv.open(encoding="utf-8-sig", newline="") as handle:
         table = list(csv.DictReader(handle))
     assert [(r["id_number"], r["full_name"], r["visits"]) for r in table] == [
-        ("096*******27", SON[1], "1"),
-        ("096*******19", DUC[1], "0"),
+        ("096*******27", SON[1], "2"),  # the first visit (enrolment) and the check-in
+        ("096*******19", DUC[1], "1"),
     ]
 
     result = kiosk("audit", "--db", db, "--pin", PIN, "--json")
@@ -476,7 +487,7 @@ def test_listings_show_local_time_and_count_in_words(db: Path) -> None:
     from kiosk.timefmt import local_time
 
     identify(db, FRAMES / "london_005" / "visit_2.jpg")
-    [visit] = json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))
+    [visit] = [v for v in json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json")) if not v["first_visit"]]
     assert visit["at"].endswith("+00:00")  # JSON keeps the stored UTC time
     shown = local_time(visit["at"], "Asia/Ho_Chi_Minh")
     outputs = {}
@@ -485,8 +496,8 @@ def test_listings_show_local_time_and_count_in_words(db: Path) -> None:
         assert result.exit_code == 0, result.output
         assert not re.search(r"\d{4}-\d\d-\d\dT|\+00:00|\(s\)", result.output), result.output
         outputs[args[0]] = result.output
-    assert outputs["visits"].startswith(shown) and outputs["visits"].rstrip().endswith("\n1 visit")
-    assert f"1 visit, last {shown}" in outputs["list"] and "3 samples" in outputs["list"]
+    assert outputs["visits"].startswith(shown) and outputs["visits"].rstrip().endswith("\n3 visits")  # + 2 first visits
+    assert f"2 visits, last {shown}" in outputs["list"] and "3 samples" in outputs["list"]
     assert outputs["list"].rstrip().endswith("2 citizens")
     assert re.search(r"^\s+\d+ \d\d/\d\d/\d{4} \d\d:\d\d  ", outputs["audit"], re.MULTILINE)
     assert "0 citizens past 30 days" in outputs["retention"]

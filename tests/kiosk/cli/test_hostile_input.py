@@ -119,4 +119,4 @@ def test_sql_in_a_card_is_stored_and_found_as_plain_text(tmp_path: Path) -> None
         found = k.store.find_citizen("096201001251")
         assert found is not None and found[1] == card.record
         assert [r["record"] for r in k.store.citizens("drop table")] == [card.record]
-        assert k.store.sample_count() == 3 and len(k.store.visits()) == 1
+        assert k.store.sample_count() == 3 and len(k.store.visits()) == 2  # the first visit and the card's

@@ -44,11 +44,11 @@ def test_offline_visits_are_kept_and_pushed_later(counters, registry_url, card_r
     with pytest.raises(RegistryError) as info:
         a.sync(down)
     assert "s3cret" not in info.value.one_line() and "offline" in info.value.one_line()
-    assert a.store.db["visits"].count == 1  # nothing lost locally
+    assert a.store.db["visits"].count == 2  # the first visit (enrolment) and this one: nothing lost locally
     report = a.sync(registry_url)
-    assert report.pushed["visits"] == 1
+    assert report.pushed["visits"] == 2
     with Registry.connect(registry_url) as r:
-        assert r.counts()["visits"] == 1
+        assert r.counts()["visits"] == 2
 
 
 def test_interrupted_pull_resumes_without_duplicates_or_loss(counters, registry_url, card_record):
@@ -91,7 +91,7 @@ def test_interrupted_push_is_repeated_without_duplicates(counters, registry_url,
     monkeypatch.setattr(Registry, "push", real_push)
     a.sync(registry_url)
     with Registry.connect(registry_url) as r:
-        assert r.counts() == {"citizens": 1, "face_samples": 3, "consents": 1, "visits": 0, "purges": 0}
+        assert r.counts() == {"citizens": 1, "face_samples": 3, "consents": 1, "visits": 1, "purges": 0}
 
 
 def test_purge_reaches_every_counter_and_is_never_resurrected(counters, registry_url, card_record):
@@ -221,7 +221,7 @@ def test_templates_travel_with_their_engine_and_an_old_registry_is_upgraded(coun
     enrol(a, card_record, "london_005")
     a.sync(registry_url)
     with psycopg.connect(registry_url) as conn:
-        assert conn.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'").fetchone()[0] == "2"
+        assert conn.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'").fetchone()[0] == "3"
         assert conn.execute("SELECT engine, model_version, count(*) FROM face_samples GROUP BY 1, 2").fetchall() == [
             ("sface", engine_info("sface").model_version, 3)
         ]
