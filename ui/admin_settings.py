@@ -143,6 +143,12 @@ HELP_VI = {
     "rời camera (hoặc từ lần bấm phím cuối); sau đó màn hình tự xoá",
     "idle_clear_s": "Số giây không bấm phím thì mọi màn hình của công dân tự xoá, kể cả khi vẫn có khuôn mặt trước camera "
     "(cả khi chờ chụp ảnh hay chờ thẻ)",
+    "api_port": "Cổng TCP của giao diện lập trình (API) cục bộ cho phần mềm một cửa của tỉnh; 0 = không mở API",
+    "api_token": "Mã truy cập mà mọi lệnh gọi API (trừ /v1/health) phải gửi; để trống = tự tạo lần chạy đầu và lưu trong "
+    "cơ sở dữ liệu (lệnh kiosk admin api-token hoặc Quản trị > Cài đặt cho xem)",
+    "api_allowed_origins": "Các trang web được phép gọi API, cách nhau bằng dấu phẩy; để trống = không trang nào được gọi",
+    "api_bind": "Địa chỉ API lắng nghe; khác địa chỉ nội bộ (127.0.0.1) thì cần api_allow_network = 1",
+    "api_allow_network": "1 = quản trị viên cho phép API nhận lệnh gọi từ máy khác (theo api_bind)",
 }
 """The Vietnamese description of each setting (kiosk/settings.py holds the English one)."""
 
