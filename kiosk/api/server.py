@@ -114,7 +114,14 @@ class ApiServer:
             lifespan="on",
         )
         server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, name="kiosk-api", daemon=True)
+
+        def run() -> None:
+            try:
+                server.run()
+            except SystemExit:  # uvicorn's way of saying it could not listen: start() says it in words
+                pass
+
+        thread = threading.Thread(target=run, name="kiosk-api", daemon=True)
         thread.start()
         deadline = time.monotonic() + timeout_s
         while not server.started and thread.is_alive() and time.monotonic() < deadline:
