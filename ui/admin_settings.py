@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -206,6 +206,8 @@ class SettingsTab(AdminTab):
         self.refresh_cameras = button("", "", self.load_cameras)
         self.save_button = button("", "primary", self.save)
         self.where = label("", "small")
+        self.api_line = label("", "small")  # the local API's address and token, for the province's developers
+        self.api_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.new_pin, self.new_pin_again = QLineEdit(), QLineEdit()
         for field in (self.new_pin, self.new_pin_again):
             field.setEchoMode(QLineEdit.EchoMode.Password)
@@ -220,6 +222,7 @@ class SettingsTab(AdminTab):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.where)
+        layout.addWidget(self.api_line)
         layout.addLayout(row)
         self.retranslate()
 
@@ -251,6 +254,14 @@ class SettingsTab(AdminTab):
         return line
 
     def retranslate(self) -> None:
+        port = self.kiosk.settings.api_port
+        self.api_line.setText(
+            tr("API cục bộ (docs/API.md): http://127.0.0.1:{port} · mã truy cập: {token}").format(
+                port=port, token=self.kiosk.api_token()
+            )
+            if port
+            else tr("API cục bộ: tắt (api_port = 0)")
+        )
         for name, text in field_names().items():
             self.captions[name].setText(text)
         names = choice_names()

@@ -180,7 +180,8 @@ class Desk:
         confirmer = self.confirmer
         if confirmer is None or self.current() is None:
             return None
-        confirmer()
+        if confirmer() is None:  # nobody awaiting confirmation (already confirmed, or a card not enrolled)
+            return None
         return self.current()
 
     # -- inside ----------------------------------------------------------------------------------

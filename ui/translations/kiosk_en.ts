@@ -228,6 +228,14 @@
         <translation>dlib (the older one, slower)</translation>
     </message>
     <message>
+        <source>API cục bộ (docs/API.md): http://127.0.0.1:{port} · mã truy cập: {token}</source>
+        <translation>Local API (docs/API.md): http://127.0.0.1:{port} · access token: {token}</translation>
+    </message>
+    <message>
+        <source>API cục bộ: tắt (api_port = 0)</source>
+        <translation>Local API: off (api_port = 0)</translation>
+    </message>
+    <message>
         <source>Tìm lại camera</source>
         <translation>Look for cameras again</translation>
     </message>
@@ -498,6 +506,10 @@
     <message>
         <source>Đã thấy mã QR: giữ yên thẻ</source>
         <translation>QR code seen: hold the card still</translation>
+    </message>
+    <message>
+        <source>Đã sao chép hồ sơ: dán vào phần mềm một cửa</source>
+        <translation>Record copied: paste it into the one-stop-shop software</translation>
     </message>
     <message>
         <source>Mời nhìn vào camera</source>
@@ -990,6 +1002,14 @@
     <message>
         <source>Đăng ký (Enter)</source>
         <translation>Enrol (Enter)</translation>
+    </message>
+    <message>
+        <source>Sao chép</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <source>Sao chép hồ sơ (cách nhau bằng Tab); giữ Shift hoặc Ctrl: dạng JSON</source>
+        <translation>Copy the record (tab-separated); hold Shift or Ctrl: as JSON</translation>
     </message>
     <message>
         <source>Đã đăng ký</source>
