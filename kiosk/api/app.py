@@ -148,7 +148,10 @@ def build_app(kiosk: Kiosk, desk: Desk, token: str, *, hosts: tuple[str, ...], s
         streams.loop = loop
         queue: asyncio.Queue[DeskEvent | None] = asyncio.Queue(QUEUE_EVENTS)
         streams.queues.add(queue)
-        unsubscribe = desk.subscribe(lambda event: loop.call_soon_threadsafe(streams.put, queue, event))
+        def hand_over(event: DeskEvent) -> None:  # on the reporting thread: onto this loop
+            loop.call_soon_threadsafe(streams.put, queue, event)
+
+        unsubscribe = desk.subscribe(hand_over)
         client = _client(request)
 
         async def stream() -> AsyncIterator[str]:
