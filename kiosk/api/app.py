@@ -148,6 +148,7 @@ def build_app(kiosk: Kiosk, desk: Desk, token: str, *, hosts: tuple[str, ...], s
         streams.loop = loop
         queue: asyncio.Queue[DeskEvent | None] = asyncio.Queue(QUEUE_EVENTS)
         streams.queues.add(queue)
+
         def hand_over(event: DeskEvent) -> None:  # on the reporting thread: onto this loop
             loop.call_soon_threadsafe(streams.put, queue, event)
 
