@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from kiosk.counter.camera import list_cameras
 from kiosk.errors import SettingsError
 from kiosk.settings import Settings
+from models import KioskError
 from ui.admin_tabs import AdminTab
 from ui.i18n import pick, tr
 from ui.widgets import button, label
@@ -207,6 +208,10 @@ class SettingsTab(AdminTab):
         self.save_button = button("", "primary", self.save)
         self.where = label("", "small")
         self.api_line = label("", "small")  # the local API's address and token, for the province's developers
+        try:
+            self.api_token = self.kiosk.api_token()  # made here on first use (audited), while the store is open
+        except KioskError as exc:
+            self.api_token = f"? ({exc.message})"
         self.api_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.new_pin, self.new_pin_again = QLineEdit(), QLineEdit()
         for field in (self.new_pin, self.new_pin_again):
@@ -257,7 +262,7 @@ class SettingsTab(AdminTab):
         port = self.kiosk.settings.api_port
         self.api_line.setText(
             tr("API cục bộ (docs/API.md): http://127.0.0.1:{port} · mã truy cập: {token}").format(
-                port=port, token=self.kiosk.api_token()
+                port=port, token=self.api_token
             )
             if port
             else tr("API cục bộ: tắt (api_port = 0)")

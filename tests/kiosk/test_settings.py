@@ -76,4 +76,14 @@ def test_every_setting_has_a_vietnamese_description_for_the_admin_screen():
     assert not missing, f"add a Vietnamese description to HELP_VI in ui/admin_settings.py: {missing}"
     names = [f["name"] for f in Settings.describe()]
     assert Settings().display_timezone == "Asia/Ho_Chi_Minh"  # settings added later come at the end, in the order added
-    assert names[names.index("language") :] == ["language", "display_timezone", "privacy_clear_s", "idle_clear_s"]
+    assert names[names.index("language") :] == [
+        "language",
+        "display_timezone",
+        "privacy_clear_s",
+        "idle_clear_s",
+        "api_port",
+        "api_token",
+        "api_allowed_origins",
+        "api_bind",
+        "api_allow_network",
+    ]

@@ -1274,6 +1274,14 @@ Trying again…</translation>
         <translation>Templates added for the new engine</translation>
     </message>
     <message>
+        <source>Tạo mã truy cập API</source>
+        <translation>API token made</translation>
+    </message>
+    <message>
+        <source>Phần mềm một cửa đọc hồ sơ (API)</source>
+        <translation>Record read by the one-stop-shop software (API)</translation>
+    </message>
+    <message>
         <source>đã có hồ sơ</source>
         <translation>enrolled</translation>
     </message>
@@ -1372,6 +1380,10 @@ Trying again…</translation>
     <message>
         <source>bộ nhận dạng</source>
         <translation>engine</translation>
+    </message>
+    <message>
+        <source>nơi gọi</source>
+        <translation>caller</translation>
     </message>
     <message>
         <source>theo yêu cầu</source>
