@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import queue
+import socket
 import threading
 import time
 import urllib.error
@@ -93,4 +95,8 @@ class EventReader:
         return self.events.get(timeout=timeout)
 
     def close(self) -> None:
+        """Hang up at once (the reading thread holds the response's buffer until data comes: shut the socket first)."""
+        if self.conn.sock is not None:
+            with contextlib.suppress(OSError):
+                self.conn.sock.shutdown(socket.SHUT_RDWR)
         self.conn.close()
