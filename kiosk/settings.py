@@ -204,6 +204,32 @@ class Settings:
         lo=-1,
         hi=8,
     )
+    api_port: int = _f(
+        47615,
+        "TCP port of the local API for the province's web forms (kiosk/api, docs/API.md); 0 = no API",
+        lo=0,
+        hi=65535,
+    )
+    api_token: str = _f(
+        "",
+        "bearer token every API call but /v1/health needs; empty = one made on first run and kept in the "
+        "database (kiosk admin api-token, Administration > Settings show it)",
+    )
+    api_allowed_origins: str = _f(
+        "",
+        "web origins whose pages may call the API, comma-separated (e.g. https://dichvucong.camau.gov.vn); "
+        "empty = no browser page may",
+    )
+    api_bind: str = _f(
+        "127.0.0.1",
+        "address the API listens on; anything but loopback (127.0.0.1, ::1, localhost) needs api_allow_network = 1",
+    )
+    api_allow_network: int = _f(
+        0,
+        "1 = the administrator lets the API listen beyond this PC (api_bind); other machines could then ask it",
+        lo=0,
+        hi=1,
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -221,6 +247,11 @@ class Settings:
         if self.min_brightness >= self.max_brightness:
             raise SettingsError("min_brightness must be below max_brightness", "fix the settings file")
         _check_timezone(self.display_timezone)
+
+    @property
+    def api_origins(self) -> tuple[str, ...]:
+        """``api_allowed_origins`` as a tuple of origins, without blanks or trailing slashes."""
+        return tuple(o.strip().rstrip("/") for o in self.api_allowed_origins.split(",") if o.strip())
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validated like any other)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from kiosk.counter.camera import list_cameras
 from kiosk.errors import SettingsError
 from kiosk.settings import Settings
+from models import KioskError
 from ui.admin_tabs import AdminTab
 from ui.i18n import pick, tr
 from ui.widgets import button, label
@@ -150,6 +151,12 @@ HELP_VI = {
     "rating_timeout_s": "Số giây công dân được hỏi mức độ hài lòng sau khi cán bộ bấm Xong; không trả lời thì không ghi gì",
     "citizen_screen": "Màn hình quay về phía công dân để hỏi mức độ hài lòng (số màn hình của Qt: 0 = màn hình thứ nhất, "
     "1 = thứ hai...); -1 hoặc màn hình không được cắm = hỏi ngay trên cửa sổ quầy",
+    "api_port": "Cổng TCP của giao diện lập trình (API) cục bộ cho phần mềm một cửa của tỉnh; 0 = không mở API",
+    "api_token": "Mã truy cập mà mọi lệnh gọi API (trừ /v1/health) phải gửi; để trống = tự tạo lần chạy đầu và lưu trong "
+    "cơ sở dữ liệu (lệnh kiosk admin api-token hoặc Quản trị > Cài đặt cho xem)",
+    "api_allowed_origins": "Các trang web được phép gọi API, cách nhau bằng dấu phẩy; để trống = không trang nào được gọi",
+    "api_bind": "Địa chỉ API lắng nghe; khác địa chỉ nội bộ (127.0.0.1) thì cần api_allow_network = 1",
+    "api_allow_network": "1 = quản trị viên cho phép API nhận lệnh gọi từ máy khác (theo api_bind)",
 }
 """The Vietnamese description of each setting (kiosk/settings.py holds the English one)."""
 
@@ -207,6 +214,12 @@ class SettingsTab(AdminTab):
         self.refresh_cameras = button("", "", self.load_cameras)
         self.save_button = button("", "primary", self.save)
         self.where = label("", "small")
+        self.api_line = label("", "small")  # the local API's address and token, for the province's developers
+        try:
+            self.api_token = self.kiosk.api_token()  # made here on first use (audited), while the store is open
+        except KioskError as exc:
+            self.api_token = f"? ({exc.message})"
+        self.api_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.new_pin, self.new_pin_again = QLineEdit(), QLineEdit()
         for field in (self.new_pin, self.new_pin_again):
             field.setEchoMode(QLineEdit.EchoMode.Password)
@@ -221,6 +234,7 @@ class SettingsTab(AdminTab):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.where)
+        layout.addWidget(self.api_line)
         layout.addLayout(row)
         self.retranslate()
 
@@ -252,6 +266,14 @@ class SettingsTab(AdminTab):
         return line
 
     def retranslate(self) -> None:
+        port = self.kiosk.settings.api_port
+        self.api_line.setText(
+            tr("API cục bộ (docs/API.md): http://127.0.0.1:{port} · mã truy cập: {token}").format(
+                port=port, token=self.api_token
+            )
+            if port
+            else tr("API cục bộ: tắt (api_port = 0)")
+        )
         for name, text in field_names().items():
             self.captions[name].setText(text)
         names = choice_names()

@@ -117,11 +117,32 @@ def run_app(*, db_path: Path | None = None, config_path: Path | None = None, cam
             camera_factory=None if camera else camera_from_settings,
         )
         window.closed.connect(app.quit)
+        api = _start_api(kiosk, window.counter.flow.desk)
         window.showMaximized()
         with quit_on_signals(app):
             code = _exec(app)
         window.shutdown()
+        if api is not None:
+            api.stop()
     return int(code)
+
+
+def _start_api(kiosk: Any, desk: Any) -> Any:
+    """The local API (docs/API.md) on its own thread, when ``api_port`` is set; a failure to
+    start is one line on stderr and the window works on without it."""
+    from kiosk.api.server import ApiServer
+
+    if kiosk.settings.api_port == 0:
+        return None
+    server = ApiServer(kiosk, desk)
+    try:
+        server.start()
+    except KioskError as exc:
+        print(f"error: the local API is off: {exc.one_line()}", file=sys.stderr)
+        return None
+    if server.warning:
+        print(server.warning, file=sys.stderr)
+    return server
 
 
 @dataclass

@@ -35,6 +35,8 @@ def action_words() -> dict[str, str]:
         "key_rotated": tr("Đổi khoá dữ liệu"),
         "sync": tr("Đồng bộ với tỉnh"),
         "upgrade_samples": tr("Bổ sung mẫu khuôn mặt cho bộ nhận dạng mới"),
+        "api_token_made": tr("Tạo mã truy cập API"),
+        "api_read": tr("Phần mềm một cửa đọc hồ sơ (API)"),
     }
 
 
@@ -66,6 +68,7 @@ def _labels() -> dict[str, str]:
         "rejected": tr("bị từ chối"),
         "chain_reset": tr("chuỗi bị đặt lại"),
         "engine": tr("bộ nhận dạng"),
+        "client": tr("nơi gọi"),
     }
 
 

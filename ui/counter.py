@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QStackedWidget, QWidget
 
+from kiosk.api.fields import citizen_text_json, citizen_tsv
 from kiosk.cccd.card_reading import CardHint
 from kiosk.cccd.record import CccdRead
 from kiosk.counter.screen_guard import ScreenGuard
@@ -113,6 +114,7 @@ class CounterPage(QWidget):
         self.form.primary_pressed.connect(flow.primary)
         self.form.secondary_pressed.connect(flow.secondary)
         self.form.extra_pressed.connect(flow.extra)
+        self.form.copy_pressed.connect(self.copy_record)
         self.keypad.submitted.connect(flow.keypad_submitted)
         self.keypad.use_card.connect(lambda: flow.ask_for_card("keypad"))
         self.ask_card.cancel_pressed.connect(flow.go_idle)
@@ -203,6 +205,19 @@ class CounterPage(QWidget):
     def extra(self) -> None:
         """F5: add face samples to the citizen known by card."""
         self.flow.extra()
+
+    def copy_record(self) -> None:
+        """ "Sao chép": the record on the form to the clipboard as one tab-separated line (Shift or
+        Ctrl held: JSON), in the order and with the names of kiosk.api.fields (``kiosk qr --json``)."""
+        flow = self.flow
+        record = flow.check.citizen if flow.check is not None else (flow.card.record if flow.card else None)
+        if record is None or self.state not in (State.MATCH, State.CARD):
+            return
+        flow.activity()
+        held = QGuiApplication.keyboardModifiers()
+        as_json = bool(held & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier))
+        QGuiApplication.clipboard().setText(citizen_text_json(record) if as_json else citizen_tsv(record))
+        self.banner.show_message("info", tr("Đã sao chép hồ sơ: dán vào phần mềm một cửa"))
 
     def on_scanned(self, payload: object) -> None:
         """Text from a USB QR scanner (keyboard wedge or serial port)."""

@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from kiosk.cccd.record import CccdRead
+from kiosk.counter.desk import Desk
 from kiosk.counter.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
 from kiosk.counter.service import EnrolResult, FaceCheck, Kiosk
 from kiosk.counter.watch import Mode, WatchResult, card_from_scanner
@@ -86,6 +87,7 @@ class CounterFlow:
         clock: Callable[[], float] = time.monotonic,
         guard: ScreenGuard | None = None,
         capture_interval_s: float = 0.4,
+        desk: Desk | None = None,
     ) -> None:
         self.kiosk, self.view, self.watcher, self.run, self.clock = kiosk, view, watcher, run, clock
         settings = kiosk.settings
@@ -97,6 +99,8 @@ class CounterFlow:
                 clock=clock,
             )
         self.guard = guard
+        self.desk = desk or Desk(face_gone_s=settings.privacy_clear_s, idle_s=settings.idle_clear_s, clock=clock)
+        """Who is at the counter, for the local API (kiosk/api): told what this flow decides."""
         self.enrolment = Enrolment(
             need=lambda: kiosk.settings.min_enrol_samples,
             interval_s=capture_interval_s,
@@ -134,6 +138,7 @@ class CounterFlow:
     def go_idle(self) -> None:
         """Back to waiting for the next citizen; nothing personal stays on screen."""
         self.check, self.card, self.card_known, self.face_failed = None, None, False, False
+        self.desk.withdrawn("cancelled")
         self.guard.release()
         self.enrolment.reset()
         self._enter(self._screen(State.IDLE))
@@ -142,6 +147,10 @@ class CounterFlow:
     def ask_for_card(self, reason: str) -> None:
         """Ask for the CCCD card (``reason``: see :attr:`Screen.ask_reason`)."""
         self.face_failed = self.face_failed or reason in ("unknown", "not_me", "keypad")
+        if reason == "unknown":  # a face not the citizen's: whoever was confirmed has gone
+            self.desk.cleared("other_face")
+        else:
+            self.desk.withdrawn(reason or "ask_card")
         self.guard.waiting()
         self._enter(self._screen(State.ASK_CARD, ask_reason=reason))
 
@@ -151,6 +160,7 @@ class CounterFlow:
         self.check = check
         self.guard.citizen(citizens=citizens_of(check), id_number=check.citizen.id_number, strict=True)
         self._enter(self._screen(State.MATCH, check=check))
+        self.desk.recognised(check.citizen, "keypad" if check.via_keypad else "auto")
         self.view.report(Event.FORM_FILLED, check.citizen)
 
     def show_keypad(self, check: FaceCheck, face: FaceSample | None = None) -> None:
@@ -171,6 +181,7 @@ class CounterFlow:
         self.enrolment.reset()
         self._guard_card()
         self._enter(self._screen(State.CARD, card=card, card_known=known, face_failed=self.face_failed))
+        self.desk.card_read(card.record, known)
         self.view.report(Event.FORM_FILLED, card.record)
 
     def _guard_card(self) -> None:
@@ -181,6 +192,7 @@ class CounterFlow:
 
     def clear_screen(self, reason: Reason) -> None:
         """Back to idle because the citizen left, nobody used the screen, or someone else is in front."""
+        self.desk.cleared(reason.value)
         self.go_idle()
         if reason in CLEARED_NOTES:
             self.view.show_note(CLEARED_NOTES[reason])
@@ -189,7 +201,10 @@ class CounterFlow:
     # -- what the camera saw ----------------------------------------------------------------
     def frame(self, result: WatchResult) -> None:
         """One analysed frame of the current screen (the widget drops frames of an older one)."""
-        self._note_seen(bool(result.boxes) or result.card is not None)
+        in_view = bool(result.boxes) or result.card is not None
+        self._note_seen(in_view)
+        if self.state is State.IDLE:
+            self.desk.seen(in_view)
         if self.state is State.CAPTURE:
             if result.sample is not None:
                 self.guard.present()
@@ -346,24 +361,26 @@ class CounterFlow:
 
         self.run(work, done, failed)
 
-    def _card_check_in(self, card: CccdRead, seen_at: datetime | None) -> tuple[int | None, int]:
+    def _card_check_in(self, card: CccdRead, seen_at: datetime | None) -> tuple[int | None, int | None]:
         """(On the runner's thread) the visit by card: the card's citizen's internal id and the visit id."""
         visit_id = self.kiosk.check_in_by_card(card, seen_at).visit_id
         return self.kiosk.citizen_id_of(card.record.id_number), visit_id
 
-    def _checked_in_by_card(self, logged: tuple[int | None, int]) -> None:
+    def _checked_in_by_card(self, logged: tuple[int | None, int | None]) -> None:
         citizen, visit_id = logged
         if citizen is not None:
             self.watcher.hold_citizen(citizen)  # their face in view is not decided again at once
         self._checked_in(visit_id)
 
-    def _checked_in(self, visit_id: int) -> None:
+    def _checked_in(self, visit_id: int | None) -> None:
         matched = self.state is State.MATCH and self.check is not None
         record: CitizenRecord | None = (
             self.check.citizen if matched and self.check else (self.card.record if self.card else None)
         )
         if matched and self.check is not None:
             self.watcher.hold(self.check)
+        if visit_id:  # the local API's clients learn the visit (face, keypad or card)
+            self.desk.confirmed(visit_id)
         self.go_idle()
         self.view.show_note(Note.CHECKED_IN, name=record.full_name if record else "")
         self._serve(visit_id)
@@ -416,6 +433,7 @@ class CounterFlow:
             self.watcher.hold_citizen(saved.citizen_id)
             self.guard.citizen(citizens=frozenset({saved.citizen_id}), id_number=saved.record.id_number, strict=True)
             self._enter(replace(self.screen, state=State.SAVED, mode=MODES[State.SAVED], enrolled=saved))
+            self.desk.enrolled(saved.record)
             self.view.show_note(Note.ENROLLED, name=saved.record.full_name)
             self._serve(saved.visit_id)
             self.view.report(Event.ENROLLED, saved)
@@ -458,7 +476,7 @@ class CounterFlow:
             return None
         return self.kiosk.store.clock() - timedelta(seconds=max(0.0, self.clock() - self.seen_since))
 
-    def _serve(self, visit_id: int) -> None:
+    def _serve(self, visit_id: int | None) -> None:
         """A visit was logged: the clerk serves it until "Xong"; the next citizen gets a new first-seen time."""
         self.seen_since = None
         if visit_id:

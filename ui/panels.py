@@ -109,6 +109,7 @@ class FormPanel(Panel):
     primary_pressed = Signal()
     secondary_pressed = Signal()
     extra_pressed = Signal()
+    copy_pressed = Signal()  # "Sao chép": the record to the clipboard
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -123,10 +124,12 @@ class FormPanel(Panel):
         self.primary = button("", "primary", self.primary_pressed.emit)
         self.secondary = button("", "secondary", self.secondary_pressed.emit)
         self.extra = button("", "secondary", self.extra_pressed.emit)
+        self.copy = button("", "secondary", self.copy_pressed.emit)
         row = QHBoxLayout()
         row.addWidget(self.primary)
         row.addWidget(self.secondary)
         row.addStretch(1)
+        row.addWidget(self.copy)
         for widget in (self.heading, self.source, self.quality, self.warnings, self.form, self.note):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -179,6 +182,8 @@ class FormPanel(Panel):
         self.secondary.setText(secondary)
         self.extra.setText(extra)
         self.extra.setVisible(bool(extra))
+        self.copy.setText(tr("Sao chép"))
+        self.copy.setToolTip(tr("Sao chép hồ sơ (cách nhau bằng Tab); giữ Shift hoặc Ctrl: dạng JSON"))
         self.primary.setEnabled(True)
 
     def clear(self) -> None:

@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
 
     def _camera_opened(self, name: str) -> None:
         self._camera_shown = ("open", name)
+        self.counter.flow.desk.camera = "running"  # the local API's /v1/health
         self.counter.preview.set_placeholder("")
         self.status_camera.setText(tr("Camera: {name}").format(name=name))
         if self.banner.kind == "error" and self.banner.action.isVisible():
@@ -196,6 +197,7 @@ class MainWindow(QMainWindow):
     def _camera_failed(self, error: CameraError) -> None:
         self.slot.clear()
         self._camera_shown = ("failed", "")
+        self.counter.flow.desk.camera = f"failed: {error.message}"
         self.counter.preview.set_placeholder(tr("Không có hình từ camera.\nĐang thử lại…"))
         self.status_camera.setText(tr("Camera: lỗi"))
         named = CameraError(error.message, error.hint, reason="camera_failed", facts={"camera": self.source.name})

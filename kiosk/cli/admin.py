@@ -272,3 +272,15 @@ def receipt(
     with open_kiosk(db_path, config_path) as kiosk:
         write_text(out_path, admin_login(kiosk, pin).consent_receipt(id_number.strip()))
     emit({"ok": True, "file": str(out_path)}, as_json, f"wrote the consent receipt to {out_path}")
+
+
+@admin.command(name="api-token")
+@pin_option
+@common_options
+@kiosk_errors
+def api_token(pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Show the local API's bearer token (made on first use when the api_token setting is empty)."""
+    with open_kiosk(db_path, config_path) as kiosk:
+        admin_login(kiosk, pin)
+        token = kiosk.api_token()
+        emit({"ok": True, "token": token, "port": kiosk.settings.api_port}, as_json, token)

@@ -14,6 +14,7 @@ import click
 from kiosk.cli.admin import admin, audit, export, list_, purge, retention, visits
 from kiosk.cli.eval import calibrate, eval_group
 from kiosk.cli.report import report
+from kiosk.cli.serve import serve
 from kiosk.cli.support import common_options, emit, fmt_distance, kiosk_errors, open_kiosk, settings_from, write_text
 from kiosk.cli.sync import bench_sync, sync
 from kiosk.cli.tools import bench, demo, replay, soak
@@ -287,6 +288,8 @@ def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> N
         value = getattr(current, field["name"])
         if field["name"] == "registry_url":
             value = redact(value)
+        elif field["name"] == "api_token" and value:
+            value = "(set; kiosk admin api-token shows it)"
         bounds = (
             "|".join(field["choices"])
             if field["choices"]
@@ -306,3 +309,4 @@ for _command in (purge, list_, visits, export, audit, retention, admin, sync, be
 main.add_command(eval_group)
 main.add_command(calibrate)
 main.add_command(report)
+main.add_command(serve)

@@ -82,11 +82,11 @@ class FaceCheck:
 @dataclass(frozen=True)
 class CardCheck:
     """A CCCD card read at the counter: the parsed card, whether the citizen is enrolled, and
-    the visit logged by :meth:`Kiosk.check_in_by_card` (0: none)."""
+    the visit logged by :meth:`Kiosk.check_in_by_card` (None: none)."""
 
     card: CccdRead
     known: bool
-    visit_id: int = 0
+    visit_id: int | None = None  # the visit a card check-in logged (None: no visit, the citizen is not enrolled)
 
 
 @dataclass(frozen=True)
@@ -301,11 +301,11 @@ class Kiosk:
         ``seen_at``: when the citizen's face or card was first in view (aware UTC; None: unknown).
         """
         found = self.store.find_citizen(card.record.id_number)
-        visit_id = 0
         with self.store.transaction("record the card check-in"):
             self.store.audit(
                 "qr_read", self.actor, self.settings.counter_name, card.record.masked_id, known=found is not None
             )
+            visit_id = None
             if found is not None:
                 now = self.store.clock()
                 visit = Visit(found[0], now, self.settings.counter_name, "qr", seen_at=_not_after(seen_at, now))
@@ -654,6 +654,27 @@ class Kiosk:
         self.store.audit("login", name, self.settings.counter_name)
         return Admin(self, auth.new_session(name, self.store.clock()))
 
+    # -- the local API (kiosk/api) -----------------------------------------------------------
+    def api_token(self) -> str:
+        """The local API's bearer token: the ``api_token`` setting, else the one kept in the
+        database, made (32 random bytes, URL-safe text; audited) the first time it is asked for."""
+        if self.settings.api_token:
+            return self.settings.api_token
+        with self.store.transaction("make the API token"):
+            token = self.store.meta_get(API_TOKEN_META)
+            if token is None:
+                import secrets
+
+                token = secrets.token_urlsafe(32)
+                self.store.meta_set(API_TOKEN_META, token)
+                self.store.audit("api_token_made", self.actor, self.settings.counter_name)
+        return token
+
+    def audit_api_read(self, citizen: CitizenRecord, what: str, client: str) -> None:
+        """A citizen's record handed out by the local API (``what``: current or the event's name;
+        ``client``: the caller's origin or address), written to the audit log like any look-up."""
+        self.store.audit("api_read", "api", self.settings.counter_name, citizen.masked_id, what=what, client=client)
+
     def _usable(
         self,
         samples: Sequence[FaceSample],
@@ -691,6 +712,10 @@ class Kiosk:
                     "an administrator must check both records before enrolling",
                 )
         return good
+
+
+API_TOKEN_META = "api_token"
+"""The meta row holding the local API's token when the ``api_token`` setting is empty."""
 
 
 def open_store(path: Path, key_file: Path | None, create: bool) -> Store:

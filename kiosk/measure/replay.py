@@ -279,7 +279,7 @@ def _seen_at(kiosk: Kiosk, step: dict[str, Any]) -> datetime:
     return started if seen_s is None else kiosk.store.clock() - timedelta(seconds=float(seen_s))
 
 
-def _finish(kiosk: Kiosk, visit_id: int, step: dict[str, Any]) -> None:
+def _finish(kiosk: Kiosk, visit_id: int | None, step: dict[str, Any]) -> None:
     """The clerk's "done" ``done_s`` after the confirmation, then the citizen's answer (none: nothing)."""
     if not visit_id:
         return

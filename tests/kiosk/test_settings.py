@@ -83,4 +83,9 @@ def test_every_setting_has_a_vietnamese_description_for_the_admin_screen():
         "idle_clear_s",
         "rating_timeout_s",
         "citizen_screen",
+        "api_port",
+        "api_token",
+        "api_allowed_origins",
+        "api_bind",
+        "api_allow_network",
     ]

@@ -236,6 +236,14 @@
         <translation>dlib (the older one, slower)</translation>
     </message>
     <message>
+        <source>API cục bộ (docs/API.md): http://127.0.0.1:{port} · mã truy cập: {token}</source>
+        <translation>Local API (docs/API.md): http://127.0.0.1:{port} · access token: {token}</translation>
+    </message>
+    <message>
+        <source>API cục bộ: tắt (api_port = 0)</source>
+        <translation>Local API: off (api_port = 0)</translation>
+    </message>
+    <message>
         <source>Tìm lại camera</source>
         <translation>Look for cameras again</translation>
     </message>
@@ -558,6 +566,10 @@
     <message>
         <source>Đã thấy mã QR: giữ yên thẻ</source>
         <translation>QR code seen: hold the card still</translation>
+    </message>
+    <message>
+        <source>Đã sao chép hồ sơ: dán vào phần mềm một cửa</source>
+        <translation>Record copied: paste it into the one-stop-shop software</translation>
     </message>
     <message>
         <source>Mời nhìn vào camera</source>
@@ -1060,6 +1072,14 @@
         <translation>Enrol (Enter)</translation>
     </message>
     <message>
+        <source>Sao chép</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <source>Sao chép hồ sơ (cách nhau bằng Tab); giữ Shift hoặc Ctrl: dạng JSON</source>
+        <translation>Copy the record (tab-separated); hold Shift or Ctrl: as JSON</translation>
+    </message>
+    <message>
         <source>Đã đăng ký</source>
         <translation>Enrolled</translation>
     </message>
@@ -1322,6 +1342,14 @@ Trying again…</translation>
         <translation>Templates added for the new engine</translation>
     </message>
     <message>
+        <source>Tạo mã truy cập API</source>
+        <translation>API token made</translation>
+    </message>
+    <message>
+        <source>Phần mềm một cửa đọc hồ sơ (API)</source>
+        <translation>Record read by the one-stop-shop software (API)</translation>
+    </message>
+    <message>
         <source>đã có hồ sơ</source>
         <translation>enrolled</translation>
     </message>
@@ -1420,6 +1448,10 @@ Trying again…</translation>
     <message>
         <source>bộ nhận dạng</source>
         <translation>engine</translation>
+    </message>
+    <message>
+        <source>nơi gọi</source>
+        <translation>caller</translation>
     </message>
     <message>
         <source>theo yêu cầu</source>

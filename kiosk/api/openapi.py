@@ -1,0 +1,130 @@
+"""The OpenAPI 3.1 document of the local API (served at ``/v1/openapi.json``; docs/API.md explains it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.counter.desk import Kind
+
+__all__ = ["openapi_document"]
+
+_CITIZEN = {
+    "type": "object",
+    "description": "The CCCD record, with the names `kiosk qr --json` uses. Never a face template or an image.",
+    "properties": {
+        "id_number": {"type": "string", "description": "12-digit CCCD number"},
+        "old_id_number": {"type": ["string", "null"], "description": "9-digit CMND number, if on the card"},
+        "full_name": {"type": "string"},
+        "date_of_birth": {"type": "string", "format": "date"},
+        "gender": {"type": "string", "description": "as printed on the card: Nam / Nữ"},
+        "address": {"type": "string", "description": "place of residence"},
+        "issue_date": {"type": ["string", "null"], "format": "date"},
+        "extra": {"type": "array", "items": {"type": "string"}, "description": "trailing fields of newer cards"},
+    },
+    "required": ["id_number", "full_name", "date_of_birth", "gender", "address"],
+}
+
+_CURRENT = {
+    "type": "object",
+    "properties": {
+        "state": {
+            "type": "string",
+            "enum": ["recognised", "confirmed"],
+            "description": "recognised: matched, awaiting the clerk; confirmed: a visit was logged (or just enrolled)",
+        },
+        "how": {"type": "string", "enum": ["auto", "keypad", "card", "enrolled"]},
+        "visit_id": {"type": ["integer", "null"], "description": "the logged visit (POST /v1/visits/{id}/done)"},
+        "since": {"type": "string", "format": "date-time", "description": "when this state began (UTC)"},
+        "counter": {"type": "string"},
+        "citizen": {"$ref": "#/components/schemas/Citizen"},
+    },
+    "required": ["state", "how", "visit_id", "since", "counter", "citizen"],
+}
+
+_ERROR = {"type": "object", "properties": {"error": {"type": "string"}, "hint": {"type": "string"}}}
+
+
+def _answer(description: str, schema: str | None = None) -> dict[str, Any]:
+    if schema is None:
+        return {"description": description}
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": schema}}}}
+
+
+_UNAUTHORISED = _answer("no or wrong bearer token", "#/components/schemas/Error")
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document (a fresh dict: JSON-ready)."""
+    events = ", ".join(k.value for k in Kind)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "CCCD kiosk local API",
+            "version": "1",
+            "description": "Who is at this counter, as the counter app or `kiosk serve` sees it, for the "
+            "province's web forms. Listens on 127.0.0.1 only. Browsers may call it from the origins on "
+            "api_allowed_origins. Every citizen read is written to the kiosk's audit log.",
+        },
+        "servers": [{"url": "http://127.0.0.1:47615"}],
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "`kiosk admin api-token`"},
+                "query": {"type": "apiKey", "in": "query", "name": "access_token", "description": "/v1/events only"},
+            },
+            "schemas": {"Citizen": _CITIZEN, "Current": _CURRENT, "Error": _ERROR},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/v1/health": {
+                "get": {
+                    "summary": "Version, face engine, camera state, last sync (no token needed)",
+                    "security": [],
+                    "responses": {"200": {"description": "the kiosk is up"}},
+                }
+            },
+            "/v1/current": {
+                "get": {
+                    "summary": "The citizen now at this counter",
+                    "responses": {
+                        "200": _answer("a citizen is at the counter", "#/components/schemas/Current"),
+                        "204": _answer("nobody is"),
+                        "401": _UNAUTHORISED,
+                    },
+                }
+            },
+            "/v1/events": {
+                "get": {
+                    "summary": "Server-sent events: " + events,
+                    "description": "Each event's data is JSON: seq, event, at, and for all but citizen_cleared "
+                    "the fields of /v1/current; citizen_cleared has a reason (face_gone, idle, other_face, "
+                    "cancelled, not_me...), card_read has known (the citizen is enrolled).",
+                    "security": [{"bearer": []}, {"query": []}],
+                    "responses": {"200": {"description": "the stream", "content": {"text/event-stream": {}}}},
+                }
+            },
+            "/v1/visits/{visit_id}/done": {
+                "post": {
+                    "summary": "The clerk's system finished this visit: stamps done_at (the first stamp wins)",
+                    "parameters": [{"name": "visit_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "responses": {
+                        "200": {"description": "stamped (or was already)"},
+                        "401": _UNAUTHORISED,
+                        "404": _answer("no such visit", "#/components/schemas/Error"),
+                    },
+                }
+            },
+            "/v1/visits/current/confirm": {
+                "post": {
+                    "summary": "`kiosk serve` only: log the visit of the recognised citizen (the clerk confirmed "
+                    "in their own system); the counter app confirms in its window",
+                    "responses": {
+                        "200": _answer("confirmed", "#/components/schemas/Current"),
+                        "401": _UNAUTHORISED,
+                        "409": _answer(
+                            "nobody awaiting confirmation, or a window confirms here", "#/components/schemas/Error"
+                        ),
+                    },
+                }
+            },
+        },
+    }

@@ -1,0 +1,81 @@
+"""``kiosk serve``'s counter without a window: real frames through the real watcher and policy, the
+clerk's system confirming over the API; and the commands around it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kiosk.api.server import ApiServer
+from kiosk.counter.desk import Desk
+from kiosk.counter.headless import HeadlessCounter
+from kiosk.counter.watch import LocalAnalyzer
+from recognition.images import load_image
+from tests.support.api_client import Client, EventReader
+from tests.support.data import ADMIN_PIN, CARDS, FRAMES, run_cli
+
+
+@pytest.mark.slow
+def test_a_recognised_face_is_confirmed_by_the_clerks_system(enrolled):
+    desk = Desk()
+    counter = HeadlessCounter(enrolled, LocalAnalyzer(enrolled.settings), desk)
+    with ApiServer(enrolled, desk, port=0) as server:
+        client = Client(server.url, enrolled.api_token())
+        assert client.post("/v1/visits/current/confirm").status == 409  # nobody yet
+        events = EventReader(server.url, f"/v1/events?access_token={client.token}")
+        face = load_image(FRAMES / "london_005" / "visit_2.jpg")
+        for _ in range(enrolled.settings.agreement_frames):
+            counter.step(face)
+        event = events.next(timeout=2.0)
+        assert (event.name, event.data["how"], event.data["citizen"]["full_name"]) == (
+            "citizen_recognised",
+            "auto",
+            "Lê Anh Sơn",
+        )
+        assert not enrolled.store.visits(5)  # nothing logged before the clerk's system says so
+        confirmed = client.post("/v1/visits/current/confirm")
+        assert confirmed.status == 200 and confirmed.json()["state"] == "confirmed"
+        visit_id = confirmed.json()["visit_id"]
+        assert [(v["id"], v["method"]) for v in enrolled.store.visits(5)] == [(visit_id, "face")]
+        event = events.next(timeout=2.0)
+        assert event.name == "citizen_confirmed" and event.data["visit_id"] == visit_id
+        for _ in range(5):
+            counter.step(face)  # the same face still in view is not decided again
+        assert client.post("/v1/visits/current/confirm").status == 409 and len(enrolled.store.visits(5)) == 1
+        events.close()
+
+
+@pytest.mark.slow
+def test_auto_confirm_checks_in_a_card_of_an_enrolled_citizen_once(enrolled):
+    desk, seen = Desk(), []
+    desk.subscribe(seen.append)
+    counter = HeadlessCounter(enrolled, LocalAnalyzer(enrolled.settings), desk, auto_confirm=True)
+    card = load_image(CARDS / "london_099.jpg")
+    for _ in range(4):
+        counter.step(card)  # held up for several frames: read once
+    assert [e.kind.value for e in seen] == ["card_read", "citizen_confirmed"] and seen[0].known is True
+    assert [v["method"] for v in enrolled.store.visits(5)] == ["qr"] and seen[1].presence.visit_id is not None
+    assert desk.current().how == "card"
+
+
+def test_admin_api_token_needs_the_pin_and_shows_the_same_token(db_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_KEY_FILE", str(tmp_path / "kiosk.key"))
+    run_cli("admin", "set-pin", "--new-pin", ADMIN_PIN, "--db", db_path)  # makes the database
+    refused = run_cli("admin", "api-token", "--pin", "000000", "--db", db_path)
+    assert refused.exit_code == 1 and "PIN" in refused.output and refused.output.count("\n") == 1
+    first = run_cli("admin", "api-token", "--pin", ADMIN_PIN, "--db", db_path, "--json")
+    second = run_cli("admin", "api-token", "--pin", ADMIN_PIN, "--db", db_path)
+    token = json.loads(first.output.splitlines()[-1])["token"]
+    assert first.exit_code == 0 and len(token) >= 40 and second.output.strip() == token
+    shown = run_cli("settings", "--json", env={"KIOSK_API_TOKEN": "secret-value-1234"})
+    line = next(json.loads(x) for x in shown.output.splitlines() if '"api_token"' in x)
+    assert "secret-value-1234" not in shown.output and line["value"].startswith("(set")
+
+
+def test_serve_refuses_a_network_bind_without_the_administrators_leave(db_path, tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_KEY_FILE", str(tmp_path / "kiosk.key"))
+    run_cli("admin", "set-pin", "--new-pin", ADMIN_PIN, "--db", db_path)
+    result = run_cli("serve", "--camera", tmp_path, "--db", db_path, env={"KIOSK_API_BIND": "0.0.0.0"})
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "api_allow_network" in result.output
