@@ -210,13 +210,15 @@ class StoreBase:
 
     def close(self) -> None:
         """Close the connection (a pending checkpoint is retried first; SQLite also
-        checkpoints when the last connection closes)."""
-        if self._checkpoint_pending:
-            try:
-                self.checkpoint(wait_s=5.0)
-            except StoreError:
-                pass
-        self.db.conn.close()
+        checkpoints when the last connection closes). Waits for a query another thread is
+        running on it (closing under it crashes the process); later calls raise StoreError."""
+        with self._lock:
+            if self._checkpoint_pending:
+                try:
+                    self.checkpoint(wait_s=5.0)
+                except StoreError:
+                    pass
+            self.db.conn.close()
 
     def __enter__(self: _Store) -> _Store:
         return self

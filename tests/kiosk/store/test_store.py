@@ -12,6 +12,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -29,7 +30,7 @@ from kiosk.store.crypto import DataKey
 from kiosk.store.records import ConsentRecord, Store
 from kiosk.store.schema import SCHEMA_VERSION
 from models import FaceSample, Visit
-from tests.support.data import ADMIN_PIN, analyzed, enrol_frames
+from tests.support.data import ADMIN_PIN, ROOT, analyzed, enrol_frames
 
 TEST_KEY = DataKey.from_bytes(bytes(range(32)))
 
@@ -405,3 +406,41 @@ def test_locked_database_at_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     line = err.value.one_line()
     assert "locked" in line and str(path) in line and "nothing was saved" in line
     assert pragma(path, "user_version") == 0  # not half-migrated
+
+
+def test_closing_while_another_thread_reads_waits_for_it_and_later_reads_fail_cleanly(tmp_path: Path) -> None:
+    """The window's worker threads query the store; closing it under a running query used to
+    crash the process (SIGSEGV in SQLite). Run in a child process, so a crash fails this test only."""
+    code = f"""
+import sys, threading
+from datetime import datetime, timezone
+sys.path.insert(0, {str(ROOT)!r})
+from kiosk.errors import StoreError
+from kiosk.store.crypto import DataKey
+from kiosk.store.records import Store
+
+key = DataKey.generate()
+outcomes = []
+for round_ in range(30):
+    store = Store.open({str(tmp_path)!r} + f"/k{{round_}}.sqlite", lambda _: key)
+    started = threading.Event()
+
+    def read():
+        try:
+            while True:
+                store.inactive_since(datetime.now(timezone.utc))
+                started.set()
+        except StoreError:
+            outcomes.append("store_error")
+
+    worker = threading.Thread(target=read)
+    worker.start()
+    started.wait(5)
+    store.close()
+    worker.join(5)
+    assert not worker.is_alive(), "a reader hung after close"
+print(len(outcomes), sorted(set(outcomes)))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[0] == "30" and "store_error" in out.stdout
