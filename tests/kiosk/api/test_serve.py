@@ -13,7 +13,7 @@ from kiosk.counter.headless import HeadlessCounter
 from kiosk.counter.watch import LocalAnalyzer
 from recognition.images import load_image
 from tests.support.api_client import Client, EventReader
-from tests.support.data import ADMIN_PIN, CARDS, FRAMES, run_cli
+from tests.support.data import ADMIN_PIN, CARDS, FRAMES, check_ins, run_cli
 
 
 @pytest.mark.slow
@@ -33,16 +33,16 @@ def test_a_recognised_face_is_confirmed_by_the_clerks_system(enrolled):
             "auto",
             "Lê Anh Sơn",
         )
-        assert not enrolled.store.visits(5)  # nothing logged before the clerk's system says so
+        assert not check_ins(enrolled.store)  # nothing logged before the clerk's system says so
         confirmed = client.post("/v1/visits/current/confirm")
         assert confirmed.status == 200 and confirmed.json()["state"] == "confirmed"
         visit_id = confirmed.json()["visit_id"]
-        assert [(v["id"], v["method"]) for v in enrolled.store.visits(5)] == [(visit_id, "face")]
+        assert [(v["id"], v["method"]) for v in check_ins(enrolled.store)] == [(visit_id, "face")]
         event = events.next(timeout=2.0)
         assert event.name == "citizen_confirmed" and event.data["visit_id"] == visit_id
         for _ in range(5):
             counter.step(face)  # the same face still in view is not decided again
-        assert client.post("/v1/visits/current/confirm").status == 409 and len(enrolled.store.visits(5)) == 1
+        assert client.post("/v1/visits/current/confirm").status == 409 and len(check_ins(enrolled.store)) == 1
         events.close()
 
 
@@ -55,7 +55,7 @@ def test_auto_confirm_checks_in_a_card_of_an_enrolled_citizen_once(enrolled):
     for _ in range(4):
         counter.step(card)  # held up for several frames: read once
     assert [e.kind.value for e in seen] == ["card_read", "citizen_confirmed"] and seen[0].known is True
-    assert [v["method"] for v in enrolled.store.visits(5)] == ["qr"] and seen[1].presence.visit_id is not None
+    assert [v["method"] for v in check_ins(enrolled.store)] == ["qr"] and seen[1].presence.visit_id is not None
     assert desk.current().how == "card"
 
 
