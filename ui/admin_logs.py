@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout
 
-from kiosk.counter.stats import DayStats, today_stats
+from kiosk.counter.stats import DayStats
 from kiosk.measure.report_words import fmt_num, fmt_pct, fmt_s
 from kiosk.measure.visit_figures import Figures
 from kiosk.measure.visit_report import today_and_month
@@ -172,7 +172,7 @@ class StatsTab(AdminTab):
     def refresh(self) -> None:
         counter = self.kiosk.settings.counter_name
         zone = self.kiosk.settings.display_timezone
-        self.call(lambda a: today_stats(self.kiosk.store, counter, tz=zone), self.shown(self._show))
+        self.call(lambda a: self.kiosk.counter_stats(), self.shown(self._show))
         self.call(lambda a: today_and_month(self.kiosk.store, counter, zone), self.shown(self._show_service))
 
     def _show_service(self, periods: tuple[tuple[date, Figures], tuple[date, Figures]]) -> None:

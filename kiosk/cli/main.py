@@ -15,7 +15,17 @@ from kiosk.cli.admin import admin, audit, export, list_, purge, retention, visit
 from kiosk.cli.eval import calibrate, eval_group
 from kiosk.cli.report import report
 from kiosk.cli.serve import serve
-from kiosk.cli.support import common_options, emit, fmt_distance, kiosk_errors, open_kiosk, settings_from, write_text
+from kiosk.cli.support import (
+    common_options,
+    config_option,
+    db_option,
+    emit,
+    fmt_distance,
+    kiosk_errors,
+    open_kiosk,
+    settings_from,
+    write_text,
+)
 from kiosk.cli.sync import bench_sync, sync
 from kiosk.cli.tools import bench, demo, replay, soak
 from kiosk.words import count
@@ -41,19 +51,8 @@ def main(ctx: click.Context) -> None:
     metavar="N|DIR|VIDEO",
     help="Camera index, image folder or video file (default: camera_index from the settings).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="KIOSK_CONFIG",
-    help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.",
-)
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite database. Default: settings db_path, else kiosk.sqlite in the user's data folder.",
-)
+@config_option
+@db_option
 @kiosk_errors
 def app(camera: str | None, config_path: Path | None, db_path: Path | None) -> None:
     """Open the counter app: the desktop window with the live camera (PySide6)."""

@@ -22,25 +22,29 @@ if TYPE_CHECKING:  # imported late below: keeps `kiosk --help` fast
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+#: ``--config``: the settings file (every command that reads settings).
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="KIOSK_CONFIG",
+    help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.",
+)
+#: ``--db``: the counter's SQLite database.
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite database. Default: settings db_path, else kiosk.sqlite in the user's data folder.",
+)
+
+
 def common_options(func: F) -> F:
     """``--db``, ``--config`` and ``--json`` for a command."""
     func = click.option("--json", "as_json", is_flag=True, help="Machine-readable output: one JSON object per line.")(
         func
     )
-    func = click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="KIOSK_CONFIG",
-        help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.",
-    )(func)
-    func = click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="SQLite database. Default: settings db_path, else kiosk.sqlite in the user's data folder.",
-    )(func)
-    return func
+    return db_option(config_option(func))
 
 
 def kiosk_errors(func: F) -> F:

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from kiosk.cli.support import common_options, emit, kiosk_errors, pin_option, settings_from
+from kiosk.cli.support import common_options, config_option, emit, kiosk_errors, pin_option, settings_from
 from kiosk.errors import SampleSetError
 from kiosk.settings import Settings
 
@@ -192,13 +192,7 @@ def demo(
     default=None,
     help="Sample set to play (default: the bundled sample_images/counter_day).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="KIOSK_CONFIG",
-    help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.",
-)
+@config_option
 @click.option(
     "--json",
     "as_json",
