@@ -21,6 +21,10 @@ if TYPE_CHECKING:  # imported late below: keeps `kiosk --help` fast
 
 F = TypeVar("F", bound=Callable[..., Any])
 APP_NAME = "cccd-kiosk"
+FUSED = "fused"
+"""``--engine fused``: the sface and dlib distances of each pair fused (recognition.fusion)."""
+FUSED_ENGINES = ("sface", "dlib")
+FUSED_TITLE = "sface + dlib, distances fused (weights chosen on the other folds) and the cascade"
 
 
 def eval_options(func: F) -> F:
@@ -64,9 +68,10 @@ def eval_options(func: F) -> F:
                 "--engine",
                 "engines",
                 multiple=True,
-                type=click.Choice(["sface", "dlib", "all"]),
+                type=click.Choice(["sface", "dlib", FUSED, "all"]),
                 default=(),
                 help="Face engine(s) to evaluate, each with its own thresholds (repeatable; all = every engine). "
+                f"{FUSED} = sface and dlib scores fused (eval pairs only; all includes it there). "
                 "Default: the settings' face_engine.",
             ),
             click.option("--json", "as_json", is_flag=True, help="Print one JSON object: the summary."),
@@ -107,20 +112,29 @@ def open_set_options(func: F) -> F:
     return func
 
 
-def _engines(chosen: tuple[str, ...], config_path: Path | None) -> list[str]:
-    """The engines asked for with --engine (none: the settings' face_engine), in the release's order."""
+def _engines(chosen: tuple[str, ...], config_path: Path | None, *, fused: bool = False) -> list[str]:
+    """The engines asked for with --engine (none: the settings' face_engine), in the release's order,
+    then :data:`FUSED` where ``fused`` allows it (asked for, or ``all``).
+
+    Raises:
+        click.BadParameter: ``fused`` asked for by a command that cannot fuse.
+    """
     from recognition.engines import ENGINE_NAMES
 
+    if FUSED in chosen and not fused:
+        raise click.BadParameter(f"{FUSED} is for eval pairs only; pick sface or dlib", param_hint="--engine")
     if not chosen:
         return [settings_from(config_path).face_engine]
-    return [name for name in ENGINE_NAMES if name in chosen or "all" in chosen]
+    names = [name for name in ENGINE_NAMES if name in chosen or "all" in chosen]
+    return names + [FUSED] if fused and (FUSED in chosen or "all" in chosen) else names
 
 
 def _emit_engines(
     runs: dict[str, tuple[dict[str, Any], Any]], as_json: bool, text: Callable[[dict[str, Any]], str]
 ) -> None:
     """Print one engine's result as before (with ``engine``), or several side by side:
-    JSON ``{"engines": {name: result}}``, text one section per engine."""
+    JSON ``{"engines": {name: result}}``, text one section per engine. A run's second item is
+    its encoded set, or a tuple of them (:data:`FUSED`: one per engine)."""
     from kiosk.measure.report import encoding_line, to_json
     from recognition.engines import engine_info
 
@@ -130,8 +144,9 @@ def _emit_engines(
         return
     for name, (_, encoded) in runs.items():
         if len(runs) > 1:
-            click.echo(f"\n== engine {name}: {engine_info(name).title} ==")
-        click.echo(text(results[name]) + "\n" + encoding_line(encoded))
+            click.echo(f"\n== engine {name}: {FUSED_TITLE if name == FUSED else engine_info(name).title} ==")
+        sets = encoded if isinstance(encoded, tuple) else (encoded,)
+        click.echo("\n".join([text(results[name]), *(encoding_line(e) for e in sets)]))
 
 
 def _encode(
@@ -220,34 +235,58 @@ def pairs(
 
     Images at IMAGES/<name>/<name>_0001.jpg. Faces the detector misses are encoded from the
     centre of the image (LFW faces are centred) and counted under no_face. With several
-    --engine, each is run on the same pairs and reported side by side.
+    --engine, each is run on the same pairs and reported side by side. --engine fused
+    encodes with both engines and fuses their distances (scales, weights and threshold
+    chosen on the other folds), and reports the cascade that runs dlib only when SFace is
+    unsure, with the share of pairs that needed it.
     """
     from kiosk.measure.datasets import read_pairs
-    from kiosk.measure.report import pairs_text
+    from kiosk.measure.report import fused_pairs_text, pairs_text
 
     pair_list = read_pairs(pairs_file, images)
+    files = [f for p in pair_list for f in (p.first, p.second)]
+    encoded: dict[str, Any] = {}
+
+    def encode(engine: str) -> Any:
+        if engine not in encoded:
+            encoded[engine] = _encode(files, engine, config_path, cache, no_cache, workers, quiet)
+        return encoded[engine]
+
     runs = {
-        name: _pairs_one(pair_list, far, name, plots, cache, no_cache, workers, quiet, config_path)
-        for name in _engines(engines, config_path)
+        name: _pairs_fused(pair_list, far, tuple(encode(e) for e in FUSED_ENGINES), config_path)
+        if name == FUSED
+        else _pairs_one(pair_list, far, name, encode(name), plots)
+        for name in _engines(engines, config_path, fused=True)
     }
-    _emit_engines(runs, as_json, pairs_text)
+    _emit_engines(runs, as_json, lambda r: fused_pairs_text(r) if r["engine"] == FUSED else pairs_text(r))
+
+
+def _pairs_fused(
+    pair_list: list[Any], far: float, encoded: tuple[Any, ...], config_path: Path | None
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """The :data:`FUSED` run over encodings of :data:`FUSED_ENGINES` (in that order)."""
+    from kiosk.measure.fused_pairs import pair_arrays, verify_fused
+    from kiosk.measure.verification import pair_distances
+    from recognition.fusion import Fusion
+
+    first, second = (pair_distances(pair_list, e) for e in encoded)
+    same, folds = pair_arrays(pair_list)
+    shipped = Fusion.from_tails({name: _policy(config_path, name).tail for name in FUSED_ENGINES})
+    result = verify_fused(first, second, same, folds, (FUSED_ENGINES[0], FUSED_ENGINES[1]), shipped, far)
+    out = {
+        **{k: v for k, v in dataclasses.asdict(result).items() if k != "tar_at_far"},
+        "tar_at_far_1e-3": result.tar_at_far,
+        "no_face": {name: e.no_face for name, e in zip(FUSED_ENGINES, encoded)},
+        "images": len(encoded[0].files),
+    }
+    return out, encoded
 
 
 def _pairs_one(
-    pair_list: list[Any],
-    far: float,
-    engine: str,
-    plots: Path | None,
-    cache: Path | None,
-    no_cache: bool,
-    workers: int | None,
-    quiet: bool,
-    config_path: Path | None,
+    pair_list: list[Any], far: float, engine: str, encoded: Any, plots: Path | None
 ) -> tuple[dict[str, Any], Any]:
     from kiosk.measure.verification import pair_distances, verify
 
-    files = [f for p in pair_list for f in (p.first, p.second)]
-    encoded = _encode(files, engine, config_path, cache, no_cache, workers, quiet)
     result = verify(pair_list, encoded, far)
     out = {
         "pairs": result.pairs,

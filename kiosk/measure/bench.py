@@ -238,12 +238,50 @@ def bench_pipeline(
             row["matched_against"] = n_enrolled
             row["default"] = config == default and width == 640
             size_rows.append(row)
+        size_rows += _fused_row(frame, pipelines, repeats, common)
         if baseline:
             for row in size_rows:
                 if "face_total" in row and size_rows[0].get("face_total"):
                     row["vs_baseline"] = row["face_total"] / size_rows[0]["face_total"]
         rows += size_rows
     return rows
+
+
+def _fused_row(
+    frame: np.ndarray, pipelines: tuple[EngineConfig, ...], repeats: int, common: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The face path of both engines on one frame, one after the other (what ``eval pairs --engine
+    fused`` scores): sface@480 then dlib@480, each detecting on its own. Empty unless both are timed."""
+    from recognition.engines import load_engine
+
+    configs = [
+        next(
+            (
+                c
+                for c in pipelines
+                if c.name == n and c.detect_width == 480 and not c.dlib_upsample and c.dlib_detector == "hog"
+            ),
+            None,
+        )
+        for n in ("sface", "dlib")
+    ]
+    if None in configs:
+        return []
+    engines = [load_engine(c) for c in configs if c is not None]
+
+    def both() -> int:
+        found = 0
+        for engine in engines:
+            faces = engine.detect(frame)
+            if faces:
+                engine.embed(frame, faces[0])
+                found += 1
+        return found
+
+    row: dict[str, Any] = {**common, "engine": "fused", "detector": "yunet@480+sface, hog+dlib", "default": False}
+    row["faces_found"] = both()
+    row["face_total"] = _median_ms(both, repeats)
+    return [row]
 
 
 def _baseline_row(frame: np.ndarray, repeats: int, common: dict[str, Any]) -> dict[str, Any]:

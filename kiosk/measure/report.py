@@ -71,6 +71,31 @@ def pairs_text(result: dict[str, Any]) -> str:
     )
 
 
+def fused_pairs_text(result: dict[str, Any]) -> str:
+    """The ``eval pairs --engine fused`` summary as lines of text."""
+    first, second = result["engines"]
+    folds = ", ".join(f"{a:.3f}" for a in result["fold_accuracies"])
+    weights = ", ".join(f"{w:.2f}" for w in result["fold_weights"])
+    no_face = ", ".join(f"{name} {n}" for name, n in result["no_face"].items())
+    return "\n".join(
+        [
+            f"pairs: {result['pairs']} ({result['same_pairs']} same person, {result['pairs'] - result['same_pairs']} different), "
+            f"{len(result['fold_accuracies'])} folds",
+            f"fused accuracy: {result['accuracy']:.4f} ± {result['accuracy_std']:.4f} (scales, weights and threshold chosen "
+            f"on the other folds; per fold: {folds})",
+            f"{first} weight per fold: {weights} ({second} gets the rest)",
+            f"{first} alone on these pairs: {result['first_accuracy']:.4f}; fused with the settings' impostor tails, "
+            f"equal weights: {result['shipped_accuracy']:.4f}",
+            f"cascade ({second} only when {first} is near its threshold): {result['cascade_accuracy']:.4f}, "
+            f"{second} ran for {100 * result['cascade_second_share']:.1f} % of pairs",
+            f"TAR at FAR={result['far']:g}: {num(result['tar_at_far_1e-3'], 4)} ({first} alone "
+            f"{num(result['first_tar_at_far'], 4)}; fusion fitted on all pairs for accuracy; "
+            f"smallest measurable FAR with these pairs: {result['far_resolution']:.1e})",
+            f"no face detected: {no_face} (encoded from the centre region; no pair dropped)",
+        ]
+    )
+
+
 def identify_text(result: dict[str, Any]) -> str:
     """The ``eval identify`` summary as lines of text."""
     p = result["policy"]

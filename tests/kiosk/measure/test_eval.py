@@ -393,6 +393,31 @@ def test_pairs_protocol_on_the_shared_faces(cache: Path, lfw: tuple[Path, Path],
     assert "accuracy: " in text.output and "no face detected: 2 images" in text.output
 
 
+@pytest.mark.slow
+def test_pairs_fused_reports_both_engines_the_fusion_and_the_cascade(cache: Path, lfw: tuple[Path, Path]) -> None:
+    """--engine all on pairs: sface, dlib, then the fused run from the same two encodings.
+    On the shared faces every engine gets every held-out pair right, so the cascade never
+    needs dlib; the two no-face images are counted per engine."""
+    pairs, images = lfw
+    out = one_json(
+        kiosk("eval", "pairs", "--pairs", pairs, "--images", images, "--cache", cache, "--engine", "all", "--json")
+    )
+    sface, dlib, fused = (out["engines"][n] for n in ("sface", "dlib", "fused"))
+    assert fused["engines"] == ["sface", "dlib"] and fused["pairs"] == sface["pairs"] == dlib["pairs"] == 240
+    assert fused["no_face"] == {"sface": 2, "dlib": 2}
+    assert fused["first_accuracy"] == sface["accuracy"]  # the same folds, the same thresholds
+    assert fused["accuracy"] >= min(sface["accuracy"], dlib["accuracy"]) and fused["accuracy"] >= 0.97
+    assert len(fused["fold_weights"]) == 10 and all(0.0 <= w <= 1.0 for w in fused["fold_weights"])
+    assert 0.0 <= fused["cascade_second_share"] <= 0.1 and fused["cascade_accuracy"] >= 0.97
+    text = kiosk("eval", "pairs", "--pairs", pairs, "--images", images, "--cache", cache, "--engine", "fused")
+    assert text.exit_code == 0 and "fused accuracy: " in text.output and "dlib ran for" in text.output
+
+
+def test_fused_is_refused_where_it_cannot_apply() -> None:
+    result = kiosk("eval", "identify", "--images", FACES, "--engine", "fused", "--no-cache")
+    assert result.exit_code == 2 and "fused is for eval pairs only" in result.output
+
+
 def test_pairs_file_errors_are_one_line(tmp_path: Path, lfw: tuple[Path, Path]) -> None:
     pairs, images = lfw
     bad = tmp_path / "bad.txt"

@@ -1,0 +1,64 @@
+"""The fused pairs protocol (kiosk.measure.fused_pairs) on scores with a known answer.
+
+Two engines are simulated as noisy views of the same pairs: same-person distances around
+one value, different-person around another. With independent noise, fusing must beat
+either engine alone; with one engine pure noise, the weights must go to the other; and a
+fold's choices must not depend on that fold's labels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kiosk.measure.fused_pairs import cut_points, verify_fused
+from recognition.fusion import Fusion
+from recognition.policy import ImpostorTail
+
+ENGINES = ("sface", "dlib")
+SHIPPED = Fusion.from_tails({"sface": ImpostorTail(0.9365, 0.0447), "dlib": ImpostorTail(0.80, 0.029)})
+
+
+def simulated(n: int = 3000, separation: tuple[float, float] = (2.0, 2.0), seed: int = 0):
+    """``(sface, dlib, same, folds)``: engine i's distance = its centre ± separation_i/2 + unit noise, scaled
+    to the engine's units (sface cosine ~0.3 same / 0.9 different; dlib ~0.4 / 0.8)."""
+    rng = np.random.default_rng(seed)
+    same = np.arange(n) % 2 == 0
+    folds = np.arange(n) * 10 // n
+    out = []
+    for (low, high), sep in zip(((0.3, 0.9), (0.4, 0.8)), separation):
+        z = np.where(same, -sep / 2, sep / 2) + rng.normal(0, 1, n)
+        out.append((low + high) / 2 + z * (high - low) / 6)
+    return out[0], out[1], same, folds
+
+
+def test_fusing_two_independent_engines_beats_either_alone() -> None:
+    sface, dlib, same, folds = simulated()
+    result = verify_fused(sface, dlib, same, folds, ENGINES, SHIPPED)
+    dlib_alone = verify_fused(dlib, sface, same, folds, ENGINES[::-1], SHIPPED).first_accuracy
+    assert result.accuracy > max(result.first_accuracy, dlib_alone) + 0.03  # d' 2 each -> 2.8 fused
+    assert all(0.3 <= w <= 0.7 for w in result.fold_weights)  # equally good engines weigh alike
+    assert result.first_accuracy < result.cascade_accuracy <= result.accuracy + 0.01
+    assert 0.0 < result.cascade_second_share < 1.0
+    assert result.tar_at_far > result.first_tar_at_far
+
+
+def test_an_engine_that_is_only_noise_gets_no_weight() -> None:
+    sface, dlib, same, folds = simulated(separation=(3.0, 0.0))
+    result = verify_fused(sface, dlib, same, folds, ENGINES, SHIPPED)
+    assert min(result.fold_weights) >= 0.85
+    assert result.accuracy == pytest.approx(result.first_accuracy, abs=0.01)
+
+
+def test_a_fold_is_decided_by_what_the_other_folds_taught() -> None:
+    sface, dlib, same, folds = simulated()
+    base = verify_fused(sface, dlib, same, folds, ENGINES, SHIPPED)
+    flipped = same.copy()
+    flipped[folds == 3] = ~flipped[folds == 3]  # fold 3's labels all wrong
+    other = verify_fused(sface, dlib, flipped, folds, ENGINES, SHIPPED)
+    assert other.fold_weights[3] == base.fold_weights[3] and other.fold_thresholds[3] == base.fold_thresholds[3]
+    assert other.fold_accuracies[3] == pytest.approx(1 - base.fold_accuracies[3])
+
+
+def test_cut_points_separate_every_distinct_value() -> None:
+    assert cut_points(np.array([0.5, 0.2, 0.2, 0.9])).tolist() == pytest.approx([-0.8, 0.35, 0.7, 1.9])
