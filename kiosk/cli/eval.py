@@ -271,7 +271,8 @@ def _pairs_fused(
 
     first, second = (pair_distances(pair_list, e) for e in encoded)
     same, folds = pair_arrays(pair_list)
-    shipped = Fusion.from_tails({name: _policy(config_path, name).tail for name in FUSED_ENGINES})
+    tails = {name: _policy(config_path, name).tail for name in FUSED_ENGINES}
+    shipped = Fusion.from_tails(tails) if all(t.fitted for t in tails.values()) else None
     result = verify_fused(first, second, same, folds, (FUSED_ENGINES[0], FUSED_ENGINES[1]), shipped, far)
     out = {
         **{k: v for k, v in dataclasses.asdict(result).items() if k != "tar_at_far"},

@@ -142,15 +142,16 @@ def verify_fused(
     same: np.ndarray,
     folds: np.ndarray,
     engines: tuple[str, str],
-    shipped: Fusion,
+    shipped: Fusion | None,
     far: float = 1e-3,
 ) -> FusedVerification:
     """Run the fused protocol over pairs given as arrays of the same length, in pair order:
-    ``first`` / ``second`` = each engine's distance, ``same`` = same person, ``folds`` = fold numbers."""
+    ``first`` / ``second`` = each engine's distance, ``same`` = same person, ``folds`` = fold numbers.
+    ``shipped``: the settings' fusion (None when a tail is not fitted: its figures are NaN)."""
     same = np.asarray(same, dtype=bool)
     folds = np.asarray(folds)
     by_name = {engines[0]: first, engines[1]: second}
-    shipped_dist = shipped.distance(by_name)
+    shipped_dist = shipped.distance(by_name) if shipped else np.full(same.size, np.nan)
     acc, weights, thresholds, shipped_acc, cascade_acc, first_acc = [], [], [], [], [], []
     second_runs = 0
     for fold in np.unique(folds):
@@ -161,7 +162,11 @@ def verify_fused(
         acc.append(_accuracy(fused[test], same[test], threshold))
         weights.append(fusion.scales[0].weight)
         thresholds.append(threshold)
-        shipped_acc.append(_accuracy(shipped_dist[test], same[test], _best(shipped_dist[train], same[train])[0]))
+        shipped_acc.append(
+            _accuracy(shipped_dist[test], same[test], _best(shipped_dist[train], same[train])[0])
+            if shipped
+            else float("nan")
+        )
         first_threshold = _best(first[train], same[train])[0]
         first_acc.append(_accuracy(first[test], same[test], first_threshold))
         band = fit_band(first[train], fused[train], same[train], first_threshold, threshold)

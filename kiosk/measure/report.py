@@ -85,7 +85,7 @@ def fused_pairs_text(result: dict[str, Any]) -> str:
             f"on the other folds; per fold: {folds})",
             f"{first} weight per fold: {weights} ({second} gets the rest)",
             f"{first} alone on these pairs: {result['first_accuracy']:.4f}; fused with the settings' impostor tails, "
-            f"equal weights: {result['shipped_accuracy']:.4f}",
+            f"equal weights: {num(result['shipped_accuracy'], 4)}",
             f"cascade ({second} only when {first} is near its threshold): {result['cascade_accuracy']:.4f}, "
             f"{second} ran for {100 * result['cascade_second_share']:.1f} % of pairs",
             f"TAR at FAR={result['far']:g}: {num(result['tar_at_far_1e-3'], 4)} ({first} alone "

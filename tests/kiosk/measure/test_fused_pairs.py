@@ -62,3 +62,10 @@ def test_a_fold_is_decided_by_what_the_other_folds_taught() -> None:
 
 def test_cut_points_separate_every_distinct_value() -> None:
     assert cut_points(np.array([0.5, 0.2, 0.2, 0.9])).tolist() == pytest.approx([-0.8, 0.35, 0.7, 1.9])
+
+
+def test_without_fitted_tails_the_shipped_figure_is_missing_not_made_up() -> None:
+    sface, dlib, same, folds = simulated(n=400)
+    result = verify_fused(sface, dlib, same, folds, ENGINES, None)
+    assert np.isnan(result.shipped_accuracy) and all(np.isnan(a) for a in result.shipped_fold_accuracies)
+    assert result.accuracy > 0.8
