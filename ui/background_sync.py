@@ -18,6 +18,8 @@ class BackgroundSync(QObject):
     """Periodic ``kiosk sync``; ``status`` carries the line to show, ``purged`` how many citizens a remote purge removed."""
 
     status = Signal(str)
+    synced = Signal()
+    """A sync finished without error (the window tells the local API's desk)."""
     purged = Signal(int)
 
     def __init__(self, *, kiosk: Kiosk, tasks: Tasks, parent: QObject | None = None) -> None:
@@ -56,6 +58,7 @@ class BackgroundSync(QObject):
         pulled = sum(getattr(report, "pulled", {}).values())
         pushed = sum(getattr(report, "pushed", {}).values())
         self.status.emit(tr("Đồng bộ: nhận {pulled}, gửi {pushed}").format(pulled=pulled, pushed=pushed))
+        self.synced.emit()
         gone = int(getattr(report, "purged_here", 0))
         if gone:
             self.purged.emit(gone)

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_fps)
         self.sync = BackgroundSync(kiosk=kiosk, tasks=self.tasks, parent=self)
         self.sync.status.connect(self.status_sync.setText)
+        self.sync.synced.connect(lambda: self.counter.flow.desk.synced())  # /v1/health's last_sync
         self.wedge = WedgeScanner(self)
         self.counter.installEventFilter(self.wedge)
         self.wedge.scanned.connect(self.counter.on_scanned)

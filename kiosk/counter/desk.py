@@ -130,6 +130,10 @@ class Desk:
         return unsubscribe
 
     # -- what the counter reports ----------------------------------------------------------------
+    def synced(self, at: datetime | None = None) -> None:
+        """A sync with the province registry finished at ``at`` (default: now), for ``/v1/health``."""
+        self.last_sync = at or self.now()
+
     def recognised(self, citizen: CitizenRecord, how: str) -> None:
         """A face matched (``how``: auto or keypad); the clerk has not confirmed yet."""
         self._set(Kind.RECOGNISED, Presence(citizen, "recognised", how, None, self.now()))

@@ -7,6 +7,9 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+from datetime import datetime, timezone
+
+from kiosk.counter.desk import Desk
 from kiosk.counter.service import Kiosk
 from tests.support.data import analyzed, enrol_frames
 from ui.background_sync import BackgroundSync
@@ -17,10 +20,13 @@ def test_background_sync_pushes_and_reports(qtbot, settings, tmp_path, registry_
     with Kiosk.open(settings.replace(registry_url=registry_url, sync_interval_s=60), tmp_path / "a.sqlite") as kiosk:
         kiosk.enrol(card_record("lisa"), [analyzed(p).primary for p in enrol_frames("lisa")], consent=True)
         sync = BackgroundSync(kiosk=kiosk, tasks=Tasks())
-        assert sync.enabled
+        desk = Desk()
+        sync.synced.connect(lambda: desk.synced())
+        assert sync.enabled and desk.last_sync is None
         with qtbot.waitSignal(sync.status, timeout=20000) as signal:
             sync.start()
         sync.stop()
+        assert desk.last_sync is not None and (datetime.now(timezone.utc) - desk.last_sync).total_seconds() < 30
         assert signal.args[0].startswith("Đồng bộ: nhận 0, gửi 6")  # 1 citizen, 3 samples, 1 consent, 1 first visit
         assert kiosk.store.db.execute("SELECT count(*) FROM face_samples WHERE pushed = 0").fetchone()[0] == 0
 
@@ -31,10 +37,12 @@ def test_registry_down_is_a_status_not_a_crash(qtbot, settings, tmp_path):
         tmp_path / "a.sqlite",
     ) as kiosk:
         sync = BackgroundSync(kiosk=kiosk, tasks=Tasks())
+        desk = Desk()
+        sync.synced.connect(lambda: desk.synced())
         with qtbot.waitSignal(sync.status, timeout=20000) as signal:
             sync.start()
         sync.stop()
-        assert "thử lại" in signal.args[0]
+        assert "thử lại" in signal.args[0] and desk.last_sync is None
 
 
 def test_no_registry_no_sync(settings, tmp_path):
