@@ -8,7 +8,6 @@ leaves this module for a face until the decision is a MATCH.
 from __future__ import annotations
 
 import getpass
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -19,13 +18,13 @@ import numpy as np
 from kiosk.cccd.record import CccdRead, parse_cccd
 from kiosk.counter.admin import Admin, EngineStatus
 from kiosk.counter.consent import CONSENT_TEXT_VERSION, PURPOSE_FACE_CHECKIN
+from kiosk.counter.factories import analyzer_for, engine_config, open_store, policy_for
 from kiosk.counter.stats import DayStats, today_stats
 from kiosk.errors import (
     AlreadyEnrolledError,
     AuthError,
     CccdError,
     ConsentRequiredError,
-    DataKeyError,
     FaceAlreadyEnrolledError,
     InconsistentSamplesError,
     NotEnoughSamplesError,
@@ -35,19 +34,21 @@ from kiosk.errors import (
 from kiosk.province.sync import PULL_BATCH, SyncReport, sync
 from kiosk.settings import Settings, default_db_path
 from kiosk.store import auth
-from kiosk.store.crypto import default_key_path, load_key, read_key_file
 from kiosk.store.records import ConsentRecord, Store
 from kiosk.store.sync_rows import AppliedBatch
 from models import CitizenRecord, Decision, FaceBox, FaceSample, KioskError, Match, Rating, Visit
 from models.citizen import mask_id_number
 from recognition.analyzer import FaceAnalyzer, FrameFaces
-from recognition.engines import ENGINE_NAMES, EngineConfig, check_engine, engine_info, load_engine
+from recognition.engines import ENGINE_NAMES, check_engine, engine_info
 from recognition.errors import NoFaceError, QrNotFoundError
 from recognition.index import FaceIndex
 from recognition.matcher import Matcher, pairwise_distances
-from recognition.policy import ImpostorTail, PolicyConfig, combine, decide, resolve_confirm
+from recognition.policy import PolicyConfig, combine, decide, resolve_confirm
 from recognition.qr import decode_qr
-from recognition.quality import QualityConfig
+
+# The factories are exported here only for kiosk/cli/eval.py and kiosk/measure/startup.py, which are
+# being changed on main: once that is merged, they import them from kiosk.counter.factories.
+__all__ = ["CardCheck", "EnrolResult", "FaceCheck", "Kiosk", "engine_config", "open_store", "policy_for"]
 
 
 @dataclass(frozen=True)
@@ -716,65 +717,6 @@ class Kiosk:
 
 API_TOKEN_META = "api_token"
 """The meta row holding the local API's token when the ``api_token`` setting is empty."""
-
-
-def open_store(path: Path, key_file: Path | None, create: bool) -> Store:
-    """Open the store with its data key; finish a key rotation that was cut off half-way.
-
-    A rotation writes the new key to ``<key file>.new``, re-encrypts the database in one
-    transaction, then renames the file. If the program died between the commit and the
-    rename, the database only opens with the ``.new`` key: use it and finish the rename.
-    """
-    try:
-        return Store.open(path, lambda may_create: load_key(key_file, create=may_create), create=create)
-    except DataKeyError:
-        current = key_file or default_key_path()
-        pending = current.with_name(current.name + ".new")
-        if not pending.is_file() or os.environ.get("KIOSK_DATA_KEY"):
-            raise
-        store = Store.open(path, lambda _: read_key_file(pending), create=False)
-        os.replace(pending, current)
-        return store
-
-
-def engine_config(settings: Settings, name: str | None = None) -> EngineConfig:
-    """How to build engine ``name`` (default: the settings' ``face_engine``) under these settings."""
-    return EngineConfig(
-        name or settings.face_engine, settings.detect_width_px, settings.detector_model, settings.detect_upsample
-    )
-
-
-def analyzer_for(settings: Settings) -> FaceAnalyzer:
-    """The face analyzer the settings describe: the default engine, the older engines it may
-    also need, and the quality gates. Models load on the first frame, not here."""
-    others = [load_engine(engine_config(settings, name)) for name in ENGINE_NAMES if name != settings.face_engine]
-    return FaceAnalyzer(
-        load_engine(engine_config(settings)),
-        QualityConfig(
-            settings.min_face_px,
-            settings.min_sharpness,
-            settings.min_brightness,
-            settings.max_brightness,
-            settings.max_yaw,
-        ),
-        others,
-    )
-
-
-def policy_for(settings: Settings, engine: str) -> PolicyConfig:
-    """The decision policy of one face engine under these settings (its ``<engine>_*`` thresholds)."""
-
-    def value(name: str) -> float:
-        return float(getattr(settings, f"{engine}_{name}"))
-
-    return PolicyConfig(
-        value("auto_accept_distance"),
-        value("min_margin"),
-        value("candidate_distance"),
-        settings.max_candidates,
-        ImpostorTail(value("impostor_tail_at_one"), value("impostor_tail_scale")),
-        settings.auto_accept_fpir,
-    )
 
 
 def _not_after(seen_at: datetime | None, now: datetime) -> datetime | None:
