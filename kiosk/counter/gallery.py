@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 
-from kiosk.counter.admin import EngineStatus
 from kiosk.store.records import Store
 from kiosk.store.sync_rows import AppliedBatch
 from models import FaceSample
 from recognition.engines import ENGINE_NAMES, engine_info
 from recognition.index import FaceIndex
+
+
+class EngineStatus(TypedDict):
+    """The default engine's coverage: citizens in all, with and lacking its templates, templates per engine."""
+
+    engine: str
+    citizens: int
+    with_engine: int
+    lacking: int
+    templates_by_engine: dict[str, int]
 
 
 class Gallery:

@@ -16,14 +16,14 @@ import numpy as np
 
 from kiosk.cccd.record import CccdRead
 from kiosk.counter import cards, checkin, enrolment, identify, retention
-from kiosk.counter.admin import Admin, EngineStatus
+from kiosk.counter.admin import Admin, login
 from kiosk.counter.cards import CardCheck
 from kiosk.counter.enrolment import EnrolResult, SampleRules
 from kiosk.counter.factories import analyzer_for, engine_config, open_store, policy_for
-from kiosk.counter.gallery import Gallery
+from kiosk.counter.gallery import EngineStatus, Gallery
 from kiosk.counter.identify import FaceCheck
 from kiosk.counter.stats import DayStats, today_stats
-from kiosk.errors import AuthError, RegistryError
+from kiosk.errors import RegistryError
 from kiosk.province.sync import PULL_BATCH, SyncReport, sync
 from kiosk.settings import Settings, default_db_path
 from kiosk.store import auth
@@ -339,44 +339,20 @@ class Kiosk:
         auth.set_pin(self.store, pin, self.actor, self.settings.counter_name, first=True)
 
     def login_admin(self, pin: str, actor: str | None = None) -> Admin:
-        """Check the administrator PIN (with lock-out) and open an administrator session.
-
-        Raises:
-            AuthError: no PIN set, or a wrong PIN. LockedOutError: too many wrong PINs.
-        """
-        name = actor or self.actor
-        try:
-            auth.check_pin(self.store, pin, self.store.clock())
-        except AuthError as exc:
-            self.store.audit("login_failed", name, self.settings.counter_name, "", reason=exc.message)
-            raise
-        self.store.audit("login", name, self.settings.counter_name)
-        return Admin(self, auth.new_session(name, self.store.clock()))
+        """Check the administrator PIN and open a session for ``actor`` (default: the kiosk's);
+        see :func:`kiosk.counter.admin.login`."""
+        return login(self, pin, actor or self.actor)
 
     # -- the local API (kiosk/api) -----------------------------------------------------------
     def api_token(self) -> str:
         """The local API's bearer token: the ``api_token`` setting, else the one kept in the
-        database, made (32 random bytes, URL-safe text; audited) the first time it is asked for."""
-        if self.settings.api_token:
-            return self.settings.api_token
-        with self.store.transaction("make the API token"):
-            token = self.store.meta_get(API_TOKEN_META)
-            if token is None:
-                import secrets
-
-                token = secrets.token_urlsafe(32)
-                self.store.meta_set(API_TOKEN_META, token)
-                self.store.audit("api_token_made", self.actor, self.settings.counter_name)
-        return token
+        database (:func:`kiosk.store.auth.api_token`, made on first use)."""
+        return self.settings.api_token or auth.api_token(self.store, self.actor, self.settings.counter_name)
 
     def audit_api_read(self, citizen: CitizenRecord, what: str, client: str) -> None:
         """A citizen's record handed out by the local API (``what``: current or the event's name;
         ``client``: the caller's origin or address), written to the audit log like any look-up."""
         self.store.audit("api_read", "api", self.settings.counter_name, citizen.masked_id, what=what, client=client)
-
-
-API_TOKEN_META = "api_token"
-"""The meta row holding the local API's token when the ``api_token`` setting is empty."""
 
 
 def _os_user() -> str:
