@@ -20,8 +20,10 @@ from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QStackedWidget, QWid
 from kiosk.api.fields import citizen_text_json, citizen_tsv
 from kiosk.cccd.card_reading import CardHint
 from kiosk.cccd.record import CccdRead
+from kiosk.counter.enrolment import EnrolResult
+from kiosk.counter.identify import FaceCheck
 from kiosk.counter.screen_guard import ScreenGuard
-from kiosk.counter.service import EnrolResult, FaceCheck, Kiosk
+from kiosk.counter.service import Kiosk
 from kiosk.counter.stats import DayStats
 from kiosk.counter.watch import WatchResult
 from models import FaceSample, KioskError, QualityIssue, Rating

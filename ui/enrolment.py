@@ -14,7 +14,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from kiosk.cccd.record import CccdRead
-from kiosk.counter.service import EnrolResult, Kiosk
+from kiosk.counter.enrolment import EnrolResult
+from kiosk.counter.service import Kiosk
 from models import FaceSample, QualityIssue
 
 Saved = EnrolResult | tuple[int, int]

@@ -42,8 +42,10 @@ from typing import Any, Protocol
 
 from kiosk.cccd.record import CccdRead
 from kiosk.counter.desk import Desk
+from kiosk.counter.enrolment import EnrolResult
+from kiosk.counter.identify import FaceCheck
 from kiosk.counter.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
-from kiosk.counter.service import EnrolResult, FaceCheck, Kiosk
+from kiosk.counter.service import Kiosk
 from kiosk.counter.watch import Mode, WatchResult, card_from_scanner
 from kiosk.errors import StoreError
 from models import CitizenRecord, Decision, FaceSample, KioskError, QualityIssue, Rating

@@ -129,7 +129,8 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
     from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QPainter, QPen, QPixmap
     from PySide6.QtWidgets import QLabel, QStackedWidget
 
-    from kiosk.counter.service import EnrolResult, FaceCheck
+    from kiosk.counter.enrolment import EnrolResult
+    from kiosk.counter.identify import FaceCheck
     from models import Decision, FaceBox
     from ui.consent import CapturePanel, ConsentPanel
     from ui.frames import FrameSlot

@@ -12,8 +12,9 @@ from enum import Enum
 from typing import Protocol
 
 from kiosk.cccd.record import CccdRead
+from kiosk.counter.enrolment import EnrolResult
+from kiosk.counter.identify import FaceCheck
 from kiosk.counter.screen_guard import Reason
-from kiosk.counter.service import EnrolResult, FaceCheck
 from kiosk.counter.stats import DayStats
 from kiosk.counter.watch import Mode, WatchResult
 from models import KioskError, QualityIssue, Rating

@@ -119,15 +119,16 @@ def list_(search: str, pin: str | None, db_path: Path | None, config_path: Path 
 def visits(
     limit: int, id_number: str | None, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool
 ) -> None:
-    """Show the latest check-ins, ID numbers masked (administrator)."""
+    """Show the latest visits, ID numbers masked; the first, logged at enrolment, as ``enrol`` (administrator)."""
     with open_kiosk(db_path, config_path) as kiosk:
         rows = admin_login(kiosk, pin).visits(limit, id_number)
         tz = kiosk.settings.display_timezone
     for row in rows:
+        how = "enrol" if row["first_visit"] else row["method"]  # the enrolment's card read is not a card check-in
         emit(
             row,
             as_json,
-            f"{local_time(row['at'], tz)}  {row['counter']:<8} {row['method']:<8} {row['id_number']}  {row['full_name']}"
+            f"{local_time(row['at'], tz)}  {row['counter']:<8} {how:<8} {row['id_number']}  {row['full_name']}"
             + (f"  d={row['distance']:.3f}" if row["distance"] is not None else ""),
         )
     if not as_json:

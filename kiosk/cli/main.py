@@ -261,7 +261,7 @@ def identify(
 
 
 def _identify_text(image: Path, check: object, candidates: int, asked: bool) -> str:
-    from kiosk.counter.service import FaceCheck
+    from kiosk.counter.identify import FaceCheck
 
     assert isinstance(check, FaceCheck)
     figures = f"distance {fmt_distance(check.distance, 'none (nobody enrolled)')}, margin {fmt_distance(check.margin, 'none (no other citizen close)')}"

@@ -265,7 +265,7 @@ def bench(
     """Measure the matcher (vs the naive face_distance and one BLAS mat-vec), the per-frame
     pipeline for each face engine setting against plain face_recognition, card reading per
     frame (fast, card and full QR paths on card photos), and the start-up load from SQLite."""
-    from kiosk.counter.service import engine_config
+    from kiosk.counter.factories import engine_config
     from kiosk.measure.bench import CNN, PIPELINES, bench_matcher, bench_pipeline, machine_info
     from kiosk.measure.report import bench_header, bench_line
     from kiosk.measure.startup import bench_startup

@@ -1,7 +1,8 @@
 """Administrator services: only reachable through a successful PIN login.
 
-``Kiosk.login_admin(pin)`` returns an :class:`Admin`; clerk code has no other way to
-purge, export, list citizens, read the audit log, run retention or rotate the key.
+``Kiosk.login_admin(pin)`` (through :func:`login`) returns an :class:`Admin`; clerk code has
+no other way to purge, export, list citizens, read the audit log, run retention or rotate
+the key.
 Each action is written to the audit log with the administrator's name.
 """
 
@@ -12,8 +13,9 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol, TypedDict
+from typing import Any, Protocol
 
+from kiosk.counter.gallery import EngineStatus
 from kiosk.counter.receipt import render_receipt
 from kiosk.errors import AuthError, NotEnrolledError, StoreError
 from kiosk.province.registry import redact
@@ -37,16 +39,6 @@ EXPORT_COLUMNS = [
     "visits",
     "last_visit_at",
 ]
-
-
-class EngineStatus(TypedDict):
-    """The default engine's coverage: citizens in all, with and lacking its templates, templates per engine."""
-
-    engine: str
-    citizens: int
-    with_engine: int
-    lacking: int
-    templates_by_engine: dict[str, int]
 
 
 class Counter(Protocol):
@@ -248,6 +240,23 @@ class Admin:
         """Keep the session alive (the admin screen calls this on activity)."""
         s = self._session
         self._session = auth.AdminSession(s.actor, self._ok().store.clock() + timedelta(minutes=minutes), s.token)
+
+
+def login(kiosk: Counter, pin: str, actor: str) -> Admin:
+    """Check the administrator PIN (with lock-out) and open a session for ``actor``; the
+    attempt is audited either way.
+
+    Raises:
+        AuthError: no PIN set, or a wrong PIN. LockedOutError: too many wrong PINs.
+    """
+    store, counter = kiosk.store, kiosk.settings.counter_name
+    try:
+        auth.check_pin(store, pin, store.clock())
+    except AuthError as exc:
+        store.audit("login_failed", actor, counter, "", reason=exc.message)
+        raise
+    store.audit("login", actor, counter)
+    return Admin(kiosk, auth.new_session(actor, store.clock()))
 
 
 def _shown(field: str, value: object) -> object:

@@ -22,7 +22,8 @@ import numpy as np
 
 from kiosk.cccd.record import CccdRead
 from kiosk.counter.desk import Desk
-from kiosk.counter.service import FaceCheck, Kiosk
+from kiosk.counter.identify import FaceCheck
+from kiosk.counter.service import Kiosk
 from kiosk.counter.watch import Analyzer, FrameWatcher, Mode
 from models import Decision, KioskError
 from recognition.errors import CameraError

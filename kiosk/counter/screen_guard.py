@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING
 from models import Decision
 
 if TYPE_CHECKING:
-    from kiosk.counter.service import FaceCheck, Kiosk
+    from kiosk.counter.identify import FaceCheck
+    from kiosk.counter.service import Kiosk
     from models import FaceSample
 
 SameFace = Callable[["FaceSample", "FaceSample"], bool]

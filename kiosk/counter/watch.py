@@ -40,7 +40,9 @@ import numpy as np
 
 from kiosk.cccd.card_reading import CardHint, card_hint, promise, read_codes
 from kiosk.cccd.record import CccdRead, parse_cccd
-from kiosk.counter.service import FaceCheck, Kiosk, analyzer_for
+from kiosk.counter.factories import analyzer_for
+from kiosk.counter.identify import FaceCheck
+from kiosk.counter.service import Kiosk
 from kiosk.errors import CccdError
 from kiosk.settings import Settings
 from models import Decision, FaceBox, FaceSample, KioskError

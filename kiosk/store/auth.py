@@ -1,4 +1,5 @@
-"""The administrator PIN: scrypt-hashed in the database, with lock-out after failures.
+"""The administrator PIN: scrypt-hashed in the database, with lock-out after failures; and
+the local API's bearer token kept beside it.
 
 Clerks run the counter; purges, exports, retention, settings and key rotation need an
 administrator. The PIN is stored as ``scrypt(pin, salt, n=2**15, r=8, p=1)`` (about
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 
 from kiosk.errors import AuthError, LockedOutError
 from kiosk.store.meta import ADMIN_PIN as PIN_META
+from kiosk.store.meta import API_TOKEN as API_TOKEN_META
 from kiosk.store.meta import LOCKED_UNTIL as LOCKED_META
 from kiosk.store.meta import PIN_FAILURES as FAILURES_META
 from kiosk.store.records import Store
@@ -143,3 +145,15 @@ def check_pin(store: Store, pin: str, now: datetime) -> None:
 def new_session(actor: str, now: datetime) -> AdminSession:
     """A session token for a successful login."""
     return AdminSession(actor, now + SESSION_LENGTH, secrets.token_hex(16))
+
+
+def api_token(store: Store, actor: str, counter: str) -> str:
+    """The local API's bearer token kept in the database, made (32 random bytes, URL-safe
+    text; audited as ``actor`` at ``counter``) the first time it is asked for."""
+    with store.transaction("make the API token"):
+        token = store.meta_get(API_TOKEN_META)
+        if token is None:
+            token = secrets.token_urlsafe(32)
+            store.meta_set(API_TOKEN_META, token)
+            store.audit("api_token_made", actor, counter)
+    return token

@@ -1,8 +1,8 @@
 """The names of the meta table's entries, in one place.
 
 The ``meta`` table (``name TEXT PRIMARY KEY, value TEXT``) holds the key check, the audit
-head, the administrator PIN and its lock-out, the next citizen id, and the registry a
-counter syncs with and its pull cursors. Nothing outside :mod:`kiosk.store` spells these names.
+head, the administrator PIN and its lock-out, the local API's token, the next citizen id,
+and the registry a counter syncs with and its pull cursors. Nothing outside :mod:`kiosk.store` spells these names.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ PIN_FAILURES = "admin_pin_failures"
 """Wrong PINs in a row."""
 LOCKED_UNTIL = "admin_locked_until"
 """ISO time until which logins are refused."""
+API_TOKEN = "api_token"
+"""The local API's bearer token, made on first use when the ``api_token`` setting is empty."""
 REGISTRY_ID = "registry_id"
 """The id of the province registry this counter syncs with (it shares the registry's data key)."""
 SYNC_CURSOR_PREFIX = "sync_cursor:"

@@ -6,7 +6,7 @@ Order of work, so that a crash at any point loses nothing:
    key check under the new key (:meth:`kiosk.store.records.Store.reseal`; the audit log
    must verify under the old key first: a rotation must not launder tampering);
 3. the ``.new`` file replaces the old key file.
-A crash before 2 commits leaves the old key valid; after it, :func:`kiosk.counter.service.open_store`
+A crash before 2 commits leaves the old key valid; after it, :func:`kiosk.counter.factories.open_store`
 finds the ``.new`` key and finishes step 3.
 """
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.counter.service import analyzer_for
+from kiosk.counter.factories import analyzer_for
 from kiosk.settings import Settings
 from recognition.analyzer import FrameFaces
 from recognition.images import load_image

@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 
 from kiosk.cccd.record import CccdRead, parse_cccd
+from kiosk.counter.enrolment import EnrolResult
+from kiosk.counter.identify import FaceCheck
 from kiosk.counter.screen_guard import MISMATCH_FRAMES, ScreenGuard
-from kiosk.counter.service import EnrolResult, FaceCheck, Kiosk
+from kiosk.counter.service import Kiosk
 from kiosk.counter.watch import Mode, WatchResult
 from kiosk.errors import StoreError
 from models import Decision, QualityIssue, Rating

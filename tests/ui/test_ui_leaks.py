@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.counter.camera import StillSource, demo_scenes
-from kiosk.counter.service import EnrolResult
+from kiosk.counter.enrolment import EnrolResult
 from kiosk.counter.watch import FrameScan
 from kiosk.errors import StoreError
 from recognition.qr import read_qr_file

@@ -505,6 +505,18 @@ def test_listings_show_local_time_and_count_in_words(db: Path) -> None:
     assert tokyo.output.startswith(local_time(visit["at"], "Asia/Tokyo"))
 
 
+def test_visits_show_the_enrolment_as_enrol_not_as_a_card_check_in(db: Path) -> None:
+    identify(db, FRAMES / "london_005" / "visit_2.jpg")
+    result = kiosk("visits", "--db", db, "--pin", PIN)
+    assert result.exit_code == 0, result.output
+    shown = re.findall(r"^\S+ \S+  Quầy 1\s+(\S+)\s+(096\*{7}\d\d) ", result.output, re.MULTILINE)  # when, counter
+    assert sorted(shown) == [("enrol", "096*******19"), ("enrol", "096*******27"), ("face", "096*******27")]
+    assert not re.search(r"\bqr\b", result.output)  # nobody checked in by card
+    # JSON keeps what is stored: the enrolment read the card, and first_visit says it was the enrolment.
+    stored = json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json"))
+    assert sorted((v["method"], v["first_visit"]) for v in stored) == [("face", 0), ("qr", 1), ("qr", 1)]
+
+
 def test_export_to_an_unwritable_path_is_a_clear_error(db: Path, tmp_path: Path) -> None:
     one_error(
         kiosk("export", "--csv", tmp_path / "no" / "such" / "dir.csv", "--db", db, "--pin", PIN),

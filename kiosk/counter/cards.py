@@ -1,0 +1,71 @@
+"""The CCCD card at the counter: read its QR code, whether its citizen is enrolled, check in by it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from kiosk.cccd.record import CccdRead, parse_cccd
+from kiosk.counter.checkin import visit_now
+from kiosk.errors import CccdError
+from kiosk.store.records import Store
+from recognition.errors import QrNotFoundError
+from recognition.qr import decode_qr
+
+
+@dataclass(frozen=True)
+class CardCheck:
+    """A CCCD card read at the counter: the parsed card, whether the citizen is enrolled, and
+    the visit logged by :meth:`Kiosk.check_in_by_card` (None: none)."""
+
+    card: CccdRead
+    known: bool
+    visit_id: int | None = None  # the visit a card check-in logged (None: no visit, the citizen is not enrolled)
+
+
+def read_card(frame: np.ndarray, *, thorough: bool = True) -> CccdRead:
+    """Decode the CCCD QR code in a frame (BGR, HxWx3 uint8) and parse it.
+
+    Raises:
+        QrNotFoundError: no QR code could be read.
+        CccdError: a QR code was read but is not a CCCD card.
+    """
+    reads = decode_qr(frame, thorough=thorough)
+    if not reads:
+        raise QrNotFoundError(
+            "no QR code found", "hold the CCCD card's QR code flat, close to the camera, in good light"
+        )
+    first_error: CccdError | None = None
+    for read in reads:  # several codes in view (a poster behind the citizen...): the card's wins
+        try:
+            return parse_cccd(read.data)
+        except CccdError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    raise first_error
+
+
+def check_card(store: Store, card: CccdRead, *, actor: str, counter: str) -> CardCheck:
+    """Whether the card's citizen is enrolled (the QR read is audited; no visit is logged)."""
+    known = store.find_citizen(card.record.id_number) is not None
+    store.audit("qr_read", actor, counter, card.record.masked_id, known=known)
+    return CardCheck(card, known)
+
+
+def check_in_by_card(
+    store: Store, card: CccdRead, seen_at: datetime | None = None, *, actor: str, counter: str
+) -> CardCheck:
+    """Check in a citizen by their card: a known citizen gets a visit (method ``qr``); an
+    unknown one needs enrolment. The QR read is audited either way.
+
+    ``seen_at``: when the citizen's face or card was first in view (aware UTC; None: unknown).
+    """
+    found = store.find_citizen(card.record.id_number)
+    with store.transaction("record the card check-in"):
+        store.audit("qr_read", actor, counter, card.record.masked_id, known=found is not None)
+        visit_id = None
+        if found is not None:
+            visit_id = store.record_visit(visit_now(store, found[0], counter, "qr", seen_at))
+    return CardCheck(card, found is not None, visit_id)

@@ -1,0 +1,188 @@
+"""Enrolment with consent, more samples for an enrolled citizen, and the rules a face sample
+must meet to be stored (which also pick the samples of the engine upgrade)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+import numpy as np
+
+from kiosk.counter.checkin import visit_now
+from kiosk.counter.consent import CONSENT_TEXT_VERSION, PURPOSE_FACE_CHECKIN
+from kiosk.counter.gallery import Gallery
+from kiosk.counter.identify import FaceCheck
+from kiosk.counter.receipt import render_receipt
+from kiosk.errors import (
+    AlreadyEnrolledError,
+    ConsentRequiredError,
+    FaceAlreadyEnrolledError,
+    InconsistentSamplesError,
+    NotEnoughSamplesError,
+    NotEnrolledError,
+)
+from kiosk.store.records import ConsentRecord, Store
+from models import CitizenRecord, FaceSample, KioskError
+from models.citizen import mask_id_number
+from recognition.engines import engine_info
+from recognition.matcher import pairwise_distances
+
+
+@dataclass(frozen=True)
+class EnrolResult:
+    """What an enrolment stored: the internal id, how many samples, and the first visit logged with it."""
+
+    citizen_id: int
+    record: CitizenRecord
+    samples_stored: int
+    visit_id: int = 0
+
+
+@dataclass(frozen=True)
+class SampleRules:
+    """Which face samples may be stored for a citizen: of the default engine, passing every
+    quality gate, looking like one person and like nobody else enrolled.
+
+    Attributes:
+        store: the counter's store (whom a look-alike face belongs to).
+        engine: the default face engine; samples of another engine are refused.
+        max_spread: the largest distance allowed between two of the samples, in ``engine``'s
+            unit (its policy's ``candidate_distance``).
+        min_samples: how many must pass for an enrolment (``settings.min_enrol_samples``).
+        identify: recognises one sample against the enrolled citizens.
+    """
+
+    store: Store
+    engine: str
+    max_spread: float
+    min_samples: int
+    identify: Callable[[FaceSample], FaceCheck]
+
+    def usable(
+        self,
+        samples: Sequence[FaceSample],
+        citizen_id: int | None,
+        minimum: int | None = None,
+        allow_duplicate_face: bool = False,
+    ) -> list[FaceSample]:
+        """The quality-passing samples, in the given order, checked to be one person and nobody
+        else enrolled (``citizen_id``: whose they are, None for a new citizen; ``minimum``:
+        how many must pass, default ``min_samples``).
+
+        Raises:
+            ValueError: a sample of another engine.
+            NotEnoughSamplesError, InconsistentSamplesError, FaceAlreadyEnrolledError.
+        """
+        needed = self.min_samples if minimum is None else minimum
+        if any(s.engine != self.engine for s in samples):
+            raise ValueError(f"samples of another engine than {self.engine} cannot be stored for it")
+        good = [s for s in samples if s.passes]
+        if len(good) < needed:
+            reasons = sorted({issue.message for s in samples for issue in s.issues})
+            raise NotEnoughSamplesError(
+                f"{len(good)} of {len(samples)} face samples passed the quality checks, {needed} needed"
+                + (f" ({'; '.join(reasons)})" if reasons else ""),
+                "capture more frames of the citizen looking straight at the camera",
+            )
+        spread = float(
+            np.max(pairwise_distances(np.stack([s.embedding for s in good]), engine_info(self.engine).metric))
+        )
+        if spread > self.max_spread:
+            raise InconsistentSamplesError(
+                f"the face samples do not look like one person (spread {spread:.2f})",
+                "capture again with only the citizen in front of the camera",
+            )
+        for sample in [] if allow_duplicate_face else good:
+            other_id = self.identify(replace(sample, other_embeddings={})).citizen_id  # None unless a MATCH
+            if other_id is not None and other_id != citizen_id:
+                other = self.store.citizen(other_id)
+                raise FaceAlreadyEnrolledError(
+                    f"this face is already enrolled as citizen {other.masked_id}",
+                    "an administrator must check both records before enrolling",
+                )
+        return good
+
+    def upgrade(self, citizen_id: int, samples: Sequence[FaceSample]) -> list[FaceSample]:
+        """The check's frames worth storing as the citizen's first default-engine templates
+        (empty when they already have some, or when no frame qualifies)."""
+        if not samples or self.engine in self.store.engines_of(citizen_id):
+            return []
+        try:
+            return self.usable([s for s in samples if s.engine == self.engine], citizen_id, minimum=1)
+        except KioskError:  # blurred, turned, inconsistent, or like another citizen: try again next visit
+            return []
+
+
+def enrol(
+    gallery: Gallery,
+    rules: SampleRules,
+    record: CitizenRecord,
+    samples: Sequence[FaceSample],
+    *,
+    consent: bool,
+    staff: str,
+    counter: str,
+    allow_duplicate_face: bool = False,
+    seen_at: datetime | None = None,
+) -> EnrolResult:
+    """Store a new citizen with their face samples and consent, all or nothing, and log
+    their first visit (method ``qr``, ``first_visit`` set; ``seen_at``: when their card or
+    face was first in view, aware UTC, None: unknown). ``staff`` recorded the consent.
+
+    Only samples that pass ``rules`` are stored. ``consent`` must be literally ``True``: the
+    citizen accepted the consent text explicitly.
+
+    Raises:
+        ConsentRequiredError, AlreadyEnrolledError, NotEnoughSamplesError,
+        InconsistentSamplesError, FaceAlreadyEnrolledError, StoreError.
+    """
+    store = gallery.store
+    if consent is not True:
+        raise ConsentRequiredError(
+            "the citizen has not given explicit consent to store their face",
+            "show the consent text and record the citizen's acceptance first",
+        )
+    if store.find_citizen(record.id_number) is not None:
+        raise AlreadyEnrolledError(
+            f"citizen {record.masked_id} is already enrolled", "add samples to the existing record instead"
+        )
+    gallery.index  # noqa: B018 - loaded before anything is written: a failure here leaves nothing half-done
+    good = rules.usable(samples, None, allow_duplicate_face=allow_duplicate_face)
+    consent_record = ConsentRecord(PURPOSE_FACE_CHECKIN, CONSENT_TEXT_VERSION, store.clock(), counter, staff)
+    with store.transaction("enrol"):
+        citizen_id = store.enrol(record, good, consent_record, counter)
+        visit_id = store.record_visit(visit_now(store, citizen_id, counter, "qr", seen_at, first_visit=True))
+        store.audit("enrol", staff, counter, record.masked_id, samples=len(good), consent_version=CONSENT_TEXT_VERSION)
+    gallery.add(citizen_id, good)
+    return EnrolResult(citizen_id, record, len(good), visit_id)
+
+
+def add_samples(
+    gallery: Gallery, rules: SampleRules, id_number: str, samples: Sequence[FaceSample], *, actor: str, counter: str
+) -> int:
+    """Add quality-passing samples to an enrolled citizen (re-enrolment). Returns how many were stored.
+
+    Raises:
+        NotEnrolledError: nobody has this 12-digit ID number.
+        NotEnoughSamplesError, InconsistentSamplesError, FaceAlreadyEnrolledError, StoreError.
+    """
+    store = gallery.store
+    found = store.find_citizen(id_number)
+    if found is None:
+        raise NotEnrolledError(
+            f"citizen {mask_id_number(id_number)} is not enrolled", "enrol them first (card, consent, face)"
+        )
+    citizen_id, record = found
+    good = rules.usable(samples, citizen_id, minimum=1)
+    with store.transaction("add samples"):
+        store.add_samples(citizen_id, good, counter)
+        store.audit("add_samples", actor, counter, record.masked_id, samples=len(good))
+    gallery.add(citizen_id, good)
+    return len(good)
+
+
+def consent_receipt(store: Store, citizen_id: int, retention_days: int, timezone: str) -> str:
+    """The printable consent receipt (HTML) of a citizen's latest consent, times shown in
+    ``timezone`` (an IANA name), with the retention period in days."""
+    return render_receipt(store.citizen(citizen_id), store.latest_consent(citizen_id), retention_days, timezone)

@@ -1,0 +1,124 @@
+"""Recognising a face at the counter: search the index, decide, confirm with the keypad.
+
+Nothing personal about a citizen leaves this module for a face until the decision is a MATCH.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from kiosk.counter.gallery import Gallery
+from kiosk.store.records import Store
+from models import CitizenRecord, Decision, FaceBox, FaceSample, Match
+from recognition.policy import PolicyConfig, combine, decide, resolve_confirm
+
+
+@dataclass(frozen=True)
+class FaceCheck:
+    """The outcome of showing a face to the kiosk.
+
+    Attributes:
+        decision: match / confirm / unknown.
+        candidate_count: how many citizens the keypad would be checked against (CONFIRM).
+        distance: distance to the nearest enrolled citizen (inf when nobody is enrolled).
+        margin: runner-up distance minus ``distance`` (inf without a runner-up).
+        box: the face that was matched (the largest in the frame), frame pixels.
+        citizen: the record to fill in, **only** when ``decision`` is MATCH.
+        via_keypad: True when the match came from confirming typed digits.
+        engine: the face engine whose distances these are.
+        samples: the frames' faces behind this check (the agreeing frames at the counter);
+            a confirmed citizen who lacks templates of the default engine gains them from these.
+    """
+
+    decision: Decision
+    candidate_count: int
+    distance: float
+    margin: float
+    box: FaceBox | None = None
+    citizen: CitizenRecord | None = None
+    via_keypad: bool = False
+    engine: str = ""
+    samples: tuple[FaceSample, ...] = field(default=(), repr=False, compare=False)
+    _match: Match = field(default_factory=lambda: Match(Decision.UNKNOWN), repr=False, compare=False)
+
+    @property
+    def citizen_id(self) -> int | None:
+        """The matched citizen's internal id, **only** when ``decision`` is MATCH (else None)."""
+        return self._match.citizen_id if self._match.decision is Decision.MATCH else None
+
+
+def identify_sample(gallery: Gallery, policies: Mapping[str, PolicyConfig], sample: FaceSample) -> FaceCheck:
+    """Recognise an already embedded face: through the default engine's index (``gallery.engine``),
+    and through each older engine's index (citizens not yet upgraded) with the sample's embedding
+    by that engine. The face fills the form alone only if exactly one index found anyone.
+
+    ``policies``: each engine's decision policy, by engine name. Citizens found in the index
+    but purged from the store since (by another program) are dropped from it on the way.
+
+    Raises:
+        ValueError: the sample is not the default engine's.
+    """
+    if sample.engine != gallery.engine:
+        raise ValueError(f"a {sample.engine} sample cannot be matched by a kiosk whose engine is {gallery.engine}")
+    store, index = gallery.store, gallery.index
+    probes = {
+        index.primary: sample.embedding,
+        **{e: sample.other_embeddings[e] for e in index.legacy_engines if e in sample.other_embeddings},
+    }
+    while True:
+        found = {name: index.matchers[name].search(emb, policies[name].search_k) for name, emb in probes.items()}
+        gone = {c.citizen_id for cands in found.values() for c in cands if not store.has_citizen(c.citizen_id)}
+        for citizen_id in gone:  # purged by another program (a CLI purge, a sync) since the index was loaded
+            index.remove(citizen_id)
+        if gone:
+            continue
+        decisions = [decide(cands, policies[name].at_scale(len(index.matchers[name]))) for name, cands in found.items()]
+        try:
+            return _face_check(store, combine(decisions), sample.box, via_keypad=False, samples=(sample,))
+        except KeyError as exc:  # purged on another thread between the search and the lookup: search again
+            index.remove(exc.args[0])
+
+
+def confirm(store: Store, check: FaceCheck, typed: str, *, confirm_with: str, actor: str, counter: str) -> FaceCheck:
+    """Resolve a CONFIRM check with the digits the citizen typed: the last 4 of the ID number,
+    or the birth year when ``confirm_with`` is ``birth_year``. The attempt is audited (whether
+    it fitted, how many candidates) as ``actor`` at ``counter``; any other check comes back as is."""
+    if check.decision is not Decision.CONFIRM:
+        return check
+
+    def keypad_entry(citizen_id: int) -> str:
+        record = store.citizen(citizen_id)
+        return str(record.date_of_birth.year) if confirm_with == "birth_year" else record.id_number[-4:]
+
+    resolved = resolve_confirm(check._match, typed, keypad_entry)
+    store.audit(
+        "keypad",
+        actor,
+        counter,
+        "",
+        fitted=resolved.decision is Decision.MATCH,
+        candidates=len(check._match.candidates),
+    )
+    return _face_check(store, resolved, check.box, via_keypad=True, samples=check.samples)
+
+
+def _face_check(
+    store: Store, match: Match, box: FaceBox | None, *, via_keypad: bool, samples: tuple[FaceSample, ...] = ()
+) -> FaceCheck:
+    """The check a match gives; the citizen's record is read only for a MATCH (KeyError: purged)."""
+    citizen = (
+        store.citizen(match.citizen_id) if match.decision is Decision.MATCH and match.citizen_id is not None else None
+    )
+    return FaceCheck(
+        match.decision,
+        len(match.candidates) if match.decision is Decision.CONFIRM else 0,
+        match.distance,
+        match.margin,
+        box,
+        citizen,
+        via_keypad,
+        match.engine,
+        samples,
+        match,
+    )
