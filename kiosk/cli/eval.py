@@ -160,7 +160,7 @@ def _encode(
 ) -> Any:
     from platformdirs import user_cache_dir
 
-    from kiosk.counter.service import engine_config
+    from kiosk.counter.factories import engine_config
     from kiosk.measure.encodings import encode_files
 
     path = None if no_cache else (cache or Path(user_cache_dir(APP_NAME, appauthor=False)) / "encodings.sqlite")
@@ -170,7 +170,7 @@ def _encode(
 
 
 def _policy(config_path: Path | None, engine: str) -> PolicyConfig:
-    from kiosk.counter.service import policy_for
+    from kiosk.counter.factories import policy_for
 
     return policy_for(settings_from(config_path), engine)
 

@@ -19,7 +19,7 @@ from kiosk.counter import cards, checkin, enrolment, identify, retention
 from kiosk.counter.admin import Admin, login
 from kiosk.counter.cards import CardCheck
 from kiosk.counter.enrolment import EnrolResult, SampleRules
-from kiosk.counter.factories import analyzer_for, engine_config, open_store, policy_for
+from kiosk.counter.factories import analyzer_for, open_store, policy_for
 from kiosk.counter.gallery import EngineStatus, Gallery
 from kiosk.counter.identify import FaceCheck
 from kiosk.counter.stats import DayStats, today_stats
@@ -35,10 +35,6 @@ from recognition.errors import NoFaceError
 from recognition.index import FaceIndex
 from recognition.matcher import Matcher
 from recognition.policy import PolicyConfig
-
-# The factories are exported here only for kiosk/cli/eval.py and kiosk/measure/startup.py, which are
-# being changed on main: once that is merged, they import them from kiosk.counter.factories.
-__all__ = ["Kiosk", "engine_config", "open_store", "policy_for"]
 
 
 class Kiosk:

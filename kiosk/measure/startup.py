@@ -41,7 +41,7 @@ def build_database(path: Path, key_file: Path, n_samples: int, seed: int = 0) ->
 
     Returns the first citizen's id and the embeddings written, in row order, ``(n_samples, 128)`` float32.
     """
-    from kiosk.counter.service import open_store
+    from kiosk.counter.factories import open_store
     from kiosk.measure.bench import random_embeddings
     from kiosk.store.bench_rows import fill_with_clones
 
@@ -73,7 +73,8 @@ def bench_startup(sizes: list[int], seed: int = 0) -> list[dict[str, float]]:
     Also the plain read of the same BLOBs without decryption (what the AES-GCM seal costs)
     and the size of the database file.
     """
-    from kiosk.counter.service import Kiosk, open_store
+    from kiosk.counter.factories import open_store
+    from kiosk.counter.service import Kiosk
     from kiosk.settings import Settings
     from kiosk.store.bench_rows import iter_sealed_templates
 
