@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.measure.datasets import Pair
-from kiosk.measure.verification import best_threshold, tar_at_far
+from kiosk.measure.verification import best_threshold, middle_of_best, tar_at_far
 from recognition.fusion import Fusion
 
 WEIGHT_STEPS = 21
@@ -105,12 +105,7 @@ def fit_fusion(
     for w in grid:
         fused = base.with_weights((w, 1.0 - w)).distance({engines[0]: first, engines[1]: second})
         scores.append(_best(fused, same)[1])
-    acc = np.asarray(scores)
-    best = np.flatnonzero(acc == acc.max())
-    end = best[0]
-    while end + 1 < len(acc) and acc[end + 1] == acc.max():
-        end += 1
-    w = float(grid[(best[0] + end) // 2])
+    w = float(grid[middle_of_best(np.asarray(scores))])
     fusion = base.with_weights((w, 1.0 - w))
     return fusion, _best(fusion.distance({engines[0]: first, engines[1]: second}), same)[0]
 

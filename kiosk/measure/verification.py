@@ -69,14 +69,18 @@ def accuracy_curve(dist: np.ndarray, same: np.ndarray, thresholds: np.ndarray = 
     return (accepted_same + (len(diff_sorted) - accepted_diff)) / max(1, len(dist))
 
 
+def middle_of_best(scores: np.ndarray) -> int:
+    """The index in the middle of the first run of equal best ``scores`` (a grid's safest best point)."""
+    best = int(np.argmax(scores))
+    run_end = best
+    while run_end + 1 < len(scores) and scores[run_end + 1] == scores[best]:
+        run_end += 1
+    return (best + run_end) // 2
+
+
 def best_threshold(dist: np.ndarray, same: np.ndarray, thresholds: np.ndarray = THRESHOLDS) -> float:
     """The threshold with the best accuracy (the middle of the first best plateau)."""
-    acc = accuracy_curve(dist, same, thresholds)
-    best = np.flatnonzero(acc == acc.max())
-    run_end = best[0]
-    while run_end + 1 < len(acc) and acc[run_end + 1] == acc.max():
-        run_end += 1
-    return float(thresholds[(best[0] + run_end) // 2])
+    return float(thresholds[middle_of_best(accuracy_curve(dist, same, thresholds))])
 
 
 def tar_at_far(dist: np.ndarray, same: np.ndarray, far: float) -> tuple[float, float]:
