@@ -1,6 +1,6 @@
 """The counter screen: preview on the left, the step the citizen is at on the right.
 
-The states, what moves between them and what each shows live in :mod:`ui.flow` (no Qt);
+The states, what moves between them and what each shows live in :mod:`ui.flow` and its parts (no Qt);
 this widget feeds it the events (analysed frames, keys, buttons, a USB scanner, its timer)
 and renders what it decides: the panel of each state, the preview's status line, the
 banner, in the current language. Database writes and enrolment run through
@@ -117,12 +117,12 @@ class CounterPage(QWidget):
         self.form.secondary_pressed.connect(flow.secondary)
         self.form.extra_pressed.connect(flow.extra)
         self.form.copy_pressed.connect(self.copy_record)
-        self.keypad.submitted.connect(flow.keypad_submitted)
+        self.keypad.submitted.connect(flow.keypad.submit)
         self.keypad.use_card.connect(lambda: flow.ask_for_card("keypad"))
         self.ask_card.cancel_pressed.connect(flow.go_idle)
-        self.consent.box.toggled.connect(flow.set_consent_ticked)
-        self.consent.accepted.connect(flow.give_consent)
-        self.consent.refused.connect(flow.refuse_consent)
+        self.consent.box.toggled.connect(flow.enrol.set_consent_ticked)
+        self.consent.accepted.connect(flow.enrol.give_consent)
+        self.consent.refused.connect(flow.enrol.refuse_consent)
         self.capture.cancelled.connect(flow.go_idle)
         self.saved.done_pressed.connect(flow.go_idle)
         self.saved.receipt_pressed.connect(flow.enrolment.show_receipt)
@@ -131,8 +131,8 @@ class CounterPage(QWidget):
         for pressable in self.panels.findChildren(QAbstractButton):  # a click is activity, like a key
             pressable.pressed.connect(flow.activity)
         self.rating = RatingHost(self, kiosk.settings.citizen_screen)
-        self.rating.panel.rated.connect(flow.rate)
-        self.idle.done_button.clicked.connect(flow.finish_visit)
+        self.rating.panel.rated.connect(flow.visits.rate)
+        self.idle.done_button.clicked.connect(flow.visits.finish)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     # -- the flow's state, for the window, the tools and the tests -----------------------------
@@ -190,7 +190,7 @@ class CounterPage(QWidget):
 
     def show_keypad(self, check: FaceCheck, face: FaceSample | None = None) -> None:
         """Several possible citizens: ask for the digits; show nobody."""
-        self.flow.show_keypad(check, face)
+        self.flow.keypad.show(check, face)
 
     def show_card(self, card: CccdRead) -> None:
         """A card was read: look it up and show it."""
@@ -258,7 +258,7 @@ class CounterPage(QWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         flow = self.flow
         flow.activity()
-        key, state = event.key(), flow.state
+        key, state, asking = event.key(), flow.state, flow.visits.rating_visit is not None
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.keypad.submitted.emit(self.keypad.typed) if state is State.KEYPAD and len(
                 self.keypad.typed
@@ -272,9 +272,9 @@ class CounterPage(QWidget):
         elif key == Qt.Key.Key_F12:
             self.admin_requested.emit()
         elif key == Qt.Key.Key_F8:
-            flow.finish_visit()
-        elif flow.rating_visit is not None and state is not State.KEYPAD and event.text() in ("1", "2", "3", "4"):
-            flow.rate(ANSWERS[int(event.text()) - 1])
+            flow.visits.finish()
+        elif asking and state is not State.KEYPAD and event.text() in ("1", "2", "3", "4"):
+            flow.visits.rate(ANSWERS[int(event.text()) - 1])
         elif key == Qt.Key.Key_P and state is State.SAVED:
             flow.enrolment.show_receipt()
         elif key == Qt.Key.Key_Space and state is State.CONSENT:
@@ -425,7 +425,7 @@ class CounterPage(QWidget):
             self.rating.hide()
             return
         self.rating.panel.answered(rating)
-        QTimer.singleShot(1500, lambda: None if self.flow.rating_visit is not None else self.rating.hide())
+        QTimer.singleShot(1500, lambda: None if self.flow.visits.rating_visit is not None else self.rating.hide())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.rating.fit()

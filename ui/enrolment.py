@@ -3,7 +3,7 @@
 Each analysed frame brings the largest face with its quality issues; a passing face is
 kept at most every ``interval_s`` seconds (so the samples differ a little), a failing one
 is an issue to show as a live hint ("lại gần hơn", "thiếu sáng", "nhìn thẳng vào camera").
-:class:`ui.flow.CounterFlow` moves the screen (CAPTURE → SAVING → SAVED) and saves through
+:class:`ui.flow_enrol.EnrolSteps` moves the screen (CAPTURE → SAVING → SAVED) and saves through
 the kiosk's services; this module only keeps the samples and says which frames count.
 """
 

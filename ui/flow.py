@@ -9,14 +9,12 @@ States (:class:`State`) and what moves between them:
 - ASK_CARD: QR codes only, from the camera or a USB scanner; a card goes to CARD.
 - CARD: known → Enter checks in by card, F5 adds face samples; new → Enter → CONSENT.
 - CONSENT: the box ticked, then Enter (or the button) → CAPTURE; Esc refuses (nothing stored).
-- CAPTURE (≥ min_enrol_samples good samples, :mod:`ui.enrolment`) → SAVING → SAVED.
+- CAPTURE (≥ min_enrol_samples good samples) → SAVING → SAVED.
 
-After a visit (:meth:`CounterFlow.visit_done`, the one place the window's "Xong" (F8) and the
-local API's ``done`` both end in): the citizen-facing side asks how satisfied they were for
-``rating_timeout_s``; one answer (:meth:`CounterFlow.rate`) is recorded on the visit, no answer
-records nothing. It runs beside the states: the next citizen may already be at the counter.
-A visit's ``seen_at`` is when a face (or card) first came into view on the idle (or card)
-screen, kept until the screen is idle again with nobody in view.
+The keypad's digits: :mod:`ui.flow_keypad` (``CounterFlow.keypad``); consent, capture and saving:
+:mod:`ui.flow_enrol` (``CounterFlow.enrol``). Beside the states, :mod:`ui.flow_visit`
+(``CounterFlow.visits``) keeps a visit's first-seen time, the visit the clerk serves until "Xong"
+(F8) and the citizen's satisfaction answer.
 
 Privacy (:class:`kiosk.counter.screen_guard.ScreenGuard`): while a citizen's data or the
 keypad is up, the watcher identifies the face in view (mode GUARD); the screen goes back to
@@ -36,39 +34,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 from kiosk.cccd.record import CccdRead
 from kiosk.counter.desk import Desk
-from kiosk.counter.enrolment import EnrolResult
 from kiosk.counter.identify import FaceCheck
 from kiosk.counter.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
 from kiosk.counter.service import Kiosk
 from kiosk.counter.watch import Mode, WatchResult, card_from_scanner
-from kiosk.errors import StoreError
-from models import CitizenRecord, Decision, FaceSample, KioskError, QualityIssue, Rating
-from ui.enrolment import Enrolment, Saved
-from ui.screens import CLEARED_NOTES, MODES, CounterView, Event, Note, Screen, State
+from models import CitizenRecord, Decision, KioskError
+from ui.enrolment import Enrolment
+from ui.flow_enrol import EnrolSteps
+from ui.flow_keypad import KEYPAD_ATTEMPTS, KeypadSteps
+from ui.flow_visit import VisitLifecycle
+from ui.screens import CLEARED_NOTES, MODES, CounterView, Event, Holds, Note, Runner, Screen, State
 
 __all__ = ["KEYPAD_ATTEMPTS", "CounterFlow", "CounterView", "Event", "Holds", "Note", "Runner", "Screen", "State"]
-
-KEYPAD_ATTEMPTS = 3
-
-Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], Any]
-"""``run(work, on_done, on_error)``: call ``work()`` (off the UI thread in the app), then ``on_done(result)``
-or ``on_error(exception)`` back on the flow's thread (:meth:`ui.tasks.Tasks.run`)."""
-
-
-class Holds(Protocol):
-    """The watcher's memory of outcomes not to report again (:class:`kiosk.counter.watch.FrameWatcher`)."""
-
-    def hold(self, check: FaceCheck) -> None:
-        """Do not decide this outcome again until the face leaves."""
-
-    def hold_citizen(self, citizen_id: int) -> None:
-        """Do not decide a match of this citizen again until the face leaves."""
 
 
 class CounterFlow:
@@ -109,27 +91,28 @@ class CounterFlow:
             clock=clock,
             open_receipt=view.open_receipt,
         )
+        self.visits = VisitLifecycle(kiosk=kiosk, view=view, run=run, clock=clock)
+        """The visit's first-seen time, the visit being served ("Xong", F8) and the citizen's answer."""
+        self.keypad = KeypadSteps(self)
+        """KEYPAD: the digits typed, checked, and the tries left."""
+        self.enrol = EnrolSteps(self)
+        """CONSENT → CAPTURE → SAVING → SAVED for the card on screen (the samples: ``enrolment``)."""
         self.screen = Screen(State.IDLE, Mode.WATCH)
         self.check: FaceCheck | None = None
         self.card: CccdRead | None = None
         self.card_known = False
         self.card_citizen: int | None = None  # internal id of the card's citizen when enrolled
         self.face_failed = False
-        self.attempts_left = KEYPAD_ATTEMPTS
-        self.consent_ticked = False
         self.busy = False  # a service call for this screen is on its way back
         self.guiding = False
-        self.seen_since: float | None = None  # (clock) when the current citizen's face or card came into view
-        self.serving: int | None = None  # the visit logged last and not marked done yet (the clerk's "Xong")
-        self.rating_visit: int | None = None  # the visit the citizen-facing side asks about
-        self.rating_until = 0.0  # (clock) when the question goes away unanswered
 
     @property
     def state(self) -> State:
         """The current state."""
         return self.screen.state
 
-    def _enter(self, screen: Screen) -> None:
+    def enter(self, screen: Screen) -> None:
+        """Show ``screen``: the flow's new state."""
         self.screen, self.guiding = screen, False
         self.view.show_screen(screen)
 
@@ -143,7 +126,7 @@ class CounterFlow:
         self.desk.withdrawn("cancelled")
         self.guard.release()
         self.enrolment.reset()
-        self._enter(self._screen(State.IDLE))
+        self.enter(self._screen(State.IDLE))
         self.run(self.kiosk.counter_stats, self.view.show_stats, lambda _error: None)
 
     def ask_for_card(self, reason: str) -> None:
@@ -154,22 +137,16 @@ class CounterFlow:
         else:
             self.desk.withdrawn(reason or "ask_card")
         self.guard.waiting()
-        self._enter(self._screen(State.ASK_CARD, ask_reason=reason))
+        self.enter(self._screen(State.ASK_CARD, ask_reason=reason))
 
     def show_match(self, check: FaceCheck) -> None:
         """A recognised citizen: fill the form."""
         assert check.citizen is not None
         self.check = check
         self.guard.citizen(citizens=citizens_of(check), id_number=check.citizen.id_number, strict=True)
-        self._enter(self._screen(State.MATCH, check=check))
+        self.enter(self._screen(State.MATCH, check=check))
         self.desk.recognised(check.citizen, "keypad" if check.via_keypad else "auto")
         self.view.report(Event.FORM_FILLED, check.citizen)
-
-    def show_keypad(self, check: FaceCheck, face: FaceSample | None = None) -> None:
-        """Several possible citizens: ask for the digits; show nobody. ``face``: the face that was decided."""
-        self.check, self.attempts_left = check, KEYPAD_ATTEMPTS
-        self.guard.citizen(citizens=citizens_of(check), anchor=face)
-        self._enter(self._screen(State.KEYPAD, check=check, attempts_left=KEYPAD_ATTEMPTS))
 
     def show_card(self, card: CccdRead) -> None:
         """A card was read: look it up (audited) and show it; a failed look-up leaves the screen as it is."""
@@ -181,12 +158,12 @@ class CounterFlow:
             return
         self.check, self.card, self.card_known, self.card_citizen = None, card, known, citizen
         self.enrolment.reset()
-        self._guard_card()
-        self._enter(self._screen(State.CARD, card=card, card_known=known, face_failed=self.face_failed))
+        self.guard_card()
+        self.enter(self._screen(State.CARD, card=card, card_known=known, face_failed=self.face_failed))
         self.desk.card_read(card.record, known)
         self.view.report(Event.FORM_FILLED, card.record)
 
-    def _guard_card(self) -> None:
+    def guard_card(self) -> None:
         """Guard the card's citizen: their own card or any face not recognised as someone else keeps the screen."""
         if self.card is not None:
             citizens = frozenset({self.card_citizen}) if self.card_citizen else frozenset()
@@ -210,7 +187,7 @@ class CounterFlow:
         if self.state is State.CAPTURE:
             if result.sample is not None:
                 self.guard.present()
-            self._capture_frame(result.sample)
+            self.enrol.frame(result.sample)
         elif result.card is not None:
             self._card_in_view(result.card)
         elif result.card_error is not None:
@@ -230,6 +207,10 @@ class CounterFlow:
             self.guiding = False
             self.view.end_card_guide()
 
+    def _note_seen(self, in_view: bool) -> None:
+        """Tell the visit's first-seen clock whether a face or card is in view on this screen."""
+        self.visits.note_seen(in_view, self.state, deciding=self.check is not None)
+
     def _card_in_view(self, card: CccdRead) -> None:
         """A card read from the camera: shown when the screen waits for one; replaces another citizen's screen."""
         if self.state in (State.IDLE, State.ASK_CARD) or (
@@ -245,7 +226,7 @@ class CounterFlow:
         elif check.decision is Decision.MATCH:
             self.show_match(check)
         elif check.decision is Decision.CONFIRM:
-            self.show_keypad(check, result.sample)
+            self.keypad.show(check, result.sample)
         else:
             self.watcher.hold(check)
             self.ask_for_card("unknown")
@@ -272,18 +253,15 @@ class CounterFlow:
 
     def until_tick(self) -> float | None:
         """Seconds until :meth:`tick` could change something; None while no time limit runs."""
-        guard = self.guard.until_due()
-        if self.rating_visit is None:
+        guard, rating = self.guard.until_due(), self.visits.until_due()
+        if rating is None:
             return guard
-        rating = max(0.0, self.rating_until - self.clock())
         return rating if guard is None else min(guard, rating)
 
     def tick(self) -> None:
         """Clear the screen when a privacy time limit has passed (not while a service call is on its way
         back); put the satisfaction question away once its time is up (no answer: nothing recorded)."""
-        if self.rating_visit is not None and self.clock() >= self.rating_until:
-            self.rating_visit = None
-            self.view.end_rating(None)
+        self.visits.expire()
         if self.busy:
             return
         reason = self.guard.due()
@@ -296,18 +274,16 @@ class CounterFlow:
         if self.busy:
             return
         check, card = self.check, self.card
-        seen_at = self.seen_at()
+        seen_at = self.visits.seen_at()
         if self.state is State.MATCH and check is not None:
-            self._call(lambda: self.kiosk.check_in(check, seen_at), self._checked_in)
+            self.call(lambda: self.kiosk.check_in(check, seen_at), self._checked_in)
         elif self.state is State.CARD and card is not None:
             if self.card_known:
-                self._call(lambda: self._card_check_in(card, seen_at), self._checked_in_by_card)
+                self.call(lambda: self._card_check_in(card, seen_at), self._checked_in_by_card)
             else:
-                self.consent_ticked = False
-                self._guard_card()
-                self._enter(replace(self.screen, state=State.CONSENT, mode=MODES[State.CONSENT]))
+                self.enrol.ask_consent()
         elif self.state is State.CONSENT:
-            self.give_consent()
+            self.enrol.give_consent()
         elif self.state is State.SAVED:
             self.go_idle()
 
@@ -319,38 +295,19 @@ class CounterFlow:
         elif self.state is State.KEYPAD:
             self.ask_for_card("keypad")
         elif self.state is State.CONSENT:
-            self.refuse_consent()
+            self.enrol.refuse_consent()
         elif self.state in (State.ASK_CARD, State.CARD, State.CAPTURE, State.SAVED):
             self.go_idle()
 
     def extra(self) -> None:
         """F5: add face samples to the citizen known by card."""
         if self.state is State.CARD and self.card_known:
-            self.start_capture(adding=True)
-
-    def keypad_submitted(self, typed: str) -> None:
-        """The citizen typed the 4 digits."""
-        check = self.check
-        if self.state is not State.KEYPAD or check is None or self.busy:
-            return
-        self._call(lambda: self.kiosk.confirm(check, typed), self._keypad_checked)
-
-    def set_consent_ticked(self, ticked: bool) -> None:
-        """The consent box was ticked or unticked."""
-        self.consent_ticked = ticked
-
-    def give_consent(self) -> None:
-        """Accept the consent: only with the box ticked (silence is not consent)."""
-        if self.state is State.CONSENT and self.consent_ticked:
-            self.start_capture(adding=False)
-
-    def refuse_consent(self) -> None:
-        """The citizen does not agree: nothing is stored."""
-        self.go_idle()
-        self.view.show_note(Note.CONSENT_REFUSED)
+            self.enrol.start(adding=True)
 
     # -- results of the service calls ----------------------------------------------------------
-    def _call(self, work: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+    def call(self, work: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        """Run ``work`` (a service call for this screen) through the runner, busy until it is back:
+        then ``on_done(result)``, or the error shown."""
         self.busy = True
 
         def done(result: Any) -> None:
@@ -385,143 +342,5 @@ class CounterFlow:
             self.desk.confirmed(visit_id)
         self.go_idle()
         self.view.show_note(Note.CHECKED_IN, name=record.full_name if record else "")
-        self._serve(visit_id)
+        self.visits.serve(visit_id)
         self.view.report(Event.VISIT_LOGGED, visit_id)
-
-    def _keypad_checked(self, resolved: FaceCheck) -> None:
-        if self.state is not State.KEYPAD:
-            return
-        if resolved.decision is Decision.MATCH:
-            self.show_match(resolved)
-            return
-        self.attempts_left -= 1
-        if self.attempts_left <= 0:
-            self.ask_for_card("keypad")
-        else:
-            self.view.show_keypad_miss(self.attempts_left)
-
-    # -- capture and saving (ui.enrolment keeps the samples) ------------------------------------
-    def start_capture(self, *, adding: bool) -> None:
-        """Start capturing for the card on screen (``adding``: a known citizen gets new samples)."""
-        if self.card is None:
-            return
-        self.enrolment.begin(adding=adding)
-        self.guard.capture()
-        self._enter(
-            self._screen(
-                State.CAPTURE, card=self.card, card_known=self.card_known, adding=adding, need=self.enrolment.needed
-            )
-        )
-
-    def _capture_frame(self, sample: FaceSample | None) -> None:
-        kept = self.enrolment.offer(sample)
-        if isinstance(kept, QualityIssue):
-            self.view.show_capture_issue(kept)
-        elif kept is not None:
-            self.view.show_capture_taken(kept, self.enrolment.needed)
-            if self.enrolment.complete:
-                self.save()
-
-    def save(self) -> None:
-        """Store the samples through the runner (enrol, or add to the known citizen); never interrupted."""
-        assert self.card is not None
-        self.guard.release()
-        self._enter(replace(self.screen, state=State.SAVING, mode=MODES[State.SAVING]))
-        self.run(self.enrolment.saver(self.kiosk, self.card, self.seen_at()), self._saved, self._save_failed)
-
-    def _saved(self, saved: Saved) -> None:
-        if isinstance(saved, EnrolResult):
-            self.enrolment.result = saved
-            self.watcher.hold_citizen(saved.citizen_id)
-            self.guard.citizen(citizens=frozenset({saved.citizen_id}), id_number=saved.record.id_number, strict=True)
-            self._enter(replace(self.screen, state=State.SAVED, mode=MODES[State.SAVED], enrolled=saved))
-            self.desk.enrolled(saved.record)
-            self.view.show_note(Note.ENROLLED, name=saved.record.full_name)
-            self._serve(saved.visit_id)
-            self.view.report(Event.ENROLLED, saved)
-            return
-        count, citizen = saved
-        if citizen:
-            self.watcher.hold_citizen(citizen)
-        assert self.card is not None
-        self.guard.citizen(
-            citizens=frozenset({citizen}) if citizen else frozenset(),
-            id_number=self.card.record.id_number,
-            strict=bool(citizen),
-        )
-        self._enter(replace(self.screen, state=State.SAVED, mode=MODES[State.SAVED], added=count))
-        self.view.report(Event.SAMPLES_ADDED, count)
-
-    def _save_failed(self, error: BaseException) -> None:
-        if self.state is not State.SAVING:
-            return
-        if isinstance(error, StoreError):  # keep the samples: the clerk retries saving
-            self.view.show_error(error, retry=self.save)
-            return
-        self.view.show_error(error)
-        self.start_capture(adding=self.enrolment.adding)  # quality or identity problem: capture again
-
-    # -- the visit's times, the clerk's "done" and the citizen's answer ---------------------------
-    def _note_seen(self, in_view: bool) -> None:
-        """Start the first-seen clock when a face or card comes into view on the idle (or card-asking)
-        screen; an idle screen with nobody in view forgets it."""
-        if self.state not in (State.IDLE, State.ASK_CARD):
-            return
-        if in_view and self.seen_since is None:
-            self.seen_since = self.clock()
-        elif not in_view and self.state is State.IDLE and self.check is None:
-            self.seen_since = None
-
-    def seen_at(self) -> datetime | None:
-        """When the current citizen's face or card came into view (aware UTC, on the store's clock); None: unknown."""
-        if self.seen_since is None:
-            return None
-        return self.kiosk.store.clock() - timedelta(seconds=max(0.0, self.clock() - self.seen_since))
-
-    def _serve(self, visit_id: int | None) -> None:
-        """A visit was logged: the clerk serves it until "Xong"; the next citizen gets a new first-seen time."""
-        self.seen_since = None
-        if visit_id:
-            self.serving = visit_id
-            self.view.show_serving(visit_id)
-
-    def finish_visit(self) -> None:
-        """The clerk's "Xong" (F8): mark the visit being served done, then ask the citizen (:meth:`visit_done`)."""
-        visit_id = self.serving
-        if visit_id is None:
-            return
-
-        def marked(found: bool) -> None:
-            if found:
-                self.visit_done(visit_id)
-            elif self.serving == visit_id:  # purged meanwhile: nothing to finish
-                self.serving = None
-                self.view.show_serving(None)
-
-        self.run(lambda: self.kiosk.mark_visit_done(visit_id), marked, self.view.show_error)
-
-    def visit_done(self, visit_id: int) -> None:
-        """Visit ``visit_id`` was marked done (by :meth:`finish_visit`, or by the local API after
-        :meth:`Kiosk.mark_visit_done` returned True; call on the UI thread): the citizen-facing
-        side asks how satisfied the citizen was, for ``rating_timeout_s``."""
-        if self.serving == visit_id:
-            self.serving = None
-            self.view.show_serving(None)
-        self.rating_visit = visit_id
-        self.rating_until = self.clock() + self.kiosk.settings.rating_timeout_s
-        self.view.show_rating(visit_id)
-        self.view.report(Event.VISIT_DONE, visit_id)
-
-    def rate(self, rating: Rating) -> None:
-        """The citizen's answer (a tap, or keys 1-4): recorded on the visit asked about; later taps are ignored."""
-        visit_id = self.rating_visit
-        if visit_id is None:
-            return
-        self.rating_visit = None
-        self.view.end_rating(rating)
-
-        def recorded(found: bool) -> None:
-            if found:
-                self.view.report(Event.VISIT_RATED, (visit_id, rating))
-
-        self.run(lambda: self.kiosk.rate_visit(visit_id, rating), recorded, self.view.show_error)

@@ -3,7 +3,7 @@
 :class:`RatingPanel` draws the faces itself (QPainter: no emoji font needed) and says which
 was tapped; :class:`RatingHost` shows the panel on the citizen-facing monitor when the
 ``citizen_screen`` setting names an attached one, else over the counter window. The flow
-(:mod:`ui.flow`) decides when to ask and records the answer; this module only shows it.
+(:mod:`ui.flow_visit`) decides when to ask and records the answer; this module only shows it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """What the counter's flow shows, without Qt: its states, the screen each one shows, the banner's
-notes, the page's events, and the view that renders them (:class:`ui.counter.CounterPage`).
+notes, the page's events, the view that renders them (:class:`ui.counter.CounterPage`), and what
+else the flow is handed: the runner of service calls and the watcher's memory of outcomes.
 
 :mod:`ui.flow` decides; this module names what it decides. The widget words every text.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 from kiosk.cccd.record import CccdRead
 from kiosk.counter.enrolment import EnrolResult
@@ -155,3 +156,18 @@ class CounterView(Protocol):
 
     def end_rating(self, rating: Rating | None) -> None:
         """Put the question away: answered ``rating`` (a short thanks), or None (no answer)."""
+
+
+Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], Any]
+"""``run(work, on_done, on_error)``: call ``work()`` (off the UI thread in the app), then ``on_done(result)``
+or ``on_error(exception)`` back on the flow's thread (:meth:`ui.tasks.Tasks.run`)."""
+
+
+class Holds(Protocol):
+    """The watcher's memory of outcomes not to report again (:class:`kiosk.counter.watch.FrameWatcher`)."""
+
+    def hold(self, check: FaceCheck) -> None:
+        """Do not decide this outcome again until the face leaves."""
+
+    def hold_citizen(self, citizen_id: int) -> None:
+        """Do not decide a match of this citizen again until the face leaves."""

@@ -95,7 +95,7 @@ def _run(out: Path, tmp: Path) -> int:
         wait_until(lambda: counter.state is State.MATCH)
         shoot("06-recognised")
         key(Qt.Key.Key_Return)
-        wait_until(lambda: counter.flow.serving is not None)
+        wait_until(lambda: counter.flow.visits.serving is not None)
         key(Qt.Key.Key_F8)  # the clerk is done: the citizen is asked
         wait_until(lambda: counter.rating.visible)
         shoot("15-rating")

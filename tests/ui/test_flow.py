@@ -68,7 +68,7 @@ class Watcher:
 
 
 class View:
-    """Records what the flow shows (every method of ui.flow.CounterView)."""
+    """Records what the flow shows (every method of ui.screens.CounterView)."""
 
     def __init__(self) -> None:
         self.screens: list[Screen] = []
@@ -214,13 +214,13 @@ def test_confirm_goes_to_the_keypad_a_wrong_entry_misses_and_the_right_digits_fi
     flow.frame(decided(kiosk, "london_005/visit_4.jpg"))
     assert flow.state is State.KEYPAD and view.screens[-1].attempts_left == KEYPAD_ATTEMPTS
     assert view.events == []  # nobody's data is shown before the digits fit
-    flow.keypad_submitted("0000")
+    flow.keypad.submit("0000")
     assert flow.busy
-    flow.keypad_submitted("4127")  # a second entry while the first is being checked is ignored
+    flow.keypad.submit("4127")  # a second entry while the first is being checked is ignored
     assert len(worker.pending) == 1
     worker.finish()
     assert flow.state is State.KEYPAD and view.misses == [KEYPAD_ATTEMPTS - 1] and not flow.busy
-    flow.keypad_submitted("4127")
+    flow.keypad.submit("4127")
     worker.finish()
     assert flow.state is State.MATCH and flow.check.via_keypad
     assert view.events == [(Event.FORM_FILLED, flow.check.citizen)] and flow.check.citizen.id_number == "096098004127"
@@ -234,7 +234,7 @@ def test_three_wrong_entries_ask_for_the_card(make_flow, enrolled):
     flow, view, _watcher = make_flow(kiosk)
     flow.frame(decided(kiosk, "london_005/visit_4.jpg"))
     for _ in range(KEYPAD_ATTEMPTS):
-        flow.keypad_submitted("0000")
+        flow.keypad.submit("0000")
     assert view.misses == [2, 1] and flow.state is State.ASK_CARD and view.screens[-1].ask_reason == "keypad"
     assert not check_ins(kiosk.store, 5)
 
@@ -251,9 +251,9 @@ def test_a_stranger_shows_the_card_gives_consent_and_is_enrolled(make_flow, enro
     flow.primary()
     assert flow.state is State.CONSENT and view.screens[-1].card.record.full_name == "Lý Quốc Sơn"
     flow.primary()  # Enter alone is not consent: the box is unticked
-    flow.give_consent()
+    flow.enrol.give_consent()
     assert flow.state is State.CONSENT
-    flow.set_consent_ticked(True)
+    flow.enrol.set_consent_ticked(True)
     flow.primary()
     assert flow.state is State.CAPTURE and view.screens[-1].mode is Mode.CAPTURE and view.screens[-1].need == 3
     turned = analyzed(FRAMES / "london_045" / "enrol_bad_3_0.jpg").primary
@@ -284,7 +284,7 @@ def test_refusing_consent_stores_nothing(make_flow, enrolled):
     flow, view, _watcher = make_flow(enrolled)
     flow.scanned(read_qr_file(CARDS / "london_045.jpg")[0].text)
     flow.primary()
-    flow.set_consent_ticked(True)
+    flow.enrol.set_consent_ticked(True)
     flow.secondary()
     assert flow.state is State.IDLE and view.notes[-1] == (Note.CONSENT_REFUSED, "")
     assert enrolled.store.find_citizen("096203007742") is None
@@ -381,8 +381,8 @@ def test_no_clearing_while_a_visit_is_being_saved_and_saving_is_never_interrupte
 
     flow.frame(WatchResult(Mode.WATCH, SHAPE, card=card("london_045")))
     flow.primary()
-    flow.set_consent_ticked(True)
-    flow.give_consent()
+    flow.enrol.set_consent_ticked(True)
+    flow.enrol.give_consent()
     for path in enrol_frames("london_045"):
         clock.now += 0.5
         flow.frame(WatchResult(Mode.CAPTURE, SHAPE, sample=analyzed(path).primary))
@@ -400,7 +400,7 @@ def test_a_database_error_while_saving_keeps_the_samples_and_offers_to_save_agai
     flow, view, _watcher = make_flow(enrolled)
     flow.scanned(read_qr_file(CARDS / "london_045.jpg")[0].text)
     flow.primary()
-    flow.set_consent_ticked(True)
+    flow.enrol.set_consent_ticked(True)
     flow.primary()
 
     def locked(*_args, **_kwargs):
@@ -465,22 +465,22 @@ def test_a_visit_remembers_when_the_face_came_into_view_then_done_asks_and_silen
     [visit] = check_ins(enrolled.store, 1)
     waited = datetime.fromisoformat(visit["at"]) - datetime.fromisoformat(visit["seen_at"])
     assert waited.total_seconds() == pytest.approx(5.5, abs=0.5)  # the wall clock moved a little too
-    assert flow.serving == visit["id"] and view.lines[-1] == f"serving {visit['id']}"
+    assert flow.visits.serving == visit["id"] and view.lines[-1] == f"serving {visit['id']}"
 
-    flow.finish_visit()  # "Xong" (F8)
-    assert view.lines[-2:] == ["serving None", f"rate {visit['id']}"] and flow.serving is None
+    flow.visits.finish()  # "Xong" (F8)
+    assert view.lines[-2:] == ["serving None", f"rate {visit['id']}"] and flow.visits.serving is None
     assert view.events[-1] == (Event.VISIT_DONE, visit["id"])
     assert flow.until_tick() == enrolled.settings.rating_timeout_s
     clock.now += enrolled.settings.rating_timeout_s - 0.1
     flow.tick()
-    assert flow.rating_visit == visit["id"]  # still asking
+    assert flow.visits.rating_visit == visit["id"]  # still asking
     clock.now += 0.1
     flow.tick()
-    assert view.lines[-1] == "rated None" and flow.rating_visit is None and flow.until_tick() is None
-    flow.rate(Rating.VERY_SATISFIED)  # after the question went away: ignored
+    assert view.lines[-1] == "rated None" and flow.visits.rating_visit is None and flow.until_tick() is None
+    flow.visits.rate(Rating.VERY_SATISFIED)  # after the question went away: ignored
     [visit] = check_ins(enrolled.store, 1)
     assert visit["done_at"] is not None and visit["rating"] is None
-    flow.finish_visit()  # nothing being served: nothing happens
+    flow.visits.finish()  # nothing being served: nothing happens
     assert view.lines[-1] == "rated None"
 
 
@@ -489,14 +489,14 @@ def test_an_answer_is_recorded_once_and_a_missing_visit_is_not_finished(make_flo
     flow.frame(decided(enrolled, "london_005/visit_2.jpg"))
     flow.primary()
     [visit] = check_ins(enrolled.store, 1)
-    flow.finish_visit()
-    flow.rate(Rating.UNSATISFIED)
-    flow.rate(Rating.VERY_SATISFIED)  # a second tap changes nothing
+    flow.visits.finish()
+    flow.visits.rate(Rating.UNSATISFIED)
+    flow.visits.rate(Rating.VERY_SATISFIED)  # a second tap changes nothing
     assert view.lines[-1] == "rated unsatisfied" and view.events[-1] == (
         Event.VISIT_RATED,
         (visit["id"], Rating.UNSATISFIED),
     )
     assert check_ins(enrolled.store, 1)[0]["rating"] == "unsatisfied"
-    flow.serving = 999_999  # a visit purged meanwhile
-    flow.finish_visit()
-    assert flow.serving is None and flow.rating_visit is None and view.lines[-1] == "serving None"
+    flow.visits.serving = 999_999  # a visit purged meanwhile
+    flow.visits.finish()
+    assert flow.visits.serving is None and flow.visits.rating_visit is None and view.lines[-1] == "serving None"

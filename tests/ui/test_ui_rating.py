@@ -101,7 +101,7 @@ def test_no_answer_records_none_and_the_question_goes_away(qtbot, open_counter, 
     qtbot.waitUntil(lambda: not counter.rating.visible, timeout=6000)  # 3 s, nobody answered
     [visit] = [v for v in enrolled.store.visits(10) if v["id"] == visit_id]
     assert visit["done_at"] is not None and visit["rating"] is None  # none, never a default score
-    counter.flow.rate(Rating.VERY_SATISFIED)  # too late: nothing is asked any more
+    counter.flow.visits.rate(Rating.VERY_SATISFIED)  # too late: nothing is asked any more
     assert enrolled.store.visits(10)[0]["rating"] is None
 
 
@@ -111,7 +111,7 @@ def test_the_local_api_done_and_a_tap_on_the_citizens_monitor(qtbot, open_counte
     counter = window.counter
     visit_id = check_in_son(qtbot, window, camera)
     assert enrolled.mark_visit_done(visit_id)  # what POST /v1/visits/{id}/done does...
-    counter.flow.visit_done(visit_id)  # ...then tells the window, on its thread
+    counter.flow.visits.done(visit_id)  # ...then tells the window, on its thread
     assert counter.rating.on_citizen_screen and counter.rating.window is not None
     qtbot.waitUntil(lambda: counter.rating.window.isVisible(), timeout=3000)
     face = counter.rating.panel.buttons[ANSWERS[0]]
