@@ -1,4 +1,5 @@
-"""Shared fixtures: settings, fresh SQLite files, a kiosk with citizens, PostgreSQL registries.
+"""Shared fixtures: settings, fresh SQLite files, a kiosk with citizens, PostgreSQL registries, the
+counter's flow on a moved clock.
 
 Helpers (paths, analysed photos, the CLI runner) are in :mod:`tests.support`."""
 
@@ -14,6 +15,7 @@ from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from tests.support import pg
 from tests.support.data import ADMIN_PIN, CARDS, LEGACY, LEGACY_KEY, analyzed, enrol_frames
+from tests.support.flow import Clock, Worker, start_flow
 
 
 @pytest.fixture
@@ -74,6 +76,23 @@ def enrolled(kiosk: Kiosk, card_record) -> Kiosk:
         samples = [analyzed(p).primary for p in enrol_frames(folder)]
         kiosk.enrol(card_record(folder), samples, consent=True, staff="tester")
     return kiosk
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """Seconds (monotonic) for the counter's flow, moved by the test."""
+    return Clock()
+
+
+@pytest.fixture
+def make_flow(clock: Clock):
+    """Factory: ``make(kiosk, worker=None)`` gives a counter flow over ``kiosk`` on ``clock`` with a recording
+    view and watcher, at idle: ``(flow, view, watcher)`` (tests.support.flow)."""
+
+    def make(kiosk: Kiosk, worker: Worker | None = None):
+        return start_flow(kiosk, clock, worker)
+
+    return make
 
 
 @pytest.fixture(scope="session")
