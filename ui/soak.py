@@ -13,7 +13,7 @@ leaves (the screen clears itself); another face stepping in (the screen is repla
 Reported: ``minutes``, ``scenes``, ``frames`` (painted by the preview), ``crashes`` (see
 :class:`ui.soak_watch.CrashCounter`), ``rss_start_mb`` / ``rss_end_mb`` (after the window
 opened / at the end), ``max_ui_stall_ms``, plus ``rss_warm_mb``, ``memory_flat``,
-``failures`` (a scene that did not reach its screen in time) and the count per flow.
+``failures`` (a scene that did not reach its screen in time, or raised) and the count per flow.
 Memory is *flat* when the growth from the end of the warm-up (the first cycle, or the
 first fifth of the run if longer) to the end stays under :data:`RSS_GROWTH_LIMIT_MB`.
 """
@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ui.soak_scenes import SceneFailed, Soak
 
 RSS_GROWTH_LIMIT_MB = 40.0
 """Largest RSS growth after the warm-up still called flat (MB). Measured: ±10 MB over 10 minutes
@@ -116,6 +118,27 @@ def _fmt(value: float | None) -> str:
     return "?" if value is None else f"{value:.0f} MB"
 
 
+def play_scene(soak: Soak, name: str, scene: Callable[[], None]) -> bool:
+    """Play one scene of ``soak``: counted in its report's ``scenes`` when it completes; otherwise a
+    failed scene (``failures``, and ``"<name>: <why>"`` in ``errors``), and the window is brought back
+    to an idle counter. Any exception of the scene is its failure: the soak goes on.
+    Returns True when the scene completed."""
+    report = soak.report
+    try:
+        scene()
+    except SceneFailed as exc:
+        why = str(exc)
+    except Exception as exc:  # a scene's own mistake: that scene failed, the soak goes on
+        why = f"cycle {soak.cycle}: {type(exc).__name__}: {exc}"
+    else:
+        report.scenes += 1
+        return True
+    report.failures += 1
+    report.errors.append(f"{name}: {why}")
+    soak.recover()
+    return False
+
+
 def run_soak(
     *,
     minutes: float,
@@ -152,7 +175,6 @@ def _soak(
     on_cycle: Callable[[Any], None] | None,
 ) -> SoakReport:
     from ui.app import demo_window
-    from ui.soak_scenes import SceneFailed, Soak
     from ui.soak_watch import CrashCounter, StallMeter, rss_mb
     from ui.testing import wait_until
 
@@ -176,13 +198,7 @@ def _soak(
                 if time.monotonic() - start >= minutes * 60:
                     break
                 worst = stall.max_ms
-                try:
-                    scene()
-                    report.scenes += 1
-                except SceneFailed as exc:
-                    report.failures += 1
-                    report.errors.append(f"{name}: {exc}")
-                    soak.recover()
+                play_scene(soak, name, scene)
                 if stall.max_ms > worst:
                     report.max_ui_stall_scene = name
             soak.cycle += 1

@@ -41,6 +41,8 @@ class Soak:
         self.enrol_faces = [f"frames/{LIVE_FIRST_VISIT}/enrol_{k}.jpg" for k in (1, 2, 3)]
         self.turned = [face for face, _ in self.visits if face.endswith("visit_4.jpg")]
         self.cycle = 0
+        self.step_timeout_s = STEP_TIMEOUT_S
+        """Longest wait for a screen when a scene names none (seconds)."""
         self.cleared: list[str] = []
         self.counter.screen_cleared.connect(self.cleared.append)
 
@@ -51,10 +53,13 @@ class Soak:
 
         self.demo.source.show([frame(name) for name in names])
 
-    def until(self, what: str, predicate: Callable[[], bool], timeout_s: float = STEP_TIMEOUT_S) -> None:
-        """Run the window until ``predicate()`` holds. Raises SceneFailed after ``timeout_s``."""
+    def until(self, what: str, predicate: Callable[[], bool], timeout_s: float | None = None) -> None:
+        """Run the window until ``predicate()`` holds. Raises SceneFailed after ``timeout_s`` (seconds;
+        None: ``step_timeout_s``)."""
         from ui.testing import wait_until
 
+        if timeout_s is None:
+            timeout_s = self.step_timeout_s
         try:
             wait_until(predicate, timeout_s)
         except TimeoutError:
