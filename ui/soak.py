@@ -7,13 +7,17 @@ every flow once, each a *scene*: a face recognised and checked in (in English: t
 language switches there and back); a face that needs the keypad, a wrong code then the
 right one; a stranger asked for the card; a known card checked in; a first visit (card,
 consent, guided capture, receipt) whose citizen is then purged so the next cycle can enrol
-them again; the administration area opened with the PIN, every tab, closed; a face that
-leaves (the screen clears itself); another face stepping in (the screen is replaced).
+them again; a visit by card finished with the clerk's "Xong" (F8, or its button) and the
+satisfaction question answered (a key 1-4, or a tap on a face), the answer recorded on it;
+another finished and left unanswered (the question goes away after ``rating_timeout_s``,
+nothing recorded); the administration area opened with the PIN, every tab, closed; a face
+that leaves (the screen clears itself); another face stepping in (the screen is replaced).
 
 Reported: ``minutes``, ``scenes``, ``frames`` (painted by the preview), ``crashes`` (see
 :class:`ui.soak_watch.CrashCounter`), ``rss_start_mb`` / ``rss_end_mb`` (after the window
 opened / at the end), ``max_ui_stall_ms``, plus ``rss_warm_mb``, ``memory_flat``,
-``failures`` (a scene that did not reach its screen in time, or raised) and the count per flow.
+``failures`` (a scene that did not reach its screen in time, saw what it should not, or
+raised) and the count per flow (``flows``: e.g. ``visit_done``, ``rated``, ``rating_unanswered``).
 Memory is *flat* when the growth from the end of the warm-up (the first cycle, or the
 first fifth of the run if longer) to the end stays under :data:`RSS_GROWTH_LIMIT_MB`.
 """

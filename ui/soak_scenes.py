@@ -12,7 +12,7 @@ STEP_TIMEOUT_S = 30.0
 
 
 class SceneFailed(Exception):
-    """A scene did not reach the screen it expected in time."""
+    """A scene did not reach the screen it expected in time, or saw something it should not have."""
 
 
 class Soak:
@@ -45,6 +45,12 @@ class Soak:
         """Longest wait for a screen when a scene names none (seconds)."""
         self.cleared: list[str] = []
         self.counter.screen_cleared.connect(self.cleared.append)
+        self.logged: list[int] = []  # visit ids, as the counter reports them
+        self.counter.visit_logged.connect(self.logged.append)
+        self.done: list[int] = []
+        self.counter.visit_done.connect(self.done.append)
+        self.rated: list[tuple[int, Any]] = []  # (visit id, Rating) recorded
+        self.counter.visit_rated.connect(self.rated.append)
 
     # -- helpers ---------------------------------------------------------------------------
     def show(self, *names: str) -> None:
@@ -254,18 +260,87 @@ class Soak:
         self.report.flows["privacy_other_face"] += 1
         self.empty_counter()
 
+    def done_and_rated(self, card: str, answer: int, *, keys: bool) -> None:
+        """A visit logged by card, then the clerk's "Xong" and the satisfaction question over the window,
+        answered: ``answer`` (0-3, left to right) by its key 1-4 after F8 (``keys``), else by a tap on
+        its face after the "Xong" button. The answer must come back recorded on that visit."""
+        from PySide6.QtCore import Qt
+
+        from ui.rating import ANSWERS
+
+        visit_id = self._visit_by_card(card)
+        self._xong(visit_id, keys=keys)
+        rating = ANSWERS[answer]
+        if keys:
+            self.key((Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_4)[answer], str(answer + 1))
+        else:
+            self.counter.rating.panel.buttons[rating].click()
+        self.until(f"answer {rating.value} recorded on visit {visit_id}", lambda: (visit_id, rating) in self.rated)
+        self.until("the question put away after the thanks", lambda: not self.counter.rating.visible, 10)
+        self.report.flows["rated"] += 1
+        self.empty_counter()
+
+    def done_unanswered(self, card: str, *, keys: bool) -> None:
+        """A visit logged by card, "Xong" (F8 with ``keys``, else the button), nobody answers: the question
+        goes away after ``rating_timeout_s`` and nothing is recorded."""
+        visit_id = self._visit_by_card(card)
+        self._xong(visit_id, keys=keys)
+        limit = self.window.kiosk.settings.rating_timeout_s
+        self.until("the unanswered question gone", lambda: not self.counter.rating.visible, limit + 15)
+        if any(rated == visit_id for rated, _rating in self.rated):
+            raise SceneFailed(f"cycle {self.cycle}: an answer was recorded on visit {visit_id}, nobody gave one")
+        self.report.flows["rating_unanswered"] += 1
+        self.empty_counter()
+
+    def _visit_by_card(self, card: str) -> int:
+        """A known citizen's card read, put away, the visit logged with Enter; returns its id."""
+        from PySide6.QtCore import Qt
+
+        self.logged.clear()
+        self.show(card)
+        self.until(f"{card} read", self.state("card"))
+        self.show("frames/empty_counter.jpg")  # the citizen takes the card back
+        self.key(Qt.Key.Key_Return)
+        self.until("card check-in logged", lambda: bool(self.logged))
+        if not self.logged[-1]:
+            raise SceneFailed(f"cycle {self.cycle}: the card check-in logged no visit id")
+        return self.logged[-1]
+
+    def _xong(self, visit_id: int, *, keys: bool) -> None:
+        """The clerk's "Xong" for ``visit_id`` (F8 with ``keys``, else the button): marked done, the question up."""
+        from PySide6.QtCore import Qt
+
+        idle = self.counter.idle
+        self.until(
+            f"'Xong' offered for visit {visit_id}",
+            lambda: idle.serving_visit == visit_id and idle.done_button.isVisibleTo(self.counter),
+        )
+        self.done.clear()
+        self.rated.clear()
+        if keys:
+            self.key(Qt.Key.Key_F8)
+        else:
+            idle.done_button.click()
+        self.until(f"visit {visit_id} done", lambda: visit_id in self.done)
+        self.until("the satisfaction question shown", lambda: self.counter.rating.visible)
+        self.report.flows["visit_done"] += 1
+
     def scenes(self) -> list[tuple[str, Callable[[], None]]]:
         """One cycle's scenes, varied by cycle number."""
         c = self.cycle
         visit, other = self.visits[c % len(self.visits)], self.visits[(c + 7) % len(self.visits)]
         turned = self.turned[c % len(self.turned)]
         keypad_digits = dict(self.visits)[turned]
+        cards = self.known_cards
+        served, unanswered = cards[(c + 1) % len(cards)], cards[(c + 2) % len(cards)]
         return [
             ("first visit", self.first_visit),
             ("recognised, in English", lambda: self.visit(*visit, in_english=c % 2 == 0)),
             ("keypad", lambda: self.visit(turned, keypad_digits)),
             ("stranger", lambda: self.stranger(*self.strangers[c % len(self.strangers)])),
             ("known card", lambda: self.known_card(self.known_cards[c % len(self.known_cards)])),
+            ("done, rated", lambda: self.done_and_rated(served, c // 2 % 4, keys=c % 2 == 0)),
+            ("done, no answer", lambda: self.done_unanswered(unanswered, keys=c % 2 == 1)),
             ("administration", self.administration),
             ("face leaves", lambda: self.face_leaves(other[0])),
             ("another face", lambda: self.another_face(visit[0], other[0])),

@@ -205,6 +205,7 @@ def soak(minutes: float, set_dir: Path | None, config_path: Path | None, as_json
 
     The demo's window on a throw-away database, fed by the sample set: recognised,
     keypad (wrong, then right), stranger, card, first visit with consent and capture,
+    "Xong" (F8) with the satisfaction question answered or left unanswered,
     administration with the PIN, language switch, a face leaving, another face. Runs on
     the display when there is one (e.g. under xvfb-run), else offscreen. Exit 0 only when
     nothing crashed, every scene completed and memory stayed flat after the warm-up.
