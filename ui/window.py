@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
     camera_failed = Signal(object)
     camera_opened = Signal(str)
     closed = Signal()  # the window was closed (its threads are stopped)
+    visit_done_by_api = Signal(int)  # emitted on the local API's thread; handled on the UI thread
 
     def __init__(
         self,
@@ -128,6 +129,8 @@ class MainWindow(QMainWindow):
         self.sync = BackgroundSync(kiosk=kiosk, tasks=self.tasks, parent=self)
         self.sync.status.connect(self.status_sync.setText)
         self.sync.synced.connect(lambda: self.counter.flow.desk.synced())  # /v1/health's last_sync
+        self.visit_done_by_api.connect(self._visit_done_by_api, Qt.ConnectionType.QueuedConnection)
+        self.counter.flow.desk.on_visit_done = self.visit_done_by_api.emit
         self.wedge = WedgeScanner(self)
         self.counter.installEventFilter(self.wedge)
         self.wedge.scanned.connect(self.counter.on_scanned)
@@ -185,6 +188,10 @@ class MainWindow(QMainWindow):
         if self.banner.kind == "error" and self.banner.action.isVisible():
             self.banner.clear()
         self.start_camera()
+
+    def _visit_done_by_api(self, visit_id: int) -> None:
+        """POST /v1/visits/{id}/done marked a visit done: the citizen's question, as after "Xong" (UI thread)."""
+        self.counter.flow.visits.done(visit_id)
 
     def _camera_opened(self, name: str) -> None:
         self._camera_shown = ("open", name)

@@ -181,6 +181,7 @@ def build_app(kiosk: Kiosk, desk: Desk, token: str, *, hosts: tuple[str, ...], s
         visit_id = int(request.path_params["visit_id"])
         if not await run_in_threadpool(kiosk.mark_visit_done, visit_id):
             return _error(404, f"no visit {visit_id} at this counter", "use the visit_id of /v1/current or an event")
+        desk.visit_done(visit_id)  # the window, if any, asks the citizen's question
         return _json({"visit_id": visit_id, "done": True})
 
     async def confirm(request: Request) -> Response:

@@ -109,6 +109,9 @@ class Desk:
         """When the last sync with the province registry finished (None: not this run)."""
         self.confirmer: Callable[[], int | None] | None = None
         """Logs the visit of a recognised citizen without a window (``kiosk serve``); None in the window."""
+        self.on_visit_done: Callable[[int], None] | None = None
+        """Told a visit's id when the local API marked it done (called on the API's thread): the
+        window asks the citizen's question; None without a window."""
 
     # -- reading ------------------------------------------------------------------------------
     def current(self) -> Presence | None:
@@ -177,6 +180,12 @@ class Desk:
             elif self._gone_since is None:
                 self._gone_since = self.clock()
             self._expire()
+
+    def visit_done(self, visit_id: int) -> None:
+        """The local API marked visit ``visit_id`` done: tell :attr:`on_visit_done`, if anyone listens."""
+        listener = self.on_visit_done
+        if listener is not None:
+            listener(visit_id)
 
     def confirm(self) -> Presence | None:
         """Log the visit of the recognised citizen through :attr:`confirmer` (``kiosk serve``); the presence

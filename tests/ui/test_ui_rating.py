@@ -4,13 +4,17 @@ window or on the citizen's own monitor, one key or tap recorded, no answer recor
 
 from __future__ import annotations
 
+import json
 import os
+import threading
+import urllib.request
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from kiosk.api.server import ApiServer
 from kiosk.counter.camera import StillSource
 from kiosk.counter.service import Kiosk
 from models import Rating
@@ -110,8 +114,23 @@ def test_the_local_api_done_and_a_tap_on_the_citizens_monitor(qtbot, open_counte
     window = open_counter(enrolled)
     counter = window.counter
     visit_id = check_in_son(qtbot, window, camera)
-    assert enrolled.mark_visit_done(visit_id)  # what POST /v1/visits/{id}/done does...
-    counter.flow.visits.done(visit_id)  # ...then tells the window, on its thread
+    threads = []
+    done = counter.flow.visits.done
+    counter.flow.visits.done = lambda v: (threads.append(threading.get_ident()), done(v))
+    server = ApiServer(enrolled, counter.flow.desk, port=0)
+    server.start()
+    try:  # the counter's own software says the visit is over, through the real HTTP API
+        request = urllib.request.Request(
+            f"{server.url}/v1/visits/{visit_id}/done",
+            method="POST",
+            headers={"Authorization": f"Bearer {enrolled.api_token()}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert json.loads(answer.read()) == {"visit_id": visit_id, "done": True}
+        qtbot.waitUntil(lambda: counter.rating.visible, timeout=5000)
+    finally:
+        server.stop()
+    assert threads == [threading.get_ident()]  # the window was told on its own (UI) thread, once
     assert counter.rating.on_citizen_screen and counter.rating.window is not None
     qtbot.waitUntil(lambda: counter.rating.window.isVisible(), timeout=3000)
     face = counter.rating.panel.buttons[ANSWERS[0]]
