@@ -78,11 +78,18 @@ class VisitLifecycle:
 
         self.run(lambda: self.kiosk.mark_visit_done(visit_id), marked, self.view.show_error)
 
+    def done_by_api(self, visit_id: int) -> None:
+        """The local API marked visit ``visit_id`` done (call on the UI thread): ask the citizen
+        (:meth:`done`) only when it is the visit being served here. Not after "Xong" already asked
+        (one question per visit), nor for an old visit or another counter's."""
+        if visit_id == self.serving:
+            self.done(visit_id)
+
     # -- the citizen's answer ---------------------------------------------------------------------
     def done(self, visit_id: int) -> None:
-        """Visit ``visit_id`` was marked done (by :meth:`finish`, or by the local API after
-        :meth:`Kiosk.mark_visit_done` returned True; call on the UI thread): the citizen-facing
-        side asks how satisfied the citizen was, for ``rating_timeout_s``."""
+        """Visit ``visit_id`` was marked done (by :meth:`finish` or :meth:`done_by_api`; call on
+        the UI thread): the citizen-facing side asks how satisfied the citizen was, for
+        ``rating_timeout_s``."""
         if self.serving == visit_id:
             self.serving = None
             self.view.show_serving(None)

@@ -190,8 +190,9 @@ class MainWindow(QMainWindow):
         self.start_camera()
 
     def _visit_done_by_api(self, visit_id: int) -> None:
-        """POST /v1/visits/{id}/done marked a visit done: the citizen's question, as after "Xong" (UI thread)."""
-        self.counter.flow.visits.done(visit_id)
+        """POST /v1/visits/{id}/done marked a visit done: the citizen's question, as after "Xong",
+        if it is the visit being served (UI thread)."""
+        self.counter.flow.visits.done_by_api(visit_id)
 
     def _camera_opened(self, name: str) -> None:
         self._camera_shown = ("open", name)
@@ -344,6 +345,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every thread and the analyzer process (idempotent)."""
+        self.counter.flow.desk.on_visit_done = None  # the API thread must not emit into a closing window
         self._tick.stop()
         self._retry.stop()
         self._retention.stop()

@@ -65,3 +65,19 @@ def test_an_answer_is_recorded_once_and_a_missing_visit_is_not_finished(make_flo
     flow.visits.serving = 999_999  # a visit purged meanwhile
     flow.visits.finish()
     assert flow.visits.serving is None and flow.visits.rating_visit is None and view.lines[-1] == "serving None"
+
+
+def test_the_api_done_asks_only_about_the_visit_being_served(make_flow, enrolled):
+    """POST /v1/visits/{id}/done reaches the flow as done_by_api: an old or unknown visit, or a
+    visit already finished with "Xong", asks nothing; the visit being served asks once."""
+    flow, view, _watcher = make_flow(enrolled)
+    flow.frame(decided(enrolled, "london_005/visit_2.jpg"))
+    flow.primary()
+    [visit] = check_ins(enrolled.store, 1)
+    flow.visits.done_by_api(visit["id"] + 100)  # not this counter's visit being served
+    assert flow.visits.rating_visit is None and flow.visits.serving == visit["id"]
+    flow.visits.done_by_api(visit["id"])
+    assert flow.visits.rating_visit == visit["id"] and view.lines[-1] == f"rate {visit['id']}"
+    flow.visits.rate(Rating.SATISFIED)
+    flow.visits.done_by_api(visit["id"])  # told again: the answer stays, no second question
+    assert view.lines[-1] == "rated satisfied" and flow.visits.rating_visit is None
