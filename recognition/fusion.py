@@ -81,7 +81,13 @@ class Fusion:
         return np.asarray(sum(s.weight * s.scaled(distances[s.engine]) for s in self.scales), dtype=np.float64)
 
     def with_weights(self, weights: Sequence[float]) -> Fusion:
-        """A copy with other weights (same order as :attr:`scales`)."""
+        """A copy with other weights (same order as :attr:`scales`).
+
+        Raises:
+            ValueError: not one weight per engine, or weights that are negative or do not sum to 1.
+        """
+        if len(weights) != len(self.scales):
+            raise ValueError(f"{len(weights)} weights for {len(self.scales)} engines")
         return Fusion(tuple(EngineScale(s.engine, s.centre, s.spread, w) for s, w in zip(self.scales, weights)))
 
     @classmethod
@@ -93,7 +99,7 @@ class Fusion:
         """
         if any(not tail.fitted for tail in tails.values()):
             raise ValueError("fusion needs a fitted impostor tail for every engine")
-        weight = 1.0 / max(1, len(tails))
+        weight = 1.0 / len(tails) if tails else 0.0
         return cls(tuple(EngineScale(name, t.at_one, t.scale, weight) for name, t in tails.items()))
 
     @classmethod
@@ -113,7 +119,6 @@ class Fusion:
             spread = 1.4826 * float(np.median(np.abs(d - centre))) or float(np.std(d))
             if spread <= 0:
                 raise ValueError(f"{name}: every impostor distance is the same; it cannot be scaled")
-            scales.append(EngineScale(name, centre, spread, 0.0))
-        n = len(scales)
-        fusion_weights = list(weights) if weights is not None else [1.0 / max(1, n)] * n
-        return cls(tuple(EngineScale(s.engine, s.centre, s.spread, w) for s, w in zip(scales, fusion_weights)))
+            scales.append(EngineScale(name, centre, spread, 1.0 / len(impostors)))
+        fusion = cls(tuple(scales))
+        return fusion if weights is None else fusion.with_weights(weights)

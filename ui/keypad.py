@@ -11,6 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from ui.flow_keypad import KEYPAD_ATTEMPTS
 from ui.i18n import tr
 from ui.panels import Panel
 from ui.widgets import button, label
@@ -28,7 +29,7 @@ class KeypadPanel(Panel):
         super().__init__(parent)
         self.typed = ""
         self.what = "id_last4"
-        self.attempts_left = 3
+        self.attempts_left = KEYPAD_ATTEMPTS
         self.missed = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)

@@ -69,9 +69,9 @@ def apply_retention(
     """
     if sync is not None:
         sync()
-    due = stale(gallery.store, retention_days)
-    for citizen_id, record, _ in due:
+    stale_now = stale(gallery.store, retention_days)
+    for citizen_id, record, _ in stale_now:
         purge_citizen(gallery, citizen_id, record, "retention", actor=actor, counter=counter)
-    if due and sync is not None:
+    if stale_now and sync is not None:
         sync()
-    return len(due)
+    return len(stale_now)

@@ -275,7 +275,7 @@ class Kiosk:
         )
 
     def _purge(self, id_number: str, reason: str, actor: str) -> dict[str, int]:
-        """Purge the citizen with this ID number (see :func:`kiosk.counter.retention.purge_citizen`).
+        """Purge the citizen with this ID number (see :func:`kiosk.counter.retention.purge`).
         Reached through :class:`kiosk.counter.admin.Admin`, never directly by clerk code."""
         return retention.purge(self._gallery, id_number, reason, actor=actor, counter=self.settings.counter_name)
 

@@ -251,7 +251,8 @@ def _fused_row(
     frame: np.ndarray, pipelines: tuple[EngineConfig, ...], repeats: int, common: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """The face path of both engines on one frame, one after the other (what ``eval pairs --engine
-    fused`` scores): sface@480 then dlib@480, each detecting on its own. Empty unless both are timed."""
+    fused`` scores): sface@480 then dlib@480, each detecting on its own; ``faces_found`` is 1 when
+    both found the face. Empty unless both are timed."""
     from recognition.engines import load_engine
 
     configs = [
@@ -269,17 +270,17 @@ def _fused_row(
         return []
     engines = [load_engine(c) for c in configs if c is not None]
 
-    def both() -> int:
-        found = 0
+    def both() -> bool:
+        found = True
         for engine in engines:
             faces = engine.detect(frame)
             if faces:
                 engine.embed(frame, faces[0])
-                found += 1
+            found = found and bool(faces)
         return found
 
-    row: dict[str, Any] = {**common, "engine": "fused", "detector": "yunet@480+sface, hog+dlib", "default": False}
-    row["faces_found"] = both()
+    row: dict[str, Any] = {**common, "engine": "fused", "detector": "sface@480px + dlib@480px", "default": False}
+    row["faces_found"] = int(both())  # 1: both engines found the face
     row["face_total"] = _median_ms(both, repeats)
     return [row]
 

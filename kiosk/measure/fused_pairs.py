@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.measure.datasets import Pair
+from kiosk.measure.errors import DatasetError
 from kiosk.measure.verification import best_threshold, middle_of_best, tar_at_far
 from recognition.fusion import Fusion
 
@@ -47,6 +48,7 @@ class FusedVerification:
             (the settings' tails, equal weights); only the threshold is chosen per fold.
         cascade_accuracy / cascade_fold_accuracies: the cascade's held-out accuracy (0–1).
         cascade_second_share: share of held-out pairs for which the cascade ran the second engine (0–1).
+        fold_bands: per fold, the cascade's band chosen on the other folds (first engine's units).
         first_accuracy: the first engine alone, threshold chosen per fold (0–1), for the same pairs.
         tar_at_far / far / far_resolution: TAR (0–1) at a FAR with the fusion fitted on all pairs.
         first_tar_at_far: the first engine's TAR at the same FAR. The fusion's weights are chosen
@@ -67,6 +69,7 @@ class FusedVerification:
     cascade_accuracy: float
     cascade_fold_accuracies: tuple[float, ...]
     cascade_second_share: float
+    fold_bands: tuple[float, ...]
     first_accuracy: float
     tar_at_far: float
     first_tar_at_far: float
@@ -142,16 +145,24 @@ def verify_fused(
 ) -> FusedVerification:
     """Run the fused protocol over pairs given as arrays of the same length, in pair order:
     ``first`` / ``second`` = each engine's distance, ``same`` = same person, ``folds`` = fold numbers.
-    ``shipped``: the settings' fusion (None when a tail is not fitted: its figures are NaN)."""
+    ``shipped``: the settings' fusion (None when a tail is not fitted: its figures are NaN).
+
+    Raises:
+        DatasetError: fewer than two folds.
+    """
     same = np.asarray(same, dtype=bool)
     folds = np.asarray(folds)
+    if np.unique(folds).size < 2:
+        raise DatasetError(
+            "the fused protocol needs at least 2 folds (each is measured with what the others taught)",
+            "use a pairs file with a header such as '10 300'",
+        )
     by_name = {engines[0]: first, engines[1]: second}
     shipped_dist = shipped.distance(by_name) if shipped else np.full(same.size, np.nan)
-    acc, weights, thresholds, shipped_acc, cascade_acc, first_acc = [], [], [], [], [], []
+    acc, weights, thresholds, shipped_acc, cascade_acc, first_acc, bands = [], [], [], [], [], [], []
     second_runs = 0
     for fold in np.unique(folds):
-        train = folds != fold if np.any(folds != fold) else np.ones_like(same)
-        test = folds == fold
+        train, test = folds != fold, folds == fold
         fusion, threshold = fit_fusion(first[train], second[train], same[train], engines)
         fused = fusion.distance(by_name)
         acc.append(_accuracy(fused[test], same[test], threshold))
@@ -162,11 +173,12 @@ def verify_fused(
             if shipped
             else float("nan")
         )
-        first_threshold = _best(first[train], same[train])[0]
+        first_threshold = best_threshold(first[train], same[train])  # as `eval pairs --engine <first>`
         first_acc.append(_accuracy(first[test], same[test], first_threshold))
         band = fit_band(first[train], fused[train], same[train], first_threshold, threshold)
         decided, ran = _cascade_decide(first[test], fused[test], first_threshold, threshold, band)
         cascade_acc.append(float(np.mean(decided == same[test])))
+        bands.append(band)
         second_runs += int(ran.sum())
     whole, _ = fit_fusion(first, second, same, engines)
     tar, _ = tar_at_far(whole.distance(by_name), same, far)
@@ -184,6 +196,7 @@ def verify_fused(
         cascade_accuracy=float(np.mean(cascade_acc)),
         cascade_fold_accuracies=tuple(cascade_acc),
         cascade_second_share=second_runs / max(1, same.size),
+        fold_bands=tuple(bands),
         first_accuracy=float(np.mean(first_acc)),
         tar_at_far=tar,
         first_tar_at_far=tar_at_far(first, same, far)[0],

@@ -1,7 +1,7 @@
 """Start-up cost: loading N enrolled samples from the SQLite store into the matcher.
 
 A temporary database is made with the product's own schema (:meth:`kiosk.store.records.Store.open`
-through :func:`kiosk.counter.service.open_store`); one real citizen is enrolled through the store
+through :func:`kiosk.counter.factories.open_store`); one real citizen is enrolled through the store
 so every column is filled as the product fills it, then the store clones that row in one
 transaction (:func:`kiosk.store.bench_rows.fill_with_clones`, templates sealed with the data
 key), and the time of ``Kiosk.open(...).matcher`` (open, stream, decrypt, fill the index) is measured.

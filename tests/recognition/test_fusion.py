@@ -38,7 +38,8 @@ def test_fused_distance_orders_pairs_as_both_engines_agree_and_weights_shift_it(
 
 def test_scales_from_impostor_distances_are_robust_to_an_outlier() -> None:
     rng = np.random.default_rng(0)
-    sface = np.append(rng.normal(0.95, 0.05, 2000), [0.1])  # one look-alike pair
+    sface = np.append(rng.normal(0.95, 0.05, 1900), np.full(100, 0.1))  # 5 % look-alike pairs
+    assert np.std(sface) > 0.15  # a plain standard deviation would triple the spread
     fusion = Fusion.from_impostors({"sface": sface, "dlib": rng.normal(0.8, 0.03, 2000)})
     first, second = fusion.scales
     assert first.centre == pytest.approx(0.95, abs=0.01) and first.spread == pytest.approx(0.05, rel=0.1)
@@ -54,6 +55,7 @@ def test_scales_from_impostor_distances_are_robust_to_an_outlier() -> None:
         (lambda: Fusion.from_tails({"sface": SFACE, "dlib": ImpostorTail()}), "fitted impostor tail"),
         (lambda: Fusion.from_impostors({"sface": np.ones(50), "dlib": np.arange(50.0)}), "cannot be scaled"),
         (lambda: Fusion.from_impostors({"sface": np.ones(1), "dlib": np.arange(50.0)}), "at least two"),
+        (lambda: Fusion.from_tails({"sface": SFACE, "dlib": DLIB}).with_weights((1.0,)), "1 weights for 2 engines"),
     ],
 )
 def test_a_fusion_that_cannot_work_is_refused(make, words: str) -> None:

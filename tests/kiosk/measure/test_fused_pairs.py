@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kiosk.measure.errors import DatasetError
 from kiosk.measure.fused_pairs import cut_points, verify_fused
+from kiosk.measure.verification import best_threshold
 from recognition.fusion import Fusion
 from recognition.policy import ImpostorTail
 
@@ -43,6 +45,15 @@ def test_fusing_two_independent_engines_beats_either_alone() -> None:
     assert result.tar_at_far > result.first_tar_at_far
 
 
+def test_the_first_engine_alone_is_the_figure_eval_pairs_prints_for_it() -> None:
+    sface, _dlib, same, folds = simulated()
+    accs = []
+    for fold in range(10):
+        threshold = best_threshold(sface[folds != fold], same[folds != fold])
+        accs.append(np.mean((sface[folds == fold] <= threshold) == same[folds == fold]))
+    assert verify_fused(sface, _dlib, same, folds, ENGINES, SHIPPED).first_accuracy == pytest.approx(np.mean(accs))
+
+
 def test_an_engine_that_is_only_noise_gets_no_weight() -> None:
     sface, dlib, same, folds = simulated(separation=(3.0, 0.0))
     result = verify_fused(sface, dlib, same, folds, ENGINES, SHIPPED)
@@ -57,7 +68,15 @@ def test_a_fold_is_decided_by_what_the_other_folds_taught() -> None:
     flipped[folds == 3] = ~flipped[folds == 3]  # fold 3's labels all wrong
     other = verify_fused(sface, dlib, flipped, folds, ENGINES, SHIPPED)
     assert other.fold_weights[3] == base.fold_weights[3] and other.fold_thresholds[3] == base.fold_thresholds[3]
-    assert other.fold_accuracies[3] == pytest.approx(1 - base.fold_accuracies[3])
+    assert other.fold_bands[3] == base.fold_bands[3]
+    for field in ("fold_accuracies", "shipped_fold_accuracies", "cascade_fold_accuracies"):
+        assert getattr(other, field)[3] == pytest.approx(1 - getattr(base, field)[3]), field
+
+
+def test_one_fold_is_refused_it_would_measure_what_it_was_fitted_on() -> None:
+    sface, dlib, same, _ = simulated(n=200)
+    with pytest.raises(DatasetError, match="at least 2 folds"):
+        verify_fused(sface, dlib, same, np.zeros(200), ENGINES, SHIPPED)
 
 
 def test_cut_points_separate_every_distinct_value() -> None:
