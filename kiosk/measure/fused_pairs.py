@@ -103,14 +103,11 @@ def fit_fusion(
     its different-person distances, the first engine's weight from the grid (the middle of
     the best run of weights), and the threshold for it."""
     base = Fusion.from_impostors({engines[0]: first[~same], engines[1]: second[~same]})
+    by_name = {engines[0]: first, engines[1]: second}
     grid = np.linspace(0.0, 1.0, WEIGHT_STEPS)
-    scores = []
-    for w in grid:
-        fused = base.with_weights((w, 1.0 - w)).distance({engines[0]: first, engines[1]: second})
-        scores.append(_best(fused, same)[1])
-    w = float(grid[middle_of_best(np.asarray(scores))])
-    fusion = base.with_weights((w, 1.0 - w))
-    return fusion, _best(fusion.distance({engines[0]: first, engines[1]: second}), same)[0]
+    best = [_best(base.with_weights((w, 1.0 - w)).distance(by_name), same) for w in grid]
+    chosen = middle_of_best(np.array([accuracy for _, accuracy in best]))
+    return base.with_weights((float(grid[chosen]), 1.0 - float(grid[chosen]))), best[chosen][0]
 
 
 def _cascade_decide(
