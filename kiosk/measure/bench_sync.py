@@ -50,7 +50,7 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
         return key.seal(json.dumps(record, ensure_ascii=False).encode(), b"citizen:" + hashes[i])
 
     with Registry.connect(url) as reg:
-        reg.ensure_schema(key.check_value().hex(), create=True)
+        reg.install(key.check_value().hex())
         reg.bulk_load("citizens", ([id_hash, sealed_record(i), now, "Bench", now] for i, id_hash in enumerate(hashes)))
         reg.bulk_load(
             "face_samples",

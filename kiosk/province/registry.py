@@ -11,85 +11,20 @@ that was offline, so a purged citizen is never resurrected.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
 from kiosk.errors import RegistryError
+from kiosk.province import schema
 from kiosk.store.report_rows import REPORT_COLUMNS
-from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, TABLES, TOMB_PREFIX, UPDATABLE, superseded
+from kiosk.store.rules import COLUMNS, CREATED, TABLES
 
-SCHEMA_VERSION = 3
-"""1: the first release; 2: face samples carry their engine and model version; 3: visits carry
-when the face was first seen, when the clerk finished, the citizen's rating and first visit."""
-PUSH_LOCK = 715_001
-"""pg_advisory_xact_lock key serialising pushes from all counters."""
-
-
-def _tomb_sql(id_hash: str) -> str:
-    """The tombstone of ``id_hash`` (an SQL expression) computed by PostgreSQL (see :func:`kiosk.store.rules.tombstone`)."""
-    return f"sha256('\\x{TOMB_PREFIX.hex()}'::bytea || {id_hash})"
-
-
-_V2_ENGINES = [
-    # Templates say which face engine made them (all earlier ones were dlib's), as at the counters.
-    "ALTER TABLE face_samples ADD COLUMN IF NOT EXISTS engine text NOT NULL DEFAULT 'dlib'",
-    "ALTER TABLE face_samples ADD COLUMN IF NOT EXISTS model_version text NOT NULL DEFAULT 'dlib_face_recognition_resnet_model_v1'",
-]
-
-_V3_VISITS = [
-    # What the province's report needs of a visit, as at the counters (schema 5); nothing personal.
-    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS seen_at text",
-    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS done_at text",
-    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS rating text",
-    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS first_visit integer NOT NULL DEFAULT 0",
-    "CREATE INDEX IF NOT EXISTS visits_at ON visits(at)",
-]
-
-_DDL = [
-    "CREATE TABLE IF NOT EXISTS registry_meta (name text PRIMARY KEY, value text NOT NULL)",
-    "CREATE SEQUENCE IF NOT EXISTS change_seq",
-    f"""CREATE TABLE IF NOT EXISTS citizens (
-        id_hash bytea PRIMARY KEY,
-        tomb bytea GENERATED ALWAYS AS ({_tomb_sql("id_hash")}) STORED,
-        sealed bytea NOT NULL,
-        enrolled_at text NOT NULL,
-        enrolled_counter text NOT NULL,
-        updated_at text NOT NULL,
-        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
-    "CREATE INDEX IF NOT EXISTS citizens_tomb ON citizens(tomb)",
-    """CREATE TABLE IF NOT EXISTS face_samples (
-        uid text PRIMARY KEY,
-        id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
-        embedding bytea NOT NULL, sharpness real NOT NULL, brightness real NOT NULL, yaw real NOT NULL,
-        captured_at text NOT NULL, counter text NOT NULL,
-        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
-    *_V2_ENGINES,
-    """CREATE TABLE IF NOT EXISTS consents (
-        uid text PRIMARY KEY,
-        id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
-        purpose text NOT NULL, text_version text NOT NULL, given_at text NOT NULL, counter text NOT NULL, staff text NOT NULL,
-        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
-    """CREATE TABLE IF NOT EXISTS visits (
-        uid text PRIMARY KEY,
-        id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
-        at text NOT NULL, counter text NOT NULL, method text NOT NULL, distance real, margin real,
-        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
-    *_V3_VISITS,
-    """CREATE TABLE IF NOT EXISTS purges (
-        tomb bytea PRIMARY KEY, purged_at text NOT NULL, counter text NOT NULL, reason text NOT NULL,
-        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
-    *(
-        f"CREATE INDEX IF NOT EXISTS {t}_seq ON {t}(seq)"
-        for t in ("citizens", "face_samples", "consents", "visits", "purges")
-    ),
-    *(f"CREATE INDEX IF NOT EXISTS {t}_id_hash ON {t}(id_hash)" for t in ("face_samples", "consents", "visits")),
-]
-
-__all__ = ["CLOCK_TOLERANCE", "COLUMNS", "PUSH_LOCK", "SCHEMA_VERSION", "TABLES", "PushResult", "Registry", "redact"]
+__all__ = ["COLUMNS", "TABLES", "PushResult", "Registry", "redact"]
 
 
 def _password(url: str) -> str:
@@ -119,18 +54,24 @@ def redact(url: str) -> str:
 
 
 class Registry:
-    """A connection to the registry database. Use as a context manager."""
+    """A connection to the registry database. Use as a context manager.
+
+    ``counter`` is the counter name this connection claims (set by :meth:`hello`); the
+    registry ignores it for a counter's own role and records the name it knows instead.
+    """
 
     def __init__(self, conn: Any, url: str) -> None:
         self.conn = conn
         self.url = url
+        self.counter = ""
 
     @classmethod
     def connect(cls, url: str, timeout_s: int = 5) -> Registry:
         """Connect (libpq URL or key=value string; TLS options such as ``sslmode`` pass through).
 
         Raises:
-            RegistryError: the server is unreachable, refuses the login, or the database is missing.
+            RegistryError: the server is unreachable, refuses the login (revoked, a wrong
+                password, an untrusted certificate), or the database is missing.
         """
         import psycopg
         from psycopg.conninfo import conninfo_to_dict
@@ -145,10 +86,7 @@ class Registry:
         try:
             conn = psycopg.connect(url, connect_timeout=timeout_s, autocommit=False)
         except psycopg.Error as exc:
-            raise RegistryError(
-                f"cannot reach the registry {redact(url)}: {_first_line(exc, url)}",
-                "the counter keeps working offline; sync again when the network is back",
-            ) from None
+            raise _login_error(exc, url) from None
         return cls(conn, url)
 
     def close(self) -> None:
@@ -169,57 +107,84 @@ class Registry:
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 if lock:
-                    cur.execute("SELECT pg_advisory_xact_lock(%s)", [PUSH_LOCK])
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.PUSH_LOCK])
                 yield cur
         except psycopg.Error as exc:
-            raise RegistryError(
-                f"registry {action} failed: {_first_line(exc, self.url)}",
-                "nothing half-done was kept; sync again (it resumes where it stopped)",
-            ) from None
+            raise _statement_error(exc, action, self.url) from None
+
+    def install(
+        self,
+        key_check: str | None,
+        *,
+        prefix: str | None = None,
+        purge_limit: int | None = None,
+        retention_days: int | None = None,
+    ) -> None:
+        """Create or upgrade the registry in this database (see :func:`kiosk.province.schema.install`):
+        with ``prefix``, the province's roles too (a superuser's connection)."""
+        with self.transaction("set-up", lock=True) as cur:
+            cur.execute("SELECT current_database()")
+            database = cur.fetchone()[0]
+            schema.install(
+                cur,
+                key_check,
+                prefix=prefix,
+                database=database,
+                purge_limit=purge_limit,
+                retention_days=retention_days,
+            )
 
     def create_tables(self) -> None:
-        """Make the registry tables in this database (idempotent); the first sync records the key."""
-        with self.transaction("set-up", lock=True) as cur:
-            for statement in _DDL:
-                cur.execute(statement)
+        """Make the registry in this database, owned by the connected user (one machine, tests);
+        the first counter's sync records the data key."""
+        self.install(None)
 
-    def ensure_schema(self, key_check: str, *, create: bool = False) -> str:
-        """Check (or, with ``create``, make) the registry tables, refuse a registry sealed with
-        another data key, and return the registry's id (counters keep one pull cursor per registry).
+    def hello(self, key_check: str, counter: str, *, create: bool = False) -> str:
+        """Start a sync as ``counter``: check (or, with ``create``, make) the registry, refuse
+        one sealed with another data key, and return the registry's id (counters keep one
+        pull cursor per registry). An older registry is upgraded when this connection owns
+        its tables; otherwise the province administrator must run ``kiosk province init``.
 
         Without ``create`` a database that has no registry tables is refused: a mistyped
         URL must not start a second, split registry.
+
+        Raises:
+            RegistryError: not a registry, a newer or older one this counter may not upgrade,
+                another data key, or this counter's role is revoked or unknown there.
         """
+        self.counter = counter
         with self.transaction("set-up", lock=True) as cur:
             if create:
-                for statement in _DDL:
-                    cur.execute(statement)
-            else:
-                cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
+                schema.install(cur, key_check)
+            cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
+            if not cur.fetchone()[0]:
+                raise RegistryError(
+                    f"{redact(self.url)} is not a kiosk registry (it has no registry tables)",
+                    "check the URL; to start a new registry there, run once: kiosk province init (docs/REGISTRY.md)",
+                )
+            cur.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'")
+            found = cur.fetchone()
+            version = int(found[0]) if found else 0
+            if version > schema.SCHEMA_VERSION:
+                raise RegistryError(
+                    "the registry was set up by a newer kiosk release", "upgrade this counter's software"
+                )
+            if version < schema.SCHEMA_VERSION:
+                cur.execute(
+                    "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class WHERE oid = 'citizens'::regclass"
+                )
                 if not cur.fetchone()[0]:
                     raise RegistryError(
-                        f"{redact(self.url)} is not a kiosk registry (it has no registry tables)",
-                        "check the URL; to start a new registry there, run once: kiosk sync --init-registry",
+                        "the registry was set up by an older kiosk release, and this counter may not upgrade it",
+                        "the province administrator runs once: kiosk province init --registry ADMIN_URL",
                     )
-            cur.execute(
-                """INSERT INTO registry_meta VALUES ('schema_version', %s), ('key_check', %s),
-                           ('registry_id', gen_random_uuid()::text) ON CONFLICT DO NOTHING""",
-                [str(SCHEMA_VERSION), key_check],
-            )
-            cur.execute("SELECT name, value FROM registry_meta")
-            meta = dict(cur.fetchall())
-            version = int(meta["schema_version"])
-            if version < SCHEMA_VERSION:  # an older registry: bring its tables up to date, step by step
-                for statement in [*(_V2_ENGINES if version < 2 else []), *_V3_VISITS]:
-                    cur.execute(statement)
-                cur.execute("UPDATE registry_meta SET value = %s WHERE name = 'schema_version'", [str(SCHEMA_VERSION)])
-                meta["schema_version"] = str(SCHEMA_VERSION)
-        if int(meta["schema_version"]) > SCHEMA_VERSION:
-            raise RegistryError("the registry was set up by a newer kiosk release", "upgrade this counter's software")
-        if meta["key_check"] != key_check:
+                schema.install(cur, key_check)  # an older registry of this user's: bring it up to date
+            cur.execute("SELECT kiosk_hello(%s, %s)", [counter, key_check])
+            meta = cur.fetchone()[0]
+        if meta.get("key_check") != key_check:
             raise RegistryError(
                 "the registry holds data sealed with a different data key",
-                "install the province's key file on this counter (see docs/REGISTRY.md)",
+                "join the province with a bundle from its administrator (kiosk join), which brings its key",
             )
         return str(meta["registry_id"])
 
@@ -245,13 +210,20 @@ class Registry:
             cur.execute(sql, [after, limit])
             return [{k: bytes(v) if isinstance(v, memoryview) else v for k, v in row.items()} for row in cur.fetchall()]
 
+    def note_pull(self) -> None:
+        """Tell the registry this counter has pulled everything (``kiosk province counters`` shows when)."""
+        with self.transaction("pull") as cur:
+            cur.execute("SELECT kiosk_pulled(%s)", [self.counter])
+
     # -- push --------------------------------------------------------------------------
     def push(self, rows: dict[str, list[dict[str, Any]]], newest_consent: dict[bytes, str] | None = None) -> PushResult:
-        """Apply a counter's new rows in one locked transaction.
+        """Apply a counter's new rows in one registry transaction, through ``kiosk_push``
+        (:mod:`kiosk.province.schema`), which applies the rules of :mod:`kiosk.store.rules`:
 
-        - A purge is applied by the purge rule (:mod:`kiosk.store.rules`): a tombstone, and,
-          for that citizen, every sample, consent and visit dated at or before the purge
-          deleted, then the citizen if no consent is left.
+        - A purge is applied by the purge rule: a tombstone, and, for that citizen, every
+          sample, consent and visit dated at or before the purge deleted, then the citizen if
+          no consent is left. Past the registry's purge limit (per counter and hour) it is
+          refused: its tombstone comes back in ``refused``, to be pushed again later.
         - A citizen row of a tombstoned citizen is refused unless ``newest_consent[id_hash]``
           (the counter's latest consent time for that citizen) is newer than the purge.
         - A sample, consent or visit of a tombstoned citizen dated at or before the purge is
@@ -260,57 +232,33 @@ class Registry:
         - Rows already present (same uid / blind index) are skipped: a push is idempotent.
 
         Raises:
-            RegistryError: a timestamp lies more than :data:`CLOCK_TOLERANCE` ahead of the
-                registry's clock (this counter's clock is wrong; the tombstone rule needs it right).
+            RegistryError: a timestamp lies more than 10 minutes ahead of the registry's
+                clock (this counter's clock is wrong; the tombstone rule needs it right), this
+                counter's access was revoked, or the push failed (nothing of it was kept).
         """
-        result = PushResult(dict.fromkeys(COLUMNS, 0), set())
-        newest_consent = newest_consent or {}
-        with self.transaction("push", lock=True) as cur:
-            cur.execute("SELECT now()")
-            _check_clock(rows, cur.fetchone()[0])
-            for p in rows.get("purges", []):
-                cur.execute(
-                    """INSERT INTO purges (tomb, purged_at, counter, reason) VALUES (%s, %s, %s, %s)
-                               ON CONFLICT (tomb) DO UPDATE SET purged_at = greatest(purges.purged_at, excluded.purged_at),
-                               seq = nextval('change_seq')""",
-                    [p["tomb"], p["purged_at"], p["counter"], p["reason"]],
-                )
-                for table, created in CREATED.items():
-                    cur.execute(
-                        f"DELETE FROM {table} WHERE {created} <= %s AND id_hash IN (SELECT id_hash FROM citizens WHERE tomb = %s)",
-                        [p["purged_at"], p["tomb"]],
-                    )
-                cur.execute(
-                    f"DELETE FROM citizens c WHERE tomb = %s AND NOT EXISTS (SELECT 1 FROM {KEEPS_CITIZEN} k WHERE k.id_hash = c.id_hash)",
-                    [p["tomb"]],
-                )
-                result.taken["purges"] += 1
-            for c in rows.get("citizens", []):
-                purged_at = _purged_at(cur, c["id_hash"])
-                if superseded(newest_consent.get(c["id_hash"], ""), purged_at):
-                    continue  # stale data of a purged citizen: never resurrect
-                cur.execute(
-                    """INSERT INTO citizens (id_hash, sealed, enrolled_at, enrolled_counter, updated_at)
-                               VALUES (%s, %s, %s, %s, %s)
-                               ON CONFLICT (id_hash) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at,
-                               seq = nextval('change_seq') WHERE citizens.updated_at < excluded.updated_at""",
-                    [c[k] for k in COLUMNS["citizens"]],
-                )
-                result.taken["citizens"] += cur.rowcount
-            for table, created in CREATED.items():
-                columns = COLUMNS[table]
-                insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT (uid) {_on_conflict(table)}"
-                for r in rows.get(table, []):
-                    purged_at = _purged_at(cur, r["id_hash"])
-                    if superseded(r[created], purged_at):
-                        continue  # refused for good: data of a purged citizen
-                    cur.execute("SELECT 1 FROM citizens WHERE id_hash = %s", [r["id_hash"]])
-                    if cur.fetchone() is None:
-                        result.retry.add(r["uid"])
-                        continue
-                    cur.execute(insert, [r[k] for k in columns])
-                    result.taken[table] += cur.rowcount
-        return result
+        import base64
+
+        from psycopg.types.json import Jsonb
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, (bytes, memoryview)):
+                return base64.b64encode(bytes(value)).decode("ascii")
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            return value
+
+        payload = {
+            table: [{c: plain(r.get(c)) for c in COLUMNS[table]} for r in items]
+            for table, items in rows.items()
+            if items
+        }
+        newest = {plain(k): v for k, v in (newest_consent or {}).items()}
+        with self.transaction("push") as cur:
+            cur.execute("SELECT kiosk_push(%s, %s, %s)", [self.counter, Jsonb(payload), Jsonb(newest)])
+            out = cur.fetchone()[0]
+        taken = dict.fromkeys(COLUMNS, 0) | {k: int(v) for k, v in out["taken"].items()}
+        refused = {base64.b64decode(t) for t in out["refused"]}
+        return PushResult(taken, set(out["retry"]), refused)
 
     def bulk_load(self, table: str, rows: Iterable[Sequence[Any]], columns: Sequence[str] | None = None) -> int:
         """COPY ``rows`` (values in ``columns`` order, default :data:`COLUMNS` of ``table``; ``seq``
@@ -354,7 +302,7 @@ class Registry:
                 )
             cur.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'")
             version = cur.fetchone()
-            if version is None or int(version[0]) < SCHEMA_VERSION:
+            if version is None or int(version[0]) < 3:  # schema 3 brought the visits' times and ratings
                 raise RegistryError(
                     "the registry does not hold the visits' times and ratings yet (an older schema)",
                     "sync one counter with this release first: it upgrades the registry",
@@ -380,56 +328,12 @@ class Registry:
 
 @dataclass
 class PushResult:
-    """What a push did: rows taken per table, and child uids to push again (their citizen was missing)."""
+    """What a push did: rows taken per table, child uids to push again (their citizen was
+    missing), and tombstones of purges the registry's purge limit refused for now."""
 
     taken: dict[str, int]
     retry: set[str]
-
-
-CLOCK_TOLERANCE = timedelta(minutes=10)
-"""How far a counter's timestamps may run ahead of the registry's clock."""
-
-
-def _check_clock(rows: dict[str, list[dict[str, Any]]], server_now: datetime) -> None:
-    stamps = [
-        r[k]
-        for table, items in rows.items()
-        for r in items
-        for k in ("enrolled_at", "updated_at", "purged_at", *CREATED.values())
-        if k in r and r[k]
-    ]
-    if not stamps:
-        return
-    latest = max(datetime.fromisoformat(t) for t in stamps)
-    if latest > server_now + CLOCK_TOLERANCE:
-        ahead = int((latest - server_now).total_seconds() // 60)
-        raise RegistryError(
-            f"this counter's clock is about {ahead} minutes ahead of the registry's",
-            "set the PC's clock right (enable time synchronisation), then sync again; nothing was sent",
-        )
-
-
-def _on_conflict(table: str) -> str:
-    """What a row pushed again does (:data:`kiosk.store.rules.UPDATABLE`): a visit since done or
-    rated updates the registry's row (a new ``seq``, so other counters pull it again); else nothing."""
-    if table not in UPDATABLE:
-        return "DO NOTHING"
-    changed = " OR ".join(f"{table}.{c} IS DISTINCT FROM {_merged(table, c)}" for c in UPDATABLE[table])
-    sets = ", ".join(f"{c} = {_merged(table, c)}" for c in UPDATABLE[table])
-    return f"DO UPDATE SET {sets}, seq = nextval('change_seq') WHERE {changed}"
-
-
-def _merged(table: str, column: str) -> str:
-    """The value a re-pushed row leaves: the first ``done_at``, the latest answer (an absent one keeps the stored)."""
-    if column == "done_at":
-        return f"coalesce({table}.done_at, excluded.done_at)"
-    return f"coalesce(excluded.{column}, {table}.{column})"
-
-
-def _purged_at(cur: Any, id_hash: bytes) -> str | None:
-    cur.execute(f"SELECT purged_at FROM purges WHERE tomb = {_tomb_sql('%s')}", [id_hash])
-    row = cur.fetchone()
-    return row[0] if row else None
+    refused: set[bytes] = field(default_factory=set)
 
 
 def _first_line(exc: BaseException, url: str = "") -> str:
@@ -437,3 +341,53 @@ def _first_line(exc: BaseException, url: str = "") -> str:
     line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     secret = _password(url)
     return line.replace(secret, "***") if secret else line
+
+
+_HINTS = {
+    schema.SQLSTATE_CLOCK: "set the PC's clock right (enable time synchronisation), then sync again; nothing was sent",
+    schema.SQLSTATE_REVOKED: "ask the province administrator for a new join bundle; the counter keeps working offline",
+    schema.SQLSTATE_NOT_A_COUNTER: "join the province with a bundle from its administrator (kiosk join), or check the URL",
+    schema.SQLSTATE_BAD_TIME: "this counter's software or data is damaged: nothing was sent; reinstall, then sync again",
+}
+
+
+def _statement_error(exc: Any, action: str, url: str) -> RegistryError:
+    """A driver error inside a transaction as one line: the registry's own words for a rule it
+    enforces (a clock ahead, a revoked counter...), else the first line of the error."""
+    state = getattr(exc, "sqlstate", None)
+    if state in _HINTS:
+        return RegistryError(exc.diag.message_primary or _first_line(exc, url), _HINTS[state])
+    if state == "42501":  # insufficient_privilege: PostgreSQL itself refused
+        return RegistryError(
+            f"the registry refused the {action}: {_first_line(exc, url)}",
+            "this counter's role may not do that; if it should, ask the province administrator",
+        )
+    return RegistryError(
+        f"registry {action} failed: {_first_line(exc, url)}",
+        "nothing half-done was kept; sync again (it resumes where it stopped)",
+    )
+
+
+def _login_error(exc: BaseException, url: str) -> RegistryError:
+    """Why the registry refused to connect, in one line with what to do."""
+    line = _first_line(exc, url)
+    text = str(exc)
+    if "not permitted to log in" in text:
+        return RegistryError(
+            f"the registry {redact(url)} refused this counter: its access was revoked by the province administrator",
+            "ask the administrator for a new join bundle (kiosk join); the counter keeps working offline",
+        )
+    if "password authentication failed" in text:
+        return RegistryError(
+            f"the registry {redact(url)} refused this counter's password",
+            "the counter was revoked or its join bundle was used already: ask the administrator for a new bundle",
+        )
+    if "certificate verify failed" in text or ("SSL" in text and "certificate" in text):
+        return RegistryError(
+            f"the registry {redact(url)} is not the one this counter trusts: {line}",
+            "check the registry address; the CA certificate comes with the join bundle (ask the administrator)",
+        )
+    return RegistryError(
+        f"cannot reach the registry {redact(url)}: {line}",
+        "the counter keeps working offline; sync again when the network is back",
+    )

@@ -38,6 +38,8 @@ class SyncReport:
     pushed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
     purged_here: int = 0
     rejected: int = 0
+    purges_held: int = 0
+    """Purges the registry refused for now (this counter's purge limit per hour): kept here, sent again."""
     seconds: float = 0.0
 
 
@@ -58,18 +60,21 @@ def sync(
     connection half-way). ``create_registry`` makes the registry tables in an empty database
     (once, when a province starts); otherwise a database without them is refused.
 
+    Purges the registry's limit held back stay pending here (``purges_held`` in the report).
+
     Raises:
-        RegistryError: unreachable registry, another data key, or a failed step (what was
-            committed stays committed; the next sync resumes).
+        RegistryError: unreachable registry, another data key, a revoked counter, or a failed
+            step (what was committed stays committed; the next sync resumes).
         StoreError: the counter's database cannot be read or written.
     """
     start = time.perf_counter()
     report = SyncReport()
     rows = SyncRows(store)
     with Registry.connect(url) as registry:
-        registry_id = registry.ensure_schema(store.key.check_value().hex(), create=create_registry)
+        registry_id = registry.hello(store.key.check_value().hex(), counter, create=create_registry)
         rows.remember_registry(registry_id)
         _pull(rows, registry, registry_id, counter, batch, report, reindex, after_batch)
+        registry.note_pull()
         _push(rows, registry, report)
     report.seconds = time.perf_counter() - start
     store.audit(
@@ -81,6 +86,7 @@ def sync(
         pushed=sum(report.pushed.values()),
         purged_here=report.purged_here,
         rejected=report.rejected,
+        purges_held=report.purges_held,
     )
     return report
 
@@ -118,7 +124,8 @@ def _pull(
 def _push(rows: SyncRows, registry: Registry, report: SyncReport) -> None:
     """Push pending rows: purges, then citizens (with their consent times, for the tombstone
     rule), then samples, consents, visits; each chunk in one registry transaction, then marked
-    pushed, except rows the registry asked to retry (their citizen arrived after this push began)."""
+    pushed, except rows the registry asked to retry (their citizen arrived after this push
+    began) and purges its limit held back."""
     for table in TABLES:
         after = 0
         while True:
@@ -128,4 +135,12 @@ def _push(rows: SyncRows, registry: Registry, report: SyncReport) -> None:
             after = chunk.rows[-1]["_key"]
             result = registry.push({table: chunk.rows}, chunk.newest_consent)
             report.pushed[table] += result.taken.get(table, 0)
-            rows.mark_pushed(table, [r["_key"] for r in chunk.rows if r.get("uid") not in result.retry])
+            report.purges_held += len(result.refused)
+            rows.mark_pushed(
+                table,
+                [
+                    r["_key"]
+                    for r in chunk.rows
+                    if r.get("uid") not in result.retry and r.get("tomb") not in result.refused
+                ],
+            )

@@ -214,14 +214,16 @@ def test_credentials_are_redacted():
 def test_templates_travel_with_their_engine_and_an_old_registry_is_upgraded(counters, registry_url, card_record):
     """A registry of the first release (no engine column, schema 1) gains the column at the next
     sync, its old templates count as dlib's, and new ones arrive at the other counter tagged sface."""
-    with psycopg.connect(registry_url, autocommit=True) as conn:
+    with psycopg.connect(registry_url, autocommit=True) as conn:  # as the first release left it
         conn.execute("ALTER TABLE face_samples DROP COLUMN engine, DROP COLUMN model_version")
-        conn.execute("INSERT INTO registry_meta VALUES ('schema_version', '1')")
+        conn.execute("DROP FUNCTION kiosk_hello(text, text), kiosk_push(text, jsonb, jsonb), kiosk_pulled(text)")
+        conn.execute("DROP TABLE counters, write_log")
+        conn.execute("UPDATE registry_meta SET value = '1' WHERE name = 'schema_version'")
     a, b = counters("A"), counters("B")
     enrol(a, card_record, "london_005")
     a.sync(registry_url)
     with psycopg.connect(registry_url) as conn:
-        assert conn.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'").fetchone()[0] == "3"
+        assert conn.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'").fetchone()[0] == "4"
         assert conn.execute("SELECT engine, model_version, count(*) FROM face_samples GROUP BY 1, 2").fetchall() == [
             ("sface", engine_info("sface").model_version, 3)
         ]

@@ -110,7 +110,7 @@ def test_an_older_registry_is_upgraded_by_a_sync_and_refused_by_the_report_befor
     with psycopg.connect(registry_url) as conn:  # a registry of the release before: schema 2, plain visits
         for column in ("seen_at", "done_at", "rating", "first_visit"):
             conn.execute(f"ALTER TABLE visits DROP COLUMN {column}")
-        conn.execute("INSERT INTO registry_meta VALUES ('schema_version', '2')")
+        conn.execute("UPDATE registry_meta SET value = '2' WHERE name = 'schema_version'")
     result = run_cli("report", "--registry", registry_url, "--html", tmp_path / "r.html")
     assert result.exit_code == 1 and "older schema" in result.output and not (tmp_path / "r.html").exists()
     a = counters("A")

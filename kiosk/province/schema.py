@@ -1,0 +1,438 @@
+"""The registry's tables, the functions counters write through, and the roles that hold them.
+
+**Who may do what** (schema 4). A province registry is set up once by the province
+administrator (:func:`install` with a role prefix, from ``kiosk province init``):
+
+- ``<prefix>_owner`` (NOLOGIN) owns every table, the sequence and the functions. Nobody
+  logs in as it, so no counter can ``DROP``, ``ALTER`` or ``TRUNCATE`` anything.
+- ``<prefix>_counters`` (NOLOGIN) is the group every counter's login role belongs to. It may
+  ``CONNECT``, read the five tables that travel (``SELECT``: a counter keeps the whole
+  province's copy anyway), read ``registry_meta`` and the change number, and ``EXECUTE``
+  three functions: :data:`COUNTER_FUNCTIONS`. It has no ``INSERT``, ``UPDATE``, ``DELETE``,
+  ``TRUNCATE``, ``CREATE`` or ``TEMP`` anywhere in the database, and no privilege at all
+  on ``counters`` and ``write_log``.
+- Every write goes through ``kiosk_push``, a ``SECURITY DEFINER`` function with a fixed
+  ``search_path``: it runs the purge rule, the tombstone checks and the purge-flood guard,
+  and records who wrote each row from ``session_user`` (the login role, which a
+  counter cannot change: ``SET ROLE`` changes ``current_user`` only) mapped to the name in
+  ``counters``. A counter name a client sends is ignored for a counter's role.
+- Callers that are members of the owner role (a superuser, or the single login role that
+  made the tables with ``kiosk sync --init-registry`` on one machine) are *trusted*: their
+  rows keep the counter names they carry, and the guard does not apply to them.
+
+Why functions and not row-level security: a purge must delete other counters' rows and a
+visit's "done" updates a row, so RLS would still need definer functions for both, and the
+rules (tombstones, clocks, the guard) would live in two places; with functions the tables
+stay closed to counters and every rule lives in one reviewed body of SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, TABLES, TOMB_PREFIX, UPDATABLE
+
+SCHEMA_VERSION = 4
+"""1: the first release; 2: face samples carry their engine and model version; 3: visits carry
+when the face was first seen, when the clerk finished, the citizen's rating and first visit;
+4: counters' roles, writes through definer functions, ``counters`` and ``write_log``."""
+
+PUSH_LOCK = 715_001
+"""pg_advisory_xact_lock key serialising pushes (and set-up) from all counters."""
+
+CLOCK_TOLERANCE_MIN = 10
+"""Minutes a counter's timestamps may run ahead of the registry's clock."""
+
+DEFAULT_PURGE_LIMIT = 20
+"""Purges one counter may push per hour (more are refused, recorded and shown to the administrator)."""
+
+DEFAULT_RETENTION_DAYS = 730
+"""A purge with reason ``retention`` of a citizen the registry itself has seen nothing of for
+this long is exempt from the purge limit (the law wants it; a thief gains nothing)."""
+
+COUNTER_FUNCTIONS = ("kiosk_hello(text, text)", "kiosk_pulled(text)", "kiosk_push(text, jsonb, jsonb)")
+"""What a counter's role may execute: the whole of its write access."""
+
+_HELPERS = ("kiosk_caller(text)", "kiosk_stamps(jsonb)", "kiosk_retention_due(bytea, text)")
+FUNCTIONS = (*_HELPERS, *COUNTER_FUNCTIONS)
+OWN_TABLES = ("registry_meta", "counters", "write_log", *TABLES)
+"""Every table of the registry (``write_log_id_seq`` goes with its table)."""
+
+SQLSTATE_CLOCK = "KR001"
+SQLSTATE_REVOKED = "KR002"
+SQLSTATE_NOT_A_COUNTER = "KR003"
+SQLSTATE_BAD_TIME = "KR004"
+
+_BYTEA = {"id_hash", "sealed", "embedding", "tomb"}
+"""Travelling columns holding bytes: base64 text inside the JSON a push sends."""
+_TYPES = {"sharpness": "real", "brightness": "real", "yaw": "real", "distance": "real", "margin": "real"}
+_TYPES |= {"first_visit": "integer"}
+_COUNTER_COLUMNS = {"counter", "enrolled_counter"}
+"""Columns naming the counter that wrote a row: set from the session's role for a counter."""
+STAMPS = ("enrolled_at", "updated_at", "purged_at", *CREATED.values())
+"""The timestamps of a push the clock check reads (ISO-8601 UTC text)."""
+_ISO_UTC = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?\+00:00$"
+
+
+def tomb_sql(id_hash: str) -> str:
+    """The tombstone of ``id_hash`` (an SQL expression) computed by PostgreSQL (see :func:`kiosk.store.rules.tombstone`)."""
+    return f"sha256('\\x{TOMB_PREFIX.hex()}'::bytea || {id_hash})"
+
+
+_V2_ENGINES = [
+    # Templates say which face engine made them (all earlier ones were dlib's), as at the counters.
+    "ALTER TABLE face_samples ADD COLUMN IF NOT EXISTS engine text NOT NULL DEFAULT 'dlib'",
+    "ALTER TABLE face_samples ADD COLUMN IF NOT EXISTS model_version text NOT NULL DEFAULT 'dlib_face_recognition_resnet_model_v1'",
+]
+
+_V3_VISITS = [
+    # What the province's report needs of a visit, as at the counters (schema 5); nothing personal.
+    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS seen_at text",
+    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS done_at text",
+    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS rating text",
+    "ALTER TABLE visits ADD COLUMN IF NOT EXISTS first_visit integer NOT NULL DEFAULT 0",
+    "CREATE INDEX IF NOT EXISTS visits_at ON visits(at)",
+]
+
+_V4_WRITERS = [
+    # The login role that last wrote each row (NULL: written before schema 4), the counters and their log.
+    *(f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS writer text" for t in TABLES),
+    *(f"ALTER TABLE {t} ALTER COLUMN writer SET DEFAULT session_user" for t in TABLES),
+    """CREATE TABLE IF NOT EXISTS counters (
+        role name PRIMARY KEY,
+        name text NOT NULL,
+        added_at timestamptz NOT NULL DEFAULT now(),
+        revoked_at timestamptz,
+        last_seen timestamptz,
+        last_pull timestamptz,
+        last_push timestamptz)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS counters_active_name ON counters(name) WHERE revoked_at IS NULL",
+    """CREATE TABLE IF NOT EXISTS write_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        role name NOT NULL DEFAULT session_user,
+        counter text NOT NULL,
+        action text NOT NULL,
+        rows integer NOT NULL DEFAULT 0,
+        detail text NOT NULL DEFAULT '')""",
+    "CREATE INDEX IF NOT EXISTS write_log_role_at ON write_log(role, at)",
+]
+
+_TABLES_DDL = [
+    "CREATE TABLE IF NOT EXISTS registry_meta (name text PRIMARY KEY, value text NOT NULL)",
+    "CREATE SEQUENCE IF NOT EXISTS change_seq",
+    f"""CREATE TABLE IF NOT EXISTS citizens (
+        id_hash bytea PRIMARY KEY,
+        tomb bytea GENERATED ALWAYS AS ({tomb_sql("id_hash")}) STORED,
+        sealed bytea NOT NULL,
+        enrolled_at text NOT NULL,
+        enrolled_counter text NOT NULL,
+        updated_at text NOT NULL,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    "CREATE INDEX IF NOT EXISTS citizens_tomb ON citizens(tomb)",
+    """CREATE TABLE IF NOT EXISTS face_samples (
+        uid text PRIMARY KEY,
+        id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
+        embedding bytea NOT NULL, sharpness real NOT NULL, brightness real NOT NULL, yaw real NOT NULL,
+        captured_at text NOT NULL, counter text NOT NULL,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    *_V2_ENGINES,
+    """CREATE TABLE IF NOT EXISTS consents (
+        uid text PRIMARY KEY,
+        id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
+        purpose text NOT NULL, text_version text NOT NULL, given_at text NOT NULL, counter text NOT NULL, staff text NOT NULL,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    """CREATE TABLE IF NOT EXISTS visits (
+        uid text PRIMARY KEY,
+        id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
+        at text NOT NULL, counter text NOT NULL, method text NOT NULL, distance real, margin real,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    *_V3_VISITS,
+    """CREATE TABLE IF NOT EXISTS purges (
+        tomb bytea PRIMARY KEY, purged_at text NOT NULL, counter text NOT NULL, reason text NOT NULL,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    *(f"CREATE INDEX IF NOT EXISTS {t}_seq ON {t}(seq)" for t in TABLES),
+    *(f"CREATE INDEX IF NOT EXISTS {t}_id_hash ON {t}(id_hash)" for t in CREATED),
+    *_V4_WRITERS,
+]
+
+_DEFINER = "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp"
+
+
+def _recordset(table: str) -> str:
+    """``jsonb_to_recordset`` over the rows of ``table`` in ``p_rows``, with the column list."""
+    defs = ", ".join(f"{c} {_TYPES.get(c, 'text')}" for c in COLUMNS[table])
+    return f"jsonb_to_recordset(coalesce(p_rows -> '{table}', '[]')) AS r({defs})"
+
+
+def _decoded(table: str) -> str:
+    """The select list turning one JSON row of ``table`` into column values (bytes decoded,
+    the writing counter's name forced for a counter's role)."""
+    out = []
+    for c in COLUMNS[table]:
+        if c in _BYTEA:
+            out.append(f"decode(r.{c}, 'base64') AS {c}")
+        elif c in _COUNTER_COLUMNS:
+            out.append(f"coalesce(v_force, r.{c}) AS {c}")
+        else:
+            out.append(f"r.{c}")
+    return ", ".join(out)
+
+
+def _on_conflict(table: str) -> str:
+    """What a row pushed again does (:data:`kiosk.store.rules.UPDATABLE`): a visit since done or
+    rated updates the registry's row (a new ``seq``, so other counters pull it again), only
+    for the counter that recorded it; else nothing. The first ``done_at`` stays, the latest
+    answer wins."""
+    if table not in UPDATABLE:
+        return "DO NOTHING"
+
+    def merged(c: str) -> str:
+        return f"coalesce({table}.{c}, excluded.{c})" if c == "done_at" else f"coalesce(excluded.{c}, {table}.{c})"
+
+    changed = " OR ".join(f"{table}.{c} IS DISTINCT FROM {merged(c)}" for c in UPDATABLE[table])
+    sets = ", ".join(f"{c} = {merged(c)}" for c in UPDATABLE[table])
+    return (
+        f"DO UPDATE SET {sets}, seq = nextval('change_seq'), writer = session_user "
+        f"WHERE ({changed}) AND (v_force IS NULL OR {table}.counter = v_force)"
+    )
+
+
+def _push_children() -> str:
+    """The part of ``kiosk_push`` that takes samples, consents and visits: refused for good when
+    a purge dated at or after them exists, sent back for a retry when their citizen is not here."""
+    parts = []
+    for table, created in CREATED.items():
+        columns = ", ".join(COLUMNS[table])
+        parts.append(f"""
+    WITH x AS (SELECT {_decoded(table)} FROM {_recordset(table)}),
+         f AS (SELECT x.*, coalesce(x.{created} <= t.purged_at, false) AS gone,
+                      EXISTS (SELECT 1 FROM citizens c WHERE c.id_hash = x.id_hash) AS known
+               FROM x LEFT JOIN purges t ON t.tomb = {tomb_sql("x.id_hash")}),
+         ins AS (INSERT INTO {table} ({columns}) SELECT {columns} FROM f WHERE known AND NOT gone
+                 ON CONFLICT (uid) {_on_conflict(table)} RETURNING 1)
+    SELECT (SELECT count(*) FROM ins), coalesce((SELECT array_agg(uid) FROM f WHERE NOT known AND NOT gone), '{{}}')
+      INTO v_n, v_part;
+    v_retry := v_retry || v_part;
+    v_taken := v_taken || jsonb_build_object('{table}', v_n);
+    IF v_n > 0 THEN
+        INSERT INTO write_log (counter, action, rows) VALUES (v_counter, 'push {table}', v_n);
+    END IF;""")
+    return "".join(parts)
+
+
+def _purge_deletes() -> str:
+    """The purge rule (:mod:`kiosk.store.rules`) for one tombstone ``p``."""
+    deletes = "".join(
+        f"\n        DELETE FROM {t} WHERE {c} <= p.purged_at AND id_hash IN (SELECT id_hash FROM citizens WHERE tomb = p.tomb);"
+        for t, c in CREATED.items()
+    )
+    return deletes + (
+        "\n        DELETE FROM citizens c WHERE tomb = p.tomb"
+        f" AND NOT EXISTS (SELECT 1 FROM {KEEPS_CITIZEN} k WHERE k.id_hash = c.id_hash);"
+    )
+
+
+def _functions() -> list[str]:
+    stamps = ", ".join(f"'{s}'" for s in STAMPS)
+    purge_columns = ", ".join(COLUMNS["purges"])
+    citizen_columns = ", ".join(COLUMNS["citizens"])
+    return [
+        # Who is calling: the name of a counter's role (refused once revoked); a trusted
+        # caller (member of the tables' owner, or a superuser) keeps the name it claims.
+        f"""CREATE OR REPLACE FUNCTION kiosk_caller(p_claimed text) RETURNS text {_DEFINER} AS $fn$
+DECLARE c record;
+BEGIN
+    SELECT name, revoked_at INTO c FROM counters WHERE role = session_user;
+    IF FOUND THEN
+        IF c.revoked_at IS NOT NULL THEN
+            RAISE EXCEPTION 'this counter''s access to the registry was revoked by the province administrator'
+                USING ERRCODE = '{SQLSTATE_REVOKED}';
+        END IF;
+        UPDATE counters SET last_seen = now() WHERE role = session_user;
+        RETURN c.name;
+    END IF;
+    IF pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = 'public.citizens'::regclass), 'USAGE') THEN
+        RETURN coalesce(nullif(p_claimed, ''), session_user::text);
+    END IF;
+    RAISE EXCEPTION 'the role % is not a counter of this registry', session_user USING ERRCODE = '{SQLSTATE_NOT_A_COUNTER}';
+END $fn$""",
+        f"""CREATE OR REPLACE FUNCTION kiosk_stamps(p_rows jsonb) RETURNS SETOF text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $fn$
+    SELECT e ->> k FROM jsonb_each(p_rows) AS t(name, arr), jsonb_array_elements(t.arr) AS e,
+                        unnest(ARRAY[{stamps}]) AS k
+    WHERE e ->> k IS NOT NULL
+$fn$""",
+        # A retention purge the registry can check itself: nothing of the citizen newer than its retention period.
+        f"""CREATE OR REPLACE FUNCTION kiosk_retention_due(p_tomb bytea, p_reason text) RETURNS boolean {_DEFINER} AS $fn$
+DECLARE
+    v_days integer := (SELECT value::integer FROM registry_meta WHERE name = 'retention_days');
+    v_cutoff text;
+    v_hash bytea;
+BEGIN
+    IF p_reason <> 'retention' OR v_days IS NULL THEN
+        RETURN false;
+    END IF;
+    SELECT id_hash INTO v_hash FROM citizens WHERE tomb = p_tomb AND updated_at::timestamptz < now() - v_days * interval '1 day';
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    v_cutoff := to_char((now() - v_days * interval '1 day') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS');
+    RETURN NOT EXISTS (SELECT 1 FROM visits WHERE id_hash = v_hash AND at >= v_cutoff)
+       AND NOT EXISTS (SELECT 1 FROM consents WHERE id_hash = v_hash AND given_at >= v_cutoff);
+END $fn$""",
+        # The start of every sync: who is calling, and what the registry is. The first caller
+        # of a registry made without a key (tests' empty registries) records its key check.
+        f"""CREATE OR REPLACE FUNCTION kiosk_hello(p_counter text, p_key_check text) RETURNS jsonb {_DEFINER} AS $fn$
+DECLARE v_counter text := kiosk_caller(p_counter);
+BEGIN
+    INSERT INTO registry_meta VALUES ('key_check', p_key_check) ON CONFLICT DO NOTHING;
+    RETURN (SELECT jsonb_object_agg(name, value) FROM registry_meta
+            WHERE name IN ('schema_version', 'key_check', 'registry_id'))
+           || jsonb_build_object('counter', v_counter);
+END $fn$""",
+        f"""CREATE OR REPLACE FUNCTION kiosk_pulled(p_counter text) RETURNS void {_DEFINER} AS $fn$
+BEGIN
+    PERFORM kiosk_caller(p_counter);
+    UPDATE counters SET last_pull = now() WHERE role = session_user;
+END $fn$""",
+        # One push: p_rows {{table: [row...]}} (bytes as base64), p_newest {{base64 id_hash: latest consent time}}.
+        f"""CREATE OR REPLACE FUNCTION kiosk_push(p_counter text, p_rows jsonb, p_newest jsonb) RETURNS jsonb {_DEFINER} AS $fn$
+DECLARE
+    v_counter text := kiosk_caller(p_counter);
+    v_registered boolean := EXISTS (SELECT 1 FROM counters WHERE role = session_user);
+    v_force text := CASE WHEN v_registered THEN v_counter END;
+    v_limit integer := coalesce((SELECT value::integer FROM registry_meta WHERE name = 'purge_limit_per_hour'), 2147483647);
+    v_used bigint;
+    v_bad text;
+    v_latest timestamptz;
+    v_taken jsonb := '{{}}';
+    v_retry text[] := '{{}}';
+    v_part text[];
+    v_refused text[] := '{{}}';
+    v_action text;
+    v_n bigint := 0;
+    p record;
+BEGIN
+    PERFORM pg_advisory_xact_lock({PUSH_LOCK});
+    SELECT s INTO v_bad FROM kiosk_stamps(p_rows) AS s WHERE s !~ '{_ISO_UTC}' LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'a time sent is not ISO-8601 UTC: %', left(v_bad, 40) USING ERRCODE = '{SQLSTATE_BAD_TIME}';
+    END IF;
+    SELECT max(s::timestamptz) INTO v_latest FROM kiosk_stamps(p_rows) AS s;
+    IF v_latest > now() + interval '{CLOCK_TOLERANCE_MIN} minutes' THEN
+        RAISE EXCEPTION 'this counter''s clock is about % minutes ahead of the registry''s',
+            floor(extract(epoch FROM v_latest - now()) / 60)::integer USING ERRCODE = '{SQLSTATE_CLOCK}';
+    END IF;
+
+    SELECT coalesce(sum(rows), 0) INTO v_used FROM write_log
+        WHERE role = session_user AND action = 'purge' AND at > now() - interval '1 hour';
+    FOR p IN SELECT {_decoded("purges")}, r.tomb AS tomb64 FROM {_recordset("purges")} LOOP
+        IF EXISTS (SELECT 1 FROM purges WHERE tomb = p.tomb AND purged_at >= p.purged_at) THEN
+            CONTINUE;  -- already applied (a push repeated): it changes nothing
+        END IF;
+        v_action := 'purge';
+        IF v_registered AND kiosk_retention_due(p.tomb, p.reason) THEN
+            v_action := 'purge (retention, checked)';
+        ELSIF v_registered THEN
+            IF v_used >= v_limit THEN
+                v_refused := v_refused || p.tomb64;
+                CONTINUE;
+            END IF;
+            v_used := v_used + 1;
+        END IF;
+        INSERT INTO purges ({purge_columns}) VALUES (p.tomb, p.purged_at, p.counter, p.reason)
+            ON CONFLICT (tomb) DO UPDATE SET purged_at = greatest(purges.purged_at, excluded.purged_at),
+            seq = nextval('change_seq'), writer = session_user;{_purge_deletes()}
+        INSERT INTO write_log (counter, action, rows, detail) VALUES (v_counter, v_action, 1, left(p.reason, 200));
+        v_n := v_n + 1;
+    END LOOP;
+    v_taken := jsonb_build_object('purges', v_n);
+    IF cardinality(v_refused) > 0 THEN
+        INSERT INTO write_log (counter, action, rows, detail)
+            VALUES (v_counter, 'purge refused', cardinality(v_refused), format('more than %s purges in an hour', v_limit));
+    END IF;
+
+    WITH x AS (SELECT {_decoded("citizens")} FROM {_recordset("citizens")}),
+         ok AS (SELECT x.* FROM x LEFT JOIN purges t ON t.tomb = {tomb_sql("x.id_hash")}
+                WHERE t.tomb IS NULL OR coalesce(p_newest ->> encode(x.id_hash, 'base64'), '') > t.purged_at),
+         ins AS (INSERT INTO citizens ({citizen_columns}) SELECT {citizen_columns} FROM ok
+                 ON CONFLICT (id_hash) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at,
+                 seq = nextval('change_seq'), writer = session_user
+                 WHERE citizens.updated_at < excluded.updated_at RETURNING 1)
+    SELECT count(*) INTO v_n FROM ins;
+    v_taken := v_taken || jsonb_build_object('citizens', v_n);
+    IF v_n > 0 THEN
+        INSERT INTO write_log (counter, action, rows) VALUES (v_counter, 'push citizens', v_n);
+    END IF;
+{_push_children()}
+
+    UPDATE counters SET last_push = now() WHERE role = session_user;
+    RETURN jsonb_build_object('taken', v_taken, 'retry', to_jsonb(v_retry), 'refused', to_jsonb(v_refused));
+END $fn$""",
+    ]
+
+
+def install(
+    cur: Any,
+    key_check: str | None,
+    *,
+    prefix: str | None = None,
+    database: str = "",
+    purge_limit: int | None = None,
+    retention_days: int | None = None,
+) -> None:
+    """Create or bring up to date the registry in the connected database, inside the caller's
+    transaction (which holds :data:`PUSH_LOCK`): tables, functions, meta (``key_check`` None:
+    the first counter's hello records it). With ``prefix``, also
+    the owner and counters roles (``<prefix>_owner``, ``<prefix>_counters``), ownership and
+    grants as described above (needs a superuser); without, the current user owns everything
+    (one machine, or an older registry being upgraded by its owner). ``purge_limit`` (per
+    counter per hour) and ``retention_days`` are stored when given, else kept (or defaulted).
+    """
+    from psycopg import sql
+
+    for statement in (*_TABLES_DDL, *_functions()):
+        cur.execute(statement)
+    cur.execute(
+        """INSERT INTO registry_meta VALUES ('schema_version', %s), ('registry_id', gen_random_uuid()::text),
+                   ('purge_limit_per_hour', %s), ('retention_days', %s)
+           ON CONFLICT DO NOTHING""",
+        [str(SCHEMA_VERSION), str(DEFAULT_PURGE_LIMIT), str(DEFAULT_RETENTION_DAYS)],
+    )
+    if key_check is not None:
+        cur.execute("INSERT INTO registry_meta VALUES ('key_check', %s) ON CONFLICT DO NOTHING", [key_check])
+    cur.execute("UPDATE registry_meta SET value = %s WHERE name = 'schema_version'", [str(SCHEMA_VERSION)])
+    for name, value in (("purge_limit_per_hour", purge_limit), ("retention_days", retention_days)):
+        if value is not None:
+            cur.execute("UPDATE registry_meta SET value = %s WHERE name = %s", [str(value), name])
+    for function in FUNCTIONS:
+        cur.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+    if prefix is None:
+        return
+    owner, group = sql.Identifier(f"{prefix}_owner"), sql.Identifier(f"{prefix}_counters")
+    for role in (f"{prefix}_owner", f"{prefix}_counters"):
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+    for table in OWN_TABLES:
+        cur.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(sql.Identifier(table), owner))
+    cur.execute(sql.SQL("ALTER SEQUENCE change_seq OWNER TO {}").format(owner))
+    for function in FUNCTIONS:
+        cur.execute(sql.SQL(f"ALTER FUNCTION {function} OWNER TO {{}}").format(owner))
+    db = sql.Identifier(database)
+    for statement in (
+        "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC",
+        "REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC",
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+    ):
+        cur.execute(statement)
+    cur.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
+    cur.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, group))
+    cur.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(group))
+    for table in ("registry_meta", *TABLES):
+        cur.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(table), group))
+    cur.execute(sql.SQL("GRANT SELECT ON SEQUENCE change_seq TO {}").format(group))
+    for function in COUNTER_FUNCTIONS:
+        cur.execute(sql.SQL(f"GRANT EXECUTE ON FUNCTION {function} TO {{}}").format(group))
+    cur.execute("INSERT INTO registry_meta VALUES ('role_prefix', %s) ON CONFLICT DO NOTHING", [prefix])
