@@ -59,3 +59,7 @@ class LockedOutError(AuthError):
 
 class RegistryError(KioskError):
     """The province registry is unreachable, refuses the login, or a sync step failed."""
+
+
+class BundleError(KioskError):
+    """A join bundle that cannot be opened: not a bundle, damaged, or not this join code's."""

@@ -330,10 +330,13 @@ def default_db_path() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "kiosk.sqlite"
 
 
-def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None, *, missing_ok: bool = False
+) -> Settings:
     """Build the settings from defaults, a TOML file and ``KIOSK_*`` environment variables.
 
-    ``path`` None means the default config file when it exists (no file is fine).
+    ``path`` None means the default config file when it exists (no file is fine); a ``path``
+    that does not exist is an error unless ``missing_ok`` (a file about to be written).
     Raises:
         SettingsError: the file is unreadable or malformed, a key is unknown, or a value
             has the wrong type or is out of bounds.
@@ -341,7 +344,7 @@ def load_settings(path: str | Path | None = None, environ: Mapping[str, str] | N
     environ = os.environ if environ is None else environ
     values: dict[str, tuple[Any, str]] = {}  # name → (raw value, where it came from)
     file = Path(path) if path is not None else default_config_path()
-    if path is not None or file.is_file():
+    if (path is not None and not missing_ok) or file.is_file():
         values.update({LEGACY_NAMES.get(name, name): (raw, f"in {file}") for name, raw in _read_toml(file).items()})
     known = Settings.__dataclass_fields__
     for key, raw in environ.items():
@@ -372,8 +375,10 @@ LEGACY_NAMES = {
 }
 """Names of releases before face engines (their thresholds were dlib's) → today's names."""
 
-_NOT_SETTINGS = frozenset({"KIOSK_CONFIG", "KIOSK_DATA_KEY", "KIOSK_ADMIN_PIN"})
-"""Variables with the prefix that are not settings: the config path and two secrets."""
+_NOT_SETTINGS = frozenset(
+    {"KIOSK_CONFIG", "KIOSK_DATA_KEY", "KIOSK_ADMIN_PIN", "KIOSK_NEW_ADMIN_PIN", "KIOSK_PROVINCE_ADMIN_URL"}
+)
+"""Variables with the prefix that are not settings: the config path and four secrets."""
 
 
 def _read_toml(file: Path) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Helpers (paths, analysed photos, the CLI runner) are in :mod:`tests.support`."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,11 @@ from kiosk.settings import Settings
 from tests.support import pg
 from tests.support.data import ADMIN_PIN, CARDS, LEGACY, LEGACY_KEY, analyzed, enrol_frames
 from tests.support.flow import Clock, Worker, start_flow
+from tests.support.province import Province
+
+# Never touch the developer's own keystore: keyring's null backend (no keystore) unless a test
+# installs one of its own (tests/kiosk/store/test_keystore.py); child processes inherit it.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 
 
 @pytest.fixture
@@ -115,6 +121,36 @@ def registry_url(pg_admin):
         registry.create_tables()
     yield url
     pg.drop_database(pg_admin, url)
+
+
+@pytest.fixture
+def province(pg_admin, tmp_path: Path) -> Iterator[Province]:
+    """A province registry made by ``kiosk province init`` on a fresh database (roles named after
+    it), with the administrator's data key; the database and its roles are dropped afterwards."""
+
+    url = pg.create_database(pg_admin)
+    made = Province(url, tmp_path)
+    made.admin_config.parent.mkdir()
+    made.admin_config.write_text(f'key_file = "{made.admin_config.with_name("province.key").as_posix()}"\n')
+    result = made.cli("init", "--config", made.admin_config)
+    assert result.exit_code == 0, result.output
+    yield made
+    made.close()
+    pg.drop_database(pg_admin, url)
+
+
+@pytest.fixture
+def memory_keyring():
+    """An OS keystore for the test (:class:`tests.support.keystore.MemoryKeyring`), removed afterwards."""
+    import keyring
+
+    from tests.support.keystore import MemoryKeyring
+
+    before = keyring.get_keyring()
+    store = MemoryKeyring()
+    keyring.set_keyring(store)
+    yield store
+    keyring.set_keyring(before)
 
 
 @pytest.fixture

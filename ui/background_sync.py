@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from kiosk.counter.service import Kiosk
+from models import KioskError
 from ui.i18n import tr
 from ui.tasks import Tasks
 
@@ -32,8 +33,7 @@ class BackgroundSync(QObject):
     @property
     def enabled(self) -> bool:
         """True when a registry is configured and the interval is not 0."""
-        s = self.kiosk.settings
-        return bool(s.registry_url) and s.sync_interval_s > 0
+        return self.kiosk.settings.sync_interval_s > 0 and bool(self._target())
 
     def start(self) -> None:
         """Sync now, then every interval (does nothing without a registry)."""
@@ -47,17 +47,30 @@ class BackgroundSync(QObject):
 
     def sync_now(self) -> None:
         """Start one sync unless one is still running."""
-        if self._busy or not self.kiosk.settings.registry_url:
+        url = self._target()
+        if self._busy or not url:
             return
         self._busy = True
-        url = self.kiosk.settings.registry_url
         self.tasks.run(lambda: self.kiosk.sync(url), self._done, self._failed)
+
+    def _target(self) -> str:
+        """The registry to sync with ("" = none, or its credentials cannot be read now)."""
+        try:
+            return self.kiosk.registry()
+        except KioskError:
+            return ""
 
     def _done(self, report: object) -> None:
         self._busy = False
         pulled = sum(getattr(report, "pulled", {}).values())
         pushed = sum(getattr(report, "pushed", {}).values())
-        self.status.emit(tr("Đồng bộ: nhận {pulled}, gửi {pushed}").format(pulled=pulled, pushed=pushed))
+        held = int(getattr(report, "purges_held", 0))
+        if held:
+            self.status.emit(
+                tr("Đồng bộ: tỉnh giữ lại {held} lệnh xoá (quá giới hạn mỗi giờ), sẽ gửi lại").format(held=held)
+            )
+        else:
+            self.status.emit(tr("Đồng bộ: nhận {pulled}, gửi {pushed}").format(pulled=pulled, pushed=pushed))
         self.synced.emit()
         gone = int(getattr(report, "purged_here", 0))
         if gone:
@@ -65,4 +78,7 @@ class BackgroundSync(QObject):
 
     def _failed(self, error: BaseException) -> None:
         self._busy = False
-        self.status.emit(tr("Đồng bộ: chưa kết nối được, sẽ thử lại"))
+        if getattr(error, "reason", "") == "registry_revoked":
+            self.status.emit(tr("Đồng bộ: tỉnh đã thu hồi quyền của quầy này; báo quản trị viên"))
+        else:
+            self.status.emit(tr("Đồng bộ: chưa kết nối được, sẽ thử lại"))

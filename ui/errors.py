@@ -68,6 +68,10 @@ def _reasons() -> dict[str, tuple[str, str]]:
             tr("Khôi phục tệp khoá {path} từ bản sao lưu: không có nó thì không đọc được cơ sở dữ liệu."),
         ),
         "key_unreadable": (tr("Không đọc được tệp khoá dữ liệu."), tr("Kiểm tra quyền đọc của tệp {path}.")),
+        "key_in_keystore": (
+            tr("Khoá dữ liệu nằm trong kho khoá của hệ điều hành nhưng không đọc được."),
+            tr("Đăng nhập đúng tài khoản của quầy; nếu vẫn lỗi, tham gia lại bằng gói của tỉnh (kiosk join)."),
+        ),
         "camera_failed": (tr("Không có hình từ camera."), tr("Kiểm tra {camera} và dây USB; kiosk tự thử lại.")),
     }
 

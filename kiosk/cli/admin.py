@@ -285,3 +285,19 @@ def api_token(pin: str | None, db_path: Path | None, config_path: Path | None, a
         admin_login(kiosk, pin)
         token = kiosk.api_token()
         emit({"ok": True, "token": token, "port": kiosk.settings.api_port}, as_json, token)
+
+
+@admin.command(name="registry-url")
+@click.option("--reveal", is_flag=True, help="Show the password too (audited); without it, shown as ***.")
+@pin_option
+@common_options
+@kiosk_errors
+def registry_url(reveal: bool, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Show the province registry connection this counter uses (from kiosk join or the settings)."""
+    from kiosk.errors import RegistryError
+
+    with open_kiosk(db_path, config_path) as kiosk:
+        url = admin_login(kiosk, pin).registry_url(reveal=reveal)
+    if not url:
+        raise RegistryError("this counter has not joined a province registry", "kiosk join BUNDLE --code CODE")
+    emit({"ok": True, "registry": url, "revealed": reveal}, as_json, url)

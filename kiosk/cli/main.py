@@ -13,6 +13,7 @@ import click
 
 from kiosk.cli.admin import admin, audit, export, list_, purge, retention, visits
 from kiosk.cli.eval import calibrate, eval_group
+from kiosk.cli.province import join, province
 from kiosk.cli.report import report
 from kiosk.cli.serve import serve
 from kiosk.cli.support import (
@@ -309,3 +310,5 @@ main.add_command(eval_group)
 main.add_command(calibrate)
 main.add_command(report)
 main.add_command(serve)
+main.add_command(province)
+main.add_command(join)

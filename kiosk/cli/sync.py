@@ -11,12 +11,16 @@ from kiosk.cli.support import common_options, emit, kiosk_errors
 
 @click.command()
 @click.option(
-    "--registry", "url", default=None, help="PostgreSQL URL of the province registry (default: settings registry_url)."
+    "--registry",
+    "url",
+    default=None,
+    help="PostgreSQL URL of the province registry (default: the one kiosk join stored, or settings registry_url).",
 )
 @click.option(
     "--init-registry",
     is_flag=True,
-    help="Create the registry tables in this (empty) database first: once per province.",
+    help="Create the registry tables in this (empty) database first, owned by this URL's user: a one-machine "
+    "shortcut; a province is set up with kiosk province init.",
 )
 @common_options
 @kiosk_errors
@@ -28,10 +32,12 @@ def sync(url: str | None, init_registry: bool, db_path: Path | None, config_path
     from kiosk.words import count, table_counts
 
     with open_kiosk(db_path, config_path, create=True) as kiosk:
-        target = url or kiosk.settings.registry_url
+        target = url or kiosk.registry()
         if not target:
             raise RegistryError(
-                "no registry configured", "pass --registry postgresql://... or set registry_url in the settings"
+                "this counter has not joined a province registry",
+                "join with the bundle from the province administrator (kiosk join BUNDLE --code CODE), "
+                "or pass --registry postgresql://...",
             )
         report = kiosk.sync(target, create_registry=init_registry)
     emit(
@@ -41,6 +47,7 @@ def sync(url: str | None, init_registry: bool, db_path: Path | None, config_path
             "pulled": report.pulled,
             "pushed": report.pushed,
             "purged_here": report.purged_here,
+            "purges_held": report.purges_held,
             "seconds": report.seconds,
         },
         as_json,
@@ -50,6 +57,12 @@ def sync(url: str | None, init_registry: bool, db_path: Path | None, config_path
         + (table_counts(report.pushed, skip_zero=True) or "nothing")
         + (f"; {count(report.purged_here, 'citizen')} purged elsewhere removed here" if report.purged_here else ""),
     )
+    if report.purges_held:
+        raise RegistryError(
+            f"the registry held back {count(report.purges_held, 'purge')} of this counter: more than its limit per hour",
+            "they stay here and go out again at every sync; the province administrator sees them in "
+            "kiosk province counters (everything else was synced)",
+        )
 
 
 @click.command(name="bench-sync")

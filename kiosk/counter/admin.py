@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.counter.factories import key_path, registry_target
 from kiosk.counter.gallery import EngineStatus
 from kiosk.counter.receipt import render_receipt
 from kiosk.errors import AuthError, NotEnrolledError, StoreError
@@ -22,7 +23,6 @@ from kiosk.province.registry import redact
 from kiosk.settings import Settings, write_settings
 from kiosk.store import audit as audit_log
 from kiosk.store import auth
-from kiosk.store.crypto import default_key_path
 from kiosk.store.records import Store
 from kiosk.store.rotation import rotate_key
 from models import CitizenRecord
@@ -230,11 +230,23 @@ class Admin:
         k = self._ok()
         auth.set_pin(k.store, new_pin, self.actor, k.settings.counter_name)
 
+    def registry_url(self, *, reveal: bool = False) -> str:
+        """The registry connection string this counter syncs with ("" = none): with ``reveal``,
+        password included, so a person can check it by hand (audited); else shown as ``***``.
+
+        Raises:
+            DataKeyError: the joined credentials cannot be read from the keystore.
+        """
+        k = self._ok()
+        url = registry_target(k.settings)
+        if reveal and url:
+            k.store.audit("registry_url_revealed", self.actor, k.settings.counter_name, "", registry=redact(url))
+        return url if reveal or not url else redact(url)
+
     def rotate_key(self) -> Path:
         """Re-encrypt everything under a new data key; returns the key file written."""
         k = self._ok()
-        key_path = Path(k.settings.key_file) if k.settings.key_file else default_key_path()
-        return rotate_key(k.store, key_path, self.actor, k.settings.counter_name)
+        return rotate_key(k.store, key_path(k.settings), self.actor, k.settings.counter_name)
 
     def extend(self, minutes: int = 30) -> None:
         """Keep the session alive (the admin screen calls this on activity)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from kiosk.errors import DataKeyError
 from kiosk.settings import Settings
 from kiosk.store.crypto import default_key_path, load_key, read_key_file
+from kiosk.store.keystore import load_secret
 from kiosk.store.records import Store
 from recognition.analyzer import FaceAnalyzer
 from recognition.engines import ENGINE_NAMES, EngineConfig, load_engine
@@ -33,6 +34,38 @@ def open_store(path: Path, key_file: Path | None, create: bool) -> Store:
         store = Store.open(path, lambda _: read_key_file(pending), create=False)
         os.replace(pending, current)
         return store
+
+
+def key_path(settings: Settings) -> Path:
+    """The data key's file: ``settings.key_file``, else ``kiosk.key`` in the user's config folder."""
+    return Path(settings.key_file) if settings.key_file else default_key_path()
+
+
+def registry_secret_path(settings: Settings) -> Path:
+    """Where ``kiosk join`` keeps the registry's connection string (``kiosk.registry`` beside the
+    key file): the string itself (0600) or a pointer into the OS keystore."""
+    return key_path(settings).with_suffix(".registry")
+
+
+def registry_ca_path(settings: Settings) -> Path:
+    """Where ``kiosk join`` writes the CA certificate the registry's certificate is checked against."""
+    path = key_path(settings)
+    return path.with_name(path.stem + "-registry-ca.pem")
+
+
+def registry_target(settings: Settings) -> str:
+    """The registry this counter syncs with: ``settings.registry_url`` when set, else what
+    ``kiosk join`` stored; empty when there is none (the counter works alone).
+
+    Raises:
+        DataKeyError: the stored connection string cannot be read (its keystore is locked or gone).
+    """
+    if settings.registry_url:
+        return settings.registry_url
+    try:
+        return load_secret(registry_secret_path(settings))
+    except FileNotFoundError:
+        return ""
 
 
 def engine_config(settings: Settings, name: str | None = None) -> EngineConfig:

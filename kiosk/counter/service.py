@@ -19,7 +19,7 @@ from kiosk.counter import cards, checkin, enrolment, identify, retention
 from kiosk.counter.admin import Admin, login
 from kiosk.counter.cards import CardCheck
 from kiosk.counter.enrolment import EnrolResult, SampleRules
-from kiosk.counter.factories import analyzer_for, open_store, policy_for
+from kiosk.counter.factories import analyzer_for, open_store, policy_for, registry_target
 from kiosk.counter.gallery import EngineStatus, Gallery
 from kiosk.counter.identify import FaceCheck
 from kiosk.counter.stats import DayStats, today_stats
@@ -135,16 +135,18 @@ class Kiosk:
         after_batch: Callable[[str, int], None] | None = None,
         create_registry: bool = False,
     ) -> SyncReport:
-        """Sync this counter with the province registry at ``url`` (default: ``settings.registry_url``),
+        """Sync this counter with the province registry at ``url`` (default: :meth:`registry`),
         keeping a loaded face index in step (see :func:`kiosk.province.sync.sync`).
 
         Raises:
             RegistryError: no registry given, unreachable, another data key, or a failed step.
+            DataKeyError: the joined registry's credentials cannot be read from the keystore.
         """
-        target = url or self.settings.registry_url
+        target = url or self.registry()
         if not target:
             raise RegistryError(
-                "no registry configured", "pass --registry postgresql://... or set registry_url in the settings"
+                "this counter has not joined a province registry",
+                "join with the bundle from the province administrator (kiosk join BUNDLE --code CODE)",
             )
         return sync(
             self.store,
@@ -156,6 +158,11 @@ class Kiosk:
             after_batch=after_batch,
             create_registry=create_registry,
         )
+
+    def registry(self) -> str:
+        """The registry connection string this counter syncs with ("" = none; see
+        :func:`kiosk.counter.factories.registry_target`). Holds a password: never show or log it."""
+        return registry_target(self.settings)
 
     # -- cards -------------------------------------------------------------------------
     def read_card(self, frame: np.ndarray, *, thorough: bool = True) -> CccdRead:
@@ -321,7 +328,7 @@ class Kiosk:
         return retention.apply_retention(
             self._gallery,
             self.settings.retention_days,
-            self.sync if self.settings.registry_url else None,
+            self.sync if self.registry() else None,
             actor=actor,
             counter=self.settings.counter_name,
         )

@@ -79,6 +79,7 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
 def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 100) -> dict[str, Any]:
     """Run the three measurements; returns seconds per step and the counts involved."""
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
     from kiosk.counter.service import Kiosk
     from kiosk.errors import RegistryError
@@ -96,7 +97,7 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
             f"cannot create a throw-away database on {redact(admin_url)}: {type(exc).__name__}",
             "start PostgreSQL, or pass --registry with a server where you may create databases",
         ) from None
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    url = make_conninfo(admin_url, dbname=name)
     out: dict[str, Any] = {"citizens": citizens, "samples": citizens * 3}
     try:
         with tempfile.TemporaryDirectory(prefix="kiosk-bench-sync-") as tmp:

@@ -11,7 +11,11 @@ that was offline, so a purged citizen is never resurrected.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import math
+import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +28,7 @@ from kiosk.province import schema
 from kiosk.store.report_rows import REPORT_COLUMNS
 from kiosk.store.rules import COLUMNS, CREATED, TABLES
 
-__all__ = ["COLUMNS", "TABLES", "PushResult", "Registry", "redact"]
+__all__ = ["COLUMNS", "TABLES", "PushResult", "Registry", "redact", "scram_verifier"]
 
 
 def _password(url: str) -> str:
@@ -236,8 +240,6 @@ class Registry:
                 clock (this counter's clock is wrong; the tombstone rule needs it right), this
                 counter's access was revoked, or the push failed (nothing of it was kept).
         """
-        import base64
-
         from psycopg.types.json import Jsonb
 
         def plain(value: Any) -> Any:
@@ -259,6 +261,14 @@ class Registry:
         taken = dict.fromkeys(COLUMNS, 0) | {k: int(v) for k, v in out["taken"].items()}
         refused = {base64.b64decode(t) for t in out["refused"]}
         return PushResult(taken, set(out["retry"]), refused)
+
+    def change_password(self, password: str) -> None:
+        """Give this connection's own login role a new password (sent as a SCRAM verifier, so the
+        password itself never reaches the server's log). Any role may change its own."""
+        from psycopg import sql
+
+        with self.transaction("password change") as cur:
+            cur.execute(sql.SQL("ALTER ROLE CURRENT_USER PASSWORD {}").format(sql.Literal(scram_verifier(password))))
 
     def bulk_load(self, table: str, rows: Iterable[Sequence[Any]], columns: Sequence[str] | None = None) -> int:
         """COPY ``rows`` (values in ``columns`` order, default :data:`COLUMNS` of ``table``; ``seq``
@@ -336,6 +346,18 @@ class PushResult:
     refused: set[bytes] = field(default_factory=set)
 
 
+def scram_verifier(password: str, iterations: int = 4096) -> str:
+    """PostgreSQL's SCRAM-SHA-256 verifier of ``password`` (RFC 5802/7677): the server stores and
+    checks it, and the password itself never reaches the server's statement log."""
+    salt = secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+    b64 = base64.b64encode
+    return f"SCRAM-SHA-256${iterations}:{b64(salt).decode()}${b64(stored_key).decode()}:{b64(server_key).decode()}"
+
+
 def _first_line(exc: BaseException, url: str = "") -> str:
     """The first line of a driver error, with any password from ``url`` blanked out."""
     line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -356,7 +378,8 @@ def _statement_error(exc: Any, action: str, url: str) -> RegistryError:
     enforces (a clock ahead, a revoked counter...), else the first line of the error."""
     state = getattr(exc, "sqlstate", None)
     if state in _HINTS:
-        return RegistryError(exc.diag.message_primary or _first_line(exc, url), _HINTS[state])
+        reason = "registry_revoked" if state == schema.SQLSTATE_REVOKED else ""
+        return RegistryError(exc.diag.message_primary or _first_line(exc, url), _HINTS[state], reason=reason)
     if state == "42501":  # insufficient_privilege: PostgreSQL itself refused
         return RegistryError(
             f"the registry refused the {action}: {_first_line(exc, url)}",
@@ -376,11 +399,13 @@ def _login_error(exc: BaseException, url: str) -> RegistryError:
         return RegistryError(
             f"the registry {redact(url)} refused this counter: its access was revoked by the province administrator",
             "ask the administrator for a new join bundle (kiosk join); the counter keeps working offline",
+            reason="registry_revoked",
         )
     if "password authentication failed" in text:
         return RegistryError(
             f"the registry {redact(url)} refused this counter's password",
             "the counter was revoked or its join bundle was used already: ask the administrator for a new bundle",
+            reason="registry_revoked",
         )
     if "certificate verify failed" in text or ("SSL" in text and "certificate" in text):
         return RegistryError(

@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,13 +124,15 @@ def default_key_path() -> Path:
 
 
 def read_key_file(path: Path) -> DataKey:
-    """Read a key file (base64 text).
+    """Read a key file (base64 text, or a pointer to the OS keystore: :mod:`kiosk.store.keystore`).
 
     Raises:
         DataKeyError: the file is missing, unreadable or does not hold a 32-byte key.
     """
+    from kiosk.store.keystore import load_secret
+
     try:
-        text = path.read_text(encoding="ascii").strip()
+        text = load_secret(path)
     except FileNotFoundError:
         raise DataKeyError(
             f"the data key file {path} is missing",
@@ -139,12 +140,9 @@ def read_key_file(path: Path) -> DataKey:
             reason="key_missing",
             facts={"path": str(path)},
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except DataKeyError as exc:
         raise DataKeyError(
-            f"cannot read the data key file {path}: {exc}",
-            "check its permissions",
-            reason="key_unreadable",
-            facts={"path": str(path)},
+            exc.message, exc.hint, reason=exc.reason or "key_unreadable", facts={"path": str(path)}
         ) from None
     return _decode(text, str(path))
 
@@ -159,20 +157,9 @@ def _decode(text: str, where: str) -> DataKey:
 
 def write_key_file(path: Path, key: DataKey) -> None:
     """Write a key file readable only by the current user (0600), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key.encoded() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+    from kiosk.store.keystore import write_private_file
+
+    write_private_file(path, key.encoded())
 
 
 def load_key(key_file: Path | None = None, environ: dict[str, str] | None = None, *, create: bool = False) -> DataKey:

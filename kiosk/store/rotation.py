@@ -22,9 +22,10 @@ from kiosk.store.records import Store
 from kiosk.store.sync_rows import SyncRows
 
 
-def rotate_key(store: Store, key_path: Path, actor: str, counter: str) -> Path:
-    """Rotate the data key of ``store``, whose key file is ``key_path``; the rotation is
-    audited by ``actor`` at ``counter``. Returns the key file now in use.
+def rotate_key(store: Store, key_path: Path, actor: str, counter: str, new: DataKey | None = None) -> Path:
+    """Rotate the data key of ``store``, whose key file is ``key_path``, to ``new`` (None: a
+    fresh random key; a counter joining a province adopts the province's key this way); the
+    rotation is audited by ``actor`` at ``counter``. Returns the key file now in use.
 
     Only for a counter that has never synced with a registry (a province shares one key).
     The audit entry is written in the same transaction, under the new key.
@@ -48,7 +49,7 @@ def rotate_key(store: Store, key_path: Path, actor: str, counter: str) -> Path:
     report = audit_log.verify(store)
     if not report.ok:
         raise StoreError(f"the audit log does not verify ({report.problems[0]})", "investigate before rotating the key")
-    old, new = store.key, DataKey.generate()
+    old, new = store.key, new or DataKey.generate()
     pending = key_path.with_name(key_path.name + ".new")
     write_key_file(pending, new)
     with store.transaction("rotate the data key"):

@@ -1,0 +1,334 @@
+"""CLI commands of the province administrator (``kiosk province ...``, each with the registry's
+owner/superuser URL) and of a counter joining the province (``kiosk join``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from kiosk.cli.support import config_option, db_option, emit, kiosk_errors, settings_from
+from models import KioskError
+
+ADMIN_URL_ENV = "KIOSK_PROVINCE_ADMIN_URL"
+
+registry_option = click.option(
+    "--registry",
+    "admin_url",
+    required=True,
+    envvar=ADMIN_URL_ENV,
+    metavar="ADMIN_URL",
+    help=f"The registry database's owner/superuser URL (or {ADMIN_URL_ENV}); a password may come from PGPASSWORD or ~/.pgpass.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output: one JSON object.")
+
+
+@click.group()
+def province() -> None:
+    """The province registry's administration: set it up, add, list and revoke counters, read its record."""
+
+
+@province.command()
+@registry_option
+@click.option("--prefix", default=None, help="Start of the registry's role names (default: the database's name).")
+@click.option(
+    "--purge-limit",
+    type=click.IntRange(1, 100_000),
+    default=None,
+    help="Purges one counter may push per hour (default 20).",
+)
+@click.option(
+    "--retention-days",
+    type=click.IntRange(30, 3650),
+    default=None,
+    help="A 'retention' purge of a citizen the registry has seen nothing of for this long is not counted against the limit (default 730).",
+)
+@config_option
+@json_option
+@kiosk_errors
+def init(
+    admin_url: str,
+    prefix: str | None,
+    purge_limit: int | None,
+    retention_days: int | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Set up the province registry once (again to change its limits): tables owned by a NOLOGIN
+    owner role, a group role for counters, the functions counters write through.
+
+    The province data key is this administrator's (made now if there is none: back it up);
+    every counter receives it in its join bundle.
+    """
+    from kiosk.counter.factories import key_path
+    from kiosk.province.admin import init_province
+    from kiosk.store.crypto import load_key
+
+    settings = settings_from(config_path)
+    path = key_path(settings)
+    made = not path.exists()
+    key = load_key(path, create=True)
+    done = init_province(
+        admin_url, key.check_value().hex(), prefix=prefix, purge_limit=purge_limit, retention_days=retention_days
+    )
+    emit(
+        {
+            "ok": True,
+            "database": done.database,
+            "owner_role": f"{done.prefix}_owner",
+            "counters_role": f"{done.prefix}_counters",
+            "registry_id": done.registry_id,
+            "purge_limit_per_hour": done.purge_limit,
+            "retention_days": done.retention_days,
+            "key_file": str(path),
+            "key_made": made,
+        },
+        as_json,
+        f"province registry ready in database {done.database}: tables owned by {done.prefix}_owner (no login); "
+        f"counters join as members of {done.prefix}_counters; at most {done.purge_limit} purges per counter per hour\n"
+        + (f"the province data key was made now: {path}" if made else f"the province data key: {path}")
+        + " - back it up: every counter's data is sealed with it. Next: kiosk province add-counter NAME --out FILE",
+    )
+
+
+@province.command(name="add-counter")
+@click.argument("name")
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The join bundle file to write (new).",
+)
+@registry_option
+@click.option(
+    "--counter-url",
+    default=None,
+    help="The registry's address as counters reach it, e.g. postgresql://registry.camau.gov.vn/kiosk?sslmode=verify-full "
+    "(default: the admin URL's host, port, database and sslmode).",
+)
+@click.option(
+    "--ca",
+    "ca_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="CA certificate (PEM) that signed the registry's certificate (default: the admin URL's sslrootcert).",
+)
+@config_option
+@json_option
+@kiosk_errors
+def add_counter(
+    name: str,
+    out_path: Path,
+    admin_url: str,
+    counter_url: str | None,
+    ca_path: Path | None,
+    config_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Add counter NAME: its own login role with a random password, and a join bundle holding the
+    registry's address, the CA certificate, the credentials and the data key, sealed under a
+    one-time join code that is printed once. The bundle alone opens nothing."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from kiosk.counter.factories import key_path
+    from kiosk.province.admin import add_counter as add
+    from kiosk.province.admin import counter_registry
+    from kiosk.province.bundle import JoinPayload, new_join_code, seal_bundle
+    from kiosk.store.crypto import read_key_file
+    from kiosk.store.keystore import write_private_file
+
+    if out_path.exists():
+        raise KioskError(f"{out_path} exists already", "write each counter's bundle to a new file")
+    if not out_path.parent.is_dir():
+        raise KioskError(f"the folder {out_path.parent} does not exist", "create it first, or choose another --out")
+    key = read_key_file(key_path(settings_from(config_path)))
+    registry = counter_registry(admin_url, counter_url)
+    ca_pem = _ca_pem(ca_path or str(conninfo_to_dict(admin_url).get("sslrootcert") or ""))
+    mode = str(conninfo_to_dict(registry).get("sslmode") or "")
+    if mode.startswith("verify") and not ca_pem:
+        raise KioskError(
+            f"counters are to check the registry's certificate (sslmode={mode}) but no CA certificate was given",
+            "pass --ca CA.pem (the certificate that signed the registry's)",
+        )
+    login = add(admin_url, name, registry)
+    code = new_join_code()
+    bundle = seal_bundle(
+        JoinPayload(login.name, registry, login.role, login.password, ca_pem, key.encoded(), login.registry_id), code
+    )
+    try:
+        write_private_file(out_path, bundle.decode("utf-8"))
+    except OSError as exc:
+        raise KioskError(
+            f"counter {name!r} was added but its bundle could not be written: {exc.strerror}",
+            f"revoke it (kiosk province revoke-counter {name!r}) and add it again with a writable --out",
+        ) from None
+    warning = (
+        ""
+        if mode.startswith("verify")
+        else f"\nwarning: counters will not check the registry's certificate (sslmode={mode or 'prefer'}); use ?sslmode=verify-full and --ca on a real network"
+    )
+    emit(
+        {"ok": True, "counter": login.name, "role": login.role, "bundle": str(out_path), "join_code": code},
+        as_json,
+        f"counter {login.name!r} added (login role {login.role}); join bundle: {out_path}\n"
+        f"join code: {code}\n"
+        "Give the bundle and the code to the counter by two different ways; the code is shown only now. "
+        f"On the counter: kiosk join {out_path.name} --code {code}" + warning,
+    )
+
+
+@province.command(name="revoke-counter")
+@click.argument("name")
+@registry_option
+@json_option
+@kiosk_errors
+def revoke_counter(name: str, admin_url: str, as_json: bool) -> None:
+    """Cut counter NAME off: it can no longer log in, its open sessions end, anything it sends is refused."""
+    from kiosk.province.admin import revoke_counter as revoke
+
+    role, ended = revoke(admin_url, name)
+    emit(
+        {"ok": True, "counter": name, "role": role, "sessions_ended": ended},
+        as_json,
+        f"counter {name!r} revoked: its role {role} can no longer log in; {ended} open session(s) ended",
+    )
+
+
+@province.command()
+@registry_option
+@json_option
+@kiosk_errors
+def counters(admin_url: str, as_json: bool) -> None:
+    """Every counter: when it last pulled and pushed, its purges in the last 24 hours, whether it is revoked."""
+    from kiosk.province.admin import list_counters
+    from kiosk.settings import load_settings
+    from kiosk.timefmt import local_time
+
+    rows = list_counters(admin_url)
+    tz = load_settings().display_timezone
+
+    def when(t: datetime | None) -> str:
+        return local_time(t, tz, empty="never")
+
+    for r in rows:
+        emit(
+            {
+                "counter": r.name,
+                "role": r.role,
+                "added_at": r.added_at.isoformat(),
+                "revoked_at": r.revoked_at.isoformat() if r.revoked_at else None,
+                "last_pull": r.last_pull.isoformat() if r.last_pull else None,
+                "last_push": r.last_push.isoformat() if r.last_push else None,
+                "purges_24h": r.purges_24h,
+                "purges_refused_24h": r.purges_refused_24h,
+            },
+            as_json,
+            f"{r.name:<28} {'REVOKED ' + when(r.revoked_at) if r.revoked_at else 'active':<24} "
+            f"pull {when(r.last_pull):<16} push {when(r.last_push):<16} purges/24h {r.purges_24h}"
+            + (f"  PURGES REFUSED {r.purges_refused_24h} time(s)" if r.purges_refused_24h else ""),
+        )
+    if not rows and not as_json:
+        click.echo("no counter yet: kiosk province add-counter NAME --out FILE")
+
+
+@province.command(name="audit")
+@registry_option
+@click.option("--counter", "counter_name", default=None, help="Only this counter's entries.")
+@click.option(
+    "--limit", default=200, show_default=True, type=click.IntRange(1, 100_000), help="The newest entries shown."
+)
+@json_option
+@kiosk_errors
+def province_audit(admin_url: str, counter_name: str | None, limit: int, as_json: bool) -> None:
+    """The registry-side record of writes: which counter (by its login role) wrote what, and when."""
+    from kiosk.province.admin import read_log
+    from kiosk.settings import load_settings
+    from kiosk.timefmt import local_time
+
+    tz = load_settings().display_timezone
+    for e in read_log(admin_url, counter=counter_name, limit=limit):
+        emit(
+            {
+                "id": e.id,
+                "at": e.at.isoformat(),
+                "role": e.role,
+                "counter": e.counter,
+                "action": e.action,
+                "rows": e.rows,
+                "detail": e.detail,
+            },
+            as_json,
+            f"{e.id:>6} {local_time(e.at, tz)}  {e.counter:<24} {e.action:<28} {e.rows:>6}  {e.role}"
+            + (f"  {e.detail}" if e.detail else ""),
+        )
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--code", required=True, help="The join code printed with the bundle (dashes and case do not matter).")
+@db_option
+@config_option
+@json_option
+@kiosk_errors
+def join(bundle: Path, code: str, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Join the province with a bundle from its administrator: store the credentials and the data key
+    (in the OS keystore where there is one), make the bundle useless for anyone else, sync once."""
+    import getpass
+
+    from kiosk.counter.join import join as run
+    from kiosk.words import table_counts
+
+    try:
+        data = bundle.read_bytes()
+    except FileNotFoundError:
+        raise KioskError(f"the join bundle {bundle} does not exist", "check the path of the .bundle file") from None
+    except OSError as exc:
+        raise KioskError(f"cannot read the join bundle {bundle}: {exc.strerror}", "check its permissions") from None
+
+    done = run(data, code, config_path=config_path, db_path=db_path, actor=getpass.getuser())
+    where = (
+        f"the data key and the registry password are in the {done.secrets.where} keystore"
+        if done.secrets.in_keystore
+        else f"warning: no keystore of the operating system answers here: the data key and the registry "
+        f"password are in files readable only by this user ({done.key_path} and beside it); protect this account "
+        "and encrypt the disk"
+    )
+    synced = (
+        "first sync: pulled " + (table_counts(done.report.pulled, skip_zero=True) or "nothing")
+        if done.report
+        else f"warning: the first sync failed ({done.sync_error}); the counter syncs again on its own, or run kiosk sync"
+    )
+    emit(
+        {
+            "ok": True,
+            "counter": done.counter,
+            "registry": done.registry,
+            "keystore": done.secrets.where if done.secrets.in_keystore else None,
+            "settings": str(done.settings_path),
+            "db": str(done.db_path),
+            "resealed": done.resealed,
+            "pulled": done.report.pulled if done.report else None,
+            "sync_error": done.sync_error or None,
+        },
+        as_json,
+        f"joined the province registry {done.registry} as counter {done.counter!r}; settings: {done.settings_path}\n"
+        + ("this counter's database was re-sealed under the province's data key\n" if done.resealed else "")
+        + where
+        + "\n"
+        + synced,
+    )
+
+
+def _ca_pem(path: str | Path | None) -> str:
+    """The PEM text of a CA file ("" when none is given)."""
+    if not path:
+        return ""
+    try:
+        text = Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KioskError(f"cannot read the CA certificate {path}: {exc}", "give a PEM file with --ca") from None
+    if "BEGIN CERTIFICATE" not in text:
+        raise KioskError(f"{path} is not a PEM certificate", "give the CA certificate in PEM form with --ca")
+    return text

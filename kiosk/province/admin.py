@@ -1,0 +1,269 @@
+"""The province administrator's work on the registry: set it up, add and revoke counters,
+list them, read the registry-side record of writes. Every call takes an owner/superuser
+connection string; the privilege model is :mod:`kiosk.province.schema`'s."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kiosk.errors import RegistryError
+from kiosk.province.registry import Registry, redact, scram_verifier
+
+
+@dataclass(frozen=True)
+class Province:
+    """A registry set up by :func:`init_province`: its database, role prefix and id."""
+
+    database: str
+    prefix: str
+    registry_id: str
+    purge_limit: int
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class CounterLogin:
+    """A counter just added: its name, login role and password, and the registry's connection
+    string for counters (no user or password in it)."""
+
+    name: str
+    role: str
+    password: str
+    registry: str
+    registry_id: str
+
+
+@dataclass(frozen=True)
+class CounterRow:
+    """One counter as ``kiosk province counters`` lists it (times aware, None = never)."""
+
+    name: str
+    role: str
+    added_at: datetime
+    revoked_at: datetime | None
+    last_pull: datetime | None
+    last_push: datetime | None
+    purges_24h: int
+    purges_refused_24h: int
+    """Purges this counter pushed in the last 24 hours, and how many of its pushes the limit refused."""
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One entry of the registry-side record: when, which login role as which counter, what, how many rows."""
+
+    id: int
+    at: datetime
+    role: str
+    counter: str
+    action: str
+    rows: int
+    detail: str
+
+
+def init_province(
+    admin_url: str,
+    key_check: str,
+    *,
+    prefix: str | None = None,
+    purge_limit: int | None = None,
+    retention_days: int | None = None,
+) -> Province:
+    """Set up (or bring up to date) the province registry in the database of ``admin_url``:
+    tables owned by ``<prefix>_owner``, the ``<prefix>_counters`` group and its grants
+    (:func:`kiosk.province.schema.install`). ``prefix`` defaults to the database's name; a
+    registry keeps the prefix it was first given. Idempotent; an existing registry (also one
+    made with ``kiosk sync --init-registry``) is taken over, its data kept.
+
+    Raises:
+        RegistryError: not a superuser, a registry sealed with another data key or set up with
+            another prefix, or the server refused a step (nothing of it is kept).
+    """
+    with Registry.connect(admin_url) as registry:
+        with registry.transaction("set-up") as cur:
+            cur.execute("SELECT current_database(), (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)")
+            database, superuser = cur.fetchone()
+            if not superuser:
+                raise RegistryError(
+                    f"{redact(admin_url)} does not connect as a superuser",
+                    "run kiosk province commands with the registry server's owner/superuser URL",
+                )
+            meta = _meta(cur)
+        chosen = meta.get("role_prefix") or _role_prefix(prefix or database)
+        if prefix and _role_prefix(prefix) != chosen:
+            raise RegistryError(
+                f"this registry's roles are named {chosen}_*, not {_role_prefix(prefix)}_*", f"use --prefix {chosen}"
+            )
+        if meta.get("key_check", key_check) != key_check:
+            raise RegistryError(
+                "the registry holds data sealed with a different data key than this administrator's",
+                "run province commands with the key the registry was started with (KIOSK_DATA_KEY or key_file)",
+            )
+        registry.install(key_check, prefix=chosen, purge_limit=purge_limit, retention_days=retention_days)
+        with registry.transaction("set-up") as cur:
+            meta = _meta(cur)
+            _log(cur, "(province)", "province set up", 0, f"prefix {chosen}")
+    return Province(
+        database, chosen, meta["registry_id"], int(meta["purge_limit_per_hour"]), int(meta["retention_days"])
+    )
+
+
+def add_counter(admin_url: str, name: str, counter_registry: str) -> CounterLogin:
+    """Make a login role for counter ``name`` (a member of the counters group, a random password,
+    at most 4 connections) and record it in ``counters``. ``counter_registry`` is the
+    connection string counters use (host, port, database, TLS options; no user or password).
+
+    Raises:
+        RegistryError: no province set up here, a counter of that name is active, or a step failed.
+    """
+    from psycopg import sql
+
+    name = name.strip()
+    if not name or len(name) > 60:
+        raise RegistryError("a counter's name is 1 to 60 characters", "e.g. 'Quầy 1 - UBND xã Tân Thành'")
+    password = secrets.token_urlsafe(24)
+    with Registry.connect(admin_url) as registry, registry.transaction("adding the counter") as cur:
+        prefix = _province_prefix(cur)
+        cur.execute("SELECT 1 FROM counters WHERE name = %s AND revoked_at IS NULL", [name])
+        if cur.fetchone():
+            raise RegistryError(
+                f"a counter named {name!r} is already active",
+                "choose another name, or revoke the old one first (kiosk province revoke-counter)",
+            )
+        role = _free_role(cur, f"{prefix}_c_{_slug(name)}")
+        cur.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} CONNECTION LIMIT 4 IN ROLE {}").format(
+                sql.Identifier(role), sql.Literal(scram_verifier(password)), sql.Identifier(f"{prefix}_counters")
+            )
+        )
+        cur.execute("INSERT INTO counters (role, name) VALUES (%s, %s)", [role, name])
+        _log(cur, name, "counter added", 0, role)
+        registry_id = _meta(cur)["registry_id"]
+    return CounterLogin(name, role, password, counter_registry, registry_id)
+
+
+def revoke_counter(admin_url: str, name: str) -> tuple[str, int]:
+    """Cut counter ``name`` off: its role can no longer log in (no password, NOLOGIN, out of the
+    counters group), the registry refuses anything it sends, and its open sessions are ended.
+    Returns ``(role, sessions ended)``.
+
+    Raises:
+        RegistryError: no active counter of that name, or a step failed.
+    """
+    from psycopg import sql
+
+    with Registry.connect(admin_url) as registry:
+        with registry.transaction("revoking the counter") as cur:
+            prefix = _province_prefix(cur)
+            cur.execute("SELECT role FROM counters WHERE name = %s AND revoked_at IS NULL", [name])
+            found = cur.fetchone()
+            if found is None:
+                raise RegistryError(f"no active counter is named {name!r}", "see kiosk province counters")
+            role = found[0]
+            cur.execute(sql.SQL("ALTER ROLE {} NOLOGIN PASSWORD NULL").format(sql.Identifier(role)))
+            cur.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(f"{prefix}_counters"), sql.Identifier(role)))
+            cur.execute("UPDATE counters SET revoked_at = now() WHERE role = %s", [role])
+            _log(cur, name, "counter revoked", 0, role)
+        with registry.transaction("ending the counter's sessions") as cur:
+            cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = %s", [role])
+            ended = int(cur.fetchone()[0])
+    return role, ended
+
+
+def list_counters(admin_url: str) -> list[CounterRow]:
+    """Every counter ever added, by name, with its last pull and push and its purges of the last 24 hours."""
+    with Registry.connect(admin_url) as registry, registry.transaction("reading the counters") as cur:
+        _province_prefix(cur)
+        cur.execute(
+            """SELECT c.name, c.role, c.added_at, c.revoked_at, c.last_pull, c.last_push,
+                      coalesce(sum(w.rows) FILTER (WHERE w.action = 'purge'), 0),
+                      count(w.id) FILTER (WHERE w.action = 'purge refused')
+               FROM counters c LEFT JOIN write_log w ON w.role = c.role AND w.at > now() - interval '24 hours'
+               GROUP BY c.role ORDER BY c.name, c.added_at"""
+        )
+        return [CounterRow(*row) for row in cur.fetchall()]
+
+
+def read_log(admin_url: str, *, counter: str | None = None, limit: int = 200) -> list[LogRow]:
+    """The newest ``limit`` entries of the registry-side record (of one counter's name when given), oldest first."""
+    with Registry.connect(admin_url) as registry, registry.transaction("reading the record") as cur:
+        _province_prefix(cur)
+        where = "WHERE counter = %s" if counter else ""
+        cur.execute(
+            f"SELECT id, at, role, counter, action, rows, detail FROM write_log {where} ORDER BY id DESC LIMIT %s",
+            [counter, limit] if counter else [limit],
+        )
+        return [LogRow(*row) for row in reversed(cur.fetchall())]
+
+
+def counter_registry(admin_url: str, override: str | None = None) -> str:
+    """The connection string counters use: ``override`` if given, else the admin URL's server,
+    port, database and TLS mode; never a user, password or client certificate.
+
+    Raises:
+        RegistryError: not a valid connection string.
+    """
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    try:
+        params = conninfo_to_dict(override or admin_url)
+    except Exception:
+        raise RegistryError(
+            "the registry address is not a valid PostgreSQL connection string",
+            "write it as postgresql://host:5432/database?sslmode=verify-full",
+        ) from None
+    kept = {
+        k: v for k, v in params.items() if k in ("host", "hostaddr", "port", "dbname", "sslmode", "connect_timeout")
+    }
+    return make_conninfo("", **kept)
+
+
+def _meta(cur: Any) -> dict[str, str]:
+    cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
+    if not cur.fetchone()[0]:
+        return {}
+    cur.execute("SELECT name, value FROM registry_meta")
+    return dict(cur.fetchall())
+
+
+def _province_prefix(cur: Any) -> str:
+    prefix = _meta(cur).get("role_prefix")
+    if not prefix:
+        raise RegistryError(
+            "this registry has no counters' roles yet", "set it up first: kiosk province init --registry ADMIN_URL"
+        )
+    return prefix
+
+
+def _log(cur: Any, counter: str, action: str, rows: int, detail: str) -> None:
+    cur.execute(
+        "INSERT INTO write_log (counter, action, rows, detail) VALUES (%s, %s, %s, %s)", [counter, action, rows, detail]
+    )
+
+
+def _slug(name: str) -> str:
+    """``name`` as ASCII letters, digits and underscores (Vietnamese letters without their marks), at most 24."""
+    ascii_name = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = ascii_name.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_name).strip("_")[:24] or "counter"
+
+
+def _role_prefix(text: str) -> str:
+    """The prefix of a registry's role names (24 characters at most: PostgreSQL names are 63 bytes)."""
+    return _slug(text)
+
+
+def _free_role(cur: Any, wanted: str) -> str:
+    """``wanted``, or ``wanted_2``, ``wanted_3``... whichever no role of the server has."""
+    candidate, n = wanted, 1
+    while True:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [candidate])
+        if cur.fetchone() is None:
+            return candidate
+        n += 1
+        candidate = f"{wanted}_{n}"

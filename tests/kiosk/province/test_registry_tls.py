@@ -1,0 +1,72 @@
+"""The registry over TLS with passwords, as on a real network: a PostgreSQL server of the tests'
+own (``ssl=on``, SCRAM, TLS-only ``hostssl`` rules, a certificate from a test CA), counters
+that check it with ``sslmode=verify-full`` against the CA their bundle brings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kiosk.errors import RegistryError
+from models import Decision
+from tests.support import pg
+from tests.support.data import FRAMES, analyzed, enrol_frames, run_cli
+from tests.support.province import Province
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tls_pg():
+    with pg.tls_server() as server:
+        if server is None:
+            pytest.skip("no PostgreSQL binaries (or, as root, no postgres user and runuser) to start a TLS server")
+        yield server
+
+
+@pytest.fixture
+def tls_province(tls_pg, tmp_path):
+    url = pg.create_database(tls_pg.admin_url)
+    made = Province(url, tmp_path)
+    made.admin_config.parent.mkdir()
+    made.admin_config.write_text(f'key_file = "{made.admin_config.with_name("province.key").as_posix()}"\n')
+    assert made.cli("init", "--config", made.admin_config).exit_code == 0
+    yield made
+    made.close()
+    pg.drop_database(tls_pg.admin_url, url)
+
+
+def test_counters_join_over_verify_full_share_a_citizen_and_a_bundle_is_good_once(tls_province, card_record):
+    bundle, code = tls_province.add("Quầy A")
+    result = run_cli("join", bundle, "--code", code, "--config", tls_province.config("Quầy A"))
+    assert result.exit_code == 0, result.output
+    a = tls_province.open("Quầy A")
+    b = tls_province.join("Quầy B")
+    assert "sslmode=verify-full" in a.registry() and "sslrootcert=" in a.registry()
+    a.enrol(card_record("london_043"), [analyzed(p).primary for p in enrol_frames("london_043")], consent=True)
+    a.sync()
+    b.sync()
+    check = b.identify_sample(analyzed(FRAMES / "london_043" / "visit_2.jpg").primary)
+    assert check.decision is Decision.MATCH and check.citizen.full_name == "Trần Văn Đức"
+    again = run_cli("join", bundle, "--code", code, "--config", tls_province.folder / "thief" / "kiosk.toml")
+    assert again.exit_code == 1 and "refused this counter's password" in again.output
+    assert again.output.count("\n") == 1
+
+
+def test_a_counter_given_another_ca_refuses_the_registry_in_one_line(tls_province, tls_pg):
+    bundle, code = tls_province.add("Quầy A", "--ca", tls_pg.other_ca)
+    result = run_cli("join", bundle, "--code", code, "--config", tls_province.config("Quầy A"))
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "is not the one this counter trusts" in result.output and "certificate verify failed" in result.output
+
+
+def test_a_revoked_counter_cannot_log_in_with_its_password(tls_province):
+    a = tls_province.join("Quầy A")
+    a.sync()
+    assert json.loads(tls_province.cli("revoke-counter", "Quầy A", "--json").output)["role"].endswith("_c_quay_a")
+    with pytest.raises(RegistryError, match="refused this counter's password") as info:
+        a.sync()
+    assert info.value.reason == "registry_revoked"
+    listed = json.loads(tls_province.cli("counters", "--json").output)
+    assert listed["revoked_at"] is not None and listed["last_pull"] is not None
