@@ -836,6 +836,14 @@
         <translation>Check that {path} can be read.</translation>
     </message>
     <message>
+        <source>Khoá dữ liệu nằm trong kho khoá của hệ điều hành nhưng không đọc được.</source>
+        <translation>The data key is in the system keystore but cannot be read.</translation>
+    </message>
+    <message>
+        <source>Đăng nhập đúng tài khoản của quầy; nếu vẫn lỗi, tham gia lại bằng gói của tỉnh (kiosk join).</source>
+        <translation>Log in with this counter&apos;s own account; if it still fails, join again with the province&apos;s bundle (kiosk join).</translation>
+    </message>
+    <message>
         <source>Kiểm tra {camera} và dây USB; kiosk tự thử lại.</source>
         <translation>Check {camera} and its USB cable; the kiosk retries by itself.</translation>
     </message>
@@ -1254,8 +1262,16 @@ Trying again…</translation>
         <translation>Records past the retention period deleted: {n}.</translation>
     </message>
     <message>
+        <source>Đồng bộ: tỉnh giữ lại {held} lệnh xoá (quá giới hạn mỗi giờ), sẽ gửi lại</source>
+        <translation>Sync: the province held back {held} deletions (over the hourly limit); they will be sent again</translation>
+    </message>
+    <message>
         <source>Đồng bộ: nhận {pulled}, gửi {pushed}</source>
         <translation>Sync: received {pulled}, sent {pushed}</translation>
+    </message>
+    <message>
+        <source>Đồng bộ: tỉnh đã thu hồi quyền của quầy này; báo quản trị viên</source>
+        <translation>Sync: the province revoked this counter&apos;s access; tell the administrator</translation>
     </message>
     <message>
         <source>Đồng bộ: chưa kết nối được, sẽ thử lại</source>
