@@ -40,6 +40,16 @@ def test_bad_values_are_named(env, fragment):
     assert fragment in info.value.one_line()
 
 
+def test_the_secrets_a_command_takes_from_the_environment_are_not_settings(tmp_path):
+    """``KIOSK_NEW_ADMIN_PIN`` (kiosk admin set-pin) was once refused as an unknown setting."""
+    from tests.support.data import run_cli
+
+    secrets = {"KIOSK_ADMIN_PIN": "1", "KIOSK_NEW_ADMIN_PIN": "2", "KIOSK_PROVINCE_ADMIN_URL": "x", "KIOSK_CONFIG": ""}
+    assert load_settings(environ=secrets) == load_settings(environ={})
+    env = {"KIOSK_NEW_ADMIN_PIN": "135790", "KIOSK_KEY_FILE": str(tmp_path / "k.key")}
+    assert run_cli("admin", "set-pin", "--db", tmp_path / "k.sqlite", env=env).exit_code == 0
+
+
 def test_unknown_key_in_file(tmp_path):
     file = tmp_path / "kiosk.toml"
     file.write_text("treshold = 0.5\n", encoding="utf-8")

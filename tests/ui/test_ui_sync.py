@@ -48,3 +48,18 @@ def test_registry_down_is_a_status_not_a_crash(qtbot, settings, tmp_path):
 def test_no_registry_no_sync(settings, tmp_path):
     with Kiosk.open(settings, tmp_path / "a.sqlite") as kiosk:
         assert not BackgroundSync(kiosk=kiosk, tasks=Tasks()).enabled
+
+
+def test_a_joined_counter_syncs_with_no_url_in_its_settings_and_says_when_it_is_revoked(qtbot, province, card_record):
+    kiosk = province.join("Quầy A")
+    assert kiosk.settings.registry_url == ""
+    kiosk.enrol(card_record("lisa"), [analyzed(p).primary for p in enrol_frames("lisa")], consent=True)
+    sync = BackgroundSync(kiosk=kiosk, tasks=Tasks())
+    assert sync.enabled
+    with qtbot.waitSignal(sync.status, timeout=20000) as signal:
+        sync.sync_now()
+    assert signal.args[0].startswith("Đồng bộ: nhận 0, gửi 6")
+    assert province.cli("revoke-counter", "Quầy A").exit_code == 0
+    with qtbot.waitSignal(sync.status, timeout=20000) as signal:
+        sync.sync_now()
+    assert "thu hồi" in signal.args[0]

@@ -27,7 +27,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +115,8 @@ def test_the_sample_day_report_shows_the_visits_in_the_database(sample_day, tmp_
     assert b"src='http" not in page and b'src="http' not in page and b"<link" not in page
 
     # Opened in headless Chromium (offline): a screenshot, looked at.
+    if CHROMIUM is None:  # scripts/setup --test installs it on Debian/Ubuntu
+        pytest.skip("no chromium on this machine: the page was checked, not rendered")
     shot = tmp_path / "report.png"
     subprocess.run(
         [

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -105,6 +107,9 @@ def test_a_counters_own_credentials_are_refused_by_postgresql_itself(province, c
                 refused[what] = exc.sqlstate
         assert conn.execute("SELECT count(*) FROM face_samples").fetchone()[0] == 3  # what sync needs still works
     assert set(refused) == set(ATTACKS) and set(refused.values()) == {"42501"}
+    if shutil.which("psql"):  # and as a person would try it, with psql itself
+        tried = subprocess.run(["psql", url, "-c", "DROP TABLE citizens"], capture_output=True, text=True, timeout=30)
+        assert tried.returncode != 0 and "must be owner of table citizens" in tried.stderr
     with Registry.connect(province.admin_url) as r:
         assert r.counts()["citizens"] == 1 and r.counts()["face_samples"] == 3
 
