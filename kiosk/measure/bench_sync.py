@@ -1,7 +1,8 @@
 """``kiosk bench sync``: how long province-wide sync takes at Cà Mau scale.
 
 A throw-away registry database is filled with N citizens × 3 samples (sealed under a
-throw-away key, random templates), then three counters with their own SQLite files:
+throw-away key, random templates) and set up as a province (``kiosk province init``), then
+three counters, each with its own SQLite file and its own login role (as after ``kiosk join``):
 a new counter's first full pull; an incremental sync of 100 new enrolments from one
 counter to the others; and the time until a purge at one counter is gone everywhere
 (purging counter's push, then the others' pulls).
@@ -83,6 +84,7 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
 
     from kiosk.counter.service import Kiosk
     from kiosk.errors import RegistryError
+    from kiosk.province.admin import add_counter, counter_registry, init_province
     from kiosk.province.registry import Registry, redact
     from kiosk.settings import Settings
     from kiosk.store.records import ConsentRecord
@@ -106,20 +108,21 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
             start = time.perf_counter()
             _fill_registry(url, key, citizens)
             out["fill_registry_s"] = time.perf_counter() - start
-            counters = [
-                Kiosk.open(
-                    Settings(counter_name=c, key_file=str(Path(tmp) / "province.key")), Path(tmp) / f"{c}.sqlite"
-                )
-                for c in ("A", "B", "C")
-            ]
+            init_province(url, key.check_value().hex(), prefix=name)  # counters sync with their own roles
+            counters = []
+            for c in ("A", "B", "C"):
+                login = add_counter(url, c, counter_registry(url))
+                own = make_conninfo(login.registry, user=login.role, password=login.password)
+                settings = Settings(counter_name=c, key_file=str(Path(tmp) / "province.key"), registry_url=own)
+                counters.append(Kiosk.open(settings, Path(tmp) / f"{c}.sqlite"))
             start = time.perf_counter()
-            counters[0].sync(url)
+            counters[0].sync()
             out["first_full_pull_s"] = time.perf_counter() - start
             start = time.perf_counter()
             _ = counters[0].matcher
             out["index_load_after_pull_s"] = time.perf_counter() - start
             for k in counters[1:]:
-                k.sync(url)
+                k.sync()
             # 100 new enrolments at B, then B pushes and A and C pull.
             emb = random_embeddings(new_enrolments * 3, seed=2)
             b = counters[1]
@@ -137,11 +140,11 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
                     record, samples, ConsentRecord("face_checkin", "bench", b.store.clock(), "B", "bench"), "B"
                 )
             start = time.perf_counter()
-            b.sync(url)
+            b.sync()
             out["incremental_push_100_s"] = time.perf_counter() - start
             start = time.perf_counter()
-            counters[0].sync(url)
-            counters[2].sync(url)
+            counters[0].sync()
+            counters[2].sync()
             out["incremental_pull_100_both_s"] = time.perf_counter() - start
             # A purge at A, gone everywhere.
             a = counters[0]
@@ -150,9 +153,9 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
             victim = _bench_id(0)
             start = time.perf_counter()
             admin.purge(victim)
-            a.sync(url)
-            counters[1].sync(url)
-            counters[2].sync(url)
+            a.sync()
+            counters[1].sync()
+            counters[2].sync()
             out["purge_everywhere_s"] = time.perf_counter() - start
             out["purge_gone"] = all(k.store.find_citizen(victim) is None for k in counters)
             with Registry.connect(url) as reg:
@@ -162,4 +165,6 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            for (role,) in conn.execute("SELECT rolname FROM pg_roles WHERE starts_with(rolname, %s)", [name + "_"]):
+                conn.execute(f'DROP ROLE IF EXISTS "{role}"')
     return out
