@@ -43,3 +43,11 @@ def table_counts(counts: Mapping[str, int], *, skip_zero: bool = False) -> str:
         for table, n in counts.items()
         if n or not skip_zero
     )
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control and format characters (escape sequences, bidi
+    overrides) shown as U+FFFD. For text a counter sent that an administrator reads."""
+    import unicodedata
+
+    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)

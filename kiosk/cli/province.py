@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kiosk.cli.support import config_option, db_option, emit, kiosk_errors, settings_from
+from kiosk.words import printable
 from models import KioskError
 
 ADMIN_URL_ENV = "KIOSK_PROVINCE_ADMIN_URL"
@@ -21,7 +22,12 @@ registry_option = click.option(
     metavar="ADMIN_URL",
     help=f"The registry database's owner/superuser URL (or {ADMIN_URL_ENV}); a password may come from PGPASSWORD or ~/.pgpass.",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output: one JSON object.")
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Machine-readable output: one JSON object per line (per counter, per entry).",
+)
 
 
 @click.group()
@@ -111,7 +117,7 @@ def init(
 @click.option(
     "--ca",
     "ca_path",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="CA certificate (PEM) that signed the registry's certificate (default: the admin URL's sslrootcert).",
 )
@@ -130,12 +136,8 @@ def add_counter(
     """Add counter NAME: its own login role with a random password, and a join bundle holding the
     registry's address, the CA certificate, the credentials and the data key, sealed under a
     one-time join code that is printed once. The bundle alone opens nothing."""
-    from psycopg.conninfo import conninfo_to_dict
-
     from kiosk.counter.factories import key_path
-    from kiosk.province.admin import add_counter as add
-    from kiosk.province.admin import counter_registry
-    from kiosk.province.bundle import JoinPayload, new_join_code, seal_bundle
+    from kiosk.province.admin import issue_bundle
     from kiosk.store.crypto import read_key_file
     from kiosk.store.keystore import write_private_file
 
@@ -144,38 +146,28 @@ def add_counter(
     if not out_path.parent.is_dir():
         raise KioskError(f"the folder {out_path.parent} does not exist", "create it first, or choose another --out")
     key = read_key_file(key_path(settings_from(config_path)))
-    registry = counter_registry(admin_url, counter_url)
-    ca_pem = _ca_pem(ca_path or str(conninfo_to_dict(admin_url).get("sslrootcert") or ""))
-    mode = str(conninfo_to_dict(registry).get("sslmode") or "")
-    if mode.startswith("verify") and not ca_pem:
-        raise KioskError(
-            f"counters are to check the registry's certificate (sslmode={mode}) but no CA certificate was given",
-            "pass --ca CA.pem (the certificate that signed the registry's)",
-        )
-    login = add(admin_url, name, registry)
-    code = new_join_code()
-    bundle = seal_bundle(
-        JoinPayload(login.name, registry, login.role, login.password, ca_pem, key.encoded(), login.registry_id), code
-    )
+    issued = issue_bundle(admin_url, name, key, counter_url=counter_url, ca_path=ca_path)
     try:
-        write_private_file(out_path, bundle.decode("utf-8"))
+        write_private_file(out_path, issued.bundle.decode("utf-8"))
     except OSError as exc:
         raise KioskError(
             f"counter {name!r} was added but its bundle could not be written: {exc.strerror}",
             f"revoke it (kiosk province revoke-counter {name!r}) and add it again with a writable --out",
         ) from None
+    login = issued.login
     warning = (
         ""
-        if mode.startswith("verify")
-        else f"\nwarning: counters will not check the registry's certificate (sslmode={mode or 'prefer'}); use ?sslmode=verify-full and --ca on a real network"
+        if issued.sslmode.startswith("verify")
+        else f"\nwarning: counters will not check the registry's certificate (sslmode={issued.sslmode}); "
+        "on a real network use ?sslmode=verify-full and --ca"
     )
     emit(
-        {"ok": True, "counter": login.name, "role": login.role, "bundle": str(out_path), "join_code": code},
+        {"ok": True, "counter": login.name, "role": login.role, "bundle": str(out_path), "join_code": issued.code},
         as_json,
-        f"counter {login.name!r} added (login role {login.role}); join bundle: {out_path}\n"
-        f"join code: {code}\n"
+        f"counter {printable(login.name)!r} added (login role {login.role}); join bundle: {out_path}\n"
+        f"join code: {issued.code}\n"
         "Give the bundle and the code to the counter by two different ways; the code is shown only now. "
-        f"On the counter: kiosk join {out_path.name} --code {code}" + warning,
+        f"On the counter: kiosk join {out_path.name} --code {issued.code}" + warning,
     )
 
 
@@ -225,7 +217,7 @@ def counters(admin_url: str, as_json: bool) -> None:
                 "purges_refused_24h": r.purges_refused_24h,
             },
             as_json,
-            f"{r.name:<28} {'REVOKED ' + when(r.revoked_at) if r.revoked_at else 'active':<24} "
+            f"{printable(r.name):<28} {'REVOKED ' + when(r.revoked_at) if r.revoked_at else 'active':<24} "
             f"pull {when(r.last_pull):<16} push {when(r.last_push):<16} purges/24h {r.purges_24h}"
             + (f"  PURGES REFUSED {r.purges_refused_24h} time(s)" if r.purges_refused_24h else ""),
         )
@@ -260,8 +252,8 @@ def province_audit(admin_url: str, counter_name: str | None, limit: int, as_json
                 "detail": e.detail,
             },
             as_json,
-            f"{e.id:>6} {local_time(e.at, tz)}  {e.counter:<24} {e.action:<28} {e.rows:>6}  {e.role}"
-            + (f"  {e.detail}" if e.detail else ""),
+            f"{e.id:>6} {local_time(e.at, tz)}  {printable(e.counter):<24} {e.action:<28} {e.rows:>6}  {e.role}"
+            + (f"  {printable(e.detail)}" if e.detail else ""),
         )
 
 
@@ -319,16 +311,3 @@ def join(bundle: Path, code: str, db_path: Path | None, config_path: Path | None
         + "\n"
         + synced,
     )
-
-
-def _ca_pem(path: str | Path | None) -> str:
-    """The PEM text of a CA file ("" when none is given)."""
-    if not path:
-        return ""
-    try:
-        text = Path(path).read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KioskError(f"cannot read the CA certificate {path}: {exc}", "give a PEM file with --ca") from None
-    if "BEGIN CERTIFICATE" not in text:
-        raise KioskError(f"{path} is not a PEM certificate", "give the CA certificate in PEM form with --ca")
-    return text

@@ -9,10 +9,13 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from kiosk.errors import RegistryError
+from kiosk.province.bundle import JoinPayload, new_join_code, seal_bundle
 from kiosk.province.registry import Registry, redact, scram_verifier
+from kiosk.store.crypto import DataKey
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,10 @@ def init_province(
                     "run kiosk province commands with the registry server's owner/superuser URL",
                 )
             meta = _meta(cur)
-        chosen = meta.get("role_prefix") or _role_prefix(prefix or database)
-        if prefix and _role_prefix(prefix) != chosen:
+        chosen = meta.get("role_prefix") or _slug(prefix or database)
+        if prefix and _slug(prefix) != chosen:
             raise RegistryError(
-                f"this registry's roles are named {chosen}_*, not {_role_prefix(prefix)}_*", f"use --prefix {chosen}"
+                f"this registry's roles are named {chosen}_*, not {_slug(prefix)}_*", f"use --prefix {chosen}"
             )
         if meta.get("key_check", key_check) != key_check:
             raise RegistryError(
@@ -145,6 +148,55 @@ def add_counter(admin_url: str, name: str, counter_registry: str) -> CounterLogi
         _log(cur, name, "counter added", 0, role)
         registry_id = _meta(cur)["registry_id"]
     return CounterLogin(name, role, password, counter_registry, registry_id)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A counter added with its join bundle: the login, the bundle's bytes, its join code, and the
+    TLS mode counters will use (``verify-full``/``verify-ca``, or a weaker one to warn about)."""
+
+    login: CounterLogin
+    bundle: bytes
+    code: str
+    sslmode: str
+
+
+def issue_bundle(admin_url: str, name: str, key: DataKey, *, counter_url: str | None, ca_path: Path | None) -> Issued:
+    """Add counter ``name`` (:func:`add_counter`) and seal its join bundle (:mod:`kiosk.province.bundle`):
+    the registry as counters reach it (:func:`counter_registry`), the CA certificate (``ca_path``,
+    else the admin URL's ``sslrootcert``), the login and the province ``key``.
+
+    Raises:
+        RegistryError: counters are to verify the registry's certificate but no CA was given,
+            the CA file is unreadable, or adding the counter failed.
+    """
+    from psycopg.conninfo import conninfo_to_dict
+
+    registry = counter_registry(admin_url, counter_url)
+    ca_pem = _ca_pem(ca_path or str(conninfo_to_dict(admin_url).get("sslrootcert") or ""))
+    mode = str(conninfo_to_dict(registry).get("sslmode") or "prefer")
+    if mode.startswith("verify") and not ca_pem:
+        raise RegistryError(
+            f"counters are to check the registry's certificate (sslmode={mode}) but no CA certificate was given",
+            "pass --ca CA.pem (the certificate that signed the registry's)",
+        )
+    login = add_counter(admin_url, name, registry)
+    code = new_join_code()
+    payload = JoinPayload(login.name, registry, login.role, login.password, ca_pem, key.encoded(), login.registry_id)
+    return Issued(login, seal_bundle(payload, code), code, mode)
+
+
+def _ca_pem(path: str | Path | None) -> str:
+    """The PEM text of a CA file ("" when none is given)."""
+    if not path:
+        return ""
+    try:
+        text = Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"cannot read the CA certificate {path}: {exc}", "give a PEM file with --ca") from None
+    if "BEGIN CERTIFICATE" not in text:
+        raise RegistryError(f"{path} is not a PEM certificate", "give the CA certificate in PEM form with --ca")
+    return text
 
 
 def revoke_counter(admin_url: str, name: str) -> tuple[str, int]:
@@ -247,15 +299,11 @@ def _log(cur: Any, counter: str, action: str, rows: int, detail: str) -> None:
 
 
 def _slug(name: str) -> str:
-    """``name`` as ASCII letters, digits and underscores (Vietnamese letters without their marks), at most 24."""
+    """``name`` as ASCII letters, digits and underscores (Vietnamese letters without their marks), at
+    most 24: a registry's role prefix, and a counter's part of its role name (63 bytes in all)."""
     ascii_name = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
     ascii_name = ascii_name.encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "_", ascii_name).strip("_")[:24] or "counter"
-
-
-def _role_prefix(text: str) -> str:
-    """The prefix of a registry's role names (24 characters at most: PostgreSQL names are 63 bytes)."""
-    return _slug(text)
 
 
 def _free_role(cur: Any, wanted: str) -> str:

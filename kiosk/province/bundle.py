@@ -109,8 +109,18 @@ def open_bundle(data: bytes, code: str) -> JoinPayload:
             f"the join code does not open this bundle (for counter {header['counter']!r})",
             "check the code letter by letter; each bundle has its own code",
         ) from None
-    fields: dict[str, Any] = json.loads(plain.decode("utf-8"))
-    return JoinPayload(**fields)
+    try:
+        fields: dict[str, Any] = json.loads(plain.decode("utf-8"))
+        payload = JoinPayload(**fields)
+        base64.b64decode(payload.data_key, validate=True)
+        from psycopg.conninfo import conninfo_to_dict
+
+        conninfo_to_dict(payload.registry)
+    except Exception:  # sealed by someone with the code but not by kiosk province add-counter
+        raise BundleError(
+            "this join bundle opens but does not hold what a counter needs", "ask the administrator for a new bundle"
+        ) from None
+    return payload
 
 
 def _normalised(code: str) -> str:

@@ -30,6 +30,10 @@ from kiosk.store.rules import COLUMNS, CREATED, TABLES
 
 __all__ = ["COLUMNS", "TABLES", "PushResult", "Registry", "redact", "scram_verifier"]
 
+STATEMENT_TIMEOUT_MS = 120_000
+"""Longest a statement may run (a registry that hangs, or a lock someone holds, is an error the
+counter reports and retries, never a sync that waits for ever); bulk loads lift it."""
+
 
 def _password(url: str) -> str:
     from psycopg.conninfo import conninfo_to_dict
@@ -88,7 +92,9 @@ class Registry:
                 "write it as postgresql://user@host/database (see docs/REGISTRY.md)",
             ) from None
         try:
-            conn = psycopg.connect(url, connect_timeout=timeout_s, autocommit=False)
+            conn = psycopg.connect(
+                url, connect_timeout=timeout_s, autocommit=False, options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+            )
         except psycopg.Error as exc:
             raise _login_error(exc, url) from None
         return cls(conn, url)
@@ -157,8 +163,9 @@ class Registry:
                 another data key, or this counter's role is revoked or unknown there.
         """
         self.counter = counter
-        with self.transaction("set-up", lock=True) as cur:
+        with self.transaction("set-up") as cur:
             if create:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.PUSH_LOCK])
                 schema.install(cur, key_check)
             cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
             if not cur.fetchone()[0]:
@@ -182,6 +189,7 @@ class Registry:
                         "the registry was set up by an older kiosk release, and this counter may not upgrade it",
                         "the province administrator runs once: kiosk province init --registry ADMIN_URL",
                     )
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.PUSH_LOCK])
                 schema.install(cur, key_check)  # an older registry of this user's: bring it up to date
             cur.execute("SELECT kiosk_hello(%s, %s)", [counter, key_check])
             meta = cur.fetchone()[0]
@@ -220,7 +228,7 @@ class Registry:
             cur.execute("SELECT kiosk_pulled(%s)", [self.counter])
 
     # -- push --------------------------------------------------------------------------
-    def push(self, rows: dict[str, list[dict[str, Any]]], newest_consent: dict[bytes, str] | None = None) -> PushResult:
+    def push(self, rows: dict[str, list[dict[str, Any]]]) -> PushResult:
         """Apply a counter's new rows in one registry transaction, through ``kiosk_push``
         (:mod:`kiosk.province.schema`), which applies the rules of :mod:`kiosk.store.rules`:
 
@@ -228,8 +236,8 @@ class Registry:
           sample, consent and visit dated at or before the purge deleted, then the citizen if
           no consent is left. Past the registry's purge limit (per counter and hour) it is
           refused: its tombstone comes back in ``refused``, to be pushed again later.
-        - A citizen row of a tombstoned citizen is refused unless ``newest_consent[id_hash]``
-          (the counter's latest consent time for that citizen) is newer than the purge.
+        - A citizen row of a tombstoned citizen is refused unless a consent of theirs given
+          after the purge is in ``rows["consents"]`` or already in the registry (a re-enrolment).
         - A sample, consent or visit of a tombstoned citizen dated at or before the purge is
           refused. One whose citizen is not in the registry (yet) is neither taken nor
           refused: its uid is returned in ``retry`` and pushed again next time.
@@ -237,8 +245,10 @@ class Registry:
 
         Raises:
             RegistryError: a timestamp lies more than 10 minutes ahead of the registry's
-                clock (this counter's clock is wrong; the tombstone rule needs it right), this
-                counter's access was revoked, or the push failed (nothing of it was kept).
+                clock (this counter's clock is wrong; the tombstone rule needs it right), a row
+                the registry does not take (a time not ISO-8601 UTC, an unknown rating, a value
+                too long), this counter's access was revoked, or the push failed (nothing of it
+                was kept).
         """
         from psycopg.types.json import Jsonb
 
@@ -254,9 +264,8 @@ class Registry:
             for table, items in rows.items()
             if items
         }
-        newest = {plain(k): v for k, v in (newest_consent or {}).items()}
         with self.transaction("push") as cur:
-            cur.execute("SELECT kiosk_push(%s, %s, %s)", [self.counter, Jsonb(payload), Jsonb(newest)])
+            cur.execute("SELECT kiosk_push(%s, %s)", [self.counter, Jsonb(payload)])
             out = cur.fetchone()[0]
         taken = dict.fromkeys(COLUMNS, 0) | {k: int(v) for k, v in out["taken"].items()}
         refused = {base64.b64decode(t) for t in out["refused"]}
@@ -279,13 +288,12 @@ class Registry:
             RegistryError: the load failed (nothing of it is kept).
         """
         written = 0
-        with (
-            self.transaction(f"bulk load of {table}") as cur,
-            cur.copy(f"COPY {table} ({', '.join(columns or COLUMNS[table])}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-                written += 1
+        with self.transaction(f"bulk load of {table}") as cur:
+            cur.execute("SET LOCAL statement_timeout = 0")
+            with cur.copy(f"COPY {table} ({', '.join(columns or COLUMNS[table])}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
         return written
 
     def visit_rows(self, start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
@@ -369,7 +377,7 @@ _HINTS = {
     schema.SQLSTATE_CLOCK: "set the PC's clock right (enable time synchronisation), then sync again; nothing was sent",
     schema.SQLSTATE_REVOKED: "ask the province administrator for a new join bundle; the counter keeps working offline",
     schema.SQLSTATE_NOT_A_COUNTER: "join the province with a bundle from its administrator (kiosk join), or check the URL",
-    schema.SQLSTATE_BAD_TIME: "this counter's software or data is damaged: nothing was sent; reinstall, then sync again",
+    schema.SQLSTATE_BAD_ROW: "nothing was sent; this counter's software or data may be damaged: reinstall, then sync again",
 }
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, TABLES, TOMB_PREFIX, UPDATABLE
+from models import Rating
 
 SCHEMA_VERSION = 4
 """1: the first release; 2: face samples carry their engine and model version; 3: visits carry
@@ -38,7 +39,8 @@ when the face was first seen, when the clerk finished, the citizen's rating and 
 4: counters' roles, writes through definer functions, ``counters`` and ``write_log``."""
 
 PUSH_LOCK = 715_001
-"""pg_advisory_xact_lock key serialising pushes (and set-up) from all counters."""
+"""pg_advisory_xact_lock key serialising set-ups (pushes lock a row of ``registry_meta``, which a
+counter cannot lock by itself; in a province's database counters may not take advisory locks)."""
 
 CLOCK_TOLERANCE_MIN = 10
 """Minutes a counter's timestamps may run ahead of the registry's clock."""
@@ -50,10 +52,21 @@ DEFAULT_RETENTION_DAYS = 730
 """A purge with reason ``retention`` of a citizen the registry itself has seen nothing of for
 this long is exempt from the purge limit (the law wants it; a thief gains nothing)."""
 
-COUNTER_FUNCTIONS = ("kiosk_hello(text, text)", "kiosk_pulled(text)", "kiosk_push(text, jsonb, jsonb)")
+COUNTER_FUNCTIONS = ("kiosk_hello(text, text)", "kiosk_pulled(text)", "kiosk_push(text, jsonb)")
 """What a counter's role may execute: the whole of its write access."""
 
 _HELPERS = ("kiosk_caller(text)", "kiosk_stamps(jsonb)", "kiosk_retention_due(bytea, text)")
+_NOT_FOR_COUNTERS = (
+    "pg_advisory_lock(bigint)",
+    "pg_advisory_lock_shared(bigint)",
+    "pg_advisory_xact_lock(bigint)",
+    "pg_advisory_xact_lock_shared(bigint)",
+    "lo_creat(integer)",
+    "lo_create(oid)",
+    "lo_from_bytea(oid, bytea)",
+)
+"""Built-in functions PUBLIC may call that would let a counter stall every push (holding a lock
+the pushes wait for) or fill the disk (large objects): revoked in a province's database."""
 FUNCTIONS = (*_HELPERS, *COUNTER_FUNCTIONS)
 OWN_TABLES = ("registry_meta", "counters", "write_log", *TABLES)
 """Every table of the registry (``write_log_id_seq`` goes with its table)."""
@@ -61,7 +74,13 @@ OWN_TABLES = ("registry_meta", "counters", "write_log", *TABLES)
 SQLSTATE_CLOCK = "KR001"
 SQLSTATE_REVOKED = "KR002"
 SQLSTATE_NOT_A_COUNTER = "KR003"
-SQLSTATE_BAD_TIME = "KR004"
+SQLSTATE_BAD_ROW = "KR004"
+
+MAX_TEXT = 256
+"""Characters any text value of a pushed row may have (names of counters, reasons, uids...)."""
+MAX_SEALED = 24_000
+"""Characters of a sealed value (base64) a push may carry: a record or a template is well under 2 KB."""
+RATINGS = tuple(r.value for r in Rating)
 
 _BYTEA = {"id_hash", "sealed", "embedding", "tomb"}
 """Travelling columns holding bytes: base64 text inside the JSON a push sends."""
@@ -69,8 +88,11 @@ _TYPES = {"sharpness": "real", "brightness": "real", "yaw": "real", "distance": 
 _TYPES |= {"first_visit": "integer"}
 _COUNTER_COLUMNS = {"counter", "enrolled_counter"}
 """Columns naming the counter that wrote a row: set from the session's role for a counter."""
-STAMPS = ("enrolled_at", "updated_at", "purged_at", *CREATED.values())
-"""The timestamps of a push the clock check reads (ISO-8601 UTC text)."""
+STAMPS = ("enrolled_at", "updated_at", "purged_at", *CREATED.values(), "seen_at", "done_at")
+"""The timestamps of a push, checked to be ISO-8601 UTC and not ahead of the registry's clock."""
+_C = 'COLLATE "C"'
+"""ISO-8601 UTC texts compare in time order byte by byte, as SQLite compares them at the counters;
+a database's own collation may ignore punctuation, so every comparison of them says this."""
 _ISO_UTC = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?\+00:00$"
 
 
@@ -156,7 +178,7 @@ _TABLES_DDL = [
     *_V4_WRITERS,
 ]
 
-_DEFINER = "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp"
+_DEFINER = "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '30s'"
 
 
 def _recordset(table: str) -> str:
@@ -206,7 +228,7 @@ def _push_children() -> str:
         columns = ", ".join(COLUMNS[table])
         parts.append(f"""
     WITH x AS (SELECT {_decoded(table)} FROM {_recordset(table)}),
-         f AS (SELECT x.*, coalesce(x.{created} <= t.purged_at, false) AS gone,
+         f AS (SELECT x.*, coalesce(x.{created} <= t.purged_at {_C}, false) AS gone,
                       EXISTS (SELECT 1 FROM citizens c WHERE c.id_hash = x.id_hash) AS known
                FROM x LEFT JOIN purges t ON t.tomb = {tomb_sql("x.id_hash")}),
          ins AS (INSERT INTO {table} ({columns}) SELECT {columns} FROM f WHERE known AND NOT gone
@@ -224,7 +246,7 @@ def _push_children() -> str:
 def _purge_deletes() -> str:
     """The purge rule (:mod:`kiosk.store.rules`) for one tombstone ``p``."""
     deletes = "".join(
-        f"\n        DELETE FROM {t} WHERE {c} <= p.purged_at AND id_hash IN (SELECT id_hash FROM citizens WHERE tomb = p.tomb);"
+        f"\n        DELETE FROM {t} WHERE {c} <= p.purged_at {_C} AND id_hash IN (SELECT id_hash FROM citizens WHERE tomb = p.tomb);"
         for t, c in CREATED.items()
     )
     return deletes + (
@@ -235,12 +257,13 @@ def _purge_deletes() -> str:
 
 def _functions() -> list[str]:
     stamps = ", ".join(f"'{s}'" for s in STAMPS)
+    ratings = ", ".join(f"'{r}'" for r in RATINGS)
     purge_columns = ", ".join(COLUMNS["purges"])
     citizen_columns = ", ".join(COLUMNS["citizens"])
     return [
         # Who is calling: the name of a counter's role (refused once revoked); a trusted
         # caller (member of the tables' owner, or a superuser) keeps the name it claims.
-        f"""CREATE OR REPLACE FUNCTION kiosk_caller(p_claimed text) RETURNS text {_DEFINER} AS $fn$
+        f"""CREATE OR REPLACE FUNCTION kiosk_caller(p_claimed text, OUT counter text, OUT registered boolean) {_DEFINER} AS $fn$
 DECLARE c record;
 BEGIN
     SELECT name, revoked_at INTO c FROM counters WHERE role = session_user;
@@ -250,10 +273,14 @@ BEGIN
                 USING ERRCODE = '{SQLSTATE_REVOKED}';
         END IF;
         UPDATE counters SET last_seen = now() WHERE role = session_user;
-        RETURN c.name;
+        counter := c.name;
+        registered := true;
+        RETURN;
     END IF;
     IF pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = 'public.citizens'::regclass), 'USAGE') THEN
-        RETURN coalesce(nullif(p_claimed, ''), session_user::text);
+        counter := coalesce(nullif(p_claimed, ''), session_user::text);
+        registered := false;
+        RETURN;
     END IF;
     RAISE EXCEPTION 'the role % is not a counter of this registry', session_user USING ERRCODE = '{SQLSTATE_NOT_A_COUNTER}';
 END $fn$""",
@@ -273,18 +300,18 @@ BEGIN
     IF p_reason <> 'retention' OR v_days IS NULL THEN
         RETURN false;
     END IF;
-    SELECT id_hash INTO v_hash FROM citizens WHERE tomb = p_tomb AND updated_at::timestamptz < now() - v_days * interval '1 day';
+    v_cutoff := to_char((now() - v_days * interval '1 day') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS');
+    SELECT id_hash INTO v_hash FROM citizens WHERE tomb = p_tomb AND updated_at < v_cutoff {_C};
     IF NOT FOUND THEN
         RETURN false;
     END IF;
-    v_cutoff := to_char((now() - v_days * interval '1 day') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS');
-    RETURN NOT EXISTS (SELECT 1 FROM visits WHERE id_hash = v_hash AND at >= v_cutoff)
-       AND NOT EXISTS (SELECT 1 FROM consents WHERE id_hash = v_hash AND given_at >= v_cutoff);
+    RETURN NOT EXISTS (SELECT 1 FROM visits WHERE id_hash = v_hash AND at >= v_cutoff {_C})
+       AND NOT EXISTS (SELECT 1 FROM consents WHERE id_hash = v_hash AND given_at >= v_cutoff {_C});
 END $fn$""",
         # The start of every sync: who is calling, and what the registry is. The first caller
         # of a registry made without a key (tests' empty registries) records its key check.
         f"""CREATE OR REPLACE FUNCTION kiosk_hello(p_counter text, p_key_check text) RETURNS jsonb {_DEFINER} AS $fn$
-DECLARE v_counter text := kiosk_caller(p_counter);
+DECLARE v_counter text := (kiosk_caller(p_counter)).counter;
 BEGIN
     INSERT INTO registry_meta VALUES ('key_check', p_key_check) ON CONFLICT DO NOTHING;
     RETURN (SELECT jsonb_object_agg(name, value) FROM registry_meta
@@ -296,12 +323,13 @@ BEGIN
     PERFORM kiosk_caller(p_counter);
     UPDATE counters SET last_pull = now() WHERE role = session_user;
 END $fn$""",
-        # One push: p_rows {{table: [row...]}} (bytes as base64), p_newest {{base64 id_hash: latest consent time}}.
-        f"""CREATE OR REPLACE FUNCTION kiosk_push(p_counter text, p_rows jsonb, p_newest jsonb) RETURNS jsonb {_DEFINER} AS $fn$
+        # One push: p_rows {{table: [row...]}}, bytes as base64. A citizen of a tombstoned id is
+        # taken back only with a consent given after the purge, in this push or already here.
+        f"""CREATE OR REPLACE FUNCTION kiosk_push(p_counter text, p_rows jsonb) RETURNS jsonb {_DEFINER} AS $fn$
 DECLARE
-    v_counter text := kiosk_caller(p_counter);
-    v_registered boolean := EXISTS (SELECT 1 FROM counters WHERE role = session_user);
-    v_force text := CASE WHEN v_registered THEN v_counter END;
+    v_counter text;
+    v_registered boolean;
+    v_force text;
     v_limit integer := coalesce((SELECT value::integer FROM registry_meta WHERE name = 'purge_limit_per_hour'), 2147483647);
     v_used bigint;
     v_bad text;
@@ -312,12 +340,29 @@ DECLARE
     v_refused text[] := '{{}}';
     v_action text;
     v_n bigint := 0;
+    v_changed bigint;
     p record;
 BEGIN
-    PERFORM pg_advisory_xact_lock({PUSH_LOCK});
+    SELECT counter, registered INTO v_counter, v_registered FROM kiosk_caller(p_counter);
+    v_force := CASE WHEN v_registered THEN v_counter END;
+    -- One push at a time (seq order is commit order). A row lock counters cannot take themselves:
+    -- only this function may update registry_meta.
+    PERFORM 1 FROM registry_meta WHERE name = 'schema_version' FOR UPDATE;
+    SELECT format('%s.%s', t.name, f.k) INTO v_bad
+        FROM jsonb_each(p_rows) AS t(name, arr), jsonb_array_elements(t.arr) AS e, jsonb_each_text(e) AS f(k, v)
+        WHERE length(f.v) > CASE WHEN f.k IN ('sealed', 'embedding') THEN {MAX_SEALED} ELSE {MAX_TEXT} END LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'a value sent is longer than the registry takes (%)', v_bad USING ERRCODE = '{SQLSTATE_BAD_ROW}';
+    END IF;
     SELECT s INTO v_bad FROM kiosk_stamps(p_rows) AS s WHERE s !~ '{_ISO_UTC}' LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'a time sent is not ISO-8601 UTC: %', left(v_bad, 40) USING ERRCODE = '{SQLSTATE_BAD_TIME}';
+        RAISE EXCEPTION 'a time sent is not ISO-8601 UTC: %', left(v_bad, 40) USING ERRCODE = '{SQLSTATE_BAD_ROW}';
+    END IF;
+    SELECT e ->> 'rating' INTO v_bad FROM jsonb_array_elements(coalesce(p_rows -> 'visits', '[]')) AS e
+        WHERE e ->> 'rating' IS NOT NULL AND e ->> 'rating' <> ALL (ARRAY[{ratings}]) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'a visit''s rating is not one of {", ".join(RATINGS)}: %', left(v_bad, 40)
+            USING ERRCODE = '{SQLSTATE_BAD_ROW}';
     END IF;
     SELECT max(s::timestamptz) INTO v_latest FROM kiosk_stamps(p_rows) AS s;
     IF v_latest > now() + interval '{CLOCK_TOLERANCE_MIN} minutes' THEN
@@ -328,7 +373,7 @@ BEGIN
     SELECT coalesce(sum(rows), 0) INTO v_used FROM write_log
         WHERE role = session_user AND action = 'purge' AND at > now() - interval '1 hour';
     FOR p IN SELECT {_decoded("purges")}, r.tomb AS tomb64 FROM {_recordset("purges")} LOOP
-        IF EXISTS (SELECT 1 FROM purges WHERE tomb = p.tomb AND purged_at >= p.purged_at) THEN
+        IF EXISTS (SELECT 1 FROM purges WHERE tomb = p.tomb AND purged_at >= p.purged_at {_C}) THEN
             CONTINUE;  -- already applied (a push repeated): it changes nothing
         END IF;
         v_action := 'purge';
@@ -342,9 +387,9 @@ BEGIN
             v_used := v_used + 1;
         END IF;
         INSERT INTO purges ({purge_columns}) VALUES (p.tomb, p.purged_at, p.counter, p.reason)
-            ON CONFLICT (tomb) DO UPDATE SET purged_at = greatest(purges.purged_at, excluded.purged_at),
+            ON CONFLICT (tomb) DO UPDATE SET purged_at = greatest(purges.purged_at {_C}, excluded.purged_at),
             seq = nextval('change_seq'), writer = session_user;{_purge_deletes()}
-        INSERT INTO write_log (counter, action, rows, detail) VALUES (v_counter, v_action, 1, left(p.reason, 200));
+        INSERT INTO write_log (counter, action, rows, detail) VALUES (v_counter, v_action, 1, p.reason);
         v_n := v_n + 1;
     END LOOP;
     v_taken := jsonb_build_object('purges', v_n);
@@ -355,15 +400,21 @@ BEGIN
 
     WITH x AS (SELECT {_decoded("citizens")} FROM {_recordset("citizens")}),
          ok AS (SELECT x.* FROM x LEFT JOIN purges t ON t.tomb = {tomb_sql("x.id_hash")}
-                WHERE t.tomb IS NULL OR coalesce(p_newest ->> encode(x.id_hash, 'base64'), '') > t.purged_at),
+                WHERE t.tomb IS NULL
+                   OR EXISTS (SELECT 1 FROM consents c WHERE c.id_hash = x.id_hash AND c.given_at > t.purged_at {_C})
+                   OR EXISTS (SELECT 1 FROM jsonb_to_recordset(coalesce(p_rows -> 'consents', '[]')) AS c(id_hash text, given_at text)
+                              WHERE decode(c.id_hash, 'base64') = x.id_hash AND c.given_at > t.purged_at {_C})),
          ins AS (INSERT INTO citizens ({citizen_columns}) SELECT {citizen_columns} FROM ok
                  ON CONFLICT (id_hash) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at,
                  seq = nextval('change_seq'), writer = session_user
-                 WHERE citizens.updated_at < excluded.updated_at RETURNING 1)
-    SELECT count(*) INTO v_n FROM ins;
-    v_taken := v_taken || jsonb_build_object('citizens', v_n);
+                 WHERE citizens.updated_at < excluded.updated_at {_C} RETURNING (xmax = 0) AS new)
+    SELECT count(*) FILTER (WHERE new), count(*) FILTER (WHERE NOT new) INTO v_n, v_changed FROM ins;
+    v_taken := v_taken || jsonb_build_object('citizens', v_n + v_changed);
     IF v_n > 0 THEN
         INSERT INTO write_log (counter, action, rows) VALUES (v_counter, 'push citizens', v_n);
+    END IF;
+    IF v_changed > 0 THEN  -- records of citizens already here, rewritten (a re-enrolment, or not)
+        INSERT INTO write_log (counter, action, rows) VALUES (v_counter, 'update citizens', v_changed);
     END IF;
 {_push_children()}
 
@@ -383,8 +434,8 @@ def install(
     retention_days: int | None = None,
 ) -> None:
     """Create or bring up to date the registry in the connected database, inside the caller's
-    transaction (which holds :data:`PUSH_LOCK`): tables, functions, meta (``key_check`` None:
-    the first counter's hello records it). With ``prefix``, also
+    transaction (which holds :data:`PUSH_LOCK`, so two set-ups never overlap): tables,
+    functions, meta (``key_check`` None: the first counter's hello records it). With ``prefix``, also
     the owner and counters roles (``<prefix>_owner``, ``<prefix>_counters``), ownership and
     grants as described above (needs a superuser); without, the current user owns everything
     (one machine, or an older registry being upgraded by its owner). ``purge_limit`` (per
@@ -435,4 +486,6 @@ def install(
     cur.execute(sql.SQL("GRANT SELECT ON SEQUENCE change_seq TO {}").format(group))
     for function in COUNTER_FUNCTIONS:
         cur.execute(sql.SQL(f"GRANT EXECUTE ON FUNCTION {function} TO {{}}").format(group))
+    for function in _NOT_FOR_COUNTERS:
+        cur.execute(f"REVOKE EXECUTE ON FUNCTION {function} FROM PUBLIC")
     cur.execute("INSERT INTO registry_meta VALUES ('role_prefix', %s) ON CONFLICT DO NOTHING", [prefix])

@@ -122,8 +122,8 @@ def _pull(
 
 
 def _push(rows: SyncRows, registry: Registry, report: SyncReport) -> None:
-    """Push pending rows: purges, then citizens (with their consent times, for the tombstone
-    rule), then samples, consents, visits; each chunk in one registry transaction, then marked
+    """Push pending rows: purges, then citizens (with their consents, for the tombstone
+    rule), then samples, consents (those not sent with their citizen), visits; each chunk in one registry transaction, then marked
     pushed, except rows the registry asked to retry (their citizen arrived after this push
     began) and purges its limit held back."""
     for table in TABLES:
@@ -133,8 +133,11 @@ def _push(rows: SyncRows, registry: Registry, report: SyncReport) -> None:
             if not chunk.rows:
                 break
             after = chunk.rows[-1]["_key"]
-            result = registry.push({table: chunk.rows}, chunk.newest_consent)
-            report.pushed[table] += result.taken.get(table, 0)
+            result = registry.push(
+                {table: chunk.rows, "consents": chunk.consents} if chunk.consents else {table: chunk.rows}
+            )
+            for name, taken in result.taken.items():  # a citizens chunk brings its consents along
+                report.pushed[name] += taken
             report.purges_held += len(result.refused)
             rows.mark_pushed(
                 table,

@@ -52,19 +52,35 @@ def save_secret(path: Path, secret: str, *, use_keystore: bool = True) -> Saved:
         DataKeyError: the keystore or the file cannot be written.
     """
     backend = _backend() if use_keystore else None
+    try:
+        if backend is not None:
+            entry = _entry(path)
+            try:
+                backend.set_password(SERVICE, entry, secret)
+            except Exception as exc:  # keyring's errors vary by backend; say which keystore failed
+                raise DataKeyError(
+                    f"the {type(backend).__name__} keystore refused to store a secret: {exc}",
+                    "unlock the keystore (log in to the desktop session), then try again",
+                ) from None
+            write_private_file(path, POINTER + entry)
+            return Saved(True, type(backend).__name__)
+        write_private_file(path, secret)
+        return Saved(False, str(path))
+    except OSError as exc:
+        raise DataKeyError(
+            f"cannot write {path}: {exc.strerror}", "choose a folder this user may write (the --config file's)"
+        ) from None
+
+
+def forget_secret(path: Path) -> None:
+    """Remove the OS keystore's entry named after ``path`` (when there is a keystore and such an
+    entry); the file at ``path`` is not touched. Never fails: it only tidies up."""
+    backend = _backend()
     if backend is not None:
-        entry = str(path.resolve())
         try:
-            backend.set_password(SERVICE, entry, secret)
-        except Exception as exc:  # keyring's errors vary by backend; say which keystore failed
-            raise DataKeyError(
-                f"the {type(backend).__name__} keystore refused to store a secret: {exc}",
-                "unlock the keystore (log in to the desktop session), then try again",
-            ) from None
-        write_private_file(path, POINTER + entry)
-        return Saved(True, type(backend).__name__)
-    write_private_file(path, secret)
-    return Saved(False, str(path))
+            backend.delete_password(SERVICE, _entry(path))
+        except Exception:  # no such entry, or a keystore that cannot delete: nothing to tidy
+            pass
 
 
 def load_secret(path: Path) -> str:
@@ -114,10 +130,15 @@ def load_secret(path: Path) -> str:
 
 def write_private_file(path: Path, text: str) -> None:
     """Write ``text`` (and a newline) to ``path`` readable only by the current user (0600),
-    atomically and durably (fsync of the file and, on POSIX, of the folder)."""
+    atomically and durably (fsync of the file and, on POSIX, of the folder).
+
+    Raises:
+        OSError: the folder cannot be made or written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
+    tmp.unlink(missing_ok=True)  # a leftover of a crash keeps its own mode: never write into it
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text + "\n")
         handle.flush()
@@ -129,6 +150,11 @@ def write_private_file(path: Path, text: str) -> None:
             os.fsync(folder)
         finally:
             os.close(folder)
+
+
+def _entry(path: Path) -> str:
+    """The keystore entry's name for the secret kept at ``path``: its absolute path."""
+    return str(path.resolve())
 
 
 _NOT_A_KEYSTORE = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")

@@ -13,6 +13,7 @@ finds the ``.new`` key and finishes step 3.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.errors import DataKeyError, StoreError
@@ -22,10 +23,19 @@ from kiosk.store.records import Store
 from kiosk.store.sync_rows import SyncRows
 
 
-def rotate_key(store: Store, key_path: Path, actor: str, counter: str, new: DataKey | None = None) -> Path:
+def rotate_key(
+    store: Store,
+    key_path: Path,
+    actor: str,
+    counter: str,
+    new: DataKey | None = None,
+    write_key: Callable[[Path, DataKey], None] = write_key_file,
+) -> Path:
     """Rotate the data key of ``store``, whose key file is ``key_path``, to ``new`` (None: a
     fresh random key; a counter joining a province adopts the province's key this way); the
-    rotation is audited by ``actor`` at ``counter``. Returns the key file now in use.
+    rotation is audited by ``actor`` at ``counter``. ``write_key`` writes the pending key
+    (default: a 0600 file; ``kiosk join`` puts it in the OS keystore instead, so the key never
+    lies on disk). Returns the key file now in use.
 
     Only for a counter that has never synced with a registry (a province shares one key).
     The audit entry is written in the same transaction, under the new key.
@@ -51,7 +61,7 @@ def rotate_key(store: Store, key_path: Path, actor: str, counter: str, new: Data
         raise StoreError(f"the audit log does not verify ({report.problems[0]})", "investigate before rotating the key")
     old, new = store.key, new or DataKey.generate()
     pending = key_path.with_name(key_path.name + ".new")
-    write_key_file(pending, new)
+    write_key(pending, new)
     with store.transaction("rotate the data key"):
         try:
             store.reseal(new)

@@ -49,12 +49,13 @@ class Pending:
     Attributes:
         rows: dicts with the columns of :data:`kiosk.store.rules.COLUMNS` for the table, plus
             ``_key`` (ascending; give it back to :meth:`SyncRows.mark_pushed`).
-        newest_consent: for a citizens chunk, each citizen's latest consent time here
-            (``{id_hash: ISO time}``: tells a re-enrolment after a purge from stale data); else None.
+        consents: for a citizens chunk, those citizens' consents not pushed yet (they travel
+            with them: a consent given after a purge is what tells a re-enrolment from stale
+            data, and the registry checks it itself); else empty.
     """
 
     rows: list[dict[str, Any]]
-    newest_consent: dict[bytes, str] | None = None
+    consents: list[dict[str, Any]] = field(default_factory=list)
 
 
 _PENDING = {
@@ -123,12 +124,15 @@ class SyncRows:
     # -- push --------------------------------------------------------------------------
     def pending(self, table: str, after: int, limit: int) -> Pending:
         """Up to ``limit`` rows of ``table`` not pushed yet with ``_key`` above ``after``, by ``_key``
-        (citizens with their latest consent time here), read in one transaction."""
+        (citizens with their consents not pushed yet), read in one transaction."""
         with self.store.transaction("read pending rows"):
             sql = _PENDING[table] + f" AND {_KEY[table]} > ? ORDER BY {_KEY[table]} LIMIT ?"
             rows = list(self.store.db.query(sql, [after, limit]))
-            newest = self._newest_consents([int(r["_key"]) for r in rows]) if table == "citizens" and rows else None
-        return Pending(rows, newest)
+            consents = []
+            if table == "citizens" and rows:
+                ids = ",".join(str(int(r["_key"])) for r in rows)
+                consents = list(self.store.db.query(_PENDING["consents"] + f" AND t.citizen_id IN ({ids})"))
+        return Pending(rows, consents)
 
     def mark_pushed(self, table: str, keys: Sequence[int]) -> None:
         """Mark the rows of ``table`` with these ``_key`` values (from :meth:`pending`) as pushed, one transaction."""
@@ -136,16 +140,6 @@ class SyncRows:
             self.store.db.conn.executemany(
                 f"UPDATE {table} SET pushed = 1 WHERE {_KEY[table].removeprefix('t.')} = ?", [[key] for key in keys]
             )
-
-    def _newest_consents(self, citizen_ids: list[int]) -> dict[bytes, str]:
-        ids = ",".join(str(i) for i in citizen_ids)
-        return {
-            bytes(h): t
-            for h, t in self.store.db.execute(
-                "SELECT c.id_hash, max(s.given_at) FROM consents s JOIN citizens c ON c.id = s.citizen_id "
-                f"WHERE c.id IN ({ids}) GROUP BY c.id_hash"
-            )
-        }
 
 
 class _Batch:

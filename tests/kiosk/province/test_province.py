@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
@@ -87,6 +89,8 @@ ATTACKS = {
     "read pg_authid": "SELECT rolpassword FROM pg_authid",
     "become the owner": "SET ROLE {prefix}_owner",
     "call an inner function": "SELECT kiosk_caller('Quầy B')",
+    "hold the lock every push waits for": "SELECT pg_advisory_lock(715001)",
+    "fill the disk with large objects": "SELECT lo_from_bytea(0, 'x')",
 }
 
 
@@ -126,7 +130,9 @@ def test_rows_pushed_through_the_function_carry_the_pushing_counter_whatever_the
         r.hello(b.store.key.check_value().hex(), "Quầy A")  # a made-up visit claiming counter A
         row = next(iter(a.store.db.query("SELECT * FROM visits WHERE id = ?", [visit_id])))
         forged = dict(row, id_hash=a.store.db.execute("SELECT id_hash FROM citizens").fetchone()[0])
-        r.push({"visits": [dict(forged, rating="khong_hai_long", done_at=forged["at"]), dict(forged, uid="forged-1")]})
+        r.push(
+            {"visits": [dict(forged, rating="very_unsatisfied", done_at=forged["at"]), dict(forged, uid="forged-1")]}
+        )
     with psycopg.connect(province.admin_url) as conn:
         rows = dict(conn.execute("SELECT uid, counter || ' ' || coalesce(rating, '-') FROM visits").fetchall())
     assert rows[uid] == "Quầy A -"  # A's visit is not B's to rate
@@ -190,7 +196,8 @@ def test_a_retention_purge_the_registry_can_check_is_not_held(province, card_rec
         for table, column in (("citizens", "updated_at"), ("consents", "given_at"), ("visits", "at")):
             conn.execute(f"UPDATE {table} SET {column} = %s", [old])
         conn.execute(
-            "UPDATE visits SET at = now()::text WHERE id_hash = (SELECT id_hash FROM citizens ORDER BY id_hash LIMIT 1)"
+            "UPDATE visits SET at = %s WHERE id_hash = (SELECT id_hash FROM citizens ORDER BY id_hash LIMIT 1)",
+            [datetime.now(timezone.utc).isoformat()],
         )
     a.settings = a.settings.replace(retention_days=30)
     a.store.db.execute("UPDATE citizens SET enrolled_at = ?, last_visit_at = NULL", [old])
@@ -256,6 +263,25 @@ def test_joined_secrets_are_files_for_this_user_only_without_a_keystore(province
     assert (
         a.store.db.execute("SELECT count(*) FROM audit_log WHERE action = 'registry_url_revealed'").fetchone()[0] == 1
     )
+
+
+def test_a_counter_that_worked_alone_is_re_sealed_without_the_key_touching_the_disk(
+    province, card_record, memory_keyring
+):
+    config = province.config("Quầy A")
+    config.parent.mkdir()
+    with Kiosk.open(Settings(key_file=str(config.with_name("kiosk.key"))), config.with_name("kiosk.sqlite")) as alone:
+        enrol(alone, card_record, "lisa")
+    bundle, code = province.add("Quầy A")
+    result = run_cli("join", bundle, "--code", code, "--config", config)
+    assert result.exit_code == 0 and "re-sealed" in result.output, result.output
+    a = province.open("Quầy A")
+    assert who(a, "lisa") == "Đặng Thị Phượng"
+    on_disk = b"".join(p.read_bytes() for p in config.parent.iterdir() if p.is_file())
+    assert a.store.key.encoded().encode() not in on_disk  # nor any pending key of the re-sealing
+    assert list(memory_keyring.entries) == [
+        ("cccd-kiosk", str(p.resolve())) for p in (config.with_name("kiosk.key"), config.with_name("kiosk.registry"))
+    ]
 
 
 def test_a_counter_that_worked_alone_joins_and_keeps_its_citizens(province, card_record, tmp_path):
@@ -324,3 +350,76 @@ def test_a_database_that_is_no_registry_or_a_mistyped_counter_is_refused(provinc
         "add-counter", "Quầy A", "--out", province.folder / "again.bundle", "--config", province.admin_config
     )
     assert result.exit_code == 1 and "already active" in result.output
+
+
+def test_a_counter_cannot_bring_back_a_purged_citizen_without_a_new_consent(province, card_record):
+    a, b = province.join("Quầy A"), province.join("Quầy B")
+    enrol(a, card_record, "lisa")
+    a.sync()
+    b.sync()
+    stale = {t: [dict(r) for r in b.store.db.query(f"SELECT * FROM {t}")] for t in ("citizens", "face_samples")}
+    id_hash = stale["citizens"][0]["id_hash"]
+    a.set_first_admin_pin("135790")
+    a.login_admin("135790").purge(card_record("lisa").id_number)
+    a.sync()
+    with Registry.connect(b.registry()) as r:  # B pushes its old copy again, as a thief would
+        r.hello(b.store.key.check_value().hex(), "Quầy B")
+        sample = dict(stale["face_samples"][0], id_hash=id_hash)
+        assert r.push({"citizens": stale["citizens"], "face_samples": [sample]}).taken["citizens"] == 0
+        consent = {
+            "uid": "fresh-consent",
+            "id_hash": id_hash,
+            "purpose": "face_checkin",
+            "text_version": "v1",
+            "given_at": "2020-01-01T00:00:00+00:00",  # dated before the purge: stale, refused
+            "counter": "Quầy B",
+            "staff": "x",
+        }
+        assert r.push({"citizens": stale["citizens"], "consents": [consent]}).taken["citizens"] == 0
+        now = datetime.now(timezone.utc).isoformat()  # a consent given now is a re-enrolment: taken
+        taken = r.push(
+            {"citizens": [dict(stale["citizens"][0], updated_at=now)], "consents": [dict(consent, given_at=now)]}
+        )
+        assert taken.taken["citizens"] == 1 and taken.taken["consents"] == 1
+    with psycopg.connect(province.admin_url) as conn:
+        assert conn.execute("SELECT count(*) FROM face_samples").fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM write_log WHERE action = 'push consents' AND counter = 'Quầy B'"
+            ).fetchone()[0]
+            == 1
+        )
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"seen_at": "garbage"}, "not ISO-8601 UTC"),
+        ({"at": "2026-01-01 00:00:00"}, "not ISO-8601 UTC"),
+        ({"rating": "<script>"}, "rating is not one of"),
+        ({"method": "x" * 300}, "longer than the registry takes (visits.method)"),
+    ],
+)
+def test_rows_the_registry_does_not_take_are_refused_whole_in_one_line(province, card_record, change, says):
+    a = province.join("Quầy A")
+    enrol(a, card_record, "lisa")
+    a.sync()
+    with Registry.connect(a.registry()) as r:
+        r.hello(a.store.key.check_value().hex(), "Quầy A")
+        visit = dict(next(iter(a.store.db.query("SELECT * FROM visits"))), uid="bad-1")
+        visit["id_hash"] = a.store.db.execute("SELECT id_hash FROM citizens").fetchone()[0]
+        with pytest.raises(RegistryError, match=re.escape(says)) as info:
+            r.push({"visits": [dict(visit, **change)]})
+    assert "\n" not in info.value.one_line()
+    with Registry.connect(province.admin_url) as r:
+        assert r.counts()["visits"] == 1
+
+
+def test_a_record_rewritten_by_another_counter_is_recorded_as_such(province, card_record):
+    a, b = province.join("Quầy A"), province.join("Quầy B")
+    enrol(a, card_record, "london_005")
+    a.sync()
+    enrol(b, card_record, "london_005")  # B, offline, enrols the same citizen: its record is the newer
+    b.sync()
+    audit = [json.loads(line) for line in province.cli("audit", "--counter", "Quầy B", "--json").output.splitlines()]
+    assert {e["action"]: e["rows"] for e in audit}.get("update citizens") == 1

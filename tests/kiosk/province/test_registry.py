@@ -81,8 +81,8 @@ def test_interrupted_push_is_repeated_without_duplicates(counters, registry_url,
     enrol(a, card_record, "london_005")
     real_push = Registry.push
 
-    def push_then_die(self, rows, newest=None):  # the registry commits, the counter never hears back
-        real_push(self, rows, newest)
+    def push_then_die(self, rows):  # the registry commits, the counter never hears back
+        real_push(self, rows)
         raise RegistryError("connection lost", "")
 
     monkeypatch.setattr(Registry, "push", push_then_die)
@@ -216,7 +216,7 @@ def test_templates_travel_with_their_engine_and_an_old_registry_is_upgraded(coun
     sync, its old templates count as dlib's, and new ones arrive at the other counter tagged sface."""
     with psycopg.connect(registry_url, autocommit=True) as conn:  # as the first release left it
         conn.execute("ALTER TABLE face_samples DROP COLUMN engine, DROP COLUMN model_version")
-        conn.execute("DROP FUNCTION kiosk_hello(text, text), kiosk_push(text, jsonb, jsonb), kiosk_pulled(text)")
+        conn.execute("DROP FUNCTION kiosk_hello(text, text), kiosk_push(text, jsonb), kiosk_pulled(text)")
         conn.execute("DROP TABLE counters, write_log")
         conn.execute("UPDATE registry_meta SET value = '1' WHERE name = 'schema_version'")
     a, b = counters("A"), counters("B")

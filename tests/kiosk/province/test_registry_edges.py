@@ -66,7 +66,7 @@ def test_children_whose_citizen_arrives_during_a_push_are_pushed_next_time(
     real_push = Registry.push
     pushed_tables: list[str] = []
 
-    def push(self, rows, newest=None):  # the clerk enrols someone right after the citizens phase
+    def push(self, rows):  # the clerk enrols someone right after the citizens phase
         pushed_tables.extend(rows)
         if "face_samples" in rows and not hasattr(push, "done"):
             push.done = True
@@ -81,7 +81,7 @@ def test_children_whose_citizen_arrives_during_a_push_are_pushed_next_time(
                     )
                 ]
             }
-        return real_push(self, rows, newest)
+        return real_push(self, rows)
 
     monkeypatch.setattr(Registry, "push", push)
     a.sync(registry_url)

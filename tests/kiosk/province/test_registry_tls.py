@@ -70,3 +70,53 @@ def test_a_revoked_counter_cannot_log_in_with_its_password(tls_province):
     assert info.value.reason == "registry_revoked"
     listed = json.loads(tls_province.cli("counters", "--json").output)
     assert listed["revoked_at"] is not None and listed["last_pull"] is not None
+
+
+def test_join_run_again_after_it_broke_off_uses_the_password_it_already_set(tls_province, monkeypatch):
+    from kiosk.counter import service
+
+    bundle, code = tls_province.add("Quầy A")
+    config = tls_province.config("Quầy A")
+
+    def unplugged(self, url=None, **kw):  # the network goes after the password change: no first sync
+        raise RegistryError("cannot reach the registry", "later")
+
+    monkeypatch.setattr(service.Kiosk, "sync", unplugged)
+    first = run_cli("join", bundle, "--code", code, "--config", config)
+    assert first.exit_code == 0 and "the first sync failed" in first.output
+    monkeypatch.undo()
+    again = run_cli("join", bundle, "--code", code, "--config", config)  # the clerk simply runs it again
+    assert again.exit_code == 0 and "first sync: pulled" in again.output, again.output
+    assert tls_province.open("Quầy A").sync().pulled is not None
+
+
+def test_a_password_change_whose_answer_was_lost_is_found_out(tls_province, monkeypatch):
+    from kiosk.province.registry import Registry
+
+    bundle, code = tls_province.add("Quầy A")
+    real = Registry.change_password
+
+    def lost_answer(self, password):  # the registry commits, the reply never arrives
+        real(self, password)
+        raise RegistryError("registry password change failed: server closed the connection unexpectedly", "")
+
+    monkeypatch.setattr(Registry, "change_password", lost_answer)
+    result = run_cli("join", bundle, "--code", code, "--config", tls_province.config("Quầy A"))
+    assert result.exit_code == 0, result.output
+    tls_province.open("Quầy A").sync()  # with the password that took
+
+
+def test_a_password_change_that_failed_leaves_the_bundle_usable(tls_province, monkeypatch):
+    from kiosk.province.registry import Registry
+
+    bundle, code = tls_province.add("Quầy A")
+    config = tls_province.config("Quầy A")
+
+    def refused(self, password):
+        raise RegistryError("registry password change failed: the server went away", "")
+
+    monkeypatch.setattr(Registry, "change_password", refused)
+    result = run_cli("join", bundle, "--code", code, "--config", config)
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    monkeypatch.undo()
+    assert run_cli("join", bundle, "--code", code, "--config", config).exit_code == 0

@@ -62,7 +62,7 @@ def test_a_keystore_that_refuses_says_so_and_writes_no_pointer(tmp_path, memory_
     assert not (tmp_path / "kiosk.key").exists()
 
 
-def test_plaintext_and_failing_backends_are_not_keystores(memory_keyring):
+def test_failing_and_null_backends_are_not_keystores(memory_keyring):
     from keyring.backends import fail, null
 
     for backend in (fail.Keyring(), null.Keyring()):

@@ -64,11 +64,11 @@ def test_sync_bookkeeping_and_pending_rows(store: Store) -> None:
     citizen = enrol(store, "096200000001")
     pending = rows.pending("citizens", 0, 10)
     assert [r["_key"] for r in pending.rows] == [citizen]
-    assert pending.newest_consent == {store.key.blind_index("096200000001"): NOON.isoformat()}
-    assert (
-        len(rows.pending("face_samples", 0, 10).rows) == 1
-        and rows.pending("face_samples", 0, 10).newest_consent is None
-    )
+    [consent] = pending.consents  # a citizen travels with the consents not pushed yet
+    assert consent["id_hash"] == store.key.blind_index("096200000001") and consent["given_at"] == NOON.isoformat()
+    assert len(rows.pending("face_samples", 0, 10).rows) == 1 and rows.pending("face_samples", 0, 10).consents == []
+    rows.mark_pushed("consents", [consent["_key"]])
+    assert rows.pending("citizens", 0, 10).consents == []
     rows.mark_pushed("citizens", [citizen])
     assert rows.pending("citizens", 0, 10).rows == []
     store.delete_citizen(citizen, "Quầy 1", "request")
