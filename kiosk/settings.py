@@ -149,7 +149,9 @@ class Settings:
     )
     retention_days: int = _f(730, "citizens with no visit for this many days are purged automatically", lo=30, hi=3650)
     key_file: str = _f(
-        "", "file holding the data key (base64); empty = kiosk.key beside the settings file; KIOSK_DATA_KEY overrides"
+        "",
+        "file holding the data key (base64, or a pointer into the OS keystore after kiosk join); empty = kiosk.key "
+        "in the user's config folder; KIOSK_DATA_KEY overrides",
     )
     registry_url: str = _f(
         "",

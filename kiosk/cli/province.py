@@ -3,12 +3,13 @@ owner/superuser URL) and of a counter joining the province (``kiosk join``)."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from kiosk.cli.support import config_option, db_option, emit, kiosk_errors, settings_from
+from kiosk.cli.support import config_option, db_option, emit, kiosk_errors, settings_from, warn
 from kiosk.words import printable
 from models import KioskError
 
@@ -69,15 +70,27 @@ def init(
     """
     from kiosk.counter.factories import key_path
     from kiosk.province.admin import init_province
-    from kiosk.store.crypto import load_key
+    from kiosk.store.crypto import DataKey, load_key, write_key_file
 
     settings = settings_from(config_path)
     path = key_path(settings)
-    made = not path.exists()
-    key = load_key(path, create=True)
-    done = init_province(
-        admin_url, key.check_value().hex(), prefix=prefix, purge_limit=purge_limit, retention_days=retention_days
-    )
+    made = not path.exists() and not os.environ.get("KIOSK_DATA_KEY")
+    key = DataKey.generate() if made else load_key(path)
+    if made:  # written before the registry records its check, removed again if the set-up is refused
+        write_key_file(path, key)
+    try:
+        done = init_province(
+            admin_url, key.check_value().hex(), prefix=prefix, purge_limit=purge_limit, retention_days=retention_days
+        )
+    except KioskError:
+        if made:
+            path.unlink(missing_ok=True)
+        raise
+    for rule in done.weak_rules:
+        warn(
+            f"{rule}: a counter could log in there without a checked password or without TLS; "
+            "use hostssl ... scram-sha-256 for counters (docs/REGISTRY.md)"
+        )
     emit(
         {
             "ok": True,
@@ -155,28 +168,28 @@ def add_counter(
             f"revoke it (kiosk province revoke-counter {name!r}) and add it again with a writable --out",
         ) from None
     login = issued.login
-    warning = (
-        ""
-        if issued.sslmode.startswith("verify")
-        else f"\nwarning: counters will not check the registry's certificate (sslmode={issued.sslmode}); "
-        "on a real network use ?sslmode=verify-full and --ca"
-    )
+    if not issued.sslmode.startswith("verify"):
+        warn(
+            f"counters will not check the registry's certificate (sslmode={issued.sslmode}); "
+            "on a real network use ?sslmode=verify-full and --ca"
+        )
     emit(
         {"ok": True, "counter": login.name, "role": login.role, "bundle": str(out_path), "join_code": issued.code},
         as_json,
         f"counter {printable(login.name)!r} added (login role {login.role}); join bundle: {out_path}\n"
         f"join code: {issued.code}\n"
         "Give the bundle and the code to the counter by two different ways; the code is shown only now. "
-        f"On the counter: kiosk join {out_path.name} --code {issued.code}" + warning,
+        f"On the counter: kiosk join {out_path} --code {issued.code}",
     )
 
 
 @province.command(name="revoke-counter")
 @click.argument("name")
 @registry_option
+@config_option
 @json_option
 @kiosk_errors
-def revoke_counter(name: str, admin_url: str, as_json: bool) -> None:
+def revoke_counter(name: str, admin_url: str, config_path: Path | None, as_json: bool) -> None:
     """Cut counter NAME off: it can no longer log in, its open sessions end, anything it sends is refused."""
     from kiosk.province.admin import revoke_counter as revoke
 
@@ -184,27 +197,32 @@ def revoke_counter(name: str, admin_url: str, as_json: bool) -> None:
     emit(
         {"ok": True, "counter": name, "role": role, "sessions_ended": ended},
         as_json,
-        f"counter {name!r} revoked: its role {role} can no longer log in; {ended} open session(s) ended",
+        f"counter {printable(name)!r} revoked: its role {role} can no longer log in; {ended} open session(s) ended",
     )
 
 
 @province.command()
 @registry_option
+@config_option
 @json_option
 @kiosk_errors
-def counters(admin_url: str, as_json: bool) -> None:
-    """Every counter: when it last pulled and pushed, its purges in the last 24 hours, whether it is revoked."""
+def counters(admin_url: str, config_path: Path | None, as_json: bool) -> None:
+    """Every counter: when it last pulled and pushed, its purges in the last 24 hours, whether it is
+    revoked, and any transaction it holds open (which holds up the other counters' pushes)."""
     from kiosk.province.admin import list_counters
-    from kiosk.settings import load_settings
     from kiosk.timefmt import local_time
 
     rows = list_counters(admin_url)
-    tz = load_settings().display_timezone
+    tz = settings_from(config_path).display_timezone
 
     def when(t: datetime | None) -> str:
         return local_time(t, tz, empty="never")
 
+    width = max([len(printable(r.name)) for r in rows] + [7])
+    if rows and not as_json:
+        click.echo(f"{'counter':<{width}}  {'state':<24} {'last pull':<16} {'last push':<16} purges/24h")
     for r in rows:
+        held = r.open_transaction_s is not None and r.open_transaction_s > 30
         emit(
             {
                 "counter": r.name,
@@ -215,11 +233,13 @@ def counters(admin_url: str, as_json: bool) -> None:
                 "last_push": r.last_push.isoformat() if r.last_push else None,
                 "purges_24h": r.purges_24h,
                 "purges_refused_24h": r.purges_refused_24h,
+                "open_transaction_s": r.open_transaction_s,
             },
             as_json,
-            f"{printable(r.name):<28} {'REVOKED ' + when(r.revoked_at) if r.revoked_at else 'active':<24} "
-            f"pull {when(r.last_pull):<16} push {when(r.last_push):<16} purges/24h {r.purges_24h}"
-            + (f"  PURGES REFUSED {r.purges_refused_24h} time(s)" if r.purges_refused_24h else ""),
+            f"{printable(r.name):<{width}}  {'revoked ' + when(r.revoked_at) if r.revoked_at else 'active':<24} "
+            f"{when(r.last_pull):<16} {when(r.last_push):<16} {r.purges_24h}"
+            + (f"  PURGES REFUSED {r.purges_refused_24h} time(s)" if r.purges_refused_24h else "")
+            + (f"  TRANSACTION OPEN {r.open_transaction_s:.0f} s (holds up pushes?)" if held else ""),
         )
     if not rows and not as_json:
         click.echo("no counter yet: kiosk province add-counter NAME --out FILE")
@@ -231,16 +251,22 @@ def counters(admin_url: str, as_json: bool) -> None:
 @click.option(
     "--limit", default=200, show_default=True, type=click.IntRange(1, 100_000), help="The newest entries shown."
 )
+@config_option
 @json_option
 @kiosk_errors
-def province_audit(admin_url: str, counter_name: str | None, limit: int, as_json: bool) -> None:
+def province_audit(
+    admin_url: str, counter_name: str | None, limit: int, config_path: Path | None, as_json: bool
+) -> None:
     """The registry-side record of writes: which counter (by its login role) wrote what, and when."""
     from kiosk.province.admin import read_log
-    from kiosk.settings import load_settings
     from kiosk.timefmt import local_time
 
-    tz = load_settings().display_timezone
-    for e in read_log(admin_url, counter=counter_name, limit=limit):
+    tz = settings_from(config_path).display_timezone
+    entries = read_log(admin_url, counter=counter_name, limit=limit)
+    width = max([len(printable(e.counter)) for e in entries] + [7])
+    if entries and not as_json:
+        click.echo(f"{'#':>6} {'when':<16}  {'counter':<{width}} {'what':<28} {'rows':>6}  login role, detail")
+    for e in entries:
         emit(
             {
                 "id": e.id,
@@ -252,7 +278,7 @@ def province_audit(admin_url: str, counter_name: str | None, limit: int, as_json
                 "detail": e.detail,
             },
             as_json,
-            f"{e.id:>6} {local_time(e.at, tz)}  {printable(e.counter):<24} {e.action:<28} {e.rows:>6}  {e.role}"
+            f"{e.id:>6} {local_time(e.at, tz):<16}  {printable(e.counter):<{width}} {e.action:<28} {e.rows:>6}  {e.role}"
             + (f"  {printable(e.detail)}" if e.detail else ""),
         )
 
@@ -266,7 +292,10 @@ def province_audit(admin_url: str, counter_name: str | None, limit: int, as_json
 @kiosk_errors
 def join(bundle: Path, code: str, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Join the province with a bundle from its administrator: store the credentials and the data key
-    (in the OS keystore where there is one), make the bundle useless for anyone else, sync once."""
+    (in the OS keystore where there is one), make the bundle useless for anyone else, sync once.
+
+    With --config FILE other than the user's, the data key, the registry connection and the
+    database default to FILE's name beside it (FILE.key, FILE.registry, FILE.sqlite)."""
     import getpass
 
     from kiosk.counter.join import join as run
@@ -280,17 +309,28 @@ def join(bundle: Path, code: str, db_path: Path | None, config_path: Path | None
         raise KioskError(f"cannot read the join bundle {bundle}: {exc.strerror}", "check its permissions") from None
 
     done = run(data, code, config_path=config_path, db_path=db_path, actor=getpass.getuser())
+    if not done.checks_password:
+        warn(
+            "the registry let this counter in with a wrong password (a trust rule in its pg_hba.conf): anyone who "
+            "reaches it can act as this counter; tell the province administrator (docs/REGISTRY.md)"
+        )
+    if not done.secrets.in_keystore:
+        warn(
+            "no keystore of the operating system answers here: the data key and the registry password are in "
+            f"files readable only by this user ({done.key_path} and beside it); protect this account and encrypt "
+            "the disk"
+        )
     where = (
         f"the data key and the registry password are in the {done.secrets.where} keystore"
         if done.secrets.in_keystore
-        else f"warning: no keystore of the operating system answers here: the data key and the registry "
-        f"password are in files readable only by this user ({done.key_path} and beside it); protect this account "
-        "and encrypt the disk"
+        else "the data key and the registry password are in files readable only by this user"
     )
+    if done.report is None:
+        warn(f"the first sync failed ({done.sync_error}); the counter syncs again on its own, or run kiosk sync")
     synced = (
         "first sync: pulled " + (table_counts(done.report.pulled, skip_zero=True) or "nothing")
         if done.report
-        else f"warning: the first sync failed ({done.sync_error}); the counter syncs again on its own, or run kiosk sync"
+        else "first sync: not done yet"
     )
     emit(
         {

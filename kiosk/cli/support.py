@@ -88,6 +88,11 @@ def emit(obj: dict[str, Any], as_json: bool, text: str | None = None, *, err: bo
         click.echo(text, err=err)
 
 
+def warn(text: str) -> None:
+    """A warning on stderr (``warning: ...``), also when the result goes to stdout as JSON."""
+    click.echo(f"warning: {text}", err=True)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return None if math.isinf(value) or math.isnan(value) else round(value, 4)

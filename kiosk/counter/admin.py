@@ -19,7 +19,7 @@ from kiosk.counter.factories import key_path, registry_target
 from kiosk.counter.gallery import EngineStatus
 from kiosk.counter.receipt import render_receipt
 from kiosk.errors import AuthError, NotEnrolledError, StoreError
-from kiosk.province.registry import redact
+from kiosk.province.registry import redact, spelled_out
 from kiosk.settings import Settings, write_settings
 from kiosk.store import audit as audit_log
 from kiosk.store import auth
@@ -241,7 +241,7 @@ class Admin:
         url = registry_target(k.settings)
         if reveal and url:
             k.store.audit("registry_url_revealed", self.actor, k.settings.counter_name, "", registry=redact(url))
-        return url if reveal or not url else redact(url)
+        return spelled_out(url) if reveal else redact(url) if url else ""
 
     def rotate_key(self) -> Path:
         """Re-encrypt everything under a new data key; returns the key file written."""

@@ -56,6 +56,8 @@ class Joined:
         db_path: the counter's database.
         resealed: the database existed under this PC's own key and was re-sealed under the province's.
         report: the first sync, or None when it failed (``sync_error`` says why; the join stands).
+        checks_password: False when the registry let this counter's role in with a wrong password
+            (a ``trust`` rule): anyone who reaches the server could then act as this counter.
     """
 
     counter: str
@@ -67,6 +69,7 @@ class Joined:
     resealed: bool
     report: SyncReport | None
     sync_error: str
+    checks_password: bool
 
 
 def join(
@@ -119,13 +122,24 @@ def join(
             store(new_password)
             try:
                 registry.change_password(new_password)
+                registry.note_join()
             except KioskError:
                 if not _logs_in(_conninfo(payload, new_password, ca)):
                     store(payload.password)
                     raise
+    checked = not _logs_in(_conninfo(payload, "not-" + secrets.token_urlsafe(8), ca))
     report, error = _first_sync(joined, db, actor)
     return Joined(
-        payload.counter, redact(_conninfo(payload, "x", ca)), saved, settings_file, keys, db, resealed, report, error
+        payload.counter,
+        redact(_conninfo(payload, "x", ca)),
+        saved,
+        settings_file,
+        keys,
+        db,
+        resealed,
+        report,
+        error,
+        checked,
     )
 
 

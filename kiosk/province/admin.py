@@ -17,6 +17,11 @@ from kiosk.province.bundle import JoinPayload, new_join_code, seal_bundle
 from kiosk.province.registry import Registry, redact, scram_verifier
 from kiosk.store.crypto import DataKey
 
+ROLE_LIMITS = {"idle_in_transaction_session_timeout": "60s", "statement_timeout": "120s", "lock_timeout": "30s"}
+"""Defaults of every counter's role: a counter that hangs in a transaction (a crash, a cut
+network) is ended by the server and lets go of the push lock. A client may lower or lift
+them in its own session, so a hostile one is stopped by revoking it, which ends its sessions."""
+
 
 @dataclass(frozen=True)
 class Province:
@@ -27,6 +32,9 @@ class Province:
     registry_id: str
     purge_limit: int
     retention_days: int
+    weak_rules: list[str]
+    """Lines of the server's pg_hba.conf under which a counter's password would not be checked
+    (``trust``) or travels in clear (``password``), or a counter may connect without TLS."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,9 @@ class CounterRow:
     purges_24h: int
     purges_refused_24h: int
     """Purges this counter pushed in the last 24 hours, and how many of its pushes the limit refused."""
+    open_transaction_s: float | None
+    """Age in seconds of the oldest transaction one of its sessions holds open now (None: none):
+    a push lock held long by one counter holds up the others'."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +122,27 @@ def init_province(
         with registry.transaction("set-up") as cur:
             meta = _meta(cur)
             _log(cur, "(province)", "province set up", 0, f"prefix {chosen}")
+            weak = _weak_rules(cur, database)
     return Province(
-        database, chosen, meta["registry_id"], int(meta["purge_limit_per_hour"]), int(meta["retention_days"])
+        database, chosen, meta["registry_id"], int(meta["purge_limit_per_hour"]), int(meta["retention_days"]), weak
     )
+
+
+def _weak_rules(cur: Any, database: str) -> list[str]:
+    """pg_hba.conf rules (``pg_hba_file_rules``, PostgreSQL 10+) that let counters reach this
+    database over the network with a weak check: ``trust``, a clear-text ``password``, or no TLS."""
+    cur.execute(
+        """SELECT line_number, type, auth_method, coalesce(address, '') FROM pg_hba_file_rules
+           WHERE type <> 'local' AND error IS NULL
+             AND ('all' = ANY(database) OR %s = ANY(database))
+             AND (auth_method IN ('trust', 'password') OR type IN ('host', 'hostnossl'))
+           ORDER BY line_number""",
+        [database],
+    )
+    return [
+        f"pg_hba.conf line {line}: {kind} {address} {method}".replace("  ", " ")
+        for line, kind, method, address in cur.fetchall()
+    ]
 
 
 def add_counter(admin_url: str, name: str, counter_registry: str) -> CounterLogin:
@@ -132,11 +161,13 @@ def add_counter(admin_url: str, name: str, counter_registry: str) -> CounterLogi
     password = secrets.token_urlsafe(24)
     with Registry.connect(admin_url) as registry, registry.transaction("adding the counter") as cur:
         prefix = _province_prefix(cur)
-        cur.execute("SELECT 1 FROM counters WHERE name = %s AND revoked_at IS NULL", [name])
-        if cur.fetchone():
+        cur.execute("SELECT name FROM counters WHERE revoked_at IS NULL")
+        same = [n for (n,) in cur.fetchall() if _same_name(n, name)]
+        if same:
             raise RegistryError(
-                f"a counter named {name!r} is already active",
-                "choose another name, or revoke the old one first (kiosk province revoke-counter)",
+                f"a counter named {same[0]!r} is already active",
+                "choose another name (names differing only in upper and lower case are the same; "
+                "in accents they differ), or revoke the old one first (kiosk province revoke-counter)",
             )
         role = _free_role(cur, f"{prefix}_c_{_slug(name)}")
         cur.execute(
@@ -144,6 +175,12 @@ def add_counter(admin_url: str, name: str, counter_registry: str) -> CounterLogi
                 sql.Identifier(role), sql.Literal(scram_verifier(password)), sql.Identifier(f"{prefix}_counters")
             )
         )
+        for setting, value in ROLE_LIMITS.items():  # a counter that hangs mid-transaction lets go by itself
+            cur.execute(
+                sql.SQL("ALTER ROLE {} SET {} = {}").format(
+                    sql.Identifier(role), sql.Identifier(setting), sql.Literal(value)
+                )
+            )
         cur.execute("INSERT INTO counters (role, name) VALUES (%s, %s)", [role, name])
         _log(cur, name, "counter added", 0, role)
         registry_id = _meta(cur)["registry_id"]
@@ -210,6 +247,9 @@ def revoke_counter(admin_url: str, name: str) -> tuple[str, int]:
     from psycopg import sql
 
     with Registry.connect(admin_url) as registry:
+        # First shut the door and end its sessions (ALTER ROLE locks no row a counter may hold):
+        # a counter holding a transaction open, even on its own row of ``counters``, is gone
+        # before the bookkeeping below waits on it.
         with registry.transaction("revoking the counter") as cur:
             prefix = _province_prefix(cur)
             cur.execute("SELECT role FROM counters WHERE name = %s AND revoked_at IS NULL", [name])
@@ -218,12 +258,13 @@ def revoke_counter(admin_url: str, name: str) -> tuple[str, int]:
                 raise RegistryError(f"no active counter is named {name!r}", "see kiosk province counters")
             role = found[0]
             cur.execute(sql.SQL("ALTER ROLE {} NOLOGIN PASSWORD NULL").format(sql.Identifier(role)))
-            cur.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(f"{prefix}_counters"), sql.Identifier(role)))
-            cur.execute("UPDATE counters SET revoked_at = now() WHERE role = %s", [role])
-            _log(cur, name, "counter revoked", 0, role)
         with registry.transaction("ending the counter's sessions") as cur:
             cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = %s", [role])
             ended = int(cur.fetchone()[0])
+        with registry.transaction("revoking the counter") as cur:
+            cur.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(f"{prefix}_counters"), sql.Identifier(role)))
+            cur.execute("UPDATE counters SET revoked_at = now() WHERE role = %s", [role])
+            _log(cur, name, "counter revoked", ended, role)
     return role, ended
 
 
@@ -234,7 +275,9 @@ def list_counters(admin_url: str) -> list[CounterRow]:
         cur.execute(
             """SELECT c.name, c.role, c.added_at, c.revoked_at, c.last_pull, c.last_push,
                       coalesce(sum(w.rows) FILTER (WHERE w.action = 'purge'), 0),
-                      count(w.id) FILTER (WHERE w.action = 'purge refused')
+                      count(w.id) FILTER (WHERE w.action = 'purge refused'),
+                      (SELECT extract(epoch FROM now() - min(a.xact_start))::float FROM pg_stat_activity a
+                       WHERE a.usename = c.role AND a.xact_start IS NOT NULL)
                FROM counters c LEFT JOIN write_log w ON w.role = c.role AND w.at > now() - interval '24 hours'
                GROUP BY c.role ORDER BY c.name, c.added_at"""
         )
@@ -296,6 +339,16 @@ def _log(cur: Any, counter: str, action: str, rows: int, detail: str) -> None:
     cur.execute(
         "INSERT INTO write_log (counter, action, rows, detail) VALUES (%s, %s, %s, %s)", [counter, action, rows, detail]
     )
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Two counter names that are one: equal but for upper/lower case and spaces (accents count:
+    "Tân Thành" and "Tân Thạnh" are two communes)."""
+
+    def key(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+    return key(a) == key(b)
 
 
 def _slug(name: str) -> str:

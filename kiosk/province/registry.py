@@ -28,8 +28,10 @@ from kiosk.province import schema
 from kiosk.store.report_rows import REPORT_COLUMNS
 from kiosk.store.rules import COLUMNS, CREATED, TABLES
 
-__all__ = ["COLUMNS", "TABLES", "PushResult", "Registry", "redact", "scram_verifier"]
+__all__ = ["COLUMNS", "TABLES", "PushResult", "Registry", "redact", "scram_verifier", "spelled_out"]
 
+LOCK_WAIT = "30 s"
+"""How long a push waits for another push (the functions' ``lock_timeout``), as messages say it."""
 STATEMENT_TIMEOUT_MS = 120_000
 """Longest a statement may run (a registry that hangs, or a lock someone holds, is an error the
 counter reports and retries, never a sync that waits for ever); bulk loads lift it."""
@@ -42,6 +44,16 @@ def _password(url: str) -> str:
         return str(conninfo_to_dict(url).get("password") or "")
     except Exception:
         return ""
+
+
+def spelled_out(url: str) -> str:
+    """A connection string as :func:`redact` shows it, password included (for a person to check
+    it by hand): a URL as it is, key=value pairs in libpq's order."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    if url.startswith(("postgresql://", "postgres://")):
+        return url
+    return make_conninfo("", **conninfo_to_dict(url))
 
 
 def redact(url: str) -> str:
@@ -271,6 +283,11 @@ class Registry:
         refused = {base64.b64decode(t) for t in out["refused"]}
         return PushResult(taken, set(out["retry"]), refused)
 
+    def note_join(self) -> None:
+        """Record in the registry that this counter joined (``kiosk province audit`` shows when and from where)."""
+        with self.transaction("join") as cur:
+            cur.execute("SELECT kiosk_joined(%s)", [self.counter])
+
     def change_password(self, password: str) -> None:
         """Give this connection's own login role a new password (sent as a SCRAM verifier, so the
         password itself never reaches the server's log). Any role may change its own."""
@@ -388,6 +405,12 @@ def _statement_error(exc: Any, action: str, url: str) -> RegistryError:
     if state in _HINTS:
         reason = "registry_revoked" if state == schema.SQLSTATE_REVOKED else ""
         return RegistryError(exc.diag.message_primary or _first_line(exc, url), _HINTS[state], reason=reason)
+    if state == "55P03":  # lock_not_available: another session holds the push lock past lock_timeout
+        return RegistryError(
+            f"the registry is held by another counter's push (waited {LOCK_WAIT}); nothing was lost",
+            "sync again later; if it goes on, the province administrator sees which counter holds it "
+            "(kiosk province counters) and may revoke it",
+        )
     if state == "42501":  # insufficient_privilege: PostgreSQL itself refused
         return RegistryError(
             f"the registry refused the {action}: {_first_line(exc, url)}",

@@ -52,7 +52,7 @@ DEFAULT_RETENTION_DAYS = 730
 """A purge with reason ``retention`` of a citizen the registry itself has seen nothing of for
 this long is exempt from the purge limit (the law wants it; a thief gains nothing)."""
 
-COUNTER_FUNCTIONS = ("kiosk_hello(text, text)", "kiosk_pulled(text)", "kiosk_push(text, jsonb)")
+COUNTER_FUNCTIONS = ("kiosk_hello(text, text)", "kiosk_pulled(text)", "kiosk_push(text, jsonb)", "kiosk_joined(text)")
 """What a counter's role may execute: the whole of its write access."""
 
 _HELPERS = ("kiosk_caller(text)", "kiosk_stamps(jsonb)", "kiosk_retention_due(bytea, text)")
@@ -317,6 +317,16 @@ BEGIN
     RETURN (SELECT jsonb_object_agg(name, value) FROM registry_meta
             WHERE name IN ('schema_version', 'key_check', 'registry_id'))
            || jsonb_build_object('counter', v_counter);
+END $fn$""",
+        # A counter that joined (kiosk join): recorded with where it called from, once a minute at most.
+        f"""CREATE OR REPLACE FUNCTION kiosk_joined(p_counter text) RETURNS void {_DEFINER} AS $fn$
+DECLARE v_counter text := (kiosk_caller(p_counter)).counter;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM write_log WHERE role = session_user AND action = 'counter joined'
+                   AND at > now() - interval '1 minute') THEN
+        INSERT INTO write_log (counter, action, detail)
+            VALUES (v_counter, 'counter joined', 'from ' || coalesce(host(inet_client_addr()), 'this server'));
+    END IF;
 END $fn$""",
         f"""CREATE OR REPLACE FUNCTION kiosk_pulled(p_counter text) RETURNS void {_DEFINER} AS $fn$
 BEGIN

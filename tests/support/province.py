@@ -33,7 +33,7 @@ class Province:
         bundle = self.folder / f"{name.replace(' ', '_')}.bundle"
         result = self.cli("add-counter", name, "--out", bundle, "--config", self.admin_config, "--json", *extra)
         assert result.exit_code == 0, result.output
-        return bundle, json.loads(result.output)["join_code"]
+        return bundle, json.loads(result.stdout)["join_code"]
 
     def config(self, name: str) -> Path:
         """Counter ``name``'s settings file (its own folder, as on its own PC)."""

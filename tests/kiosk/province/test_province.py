@@ -10,6 +10,7 @@ import re
 import shutil
 import stat
 import subprocess
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def revealed_url(province, name: str) -> str:
     assert run_cli("admin", "set-pin", "--new-pin", "135790", "--config", config).exit_code == 0
     result = run_cli("admin", "registry-url", "--reveal", "--pin", "135790", "--config", config, "--json")
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)["registry"]
+    return json.loads(result.stdout)["registry"]
 
 
 def test_two_counters_that_joined_by_bundle_share_enrol_recognise_and_purge(province, card_record):
@@ -146,7 +147,7 @@ def test_a_revoked_counter_is_cut_off_at_once(province, card_record):
     open_connection = Registry.connect(b.registry())
     open_connection.hello(b.store.key.check_value().hex(), "Quầy B")
     result = province.cli("revoke-counter", "Quầy B", "--json")
-    assert result.exit_code == 0 and json.loads(result.output)["sessions_ended"] == 1
+    assert result.exit_code == 0 and json.loads(result.stdout)["sessions_ended"] == 1
     with pytest.raises(psycopg.OperationalError):  # its open connection is gone
         open_connection.conn.execute("SELECT 1")
     open_connection.close()
@@ -156,7 +157,7 @@ def test_a_revoked_counter_is_cut_off_at_once(province, card_record):
     cli = run_cli("sync", "--config", province.config("Quầy B"))
     assert cli.exit_code == 1 and cli.output.count("\n") == 1 and "revoked by the province administrator" in cli.output
     a.sync()  # the others go on
-    listed = {r["counter"]: r for r in map(json.loads, province.cli("counters", "--json").output.splitlines())}
+    listed = {r["counter"]: r for r in map(json.loads, province.cli("counters", "--json").stdout.splitlines())}
     assert listed["Quầy B"]["revoked_at"] and not listed["Quầy A"]["revoked_at"] and listed["Quầy A"]["last_pull"]
     again = province.cli("revoke-counter", "Quầy B")
     assert again.exit_code == 1 and "no active counter" in again.output
@@ -178,10 +179,10 @@ def test_more_purges_than_the_guard_allows_are_refused_and_the_citizens_survive(
     with Registry.connect(province.admin_url) as r:
         assert r.counts()["citizens"] == 1 and r.counts()["purges"] == 2
     again = run_cli("sync", "--config", province.config("Quầy A"), "--json")  # still held, still said
-    assert again.exit_code == 1 and json.loads(again.output.splitlines()[0])["purges_held"] == 1
-    listed = json.loads(province.cli("counters", "--json").output)
+    assert again.exit_code == 1 and json.loads(again.stdout.splitlines()[0])["purges_held"] == 1
+    listed = json.loads(province.cli("counters", "--json").stdout.splitlines()[0])
     assert listed["purges_24h"] == 2 and listed["purges_refused_24h"] == 2
-    audit = [json.loads(line) for line in province.cli("audit", "--json").output.splitlines()]
+    audit = [json.loads(line) for line in province.cli("audit", "--json").stdout.splitlines()]
     assert [e["rows"] for e in audit if e["action"] == "purge refused"] == [1, 1]
 
 
@@ -306,6 +307,7 @@ def test_province_init_needs_a_superuser_and_the_registrys_key(province, pg_admi
     other.write_text(f'key_file = "{(tmp_path / "other.key").as_posix()}"\n')
     result = province.cli("init", "--config", other)
     assert result.exit_code == 1 and "different data key" in result.output
+    assert not (tmp_path / "other.key").exists()  # no second "province key" left behind
     counter_url = revealed_url_after_join(province)
     result = run_cli("province", "init", "--registry", counter_url, "--config", province.admin_config)
     assert result.exit_code == 1 and "not connect as a superuser" in result.output
@@ -421,5 +423,48 @@ def test_a_record_rewritten_by_another_counter_is_recorded_as_such(province, car
     a.sync()
     enrol(b, card_record, "london_005")  # B, offline, enrols the same citizen: its record is the newer
     b.sync()
-    audit = [json.loads(line) for line in province.cli("audit", "--counter", "Quầy B", "--json").output.splitlines()]
+    audit = [json.loads(line) for line in province.cli("audit", "--counter", "Quầy B", "--json").stdout.splitlines()]
     assert {e["action"]: e["rows"] for e in audit}.get("update citizens") == 1
+
+
+def test_revoking_a_counter_that_holds_a_transaction_open_ends_it_at_once(province, card_record):
+    a = province.join("Quầy A")
+    holder = psycopg.connect(a.registry())  # a hostile client: a push, then the transaction left open
+    holder.execute("SELECT kiosk_push('Quầy A', '{}'::jsonb)")
+    listed = json.loads(province.cli("counters", "--json").stdout.splitlines()[0])
+    assert listed["open_transaction_s"] is not None  # the administrator sees who holds it
+    started = time.monotonic()
+    result = province.cli("revoke-counter", "Quầy A", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["sessions_ended"] == 1
+    assert time.monotonic() - started < 10
+    with pytest.raises(psycopg.OperationalError):
+        holder.execute("SELECT 1")
+    holder.close()
+
+
+def test_the_province_warns_of_a_server_that_does_not_check_passwords(province):
+    """127.0.0.1:5432 here trusts every local connection: init names the rule, join says what it means."""
+    init = province.cli("init", "--config", province.admin_config, "--json")
+    assert init.exit_code == 0 and json.loads(init.stdout)["ok"]
+    assert "warning: pg_hba.conf line" in init.stderr and "trust" in init.stderr
+    bundle, code = province.add("Quầy A")
+    joined = run_cli("join", bundle, "--code", code, "--config", province.config("Quầy A"), "--json")
+    assert joined.exit_code == 0 and json.loads(joined.stdout)["ok"]
+    assert "let this counter in with a wrong password" in joined.stderr
+    added = province.cli(
+        "add-counter", "Quầy B", "--out", province.folder / "b.bundle", "--config", province.admin_config, "--json"
+    )
+    assert set(json.loads(added.stdout)) >= {"counter", "bundle", "join_code"} and "sslmode=prefer" in added.stderr
+    audit = [json.loads(line) for line in province.cli("audit", "--counter", "Quầy A", "--json").stdout.splitlines()]
+    assert [e["action"] for e in audit][:2] == ["counter added", "counter joined"]
+
+
+def test_counter_names_that_differ_only_in_case_are_one_but_accents_count(province):
+    province.add("Quầy Tân Thành")
+    again = province.cli(
+        "add-counter", "quầy  TÂN THÀNH", "--out", province.folder / "x.bundle", "--config", province.admin_config
+    )
+    assert again.exit_code == 1 and "'Quầy Tân Thành' is already active" in again.output
+    province.add("Quầy Tân Thạnh")  # another commune
+    names = [json.loads(line)["counter"] for line in province.cli("counters", "--json").stdout.splitlines()]
+    assert names == ["Quầy Tân Thành", "Quầy Tân Thạnh"]
