@@ -85,6 +85,23 @@ def enrolled(kiosk: Kiosk, card_record) -> Kiosk:
 
 
 @pytest.fixture
+def api_counter(enrolled: Kiosk):
+    """A counter flow over four enrolled citizens, its local API served on a free port, and a
+    client with the token: (flow, client, server)."""
+    from tests.support.api_client import served
+
+    yield from served(enrolled)
+
+
+@pytest.fixture
+def api_bare(kiosk: Kiosk):
+    """The same over an empty kiosk."""
+    from tests.support.api_client import served
+
+    yield from served(kiosk)
+
+
+@pytest.fixture
 def clock() -> Clock:
     """Seconds (monotonic) for the counter's flow, moved by the test."""
     return Clock()

@@ -29,14 +29,16 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk.api.fields import event_json, presence_json
-from kiosk.api.openapi import openapi_document
+from kiosk.api.openapi import MAX_VISIT_ID, openapi_document
 from kiosk.counter.desk import Desk, DeskEvent
 from kiosk.counter.service import Kiosk
 
 __all__ = ["KEEPALIVE_S", "Streams", "build_app"]
 
-KEEPALIVE_S = 15.0
-"""Seconds between keep-alive comments on an idle event stream (proxies close silent streams)."""
+KEEPALIVE_S = 5.0
+"""Seconds between heartbeat comments (``: keep-alive``) on an idle event stream: a client that
+hears nothing for three of them knows the stream is dead (and proxies keep it open)."""
+
 QUEUE_EVENTS = 100
 """Events kept for one slow event-stream client; older ones are dropped beyond this."""
 
@@ -178,7 +180,14 @@ def build_app(kiosk: Kiosk, desk: Desk, token: str, *, hosts: tuple[str, ...], s
         return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
     async def visit_done(request: Request) -> Response:
-        visit_id = int(request.path_params["visit_id"])
+        given = request.path_params["visit_id"]
+        if not (given.isascii() and given.isdigit() and 1 <= int(given) <= MAX_VISIT_ID):
+            return _error(
+                400,
+                f"the visit id must be a whole number from 1 to {MAX_VISIT_ID}",
+                "use the visit_id of /v1/current or an event",
+            )
+        visit_id = int(given)
         if not await run_in_threadpool(kiosk.mark_visit_done, visit_id):
             return _error(404, f"no visit {visit_id} at this counter", "use the visit_id of /v1/current or an event")
         desk.visit_done(visit_id)  # the window, if any, asks the citizen's question
@@ -202,8 +211,22 @@ def build_app(kiosk: Kiosk, desk: Desk, token: str, *, hosts: tuple[str, ...], s
         Route("/v1/current", guarded(current)),
         Route("/v1/events", guarded(events, query=True)),
         Route("/v1/visits/current/confirm", guarded(confirm), methods=["POST"]),
-        Route("/v1/visits/{visit_id:int}/done", guarded(visit_done), methods=["POST"]),
+        Route("/v1/visits/{visit_id}/done", guarded(visit_done), methods=["POST"]),
     ]
+
+    async def not_routed(request: Request, exc: Exception) -> Response:
+        """An unknown path (404) or method (405, with ``Allow``): JSON like every other error."""
+        status = getattr(exc, "status_code", 404)
+        answer = _error(
+            status,
+            f"no {request.method} {request.url.path} in this API"
+            if status == 405
+            else f"no {request.url.path} in this API",
+            "see /v1/openapi.json for the paths and methods",
+        )
+        answer.headers.update(getattr(exc, "headers", None) or {})
+        return answer
+
     middleware = [
         Middleware(
             CORSMiddleware,
@@ -221,4 +244,6 @@ def build_app(kiosk: Kiosk, desk: Desk, token: str, *, hosts: tuple[str, ...], s
         streams.loop = asyncio.get_running_loop()
         yield
 
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    return Starlette(
+        routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers={404: not_routed, 405: not_routed}
+    )

@@ -41,7 +41,30 @@ _CURRENT = {
     "required": ["state", "how", "visit_id", "since", "counter", "citizen"],
 }
 
-_ERROR = {"type": "object", "properties": {"error": {"type": "string"}, "hint": {"type": "string"}}}
+_ERROR = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}, "hint": {"type": "string"}},
+    "required": ["error", "hint"],
+}
+
+_HEALTH = {
+    "type": "object",
+    "properties": {
+        "ok": {"type": "boolean"},
+        "version": {"type": "string"},
+        "engine": {"type": "string", "description": "the face engine: sface or dlib"},
+        "counter": {"type": "string"},
+        "camera": {"type": "string", "description": "starting, running, failed: <why>, stopped"},
+        "last_sync": {"type": ["string", "null"], "format": "date-time"},
+    },
+    "required": ["ok", "version", "engine", "counter", "camera", "last_sync"],
+}
+
+_DONE = {
+    "type": "object",
+    "properties": {"visit_id": {"type": "integer"}, "done": {"type": "boolean"}},
+    "required": ["visit_id", "done"],
+}
 
 
 def _answer(description: str, schema: str | None = None) -> dict[str, Any]:
@@ -51,6 +74,12 @@ def _answer(description: str, schema: str | None = None) -> dict[str, Any]:
 
 
 _UNAUTHORISED = _answer("no or wrong bearer token", "#/components/schemas/Error")
+_FORBIDDEN = _answer("called from a web page whose origin is not on api_allowed_origins", "#/components/schemas/Error")
+_NOT_ALLOWED = _answer(
+    "a method this path does not take (the Allow header names those it does)", "#/components/schemas/Error"
+)
+MAX_VISIT_ID = 2**63 - 1
+"""The largest visit id there can be (SQLite's integers are 64-bit signed)."""
 
 
 def openapi_document() -> dict[str, Any]:
@@ -63,7 +92,8 @@ def openapi_document() -> dict[str, Any]:
             "version": "1",
             "description": "Who is at this counter, as the counter app or `kiosk serve` sees it, for the "
             "province's web forms. Listens on 127.0.0.1 only. Browsers may call it from the origins on "
-            "api_allowed_origins. Every citizen read is written to the kiosk's audit log.",
+            "api_allowed_origins. Every citizen read is written to the kiosk's audit log. Every error is JSON "
+            "{error, hint}, also an unknown path (404) or a method a path does not take (405).",
         },
         "servers": [{"url": "http://127.0.0.1:47615"}],
         "components": {
@@ -71,7 +101,7 @@ def openapi_document() -> dict[str, Any]:
                 "bearer": {"type": "http", "scheme": "bearer", "description": "`kiosk admin api-token`"},
                 "query": {"type": "apiKey", "in": "query", "name": "access_token", "description": "/v1/events only"},
             },
-            "schemas": {"Citizen": _CITIZEN, "Current": _CURRENT, "Error": _ERROR},
+            "schemas": {"Citizen": _CITIZEN, "Current": _CURRENT, "Error": _ERROR, "Health": _HEALTH, "Done": _DONE},
         },
         "security": [{"bearer": []}],
         "paths": {
@@ -79,7 +109,22 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "summary": "Version, face engine, camera state, last sync (no token needed)",
                     "security": [],
-                    "responses": {"200": {"description": "the kiosk is up"}},
+                    "responses": {
+                        "200": _answer("the kiosk is up", "#/components/schemas/Health"),
+                        "403": _FORBIDDEN,
+                        "405": _NOT_ALLOWED,
+                    },
+                }
+            },
+            "/v1/openapi.json": {
+                "get": {
+                    "summary": "This document (no token needed)",
+                    "security": [],
+                    "responses": {
+                        "200": {"description": "the OpenAPI document", "content": {"application/json": {}}},
+                        "403": _FORBIDDEN,
+                        "405": _NOT_ALLOWED,
+                    },
                 }
             },
             "/v1/current": {
@@ -89,6 +134,8 @@ def openapi_document() -> dict[str, Any]:
                         "200": _answer("a citizen is at the counter", "#/components/schemas/Current"),
                         "204": _answer("nobody is"),
                         "401": _UNAUTHORISED,
+                        "403": _FORBIDDEN,
+                        "405": _NOT_ALLOWED,
                     },
                 }
             },
@@ -97,19 +144,39 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Server-sent events: " + events,
                     "description": "Each event's data is JSON: seq, event, at, and for all but citizen_cleared "
                     "the fields of /v1/current; citizen_cleared has a reason (face_gone, idle, other_face, "
-                    "cancelled, not_me...), card_read has known (the citizen is enrolled).",
+                    "cancelled, not_me...), card_read has known (the citizen is enrolled). The stream never "
+                    "ends while the kiosk runs; it opens with `retry: 2000` and, when no event comes, sends a "
+                    "heartbeat comment line `: keep-alive` every 5 seconds: a client that has heard nothing "
+                    "for 15 seconds should reconnect (browsers' EventSource reconnects by itself).",
                     "security": [{"bearer": []}, {"query": []}],
-                    "responses": {"200": {"description": "the stream", "content": {"text/event-stream": {}}}},
+                    "responses": {
+                        "200": {"description": "the stream", "content": {"text/event-stream": {}}},
+                        "401": _UNAUTHORISED,
+                        "403": _FORBIDDEN,
+                        "405": _NOT_ALLOWED,
+                    },
                 }
             },
             "/v1/visits/{visit_id}/done": {
                 "post": {
                     "summary": "The clerk's system finished this visit: stamps done_at (the first stamp wins)",
-                    "parameters": [{"name": "visit_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "parameters": [
+                        {
+                            "name": "visit_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_VISIT_ID},
+                        }
+                    ],
                     "responses": {
-                        "200": {"description": "stamped (or was already)"},
+                        "200": _answer("stamped (or was already)", "#/components/schemas/Done"),
+                        "400": _answer(
+                            "not a visit id (a whole number from 1 to 2^63-1)", "#/components/schemas/Error"
+                        ),
                         "401": _UNAUTHORISED,
-                        "404": _answer("no such visit", "#/components/schemas/Error"),
+                        "403": _FORBIDDEN,
+                        "404": _answer("no such visit at this counter", "#/components/schemas/Error"),
+                        "405": _NOT_ALLOWED,
                     },
                 }
             },
@@ -120,6 +187,8 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _answer("confirmed", "#/components/schemas/Current"),
                         "401": _UNAUTHORISED,
+                        "403": _FORBIDDEN,
+                        "405": _NOT_ALLOWED,
                         "409": _answer(
                             "nobody awaiting confirmation, or a window confirms here", "#/components/schemas/Error"
                         ),

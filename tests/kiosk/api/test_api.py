@@ -12,34 +12,10 @@ from kiosk.api.server import ApiBindError, ApiServer, ApiStartError, is_loopback
 from kiosk.counter.desk import Desk
 from kiosk.counter.service import Kiosk
 from kiosk.counter.watch import Mode, WatchResult
-from tests.support.api_client import Client, EventReader
+from tests.support.api_client import ORIGIN, Client, EventReader
 from tests.support.data import FRAMES, analyzed
-from ui.flow import CounterFlow
 
-ORIGIN = "https://dichvucong.camau.gov.vn"
 SHAPE = (480, 640)
-
-
-class QuietView:
-    """The flow's view, rendering nothing (the API is what is looked at)."""
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
-
-
-class Holds:
-    def hold(self, check) -> None: ...
-
-    def hold_citizen(self, citizen_id) -> None: ...
-
-
-def run_now(work, on_done, on_error) -> None:
-    try:
-        result = work()
-    except Exception as exc:  # pragma: no cover - shown by the test that hits it
-        on_error(exc)
-    else:
-        on_done(result)
 
 
 def decided(kiosk: Kiosk, image: str) -> WatchResult:
@@ -49,35 +25,13 @@ def decided(kiosk: Kiosk, image: str) -> WatchResult:
     )
 
 
-def served(kiosk: Kiosk):
-    kiosk.settings = kiosk.settings.replace(api_allowed_origins=ORIGIN)
-    flow = CounterFlow(kiosk=kiosk, view=QuietView(), watcher=Holds(), run=run_now)
-    flow.go_idle()
-    server = ApiServer(kiosk, flow.desk, port=0)
-    server.start()
-    yield flow, Client(server.url, kiosk.api_token()), server
-    server.stop()
-
-
-@pytest.fixture
-def counter(enrolled: Kiosk):
-    """A counter flow over four enrolled citizens, its API served on a free port, and a client with the token."""
-    yield from served(enrolled)
-
-
-@pytest.fixture
-def bare(kiosk: Kiosk):
-    """The same over an empty kiosk."""
-    yield from served(kiosk)
-
-
 def api_reads(kiosk: Kiosk) -> list[tuple[str, str]]:
     return [(e["subject"], e["detail"]) for e in reversed(kiosk.store.audit_entries(200)) if e["action"] == "api_read"]
 
 
 @pytest.mark.slow
-def test_a_recognised_citizen_is_current_and_an_event_within_a_second_then_confirmed(counter):
-    flow, client, server = counter
+def test_a_recognised_citizen_is_current_and_an_event_within_a_second_then_confirmed(api_counter):
+    flow, client, server = api_counter
     kiosk = flow.kiosk
     assert client.get("/v1/current").status == 204  # nobody at the counter yet
     events = EventReader(server.url, "/v1/events", {"Authorization": f"Bearer {client.token}"})
@@ -145,14 +99,14 @@ def test_a_recognised_citizen_is_current_and_an_event_within_a_second_then_confi
         assert f"{float(template[0]):.4f}".encode() not in answers.replace(b'"', b"")
 
 
-def test_nobody_at_the_counter_is_204(bare):
-    _, client, _ = bare
+def test_nobody_at_the_counter_is_204(api_bare):
+    _, client, _ = api_bare
     answer = client.get("/v1/current")
     assert answer.status == 204 and answer.body == b""
 
 
-def test_every_call_but_health_needs_the_token(bare):
-    _, client, server = bare
+def test_every_call_but_health_needs_the_token(api_bare):
+    _, client, server = api_bare
     assert client.get("/v1/health", token=False).json()["engine"] == "sface"
     for method, path in (("GET", "/v1/current"), ("POST", "/v1/visits/1/done"), ("POST", "/v1/visits/current/confirm")):
         for token in (False, "not-the-token"):
@@ -166,8 +120,8 @@ def test_every_call_but_health_needs_the_token(bare):
 
 
 @pytest.mark.slow
-def test_only_allowed_origins_get_a_cors_grant(counter):
-    flow, client, _ = counter
+def test_only_allowed_origins_get_a_cors_grant(api_counter):
+    flow, client, _ = api_counter
     preflight = {"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}
     allowed = client.call("OPTIONS", "/v1/current", token=False, headers={"Origin": ORIGIN, **preflight})
     assert allowed.status == 200 and allowed.headers["access-control-allow-origin"] == ORIGIN
@@ -183,8 +137,8 @@ def test_only_allowed_origins_get_a_cors_grant(counter):
     assert [r[1] for r in api_reads(flow.kiosk)] == [f'{{"client": "{ORIGIN}", "what": "current"}}']
 
 
-def test_a_foreign_host_header_is_refused(bare):
-    _, client, _ = bare
+def test_a_foreign_host_header_is_refused(api_bare):
+    _, client, _ = api_bare
     assert client.get("/v1/health", token=False, headers={"Host": "attacker.example"}).status == 400
 
 
@@ -214,12 +168,13 @@ def test_the_token_is_made_once_and_kept(kiosk):
     assert kiosk.api_token() == "set-by-the-administrator"
 
 
-def test_the_openapi_document_names_every_route(bare):
-    _, client, _ = bare
+def test_the_openapi_document_names_every_route(api_bare):
+    _, client, _ = api_bare
     document = client.get("/v1/openapi.json", token=False).json()
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) == {
         "/v1/health",
+        "/v1/openapi.json",
         "/v1/current",
         "/v1/events",
         "/v1/visits/{visit_id}/done",
@@ -228,7 +183,7 @@ def test_the_openapi_document_names_every_route(bare):
     assert "citizen_confirmed" in document["paths"]["/v1/events"]["get"]["summary"]
 
 
-def test_the_window_confirms_itself(bare):
-    _, client, _ = bare
+def test_the_window_confirms_itself(api_bare):
+    _, client, _ = api_bare
     answer = client.post("/v1/visits/current/confirm")
     assert answer.status == 409 and "window" in answer.json()["error"]
