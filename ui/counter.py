@@ -28,6 +28,7 @@ from kiosk.counter.stats import DayStats
 from kiosk.counter.watch import WatchResult
 from models import FaceSample, KioskError, QualityIssue, Rating
 from ui.consent import CapturePanel, ConsentPanel
+from ui.correction import CorrectionDialog
 from ui.enrolment import Enrolment
 from ui.errors import describe_error
 from ui.flow import KEYPAD_ATTEMPTS, CounterFlow, Event, Note, Screen, State
@@ -105,6 +106,7 @@ class CounterPage(QWidget):
         row.setContentsMargins(12, 12, 12, 12)
         row.addWidget(self.preview, 5)
         row.addWidget(self.panels, 4)
+        self._correction: CorrectionDialog | None = None
         self._tick_timer = QTimer(self)  # the flow's clock is looked at when it says so (at most every GUARD_TICK_MS)
         self._tick_timer.setSingleShot(True)
         self._tick_timer.timeout.connect(self._tick)
@@ -116,6 +118,7 @@ class CounterPage(QWidget):
         self.form.primary_pressed.connect(flow.primary)
         self.form.secondary_pressed.connect(flow.secondary)
         self.form.extra_pressed.connect(flow.extra)
+        self.form.correct_pressed.connect(self.open_correction)
         self.form.copy_pressed.connect(self.copy_record)
         self.keypad.submitted.connect(flow.keypad.submit)
         self.keypad.use_card.connect(lambda: flow.ask_for_card("keypad"))
@@ -269,6 +272,8 @@ class CounterPage(QWidget):
             flow.ask_for_card("")
         elif key == Qt.Key.Key_F5:
             flow.extra()
+        elif key == Qt.Key.Key_F6:
+            self.open_correction()
         elif key == Qt.Key.Key_F12:
             self.admin_requested.emit()
         elif key == Qt.Key.Key_F8:
@@ -286,10 +291,29 @@ class CounterPage(QWidget):
         else:
             super().keyPressEvent(event)
 
+    def open_correction(self) -> None:
+        """F6 on a new card: the name and address in a dialog; OK hands them to the flow (audited there)."""
+        flow = self.flow
+        if flow.state is not State.CARD or flow.card_known or flow.card is None or self._correction is not None:
+            return
+        dialog = CorrectionDialog(flow.card, parent=self)
+        dialog.corrected.connect(flow.correct_card)
+        dialog.typing.connect(flow.activity)  # typing keeps the citizen's screen up
+        dialog.finished.connect(self._correction_closed)
+        self._correction = dialog
+        dialog.open()
+
+    def _correction_closed(self, _result: int) -> None:
+        if self._correction is not None:
+            self._correction.deleteLater()
+        self._correction = None
+
     # -- what the flow shows (ui.flow.CounterView) --------------------------------------------
     def show_screen(self, screen: Screen) -> None:
         """Enter ``screen.state``: its panel, the watcher's mode, the status line on the preview."""
         state = screen.state
+        if self._correction is not None and state is not State.CARD:
+            self._correction.reject()  # the card's screen went (the citizen left, Esc...): so does its dialog
         if state is State.IDLE:
             for cleared in (self.form, self.consent, self.capture, self.saved):
                 cleared.clear()

@@ -7,7 +7,8 @@ States (:class:`State`) and what moves between them:
 - MATCH: Enter logs the visit; Esc ("Không phải tôi") asks for the card.
 - KEYPAD: digits that fit fill the form (MATCH); three misses ask for the card.
 - ASK_CARD: QR codes only, from the camera or a USB scanner; a card goes to CARD.
-- CARD: known → Enter checks in by card, F5 adds face samples; new → Enter → CONSENT.
+- CARD: known → Enter checks in by card, F5 adds face samples; new → Enter → CONSENT, F6
+  corrects its name and address (a mis-encoded QR).
 - CONSENT: the box ticked, then Enter (or the button) → CAPTURE; Esc refuses (nothing stored).
 - CAPTURE (≥ min_enrol_samples good samples) → SAVING → SAVED.
 
@@ -162,6 +163,21 @@ class CounterFlow:
         self.enter(self._screen(State.CARD, card=card, card_known=known, face_failed=self.face_failed))
         self.desk.card_read(card.record, known)
         self.view.report(Event.FORM_FILLED, card.record)
+
+    def correct_card(self, full_name: str, address: str) -> None:
+        """F6 on a new card: the clerk's correction of its name and address (a QR printed from
+        mis-encoded text), audited; the card's screen again with the corrected record. Only for
+        a card not yet enrolled: an enrolled citizen's record is the one they consented with."""
+        if self.state is not State.CARD or self.card_known or self.card is None:
+            return
+        try:
+            card = self.kiosk.correct_card(self.card, full_name=full_name, address=address)
+        except KioskError as exc:
+            self.view.show_error(exc)
+            return
+        self.card = card
+        self.enter(self._screen(State.CARD, card=card, card_known=False, face_failed=self.face_failed))
+        self.desk.card_read(card.record, False)
 
     def guard_card(self) -> None:
         """Guard the card's citizen: their own card or any face not recognised as someone else keeps the screen."""

@@ -110,6 +110,7 @@ class FormPanel(Panel):
     primary_pressed = Signal()
     secondary_pressed = Signal()
     extra_pressed = Signal()
+    correct_pressed = Signal()  # F6 on a new card: the clerk corrects its name and address
     copy_pressed = Signal()  # "Sao chép": the record to the clipboard
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -125,6 +126,7 @@ class FormPanel(Panel):
         self.primary = button("", "primary", self.primary_pressed.emit)
         self.secondary = button("", "secondary", self.secondary_pressed.emit)
         self.extra = button("", "secondary", self.extra_pressed.emit)
+        self.correct = button("", "secondary", self.correct_pressed.emit)
         self.copy = button("", "secondary", self.copy_pressed.emit)
         row = QHBoxLayout()
         row.addWidget(self.primary)
@@ -135,6 +137,7 @@ class FormPanel(Panel):
             layout.addWidget(widget)
         layout.addStretch(1)
         layout.addWidget(self.extra, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.correct, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(row)
 
     def show_match(self, check: FaceCheck, auto_accept: float) -> None:
@@ -175,6 +178,8 @@ class FormPanel(Panel):
             else:
                 self.note.setText(tr("Công dân chưa đăng ký nhận diện khuôn mặt. Nhấn Enter để đọc nội dung đồng ý."))
                 self._buttons(tr("Đăng ký (Enter)"), tr("Huỷ (Esc)"), "")
+                self.correct.setText(tr("Sửa họ tên, địa chỉ (F6)"))
+                self.correct.show()
 
         self._show(render)
 
@@ -183,6 +188,7 @@ class FormPanel(Panel):
         self.secondary.setText(secondary)
         self.extra.setText(extra)
         self.extra.setVisible(bool(extra))
+        self.correct.hide()
         self.copy.setText(tr("Sao chép"))
         self.copy.setToolTip(tr("Sao chép hồ sơ (cách nhau bằng Tab); giữ Shift hoặc Ctrl: dạng JSON"))
         self.primary.setEnabled(True)

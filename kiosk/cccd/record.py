@@ -11,12 +11,17 @@ Payload format (UTF-8 text, fields joined by ``|``)::
 - A BOM (U+FEFF), CR/LF or spaces at the ends of the payload and spaces around fields
   are tolerated; any other control character is an error.
 
-Shape errors raise :class:`CccdError`, naming the field (an empty full name, a date that is
-no date or a birth date in the future are refused). Disagreements between the ID number and
-the other fields (province code, century/gender digit, birth year digits, issue date), an
-empty address and implausible dates (a holder over :data:`MAX_AGE_YEARS`, an issue date
-before :data:`FIRST_ISSUE`) are only :class:`CccdWarning`: staff check them against the
-card, the citizen is not turned away.
+Shape errors raise :class:`CccdError`, naming the field (no 12-digit ID number, an empty
+full name, a date that is no date or a birth date in the future are refused: the card cannot
+identify anyone then). Everything else that looks wrong is only a :class:`CccdWarning`:
+staff check it against the card, the citizen is not turned away. That covers
+disagreements between the ID number and the other fields (province code, century/gender
+digit, birth year digits, issue date), an empty address, implausible dates (a holder over
+:data:`MAX_AGE_YEARS`, an issue date before :data:`FIRST_ISSUE`), an old ID number that is
+neither 9 nor 12 digits (kept as read: it informs the clerk, it is not the citizen's
+identity), and a name or address that looks mis-encoded (U+FFFD, or characters Vietnamese
+does not use: a QR printed from mojibake), which the clerk may correct before enrolment
+(:func:`with_corrections`).
 
 Layouts seen on real cards: the 2021 chip card's 7 fields, its old 9-digit ID empty on about
 half of them (a kept one may start with 0); since July 2024, 11 fields, the last four empty
@@ -27,6 +32,7 @@ strip the accents (accepted with a warning).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -51,12 +57,17 @@ _FIELD_PADDING = " \u00a0"
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _FIELD_NAMES = ("ID number", "old ID number", "full name", "birth date", "gender", "address", "issue date")
 _ID_RE = re.compile(r"[0-9]{12}")
-_OLD_ID_RE = re.compile(r"[0-9]{9}")
+_OLD_ID_RE = re.compile(r"[0-9]{9}|[0-9]{12}")
+"""9-digit CMND, or the 12-digit CMND issued from 2012 in several provinces."""
+_VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")
+"""Combining marks of Vietnamese letters: grave, acute, tilde, hook above, dot below, circumflex, breve, horn."""
 _DATE_RES = (re.compile(r"([0-9]{2})([0-9]{2})([0-9]{4})"), re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"))
 _CENTURY_BY_DIGIT_PAIR = (1900, 2000, 2100, 2200, 1800)  # digit 4 // 2 → first year
 _GENDER_WORDS = {"nam": Gender.MALE, "nữ": Gender.FEMALE}
 _HINT_SCAN = "scan the QR code on the front of the chip ID card (CCCD) again"
 _HINT_CARD = "check the card; if the QR code is damaged, type the details in by hand"
+_LAYOUT_WARNINGS = frozenset({"unaccented_gender"})
+"""Warnings about how the card's payload was written, not about the record: kept through corrections."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,28 @@ def check_record(record: CitizenRecord, *, today: date) -> tuple[CccdWarning, ..
     """
     warnings: list[CccdWarning] = []
     number, born = record.id_number, record.date_of_birth
+    old = record.old_id_number
+    if old and not _OLD_ID_RE.fullmatch(old):
+        warnings.append(
+            CccdWarning(
+                "old_id_unusual",
+                f"the old ID number {_preview(old)} is neither 9 nor 12 digits: kept as read, check it on the card",
+                f"Số CMND cũ {_preview(old)} không phải 9 hay 12 chữ số: giữ nguyên như đọc được, đối chiếu với thẻ",
+            )
+        )
+    for field, text, en, vi in (
+        ("name", record.full_name, "name", "Họ tên"),
+        ("address", record.address, "address", "Địa chỉ"),
+    ):
+        why = mis_encoded(text)
+        if why:
+            warnings.append(
+                CccdWarning(
+                    f"{field}_encoding",
+                    f"the {en} looks mis-encoded ({why}): correct it from the card before enrolling",
+                    f"{vi} có vẻ bị lỗi mã hoá ký tự: sửa lại theo thẻ trước khi đăng ký",
+                )
+            )
     province, century, implied_gender = id_number_info(number)
     if province is None:
         warnings.append(
@@ -266,9 +299,52 @@ def _id_number(text: str) -> str:
     return text
 
 
+def mis_encoded(text: str) -> str:
+    """Why ``text`` (a name or an address) looks mis-encoded, or "" when it does not: U+FFFD
+    replacement characters, Latin-1 symbols such as ``»`` or ``ª`` (UTF-8 read as Latin-1),
+    or letters outside the Vietnamese alphabet (``Æ``, CJK from a Shift-JIS/Big5 guess)."""
+    if "\ufffd" in text:
+        return "U+FFFD replacement characters"
+    odd = sorted({ch for ch in text if "\u0080" <= ch <= "\u00bf" or (ch.isalpha() and not _vietnamese_letter(ch))})
+    return f"characters Vietnamese does not use ({' '.join(odd[:5])})" if odd else ""
+
+
+def _vietnamese_letter(ch: str) -> bool:
+    if ch in "đĐ":
+        return True
+    parts = unicodedata.normalize("NFD", ch)
+    return parts[0].isascii() and parts[0].isalpha() and all(m in _VIETNAMESE_MARKS for m in parts[1:])
+
+
+def with_corrections(
+    card: CccdRead, *, full_name: str | None = None, address: str | None = None, today: date | None = None
+) -> CccdRead:
+    """``card`` with the clerk's corrections of the name and address (None: kept), checked like a
+    read card's fields and its warnings worked out again (those about the card's own layout,
+    such as an unaccented gender, stay).
+
+    Raises:
+        CccdError: an empty name, or a control character or ``|`` in a field.
+    """
+    record = card.record
+    fixed = dataclasses.replace(
+        record,
+        full_name=record.full_name if full_name is None else _full_name(_typed(full_name, "full name")),
+        address=record.address if address is None else " ".join(_nfc(_typed(address, "address")).split()),
+    )
+    today = today or date.today()
+    kept = tuple(w for w in card.warnings if w.code in _LAYOUT_WARNINGS)
+    return CccdRead(record=fixed, warnings=kept + check_record(fixed, today=today), raw=card.raw)
+
+
+def _typed(text: str, field: str) -> str:
+    if SEPARATOR in text or any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in text):
+        raise CccdError(f"the {field} may not hold '{SEPARATOR}' or control characters", "type it as on the card")
+    return text
+
+
 def _old_id_number(text: str) -> str:
-    if text and not _OLD_ID_RE.fullmatch(text):
-        raise CccdError(f"old ID number must be empty or 9 digits, got {_preview(text)}", _HINT_CARD)
+    """The old ID number as read: any content is kept (:func:`check_record` warns of an odd one)."""
     return text
 
 

@@ -129,6 +129,18 @@ def qr(images: tuple[Path, ...], db_path: Path | None, config_path: Path | None,
     help="Enrol even if the face matches another citizen (administrators, e.g. twins).",
 )
 @click.option(
+    "--full-name",
+    "fixed_name",
+    default=None,
+    help="The name as printed on the card, when the QR's is mis-encoded (audited).",
+)
+@click.option(
+    "--address",
+    "fixed_address",
+    default=None,
+    help="The address as printed on the card, when the QR's is mis-encoded (audited).",
+)
+@click.option(
     "--receipt",
     "receipt_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -143,12 +155,18 @@ def enroll(
     consent: bool,
     staff: str | None,
     allow_duplicate_face: bool,
+    fixed_name: str | None,
+    fixed_address: str | None,
     receipt_path: Path | None,
     db_path: Path | None,
     config_path: Path | None,
     as_json: bool,
 ) -> None:
-    """Enrol a citizen: their card's QR code, face photos and explicit consent."""
+    """Enrol a citizen: their card's QR code, face photos and explicit consent.
+
+    A name or address the QR holds mis-encoded (a warning says so) is corrected from the
+    printed card with --full-name / --address; the correction is audited, the ID number never changes.
+    """
     from kiosk.errors import AlreadyEnrolledError, ConsentRequiredError
     from recognition.images import load_image
 
@@ -164,6 +182,8 @@ def enroll(
                 f"citizen {card.record.masked_id} is already enrolled",
                 "nothing to do; to add face samples, re-enrol at the counter",
             )
+        if fixed_name is not None or fixed_address is not None:
+            card = kiosk.correct_card(card, full_name=fixed_name, address=fixed_address)
         samples, refused = [], []
         for face in faces:
             found = kiosk.analyze(load_image(face))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from kiosk.cccd.record import CccdRead, parse_cccd
+from kiosk.cccd.record import CccdRead, parse_cccd, with_corrections
 from kiosk.counter.checkin import visit_now
 from kiosk.errors import CccdError
 from kiosk.store.records import Store
@@ -52,6 +52,37 @@ def check_card(store: Store, card: CccdRead, *, actor: str, counter: str) -> Car
     known = store.find_citizen(card.record.id_number) is not None
     store.audit("qr_read", actor, counter, card.record.masked_id, known=known)
     return CardCheck(card, known)
+
+
+def correct_card(
+    store: Store,
+    card: CccdRead,
+    *,
+    full_name: str | None = None,
+    address: str | None = None,
+    actor: str,
+    counter: str,
+) -> CccdRead:
+    """The clerk's correction of a card's name or address before enrolment (a QR printed from
+    mis-encoded text): the corrected card (see :func:`kiosk.cccd.record.with_corrections`),
+    audited as ``card_corrected`` with the fields changed and the warnings the card had (never
+    the values). The ID number is the card's: lookups and the blind index never change.
+
+    Raises:
+        CccdError: an empty name, or a control character or ``|`` in a field.
+    """
+    fixed = with_corrections(card, full_name=full_name, address=address)
+    changed = [f for f in ("full_name", "address") if getattr(fixed.record, f) != getattr(card.record, f)]
+    if changed:
+        store.audit(
+            "card_corrected",
+            actor,
+            counter,
+            card.record.masked_id,
+            fields=changed,
+            warnings=[w.code for w in card.warnings],
+        )
+    return fixed
 
 
 def check_in_by_card(

@@ -173,6 +173,18 @@ class Kiosk:
         """Whether the card's citizen is enrolled (the QR read is audited; no visit is logged)."""
         return cards.check_card(self.store, card, actor=self.actor, counter=self.settings.counter_name)
 
+    def correct_card(self, card: CccdRead, *, full_name: str | None = None, address: str | None = None) -> CccdRead:
+        """The clerk's correction of the card's name or address before enrolment, audited (see
+        :func:`kiosk.counter.cards.correct_card`)."""
+        return cards.correct_card(
+            self.store,
+            card,
+            full_name=full_name,
+            address=address,
+            actor=self.actor,
+            counter=self.settings.counter_name,
+        )
+
     def check_in_by_card(self, card: CccdRead, seen_at: datetime | None = None) -> CardCheck:
         """Check in a citizen by their card: a known citizen gets a visit; an unknown one needs
         enrolment (see :func:`kiosk.counter.cards.check_in_by_card`)."""

@@ -105,3 +105,41 @@ def test_a_database_error_while_saving_keeps_the_samples_and_offers_to_save_agai
     monkeypatch.undo()
     view.retry()
     assert flow.state is State.SAVED and view.events[-1][0] is Event.ENROLLED
+
+
+def test_a_mis_encoded_card_is_read_corrected_by_the_clerk_audited_and_enrolled_so(make_flow, enrolled, clock):
+    from kiosk.cccd.record import parse_cccd
+
+    flow, view, _watcher = make_flow(enrolled)
+    fields = read_qr_file(CARDS / "london_045.jpg")[0].text.split("|")
+    fields[1], fields[2] = "3812345670", "L\ufffd Qu\ufffdc S\ufffdn"  # a 10-digit old ID, a name printed from mojibake
+    flow.frame(WatchResult(Mode.CARD, SHAPE, card=parse_cccd("|".join(fields))))
+    assert flow.state is State.CARD and not flow.card_known  # read, never refused
+    assert [w.code for w in view.screens[-1].card.warnings] == ["old_id_unusual", "name_encoding"]
+    flow.correct_card("  Lý Quốc  Sơn", view.screens[-1].card.record.address)
+    shown = view.screens[-1].card
+    assert flow.state is State.CARD and shown.record.full_name == "Lý Quốc Sơn"
+    assert [w.code for w in shown.warnings] == ["old_id_unusual"]
+    (entry,) = [e for e in enrolled.store.audit_entries(5) if e["action"] == "card_corrected"]
+    assert entry["subject"] == shown.record.masked_id and "Sơn" not in entry["detail"]
+    assert '"fields": ["full_name"]' in entry["detail"] and "name_encoding" in entry["detail"]
+    flow.correct_card("", shown.record.address)  # an empty name: one line on screen, the card unchanged
+    assert view.errors[-1].message == "full name is empty" and flow.card.record.full_name == "Lý Quốc Sơn"
+    flow.primary()
+    flow.enrol.set_consent_ticked(True)
+    flow.primary()
+    for sample in [analyzed(p).primary for p in enrol_frames("london_045")]:
+        clock.now += 0.5
+        flow.frame(WatchResult(Mode.CAPTURE, SHAPE, sample=sample))
+    stored = view.screens[-1].enrolled.record
+    assert stored.full_name == "Lý Quốc Sơn" and stored.old_id_number == "3812345670"
+    assert enrolled.store.find_citizen(stored.id_number)[1].full_name == "Lý Quốc Sơn"  # found by its ID number
+
+
+def test_an_enrolled_citizens_card_cannot_be_corrected_at_the_counter(make_flow, enrolled):
+    flow, view, _watcher = make_flow(enrolled)
+    flow.frame(WatchResult(Mode.CARD, SHAPE, card=card("london_005")))
+    assert flow.state is State.CARD and flow.card_known
+    flow.correct_card("Someone Else", "Elsewhere")
+    assert flow.card.record.full_name == "Lê Anh Sơn"
+    assert not [e for e in enrolled.store.audit_entries(5) if e["action"] == "card_corrected"]

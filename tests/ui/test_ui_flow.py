@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from kiosk.counter.camera import StillSource
 from kiosk.counter.service import Kiosk
 from tests.support.data import check_ins
+from kiosk.counter.screen_guard import Reason
 from ui.counter import State
 from ui.style import apply_style
 from ui.testing import frame, open_window, shared_analyzer
@@ -22,6 +23,13 @@ from ui.testing import frame, open_window, shared_analyzer
 pytestmark = pytest.mark.slow
 
 EMPTY = "frames/empty_counter.jpg"
+SHOTS = os.environ.get("KIOSK_TEST_SHOTS", "")
+"""A folder to save screenshots of new screens into, to look at (unset: none saved)."""
+
+
+def shot(window, name: str) -> None:
+    if SHOTS:
+        window.grab().save(os.path.join(SHOTS, name))
 
 
 @pytest.fixture
@@ -251,3 +259,36 @@ def test_a_qr_code_that_is_not_a_card_is_said_so(qtbot, open_counter, camera, ki
     qtbot.waitUntil(lambda: window.banner.kind == "warning", timeout=15000)
     assert "không phải của thẻ CCCD" in window.banner.text.text()
     assert window.counter.state is State.IDLE
+
+
+def test_a_mis_encoded_card_is_shown_with_its_warnings_and_corrected_with_f6(qtbot, open_counter, camera, kiosk):
+    import cv2
+
+    from tests.support.qr_images import make_qr
+
+    payload = "096201001234|3812345670|L\ufffd Anh S\ufffdn|01012001|Nam|Khóm 5, Phường 7, TP Cà Mau|15082021"
+    code = cv2.cvtColor(make_qr(payload, box_px=5), cv2.COLOR_GRAY2BGR)
+    card = cv2.copyMakeBorder(code, 40, 40, 120, 120, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+    window = open_counter(kiosk)
+    counter = window.counter
+    with qtbot.waitSignal(counter.form_filled, timeout=15000):
+        camera.show([card])
+    warnings = counter.form.warnings.text()
+    assert counter.state is State.CARD and "Số CMND cũ '3812345670' không phải 9 hay 12 chữ số" in warnings
+    assert "Họ tên có vẻ bị lỗi mã hoá ký tự" in warnings and counter.form.correct.isVisible()
+    press(qtbot, window, Qt.Key.Key_F6)
+    dialog = counter._correction
+    assert dialog is not None and dialog.isVisible() and dialog.full_name.text() == "L\ufffd Anh S\ufffdn"
+    qtbot.waitExposed(dialog)
+    qtbot.wait(200)
+    shot(dialog, "correction-dialog.png")
+    dialog.full_name.setText("Lê Anh Sơn")
+    dialog.accept()
+    assert counter._correction is None and counter.form.form.values["full_name"].text() == "Lê Anh Sơn"
+    assert "lỗi mã hoá" not in counter.form.warnings.text() and "9 hay 12" in counter.form.warnings.text()
+    shot(window, "correction-done.png")
+    assert kiosk.store.audit_entries(3)[0]["action"] == "card_corrected"
+    press(qtbot, window, Qt.Key.Key_F6)
+    assert counter._correction is not None
+    counter.flow.clear_screen(Reason.FACE_GONE)  # the citizen left: the dialog goes with the card's screen
+    assert counter.state is State.IDLE and counter._correction is None

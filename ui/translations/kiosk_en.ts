@@ -1080,6 +1080,10 @@
         <translation>Enrol (Enter)</translation>
     </message>
     <message>
+        <source>Sửa họ tên, địa chỉ (F6)</source>
+        <translation>Correct name, address (F6)</translation>
+    </message>
+    <message>
         <source>Sao chép</source>
         <translation>Copy</translation>
     </message>
@@ -1162,6 +1166,18 @@
     <message>
         <source>Lưu</source>
         <translation>Save</translation>
+    </message>
+    <message>
+        <source>Sửa thông tin đọc từ thẻ</source>
+        <translation>Correct what was read from the card</translation>
+    </message>
+    <message>
+        <source>Gõ lại họ tên và nơi thường trú đúng như in trên thẻ. Số định danh không sửa được.</source>
+        <translation>Type the name and place of residence exactly as printed on the card. The ID number cannot be changed.</translation>
+    </message>
+    <message>
+        <source>Lưu sửa đổi</source>
+        <translation>Save the correction</translation>
     </message>
     <message>
         <source>Huỷ</source>

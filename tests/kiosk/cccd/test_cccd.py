@@ -159,6 +159,12 @@ def test_consistent_cards_have_no_warnings() -> None:
         ({"id": "096202001251"}, "birth_year_digits", "ID digits 5-6 are 02 but the card says born 2001"),
         ({"issue": "01012000"}, "issue_before_birth", "issue date 01/01/2000 is before the birth date 15/03/2001"),
         ({"issue": "01012030"}, "issue_in_future", "issue date 01/01/2030 is in the future"),
+        ({"old": "12345"}, "old_id_unusual", "the old ID number '12345' is neither 9 nor 12 digits: kept as read"),
+        ({"old": "3812345670"}, "old_id_unusual", "'3812345670' is neither 9 nor 12 digits"),  # a typing error
+        ({"name": "L\ufffd Anh S\ufffdn"}, "name_encoding", "name looks mis-encoded (U+FFFD replacement characters)"),
+        ({"name": "LÃª Anh SÆ¡n"}, "name_encoding", "(characters Vietnamese does not use (¡ ª Æ))"),
+        ({"address": "áº¤p 3, TÃ¢n ThÃ nh"}, "address_encoding", "address looks mis-encoded"),
+        ({"name": "Lê 安 Sơn"}, "name_encoding", "(安)"),  # a Shift-JIS/Big5 guess
     ],
 )
 def test_each_warning_fires_on_its_input(changes: dict[str, str], code: str, fragment: str) -> None:
@@ -167,6 +173,33 @@ def test_each_warning_fires_on_its_input(changes: dict[str, str], code: str, fra
     (warning,) = read.warnings
     assert fragment in warning.message
     assert warning.message_vi and warning.message_vi != warning.message
+
+
+def test_a_12_digit_old_id_number_is_a_real_cmnd_and_is_read_without_warning() -> None:
+    read = parse(payload(old="381234567890"))  # 12-digit CMND cards, issued from 2012 in several provinces
+    assert read.record.old_id_number == "381234567890" and read.warnings == ()
+
+
+def test_every_vietnamese_letter_is_not_mis_encoded() -> None:
+    from kiosk.cccd.record import mis_encoded
+
+    vowels = "aăâeêioôơuưy"
+    letters = [unicodedata.normalize("NFC", v + m) for v in vowels for m in ("", *"\u0300\u0301\u0303\u0309\u0323")]
+    text = " ".join(letters + [w.upper() for w in letters]) + " Đđ bcdghklmnpqrstvx"
+    assert mis_encoded(text) == "" and mis_encoded("Số 12/3, đường 30-4 (Khóm 5) – Phường 9, TP. Cà Mau") == ""
+
+
+def test_the_clerk_corrects_a_mis_encoded_name_and_the_warning_goes() -> None:
+    from kiosk.cccd.record import with_corrections
+
+    read = parse(payload(name="L\ufffd Anh S\ufffdn", gender="Nu", id="096301001251", old="12345"))
+    assert codes(read) == ["unaccented_gender", "old_id_unusual", "name_encoding"]
+    fixed = with_corrections(read, full_name="  Lê   Anh Sơn ")
+    assert fixed.record.full_name == "Lê Anh Sơn" and fixed.record.id_number == read.record.id_number
+    assert codes(fixed) == ["unaccented_gender", "old_id_unusual"]  # the card's own oddities stay
+    for bad in ("", "Lê|Anh", "Lê\x1bAnh"):
+        with pytest.raises(CccdError):
+            with_corrections(read, full_name=bad)
 
 
 def test_century_gender_warning_says_what_disagrees() -> None:
@@ -286,7 +319,6 @@ def test_every_generated_card_payload_parses_without_warnings(layout: str) -> No
         (payload(id="09620100125"), "ID number must be 12 digits, got '09620100125'"),
         (payload(id="0962010012AB"), "ID number must be 12 digits"),
         (payload(id="٠٩٦٢٠١٠٠١٢٥١"), "ID number must be 12 digits"),
-        (payload(old="12345"), "old ID number must be empty or 9 digits"),
         (payload(name="   "), "full name is empty"),
         (payload(birth="31022000"), "birth date '31022000' is not a valid date"),
         (payload(birth="1/13/2000"), "birth date '1/13/2000' is not a valid date"),

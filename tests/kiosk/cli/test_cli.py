@@ -211,6 +211,53 @@ def test_qr_reads_every_sample_card_byte_exact() -> None:
     assert post_2024["extra"] == ["", "Huỳnh Văn Lộc", "Trần Thị Hoa", ""]
 
 
+CARD_EDGES = {
+    # the payload kinds other projects' test files hold that this kiosk once refused
+    "old_12.png": ("096201001234|381234567890|Lê Anh Sơn|01012001|Nam|Khóm 5, Phường 7, TP Cà Mau|15082021", []),
+    "old_10.png": (
+        "096201001234|3812345670|Lê Anh Sơn|01012001|Nam|Khóm 5, Phường 7, TP Cà Mau|15082021",
+        ["the old ID number '3812345670' is neither 9 nor 12 digits: kept as read, check it on the card"],
+    ),
+    "fffd.png": (
+        "096201001234|381234567|L\ufffd Anh S\ufffdn|01012001|Nam|Khóm 5, Phường 7, TP Cà Mau|15082021",
+        ["the name looks mis-encoded (U+FFFD replacement characters): correct it from the card before enrolling"],
+    ),
+}
+
+
+def test_qr_reads_every_edge_payload_with_the_right_warning_never_a_refusal(tmp_path) -> None:
+    import cv2
+
+    from tests.support.qr_images import make_qr
+
+    for name, (text, _) in CARD_EDGES.items():
+        cv2.imwrite(str(tmp_path / name), make_qr(text, box_px=6))
+    result = kiosk("qr", *(tmp_path / n for n in CARD_EDGES), "--json")
+    assert result.exit_code == 0, result.output
+    for o, (text, warnings) in zip(json_lines(result), CARD_EDGES.values()):
+        assert o["ok"] and o["raw"] == text and o["warnings"] == warnings
+        assert o["record"]["old_id_number"] == text.split("|")[1] and o["record"]["full_name"] == text.split("|")[2]
+
+
+def test_enroll_corrects_a_mis_encoded_name_from_the_printed_card_audited(tmp_path) -> None:
+    import cv2
+
+    from tests.support.qr_images import make_qr
+
+    cv2.imwrite(str(tmp_path / "card.png"), make_qr(CARD_EDGES["fffd.png"][0], box_px=6))
+    db, config = tmp_path / "k.sqlite", tmp_path / "k.toml"
+    config.write_text(f'key_file = "{(tmp_path / "k.key").as_posix()}"\n')
+    faces = [a for p in enrol_frames("london_005") for a in ("--face", p)]
+    common = ("--qr", tmp_path / "card.png", *faces, "--consent", "--db", db, "--config", config, "--json")
+    result = kiosk("enroll", *common, "--full-name", "Lê Anh Sơn")
+    assert result.exit_code == 0, result.output
+    out = json_lines(result)[-1]
+    assert out["full_name"] == "Lê Anh Sơn" and not [w for w in out["warnings"] if "mis-encoded" in w]
+    with sqlite3.connect(db) as conn:
+        (detail,) = conn.execute("SELECT detail FROM audit_log WHERE action = 'card_corrected'").fetchone()
+    assert '"fields": ["full_name"]' in detail and "Sơn" not in detail
+
+
 def test_qr_text_output_shows_the_record() -> None:
     result = kiosk("qr", CARDS / "london_005.jpg")
     assert result.exit_code == 0
