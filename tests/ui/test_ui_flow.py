@@ -13,9 +13,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from kiosk.counter.camera import StillSource
+from kiosk.counter.screen_guard import Reason
 from kiosk.counter.service import Kiosk
 from tests.support.data import check_ins
-from kiosk.counter.screen_guard import Reason
 from ui.counter import State
 from ui.style import apply_style
 from ui.testing import frame, open_window, shared_analyzer
