@@ -20,7 +20,8 @@ class CitizenRecord:
 
     Attributes:
         id_number: the 12-digit personal identification number (số định danh), digits only.
-        old_id_number: the old 9-digit CMND number, or ``""`` when the card has none.
+        old_id_number: the old CMND number as read (9 or 12 digits; anything else is kept with a
+            warning to the clerk), or ``""`` when the card has none.
         full_name: full name exactly as on the card, NFC-normalised UTF-8 (e.g. "Lê Anh Sơn").
         date_of_birth: calendar date of birth.
         gender: ``Gender.MALE`` or ``Gender.FEMALE``.

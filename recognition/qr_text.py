@@ -16,6 +16,9 @@ _VIET_OTHER = frozenset(
     "àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝăĂđĐĩĨũŨơƠưƯ\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323\t\r\n\ufeff"
 )
 _CHARSET_GUESSES = ("latin-1", "cp1252", "shift_jis", "cp932", "big5", "cp950")
+MOJIBAKE_CHARSETS = (*_CHARSET_GUESSES, "cp1258", "cp437", "cp850", "mac_roman")
+"""Wider guesses for text already printed on a card (a QR made from mis-encoded text, where
+Windows-1258, DOS and Mac code pages also occur) than for a decoder's guess."""
 
 
 def is_vietnamese_text(text: str) -> bool:
@@ -49,13 +52,13 @@ def _big5_user_area(error: UnicodeError) -> tuple[bytes, int]:
 codecs.register_error("qr-big5-user", _big5_user_area)
 
 
-def recover_text(text: str) -> str | None:
+def recover_text(text: str, charsets: tuple[str, ...] = _CHARSET_GUESSES) -> str | None:
     """Return ``text`` if it reads as Vietnamese card text, else the text recovered from
-    charset mojibake (re-encoded as Latin-1, CP1252, Shift-JIS/CP932 or Big5/CP950 and
-    decoded as UTF-8), else None: the caller should drop the read."""
+    charset mojibake (re-encoded in one of ``charsets``, by default Latin-1, CP1252,
+    Shift-JIS/CP932 or Big5/CP950, and decoded as UTF-8), else None: the caller should drop the read."""
     if is_vietnamese_text(text):
         return text
-    for charset in _CHARSET_GUESSES:
+    for charset in charsets:
         handler = "qr-big5-user" if charset in ("big5", "cp950") else "strict"
         try:
             fixed = text.encode(charset, errors=handler).decode("utf-8")

@@ -7,6 +7,8 @@ applies it (:meth:`ui.flow.CounterFlow.correct_card`), the service checks and au
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,28 +24,43 @@ from kiosk.cccd.record import CccdRead
 from ui.i18n import pick, tr
 from ui.widgets import label, warnings_text
 
+ENCODING_WARNINGS = {"name_encoding": "full_name", "address_encoding": "address"}
+"""The warnings that open a field for correction, and the field each opens."""
+
+
+def correctable(card: CccdRead) -> set[str]:
+    """The fields of ``card`` the clerk may correct: those it holds mis-encoded."""
+    return {ENCODING_WARNINGS[w.code] for w in card.warnings if w.code in ENCODING_WARNINGS}
+
 
 class CorrectionDialog(QDialog):
-    """The card's name and address, editable; ``corrected(full_name, address)`` on OK, ``typing`` on every key."""
+    """The card's mis-encoded name and/or address, editable (prefilled with what they probably
+    said, when known). OK calls ``apply(id_number, full_name, address)``; the dialog closes only
+    when it returns True (a refused correction stays open, its error on the window's banner).
+    ``typing`` is emitted on every key (it keeps the citizen's screen up)."""
 
-    corrected = Signal(str, str)
     typing = Signal()
 
-    def __init__(self, card: CccdRead, parent: QWidget | None = None) -> None:
+    def __init__(self, card: CccdRead, apply: Callable[[str, str, str], bool], parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.id_number = card.record.id_number
+        self._apply = apply
         self.setWindowTitle(tr("Sửa thông tin đọc từ thẻ"))
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
         lines = [pick(w.message_vi, w.message) for w in card.warnings]
-        intro = tr("Gõ lại họ tên và nơi thường trú đúng như in trên thẻ. Số định danh không sửa được.")
+        intro = tr("Gõ lại trường bị lỗi mã hoá đúng như in trên thẻ. Số định danh không sửa được.")
         self.note = label(intro + ("\n" + warnings_text(lines) if lines else ""), "small")
         self.note.setMinimumWidth(520)  # a wrapped label's height follows a known width: nothing is cut
         self.note.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         layout.addWidget(self.note)
         form = QFormLayout()
-        self.full_name = QLineEdit(card.record.full_name)
-        self.address = QLineEdit(card.record.address)
-        for field in (self.full_name, self.address):
+        guesses = {ENCODING_WARNINGS[w.code]: w.suggestion for w in card.warnings if w.code in ENCODING_WARNINGS}
+        open_fields = correctable(card)
+        self.full_name = QLineEdit(guesses.get("full_name") or card.record.full_name)
+        self.address = QLineEdit(guesses.get("address") or card.record.address)
+        for name, field in (("full_name", self.full_name), ("address", self.address)):
+            field.setReadOnly(name not in open_fields)  # only a field read mis-encoded is the clerk's to type
             field.textEdited.connect(lambda _text: self.typing.emit())
         form.addRow(tr("Họ và tên"), self.full_name)
         form.addRow(tr("Nơi thường trú"), self.address)
@@ -54,10 +71,11 @@ class CorrectionDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.full_name.setFocus()
-        self.full_name.selectAll()
+        first = self.full_name if "full_name" in open_fields else self.address
+        first.setFocus()
+        first.selectAll()
         self.adjustSize()
 
     def accept(self) -> None:
-        self.corrected.emit(self.full_name.text(), self.address.text())
-        super().accept()
+        if self._apply(self.id_number, self.full_name.text(), self.address.text()):
+            super().accept()

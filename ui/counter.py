@@ -28,7 +28,7 @@ from kiosk.counter.stats import DayStats
 from kiosk.counter.watch import WatchResult
 from models import FaceSample, KioskError, QualityIssue, Rating
 from ui.consent import CapturePanel, ConsentPanel
-from ui.correction import CorrectionDialog
+from ui.correction import CorrectionDialog, correctable
 from ui.enrolment import Enrolment
 from ui.errors import describe_error
 from ui.flow import KEYPAD_ATTEMPTS, CounterFlow, Event, Note, Screen, State
@@ -294,10 +294,12 @@ class CounterPage(QWidget):
     def open_correction(self) -> None:
         """F6 on a new card: the name and address in a dialog; OK hands them to the flow (audited there)."""
         flow = self.flow
-        if flow.state is not State.CARD or flow.card_known or flow.card is None or self._correction is not None:
+        card = flow.card
+        if flow.state is not State.CARD or flow.card_known or card is None or self._correction is not None:
             return
-        dialog = CorrectionDialog(flow.card, parent=self)
-        dialog.corrected.connect(flow.correct_card)
+        if not correctable(card):
+            return  # nothing on this card was read mis-encoded: it is the card's word
+        dialog = CorrectionDialog(card, flow.correct_card, parent=self)
         dialog.typing.connect(flow.activity)  # typing keeps the citizen's screen up
         dialog.finished.connect(self._correction_closed)
         self._correction = dialog
@@ -312,8 +314,9 @@ class CounterPage(QWidget):
     def show_screen(self, screen: Screen) -> None:
         """Enter ``screen.state``: its panel, the watcher's mode, the status line on the preview."""
         state = screen.state
-        if self._correction is not None and state is not State.CARD:
-            self._correction.reject()  # the card's screen went (the citizen left, Esc...): so does its dialog
+        dialog = self._correction
+        if dialog is not None and (screen.card is None or screen.card.record.id_number != dialog.id_number):
+            dialog.reject()  # the card's screen went (the citizen left, Esc, another card): so does its dialog
         if state is State.IDLE:
             for cleared in (self.form, self.consent, self.capture, self.saved):
                 cleared.clear()

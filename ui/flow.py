@@ -164,20 +164,23 @@ class CounterFlow:
         self.desk.card_read(card.record, known)
         self.view.report(Event.FORM_FILLED, card.record)
 
-    def correct_card(self, full_name: str, address: str) -> None:
-        """F6 on a new card: the clerk's correction of its name and address (a QR printed from
-        mis-encoded text), audited; the card's screen again with the corrected record. Only for
-        a card not yet enrolled: an enrolled citizen's record is the one they consented with."""
-        if self.state is not State.CARD or self.card_known or self.card is None:
-            return
+    def correct_card(self, id_number: str, full_name: str, address: str) -> bool:
+        """F6 on a new card: the clerk's correction of the name and address the card ``id_number``
+        holds mis-encoded, audited; the card's screen again with the corrected record. Only for
+        the card on screen, not yet enrolled (an enrolled citizen's record is the one they
+        consented with). Returns whether it was applied (an error is shown when not)."""
+        card = self.card
+        if self.state is not State.CARD or self.card_known or card is None or card.record.id_number != id_number:
+            return False
         try:
-            card = self.kiosk.correct_card(self.card, full_name=full_name, address=address)
+            card = self.kiosk.correct_card(card, full_name=full_name, address=address)
         except KioskError as exc:
             self.view.show_error(exc)
-            return
+            return False
         self.card = card
         self.enter(self._screen(State.CARD, card=card, card_known=False, face_failed=self.face_failed))
         self.desk.card_read(card.record, False)
+        return True
 
     def guard_card(self) -> None:
         """Guard the card's citizen: their own card or any face not recognised as someone else keeps the screen."""

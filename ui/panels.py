@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from kiosk.cccd.record import CccdRead
 from kiosk.counter.enrolment import EnrolResult
 from kiosk.counter.identify import FaceCheck
+from ui.correction import correctable
 from ui.i18n import language, pick, tr
 from ui.widgets import CitizenForm, button, label, warnings_text
 
@@ -178,8 +179,8 @@ class FormPanel(Panel):
             else:
                 self.note.setText(tr("Công dân chưa đăng ký nhận diện khuôn mặt. Nhấn Enter để đọc nội dung đồng ý."))
                 self._buttons(tr("Đăng ký (Enter)"), tr("Huỷ (Esc)"), "")
-                self.correct.setText(tr("Sửa họ tên, địa chỉ (F6)"))
-                self.correct.show()
+                self.correct.setText(tr("Sửa trường bị lỗi mã hoá (F6)"))
+                self.correct.setVisible(bool(correctable(card)))
 
         self._show(render)
 

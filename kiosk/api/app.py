@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import hmac
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -22,22 +23,20 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk.api.fields import event_json, presence_json
-from kiosk.api.openapi import MAX_VISIT_ID, openapi_document
+from kiosk.api.openapi import KEEPALIVE_S, MAX_VISIT_ID, openapi_document
 from kiosk.counter.desk import Desk, DeskEvent
 from kiosk.counter.service import Kiosk
 
-__all__ = ["KEEPALIVE_S", "Streams", "build_app"]
+__all__ = ["KEEPALIVE_S", "Streams", "build_app"]  # KEEPALIVE_S: see kiosk.api.openapi
 
-KEEPALIVE_S = 5.0
-"""Seconds between heartbeat comments (``: keep-alive``) on an idle event stream: a client that
-hears nothing for three of them knows the stream is dead (and proxies keep it open)."""
+_ID_DIGITS = re.compile(r"[0-9]{1,19}")
+"""A visit id as a path may give it: ASCII digits, at most as many as 2^63-1 has (before int())."""
 
 QUEUE_EVENTS = 100
 """Events kept for one slow event-stream client; older ones are dropped beyond this."""
@@ -77,6 +76,24 @@ def _client(request: Request) -> str:
     """Who asked, for the audit log: the page's origin, else the caller's address."""
     origin = request.headers.get("origin")
     return origin or f"local {request.client.host if request.client else '?'}"
+
+
+class HostGuard:
+    """Refuse (400, JSON) a request whose ``Host`` is not this PC's (DNS rebinding: a page on
+    another site pointing its own name at 127.0.0.1); ``hosts`` holds ``*`` to accept any."""
+
+    def __init__(self, app: ASGIApp, hosts: tuple[str, ...]) -> None:
+        self.app, self.hosts = app, {h.lower() for h in hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "*" not in self.hosts:
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1").lower()
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name not in self.hosts:
+                response = _error(400, "this Host is not the kiosk's", "call the API at 127.0.0.1 or localhost")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class OriginGuard:
@@ -181,7 +198,7 @@ def build_app(kiosk: Kiosk, desk: Desk, token: str, *, hosts: tuple[str, ...], s
 
     async def visit_done(request: Request) -> Response:
         given = request.path_params["visit_id"]
-        if not (given.isascii() and given.isdigit() and 1 <= int(given) <= MAX_VISIT_ID):
+        if not (_ID_DIGITS.fullmatch(given) and 1 <= int(given) <= MAX_VISIT_ID):
             return _error(
                 400,
                 f"the visit id must be a whole number from 1 to {MAX_VISIT_ID}",
@@ -236,7 +253,7 @@ def build_app(kiosk: Kiosk, desk: Desk, token: str, *, hosts: tuple[str, ...], s
             max_age=600,
         ),
         Middleware(OriginGuard, origins=settings.api_origins),
-        Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
+        Middleware(HostGuard, hosts=hosts),
     ]
 
     @contextlib.asynccontextmanager
@@ -244,6 +261,8 @@ def build_app(kiosk: Kiosk, desk: Desk, token: str, *, hosts: tuple[str, ...], s
         streams.loop = asyncio.get_running_loop()
         yield
 
-    return Starlette(
+    app = Starlette(
         routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers={404: not_routed, 405: not_routed}
     )
+    app.router.redirect_slashes = False  # /v1/health/ is an unknown path (404), not an undocumented redirect
+    return app

@@ -6,14 +6,18 @@ from typing import Any
 
 from kiosk.counter.desk import Kind
 
-__all__ = ["openapi_document"]
+__all__ = ["KEEPALIVE_S", "MAX_VISIT_ID", "openapi_document"]
 
 _CITIZEN = {
     "type": "object",
     "description": "The CCCD record, with the names `kiosk qr --json` uses. Never a face template or an image.",
     "properties": {
         "id_number": {"type": "string", "description": "12-digit CCCD number"},
-        "old_id_number": {"type": ["string", "null"], "description": "9-digit CMND number, if on the card"},
+        "old_id_number": {
+            "type": ["string", "null"],
+            "description": "the old CMND number as read from the card (9 or 12 digits expected; anything else "
+            "is kept as read, with a warning to the clerk), or empty",
+        },
         "full_name": {"type": "string"},
         "date_of_birth": {"type": "string", "format": "date"},
         "gender": {"type": "string", "description": "as printed on the card: Nam / Nữ"},
@@ -73,13 +77,20 @@ def _answer(description: str, schema: str | None = None) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": {"$ref": schema}}}}
 
 
-_UNAUTHORISED = _answer("no or wrong bearer token", "#/components/schemas/Error")
+_UNAUTHORISED = {
+    **_answer("no or wrong bearer token", "#/components/schemas/Error"),
+    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+}
 _FORBIDDEN = _answer("called from a web page whose origin is not on api_allowed_origins", "#/components/schemas/Error")
-_NOT_ALLOWED = _answer(
-    "a method this path does not take (the Allow header names those it does)", "#/components/schemas/Error"
-)
+_NOT_ALLOWED = {
+    **_answer("a method this path does not take", "#/components/schemas/Error"),
+    "headers": {"Allow": {"schema": {"type": "string"}, "description": "the methods this path takes"}},
+}
 MAX_VISIT_ID = 2**63 - 1
 """The largest visit id there can be (SQLite's integers are 64-bit signed)."""
+KEEPALIVE_S = 5
+"""Seconds between heartbeat comments (``: keep-alive``) on an idle event stream: a client that
+hears nothing for three of them knows the stream is dead (and proxies keep it open)."""
 
 
 def openapi_document() -> dict[str, Any]:
@@ -93,7 +104,9 @@ def openapi_document() -> dict[str, Any]:
             "description": "Who is at this counter, as the counter app or `kiosk serve` sees it, for the "
             "province's web forms. Listens on 127.0.0.1 only. Browsers may call it from the origins on "
             "api_allowed_origins. Every citizen read is written to the kiosk's audit log. Every error is JSON "
-            "{error, hint}, also an unknown path (404) or a method a path does not take (405).",
+            "{error, hint}, also an unknown path (404), a method a path does not take (405) and a Host that is "
+            "not this PC (400). Each GET also answers HEAD. CORS preflights (OPTIONS) are answered by the CORS "
+            "layer with its own plain-text body (browsers read only their headers).",
         },
         "servers": [{"url": "http://127.0.0.1:47615"}],
         "components": {
@@ -146,8 +159,8 @@ def openapi_document() -> dict[str, Any]:
                     "the fields of /v1/current; citizen_cleared has a reason (face_gone, idle, other_face, "
                     "cancelled, not_me...), card_read has known (the citizen is enrolled). The stream never "
                     "ends while the kiosk runs; it opens with `retry: 2000` and, when no event comes, sends a "
-                    "heartbeat comment line `: keep-alive` every 5 seconds: a client that has heard nothing "
-                    "for 15 seconds should reconnect (browsers' EventSource reconnects by itself).",
+                    f"heartbeat comment line `: keep-alive` every {KEEPALIVE_S} seconds: a client that has heard "
+                    f"nothing for {3 * KEEPALIVE_S} seconds should reconnect (browsers' EventSource reconnects by itself).",
                     "security": [{"bearer": []}, {"query": []}],
                     "responses": {
                         "200": {"description": "the stream", "content": {"text/event-stream": {}}},

@@ -41,10 +41,13 @@ from datetime import date
 from kiosk.cccd.provinces import province_name
 from kiosk.errors import CccdError
 from models.citizen import CitizenRecord, Gender
+from recognition.qr_text import MOJIBAKE_CHARSETS, is_vietnamese_text, recover_text
 
 MAX_PAYLOAD_CHARS = 2000
 """Longest payload accepted, in characters; real ones are under 300."""
 
+MAX_FIELD_CHARS = 200
+"""Longest name or address a clerk may type in a correction."""
 SEPARATOR = "|"
 MIN_FIELDS = 6
 MAX_AGE_YEARS = 120
@@ -59,8 +62,9 @@ _FIELD_NAMES = ("ID number", "old ID number", "full name", "birth date", "gender
 _ID_RE = re.compile(r"[0-9]{12}")
 _OLD_ID_RE = re.compile(r"[0-9]{9}|[0-9]{12}")
 """9-digit CMND, or the 12-digit CMND issued from 2012 in several provinces."""
-_VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")
-"""Combining marks of Vietnamese letters: grave, acute, tilde, hook above, dot below, circumflex, breve, horn."""
+_TOLERATED = frozenset("\u00a0\u02bc°") | frozenset(chr(c) for c in range(0x2010, 0x2028))
+"""Outside the card alphabet but no sign of mis-encoding: no-break space, the modifier apostrophe
+(Tây Nguyên names), degree, and General Punctuation's dashes, quotes, bullet, ellipsis."""
 _DATE_RES = (re.compile(r"([0-9]{2})([0-9]{2})([0-9]{4})"), re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"))
 _CENTURY_BY_DIGIT_PAIR = (1900, 2000, 2100, 2200, 1800)  # digit 4 // 2 → first year
 _GENDER_WORDS = {"nam": Gender.MALE, "nữ": Gender.FEMALE}
@@ -81,6 +85,8 @@ class CccdWarning:
     code: str
     message: str
     message_vi: str
+    suggestion: str = ""
+    """For a mis-encoded field, the text it probably was ("" when unknown): offered to the clerk."""
 
 
 @dataclass(frozen=True)
@@ -184,13 +190,16 @@ def check_record(record: CitizenRecord, *, today: date) -> tuple[CccdWarning, ..
         ("name", record.full_name, "name", "Họ tên"),
         ("address", record.address, "address", "Địa chỉ"),
     ):
-        why = mis_encoded(text)
+        why, guess = mis_encoded(text)
         if why:
+            maybe_en = f" (probably {guess!r})" if guess else ""
+            maybe_vi = f" (có lẽ là '{guess}')" if guess else ""
             warnings.append(
                 CccdWarning(
                     f"{field}_encoding",
-                    f"the {en} looks mis-encoded ({why}): correct it from the card before enrolling",
-                    f"{vi} có vẻ bị lỗi mã hoá ký tự: sửa lại theo thẻ trước khi đăng ký",
+                    f"the {en} looks mis-encoded ({why}){maybe_en}: correct it from the card before enrolling (F6)",
+                    f"{vi} có vẻ bị lỗi mã hoá ký tự{maybe_vi}: sửa lại theo thẻ trước khi đăng ký (F6)",
+                    guess,
                 )
             )
     province, century, implied_gender = id_number_info(number)
@@ -299,21 +308,23 @@ def _id_number(text: str) -> str:
     return text
 
 
-def mis_encoded(text: str) -> str:
-    """Why ``text`` (a name or an address) looks mis-encoded, or "" when it does not: U+FFFD
-    replacement characters, Latin-1 symbols such as ``»`` or ``ª`` (UTF-8 read as Latin-1),
-    or letters outside the Vietnamese alphabet (``Æ``, CJK from a Shift-JIS/Big5 guess)."""
+def mis_encoded(text: str) -> tuple[str, str]:
+    """Why ``text`` (a name or an address) looks mis-encoded, and what it probably said: ``("", "")``
+    when it does not. Signs: U+FFFD replacement characters; UTF-8 read in another code page
+    (``VÃ• THÃ€NH TÃ”``: re-encoded, it decodes as Vietnamese, which is then the suggestion);
+    letters outside the card alphabet (:func:`recognition.qr_text.is_vietnamese_text`; CJK from
+    a Shift-JIS/Big5 guess). Punctuation an address may hold (no-break space, dashes, curly
+    quotes, ``°``) and the modifier apostrophe of Tây Nguyên names (``Hʼ``) are not signs.
+    Text in a legacy 8-bit font encoding (VNI, TCVN3) looks like Vietnamese and is not caught."""
     if "\ufffd" in text:
-        return "U+FFFD replacement characters"
-    odd = sorted({ch for ch in text if "\u0080" <= ch <= "\u00bf" or (ch.isalpha() and not _vietnamese_letter(ch))})
-    return f"characters Vietnamese does not use ({' '.join(odd[:5])})" if odd else ""
-
-
-def _vietnamese_letter(ch: str) -> bool:
-    if ch in "đĐ":
-        return True
-    parts = unicodedata.normalize("NFD", ch)
-    return parts[0].isascii() and parts[0].isalpha() and all(m in _VIETNAMESE_MARKS for m in parts[1:])
+        return "U+FFFD replacement characters", ""
+    if is_vietnamese_text(text):
+        return "", ""
+    fixed = recover_text(text, MOJIBAKE_CHARSETS)
+    if fixed is not None and fixed != text:
+        return "UTF-8 read in another code page", unicodedata.normalize("NFC", fixed)
+    odd = sorted({ch for ch in text if not is_vietnamese_text(ch) and ch not in _TOLERATED and ch.isalpha()})
+    return (f"letters Vietnamese does not use ({' '.join(odd[:5])})", "") if odd else ("", "")
 
 
 def with_corrections(
@@ -321,12 +332,24 @@ def with_corrections(
 ) -> CccdRead:
     """``card`` with the clerk's corrections of the name and address (None: kept), checked like a
     read card's fields and its warnings worked out again (those about the card's own layout,
-    such as an unaccented gender, stay).
+    such as an unaccented gender, stay). Only a field the card holds mis-encoded (a
+    ``name_encoding`` / ``address_encoding`` warning) may change: the rest is the card's word.
 
     Raises:
-        CccdError: an empty name, or a control character or ``|`` in a field.
+        CccdError: a change to a field read without such a warning, an empty name, a field
+            over :data:`MAX_FIELD_CHARS`, or a control character or ``|`` in one.
     """
     record = card.record
+    flagged = {w.code for w in card.warnings}
+    for field, given, code, words in (
+        ("full_name", full_name, "name_encoding", "name"),
+        ("address", address, "address_encoding", "address"),
+    ):
+        if given is not None and given != getattr(record, field) and code not in flagged:
+            raise CccdError(
+                f"the card's {words} was read without a sign of mis-encoding: it is not corrected by hand",
+                "only a field the card's QR holds mis-encoded may be typed from the printed card",
+            )
     fixed = dataclasses.replace(
         record,
         full_name=record.full_name if full_name is None else _full_name(_typed(full_name, "full name")),
@@ -340,6 +363,8 @@ def with_corrections(
 def _typed(text: str, field: str) -> str:
     if SEPARATOR in text or any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in text):
         raise CccdError(f"the {field} may not hold '{SEPARATOR}' or control characters", "type it as on the card")
+    if len(text) > MAX_FIELD_CHARS:
+        raise CccdError(f"the {field} is longer than {MAX_FIELD_CHARS} characters", "type it as on the card")
     return text
 
 

@@ -116,15 +116,19 @@ def test_a_mis_encoded_card_is_read_corrected_by_the_clerk_audited_and_enrolled_
     flow.frame(WatchResult(Mode.CARD, SHAPE, card=parse_cccd("|".join(fields))))
     assert flow.state is State.CARD and not flow.card_known  # read, never refused
     assert [w.code for w in view.screens[-1].card.warnings] == ["old_id_unusual", "name_encoding"]
-    flow.correct_card("  Lý Quốc  Sơn", view.screens[-1].card.record.address)
+    number, address = view.screens[-1].card.record.id_number, view.screens[-1].card.record.address
+    assert not flow.correct_card("079301009999", "Lý Quốc Sơn", address)  # another card's correction: ignored
+    assert not flow.correct_card(number, "", address)  # an empty name: one line on screen, the card unchanged
+    assert view.errors[-1].message == "full name is empty" and "\ufffd" in flow.card.record.full_name
+    assert flow.correct_card(number, "  Lý Quốc  Sơn", address)
     shown = view.screens[-1].card
     assert flow.state is State.CARD and shown.record.full_name == "Lý Quốc Sơn"
     assert [w.code for w in shown.warnings] == ["old_id_unusual"]
     (entry,) = [e for e in enrolled.store.audit_entries(5) if e["action"] == "card_corrected"]
     assert entry["subject"] == shown.record.masked_id and "Sơn" not in entry["detail"]
     assert '"fields": ["full_name"]' in entry["detail"] and "name_encoding" in entry["detail"]
-    flow.correct_card("", shown.record.address)  # an empty name: one line on screen, the card unchanged
-    assert view.errors[-1].message == "full name is empty" and flow.card.record.full_name == "Lý Quốc Sơn"
+    assert not flow.correct_card(number, "Lý Quốc Sơn", "Elsewhere")  # the address read fine: not the clerk's
+    assert "without a sign of mis-encoding" in view.errors[-1].message
     flow.primary()
     flow.enrol.set_consent_ticked(True)
     flow.primary()
@@ -140,6 +144,6 @@ def test_an_enrolled_citizens_card_cannot_be_corrected_at_the_counter(make_flow,
     flow, view, _watcher = make_flow(enrolled)
     flow.frame(WatchResult(Mode.CARD, SHAPE, card=card("london_005")))
     assert flow.state is State.CARD and flow.card_known
-    flow.correct_card("Someone Else", "Elsewhere")
+    assert not flow.correct_card(flow.card.record.id_number, "Someone Else", "Elsewhere")
     assert flow.card.record.full_name == "Lê Anh Sơn"
     assert not [e for e in enrolled.store.audit_entries(5) if e["action"] == "card_corrected"]

@@ -266,29 +266,44 @@ def test_a_mis_encoded_card_is_shown_with_its_warnings_and_corrected_with_f6(qtb
 
     from tests.support.qr_images import make_qr
 
-    payload = "096201001234|3812345670|L\ufffd Anh S\ufffdn|01012001|Nam|Khóm 5, Phường 7, TP Cà Mau|15082021"
-    code = cv2.cvtColor(make_qr(payload, box_px=5), cv2.COLOR_GRAY2BGR)
-    card = cv2.copyMakeBorder(code, 40, 40, 120, 120, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+    def card(payload: str):
+        code = cv2.cvtColor(make_qr(payload, box_px=5), cv2.COLOR_GRAY2BGR)
+        return cv2.copyMakeBorder(code, 40, 40, 120, 120, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+
+    payload = "096201001234|3812345670|LÃª Anh SÆ¡n|01012001|Nam|Khóm 5, Phường 7, TP Cà Mau|15082021"
     window = open_counter(kiosk)
     counter = window.counter
     with qtbot.waitSignal(counter.form_filled, timeout=15000):
-        camera.show([card])
+        camera.show([card(payload)])
     warnings = counter.form.warnings.text()
     assert counter.state is State.CARD and "Số CMND cũ '3812345670' không phải 9 hay 12 chữ số" in warnings
     assert "Họ tên có vẻ bị lỗi mã hoá ký tự" in warnings and counter.form.correct.isVisible()
     press(qtbot, window, Qt.Key.Key_F6)
     dialog = counter._correction
-    assert dialog is not None and dialog.isVisible() and dialog.full_name.text() == "L\ufffd Anh S\ufffdn"
+    assert dialog is not None and dialog.isVisible() and dialog.full_name.text() == "Lê Anh Sơn"  # the likely text
+    assert dialog.address.isReadOnly() and not dialog.full_name.isReadOnly()  # the address read fine
     qtbot.waitExposed(dialog)
     qtbot.wait(200)
     shot(dialog, "correction-dialog.png")
-    dialog.full_name.setText("Lê Anh Sơn")
-    dialog.accept()
+    dialog.full_name.setText("")
+    dialog.accept()  # refused: the dialog stays, the reason on the banner
+    assert counter._correction is dialog and dialog.isVisible() and window.banner.isVisible()
+    with qtbot.waitSignal(counter.form_filled, timeout=15000):  # another citizen's card comes into view
+        camera.show([card("079301009999||Trần Thị Bích|01012001|Nữ|Khóm 1, TP Cà Mau|15082021")])
+    assert counter._correction is None  # the first card's dialog went with its screen
+    assert counter.form.form.values["full_name"].text() == "Trần Thị Bích" and not counter.form.correct.isVisible()
+    press(qtbot, window, Qt.Key.Key_F6)  # nothing on this card was read mis-encoded
+    assert counter._correction is None
+
+    show(camera, EMPTY)
+    with qtbot.waitSignal(counter.form_filled, timeout=15000):
+        camera.show([card(payload)])
+    press(qtbot, window, Qt.Key.Key_F6)
+    counter._correction.accept()  # the likely text, as offered
     assert counter._correction is None and counter.form.form.values["full_name"].text() == "Lê Anh Sơn"
     assert "lỗi mã hoá" not in counter.form.warnings.text() and "9 hay 12" in counter.form.warnings.text()
+    assert not counter.form.correct.isVisible()
     shot(window, "correction-done.png")
     assert kiosk.store.audit_entries(3)[0]["action"] == "card_corrected"
-    press(qtbot, window, Qt.Key.Key_F6)
-    assert counter._correction is not None
-    counter.flow.clear_screen(Reason.FACE_GONE)  # the citizen left: the dialog goes with the card's screen
-    assert counter.state is State.IDLE and counter._correction is None
+    counter.flow.clear_screen(Reason.FACE_GONE)
+    assert counter.state is State.IDLE

@@ -1080,8 +1080,8 @@
         <translation>Enrol (Enter)</translation>
     </message>
     <message>
-        <source>Sửa họ tên, địa chỉ (F6)</source>
-        <translation>Correct name, address (F6)</translation>
+        <source>Sửa trường bị lỗi mã hoá (F6)</source>
+        <translation>Correct the mis-encoded field (F6)</translation>
     </message>
     <message>
         <source>Sao chép</source>
@@ -1172,8 +1172,8 @@
         <translation>Correct what was read from the card</translation>
     </message>
     <message>
-        <source>Gõ lại họ tên và nơi thường trú đúng như in trên thẻ. Số định danh không sửa được.</source>
-        <translation>Type the name and place of residence exactly as printed on the card. The ID number cannot be changed.</translation>
+        <source>Gõ lại trường bị lỗi mã hoá đúng như in trên thẻ. Số định danh không sửa được.</source>
+        <translation>Type the mis-encoded field exactly as printed on the card. The ID number cannot be changed.</translation>
     </message>
     <message>
         <source>Lưu sửa đổi</source>

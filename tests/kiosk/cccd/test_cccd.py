@@ -162,9 +162,11 @@ def test_consistent_cards_have_no_warnings() -> None:
         ({"old": "12345"}, "old_id_unusual", "the old ID number '12345' is neither 9 nor 12 digits: kept as read"),
         ({"old": "3812345670"}, "old_id_unusual", "'3812345670' is neither 9 nor 12 digits"),  # a typing error
         ({"name": "L\ufffd Anh S\ufffdn"}, "name_encoding", "name looks mis-encoded (U+FFFD replacement characters)"),
-        ({"name": "LÃª Anh SÆ¡n"}, "name_encoding", "(characters Vietnamese does not use (¡ ª Æ))"),
+        ({"name": "LÃª Anh SÆ¡n"}, "name_encoding", "(UTF-8 read in another code page) (probably 'Lê Anh Sơn')"),
+        ({"name": "VÃ• THÃ€NH TÃ”"}, "name_encoding", "(probably 'VÕ THÀNH TÔ')"),  # cp1252: Ã alone is a letter
+        ({"name": "V├ò TH├ÇNH T├ö"}, "name_encoding", "(probably 'VÕ THÀNH TÔ')"),  # a DOS code page
         ({"address": "áº¤p 3, TÃ¢n ThÃ nh"}, "address_encoding", "address looks mis-encoded"),
-        ({"name": "Lê 安 Sơn"}, "name_encoding", "(安)"),  # a Shift-JIS/Big5 guess
+        ({"name": "Lê 安 Sơn"}, "name_encoding", "(letters Vietnamese does not use (安))"),  # a Big5 guess
     ],
 )
 def test_each_warning_fires_on_its_input(changes: dict[str, str], code: str, fragment: str) -> None:
@@ -186,7 +188,14 @@ def test_every_vietnamese_letter_is_not_mis_encoded() -> None:
     vowels = "aăâeêioôơuưy"
     letters = [unicodedata.normalize("NFC", v + m) for v in vowels for m in ("", *"\u0300\u0301\u0303\u0309\u0323")]
     text = " ".join(letters + [w.upper() for w in letters]) + " Đđ bcdghklmnpqrstvx"
-    assert mis_encoded(text) == "" and mis_encoded("Số 12/3, đường 30-4 (Khóm 5) – Phường 9, TP. Cà Mau") == ""
+    for fine in (
+        text,
+        unicodedata.normalize("NFD", text),  # decomposed, as some systems write it
+        "Số 12/3, đường 30-4 (Khóm 5) – Phường 9, TP. Cà Mau",
+        "Số\u00a012 “Khóm 5” — ấp Tân Thành…",  # no-break space, curly quotes, dashes, ellipsis
+        "HʼHen Niê",  # the modifier apostrophe of Tây Nguyên names
+    ):
+        assert mis_encoded(fine) == ("", ""), fine
 
 
 def test_the_clerk_corrects_a_mis_encoded_name_and_the_warning_goes() -> None:
@@ -197,9 +206,11 @@ def test_the_clerk_corrects_a_mis_encoded_name_and_the_warning_goes() -> None:
     fixed = with_corrections(read, full_name="  Lê   Anh Sơn ")
     assert fixed.record.full_name == "Lê Anh Sơn" and fixed.record.id_number == read.record.id_number
     assert codes(fixed) == ["unaccented_gender", "old_id_unusual"]  # the card's own oddities stay
-    for bad in ("", "Lê|Anh", "Lê\x1bAnh"):
+    for bad in ("", "Lê|Anh", "Lê\x1bAnh", "Lê " * 100):
         with pytest.raises(CccdError):
             with_corrections(read, full_name=bad)
+    with pytest.raises(CccdError, match="address was read without a sign of mis-encoding"):
+        with_corrections(read, address="Somewhere else")  # the card's word, not the clerk's
 
 
 def test_century_gender_warning_says_what_disagrees() -> None:
