@@ -220,7 +220,7 @@ CARD_EDGES = {
     ),
     "fffd.png": (
         "096201001234|381234567|L\ufffd Anh S\ufffdn|01012001|Nam|Khóm 5, Phường 7, TP Cà Mau|15082021",
-        ["the name looks mis-encoded (U+FFFD replacement characters): correct it from the card before enrolling"],
+        ["the name looks mis-encoded (U+FFFD replacement characters): correct it from the card before enrolling (F6)"],
     ),
 }
 
