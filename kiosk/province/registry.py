@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from kiosk.errors import RegistryError
-from kiosk.province import schema
+from kiosk.province import functions, schema
 from kiosk.store.report_rows import REPORT_COLUMNS
 from kiosk.store.rules import COLUMNS, CREATED, TABLES
 
@@ -123,13 +123,13 @@ class Registry:
 
     @contextmanager
     def transaction(self, action: str, *, lock: bool = False) -> Iterator[Any]:
-        """One registry transaction (with the push lock when ``lock``); errors become RegistryError."""
+        """One registry transaction (with the set-up lock when ``lock``); errors become RegistryError."""
         import psycopg
 
         try:
             with self.conn.transaction(), self.conn.cursor() as cur:
                 if lock:
-                    cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.PUSH_LOCK])
+                    cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.SETUP_LOCK])
                 yield cur
         except psycopg.Error as exc:
             raise _statement_error(exc, action, self.url) from None
@@ -177,7 +177,7 @@ class Registry:
         self.counter = counter
         with self.transaction("set-up") as cur:
             if create:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.PUSH_LOCK])
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.SETUP_LOCK])
                 schema.install(cur, key_check)
             cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
             if not cur.fetchone()[0]:
@@ -201,7 +201,7 @@ class Registry:
                         "the registry was set up by an older kiosk release, and this counter may not upgrade it",
                         "the province administrator runs once: kiosk province init --registry ADMIN_URL",
                     )
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.PUSH_LOCK])
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.SETUP_LOCK])
                 schema.install(cur, key_check)  # an older registry of this user's: bring it up to date
             cur.execute("SELECT kiosk_hello(%s, %s)", [counter, key_check])
             meta = cur.fetchone()[0]
@@ -391,10 +391,10 @@ def _first_line(exc: BaseException, url: str = "") -> str:
 
 
 _HINTS = {
-    schema.SQLSTATE_CLOCK: "set the PC's clock right (enable time synchronisation), then sync again; nothing was sent",
-    schema.SQLSTATE_REVOKED: "ask the province administrator for a new join bundle; the counter keeps working offline",
-    schema.SQLSTATE_NOT_A_COUNTER: "join the province with a bundle from its administrator (kiosk join), or check the URL",
-    schema.SQLSTATE_BAD_ROW: "nothing was sent; this counter's software or data may be damaged: reinstall, then sync again",
+    functions.SQLSTATE_CLOCK: "set the PC's clock right (enable time synchronisation), then sync again; nothing was sent",
+    functions.SQLSTATE_REVOKED: "ask the province administrator for a new join bundle; the counter keeps working offline",
+    functions.SQLSTATE_NOT_A_COUNTER: "join the province with a bundle from its administrator (kiosk join), or check the URL",
+    functions.SQLSTATE_BAD_ROW: "nothing was sent; this counter's software or data may be damaged: reinstall, then sync again",
 }
 
 
@@ -403,7 +403,7 @@ def _statement_error(exc: Any, action: str, url: str) -> RegistryError:
     enforces (a clock ahead, a revoked counter...), else the first line of the error."""
     state = getattr(exc, "sqlstate", None)
     if state in _HINTS:
-        reason = "registry_revoked" if state == schema.SQLSTATE_REVOKED else ""
+        reason = "registry_revoked" if state == functions.SQLSTATE_REVOKED else ""
         return RegistryError(exc.diag.message_primary or _first_line(exc, url), _HINTS[state], reason=reason)
     if state == "55P03":  # lock_not_available: another session holds the push lock past lock_timeout
         return RegistryError(
