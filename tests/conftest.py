@@ -17,7 +17,7 @@ from kiosk.settings import Settings
 from tests.support import pg
 from tests.support.data import ADMIN_PIN, CARDS, LEGACY, LEGACY_KEY, analyzed, enrol_frames
 from tests.support.flow import Clock, Worker, start_flow
-from tests.support.province import Province
+from tests.support.province import Province, set_up
 
 # Never touch the developer's own keystore: keyring's null backend (no keystore) unless a test
 # installs one of its own (tests/kiosk/store/test_keystore.py); child processes inherit it.
@@ -146,11 +146,7 @@ def province(pg_admin, tmp_path: Path) -> Iterator[Province]:
     it), with the administrator's data key; the database and its roles are dropped afterwards."""
 
     url = pg.create_database(pg_admin)
-    made = Province(url, tmp_path)
-    made.admin_config.parent.mkdir()
-    made.admin_config.write_text(f'key_file = "{made.admin_config.with_name("province.key").as_posix()}"\n')
-    result = made.cli("init", "--config", made.admin_config)
-    assert result.exit_code == 0, result.output
+    made = set_up(url, tmp_path)
     yield made
     made.close()
     pg.drop_database(pg_admin, url)

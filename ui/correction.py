@@ -20,17 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.cccd.record import CccdRead
+from kiosk.cccd.record import CccdRead, correctable
 from ui.i18n import pick, tr
 from ui.widgets import label, warnings_text
-
-ENCODING_WARNINGS = {"name_encoding": "full_name", "address_encoding": "address"}
-"""The warnings that open a field for correction, and the field each opens."""
-
-
-def correctable(card: CccdRead) -> set[str]:
-    """The fields of ``card`` the clerk may correct: those it holds mis-encoded."""
-    return {ENCODING_WARNINGS[w.code] for w in card.warnings if w.code in ENCODING_WARNINGS}
 
 
 class CorrectionDialog(QDialog):
@@ -55,12 +47,11 @@ class CorrectionDialog(QDialog):
         self.note.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         layout.addWidget(self.note)
         form = QFormLayout()
-        guesses = {ENCODING_WARNINGS[w.code]: w.suggestion for w in card.warnings if w.code in ENCODING_WARNINGS}
-        open_fields = correctable(card)
+        guesses = correctable(card)
         self.full_name = QLineEdit(guesses.get("full_name") or card.record.full_name)
         self.address = QLineEdit(guesses.get("address") or card.record.address)
         for name, field in (("full_name", self.full_name), ("address", self.address)):
-            field.setReadOnly(name not in open_fields)  # only a field read mis-encoded is the clerk's to type
+            field.setReadOnly(name not in guesses)  # only a field read mis-encoded is the clerk's to type
             field.textEdited.connect(lambda _text: self.typing.emit())
         form.addRow(tr("Họ và tên"), self.full_name)
         form.addRow(tr("Nơi thường trú"), self.address)
@@ -71,7 +62,7 @@ class CorrectionDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        first = self.full_name if "full_name" in open_fields else self.address
+        first = self.full_name if "full_name" in guesses else self.address
         first.setFocus()
         first.selectAll()
         self.adjustSize()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QStackedWidget, QWid
 
 from kiosk.api.fields import citizen_text_json, citizen_tsv
 from kiosk.cccd.card_reading import CardHint
-from kiosk.cccd.record import CccdRead
+from kiosk.cccd.record import CccdRead, correctable
 from kiosk.counter.enrolment import EnrolResult
 from kiosk.counter.identify import FaceCheck
 from kiosk.counter.screen_guard import ScreenGuard
@@ -28,7 +28,7 @@ from kiosk.counter.stats import DayStats
 from kiosk.counter.watch import WatchResult
 from models import FaceSample, KioskError, QualityIssue, Rating
 from ui.consent import CapturePanel, ConsentPanel
-from ui.correction import CorrectionDialog, correctable
+from ui.correction import CorrectionDialog
 from ui.enrolment import Enrolment
 from ui.errors import describe_error
 from ui.flow import KEYPAD_ATTEMPTS, CounterFlow, Event, Note, Screen, State

@@ -11,10 +11,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.cccd.record import CccdRead
+from kiosk.cccd.record import CccdRead, correctable
 from kiosk.counter.enrolment import EnrolResult
 from kiosk.counter.identify import FaceCheck
-from ui.correction import correctable
 from ui.i18n import language, pick, tr
 from ui.widgets import CitizenForm, button, label, warnings_text
 

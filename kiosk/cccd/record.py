@@ -118,7 +118,7 @@ def parse_cccd(payload: str | bytes, *, today: date | None = None) -> CccdRead:
             _HINT_SCAN,
         )
     fields = [_check_field(i, f).strip(_FIELD_PADDING) for i, f in enumerate(fields)]
-    id_number, old_id_number = _id_number(fields[0]), _old_id_number(fields[1])
+    id_number, old_id_number = _id_number(fields[0]), fields[1]  # any old ID is kept: check_record warns
     full_name, date_of_birth = _full_name(fields[2]), _birth_date(fields[3], today)
     gender, gender_warnings = _gender(fields[4])
     record = CitizenRecord(
@@ -327,6 +327,16 @@ def mis_encoded(text: str) -> tuple[str, str]:
     return (f"letters Vietnamese does not use ({' '.join(odd[:5])})", "") if odd else ("", "")
 
 
+ENCODING_WARNINGS = {"name_encoding": "full_name", "address_encoding": "address"}
+"""The warning that a field reads mis-encoded, and the record's field it opens for correction."""
+
+
+def correctable(card: CccdRead) -> dict[str, str]:
+    """The fields of ``card`` the clerk may type from the printed card (those it holds
+    mis-encoded), each with the text it probably said ("" when unknown)."""
+    return {ENCODING_WARNINGS[w.code]: w.suggestion for w in card.warnings if w.code in ENCODING_WARNINGS}
+
+
 def with_corrections(
     card: CccdRead, *, full_name: str | None = None, address: str | None = None, today: date | None = None
 ) -> CccdRead:
@@ -340,12 +350,9 @@ def with_corrections(
             over :data:`MAX_FIELD_CHARS`, or a control character or ``|`` in one.
     """
     record = card.record
-    flagged = {w.code for w in card.warnings}
-    for field, given, code, words in (
-        ("full_name", full_name, "name_encoding", "name"),
-        ("address", address, "address_encoding", "address"),
-    ):
-        if given is not None and given != getattr(record, field) and code not in flagged:
+    open_fields = correctable(card)
+    for field, given, words in (("full_name", full_name, "name"), ("address", address, "address")):
+        if given is not None and given != getattr(record, field) and field not in open_fields:
             raise CccdError(
                 f"the card's {words} was read without a sign of mis-encoding: it is not corrected by hand",
                 "only a field the card's QR holds mis-encoded may be typed from the printed card",
@@ -365,11 +372,6 @@ def _typed(text: str, field: str) -> str:
         raise CccdError(f"the {field} may not hold '{SEPARATOR}' or control characters", "type it as on the card")
     if len(text) > MAX_FIELD_CHARS:
         raise CccdError(f"the {field} is longer than {MAX_FIELD_CHARS} characters", "type it as on the card")
-    return text
-
-
-def _old_id_number(text: str) -> str:
-    """The old ID number as read: any content is kept (:func:`check_record` warns of an odd one)."""
     return text
 
 

@@ -35,7 +35,7 @@ from kiosk.province.bundle import JoinPayload, open_bundle
 from kiosk.province.registry import Registry, redact
 from kiosk.province.sync import SyncReport
 from kiosk.settings import Settings, default_config_path, default_db_path, load_settings, write_settings
-from kiosk.store.crypto import ENV_KEY, DataKey
+from kiosk.store.crypto import ENV_KEY, DataKey, default_key_path
 from kiosk.store.keystore import Saved, forget_secret, load_secret, save_secret, write_private_file
 from kiosk.store.records import Store
 from kiosk.store.rotation import rotate_key
@@ -72,9 +72,7 @@ class Joined:
     checks_password: bool
 
 
-def join(
-    bundle: bytes, code: str, *, config_path: Path | None, db_path: Path | None, actor: str, use_keystore: bool = True
-) -> Joined:
+def join(bundle: bytes, code: str, *, config_path: Path | None, db_path: Path | None, actor: str) -> Joined:
     """Join the province with a bundle from ``kiosk province add-counter`` and its join code.
 
     ``config_path``: the settings file to write (default: the user's); ``db_path``: this
@@ -107,13 +105,13 @@ def join(
             write_private_file(ca, payload.ca_pem.strip())
 
     def store(password: str) -> None:
-        save_secret(secret_path, _conninfo(payload, password, ca), use_keystore=use_keystore)
+        save_secret(secret_path, _conninfo(payload, password, ca))
 
     registry, changed_before = _log_in(payload, ca, secret_path)
     with registry:
         registry.hello(key.check_value().hex(), payload.counter)
-        resealed = _adopt_key(db, keys, key, actor, payload.counter, use_keystore)
-        saved = save_secret(keys, key.encoded(), use_keystore=use_keystore)
+        resealed = _adopt_key(db, keys, key, actor, payload.counter)
+        saved = save_secret(keys, key.encoded())
         forget_secret(keys.with_name(keys.name + ".new"))  # the re-sealing's pending key, if it was kept there
         with _writing(settings_file):
             write_settings(settings_file, on_file.replace(**place))
@@ -197,8 +195,6 @@ def _beside(settings_file: Path, suffix: str) -> Path:
     settings are ``settings_file``: the user's defaults for the default settings, else
     ``<settings name><suffix>`` beside the file (two counters on one PC, each with its own
     settings, keep their data and secrets apart)."""
-    from kiosk.store.crypto import default_key_path
-
     if settings_file.resolve() == default_config_path().resolve():
         return default_key_path() if suffix == ".key" else default_db_path()
     return settings_file.with_suffix(suffix)
@@ -226,7 +222,7 @@ def _writing(path: Path) -> Iterator[None]:
         ) from None
 
 
-def _adopt_key(db: Path, keys: Path, key: DataKey, actor: str, counter: str, use_keystore: bool) -> bool:
+def _adopt_key(db: Path, keys: Path, key: DataKey, actor: str, counter: str) -> bool:
     """Make sure the database at ``db`` (if any) opens with the province ``key``; re-seal one that
     never synced from this PC's own key (in ``keys``), the pending key kept where the key will
     be (the keystore when there is one). Returns True when it re-sealed.
@@ -256,7 +252,7 @@ def _adopt_key(db: Path, keys: Path, key: DataKey, actor: str, counter: str, use
             )
 
         def keep_pending(path: Path, pending: DataKey) -> None:
-            save_secret(path, pending.encoded(), use_keystore=use_keystore)
+            save_secret(path, pending.encoded())
 
         rotate_key(store, keys, actor, counter, new=key, write_key=keep_pending)
     finally:

@@ -14,10 +14,15 @@ from typing import Any
 
 from kiosk.errors import RegistryError
 from kiosk.province.bundle import JoinPayload, new_join_code, seal_bundle
-from kiosk.province.registry import Registry, redact, scram_verifier
+from kiosk.province.functions import LOCK_TIMEOUT_S
+from kiosk.province.registry import STATEMENT_TIMEOUT_MS, Registry, redact, scram_verifier
 from kiosk.store.crypto import DataKey
 
-ROLE_LIMITS = {"idle_in_transaction_session_timeout": "60s", "statement_timeout": "120s", "lock_timeout": "30s"}
+ROLE_LIMITS = {
+    "idle_in_transaction_session_timeout": "60s",
+    "statement_timeout": f"{STATEMENT_TIMEOUT_MS}ms",
+    "lock_timeout": f"{LOCK_TIMEOUT_S}s",
+}
 """Defaults of every counter's role: a counter that hangs in a transaction (a crash, a cut
 network) is ended by the server and lets go of the push lock. A client may lower or lift
 them in its own session, so a hostile one is stopped by revoking it, which ends its sessions."""

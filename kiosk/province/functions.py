@@ -45,7 +45,12 @@ def tomb_sql(id_hash: str) -> str:
     return f"sha256('\\x{TOMB_PREFIX.hex()}'::bytea || {id_hash})"
 
 
-_DEFINER = "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp SET lock_timeout = '30s'"
+LOCK_TIMEOUT_S = 30
+"""Seconds a push waits for another one (``lock_timeout`` of every function) before it gives up."""
+_DEFINER = (
+    "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp "
+    f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'"
+)
 
 
 def _recordset(table: str) -> str:

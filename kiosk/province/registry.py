@@ -30,8 +30,6 @@ from kiosk.store.rules import COLUMNS, CREATED, TABLES
 
 __all__ = ["COLUMNS", "TABLES", "PushResult", "Registry", "redact", "scram_verifier", "spelled_out"]
 
-LOCK_WAIT = "30 s"
-"""How long a push waits for another push (the functions' ``lock_timeout``), as messages say it."""
 STATEMENT_TIMEOUT_MS = 120_000
 """Longest a statement may run (a registry that hangs, or a lock someone holds, is an error the
 counter reports and retries, never a sync that waits for ever); bulk loads lift it."""
@@ -177,8 +175,7 @@ class Registry:
         self.counter = counter
         with self.transaction("set-up") as cur:
             if create:
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.SETUP_LOCK])
-                schema.install(cur, key_check)
+                _install_locked(cur, key_check)
             cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
             if not cur.fetchone()[0]:
                 raise RegistryError(
@@ -201,8 +198,7 @@ class Registry:
                         "the registry was set up by an older kiosk release, and this counter may not upgrade it",
                         "the province administrator runs once: kiosk province init --registry ADMIN_URL",
                     )
-                cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.SETUP_LOCK])
-                schema.install(cur, key_check)  # an older registry of this user's: bring it up to date
+                _install_locked(cur, key_check)  # an older registry of this user's: bring it up to date
             cur.execute("SELECT kiosk_hello(%s, %s)", [counter, key_check])
             meta = cur.fetchone()[0]
         if meta.get("key_check") != key_check:
@@ -242,7 +238,7 @@ class Registry:
     # -- push --------------------------------------------------------------------------
     def push(self, rows: dict[str, list[dict[str, Any]]]) -> PushResult:
         """Apply a counter's new rows in one registry transaction, through ``kiosk_push``
-        (:mod:`kiosk.province.schema`), which applies the rules of :mod:`kiosk.store.rules`:
+        (:mod:`kiosk.province.functions`), which applies the rules of :mod:`kiosk.store.rules`:
 
         - A purge is applied by the purge rule: a tombstone, and, for that citizen, every
           sample, consent and visit dated at or before the purge deleted, then the citizen if
@@ -371,6 +367,12 @@ class PushResult:
     refused: set[bytes] = field(default_factory=set)
 
 
+def _install_locked(cur: Any, key_check: str) -> None:
+    """Create or upgrade the registry owned by this connection's user, under :data:`kiosk.province.schema.SETUP_LOCK`."""
+    cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.SETUP_LOCK])
+    schema.install(cur, key_check)
+
+
 def scram_verifier(password: str, iterations: int = 4096) -> str:
     """PostgreSQL's SCRAM-SHA-256 verifier of ``password`` (RFC 5802/7677): the server stores and
     checks it, and the password itself never reaches the server's statement log."""
@@ -407,7 +409,7 @@ def _statement_error(exc: Any, action: str, url: str) -> RegistryError:
         return RegistryError(exc.diag.message_primary or _first_line(exc, url), _HINTS[state], reason=reason)
     if state == "55P03":  # lock_not_available: another session holds the push lock past lock_timeout
         return RegistryError(
-            f"the registry is held by another counter's push (waited {LOCK_WAIT}); nothing was lost",
+            f"the registry is held by another counter's push (waited {functions.LOCK_TIMEOUT_S} s); nothing was lost",
             "sync again later; if it goes on, the province administrator sees which counter holds it "
             "(kiosk province counters) and may revoke it",
         )

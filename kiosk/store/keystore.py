@@ -37,21 +37,14 @@ class Saved:
     where: str
 
 
-def keystore_name() -> str | None:
-    """The OS keystore this process can use (e.g. ``WinVaultKeyring``), or None when there is none
-    (keyring's ``fail``/``null`` backends, or a plaintext one, which is no better than a file)."""
-    backend = _backend()
-    return None if backend is None else type(backend).__name__
-
-
-def save_secret(path: Path, secret: str, *, use_keystore: bool = True) -> Saved:
-    """Keep ``secret`` for ``path``: in the OS keystore with a pointer in ``path``, or (no keystore,
-    or ``use_keystore`` False) in ``path`` itself, 0600. Atomic: a crash leaves the old file or the new.
+def save_secret(path: Path, secret: str) -> Saved:
+    """Keep ``secret`` for ``path``: in the OS keystore with a pointer in ``path``, or (no keystore)
+    in ``path`` itself, 0600. Atomic: a crash leaves the old file or the new.
 
     Raises:
         DataKeyError: the keystore or the file cannot be written.
     """
-    backend = _backend() if use_keystore else None
+    backend = _backend()
     try:
         if backend is not None:
             entry = _entry(path)

@@ -55,3 +55,16 @@ class Province:
     def close(self) -> None:
         for kiosk in self.opened:
             kiosk.close()
+
+
+def set_up(admin_url: str, folder: Path, key_file: Path | None = None) -> Province:
+    """A province on the database of ``admin_url``, set up by ``kiosk province init`` with an
+    administrator's settings of its own in ``folder``, and the data key in ``key_file`` (default:
+    a new one beside those settings)."""
+    made = Province(admin_url, folder)
+    made.admin_config.parent.mkdir(parents=True)
+    key = key_file or made.admin_config.with_name("province.key")
+    made.admin_config.write_text(f'key_file = "{key.as_posix()}"\n')
+    result = made.cli("init", "--config", made.admin_config)
+    assert result.exit_code == 0, result.output
+    return made

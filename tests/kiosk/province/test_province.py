@@ -320,17 +320,14 @@ def revealed_url_after_join(province) -> str:
 
 
 def test_an_old_one_machine_registry_is_taken_over_by_province_init(pg_admin, counters, card_record, tmp_path):
-    from tests.support.province import Province
+    from tests.support.province import set_up
 
     url = pg.create_database(pg_admin)
     try:
         a = counters("A")
         enrol(a, card_record, "lisa")
         a.sync(url, create_registry=True)  # made as before: the connecting user owns the tables
-        made = Province(url, tmp_path / "p")
-        made.admin_config.parent.mkdir(parents=True)
-        made.admin_config.write_text(f'key_file = "{(tmp_path / "province.key").as_posix()}"\n')
-        assert made.cli("init", "--config", made.admin_config).exit_code == 0
+        made = set_up(url, tmp_path / "p", tmp_path / "province.key")  # the key the counters share: taken over
         b = made.join("Quầy B")
         assert who(b, "lisa") == "Đặng Thị Phượng"
         with psycopg.connect(url) as conn:

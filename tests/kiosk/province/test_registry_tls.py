@@ -12,7 +12,7 @@ from kiosk.errors import RegistryError
 from models import Decision
 from tests.support import pg
 from tests.support.data import FRAMES, analyzed, enrol_frames, run_cli
-from tests.support.province import Province
+from tests.support.province import set_up
 
 pytestmark = pytest.mark.slow
 
@@ -28,10 +28,7 @@ def tls_pg():
 @pytest.fixture
 def tls_province(tls_pg, tmp_path):
     url = pg.create_database(tls_pg.admin_url)
-    made = Province(url, tmp_path)
-    made.admin_config.parent.mkdir()
-    made.admin_config.write_text(f'key_file = "{made.admin_config.with_name("province.key").as_posix()}"\n')
-    assert made.cli("init", "--config", made.admin_config).exit_code == 0
+    made = set_up(url, tmp_path)
     yield made
     made.close()
     pg.drop_database(tls_pg.admin_url, url)

@@ -14,11 +14,11 @@ from kiosk.counter.service import Kiosk
 from kiosk.errors import DataKeyError
 from kiosk.settings import Settings
 from kiosk.store.crypto import DataKey, read_key_file
-from kiosk.store.keystore import POINTER, SERVICE, keystore_name, load_secret, save_secret
+from kiosk.store.keystore import POINTER, SERVICE, _backend, load_secret, save_secret
 
 
 def test_without_a_keystore_the_secret_is_a_file_only_this_user_can_read(tmp_path):
-    assert keystore_name() is None  # keyring's null backend (tests/conftest.py): no keystore
+    assert _backend() is None  # keyring's null backend (tests/conftest.py): no keystore
     saved = save_secret(tmp_path / "kiosk.registry", "host=db password=s3cret")
     assert not saved.in_keystore and saved.where == str(tmp_path / "kiosk.registry")
     assert stat.S_IMODE(os.stat(tmp_path / "kiosk.registry").st_mode) == 0o600
@@ -62,11 +62,12 @@ def test_a_keystore_that_refuses_says_so_and_writes_no_pointer(tmp_path, memory_
     assert not (tmp_path / "kiosk.key").exists()
 
 
-def test_failing_and_null_backends_are_not_keystores(memory_keyring):
+def test_failing_and_null_backends_are_not_keystores(memory_keyring, tmp_path):
     from keyring.backends import fail, null
 
     for backend in (fail.Keyring(), null.Keyring()):
         keyring.set_keyring(backend)
-        assert keystore_name() is None
+        assert _backend() is None
+        assert not save_secret(tmp_path / "s", "x").in_keystore
     keyring.set_keyring(memory_keyring)
-    assert keystore_name() == "MemoryKeyring"
+    assert _backend() is memory_keyring and save_secret(tmp_path / "s", "x").in_keystore
