@@ -18,7 +18,7 @@ class Rating(str, Enum):
 
 @dataclass(frozen=True)
 class Visit:
-    """A logged check-in.
+    """A logged visit: a citizen served at a counter, the first (enrolment) or a return (check-in).
 
     Attributes:
         citizen_id: internal id of the citizen who checked in.

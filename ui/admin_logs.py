@@ -140,17 +140,19 @@ class StatsTab(AdminTab):
         self.numbers: dict[str, Any] = {}
         self.captions: dict[str, Any] = {}
         grid = QGridLayout()
-        for i, key in enumerate(("check_ins", "by_face", "by_keypad", "by_card", "enrolments", "purges")):
+        for i, key in enumerate(("visits", "first_visits", "by_face", "by_keypad", "by_card", "purges")):
             self.numbers[key] = label("0", "big", wrap=False)
             self.captions[key] = label("", "sub")
             grid.addWidget(self.numbers[key], (i // 3) * 2, i % 3)
             grid.addWidget(self.captions[key], (i // 3) * 2 + 1, i % 3)
         self.day = label("", "small")
+        self.meaning = label("", "small")
         self.service_heading = label("", "sub")
         self.service = make_table()
         layout = QVBoxLayout(self)
         layout.addWidget(self.day)
         layout.addLayout(grid)
+        layout.addWidget(self.meaning)
         layout.addSpacing(12)
         layout.addWidget(self.service_heading)
         layout.addWidget(self.service, 1)
@@ -158,15 +160,21 @@ class StatsTab(AdminTab):
 
     def retranslate(self) -> None:
         captions = {
-            "check_ins": tr("lượt đến"),
+            "visits": tr("lượt đến"),
+            "first_visits": tr("lần đầu (đăng ký)"),
             "by_face": tr("nhận ra bằng khuôn mặt"),
             "by_keypad": tr("khuôn mặt + bàn phím"),
             "by_card": tr("bằng thẻ CCCD"),
-            "enrolments": tr("đăng ký mới"),
             "purges": tr("hồ sơ đã xoá"),
         }
         for key, text in captions.items():
             self.captions[key].setText(text)
+        self.meaning.setText(
+            tr(
+                "Lượt đến: mỗi lần một công dân được phục vụ tại quầy, gồm lần đầu (đăng ký) và các lần đến lại "
+                "(khuôn mặt, khuôn mặt + bàn phím, thẻ); báo cáo và API đếm giống như vậy."
+            )
+        )
         self.service_heading.setText(tr("Tốc độ và mức độ hài lòng tại quầy này"))
 
     def refresh(self) -> None:
@@ -197,4 +205,4 @@ class StatsTab(AdminTab):
         day = "/".join(reversed(stats.day.split("-")))
         self.day.setText(tr("{counter}, ngày {day}").format(counter=self.kiosk.settings.counter_name, day=day))
         for key in self.numbers:
-            self.numbers[key].setText(str(getattr(stats, key)))
+            self.numbers[key].setText(fmt_num(getattr(stats, key), language()))

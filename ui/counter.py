@@ -26,7 +26,7 @@ from kiosk.counter.screen_guard import ScreenGuard
 from kiosk.counter.service import Kiosk
 from kiosk.counter.stats import DayStats
 from kiosk.counter.watch import WatchResult
-from models import FaceSample, KioskError, QualityIssue, Rating
+from models import Decision, FaceSample, KioskError, QualityIssue, Rating
 from ui.consent import CapturePanel, ConsentPanel
 from ui.correction import CorrectionDialog
 from ui.enrolment import Enrolment
@@ -361,8 +361,15 @@ class CounterPage(QWidget):
         self._schedule_tick()
         self.state_changed.emit(state.value)
 
-    def show_looking(self, faces_in_view: bool) -> None:
-        self.preview.set_status(tr("Đang nhận diện…") if faces_in_view else tr("Mời nhìn vào camera"))
+    def show_looking(self, faces_in_view: bool, held: Decision | None = None) -> None:
+        if not faces_in_view:
+            self.preview.set_status(tr("Mời nhìn vào camera"))
+        elif held is Decision.MATCH:
+            self.preview.set_status(tr("Đã ghi nhận lượt đến của công dân này"))
+        elif held is not None:
+            self.preview.set_status(tr("Chưa nhận ra khuôn mặt: quét thẻ CCCD (F3)"))
+        else:
+            self.preview.set_status(tr("Đang nhận diện…"))
 
     def show_card_guide(self, result: WatchResult) -> None:
         self.preview.set_code(result.code, result.frame_shape)
@@ -413,8 +420,8 @@ class CounterPage(QWidget):
         """Today's figures on the idle panel."""
         self.stats = stats
         self.idle.set_today(
-            tr("Hôm nay: {n} lượt đến (khuôn mặt {f} · bàn phím {k} · thẻ {c}) · {e} đăng ký mới").format(
-                n=stats.check_ins, f=stats.by_face, k=stats.by_keypad, c=stats.by_card, e=stats.enrolments
+            tr("Hôm nay: {n} lượt đến (lần đầu {e} · khuôn mặt {f} · bàn phím {k} · thẻ {c})").format(
+                n=stats.visits, e=stats.first_visits, f=stats.by_face, k=stats.by_keypad, c=stats.by_card
             )
         )
         self.stats_changed.emit(stats)

@@ -106,6 +106,7 @@ class CounterFlow:
         self.face_failed = False
         self.busy = False  # a service call for this screen is on its way back
         self.guiding = False
+        self.held_in_view: Decision | None = None  # IDLE: the decision held back for the face in view
 
     @property
     def state(self) -> State:
@@ -241,7 +242,11 @@ class CounterFlow:
     def _face_result(self, result: WatchResult) -> None:
         check = result.decided
         if check is None:
-            self.view.show_looking(bool(result.boxes))
+            if not result.boxes:
+                self.held_in_view = None
+            elif result.held is not None:
+                self.held_in_view = result.held.decision  # kept until the face leaves: no flicker between votes
+            self.view.show_looking(bool(result.boxes), self.held_in_view)
         elif check.decision is Decision.MATCH:
             self.show_match(check)
         elif check.decision is Decision.CONFIRM:

@@ -127,7 +127,7 @@ class EnrolSteps:
             flow.watcher.hold_citizen(saved.citizen_id)
             flow.guard.citizen(citizens=frozenset({saved.citizen_id}), id_number=saved.record.id_number, strict=True)
             flow.enter(replace(flow.screen, state=State.SAVED, mode=MODES[State.SAVED], enrolled=saved))
-            flow.desk.enrolled(saved.record)
+            flow.desk.enrolled(saved.record, saved.visit_id)
             flow.view.show_note(Note.ENROLLED, name=saved.record.full_name)
             flow.visits.serve(saved.visit_id)
             flow.view.report(Event.ENROLLED, saved)

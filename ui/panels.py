@@ -231,13 +231,14 @@ class SavedPanel(Panel):
         def render() -> None:
             self.heading.setText(tr("Đã đăng ký"))
             self.body.setText(
-                tr("Đã lưu hồ sơ và {n} mẫu khuôn mặt của {name}. Lần sau chỉ cần nhìn vào camera.").format(
-                    n=result.samples_stored, name=result.record.full_name
-                )
+                tr(
+                    "Đã lưu hồ sơ và {n} mẫu khuôn mặt của {name}. Lần sau chỉ cần nhìn vào camera.\n\n"
+                    "Lượt đến này đã được ghi nhận (lần đầu). Giải quyết thủ tục, rồi nhấn «Xong» (F8)."
+                ).format(n=result.samples_stored, name=result.record.full_name)
             )
             self.receipt.setText(tr("Xem / in phiếu đồng ý (P)"))
             self.receipt.show()
-            self.done.setText(tr("Xong (Enter)"))
+            self.done.setText(tr("Tiếp tục (Enter)"))
 
         self._show(render)
 
@@ -254,7 +255,7 @@ class SavedPanel(Panel):
             self.heading.setText(tr("Đã cập nhật ảnh khuôn mặt"))
             self.body.setText(tr("Đã thêm {n} mẫu khuôn mặt mới cho {name}.").format(n=count, name=name))
             self.receipt.hide()
-            self.done.setText(tr("Xong (Enter)"))
+            self.done.setText(tr("Đóng (Enter)"))
 
         self._show(render)
 

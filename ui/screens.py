@@ -18,7 +18,7 @@ from kiosk.counter.identify import FaceCheck
 from kiosk.counter.screen_guard import Reason
 from kiosk.counter.stats import DayStats
 from kiosk.counter.watch import Mode, WatchResult
-from models import KioskError, QualityIssue, Rating
+from models import Decision, KioskError, QualityIssue, Rating
 
 
 class State(str, Enum):
@@ -112,8 +112,10 @@ class CounterView(Protocol):
     def show_screen(self, screen: Screen) -> None:
         """A state was entered: its panel and status line, the watcher's mode."""
 
-    def show_looking(self, faces_in_view: bool) -> None:
-        """IDLE with no decision yet: recognising (a face is in view) or inviting to look at the camera."""
+    def show_looking(self, faces_in_view: bool, held: Decision | None = None) -> None:
+        """IDLE with no decision yet: recognising (a face is in view) or inviting to look at the camera;
+        ``held``: the face in view was already decided so and handled (MATCH: the citizen just
+        served; else not recognised, their card asked for)."""
 
     def show_card_guide(self, result: WatchResult) -> None:
         """A QR code seen but not read: outline ``result.code`` and say ``result.hint``."""

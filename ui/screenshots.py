@@ -134,7 +134,7 @@ def _run(out: Path, tmp: Path) -> int:
         wait_until(lambda: window.admin.tabs_list[0].table.rowCount() > 0)
         shoot("11-admin-citizens")
         window.admin.tabs.setCurrentIndex(5)
-        wait_until(lambda: window.admin.tabs_list[5].numbers["check_ins"].text() != "0")
+        wait_until(lambda: window.admin.tabs_list[5].numbers["visits"].text() != "0")
         shoot("12-admin-statistics")
         window.admin.tabs.setCurrentIndex(4)
         shoot("13-admin-settings")

@@ -34,7 +34,8 @@ _CURRENT = {
         "state": {
             "type": "string",
             "enum": ["recognised", "confirmed"],
-            "description": "recognised: matched, awaiting the clerk; confirmed: a visit was logged (or just enrolled)",
+            "description": "recognised: matched, awaiting the clerk; confirmed: a visit was logged (for how=enrolled, "
+            "the first visit, logged with the enrolment)",
         },
         "how": {"type": "string", "enum": ["auto", "keypad", "card", "enrolled"]},
         "visit_id": {"type": ["integer", "null"], "description": "the logged visit (POST /v1/visits/{id}/done)"},

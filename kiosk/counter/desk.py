@@ -11,8 +11,8 @@ The presence of a citizen:
 - ``recognised``: the face matched (``how`` = auto or keypad) or the card was read (card);
   the clerk has not confirmed yet. It goes when the screen goes back without a visit (not
   me, cancel) or clears itself.
-- ``confirmed``: a visit was logged (Enter, a card check-in, ``kiosk serve``'s confirmation)
-  or the citizen was just enrolled (``how`` = enrolled). It stays while the citizen is at the
+- ``confirmed``: a visit was logged (Enter, a card check-in, ``kiosk serve``'s confirmation),
+  or the citizen was just enrolled (``how`` = enrolled; their first visit, logged with it). It stays while the citizen is at the
   counter, for the clerk's system to read, and goes ``privacy_clear_s`` after their face left
   the camera, ``idle_clear_s`` after it was confirmed, or when the screen clears itself.
 
@@ -153,9 +153,10 @@ class Desk:
                 return
             self._set(Kind.CONFIRMED, Presence(presence.citizen, "confirmed", presence.how, visit_id, self.now()))
 
-    def enrolled(self, citizen: CitizenRecord) -> None:
-        """A new citizen was enrolled (consent given, face stored): confirmed, with no visit."""
-        self._set(Kind.ENROLLED, Presence(citizen, "confirmed", "enrolled", None, self.now()))
+    def enrolled(self, citizen: CitizenRecord, visit_id: int | None) -> None:
+        """A new citizen was enrolled (consent given, face stored): confirmed, with their first
+        visit (``visit_id``, logged with the enrolment; None when unknown)."""
+        self._set(Kind.ENROLLED, Presence(citizen, "confirmed", "enrolled", visit_id, self.now()))
 
     def withdrawn(self, reason: str) -> None:
         """The screen went back without a visit (not me, cancel, another step): clears a *recognised*

@@ -1,8 +1,11 @@
-"""Today's figures for a counter: check-ins by face, keypad and card, enrolments, purges.
+"""Today's figures for a counter: visits (first, by face, keypad and card), enrolments, purges.
 
-Check-ins come from the ``visits`` table (``method``: face / confirm / qr); enrolments,
-sample updates and purges from the audit log (so a citizen enrolled and purged today still
-counts as enrolled today). "Today" is the calendar day in the ``display_timezone``
+A **visit** (lượt đến) is one citizen served at a counter: their first visit, at which they
+enrolled, or a return visit, identified by face, face + keypad, or card. One row of the
+``visits`` table each; the screens, ``kiosk report``, its CSV and the local API count the same
+thing (docs/USAGE.md "What counts as a visit"). Enrolments (with those made from the
+administrator's CLI, which are not visits), sample updates and purges come from the audit log
+(so a citizen enrolled and purged today still counts as enrolled today). "Today" is the calendar day in the ``display_timezone``
 (Asia/Ho_Chi_Minh by default), the zone every time is shown in.
 """
 
@@ -20,6 +23,7 @@ class DayStats:
     """Counts for one local day (at one counter, or every counter in the store)."""
 
     day: str
+    first_visits: int = 0
     by_face: int = 0
     by_keypad: int = 0
     by_card: int = 0
@@ -29,9 +33,14 @@ class DayStats:
     keypad_misses: int = 0
 
     @property
-    def check_ins(self) -> int:
-        """Every check-in, whatever the method."""
+    def returns(self) -> int:
+        """Return visits (check-ins), whatever the method."""
         return self.by_face + self.by_keypad + self.by_card
+
+    @property
+    def visits(self) -> int:
+        """Every visit: first visits and return visits."""
+        return self.first_visits + self.returns
 
 
 def day_start_utc(now: datetime | None = None, tz: str = DEFAULT_TIMEZONE) -> datetime:
@@ -49,13 +58,14 @@ def today_stats(
         StoreError: the database cannot be read.
     """
     seen = store.activity_since(day_start_utc(now, tz), counter)
-    methods, actions = seen.check_ins, seen.actions
+    hows, actions = seen.visits, seen.actions
     local_day = (now or datetime.now(timezone.utc)).astimezone(zone(tz)).date().isoformat()
     return DayStats(
         local_day,
-        methods.get("face", 0),
-        methods.get("confirm", 0),
-        methods.get("qr", 0),
+        hows.get("first", 0),
+        hows.get("face", 0),
+        hows.get("confirm", 0),
+        hows.get("qr", 0),
         actions.get("enrol", 0),
         actions.get("add_samples", 0),
         actions.get("purge", 0),

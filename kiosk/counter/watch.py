@@ -247,6 +247,9 @@ class WatchResult:
         code: the corners (frame pixels, clockwise) of a QR code seen but not read, to
             outline on the preview; ``()`` when none.
         hint: what would help that code read (None when there is none).
+        held: (WATCH) the frames agreed on a decision already handled and held back until the
+            face leaves (:meth:`FrameWatcher.hold`): the citizen just served, or a face not
+            recognised whose card was asked for. None otherwise.
     """
 
     mode: Mode
@@ -260,6 +263,7 @@ class WatchResult:
     analysis_ms: float = 0.0
     code: tuple[tuple[float, float], ...] = ()
     hint: CardHint | None = None
+    held: FaceCheck | None = None
 
 
 def _located(result: WatchResult, scan: FrameScan) -> WatchResult:
@@ -355,12 +359,13 @@ class FrameWatcher:
         check = self.kiosk.identify_sample(faces.primary)
         self._recent.append(faces.primary)
         agreed = self.voter.feed(check._match)
-        decided = (
-            replace(check, samples=tuple(self._recent)) if agreed is not None and not self._is_held(check) else None
-        )
+        held = agreed is not None and self._is_held(check)
+        decided = replace(check, samples=tuple(self._recent)) if agreed is not None and not held else None
         if agreed is not None:
             self._recent.clear()
-        return replace(result, boxes=faces.boxes, decided=decided, sample=faces.primary)
+        return replace(
+            result, boxes=faces.boxes, decided=decided, sample=faces.primary, held=check if held else None
+        )
 
     def _is_held(self, check: FaceCheck) -> bool:
         if self._held is None:

@@ -1,7 +1,9 @@
 """The plots of ``kiosk report``, each returned as a ``data:`` URI (PNG) for the HTML.
 
 matplotlib is imported inside each function (``Figure`` objects, the Agg renderer, no pyplot
-state, no display); its bundled DejaVu Sans draws the Vietnamese labels.
+state, no display); its bundled DejaVu Sans draws the Vietnamese labels. Numbers on the plots
+are written as in the tables (:func:`kiosk.measure.report_words.fmt_num`: ``2,5`` in
+Vietnamese), and axes that count (visits, answers) have whole-number ticks only.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import io
 from datetime import date
 from typing import Any
 
-from kiosk.measure.report_words import WORDS
+from kiosk.measure.report_words import WORDS, fmt_num, fmt_s
 from kiosk.measure.visit_figures import HOWS, Figures
 from models import Rating
 
@@ -28,6 +30,17 @@ def _figure(width: float, height: float) -> Any:
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _numbers(axis: Any, lang: str, *, counts: bool) -> None:
+    """Write ``axis``'s tick labels in ``lang``'s number format; ``counts``: whole-number ticks only."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    if counts:
+        axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(
+        FuncFormatter(lambda value, _pos: fmt_num(value, lang, 0 if counts or float(value).is_integer() else 1))
+    )
 
 
 def _uri(fig: Any) -> str:
@@ -49,6 +62,7 @@ def plot_days(days: list[tuple[date, Figures]], lang: str) -> str:
         ax.bar(labels, values, bottom=bottom, color=HOW_COLOURS[how], label=w[f"how_{how}"], width=0.6)
         bottom = [b + v for b, v in zip(bottom, values)]
     ax.set_ylabel(w["axis_visits"])
+    _numbers(ax.yaxis, lang, counts=True)
     ax.legend(loc="upper left", fontsize=8, ncols=4, frameon=False)
     ax.set_ylim(0, max(bottom, default=1) * 1.25 + 1)
     ax.set_xlim(-0.7, max(len(days), 7) - 0.3)  # a short period keeps narrow bars
@@ -64,9 +78,10 @@ def plot_confirm(total: Figures, lang: str) -> str:
     shares = [100 * (total.share(h) or 0.0) for h in HOWS]
     left.barh([w[f"how_{h}"] for h in HOWS][::-1], shares[::-1], color=[HOW_COLOURS[h] for h in HOWS][::-1])
     for y, value in enumerate(shares[::-1]):
-        left.text(value + 1, y, f"{value:.1f}%".replace(".", "," if lang == "vi" else "."), va="center", fontsize=9)
+        left.text(value + 1, y, fmt_num(value, lang, 1) + "%", va="center", fontsize=9)
     left.set_xlim(0, 115)
     left.set_xlabel("%")
+    _numbers(left.xaxis, lang, counts=False)
     left.spines[["top", "right"]].set_visible(False)
     if total.confirm_s:
         top = max(total.confirm_s)
@@ -76,11 +91,13 @@ def plot_confirm(total: Figures, lang: str) -> str:
             (total.confirm_p90_s, ":", w["p90"]),
         ):
             if mark is not None:
-                right.axvline(mark, color="black", linestyle=style, linewidth=1.2, label=f"{name} {mark:.1f} s")
+                right.axvline(mark, color="black", linestyle=style, linewidth=1.2, label=f"{name} {fmt_s(mark, lang)}")
         right.set_xlim(0, top * 1.1 + 0.5)
         right.legend(fontsize=8, frameon=False)
     right.set_xlabel(w["axis_seconds"])
     right.set_ylabel(w["axis_count"])
+    _numbers(right.xaxis, lang, counts=False)
+    _numbers(right.yaxis, lang, counts=True)
     right.spines[["top", "right"]].set_visible(False)
     return _uri(fig)
 
@@ -94,8 +111,9 @@ def plot_ratings(total: Figures, lang: str) -> str:
     counts = [total.ratings[r] for r in answers]
     ax.barh([w[r.value] for r in answers][::-1], counts[::-1], color=[RATING_COLOURS[r] for r in answers][::-1])
     for y, value in enumerate(counts[::-1]):
-        ax.text(value + 0.2, y, str(value), va="center", fontsize=9)
+        ax.text(value + 0.2, y, fmt_num(value, lang), va="center", fontsize=9)
     ax.set_xlabel(w["axis_answers"])
+    _numbers(ax.xaxis, lang, counts=True)
     ax.set_xlim(0, max(counts, default=1) * 1.15 + 1)
     ax.spines[["top", "right"]].set_visible(False)
     return _uri(fig)
@@ -112,6 +130,7 @@ def plot_counters(counters: list[tuple[str, Figures]], lang: str) -> str:
     ax.axvline(99, color="#c0392b", linestyle="--", linewidth=1, label=w["target"])
     ax.set_xlim(0, 105)
     ax.set_xlabel(w["axis_satisfaction"])
+    _numbers(ax.xaxis, lang, counts=False)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
     return _uri(fig)

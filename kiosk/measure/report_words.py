@@ -67,7 +67,9 @@ WORDS: dict[str, dict[str, str]] = {
         "target": "mục tiêu 99%",
         "rank_rule": "Xếp hạng: tỷ lệ hài lòng cao trước (quầy chưa có câu trả lời xếp cuối), "
         "rồi thời gian xác nhận ngắn hơn, rồi nhiều lượt hơn.",
-        "definitions": "Thời gian đến khi xác nhận: từ lúc khuôn mặt (hoặc thẻ) xuất hiện trước camera đến lúc "
+        "definitions": "Lượt đến: mỗi lần một công dân được phục vụ tại quầy, gồm lần đầu (đăng ký) và các lần "
+        "đến lại (nhận ra bằng khuôn mặt, khuôn mặt + bàn phím, hoặc thẻ); màn hình quầy, trang quản trị và API "
+        "đếm giống như vậy. Thời gian đến khi xác nhận: từ lúc khuôn mặt (hoặc thẻ) xuất hiện trước camera đến lúc "
         "xác nhận hồ sơ, chỉ tính lượt đến lại. Tỷ lệ hài lòng: số câu trả lời «Rất hài lòng» hoặc «Hài lòng» "
         "trên tổng số câu trả lời; lượt không trả lời không được tính. Báo cáo không chứa họ tên, số định danh "
         "hay ảnh khuôn mặt.",
@@ -132,7 +134,9 @@ WORDS: dict[str, dict[str, str]] = {
         "target": "target 99%",
         "rank_rule": "Ranking: highest satisfaction rate first (counters without answers last), then the "
         "shorter time to confirmation, then more visits.",
-        "definitions": "Time to confirmation: from the face (or card) first in view of the camera to the record "
+        "definitions": "Visit: each time a citizen is served at a counter, the first one (enrolment) and every "
+        "return (identified by face, face + keypad, or card); the counter's screen, the administration pages "
+        "and the API count the same. Time to confirmation: from the face (or card) first in view of the camera to the record "
         "confirmed, returning visits only. Satisfaction rate: answers 'very satisfied' or 'satisfied' over all "
         "answers; visits without an answer are not counted. The report holds no name, ID number or face.",
     },

@@ -31,6 +31,7 @@ from kiosk.measure.visit_figures import (
 )
 from kiosk.store.records import Store
 from kiosk.store.report_rows import visit_rows
+from kiosk.timefmt import SHOWN, utc_offset, zone
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Report:
     scope: str  # a counter's name, or "" for the province (the registry)
     first: date | None
     last: date | None
-    made_at: datetime
+    made_at: datetime  # aware, in the report's display timezone
     total: Figures
     days: list[tuple[date, Figures]]
     counters: list[tuple[str, Figures]]
@@ -82,7 +83,7 @@ def make_report(rows: Sequence[VisitRow], *, scope: str, first: date | None, las
         scope,
         first or (days[0][0] if days else None),
         last or (days[-1][0] if days else None),
-        datetime.now(timezone.utc),
+        datetime.now(zone(tz)),
         figures(rows),
         days,
         by_counter(rows),
@@ -98,8 +99,6 @@ def today_and_month(
     Raises:
         StoreError: the database cannot be read.
     """
-    from kiosk.timefmt import zone
-
     today = (now or datetime.now(timezone.utc)).astimezone(zone(tz)).date()
     month = today.replace(day=1)
     start, _ = day_bounds(month, None, tz)
@@ -195,7 +194,7 @@ def render_html(report: Report, lang: str = "vi") -> str:
         f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'><title>{_e(title)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1><p class='sub'>{_e(period)} · {_e(w['made'])} "
-        f"{report.made_at.astimezone(timezone.utc).strftime('%d/%m/%Y %H:%M')} UTC</p>",
+        f"{report.made_at.strftime(SHOWN)} ({utc_offset(report.made_at, str(report.made_at.tzinfo))})</p>",
         "<div class='cards'>"
         + "".join(f"<div class='card'><b>{_e(v)}</b><span>{_e(c)}</span></div>" for v, c in cards)
         + "</div>",

@@ -60,12 +60,13 @@ class Activity:
     """What happened at a counter (or every counter) since some time.
 
     Attributes:
-        check_ins: visits by method (``face``, ``confirm`` = keypad, ``qr`` = card), first visits (enrolments) left out.
+        visits: visits by how (``first`` = the first visit, at which the citizen enrolled; then by
+            method of a return visit: ``face``, ``confirm`` = keypad, ``qr`` = card).
         actions: audit entries by action (``enrol``, ``add_samples``, ``purge``...).
         keypad_misses: keypad entries that fitted none of the candidates.
     """
 
-    check_ins: dict[str, int]
+    visits: dict[str, int]
     actions: dict[str, int]
     keypad_misses: int
 
@@ -407,7 +408,7 @@ class Store(StoreBase):
             audit_log.append(self, action, actor, counter, subject, detail)
 
     def activity_since(self, since: datetime, counter: str | None = None) -> Activity:
-        """Check-ins by method and audit entries by action at or after ``since`` (an aware
+        """Visits by how (first, or the method of a return visit) and audit entries by action at or after ``since`` (an aware
         datetime), at ``counter`` (None: every counter in this file).
 
         Raises:
@@ -416,8 +417,10 @@ class Store(StoreBase):
         start = since.astimezone(timezone.utc).isoformat()  # stored times are UTC strings: compare like with like
         where, params = ("at >= ?", [start]) if counter is None else ("at >= ? AND counter = ?", [start, counter])
         with self._reading():
-            visits = self.db.execute(  # a first visit (the enrolment) is counted as an enrolment, not a check-in
-                f"SELECT method, count(*) FROM visits WHERE {where} AND first_visit = 0 GROUP BY method", params
+            visits = self.db.execute(
+                f"SELECT CASE WHEN first_visit THEN 'first' ELSE method END, count(*) FROM visits WHERE {where} "
+                "GROUP BY 1",
+                params,
             )
             methods = dict(visits.fetchall())
             entries = self.db.execute(f"SELECT action, count(*) FROM audit_log WHERE {where} GROUP BY action", params)

@@ -84,8 +84,9 @@ class View:
     def show_screen(self, screen):
         self.screens.append(screen)
 
-    def show_looking(self, faces_in_view):
-        self.lines.append("recognising" if faces_in_view else "look at the camera")
+    def show_looking(self, faces_in_view, held=None):
+        looking = "recognising" if faces_in_view else "look at the camera"
+        self.lines.append(looking if held is None else f"held {held.value}")
 
     def show_card_guide(self, result):
         self.lines.append(f"guide {result.hint.value}")

@@ -15,7 +15,7 @@ from ui.flow import Event, Note, State
 
 def test_a_recognised_face_fills_the_form_and_enter_logs_the_visit(make_flow, enrolled):
     flow, view, watcher = make_flow(enrolled)
-    assert flow.state is State.IDLE and view.screens[-1].mode is Mode.WATCH and view.stats[-1].check_ins == 0
+    assert flow.state is State.IDLE and view.screens[-1].mode is Mode.WATCH and view.stats[-1].returns == 0
     flow.frame(WatchResult(Mode.WATCH, SHAPE, analyzed(FRAMES / "london_005" / "visit_2.jpg").boxes))
     assert flow.state is State.IDLE and view.lines[-1] == "recognising"  # agreeing frames not in yet
     flow.frame(decided(enrolled, "london_005/visit_2.jpg"))
@@ -28,6 +28,14 @@ def test_a_recognised_face_fills_the_form_and_enter_logs_the_visit(make_flow, en
     assert watcher.held == ["Lê Anh Sơn"]  # the same face in view is not decided again
     assert [(v["full_name"], v["method"]) for v in check_ins(enrolled.store, 5)] == [("Lê Anh Sơn", "face")]
     assert view.stats[-1].by_face == 1  # today's figures through the service, after the visit
+    # she stays in view: the watcher holds her decision back, and the screen says why (not "recognising")
+    held = decided(enrolled, "london_005/visit_2.jpg")
+    flow.frame(WatchResult(Mode.WATCH, SHAPE, held.boxes, held=held.decided))
+    flow.frame(WatchResult(Mode.WATCH, SHAPE, held.boxes))  # between two votes: still said
+    assert view.lines[-2:] == ["held match", "held match"] and flow.state is State.IDLE
+    flow.frame(WatchResult(Mode.WATCH, SHAPE))  # she left
+    flow.frame(WatchResult(Mode.WATCH, SHAPE, held.boxes))  # the next face is looked at afresh
+    assert view.lines[-2:] == ["look at the camera", "recognising"]
 
 
 def test_not_me_asks_for_the_card_and_holds_the_face(make_flow, enrolled):

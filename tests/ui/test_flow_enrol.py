@@ -50,8 +50,14 @@ def test_a_stranger_shows_the_card_gives_consent_and_is_enrolled(make_flow, enro
     assert watcher.held[-1] == result.citizen_id and enrolled.store.consents(result.citizen_id)
     flow.enrolment.show_receipt()
     assert view.receipts == [result]
-    flow.primary()
-    assert flow.state is State.IDLE and flow.enrolment.samples == []
+    # the enrolment logged her first visit: the one being served, the one the local API offers
+    assert result.visit_id and flow.visits.serving == result.visit_id == flow.desk.current().visit_id
+    flow.primary()  # "Tiếp tục (Enter)": the screen closes, the visit goes on
+    assert flow.state is State.IDLE and flow.enrolment.samples == [] and flow.visits.serving == result.visit_id
+    flow.visits.finish()  # the one "Xong" (F8) that ends any visit
+    assert view.lines[-2:] == ["serving None", f"rate {result.visit_id}"]
+    [first] = [v for v in enrolled.store.visits(10) if v["id"] == result.visit_id]
+    assert first["first_visit"] and first["done_at"] is not None
 
 
 def test_refusing_consent_stores_nothing(make_flow, enrolled):

@@ -239,12 +239,17 @@ def test_camera_choice_lists_the_devices_present(qtbot, admin_window, kiosk, mon
 def test_todays_statistics(qtbot, admin_window, enrolled):
     enrolled.check_in(enrolled.identify_sample(analyzed(FRAMES / "london_005" / "visit_2.jpg").primary))
     stats = today_stats(enrolled.store)
-    assert (stats.by_face, stats.by_keypad, stats.by_card, stats.enrolments, stats.check_ins) == (1, 0, 0, 4, 1)
-    assert today_stats(enrolled.store, counter="Quầy 9").check_ins == 0
+    # one definition of a visit: the four enrolments were first visits, then one return by face
+    assert (stats.first_visits, stats.by_face, stats.by_keypad, stats.by_card, stats.enrolments) == (4, 1, 0, 0, 4)
+    assert stats.visits == 5 and stats.returns == 1
+    assert today_stats(enrolled.store, counter="Quầy 9").visits == 0
     window = admin_window(enrolled)
     with qtbot.waitSignal(window.admin.logged_in, timeout=10000):
         log_in(qtbot, window)
     tab = window.admin.tabs_list[5]
     window.admin.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: tab.numbers["enrolments"].text() == "4", timeout=5000)
-    assert tab.numbers["by_face"].text() == "1" and tab.numbers["check_ins"].text() == "1"
+    qtbot.waitUntil(lambda: tab.numbers["visits"].text() == "5", timeout=5000)
+    assert tab.numbers["first_visits"].text() == "4" and tab.numbers["by_face"].text() == "1"
+    # the tile and the service table's "Lượt đến" today say the same number
+    qtbot.waitUntil(lambda: tab.service.rowCount() > 0, timeout=5000)
+    assert tab.service.item(0, 0).text() == "Lượt đến" and tab.service.item(0, 1).text() == "5"

@@ -56,7 +56,9 @@ def test_a_held_outcome_waits_until_the_face_leaves(enrolled):
     first = [watcher.process(BLANK, Mode.WATCH) for _ in range(3)][-1].decided
     watcher.hold(first)
     assert watcher.holding
-    assert all(watcher.process(BLANK, Mode.WATCH).decided is None for _ in range(3))  # still in front: not again
+    again = [watcher.process(BLANK, Mode.WATCH) for _ in range(3)]
+    assert all(r.decided is None for r in again)  # still in front: not again
+    assert again[-1].held is not None and again[-1].held.citizen == first.citizen  # the screen can say why
     watcher.process(BLANK, Mode.WATCH)  # the citizen left
     assert not watcher.holding
     assert [watcher.process(BLANK, Mode.WATCH).decided is not None for _ in range(3)] == [False, False, True]

@@ -50,8 +50,8 @@ def test_a_recognised_citizen_goes_when_the_screen_goes_back_and_a_confirmed_one
     assert seen[-1].kind is Kind.CARD_READ and seen[-1].known is False and desk.current().how == "card"
     desk.withdrawn("not_me")
     assert desk.current() is None and (seen[-1].kind, seen[-1].reason) == (Kind.CLEARED, "not_me")
-    desk.enrolled(card_record("london_043"))
-    assert (desk.current().state, desk.current().how) == ("confirmed", "enrolled")
+    desk.enrolled(card_record("london_043"), 12)
+    assert (desk.current().state, desk.current().how, desk.current().visit_id) == ("confirmed", "enrolled", 12)
     desk.seen(True)
     clock.now += 90  # a face still in view, but nobody touched anything for idle_clear_s
     assert desk.current() is None and seen[-1].reason == "idle"
