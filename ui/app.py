@@ -188,7 +188,9 @@ def demo_window(
                 source = StillSource(name="demo camera")
                 window = MainWindow(kiosk=kiosk, source=source, analyzer=analyzer, config_path=tmp / "demo.toml")
                 try:
-                    bar = DemoBar(scenes=demo_scenes(set_dir), source=source, parent=window)
+                    bar = DemoBar(
+                        scenes=demo_scenes(set_dir), source=source, parent=window, new_person=window.next_person
+                    )
                     window.central_column.addWidget(bar)
                     yield DemoSession(app, kiosk, window, bar, source, analyzer)
                 finally:

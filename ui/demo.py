@@ -3,7 +3,7 @@ Ctrl+Q or F10 closes the demo (Esc belongs to the counter flow)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -18,11 +18,22 @@ QUIT_KEYS = ("Ctrl+Q", "F10")
 
 
 class DemoBar(QFrame):
-    """Which scene the fake camera shows, what to do in it, and buttons to move on."""
+    """Which scene the fake camera shows, what to do in it, and buttons to move on.
 
-    def __init__(self, *, scenes: Sequence[DemoScene], source: StillSource, parent: QWidget | None = None) -> None:
+    ``new_person`` is called when a scene shows someone else than the last one (or nobody):
+    the counter's screen must not keep the last citizen's form or keypad.
+    """
+
+    def __init__(
+        self,
+        *,
+        scenes: Sequence[DemoScene],
+        source: StillSource,
+        parent: QWidget | None = None,
+        new_person: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.scenes, self.source, self.index = list(scenes), source, 0
+        self.scenes, self.source, self.index, self.new_person = list(scenes), source, 0, new_person
         self.setStyleSheet("DemoBar { background: #eef3f8; border-top: 2px solid #0b4f8a; }")
         self.title = label("", "sub")
         self.hint = label("", "small")
@@ -46,9 +57,12 @@ class DemoBar(QFrame):
         self.go(0)
 
     def go(self, index: int) -> None:
-        """Show scene ``index`` on the fake camera."""
+        """Show scene ``index`` on the fake camera; someone else in it clears the counter's screen."""
+        before = self.scenes[self.index].person
         self.index = max(0, min(index, len(self.scenes) - 1))
         self.source.show(self.scenes[self.index].frames)
+        if self.scenes[self.index].person != before and self.new_person is not None:
+            self.new_person()
         self.retranslate()
 
     def retranslate(self) -> None:

@@ -259,6 +259,13 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.admin)
         self.admin.open()
 
+    def next_person(self) -> None:
+        """Someone else is in front of the camera (the demo moved to another scene): nothing of the
+        last citizen stays on the counter screen. An enrolment being saved finishes first; the
+        administration area is left as it is (the counter behind it is idle already)."""
+        if self.pages.currentWidget() is self.counter and self.counter.state is not State.SAVING:
+            self.counter.go_idle()
+
     def close_admin(self) -> None:
         """Back to the counter."""
         self.pages.setCurrentWidget(self.counter)

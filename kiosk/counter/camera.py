@@ -61,12 +61,15 @@ def load_frame(path: str | Path) -> np.ndarray:
 class DemoScene:
     """One scene of the demo: what the camera shows and what the visitor should do.
 
-    ``hint`` is (Vietnamese, English); ``frames`` are cycled when there are several.
+    ``hint`` is (Vietnamese, English); ``frames`` are cycled when there are several; ``person``
+    names who is in front ("" for nobody): moving to a scene with someone else clears the
+    counter's screen, as a new person at a real counter would.
     """
 
     title: tuple[str, str]
     hint: tuple[str, str]
     frames: tuple[np.ndarray, ...]
+    person: str = ""
 
 
 LIVE_FIRST_VISIT = "london_005"
@@ -88,10 +91,13 @@ def demo_scenes(set_dir: Path) -> list[DemoScene]:
         DemoScene(
             ("Lần đầu: Lê Anh Sơn đưa thẻ CCCD", "First visit: Lê Anh Sơn shows the CCCD card"),
             (
-                "Thẻ được đọc từ camera. Nhấn Enter để đăng ký, rồi đồng ý.",
-                "The card is read from the camera. Press Enter to enrol, then accept.",
+                "Thẻ được đọc từ camera. Nhấn Enter để đăng ký, Space đánh dấu đồng ý, Enter; rồi PgDn: "
+                "cảnh này chỉ có thẻ, cảnh sau cho camera thấy khuôn mặt.",
+                "The card is read from the camera. Press Enter to enrol, Space to tick the consent, Enter; "
+                "then PgDn: this scene shows only the card, the next one shows the face.",
             ),
             load(f"cards/{LIVE_FIRST_VISIT}.jpg"),
+            LIVE_FIRST_VISIT,
         ),
         DemoScene(
             ("Lê Anh Sơn nhìn vào camera", "Lê Anh Sơn looks at the camera"),
@@ -100,6 +106,7 @@ def demo_scenes(set_dir: Path) -> list[DemoScene]:
                 "Three good samples are taken; a turned head is refused.",
             ),
             load(*enrol),
+            LIVE_FIRST_VISIT,
         ),
         DemoScene(("Quầy trống", "Empty counter"), ("Người tiếp theo…", "Next, please…"), empty),
         DemoScene(
@@ -109,23 +116,27 @@ def demo_scenes(set_dir: Path) -> list[DemoScene]:
                 "Recognised over a few frames; press Enter to check in.",
             ),
             load(f"frames/{LIVE_FIRST_VISIT}/visit_2.jpg"),
+            LIVE_FIRST_VISIT,
         ),
         DemoScene(("Quầy trống", "Empty counter"), ("Người tiếp theo…", "Next, please…"), empty),
         DemoScene(
             ("Trần Văn Đức, đầu hơi nghiêng", "Trần Văn Đức, head turned"),
             ("Nếu hiện bàn phím, gõ 2219 (4 số cuối CCCD).", "If the keypad shows, type 2219 (last 4 ID digits)."),
             load("frames/london_043/visit_4.jpg"),
+            "london_043",
         ),
         DemoScene(("Quầy trống", "Empty counter"), ("Người tiếp theo…", "Next, please…"), empty),
         DemoScene(
             ("Người lạ (chưa đăng ký)", "A stranger (never enrolled)"),
             ("Không nhận ra: màn hình xin thẻ CCCD.", "Not recognised: the screen asks for the CCCD card."),
             load("frames/strangers/london_082_1.jpg"),
+            "london_082",
         ),
         DemoScene(
             ("Phạm Thị Hương đưa thẻ CCCD", "Phạm Thị Hương shows the CCCD card"),
             ("Đã có hồ sơ: nhấn Enter để ghi nhận lượt đến.", "Already enrolled: press Enter to check in."),
             load("cards/london_099.jpg"),
+            "london_099",
         ),
         DemoScene(
             ("Quầy trống", "Empty counter"),

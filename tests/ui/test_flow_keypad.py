@@ -39,3 +39,17 @@ def test_three_wrong_entries_ask_for_the_card(make_flow, enrolled):
         flow.keypad.submit("0000")
     assert view.misses == [2, 1] and flow.state is State.ASK_CARD and view.screens[-1].ask_reason == "keypad"
     assert not check_ins(kiosk.store, 5)
+
+
+def test_a_keypad_clears_when_someone_else_faces_it(make_flow, enrolled):
+    from tests.support.flow import guarded
+    from ui.flow import Note
+
+    kiosk = strict(enrolled)
+    flow, view, _watcher = make_flow(kiosk)
+    flow.frame(decided(kiosk, "london_005/visit_4.jpg"))
+    assert flow.state is State.KEYPAD
+    flow.frame(guarded(kiosk, "strangers/london_082_1.jpg"))  # one frame can be a blur: not yet
+    assert flow.state is State.KEYPAD
+    flow.frame(guarded(kiosk, "strangers/london_082_1.jpg"))
+    assert flow.state is State.IDLE and view.notes[-1] == (Note.OTHER_FACE, "")

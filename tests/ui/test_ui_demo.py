@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def test_a_scratch_folder_is_removed_when_its_block_ends_even_by_an_exception(tm
 
 HOLDER = """
 import sys, time
+from contextlib import contextmanager
 from pathlib import Path
 from kiosk.counter.scratch import scratch_dir
 with scratch_dir("kiosk-demo-", Path(sys.argv[1])) as folder:
@@ -138,6 +140,7 @@ def test_ctrl_q_ends_the_demo_with_a_dialog_open_and_leaves_nothing_behind(qapp,
 SIGNALLED = """
 import os, sys
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from contextlib import contextmanager
 from pathlib import Path
 from ui.app import run_demo
 sys.exit(run_demo(set_dir=Path(sys.argv[1])))
@@ -207,3 +210,50 @@ def test_sigterm_ends_the_demo_cleanly_and_a_killed_demo_leaves_no_process_and_i
     assert len(list(tmp_path.glob("kiosk-demo-*"))) == 1  # left behind...
     assert clean_stale("kiosk-demo-", tmp_path) == 1  # ...and removed by the next demo's start
     assert not list(tmp_path.glob("kiosk-demo-*"))
+
+
+@pytest.mark.slow
+def test_a_keypad_survives_neither_the_administration_pages_nor_a_scene_with_someone_else(
+    qapp, qtbot, tmp_path, monkeypatch
+):
+    from kiosk.counter.watch import Mode
+    from tests.support.data import FRAMES, analyzed
+    from ui.counter import State
+    from ui.testing import wait_until
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with demo_window_for_test() as demo:
+        window, counter, bar = demo.window, demo.window.counter, demo.bar
+        duc = next(i for i, scene in enumerate(bar.scenes) if scene.person == "london_043")
+
+        def keypad_up() -> None:
+            """Trần Văn Đức's face put the keypad up (as his scene does when the face alone is not sure)."""
+            face = analyzed(FRAMES / "london_043" / "visit_4.jpg").primary
+            check = demo.kiosk.identify_sample(face)
+            counter.flow.keypad.show(check, face)
+            assert counter.state is State.KEYPAD and counter.panels.currentWidget() is counter.keypad
+
+        bar.go(duc)
+        keypad_up()
+        qtbot.keyClick(window, Qt.Key.Key_F12)  # the administration pages
+        assert counter.state is State.IDLE and window.recognizer.mode is Mode.PAUSED
+        window.close_admin()
+        assert counter.state is State.IDLE and counter.panels.currentWidget() is counter.idle
+
+        keypad_up()
+        bar.go(duc + 1)  # the next scene: nobody in front
+        assert counter.state is State.IDLE and counter.panels.currentWidget() is counter.idle
+        bar.go(duc)
+        keypad_up()
+        bar.go(duc)  # the same scene again (same person): the keypad stays
+        assert counter.state is State.KEYPAD
+        wait_until(lambda: counter.preview.paints > 0, 30)
+
+
+@contextmanager
+def demo_window_for_test():
+    from ui.app import demo_window
+
+    with demo_window(set_dir=SAMPLE_SET, say=lambda _text: None) as demo:
+        demo.window.show()
+        yield demo
