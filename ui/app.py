@@ -256,16 +256,22 @@ def run_demo(*, set_dir: Path, config_path: Path | None = None) -> int:
     """Open the counter window fed by the sample set's scripted scenes, on a throw-away database.
 
     Ends when its window is closed (or Ctrl+Q / F10, or a SIGINT/SIGTERM), with the
-    recognition process; its temporary folder is removed.
+    recognition process; its temporary folder is removed. A demo that cannot start (a damaged
+    face model file, say) says why in one line and in a box, and returns 1.
     """
-    with (
-        demo_window(set_dir=set_dir, config_path=config_path, say=lambda text: print(text, flush=True)) as demo,
-        quit_on_signals(demo.app),
-    ):
-        print(f"Demo window open. Administrator PIN: {DEMO_PIN}. Next scene: PgDn. Quit: Ctrl+Q or F10.", flush=True)
-        demo.window.closed.connect(demo.app.quit)  # a dialog left open (the receipt) must not keep the process alive
-        demo.window.showMaximized()
-        code = _exec(demo.app)
+    try:
+        with (
+            demo_window(set_dir=set_dir, config_path=config_path, say=lambda text: print(text, flush=True)) as demo,
+            quit_on_signals(demo.app),
+        ):
+            print(
+                f"Demo window open. Administrator PIN: {DEMO_PIN}. Next scene: PgDn. Quit: Ctrl+Q or F10.", flush=True
+            )
+            demo.window.closed.connect(demo.app.quit)  # a dialog left open (the receipt) must not keep it alive
+            demo.window.showMaximized()
+            code = _exec(demo.app)
+    except KioskError as exc:
+        return _fatal(_application(load_settings(config_path)), exc)
     return int(code)
 
 

