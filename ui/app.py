@@ -119,6 +119,8 @@ def run_app(*, db_path: Path | None = None, config_path: Path | None = None, cam
         window.closed.connect(app.quit)
         api = _start_api(kiosk, window.counter.flow.desk)
         window.showMaximized()
+        if kiosk.key_created is not None:
+            window.announce_new_key(kiosk.key_created)
         with quit_on_signals(app):
             code = _exec(app)
         window.shutdown()

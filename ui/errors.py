@@ -30,6 +30,10 @@ def _reasons() -> dict[str, tuple[str, str]]:
         "locked": (tr("Đã nhập sai mã PIN quá nhiều lần: tạm khoá."), tr("Mời chờ {minutes} phút rồi thử lại.")),
         "locked/1": (tr("Đã nhập sai mã PIN quá nhiều lần: tạm khoá."), tr("Mời chờ 1 phút rồi thử lại.")),
         "pin_too_short": (tr("Mã PIN quá ngắn."), tr("Mã PIN cần ít nhất {min} chữ số hoặc chữ cái.")),
+        "pin_not_alnum": (
+            tr("Mã PIN chỉ gồm chữ cái và chữ số."),
+            tr("Bỏ dấu cách và các ký hiệu khác."),
+        ),
         "pin_already_set": (
             tr("Mã PIN quản trị đã được đặt."),
             tr("Đăng nhập bằng mã PIN hiện có; có thể đổi mã trong thẻ Cài đặt."),

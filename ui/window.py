@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.kiosk, self.source, self.analyzer, self.camera_factory = kiosk, source, analyzer, camera_factory
         self.applied = kiosk.settings
         self._forwarding = False
+        self.key_notice: QMessageBox | None = None  # the "back up the new data key" box (first start only)
         self.slot = FrameSlot()
         self.tasks = Tasks(self)
         self.banner = Banner()
@@ -334,6 +335,22 @@ class MainWindow(QMainWindow):
             self.counter.preview.set_placeholder(tr("Đang mở camera…"))
         if hasattr(self, "status_fps"):
             self._show_rates()
+
+    def announce_new_key(self, path: Path) -> None:
+        """Say once, in a box beside the window, that a new data key was written at ``path`` and must be backed up."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            tr("Đã tạo khoá dữ liệu mới"),
+            tr(
+                "Khoá dữ liệu của kiosk vừa được tạo tại:\n{path}\n\nHãy sao lưu tệp này ngay (ví dụ vào USB cất "
+                "giữ an toàn). Không có khoá này, không thể đọc được cơ sở dữ liệu."
+            ).format(path=path),
+            parent=self,
+        )
+        box.addButton(tr("Đã hiểu"), QMessageBox.ButtonRole.AcceptRole)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        self.key_notice = box
 
     def apply_retention(self) -> None:
         """Purge citizens past the retention period (at start-up and daily)."""

@@ -66,6 +66,11 @@ def report(
     from kiosk.cli.support import open_kiosk
     from kiosk.measure.visit_report import collect, write_csv, write_html
 
+    for option, folder in (("--html", html_path.parent), ("--csv", csv_dir.parent if csv_dir else None)):
+        if folder is not None and not folder.is_dir():  # before any query: a typo must not cost a registry read
+            raise KioskError(
+                f"{option}: the folder {folder} does not exist", f"create it first, or give another {option} path"
+            )
     start, end = parse_day(first, "--from"), parse_day(last, "--to")
     if start and end and start > end:
         raise KioskError(f"--from {first} is after --to {last}", "give the earlier day first")

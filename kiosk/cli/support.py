@@ -72,11 +72,22 @@ def open_kiosk(db_path: Path | None, config_path: Path | None, *, create: bool =
     """A :class:`kiosk.counter.service.Kiosk` over the chosen database (imported late: keeps ``--help`` fast).
 
     Only commands that add data pass ``create=True``: elsewhere a mistyped ``--db`` is an
-    error, not a new empty kiosk.
+    error, not a new empty kiosk. A data key made for a new database is announced (:func:`say_new_key`).
     """
     from kiosk.counter.service import Kiosk
 
-    return Kiosk.open(settings_from(config_path), db_path, create=create)
+    kiosk = Kiosk.open(settings_from(config_path), db_path, create=create)
+    say_new_key(kiosk)
+    return kiosk
+
+
+def say_new_key(kiosk: Kiosk) -> None:
+    """Once, when this run wrote a new data key file: where it is and that it must be backed up (stderr)."""
+    if kiosk.key_created is not None:
+        warn(
+            f"a new data key was written to {kiosk.key_created}: back it up now (a USB stick kept locked away); "
+            "without it the database cannot be read"
+        )
 
 
 def emit(obj: dict[str, Any], as_json: bool, text: str | None = None, *, err: bool = False) -> None:

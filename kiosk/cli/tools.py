@@ -10,7 +10,15 @@ from typing import Any
 
 import click
 
-from kiosk.cli.support import common_options, config_option, emit, kiosk_errors, pin_option, settings_from
+from kiosk.cli.support import (
+    common_options,
+    config_option,
+    emit,
+    kiosk_errors,
+    pin_option,
+    say_new_key,
+    settings_from,
+)
 from kiosk.errors import SampleSetError
 from kiosk.settings import Settings
 
@@ -54,6 +62,7 @@ def _run_replay(
                 pin,
                 new=True,
                 say_pin=False,
+                throwaway=True,
             )
         # A database the replay creates is its own: it gets the --pin (or a new PIN, printed) for the
         # set's purges, and it is removed again (with a key file made for it) if the replay breaks off.
@@ -89,10 +98,12 @@ def _replay_into(
     *,
     new: bool,
     say_pin: bool,
+    throwaway: bool = False,
 ) -> bool:
     """Replay the set into the database at ``path`` and print the summary; True if it passed.
 
-    A ``new`` database gets ``pin`` (or a generated one, printed when ``say_pin``) as its administrator PIN.
+    A ``new`` database gets ``pin`` (or a generated one, printed when ``say_pin``) as its
+    administrator PIN; a data key made for it is announced unless the database is a ``throwaway``.
     """
     import secrets
 
@@ -101,6 +112,8 @@ def _replay_into(
     from kiosk.measure.replay import replay
 
     with Kiosk.open(settings, path) as kiosk:
+        if not throwaway:
+            say_new_key(kiosk)
         if new:
             pin = pin or secrets.token_hex(4)
             kiosk.set_first_admin_pin(pin)

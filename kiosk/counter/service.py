@@ -8,6 +8,7 @@ piece of work to the module of ``kiosk/counter`` that does it, with the narrow t
 from __future__ import annotations
 
 import getpass
+import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from kiosk.counter import cards, checkin, enrolment, identify, retention
 from kiosk.counter.admin import Admin, login
 from kiosk.counter.cards import CardCheck
 from kiosk.counter.enrolment import EnrolResult, SampleRules
-from kiosk.counter.factories import analyzer_for, open_store, policy_for, registry_target
+from kiosk.counter.factories import analyzer_for, key_path, open_store, policy_for, registry_target
 from kiosk.counter.gallery import EngineStatus, Gallery
 from kiosk.counter.identify import FaceCheck
 from kiosk.counter.stats import DayStats, today_stats
@@ -27,6 +28,7 @@ from kiosk.errors import RegistryError
 from kiosk.province.sync import PULL_BATCH, SyncReport, sync
 from kiosk.settings import Settings, default_db_path
 from kiosk.store import auth
+from kiosk.store.crypto import ENV_KEY
 from kiosk.store.records import Store
 from models import CitizenRecord, FaceSample, Rating
 from recognition.analyzer import FaceAnalyzer, FrameFaces
@@ -50,6 +52,9 @@ class Kiosk:
         self.policies = {name: policy_for(settings, name) for name in ENGINE_NAMES}
         self.actor = actor or _os_user()
         self._gallery = Gallery(store, self.engine)
+        self.key_created: Path | None = None
+        """The data key file this :meth:`open` wrote (a new database with no key yet); None otherwise.
+        The CLI and the window say where it is, once: it must be backed up."""
 
     @classmethod
     def open(
@@ -68,8 +73,12 @@ class Kiosk:
         file: a mistyped path must not look like an empty kiosk.
         """
         path = Path(db_path or settings.db_path or default_db_path())
+        key = key_path(settings)
+        keyless = not os.environ.get(ENV_KEY) and not key.exists()
         store = open_store(path, Path(settings.key_file) if settings.key_file else None, create)
-        return cls(settings, store, analyzer=analyzer, actor=actor)
+        kiosk = cls(settings, store, analyzer=analyzer, actor=actor)
+        kiosk.key_created = key if keyless and key.exists() else None
+        return kiosk
 
     def close(self) -> None:
         """Close the store."""

@@ -161,8 +161,13 @@ def tables(report: Report, lang: str = "vi") -> dict[str, tuple[list[str], list[
 
 
 def write_csv(report: Report, folder: Path, lang: str = "vi") -> list[Path]:
-    """Write :func:`tables` as ``folder/<stem>.csv`` (UTF-8 with a BOM, so Excel reads the accents)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write :func:`tables` as ``folder/<stem>.csv`` (UTF-8 with a BOM, so Excel reads the accents).
+    ``folder`` is made if missing; its parent must exist (a typo must not scatter files elsewhere).
+
+    Raises:
+        OSError: the folder cannot be made or a file written (FileNotFoundError: no parent folder).
+    """
+    folder.mkdir(exist_ok=True)
     written = []
     for stem, (header, rows) in tables(report, lang).items():
         path = folder / f"{stem}.csv"
@@ -227,8 +232,11 @@ def render_html(report: Report, lang: str = "vi") -> str:
 
 
 def write_html(report: Report, path: Path, lang: str = "vi") -> Path:
-    """Write :func:`render_html` to ``path`` (UTF-8)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write :func:`render_html` to ``path`` (UTF-8), in a folder that exists.
+
+    Raises:
+        OSError: it cannot be written (FileNotFoundError: no such folder).
+    """
     path.write_text(render_html(report, lang), encoding="utf-8")
     return path
 

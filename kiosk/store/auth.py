@@ -57,11 +57,20 @@ def set_pin(store: Store, new_pin: str, actor: str, counter: str, *, first: bool
     with ``first``, refuse if a PIN was set meanwhile).
 
     Raises:
-        AuthError: the PIN is shorter than :data:`MIN_PIN_LENGTH` or not all digits/letters.
+        AuthError: the PIN holds something else than letters and digits (``pin_not_alnum``), or is
+            shorter than :data:`MIN_PIN_LENGTH` (``pin_too_short``).
     """
-    if len(new_pin) < MIN_PIN_LENGTH or not new_pin.isalnum():
+    others = sorted({ch for ch in new_pin if not ch.isalnum()})
+    if others:
+        shown = ", ".join("a space" if ch == " " else repr(ch) for ch in others)
         raise AuthError(
-            f"the PIN must be at least {MIN_PIN_LENGTH} letters or digits",
+            f"the PIN may hold only letters and digits, not {shown}",
+            "leave out spaces and signs",
+            reason="pin_not_alnum",
+        )
+    if len(new_pin) < MIN_PIN_LENGTH:
+        raise AuthError(
+            f"the PIN must be at least {MIN_PIN_LENGTH} letters or digits ({len(new_pin)} given)",
             "choose a longer PIN",
             reason="pin_too_short",
             facts={"min": MIN_PIN_LENGTH},

@@ -148,10 +148,16 @@ def read_key_file(path: Path) -> DataKey:
 
 
 def _decode(text: str, where: str) -> DataKey:
+    """A key written as base64: the standard alphabet (``+/``, what the kiosk writes) or the
+    URL-safe one (``-_``), padding optional."""
+    bare = text.strip().rstrip("=").translate(str.maketrans("-_", "+/"))
     try:
-        raw = base64.b64decode(text, validate=True)
+        raw = base64.b64decode(bare + "=" * (-len(bare) % 4), validate=True)
     except ValueError:
-        raise DataKeyError(f"the data key in {where} is not base64", "restore the key from your backup") from None
+        raise DataKeyError(
+            f"the data key in {where} is not base64 (letters, digits and + / or - _)",
+            "restore the key from your backup",
+        ) from None
     return DataKey.from_bytes(raw)
 
 

@@ -772,3 +772,30 @@ def test_replay_into_an_existing_file_without_its_pin_changes_nothing(db: Path) 
     result = kiosk("replay", SAMPLE_SET, "--db", db, "--pin", "000000")
     assert result.exit_code == 1 and "wrong PIN" in result.output
     assert db.exists() and rows(db, "citizens") == before
+
+
+def test_a_new_data_key_is_announced_once_with_where_it_is_written(tmp_path: Path) -> None:
+    db, key = tmp_path / "kiosk.sqlite", key_file(tmp_path / "home")
+    first = kiosk("admin", "set-pin", "--new-pin", PIN, "--db", db)
+    assert first.exit_code == 0 and key.is_file()
+    assert first.stderr.splitlines() == [
+        f"warning: a new data key was written to {key}: back it up now (a USB stick kept locked away); "
+        "without it the database cannot be read"
+    ]
+    again = kiosk("admin", "set-pin", "--new-pin", "246810", "--pin", PIN, "--db", db)
+    assert again.exit_code == 0 and again.stderr == ""  # the key exists: nothing to say
+
+
+def test_messages_point_at_what_is_wrong(tmp_path: Path) -> None:
+    db = tmp_path / "kiosk.sqlite"
+    spaced = kiosk("admin", "set-pin", "--new-pin", "abc def", "--db", db)
+    assert spaced.exit_code == 1 and spaced.output.splitlines()[-1] == (
+        "error: the PIN may hold only letters and digits, not a space - leave out spaces and signs"
+    )
+    short = kiosk("admin", "set-pin", "--new-pin", "ab1", "--db", db)
+    assert short.exit_code == 1 and "at least 6 letters or digits (3 given)" in short.output
+    folder = kiosk("identify", SAMPLE_SET, "--db", db)
+    assert folder.exit_code == 1 and folder.output.splitlines()[-1].endswith(
+        f"error: cannot read {SAMPLE_SET}: it is a folder, not an image - give the image files in it "
+        f"({SAMPLE_SET / '*.jpg'})"
+    )

@@ -113,6 +113,9 @@ def test_the_sample_day_report_shows_the_visits_in_the_database(sample_day, tmp_
         assert leaked == [], f"{path.name} holds {leaked}"
     assert b"image/jpeg" not in page and page.count(b"data:image/png;base64,") == 3  # one counter: no ranking plot
     assert b"src='http" not in page and b'src="http' not in page and b"<link" not in page
+    made = html.read_text(encoding="utf-8")  # every time in the report is local, with its offset said
+    assert "(UTC+07:00)</p>" in made and " UTC</p>" not in made
+    assert "Lượt đến: mỗi lần một công dân được phục vụ tại quầy, gồm lần đầu (đăng ký)" in made
 
     # Opened in headless Chromium (offline): a screenshot, looked at.
     if CHROMIUM is None:  # scripts/setup --test installs it on Debian/Ubuntu
@@ -153,6 +156,17 @@ def test_bad_dates_are_one_line_errors_and_write_nothing(sample_day, tmp_path):
         assert result.exit_code == 1 and words in result.output and not html.exists()
     result = run_cli("report", "--db", tmp_path / "missing.sqlite", "--html", html, env=env)
     assert result.exit_code == 1 and result.output.startswith("error:") and not html.exists()
+    # a typo in a folder name: refused in one line, nothing made anywhere
+    for args, option in (
+        (["--html", tmp_path / "missing" / "dir" / "x.html"], "--html"),
+        (["--html", html, "--csv", tmp_path / "missing" / "csv"], "--csv"),
+    ):
+        result = run_cli("report", "--db", folder / "day.sqlite", *args, env=env)
+        assert result.exit_code == 1 and result.output.splitlines() == [
+            f"error: {option}: the folder {tmp_path / 'missing' if option == '--csv' else tmp_path / 'missing' / 'dir'}"
+            f" does not exist - create it first, or give another {option} path"
+        ]
+        assert not (tmp_path / "missing").exists() and not html.exists()
 
 
 def test_a_period_without_visits_says_so(sample_day, tmp_path):
@@ -164,3 +178,23 @@ def test_a_period_without_visits_says_so(sample_day, tmp_path):
     assert result.exit_code == 0 and "(0 visits" in result.output
     page = html.read_text(encoding="utf-8")
     assert "Không có lượt đến nào" in page and "Từ 01/01/2020 đến 31/01/2020" in page
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("vi", ["0", "0,5", "1", "1,5", "2", "2,5"]), ("en", ["0", "0.5", "1"])])
+def test_plot_numbers_are_written_as_in_the_tables_and_counts_have_whole_ticks(lang, shown):
+    from matplotlib.figure import Figure
+
+    from kiosk.measure.report_plots import _numbers
+
+    fig = Figure()
+    counts, seconds = fig.subplots(1, 2)
+    counts.bar(["a", "b"], [1, 3])
+    counts.set_ylim(0, 3.2)
+    _numbers(counts.yaxis, lang, counts=True)
+    seconds.plot([0, 2.5], [0, 1])
+    seconds.set_xlim(0, 2.5)
+    _numbers(seconds.xaxis, lang, counts=False)
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in counts.get_yticklabels()]
+    assert ticks[:4] == ["0", "1", "2", "3"] and all(t.isdigit() for t in ticks)  # no 0.5 of a visit
+    assert [t.get_text() for t in seconds.get_xticklabels()][: len(shown)] == shown

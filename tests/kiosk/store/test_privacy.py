@@ -458,6 +458,17 @@ def test_the_key_can_come_from_KIOSK_DATA_KEY(
     monkeypatch.setenv("KIOSK_DATA_KEY", "not base64 at all!")
     with pytest.raises(DataKeyError, match="KIOSK_DATA_KEY"):
         Kiosk.open(unused, db_path)
+    # the same key written URL-safe (-_), without its padding, as some tools print it: the same key
+    import base64
+
+    monkeypatch.setenv("KIOSK_DATA_KEY", base64.urlsafe_b64encode(key.master).decode().rstrip("="))
+    with Kiosk.open(unused, db_path) as k:
+        assert k.store.find_citizen(SON[1]) is not None
+    from kiosk.store.crypto import load_key
+
+    fixed = bytes(range(224, 256))  # its base64 holds + and /: URL-safe, - and _
+    url_safe = base64.urlsafe_b64encode(fixed).decode().rstrip("=")
+    assert "-" in url_safe and "_" in url_safe and load_key(environ={"KIOSK_DATA_KEY": url_safe}).master == fixed
 
 
 def _v1_database(path: Path, record: CitizenRecord, samples: list[FaceSample]) -> None:
