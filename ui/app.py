@@ -102,12 +102,12 @@ def run_app(*, db_path: Path | None = None, config_path: Path | None = None, cam
         return _fatal(app, exc)
     try:
         kiosk.check_models()  # a damaged install says so in one line, before any window
+        source = source_for(camera, settings) if camera else camera_from_settings(settings)
     except KioskError as exc:
         kiosk.close()
         return _fatal(app, exc)
     analyzer = AnalyzerProcess(settings)
     analyzer.start()
-    source = source_for(camera, settings) if camera else camera_from_settings(settings)
     with kiosk:
         window = MainWindow(
             kiosk=kiosk,

@@ -45,11 +45,26 @@ def camera_from_settings(settings: Settings) -> WebcamSource:
 
 
 def source_for(spec: str, settings: Settings) -> FrameSource:
-    """A source from a command-line value: a camera number, an image folder or a video file."""
+    """A source from a command-line value (``--camera``): a camera number, an image folder or a
+    video file. A folder or file is opened once here, so a path that does not exist, a folder
+    without images or a file that is not a video is one error at start; only a webcam is
+    retried later (it may be plugged in, or come back after dropping out).
+
+    Raises:
+        CameraError: the path is neither an image folder nor a playable video file.
+    """
     if spec.strip().isdigit():
         return WebcamSource(int(spec), settings.camera_width_px, settings.camera_height_px)
     path = Path(spec)
-    return ImageFolderSource(path) if path.is_dir() else VideoFileSource(path)
+    if not path.exists():
+        raise CameraError(
+            f"--camera {spec}: no such image folder or video file",
+            "give a camera number (0, 1...), an image folder or a video file",
+        )
+    source: FrameSource = ImageFolderSource(path) if path.is_dir() else VideoFileSource(path)
+    source.open()
+    source.close()
+    return source
 
 
 def load_frame(path: str | Path) -> np.ndarray:

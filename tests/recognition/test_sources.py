@@ -47,7 +47,9 @@ def test_the_settings_pick_the_webcam_and_a_spec_picks_any_source(tmp_path):
     assert (camera.index, camera.width, camera.height) == (2, 1280, 720)
     assert isinstance(source_for("1", settings), WebcamSource)
     assert isinstance(source_for(str(FRAMES / "lisa"), settings), ImageFolderSource)
-    assert isinstance(source_for(str(tmp_path / "clip.mp4"), settings), VideoFileSource)
+    assert isinstance(source_for(str(write_clip(tmp_path / "clip.avi")), settings), VideoFileSource)
+    with pytest.raises(CameraError, match="no such image folder or video file"):
+        source_for(str(tmp_path / "clip.mp4"), settings)  # a typo: said at start, not retried
 
 
 def test_the_fake_camera_shows_what_it_is_given_at_its_rate_and_can_be_unplugged():
@@ -92,15 +94,19 @@ def test_an_image_folder_plays_its_images_in_order(tmp_path):
             once.read()
 
 
-def test_a_video_file_plays_and_loops(tmp_path):
+def write_clip(path):
+    """A three-frame MJPG video (grey levels 0, 80, 160) at ``path``."""
     import cv2
 
-    path = tmp_path / "clip.avi"
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 50, (64, 48))
     for value in (0, 80, 160):
         writer.write(np.full((48, 64, 3), value, np.uint8))
     writer.release()
-    video = VideoFileSource(path)
+    return path
+
+
+def test_a_video_file_plays_and_loops(tmp_path):
+    video = VideoFileSource(write_clip(tmp_path / "clip.avi"))
     video.open()
     levels = [int(video.read().mean()) for _ in range(6)]
     assert levels[0] < levels[1] < levels[2] and abs(levels[3] - levels[0]) < 5  # looped

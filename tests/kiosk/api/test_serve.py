@@ -76,6 +76,27 @@ def test_admin_api_token_needs_the_pin_and_shows_the_same_token(db_path, tmp_pat
 def test_serve_refuses_a_network_bind_without_the_administrators_leave(db_path, tmp_path, monkeypatch):
     monkeypatch.setenv("KIOSK_KEY_FILE", str(tmp_path / "kiosk.key"))
     run_cli("admin", "set-pin", "--new-pin", ADMIN_PIN, "--db", db_path)
-    result = run_cli("serve", "--camera", tmp_path, "--db", db_path, env={"KIOSK_API_BIND": "0.0.0.0"})
+    lisa = FRAMES / "lisa"
+    result = run_cli("serve", "--camera", lisa, "--db", db_path, env={"KIOSK_API_BIND": "0.0.0.0"})
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "api_allow_network" in result.output
+
+
+@pytest.mark.parametrize("where", ["no/such/video.mp4", "no/such/folder/", "empty", "text.mp4"])
+def test_serve_stops_at_once_on_a_camera_path_that_cannot_play(db_path, tmp_path, monkeypatch, where):
+    """A path given on the command line is one line and exit 1 at start (a webcam is what gets retried)."""
+    monkeypatch.setenv("KIOSK_KEY_FILE", str(tmp_path / "kiosk.key"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "text.mp4").write_text("hello", encoding="utf-8")
+    run_cli("admin", "set-pin", "--new-pin", ADMIN_PIN, "--db", db_path)
+    result = run_cli("serve", "--camera", where, "--db", db_path, "--port", "0")
+    said = {
+        "no/such/video.mp4": "error: --camera no/such/video.mp4: no such image folder or video file - give a camera "
+        "number (0, 1...), an image folder or a video file",
+        "no/such/folder/": "error: --camera no/such/folder/: no such image folder or video file - give a camera "
+        "number (0, 1...), an image folder or a video file",
+        "empty": "error: no images in empty - put",
+        "text.mp4": "error: cannot play text.mp4: not a video OpenCV can read",
+    }[where]
+    assert result.exit_code == 1 and len(result.output.splitlines()) == 1 and result.output.startswith(said)
