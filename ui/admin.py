@@ -48,6 +48,7 @@ class PinView(QWidget):
             field.setStyleSheet("font-size: 22pt; padding: 6px;")
             field.returnPressed.connect(self.submit)
         self.error = label("", "notice")
+        self.forgot = label("", "small")
         self.problem: BaseException | str | None = None  # what self.error says, to say it again in another language
         self.ok = button("", "primary", self.submit)
         self.back = button("", "secondary", on_back)
@@ -59,6 +60,7 @@ class PinView(QWidget):
             layout.addWidget(widget)
         layout.addLayout(row)
         layout.addStretch(1)
+        layout.addWidget(self.forgot)
 
     def start(self) -> None:
         """Show the right form (set or enter the PIN)."""
@@ -83,6 +85,13 @@ class PinView(QWidget):
         self.again.setVisible(self.first_run)
         self.ok.setText(tr("Lưu mã PIN") if self.first_run else tr("Đăng nhập"))
         self.back.setText(tr("Quay lại quầy (Esc)"))
+        self.forgot.setText(
+            tr(
+                "Quên mã PIN: người giữ bản sao khoá dữ liệu chạy lệnh «kiosk admin reset-pin --key-file <bản sao "
+                "kiosk.key>» trên máy này (ghi vào nhật ký)."
+            )
+        )
+        self.forgot.setVisible(not self.first_run)
         self.say(self.problem)
 
     def say(self, problem: BaseException | str | None) -> None:

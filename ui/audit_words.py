@@ -25,6 +25,7 @@ def action_words() -> dict[str, str]:
         "login": tr("Đăng nhập quản trị"),
         "login_failed": tr("Đăng nhập quản trị thất bại"),
         "pin_set": tr("Đặt mã PIN"),
+        "pin_reset": tr("Đặt lại mã PIN bằng khoá dữ liệu"),
         "search": tr("Tìm công dân"),
         "lookup": tr("Xem hồ sơ"),
         "consent_receipt": tr("Xem phiếu đồng ý"),

@@ -247,6 +247,41 @@ def set_pin(new_pin: str, pin: str | None, db_path: Path | None, config_path: Pa
     emit({"ok": True}, as_json, "administrator PIN saved")
 
 
+@admin.command(name="reset-pin")
+@click.option(
+    "--key-file",
+    "key_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A copy of this counter's data key (the backup of kiosk.key): proves you may reset the PIN.",
+)
+@click.option(
+    "--new-pin",
+    default=None,
+    envvar="KIOSK_NEW_ADMIN_PIN",
+    help="The new PIN (6+ letters or digits); asked for (twice) when omitted at a terminal.",
+)
+@common_options
+@kiosk_errors
+def reset_pin(key_file: Path, new_pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Reset a forgotten administrator PIN with the data key's backup (audited as pin_reset).
+
+    Whoever holds the data key can read every record in the database, so holding it is what
+    proves the right to a new PIN; the lock-out after wrong PINs is lifted too.
+    """
+    from kiosk.errors import AuthError
+    from kiosk.store.crypto import read_key_file
+
+    key = read_key_file(key_file)
+    if new_pin is None:
+        if not sys.stdin.isatty():
+            raise AuthError("no new PIN given", "pass --new-pin or set KIOSK_NEW_ADMIN_PIN")
+        new_pin = click.prompt("New administrator PIN", hide_input=True, confirmation_prompt=True)
+    with open_kiosk(db_path, config_path) as kiosk:
+        kiosk.reset_admin_pin(new_pin, key)
+    emit({"ok": True}, as_json, "administrator PIN reset (audited as pin_reset)")
+
+
 @admin.command(name="rotate-key")
 @pin_option
 @common_options

@@ -28,7 +28,7 @@ from kiosk.errors import RegistryError
 from kiosk.province.sync import PULL_BATCH, SyncReport, sync
 from kiosk.settings import Settings, default_db_path
 from kiosk.store import auth
-from kiosk.store.crypto import ENV_KEY
+from kiosk.store.crypto import ENV_KEY, DataKey
 from kiosk.store.records import Store
 from models import CitizenRecord, FaceSample, Rating
 from recognition.analyzer import FaceAnalyzer, FrameFaces
@@ -361,6 +361,11 @@ class Kiosk:
     def set_first_admin_pin(self, pin: str) -> None:
         """Set the administrator PIN of a kiosk that has none yet (first run)."""
         auth.set_pin(self.store, pin, self.actor, self.settings.counter_name, first=True)
+
+    def reset_admin_pin(self, new_pin: str, key: DataKey) -> None:
+        """Replace a forgotten administrator PIN, proven by holding this database's data ``key``
+        (a backup of the key file); audited as ``pin_reset``. See :func:`kiosk.store.auth.set_pin`."""
+        auth.set_pin(self.store, new_pin, self.actor, self.settings.counter_name, reset_with=key)
 
     def login_admin(self, pin: str, actor: str | None = None) -> Admin:
         """Check the administrator PIN and open a session for ``actor`` (default: the kiosk's);

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kiosk.errors import AuthError, LockedOutError
+from kiosk.store.crypto import DataKey
 from kiosk.store.meta import ADMIN_PIN as PIN_META
 from kiosk.store.meta import API_TOKEN as API_TOKEN_META
 from kiosk.store.meta import LOCKED_UNTIL as LOCKED_META
@@ -52,11 +53,18 @@ def has_pin(store: Store) -> bool:
     return store.meta_get(PIN_META) is not None
 
 
-def set_pin(store: Store, new_pin: str, actor: str, counter: str, *, first: bool = False) -> None:
+def set_pin(
+    store: Store, new_pin: str, actor: str, counter: str, *, first: bool = False, reset_with: DataKey | None = None
+) -> None:
     """Store a new PIN and audit it, in one transaction (the caller has checked the old PIN;
     with ``first``, refuse if a PIN was set meanwhile).
 
+    ``reset_with``: a forgotten PIN is replaced without the old one by whoever holds this
+    database's data key (which reads every record anyway): the key must be the store's, the
+    lock-out is lifted, and the audit log says ``pin_reset``.
+
     Raises:
+        AuthError: ``reset_with`` is not this database's data key (``reset_wrong_key``).
         AuthError: the PIN holds something else than letters and digits (``pin_not_alnum``), or is
             shorter than :data:`MIN_PIN_LENGTH` (``pin_too_short``).
     """
@@ -75,6 +83,12 @@ def set_pin(store: Store, new_pin: str, actor: str, counter: str, *, first: bool
             reason="pin_too_short",
             facts={"min": MIN_PIN_LENGTH},
         )
+    if reset_with is not None and not hmac.compare_digest(reset_with.check_value(), store.key.check_value()):
+        raise AuthError(
+            "that is not this database's data key: the PIN was not reset",
+            "give the backup of the data key this counter's database is sealed with",
+            reason="reset_wrong_key",
+        )
     salt = secrets.token_bytes(16)
     if first and has_pin(store):
         raise AuthError(
@@ -92,7 +106,9 @@ def set_pin(store: Store, new_pin: str, actor: str, counter: str, *, first: bool
             )
         store.meta_set(PIN_META, json.dumps(value))
         store.meta_set(FAILURES_META, "0")
-        store.audit("pin_set", actor, counter)
+        if reset_with is not None:
+            store.meta_set(LOCKED_META, "")
+        store.audit("pin_reset" if reset_with is not None else "pin_set", actor, counter)
 
 
 def check_pin(store: Store, pin: str, now: datetime) -> None:

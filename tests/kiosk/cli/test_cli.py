@@ -11,6 +11,7 @@ lives in its config folder, and administrator commands get the PIN with ``--pin`
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import os
@@ -799,3 +800,27 @@ def test_messages_point_at_what_is_wrong(tmp_path: Path) -> None:
         f"error: cannot read {SAMPLE_SET}: it is a folder, not an image - give the image files in it "
         f"({SAMPLE_SET / '*.jpg'})"
     )
+
+
+def test_a_forgotten_pin_is_reset_with_the_data_keys_backup_audited(db: Path, tmp_path: Path) -> None:
+    backup = tmp_path / "usb" / "kiosk.key"
+    backup.parent.mkdir()
+    shutil.copyfile(key_file(tmp_path / "home"), backup)
+    for _ in range(5):  # the administrator forgot it, and locked the login out trying
+        kiosk("list", "--db", db, "--pin", "000000")
+    assert "locked" in kiosk("list", "--db", db, "--pin", PIN).output
+    other = tmp_path / "other.key"
+    other.write_text(base64.b64encode(bytes(32)).decode(), encoding="utf-8")
+    refused = kiosk("admin", "reset-pin", "--key-file", other, "--new-pin", "246810", "--db", db)
+    assert refused.exit_code == 1 and refused.output.splitlines() == [
+        "error: that is not this database's data key: the PIN was not reset - "
+        "give the backup of the data key this counter's database is sealed with"
+    ]
+    missing = kiosk("admin", "reset-pin", "--key-file", tmp_path / "nope.key", "--new-pin", "246810", "--db", db)
+    assert missing.exit_code == 1 and "is missing" in missing.output
+    reset = kiosk("admin", "reset-pin", "--key-file", backup, "--new-pin", "246810", "--db", db)
+    assert reset.exit_code == 0, reset.output
+    assert kiosk("list", "--db", db, "--pin", "246810").exit_code == 0  # the new PIN works, the lock-out is gone
+    assert kiosk("list", "--db", db, "--pin", PIN).exit_code == 1  # the old one does not
+    audit = kiosk("audit", "show", "--db", db, "--pin", "246810", "--json")
+    assert any(json.loads(line).get("action") == "pin_reset" for line in audit.stdout.splitlines())
