@@ -174,7 +174,11 @@ class Settings:
         "",
         "serial (USB-CDC) port of a QR scanner, e.g. COM3 or /dev/ttyACM0; empty = none (keyboard-wedge scanners need nothing)",
     )
-    language: str = _f("vi", "language of the counter app: vi (Vietnamese) or en (English)", choices=("vi", "en"))
+    language: str = _f(
+        "vi",
+        "language the counter app starts in: vi (Vietnamese) or en (English); the window's header button switches it for one run",
+        choices=("vi", "en"),
+    )
     display_timezone: str = _f(
         "Asia/Ho_Chi_Minh", "IANA timezone in which times are shown (stored times stay UTC), e.g. Asia/Ho_Chi_Minh"
     )

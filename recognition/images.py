@@ -24,7 +24,9 @@ def load_image(path: str | Path) -> np.ndarray:
 
     p = Path(path)
     if p.is_dir():
-        raise ImageError(f"cannot read {p}: it is a folder, not an image", f"give the image files in it ({p / '*.jpg'})")
+        raise ImageError(
+            f"cannot read {p}: it is a folder, not an image", f"give the image files in it ({p / '*.jpg'})"
+        )
     if not p.is_file():
         raise ImageError(f"cannot read {p}: no such file", "check the path")
     try:

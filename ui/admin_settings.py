@@ -23,7 +23,7 @@ from kiosk.errors import SettingsError
 from kiosk.settings import Settings
 from models import KioskError
 from ui.admin_tabs import AdminTab
-from ui.i18n import pick, tr
+from ui.i18n import language, pick, tr
 from ui.widgets import button, label
 
 EDITABLE = (
@@ -69,7 +69,7 @@ def field_names() -> dict[str, str]:
         "camera_index": tr("Camera"),
         "camera_width_px": tr("Chiều rộng ảnh camera (px)"),
         "camera_height_px": tr("Chiều cao ảnh camera (px)"),
-        "language": tr("Ngôn ngữ"),
+        "language": tr("Ngôn ngữ khi khởi động"),
         "qr_serial_port": tr("Cổng máy quét QR (serial)"),
         "face_engine": tr("Bộ nhận dạng khuôn mặt"),
         "sface_auto_accept_distance": tr("SFace: ngưỡng tự nhận (khoảng cách)"),
@@ -142,7 +142,8 @@ HELP_VI = {
     "camera_width_px": "Chiều rộng ảnh xin từ camera, tính bằng điểm ảnh (camera có thể chọn cỡ gần nhất nó có)",
     "camera_height_px": "Chiều cao ảnh xin từ camera, tính bằng điểm ảnh",
     "qr_serial_port": "Cổng nối tiếp (USB-CDC) của máy quét QR, ví dụ COM3; để trống = không có (máy quét kiểu bàn phím không cần)",
-    "language": "Ngôn ngữ của ứng dụng tại quầy: tiếng Việt hoặc tiếng Anh",
+    "language": "Ngôn ngữ của ứng dụng tại quầy mỗi khi khởi động: tiếng Việt hoặc tiếng Anh (nút English / Tiếng Việt "
+    "ở đầu cửa sổ chỉ đổi cho lần chạy này)",
     "display_timezone": "Múi giờ hiển thị thời gian (thời gian lưu trữ vẫn theo UTC), ví dụ Asia/Ho_Chi_Minh",
     "privacy_clear_s": "Số giây màn hình có thông tin công dân (hồ sơ, bàn phím, thẻ, đồng ý) còn hiện sau khi khuôn mặt họ "
     "rời camera (hoặc từ lần bấm phím cuối); sau đó màn hình tự xoá",
@@ -192,7 +193,7 @@ class SettingsTab(AdminTab):
         self.editors: dict[str, QWidget] = {}
         self.captions: dict[str, Any] = {}
         self.hints: dict[str, tuple[Any, dict[str, Any]]] = {}
-        form_host = QWidget()
+        self.form_host = form_host = QWidget()
         form = QFormLayout(form_host)
         described = {f["name"]: f for f in Settings.describe()}
         current = self.kiosk.settings
@@ -201,12 +202,14 @@ class SettingsTab(AdminTab):
             editor = self._editor(name, info, getattr(current, name))
             hint = label("", "small")
             self.hints[name] = (hint, info)
-            column = QVBoxLayout()
+            field = QWidget()  # a widget, not a bare layout: the form row then grows with the wrapped hint
+            column = QVBoxLayout(field)
+            column.setContentsMargins(0, 0, 0, 0)
             column.setSpacing(0)
             column.addWidget(editor)
             column.addWidget(hint)
             self.captions[name] = label("", "field", wrap=False)  # a wrapped caption was cut off by its row
-            form.addRow(self.captions[name], column)
+            form.addRow(self.captions[name], field)
             self.editors[name] = editor
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -285,14 +288,22 @@ class SettingsTab(AdminTab):
             if info["choices"]:
                 bounds = " | ".join(names.get(choice, choice) for choice in info["choices"])
             else:
-                bounds = f"{info['min']} – {info['max']}" if info["min"] is not None else ""
-            hint.setText(setting_help(name, info["help"]) + (f"  [{bounds}]" if bounds else ""))
+                # U+2011, a hyphen no line breaks at: "[320‑1920]" stays whole when the hint wraps
+                bounds = f"{info['min']}\u2011{info['max']}" if info["min"] is not None else ""
+            text = setting_help(name, info["help"]) + (f"  [{bounds}]" if bounds else "")
+            if name == "language":
+                text += " " + tr("Đang hiển thị: {now}.").format(now=names[language()])
+            hint.setText(text)
         self.refresh_cameras.setText(tr("Tìm lại camera"))
         self.save_button.setText(tr("Lưu cài đặt"))
         self.where.setText(tr("Tệp cài đặt: {path}").format(path=self.config_path))
         self.new_pin.setPlaceholderText(tr("Mã PIN mới"))
         self.new_pin_again.setPlaceholderText(tr("Nhập lại"))
         self.pin_button.setText(tr("Đổi mã PIN"))
+        layout = self.form_host.layout()
+        if layout is not None:  # new texts wrap to other heights: lay the rows out again (no overlap)
+            layout.invalidate()
+            layout.activate()
         if self.cameras is not None:
             self._show_cameras(self.cameras)
 

@@ -23,7 +23,7 @@ from kiosk.counter.admin import Admin
 from kiosk.counter.service import Kiosk
 from kiosk.errors import AuthError
 from kiosk.timefmt import local_time
-from ui.i18n import tr
+from ui.i18n import number, tr
 from ui.tasks import Tasks
 from ui.widgets import Banner, button, fmt_date, label
 
@@ -43,11 +43,15 @@ def make_table() -> QTableWidget:
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setStretchLastSection(True)
+    table.setWordWrap(True)  # a long detail wraps onto a second line instead of ending in "…"
     return table
 
 
-def fill_table(table: QTableWidget, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Replace a table's content."""
+def fill_table(
+    table: QTableWidget, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, stretch: int = -1
+) -> None:
+    """Replace a table's content. Every column fits its content but column ``stretch`` (default:
+    the last), which takes the width left and wraps; rows grow to their wrapped text."""
     table.clear()
     table.setColumnCount(len(headers))
     table.setHorizontalHeaderLabels(list(headers))
@@ -56,11 +60,13 @@ def fill_table(table: QTableWidget, headers: Sequence[str], rows: Sequence[Seque
         for c, value in enumerate(row):
             table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
     header = table.horizontalHeader()
+    header.setStretchLastSection(stretch in (-1, len(headers) - 1))
+    wide = stretch % len(headers) if headers else 0
     for column in range(len(headers)):
-        last = column == len(headers) - 1
         header.setSectionResizeMode(
-            column, QHeaderView.ResizeMode.Stretch if last else QHeaderView.ResizeMode.ResizeToContents
+            column, QHeaderView.ResizeMode.Stretch if column == wide else QHeaderView.ResizeMode.ResizeToContents
         )
+    table.resizeRowsToContents()
 
 
 class AdminTab(QWidget):
@@ -152,6 +158,7 @@ class CitizensTab(AdminTab):
         layout.addWidget(self.engines)
         layout.addLayout(actions)
         layout.addWidget(self.visits, 2)
+        self.visits.hide()  # shown with a citizen's visits ("Lượt đến của công dân"), not as an empty box
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -163,6 +170,7 @@ class CitizensTab(AdminTab):
         self.purge_button.setText(tr("Xoá vĩnh viễn…"))
 
     def refresh(self) -> None:
+        self.visits.hide()
         query = self.search.text().strip()
         self.call(lambda a: a.citizens(query), self.shown(self._show))
         self.call(lambda a: a.engine_status(), self.shown(self._show_engines))
@@ -205,6 +213,7 @@ class CitizensTab(AdminTab):
                 )
                 for r in rows
             ],
+            stretch=0,  # the name: a long one gets the room, and wraps
         )
         if rows:
             self.table.selectRow(0)
@@ -230,11 +239,12 @@ class CitizensTab(AdminTab):
                     self.when(v["at"]),
                     v["counter"],
                     method_words(v["method"], v.get("first_visit")),
-                    "" if v["distance"] is None else f"{v['distance']:.3f}",
+                    "" if v["distance"] is None else number(v["distance"], 3),
                 )
                 for v in visits
             ],
         )
+        self.visits.show()
 
     def show_receipt(self) -> None:
         """Open the selected citizen's consent receipt."""
@@ -297,7 +307,7 @@ class VisitsTab(AdminTab):
                     v["id_number"],
                     v["counter"],
                     method_words(v["method"], v.get("first_visit")),
-                    "" if v["distance"] is None else f"{v['distance']:.3f}",
+                    "" if v["distance"] is None else number(v["distance"], 3),
                 )
                 for v in visits
             ],

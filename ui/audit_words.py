@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ui.i18n import tr
+from ui.i18n import number, tr
 
 
 def action_words() -> dict[str, str]:
@@ -94,7 +94,7 @@ def _value(value: Any) -> str:
     if isinstance(value, bool):
         return tr("có") if value else tr("không")
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return number(value, 3)
     if isinstance(value, list) and len(value) == 2:  # a settings change: old → new
         return f"{_value(value[0])} → {_value(value[1])}"
     text = str(value)

@@ -36,6 +36,14 @@ def language() -> str:
     return str(_state["language"])
 
 
+def number(value: float, decimals: int = 0) -> str:
+    """A number as the current language writes it, as the report does: ``0,327`` and ``1.234`` in
+    Vietnamese, ``0.327`` and ``1,234`` in English."""
+    from kiosk.measure.report_words import fmt_num
+
+    return fmt_num(value, language(), decimals)
+
+
 def pick(vi: str, en: str) -> str:
     """One of two texts the kiosk layer gives in both languages."""
     return en if language() == "en" else vi

@@ -59,6 +59,7 @@ class KeypadPanel(Panel):
         layout.addWidget(self.ask)
         layout.addWidget(self.display)
         layout.addWidget(self.message)
+        layout.addSpacing(16)  # "Chưa đúng…" never touches the keys
         layout.addLayout(pad)
         layout.addStretch(1)
         layout.addWidget(self.card, 0, Qt.AlignmentFlag.AlignLeft)

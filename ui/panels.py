@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from kiosk.cccd.record import CccdRead, correctable
 from kiosk.counter.enrolment import EnrolResult
 from kiosk.counter.identify import FaceCheck
-from ui.i18n import language, pick, tr
+from ui.i18n import number, pick, tr
 from ui.widgets import CitizenForm, button, label, warnings_text
 
 
@@ -93,8 +93,7 @@ class IdlePanel(Panel):
 
 def match_quality(check: FaceCheck, auto_accept: float) -> str:
     """The match quality in words (the figures follow in brackets)."""
-    number = f"{check.distance:.2f}"
-    figures = tr("khoảng cách {d}").format(d=number.replace(".", ",") if language() == "vi" else number)
+    figures = tr("khoảng cách {d}").format(d=number(check.distance, 2))
     if check.via_keypad:
         words = tr("Khớp sau khi công dân nhập đúng số xác nhận")
     elif check.distance <= 0.75 * auto_accept:

@@ -263,7 +263,9 @@ def set_pin(new_pin: str, pin: str | None, db_path: Path | None, config_path: Pa
 )
 @common_options
 @kiosk_errors
-def reset_pin(key_file: Path, new_pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+def reset_pin(
+    key_file: Path, new_pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool
+) -> None:
     """Reset a forgotten administrator PIN with the data key's backup (audited as pin_reset).
 
     Whoever holds the data key can read every record in the database, so holding it is what

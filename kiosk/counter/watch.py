@@ -363,9 +363,7 @@ class FrameWatcher:
         decided = replace(check, samples=tuple(self._recent)) if agreed is not None and not held else None
         if agreed is not None:
             self._recent.clear()
-        return replace(
-            result, boxes=faces.boxes, decided=decided, sample=faces.primary, held=check if held else None
-        )
+        return replace(result, boxes=faces.boxes, decided=decided, sample=faces.primary, held=check if held else None)
 
     def _is_held(self, check: FaceCheck) -> bool:
         if self._held is None:

@@ -106,9 +106,11 @@ def test_search_visits_and_purge_naming_the_citizen(qtbot, admin_window, enrolle
     assert tab.table.item(0, 0).text() == "Trần Văn Đức" and tab.table.item(0, 1).text() == "096*******19"
 
     enrolled.check_in(enrolled.identify_sample(analyzed(FRAMES / "london_043" / "visit_2.jpg").primary))
+    assert tab.visits.isHidden()  # no empty box under the list until a citizen's visits are asked for
     tab.show_visits()
     qtbot.waitUntil(lambda: tab.visits.rowCount() == 2, timeout=5000)  # the check-in, then the first visit
     assert [tab.visits.item(r, 2).text() for r in (0, 1)] == ["khuôn mặt", "đăng ký lần đầu"]
+    assert not tab.visits.isHidden() and "," in tab.visits.item(0, 3).text()  # 0,3xx: a decimal comma, as in Vietnamese
 
     questions["answer"] = False
     tab.purge(withdraw=False)

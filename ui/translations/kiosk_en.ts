@@ -40,6 +40,10 @@
         <translation>Back to the counter (Esc)</translation>
     </message>
     <message>
+        <source>Quên mã PIN: người giữ bản sao khoá dữ liệu chạy lệnh «kiosk admin reset-pin --key-file &lt;bản sao kiosk.key&gt;» trên máy này (ghi vào nhật ký).</source>
+        <translation>Forgotten PIN: whoever holds the copy of the data key runs &quot;kiosk admin reset-pin --key-file &lt;copy of kiosk.key&gt;&quot; on this PC (it is audited).</translation>
+    </message>
+    <message>
         <source>Hai mã PIN không giống nhau.</source>
         <translation>The two PINs differ.</translation>
     </message>
@@ -104,8 +108,8 @@
         <translation>Camera picture height (px)</translation>
     </message>
     <message>
-        <source>Ngôn ngữ</source>
-        <translation>Language</translation>
+        <source>Ngôn ngữ khi khởi động</source>
+        <translation>Language at start-up</translation>
     </message>
     <message>
         <source>Cổng máy quét QR (serial)</source>
@@ -242,6 +246,10 @@
     <message>
         <source>API cục bộ: tắt (api_port = 0)</source>
         <translation>Local API: off (api_port = 0)</translation>
+    </message>
+    <message>
+        <source>Đang hiển thị: {now}.</source>
+        <translation>Shown now: {now}.</translation>
     </message>
     <message>
         <source>Tìm lại camera</source>
@@ -444,6 +452,10 @@
         <translation>check-ins</translation>
     </message>
     <message>
+        <source>lần đầu (đăng ký)</source>
+        <translation>first visits (enrolled)</translation>
+    </message>
+    <message>
         <source>nhận ra bằng khuôn mặt</source>
         <translation>recognised by face</translation>
     </message>
@@ -452,12 +464,12 @@
         <translation>by CCCD card</translation>
     </message>
     <message>
-        <source>đăng ký mới</source>
-        <translation>new enrolments</translation>
-    </message>
-    <message>
         <source>hồ sơ đã xoá</source>
         <translation>records deleted</translation>
+    </message>
+    <message>
+        <source>Lượt đến: mỗi lần một công dân được phục vụ tại quầy, gồm lần đầu (đăng ký) và các lần đến lại (khuôn mặt, khuôn mặt + bàn phím, thẻ); báo cáo và API đếm giống như vậy.</source>
+        <translation>Visit: each time a citizen is served at the counter, the first one (enrolment) and every return (face, face + keypad, card); the report and the API count the same.</translation>
     </message>
     <message>
         <source>Tốc độ và mức độ hài lòng tại quầy này</source>
@@ -576,6 +588,18 @@
         <translation>Please look at the camera</translation>
     </message>
     <message>
+        <source>Đã ghi nhận lượt đến của công dân này</source>
+        <translation>This citizen&apos;s visit is logged</translation>
+    </message>
+    <message>
+        <source>Chưa nhận ra khuôn mặt: quét thẻ CCCD (F3)</source>
+        <translation>Face not recognised: scan the CCCD card (F3)</translation>
+    </message>
+    <message>
+        <source>Hôm nay: {n} lượt đến (lần đầu {e} · khuôn mặt {f} · bàn phím {k} · thẻ {c})</source>
+        <translation>Today: {n} visits (first {e} · face {f} · keypad {k} · card {c})</translation>
+    </message>
+    <message>
         <source>Mời đưa mã QR trên thẻ CCCD vào camera</source>
         <translation>Please hold the CCCD card&apos;s QR code to the camera</translation>
     </message>
@@ -622,10 +646,6 @@
     <message>
         <source>Công dân không đồng ý: không lưu khuôn mặt. Tiếp tục làm thủ tục bằng thẻ.</source>
         <translation>The citizen did not agree: no face stored. Continue with the card.</translation>
-    </message>
-    <message>
-        <source>Hôm nay: {n} lượt đến (khuôn mặt {f} · bàn phím {k} · thẻ {c}) · {e} đăng ký mới</source>
-        <translation>Today: check-ins {n} (face {f} · keypad {k} · card {c}) · new enrolments {e}</translation>
     </message>
     <message>
         <source>Demo — cảnh {i}/{n}: {title}</source>
@@ -726,6 +746,14 @@
     <message>
         <source>Mã PIN cần ít nhất {min} chữ số hoặc chữ cái.</source>
         <translation>A PIN needs at least {min} digits or letters.</translation>
+    </message>
+    <message>
+        <source>Mã PIN chỉ gồm chữ cái và chữ số.</source>
+        <translation>The PIN may hold only letters and digits.</translation>
+    </message>
+    <message>
+        <source>Bỏ dấu cách và các ký hiệu khác.</source>
+        <translation>Leave out spaces and other signs.</translation>
     </message>
     <message>
         <source>Mã PIN quản trị đã được đặt.</source>
@@ -1096,16 +1124,20 @@
         <translation>Enrolled</translation>
     </message>
     <message>
-        <source>Đã lưu hồ sơ và {n} mẫu khuôn mặt của {name}. Lần sau chỉ cần nhìn vào camera.</source>
-        <translation>Saved the record and {n} face samples of {name}. Next time, just look at the camera.</translation>
+        <source>Đã lưu hồ sơ và {n} mẫu khuôn mặt của {name}. Lần sau chỉ cần nhìn vào camera.
+
+Lượt đến này đã được ghi nhận (lần đầu). Giải quyết thủ tục, rồi nhấn «Xong» (F8).</source>
+        <translation>Saved the record and {n} face samples of {name}. Next time, a look at the camera is enough.
+
+This visit is logged (the first). Handle the procedure, then press &quot;Done&quot; (F8).</translation>
+    </message>
+    <message>
+        <source>Tiếp tục (Enter)</source>
+        <translation>Continue (Enter)</translation>
     </message>
     <message>
         <source>Xem / in phiếu đồng ý (P)</source>
         <translation>View / print the consent receipt (P)</translation>
-    </message>
-    <message>
-        <source>Xong (Enter)</source>
-        <translation>Done (Enter)</translation>
     </message>
     <message>
         <source>Đã cập nhật ảnh khuôn mặt</source>
@@ -1114,6 +1146,10 @@
     <message>
         <source>Đã thêm {n} mẫu khuôn mặt mới cho {name}.</source>
         <translation>Added {n} new face samples for {name}.</translation>
+    </message>
+    <message>
+        <source>Đóng (Enter)</source>
+        <translation>Close (Enter)</translation>
     </message>
     <message>
         <source>Chưa nhận ra khuôn mặt.</source>
@@ -1274,6 +1310,24 @@ Trying again…</translation>
         <translation>Administration (F12)</translation>
     </message>
     <message>
+        <source>Đã tạo khoá dữ liệu mới</source>
+        <translation>A new data key was made</translation>
+    </message>
+    <message>
+        <source>Khoá dữ liệu của kiosk vừa được tạo tại:
+{path}
+
+Hãy sao lưu tệp này ngay (ví dụ vào USB cất giữ an toàn). Không có khoá này, không thể đọc được cơ sở dữ liệu.</source>
+        <translation>The kiosk&apos;s data key was just made at:
+{path}
+
+Back this file up now (for example on a USB stick kept locked away). Without this key, the database cannot be read.</translation>
+    </message>
+    <message>
+        <source>Đã hiểu</source>
+        <translation>Understood</translation>
+    </message>
+    <message>
         <source>Đã xoá {n} hồ sơ quá thời hạn lưu.</source>
         <translation>Records past the retention period deleted: {n}.</translation>
     </message>
@@ -1332,6 +1386,10 @@ Trying again…</translation>
     <message>
         <source>Đặt mã PIN</source>
         <translation>PIN set</translation>
+    </message>
+    <message>
+        <source>Đặt lại mã PIN bằng khoá dữ liệu</source>
+        <translation>PIN reset with the data key</translation>
     </message>
     <message>
         <source>Tìm công dân</source>

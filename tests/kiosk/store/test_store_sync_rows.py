@@ -45,7 +45,9 @@ def test_activity_since_counts_from_the_instant_in_any_time_zone(store: Store) -
         (datetime(2026, 3, 1, 18, 0, tzinfo=timezone.utc), "Quầy 2", "qr"),
     ):
         store.record_visit(Visit(citizen, at, counter, method))
-    store.record_visit(Visit(citizen, datetime(2026, 3, 1, 17, 5, tzinfo=timezone.utc), "Quầy 2", "qr", first_visit=True))
+    store.record_visit(
+        Visit(citizen, datetime(2026, 3, 1, 17, 5, tzinfo=timezone.utc), "Quầy 2", "qr", first_visit=True)
+    )
     hanoi_midnight = datetime(2026, 3, 2, 0, 0, tzinfo=timezone(timedelta(hours=7)))  # 17:00 UTC
     seen = store.activity_since(hanoi_midnight)
     assert seen.visits == {"face": 1, "qr": 1, "first": 1}
