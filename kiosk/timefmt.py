@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 SHOWN = "%d/%m/%Y %H:%M"
+DAY = "%d/%m/%Y"
+"""A day as printed on the card (birth and issue dates)."""
 NOTHING = "—"
 
 

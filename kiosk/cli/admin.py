@@ -7,8 +7,17 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli.support import admin_login, common_options, emit, kiosk_errors, open_kiosk, pin_option, write_text
-from kiosk.timefmt import local_time
+from kiosk.cli.support import (
+    admin_login,
+    common_options,
+    emit,
+    emit_table,
+    kiosk_errors,
+    open_kiosk,
+    pin_option,
+    write_text,
+)
+from kiosk.timefmt import DAY, local_time
 from kiosk.words import count
 from models import KioskError
 
@@ -77,27 +86,34 @@ def list_(search: str, pin: str | None, db_path: Path | None, config_path: Path 
         admin = admin_login(kiosk, pin)
         rows, status = admin.citizens(search), admin.engine_status()
         tz = kiosk.settings.display_timezone
+    items, lines = [], []
     for row in rows:
         r = row["record"]
         engines = (row["engines"] or "").split(",") if row["engines"] else []
-        out = {
-            "id_number": r.masked_id,
-            "full_name": r.full_name,
-            "date_of_birth": r.date_of_birth.isoformat(),
-            "gender": r.gender.value,
-            "samples": row["samples"],
-            "engines": engines,
-            "visits": row["visits"],
-            "enrolled_at": row["enrolled_at"],
-            "last_visit_at": row["last_visit_at"],
-        }
-        emit(
-            out,
-            as_json,
-            f"{r.masked_id}  {r.full_name:<28} born {r.date_of_birth}  "
-            f"{count(row['samples'], 'sample')} ({', '.join(engines) or '-'}), {count(row['visits'], 'visit')}, "
-            f"last {local_time(row['last_visit_at'], tz, empty='-')}",
+        items.append(
+            {
+                "id_number": r.masked_id,
+                "full_name": r.full_name,
+                "date_of_birth": r.date_of_birth.isoformat(),
+                "gender": r.gender.value,
+                "samples": row["samples"],
+                "engines": engines,
+                "visits": row["visits"],
+                "enrolled_at": row["enrolled_at"],
+                "last_visit_at": row["last_visit_at"],
+            }
         )
+        lines.append(
+            [
+                r.masked_id,
+                r.full_name,
+                f"born {r.date_of_birth:{DAY}}",
+                f"{count(row['samples'], 'sample')} ({', '.join(engines) or '-'})",
+                count(row["visits"], "visit"),
+                f"last {local_time(row['last_visit_at'], tz, empty='-')}",
+            ]
+        )
+    emit_table(items, lines, as_json, ["ID number", "name", "born", "samples", "visits", "last visit"])
     if not as_json:
         click.echo(count(len(rows), "citizen"))
         if status["lacking"]:
@@ -123,14 +139,18 @@ def visits(
     with open_kiosk(db_path, config_path) as kiosk:
         rows = admin_login(kiosk, pin).visits(limit, id_number)
         tz = kiosk.settings.display_timezone
-    for row in rows:
-        how = "enrol" if row["first_visit"] else row["method"]  # the enrolment's card read is not a card check-in
-        emit(
-            row,
-            as_json,
-            f"{local_time(row['at'], tz)}  {row['counter']:<8} {how:<8} {row['id_number']}  {row['full_name']}"
-            + (f"  d={row['distance']:.3f}" if row["distance"] is not None else ""),
-        )
+    lines = [
+        [
+            local_time(row["at"], tz),
+            row["counter"],
+            "enrol" if row["first_visit"] else row["method"],  # the enrolment's card read is not a card check-in
+            row["id_number"],
+            row["full_name"],
+            "" if row["distance"] is None else f"{row['distance']:.3f}",
+        ]
+        for row in rows
+    ]
+    emit_table(rows, lines, as_json, ["time", "counter", "how", "ID number", "name", "distance"])
     if not as_json:
         click.echo(count(len(rows), "visit"))
 
@@ -182,12 +202,11 @@ def audit(
             sys.exit(0 if report.ok else 1)
         rows = admin.audit_entries(limit)
         tz = kiosk.settings.display_timezone
-    for row in rows:
-        emit(
-            row,
-            as_json,
-            f"{row['id']:>6} {local_time(row['at'], tz)}  {row['counter']:<8} {row['actor']:<10} {row['action']:<14} {row['subject']}  {row['detail']}",
-        )
+    lines = [
+        [row["id"], local_time(row["at"], tz), row["counter"], row["actor"], row["action"], row["subject"], row["detail"]]
+        for row in rows
+    ]
+    emit_table(rows, lines, as_json, ["#", "time", "counter", "by", "action", "subject", "detail"])
 
 
 @click.command()
@@ -200,13 +219,12 @@ def retention(apply: bool, pin: str | None, db_path: Path | None, config_path: P
     with open_kiosk(db_path, config_path) as kiosk:
         admin = admin_login(kiosk, pin)
         due = admin.retention_due()
-        for item in due:
-            emit(
-                item,
-                as_json,
-                f"{item['id_number']}  {item['full_name']:<28} last activity "
-                f"{local_time(str(item['last_activity']), kiosk.settings.display_timezone)}",
-            )
+        tz = kiosk.settings.display_timezone
+        lines = [
+            [item["id_number"], item["full_name"], f"last activity {local_time(str(item['last_activity']), tz)}"]
+            for item in due
+        ]
+        emit_table(due, lines, as_json)
         purged = admin.run_retention() if apply else 0
     emit(
         {"ok": True, "due": len(due), "purged": purged},

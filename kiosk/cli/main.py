@@ -21,6 +21,7 @@ from kiosk.cli.support import (
     config_option,
     db_option,
     emit,
+    emit_table,
     fmt_distance,
     kiosk_errors,
     open_kiosk,
@@ -304,6 +305,7 @@ def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> N
     from kiosk.settings import Settings
 
     current = settings_from(config_path)
+    items, lines = [], []
     for field in Settings.describe():
         value = getattr(current, field["name"])
         if field["name"] == "registry_url":
@@ -315,11 +317,9 @@ def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> N
             if field["choices"]
             else (f"{field['min']}..{field['max']}" if field["min"] is not None else "")
         )
-        emit(
-            {**field, "type": str(field["type"]), "value": value},
-            as_json,
-            f"{field['name']:<22} = {value!r:<12} [{bounds}]  {field['help']}",
-        )
+        items.append({**field, "type": str(field["type"]), "value": value})
+        lines.append([field["name"], f"= {value!r}", f"[{bounds}]", field["help"]])
+    emit_table(items, lines, as_json)
 
 
 for _command in (purge, list_, visits, export, audit, retention, admin, sync, bench_sync, replay, demo, soak, bench):

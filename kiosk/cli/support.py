@@ -6,7 +6,7 @@ import functools
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -97,6 +97,32 @@ def emit(obj: dict[str, Any], as_json: bool, text: str | None = None, *, err: bo
         click.echo(json.dumps(_jsonable(obj), ensure_ascii=False))
     elif text is not None:
         click.echo(text, err=err)
+
+
+def table_lines(rows: Sequence[Sequence[object]]) -> list[str]:
+    """Rows of cells as aligned text lines: each column as wide as its widest cell (the last is
+    not padded), two spaces between columns, an empty or None cell shown as ``-``."""
+    cells = [["-" if cell is None or cell == "" else str(cell) for cell in row] for row in rows]
+    if not cells:
+        return []
+    widths = [max(len(row[i]) for row in cells if i < len(row)) for i in range(max(map(len, cells)))]
+    return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in cells]
+
+
+def emit_table(
+    items: Sequence[dict[str, Any]],
+    rows: Sequence[Sequence[object]],
+    as_json: bool,
+    header: Sequence[str] | None = None,
+) -> None:
+    """Print a listing: one JSON line per item with ``--json``, else ``rows`` as aligned columns
+    (:func:`table_lines`) under ``header`` (printed only above at least one row)."""
+    if as_json:
+        for item in items:
+            emit(item, True)
+        return
+    for line in table_lines([header, *rows] if header and rows else rows):
+        click.echo(line)
 
 
 def warn(text: str) -> None:

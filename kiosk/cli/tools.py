@@ -112,8 +112,6 @@ def _replay_into(
     from kiosk.measure.replay import replay
 
     with Kiosk.open(settings, path) as kiosk:
-        if not throwaway:
-            say_new_key(kiosk)
         if new:
             pin = pin or secrets.token_hex(4)
             kiosk.set_first_admin_pin(pin)
@@ -125,6 +123,8 @@ def _replay_into(
             )
         admin = admin_login(kiosk, pin) if needs_admin else None
         summary = replay(kiosk, set_dir, show, admin)
+        if not throwaway:  # said once the database is there to stay (one that breaks off goes, with its key)
+            say_new_key(kiosk)
     b = summary.branches
     emit(
         {**summary.to_dict(), **({"database": str(path), "admin_pin": pin} if say_pin else {})},

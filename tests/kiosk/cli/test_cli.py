@@ -544,13 +544,21 @@ def test_listings_show_local_time_and_count_in_words(db: Path) -> None:
         assert result.exit_code == 0, result.output
         assert not re.search(r"\d{4}-\d\d-\d\dT|\+00:00|\(s\)", result.output), result.output
         outputs[args[0]] = result.output
-    assert outputs["visits"].startswith(shown) and outputs["visits"].rstrip().endswith("\n3 visits")  # + 2 first visits
-    assert f"2 visits, last {shown}" in outputs["list"] and "3 samples" in outputs["list"]
+    visits = outputs["visits"].splitlines()
+    assert visits[0].split() == ["time", "counter", "how", "ID", "number", "name", "distance"]
+    assert visits[1].startswith(shown) and visits[-1] == "3 visits"  # + 2 first visits
+    [son] = [line for line in outputs["list"].splitlines() if SON[1] in line]
+    assert "born 14/03/1998" in son and "2 visits" in son and f"last {shown}" in son and "3 samples" in son
     assert outputs["list"].rstrip().endswith("2 citizens")
-    assert re.search(r"^\s+\d+ \d\d/\d\d/\d{4} \d\d:\d\d  ", outputs["audit"], re.MULTILINE)
+    assert re.search(r"^\d+\s+\d\d/\d\d/\d{4} \d\d:\d\d  ", outputs["audit"], re.MULTILINE)
     assert "0 citizens past 30 days" in outputs["retention"]
+    # columns stay in line whatever the names' lengths, with "-" where an entry has no subject
+    audit = outputs["audit"].splitlines()
+    at = audit[0].index("action")
+    assert all(line[at - 2 : at] == "  " and line[at] != " " for line in audit)
+    assert any(f"  {'-':<12}  " in line for line in audit)  # an entry about nobody in particular
     tokyo = kiosk("visits", "--db", db, "--pin", PIN, env={"KIOSK_DISPLAY_TIMEZONE": "Asia/Tokyo"})
-    assert tokyo.output.startswith(local_time(visit["at"], "Asia/Tokyo"))
+    assert tokyo.output.splitlines()[1].startswith(local_time(visit["at"], "Asia/Tokyo"))
 
 
 def test_visits_show_the_enrolment_as_enrol_not_as_a_card_check_in(db: Path) -> None:
