@@ -112,6 +112,18 @@ def test_ci_runs_exactly_the_readmes_test_command() -> None:
     assert commands == [test], f".ci/run runs {commands}, the README says {test!r}"
 
 
+def test_every_page_gives_the_readmes_test_command() -> None:
+    """A page that shows how to set up and test says what the README says (on Linux and Windows)."""
+    test = readme_commands()[1]
+    windows = test.replace("scripts/setup --test", "powershell -ExecutionPolicy Bypass -File scripts\\setup.ps1 -Test")
+    windows = windows.replace(".venv/bin/python scripts/check.py", ".venv\\Scripts\\python scripts\\check.py")
+    for page in [README, *sorted((ROOT / "docs").glob("*.md"))]:
+        for line in page.read_text(encoding="utf-8").splitlines():
+            for given, expected in (("scripts/setup --test &&", test), ("setup.ps1 -Test &&", windows)):
+                if given in line:
+                    assert expected in line, f"{page.name}: {line.strip()!r} is not the README's {expected!r}"
+
+
 def test_every_command_is_in_the_usage_page() -> None:
     from kiosk.cli.main import main
 

@@ -107,10 +107,10 @@ def list_(search: str, pin: str | None, db_path: Path | None, config_path: Path 
             [
                 r.masked_id,
                 r.full_name,
-                f"born {r.date_of_birth:{DAY}}",
-                f"{count(row['samples'], 'sample')} ({', '.join(engines) or '-'})",
-                count(row["visits"], "visit"),
-                f"last {local_time(row['last_visit_at'], tz, empty='-')}",
+                f"{r.date_of_birth:{DAY}}",
+                f"{row['samples']} ({', '.join(engines) or '-'})",
+                row["visits"],
+                local_time(row["last_visit_at"], tz, empty="-"),
             ]
         )
     emit_table(items, lines, as_json, ["ID number", "name", "born", "samples", "visits", "last visit"])

@@ -318,7 +318,7 @@ def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> N
             else (f"{field['min']}..{field['max']}" if field["min"] is not None else "")
         )
         items.append({**field, "type": str(field["type"]), "value": value})
-        lines.append([field["name"], f"= {value!r}", f"[{bounds}]", field["help"]])
+        lines.append([field["name"], f"= {value!r}", f"[{bounds}]" if bounds else "", field["help"]])
     emit_table(items, lines, as_json)
 
 
