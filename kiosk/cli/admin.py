@@ -203,7 +203,15 @@ def audit(
         rows = admin.audit_entries(limit)
         tz = kiosk.settings.display_timezone
     lines = [
-        [row["id"], local_time(row["at"], tz), row["counter"], row["actor"], row["action"], row["subject"], row["detail"]]
+        [
+            row["id"],
+            local_time(row["at"], tz),
+            row["counter"],
+            row["actor"],
+            row["action"],
+            row["subject"],
+            row["detail"],
+        ]
         for row in rows
     ]
     emit_table(rows, lines, as_json, ["#", "time", "counter", "by", "action", "subject", "detail"])
