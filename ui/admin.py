@@ -87,8 +87,8 @@ class PinView(QWidget):
         self.back.setText(tr("Quay lại quầy (Esc)"))
         self.forgot.setText(
             tr(
-                "Quên mã PIN: người giữ bản sao khoá dữ liệu chạy lệnh «kiosk admin reset-pin --key-file <bản sao "
-                "kiosk.key>» trên máy này (ghi vào nhật ký)."
+                "Quên mã PIN: người giữ bản sao khoá dữ liệu chạy lệnh «kiosk admin reset-pin» trên máy này, "
+                "đưa bản sao đó vào (được ghi vào nhật ký)."
             )
         )
         self.forgot.setVisible(not self.first_run)

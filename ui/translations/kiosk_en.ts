@@ -40,8 +40,8 @@
         <translation>Back to the counter (Esc)</translation>
     </message>
     <message>
-        <source>Quên mã PIN: người giữ bản sao khoá dữ liệu chạy lệnh «kiosk admin reset-pin --key-file &lt;bản sao kiosk.key&gt;» trên máy này (ghi vào nhật ký).</source>
-        <translation>Forgotten PIN: whoever holds the copy of the data key runs &quot;kiosk admin reset-pin --key-file &lt;copy of kiosk.key&gt;&quot; on this PC (it is audited).</translation>
+        <source>Quên mã PIN: người giữ bản sao khoá dữ liệu chạy lệnh «kiosk admin reset-pin» trên máy này, đưa bản sao đó vào (được ghi vào nhật ký).</source>
+        <translation>Forgotten PIN: whoever holds the copy of the data key runs &quot;kiosk admin reset-pin&quot; on this PC with that copy (it is audited).</translation>
     </message>
     <message>
         <source>Hai mã PIN không giống nhau.</source>
