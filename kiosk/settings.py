@@ -336,6 +336,16 @@ def default_db_path() -> Path:
     return Path(user_data_dir(APP_NAME, appauthor=False)) / "kiosk.sqlite"
 
 
+def sample_images() -> Path:
+    """The bundled sample images (``counter_day``, ``card_photos``): the repository's
+    ``sample_images`` in a clone, else the one the offline installer puts beside the virtual
+    environment (``FOLDER/sample_images`` for ``FOLDER/.venv``)."""
+    clone = Path(__file__).resolve().parents[1] / "sample_images"
+    if clone.is_dir():
+        return clone
+    return Path(sys.prefix).resolve().parent / "sample_images"
+
+
 def load_settings(
     path: str | Path | None = None, environ: Mapping[str, str] | None = None, *, missing_ok: bool = False
 ) -> Settings:

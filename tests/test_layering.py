@@ -24,6 +24,7 @@ ROOMS = (
     "kiosk.province",  # registry (PostgreSQL) and sync
     "kiosk.cccd",  # the card's record and reading it from a frame
     "kiosk.store",  # the counter's SQLite file: all of its SQL
+    "kiosk.install",  # the locked wheels per platform and the offline installer (no product code)
     "kiosk",  # shared: settings, errors, words, timefmt
     "recognition",  # faces and codes in images
     "models",  # plain data types

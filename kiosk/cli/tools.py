@@ -20,9 +20,9 @@ from kiosk.cli.support import (
     settings_from,
 )
 from kiosk.errors import SampleSetError
-from kiosk.settings import Settings
+from kiosk.settings import Settings, sample_images
 
-BUNDLED_SET = Path(__file__).resolve().parents[2] / "sample_images" / "counter_day"
+BUNDLED_SET = sample_images() / "counter_day"
 
 
 def _run_replay(

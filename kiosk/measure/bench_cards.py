@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.measure.errors import BenchError
+from kiosk.settings import sample_images
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10
     import tomli as tomllib
 
-CARD_PHOTOS = Path(__file__).resolve().parents[2] / "sample_images" / "card_photos"
+CARD_PHOTOS = sample_images() / "card_photos"
 PATHS = ("zbar", "fast", "card", "full")
 
 
