@@ -170,9 +170,7 @@ def requirements(picks: list[Pick], built: dict[str, str], target: Target) -> st
 def uv_overrides() -> list[str]:
     """The project's ``[tool.uv] override-dependencies`` (dlib is never built: dlib-bin provides it),
     which ``uv pip install --overrides`` applies as ``uv sync`` does."""
-    from kiosk.install.lock import tomllib
-
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    project = read_lock(ROOT / "pyproject.toml")  # any TOML file
     return list(project.get("tool", {}).get("uv", {}).get("override-dependencies", []))
 
 

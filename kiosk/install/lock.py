@@ -115,7 +115,7 @@ class Pick:
 
 
 def read_lock(path: Path) -> dict[str, Any]:
-    """``uv.lock`` as data."""
+    """``uv.lock`` (or any TOML file, such as ``pyproject.toml``) as data."""
     data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     return data
 
