@@ -24,8 +24,10 @@ def load_image(path: str | Path) -> np.ndarray:
 
     p = Path(path)
     if p.is_dir():
+        images = any(child.suffix.lower() in (".jpg", ".jpeg", ".png") for child in p.iterdir())
         raise ImageError(
-            f"cannot read {p}: it is a folder, not an image", f"give the image files in it ({p / '*.jpg'})"
+            f"cannot read {p}: it is a folder, not an image",
+            f"give the image files in it ({p / '*.jpg'})" if images else "give image files (JPEG or PNG), not a folder",
         )
     if not p.is_file():
         raise ImageError(f"cannot read {p}: no such file", "check the path")

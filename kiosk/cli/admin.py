@@ -267,6 +267,11 @@ def set_pin(new_pin: str, pin: str | None, db_path: Path | None, config_path: Pa
         new_pin = click.prompt("New administrator PIN", hide_input=True, confirmation_prompt=True)
     with open_kiosk(db_path, config_path, create=True) as kiosk:
         if kiosk.has_admin_pin():
+            if pin is None and not sys.stdin.isatty():
+                raise AuthError(
+                    "an administrator PIN is set already: changing it needs the current one",
+                    "pass it with --pin (or KIOSK_ADMIN_PIN); forgotten: kiosk admin reset-pin --key-file BACKUP",
+                )
             admin_login(kiosk, pin).change_pin(new_pin)
         else:
             kiosk.set_first_admin_pin(new_pin)
@@ -300,6 +305,10 @@ def reset_pin(
     from kiosk.errors import AuthError
     from kiosk.store.crypto import read_key_file
 
+    if not key_file.is_file():
+        raise AuthError(
+            f"--key-file {key_file}: no such file", "give the copy of this counter's data key (the backup of kiosk.key)"
+        )
     key = read_key_file(key_file)
     if new_pin is None:
         if not sys.stdin.isatty():

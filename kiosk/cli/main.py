@@ -308,7 +308,9 @@ def settings(db_path: Path | None, config_path: Path | None, as_json: bool) -> N
     items, lines = [], []
     for field in Settings.describe():
         value = getattr(current, field["name"])
-        if field["name"] == "registry_url":
+        if field["name"] == "db_path" and db_path is not None:
+            value = str(db_path)  # the file this command was given (--db), not the setting it overrides
+        elif field["name"] == "registry_url":
             value = redact(value)
         elif field["name"] == "api_token" and value:
             value = "(set; kiosk admin api-token shows it)"

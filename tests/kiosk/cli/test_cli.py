@@ -805,11 +805,25 @@ def test_messages_point_at_what_is_wrong(tmp_path: Path) -> None:
     )
     short = kiosk("admin", "set-pin", "--new-pin", "ab1", "--db", db)
     assert short.exit_code == 1 and "at least 6 letters or digits (3 given)" in short.output
-    folder = kiosk("identify", SAMPLE_SET, "--db", db)
+    folder = kiosk("identify", SAMPLE_SET.parent, "--db", db)  # a folder of folders: no "*.jpg" to point at
     assert folder.exit_code == 1 and folder.output.splitlines()[-1].endswith(
-        f"error: cannot read {SAMPLE_SET}: it is a folder, not an image - give the image files in it "
-        f"({SAMPLE_SET / '*.jpg'})"
+        f": error: cannot read {SAMPLE_SET.parent}: it is a folder, not an image - give image files (JPEG or PNG), "
+        "not a folder"
     )
+    photos = FRAMES / "london_005"
+    folder = kiosk("identify", photos, "--db", db)
+    assert folder.exit_code == 1 and folder.output.splitlines()[-1].endswith(
+        f": error: cannot read {photos}: it is a folder, not an image - give the image files in it ({photos / '*.jpg'})"
+    )
+    assert kiosk("admin", "set-pin", "--new-pin", "246810", "--db", db).exit_code == 0
+    change = kiosk("admin", "set-pin", "--new-pin", "135791", "--db", db)  # no --pin, no terminal
+    assert change.exit_code == 1 and change.output.splitlines() == [
+        "error: an administrator PIN is set already: changing it needs the current one - pass it with --pin "
+        "(or KIOSK_ADMIN_PIN); forgotten: kiosk admin reset-pin --key-file BACKUP"
+    ]
+    shown = kiosk("settings", "--db", db, "--json")
+    [line] = [json.loads(x) for x in shown.stdout.splitlines() if '"db_path"' in x]
+    assert line["value"] == str(db)  # the file in use, not the empty setting
 
 
 def test_a_forgotten_pin_is_reset_with_the_data_keys_backup_audited(db: Path, tmp_path: Path) -> None:
@@ -827,7 +841,10 @@ def test_a_forgotten_pin_is_reset_with_the_data_keys_backup_audited(db: Path, tm
         "give the backup of the data key this counter's database is sealed with"
     ]
     missing = kiosk("admin", "reset-pin", "--key-file", tmp_path / "nope.key", "--new-pin", "246810", "--db", db)
-    assert missing.exit_code == 1 and "is missing" in missing.output
+    assert missing.exit_code == 1 and missing.output.splitlines() == [
+        f"error: --key-file {tmp_path / 'nope.key'}: no such file - give the copy of this counter's data key "
+        "(the backup of kiosk.key)"
+    ]
     reset = kiosk("admin", "reset-pin", "--key-file", backup, "--new-pin", "246810", "--db", db)
     assert reset.exit_code == 0, reset.output
     assert kiosk("list", "--db", db, "--pin", "246810").exit_code == 0  # the new PIN works, the lock-out is gone
