@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -85,16 +85,33 @@ def _quiet_opencv() -> None:
         pass
 
 
-def _backend() -> int:
+def backends(platform: str | None = None) -> list[tuple[str, int]]:
+    """OpenCV's capture backends to try on ``platform`` (default: this one), in order, as
+    ``(name, cv2.CAP_*)``. Windows: Media Foundation (what Windows 10/11 cameras are made
+    for: every resolution, MJPG), then DirectShow (older cameras and drivers MSMF does not
+    open); Linux: V4L2; macOS: AVFoundation."""
     import cv2
 
-    if sys.platform.startswith("win"):
-        return int(cv2.CAP_DSHOW)  # opens in ~0.5 s; Media Foundation can take several seconds
-    if sys.platform.startswith("linux"):
-        return int(cv2.CAP_V4L2)
-    if sys.platform == "darwin":
-        return int(cv2.CAP_AVFOUNDATION)
-    return int(cv2.CAP_ANY)
+    platform = platform or sys.platform
+    if platform.startswith("win"):
+        return [("Media Foundation", int(cv2.CAP_MSMF)), ("DirectShow", int(cv2.CAP_DSHOW))]
+    if platform.startswith("linux"):
+        return [("V4L2", int(cv2.CAP_V4L2))]
+    if platform == "darwin":
+        return [("AVFoundation", int(cv2.CAP_AVFOUNDATION))]
+    return [("any", int(cv2.CAP_ANY))]
+
+
+def _open_capture(index: int) -> tuple[Any, str] | None:
+    """The first of :func:`backends` that opens camera ``index``: ``(capture, backend name)``, else None."""
+    import cv2
+
+    for name, backend in backends():
+        cap = cv2.VideoCapture(index, backend)
+        if cap.isOpened():
+            return cap, name
+        cap.release()
+    return None
 
 
 class WebcamSource:
@@ -110,6 +127,7 @@ class WebcamSource:
         self.width = width
         self.height = height
         self.name = f"camera {index}"
+        self.backend = ""  # the OpenCV backend that opened it (see backends())
         self._cap: cv2.VideoCapture | None = None
         self._failures = 0
 
@@ -125,9 +143,8 @@ class WebcamSource:
         device = Path(f"/dev/video{self.index}")
         if sys.platform.startswith("linux") and not device.exists():
             raise CameraError(f"no camera {self.index}: {device} does not exist", _HINT_PLUG)
-        cap = cv2.VideoCapture(self.index, _backend())
-        if not cap.isOpened():
-            cap.release()
+        opened = _open_capture(self.index)
+        if opened is None:
             if sys.platform.startswith("linux"):
                 reason = "it is busy or this user may not use it" if os.access(device, os.F_OK) else "it is gone"
                 raise CameraError(
@@ -137,6 +154,7 @@ class WebcamSource:
             raise CameraError(
                 f"camera {self.index} cannot be opened: it is not connected or another program uses it", _HINT_PLUG
             )
+        cap, self.backend = opened
         cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the newest frame, not one queued a second ago
@@ -355,13 +373,13 @@ def list_cameras(max_probe: int = 6) -> list[CameraInfo]:
                 name = node
             found.append(CameraInfo(index, f"{name} ({node})"))
         return found
-    import cv2
 
     _quiet_opencv()
     found = []
     for index in range(max_probe):
-        cap = cv2.VideoCapture(index, _backend())
-        if cap.isOpened():
-            found.append(CameraInfo(index, f"camera {index}"))
-        cap.release()
+        opened = _open_capture(index)
+        if opened is not None:
+            cap, backend = opened
+            found.append(CameraInfo(index, f"camera {index} ({backend})"))
+            cap.release()
     return found

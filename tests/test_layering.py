@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ROOMS = (
     "kiosk.cli",  # the command; may open the window
     "ui",  # the window (PySide6)
+    "kiosk.doctor",  # kiosk doctor: whether this PC can run a counter (the window's checks are ui's)
     "kiosk.api",  # the local HTTP API (Starlette + uvicorn) for the province's web forms
     "kiosk.measure",  # evaluation, calibration, benchmarks, replay
     "kiosk.counter",  # the counter service, watcher, screen guard, admin session

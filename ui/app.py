@@ -88,14 +88,35 @@ def _fatal(app: object, error: KioskError) -> int:
 
 
 def run_app(*, db_path: Path | None = None, config_path: Path | None = None, camera: str | None = None) -> int:
-    """Open the counter window on the webcam (or ``camera``: an index, image folder or video). Returns the exit code."""
+    """Open the counter window on the webcam (or ``camera``: an index, image folder or video). Returns the exit code.
+
+    One app per user and database (:mod:`ui.single`): a second start brings the first window
+    forward and returns 0.
+    """
+    from kiosk.settings import default_db_path
+    from ui.single import SingleInstance, instance_key
+
+    settings = load_settings(config_path)
+    app = _application(settings)
+    single = SingleInstance(instance_key(Path(db_path or settings.db_path or default_db_path())))
+    if not single.claim():
+        print("The counter app is already open on this database: its window was brought forward.", flush=True)
+        return 0
+    try:
+        return _open_window(app, settings, single, db_path=db_path, config_path=config_path, camera=camera)
+    finally:
+        single.release()
+
+
+def _open_window(
+    app: Any, settings: Settings, single: Any, *, db_path: Path | None, config_path: Path | None, camera: str | None
+) -> int:
+    """:func:`run_app` once this start holds the app's place (``single``)."""
     from kiosk.counter.camera import camera_from_settings, source_for
     from kiosk.counter.service import Kiosk
     from kiosk.counter.watch import AnalyzerProcess
     from ui.window import MainWindow
 
-    settings = load_settings(config_path)
-    app = _application(settings)
     try:
         kiosk = Kiosk.open(settings, db_path)
     except KioskError as exc:
@@ -117,6 +138,7 @@ def run_app(*, db_path: Path | None = None, config_path: Path | None = None, cam
             camera_factory=None if camera else camera_from_settings,
         )
         window.closed.connect(app.quit)
+        single.raised.connect(window.come_forward)
         api = _start_api(kiosk, window.counter.flow.desk)
         window.showMaximized()
         if kiosk.key_created is not None:

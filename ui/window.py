@@ -336,6 +336,14 @@ class MainWindow(QMainWindow):
         if hasattr(self, "status_fps"):
             self._show_rates()
 
+    def come_forward(self) -> None:
+        """Another start of the app asked for this window: show it, in front, with the keyboard."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     def announce_new_key(self, path: Path) -> None:
         """Say once, in a box beside the window, that a new data key was written at ``path`` and must be backed up."""
         box = QMessageBox(

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from kiosk.cli.admin import admin, audit, export, list_, purge, retention, visits
+from kiosk.cli.doctor import cameras, doctor
 from kiosk.cli.eval import calibrate, eval_group
 from kiosk.cli.province import join, province
 from kiosk.cli.report import report
@@ -334,3 +335,5 @@ main.add_command(report)
 main.add_command(serve)
 main.add_command(province)
 main.add_command(join)
+main.add_command(doctor)
+main.add_command(cameras)

@@ -27,6 +27,7 @@ from recognition.sources import (
 __all__ = [
     "CameraError",
     "CameraInfo",
+    "CameraProbe",
     "DemoScene",
     "FrameSource",
     "StillSource",
@@ -34,6 +35,7 @@ __all__ = [
     "demo_scenes",
     "list_cameras",
     "load_frame",
+    "probe_cameras",
     "seed_demo",
     "source_for",
 ]
@@ -42,6 +44,35 @@ __all__ = [
 def camera_from_settings(settings: Settings) -> WebcamSource:
     """The webcam the settings name (``camera_index``, ``camera_width_px`` x ``camera_height_px``)."""
     return WebcamSource(settings.camera_index, settings.camera_width_px, settings.camera_height_px)
+
+
+@dataclass(frozen=True)
+class CameraProbe:
+    """A camera present, tried at the settings' size: the backend that opened it and the picture
+    it gives (``(width, height)``), or why it would not (``problem``)."""
+
+    index: int
+    name: str
+    backend: str = ""
+    picture: tuple[int, int] | None = None
+    problem: str = ""
+
+
+def probe_cameras(settings: Settings) -> list[CameraProbe]:
+    """Every camera :func:`list_cameras` finds, opened at ``camera_width_px`` x ``camera_height_px``
+    and read once (a camera another program holds says so)."""
+    found = []
+    for info in list_cameras():
+        source = WebcamSource(info.index, settings.camera_width_px, settings.camera_height_px)
+        try:
+            source.open()
+            height, width = source.read().shape[:2]
+            found.append(CameraProbe(info.index, info.name, source.backend, (width, height)))
+        except CameraError as exc:
+            found.append(CameraProbe(info.index, info.name, problem=exc.message))
+        finally:
+            source.close()
+    return found
 
 
 def source_for(spec: str, settings: Settings) -> FrameSource:

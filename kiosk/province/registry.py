@@ -208,6 +208,25 @@ class Registry:
             )
         return str(meta["registry_id"])
 
+    def probe(self) -> tuple[str | None, datetime]:
+        """Read only, for ``kiosk doctor``: the data key check the registry is sealed with (None:
+        none yet) and the server's clock (aware), at this moment. Nothing is written.
+
+        Raises:
+            RegistryError: not a kiosk registry, or the query failed (no right to read, say).
+        """
+        with self.transaction("check") as cur:
+            cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL, now()")
+            is_registry, moment = cur.fetchone()
+            if not is_registry:
+                raise RegistryError(
+                    f"{redact(self.url)} is not a kiosk registry (it has no registry tables)",
+                    "check the address with the province administrator",
+                )
+            cur.execute("SELECT value FROM registry_meta WHERE name = 'key_check'")
+            found = cur.fetchone()
+        return (str(found[0]) if found else None), moment
+
     # -- pull --------------------------------------------------------------------------
     def pull(self, table: str, after: int, limit: int) -> list[dict[str, Any]]:
         """Rows of ``table`` with ``seq > after``, in seq order, at most ``limit`` (dicts with ``seq``).

@@ -208,6 +208,16 @@ class StoreBase:
         with self._lock, _guard(self.path, "read"):
             yield
 
+    def integrity(self) -> list[str]:
+        """SQLite's own check of the file (``PRAGMA quick_check``): the problems it names, [] when sound.
+
+        Raises:
+            StoreError: the file cannot be read at all.
+        """
+        with self._reading():
+            rows = [str(row[0]) for row in self.db.execute("PRAGMA quick_check").fetchall()]
+        return [] if rows == ["ok"] else rows
+
     def close(self) -> None:
         """Close the connection (a pending checkpoint is retried first; SQLite also
         checkpoints when the last connection closes). Waits for a query another thread is

@@ -116,3 +116,45 @@ def test_a_video_file_plays_and_loops(tmp_path):
     (tmp_path / "text.mp4").write_text("hello", encoding="utf-8")
     with pytest.raises(CameraError, match="cannot play"):
         VideoFileSource(tmp_path / "text.mp4").open()
+
+
+class FakeCapture:
+    """cv2.VideoCapture on a Windows PC whose camera only DirectShow opens (an older driver)."""
+
+    tried: list[int] = []
+
+    def __init__(self, index: int, backend: int) -> None:
+        import cv2
+
+        FakeCapture.tried.append(backend)
+        self.open = backend == cv2.CAP_DSHOW
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return self.open
+
+    def set(self, prop: int, value: float) -> bool:
+        return True
+
+    def read(self):
+        return True, np.zeros((720, 1280, 3), np.uint8)
+
+    def release(self) -> None:
+        self.open = False
+
+
+def test_windows_tries_media_foundation_then_directshow(monkeypatch):
+    import cv2
+
+    import recognition.sources as sources
+
+    assert [name for name, _ in sources.backends("win32")] == ["Media Foundation", "DirectShow"]
+    assert [name for name, _ in sources.backends("linux")] == ["V4L2"]
+    monkeypatch.setattr(sources.sys, "platform", "win32")
+    monkeypatch.setattr(cv2, "VideoCapture", FakeCapture)
+    FakeCapture.tried = []
+    camera = WebcamSource(1, 1280, 720)
+    camera.open()
+    assert FakeCapture.tried == [cv2.CAP_MSMF, cv2.CAP_DSHOW] and camera.backend == "DirectShow"
+    assert camera.read().shape == (720, 1280, 3)
+    camera.close()
+    assert [c.name for c in list_cameras(max_probe=2)] == ["camera 0 (DirectShow)", "camera 1 (DirectShow)"]

@@ -1,0 +1,1 @@
+"""``kiosk doctor``: whether this PC can run a counter, one check at a time."""
