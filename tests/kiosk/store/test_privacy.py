@@ -822,7 +822,8 @@ def test_admin_commands_need_the_pin(
     db, env = cli_db
     monkeypatch.chdir(tmp_path)
     key_before = Path(env["KIOSK_KEY_FILE"]).read_bytes()
-    for pin, words in ((None, "no PIN was given"), ("000000", "wrong PIN")):
+    missing = "needs the current one" if command == "set-pin" else "no PIN was given"
+    for pin, words in ((None, missing), ("000000", "wrong PIN")):
         result = run_cli(*ADMIN_COMMANDS[command], "--db", db, *(["--pin", pin] if pin else []), env=env)
         assert result.exit_code == 1 and words in result.output, result.output
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "r.html").exists()
