@@ -38,7 +38,7 @@ def test_the_linux_bundle_installs_with_no_network_and_the_demo_passes(tmp_path:
     assert {"install.sh", "requirements-cp311.txt", "requirements-cp312.txt", "README.txt"} <= {
         p.name for p in folder.iterdir()
     }
-    home = tmp_path / "home"
+    home = tmp_path / "Nguyễn Thị Lan"  # the user's folders with Vietnamese letters and a space
     home.mkdir()
     clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "UV_CACHE_DIR": str(tmp_path / "uv")}
     target = tmp_path / "Quầy 1 kiosk"  # a Vietnamese letter and a space in the folder
@@ -55,6 +55,17 @@ def test_the_linux_bundle_installs_with_no_network_and_the_demo_passes(tmp_path:
         timeout=600,
     )
     assert demo.returncode == 0 and "44/44 steps as expected" in demo.stdout, demo.stdout + demo.stderr
+    kiosk = target / ".venv" / "bin" / "kiosk"
+    pin = subprocess.run(
+        [*no_network, kiosk, "admin", "set-pin", "--new-pin", "123456"], capture_output=True, text=True, env=clean
+    )
+    assert pin.returncode == 0 and "a new data key was written to" in pin.stderr  # the user's data folders
+    assert (home / ".local" / "share" / "cccd-kiosk" / "kiosk.sqlite").is_file()
+    frames = target / "sample_images" / "counter_day" / "frames" / "london_005"
+    doctor = subprocess.run(
+        [*no_network, kiosk, "doctor", "--camera", frames], capture_output=True, text=True, env=clean, timeout=300
+    )
+    assert doctor.returncode == 0 and doctor.stdout.rstrip().endswith("all checks passed"), doctor.stdout
     again = subprocess.run([*no_network, folder / "install.sh", target], capture_output=True, text=True, env=clean)
     assert again.returncode == 0, again.stderr  # run again (an update): fine
 

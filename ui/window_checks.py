@@ -37,9 +37,10 @@ def plugin() -> Check:
 def fonts() -> Check:
     """At least one installed font covers Vietnamese, and the window's default font draws the sample letters."""
     from PySide6.QtGui import QFontDatabase, QFontMetrics, QGuiApplication
+    from PySide6.QtWidgets import QApplication
 
-    if QGuiApplication.instance() is None:
-        QGuiApplication([sys.argv[0], "-platform", "offscreen"])
+    if QGuiApplication.instance() is None:  # a QApplication: a later window in this process can use it
+        QApplication([sys.argv[0], "-platform", "offscreen"])
     families = QFontDatabase.families(QFontDatabase.WritingSystem.Vietnamese)
     default = QGuiApplication.font()
     missing = [ch for ch in SAMPLE.split() if not QFontMetrics(default).inFontUcs4(ord(ch))]

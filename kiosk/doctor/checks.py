@@ -10,6 +10,7 @@ come from :mod:`ui.qt_libs`. No check prints a secret: a registry address is sho
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import time
@@ -97,13 +98,16 @@ def database(settings: Settings, db_path: Path | None) -> Iterator[Check]:
     path = Path(db_path or settings.db_path or default_db_path()).resolve()
     key = key_path(settings)
     if not path.exists():
-        where = "KIOSK_DATA_KEY" if _env(ENV_KEY) else (str(key) if key.exists() else "none yet")
-        yield Check("data key", True, f"no database yet at {path} (made at the first start); data key: {where}")
+        where = (
+            ENV_KEY if os.environ.get(ENV_KEY) else (str(key) if key.exists() else "none yet, made with the database")
+        )
+        yield Check("data key", True, where)
+        yield Check("database", True, f"none yet at {path}: made at the first start")
     else:
         with Kiosk.open(settings, path, create=False) as kiosk:
             held = (
-                "KIOSK_DATA_KEY"
-                if _env(ENV_KEY)
+                ENV_KEY
+                if os.environ.get(ENV_KEY)
                 else ("the OS keystore" if key.read_text(encoding="utf-8").startswith(POINTER) else str(key))
             )
             yield Check("data key", True, f"opens {path} (key in {held})")
@@ -211,9 +215,3 @@ def _drain(checks: Iterator[Check], into: list[Check]) -> Check:
     for check in checks:
         into.append(check)
     return Check("", True, "")
-
-
-def _env(name: str) -> bool:
-    import os
-
-    return bool(os.environ.get(name))

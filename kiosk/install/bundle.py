@@ -29,6 +29,7 @@ import sys
 import tempfile
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.install.lock import TARGETS, Pick, Target, Wheel, lacking, needed, read_lock
@@ -174,7 +175,7 @@ def uv_overrides() -> list[str]:
     return list(project.get("tool", {}).get("uv", {}).get("override-dependencies", []))
 
 
-def make_bundle(system: str, out: Path, *, say: object = print) -> Path:
+def make_bundle(system: str, out: Path, *, say: Callable[[str], None] = print) -> Path:
     """Make the installer folder ``out`` for ``system`` (``windows`` or ``linux``) and its ``.zip``;
     returns the zip's path.
 
@@ -191,19 +192,18 @@ def make_bundle(system: str, out: Path, *, say: object = print) -> Path:
         shutil.rmtree(out)
     wheels = out / "wheels"
     wheels.mkdir(parents=True)
-    log = say if callable(say) else print
     every = {p.wheel.filename: p.wheel for picks in plans.values() for p in picks if p.wheel is not None}
-    log(f"{len(every)} locked wheels for {system} (CPython 3.11 and 3.12)...")
+    say(f"{len(every)} locked wheels for {system} (CPython 3.11 and 3.12)...")
     for wheel in sorted(every.values(), key=lambda w: w.filename):
         fetch(wheel, wheels)
-    log("building the project's wheel...")
+    say("building the project's wheel...")
     built = build_wheels(sorted({p for picks in plans.values() for p in picks}, key=lambda p: p.name), wheels)
     for target, picks in plans.items():
         (out / f"requirements-cp{target.python[0]}{target.python[1]}.txt").write_text(
             requirements(picks, built, target), encoding="utf-8"
         )
     (out / "overrides.txt").write_text("\n".join(uv_overrides()) + "\n", encoding="utf-8")
-    log("uv for the counter PC...")
+    say("uv for the counter PC...")
     (out / "uv").mkdir()
     fetch_uv(system, out / "uv")
     shutil.copytree(ROOT / "sample_images", out / "sample_images")
@@ -213,7 +213,7 @@ def make_bundle(system: str, out: Path, *, say: object = print) -> Path:
     shutil.copyfile(TEMPLATES / "README.txt", out / "README.txt")
     archive = Path(shutil.make_archive(str(out), "zip", root_dir=out.parent, base_dir=out.name))
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    log(f"bundle ready: {out} ({size / 2**20:.0f} MB) and {archive}; on the counter PC run {script}")
+    say(f"bundle ready: {out} ({size / 2**20:.0f} MB) and {archive}; on the counter PC run {script}")
     return archive
 
 

@@ -56,6 +56,10 @@ def test_a_sound_counter_passes_every_named_check(counter) -> None:
     checks = by_name(report)
     assert "3 frames" in checks["camera"]["detail"] and "6 citizens" in checks["database"]["detail"]
     assert "works alone" in checks["registry"]["detail"]
+    fresh = db.parent / "not-yet.sqlite"  # a new PC: no database, no key yet
+    code, report = doctor(fresh, {**env, "KIOSK_KEY_FILE": str(db.parent / "not-yet.key")}, "--camera", CAMERA)
+    assert code == 0 and [c["name"] for c in report["checks"]] == NAMES and not fresh.exists()
+    assert "made at the first start" in by_name(report)["database"]["detail"]
     text = run_cli("doctor", "--db", db, "--camera", CAMERA, env=env)
     assert text.exit_code == 0 and text.output.splitlines()[0].startswith("✓ camera")
     assert text.output.rstrip().endswith("all checks passed")
