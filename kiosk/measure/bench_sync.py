@@ -24,9 +24,10 @@ from kiosk.measure.bench import random_embeddings
 from kiosk.store.crypto import DataKey, write_key_file
 
 
-def _bench_id(i: int) -> str:
-    """A made-up 12-digit ID number for bench citizen ``i``."""
-    return f"096{(i % 2) * 2}{i % 100:02d}{i:06d}"
+def bench_id(i: int) -> str:
+    """A made-up 12-digit ID number for bench citizen ``i`` (0 ≤ i < 10^8), different for every ``i``:
+    province 096, a gender/century digit, two digits from ``i // 10^6``, then ``i``'s last six digits."""
+    return f"096{(i % 2) * 2}{(i // 1_000_000) % 100:02d}{i % 1_000_000:06d}"
 
 
 def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
@@ -35,11 +36,11 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
 
     emb = random_embeddings(citizens * 3, seed=1)
     now = "2026-01-01T00:00:00+00:00"
-    hashes = [key.blind_index(_bench_id(i)) for i in range(citizens)]
+    hashes = [key.blind_index(bench_id(i)) for i in range(citizens)]
 
     def sealed_record(i: int) -> bytes:
         record: dict[str, Any] = {
-            "id_number": _bench_id(i),
+            "id_number": bench_id(i),
             "old_id_number": "",
             "full_name": f"Công dân {i}",
             "date_of_birth": "2000-01-01",
@@ -128,7 +129,7 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
             b = counters[1]
             for i in range(new_enrolments):
                 record = CitizenRecord(
-                    f"0962{i % 100:02d}9{i:05d}",
+                    bench_id(citizens + i),  # never one of the citizens already in the registry
                     "",
                     f"Người mới {i}",
                     np.datetime64("2001-01-01").item(),
@@ -150,7 +151,7 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
             a = counters[0]
             a.set_first_admin_pin("bench12")
             admin = a.login_admin("bench12")
-            victim = _bench_id(0)
+            victim = bench_id(0)
             start = time.perf_counter()
             admin.purge(victim)
             a.sync()

@@ -175,3 +175,15 @@ def test_bench_cli_prints_the_cards_section() -> None:
         main, ["bench", "--sizes", "1000", "--repeats", "1", "--skip-pipeline", "--skip-cards", "--startup-sizes", ""]
     )
     assert result.exit_code == 0 and "cards:" not in result.output
+
+
+def test_bench_sync_id_numbers_never_collide_at_province_size() -> None:
+    """`kiosk bench-sync --citizens 1000000` stopped on "UNIQUE constraint failed: citizens.id_hash":
+    the made-up ID numbers of the registry's citizens and of the 100 new enrolments collided."""
+    from kiosk.cccd.record import id_number_info
+    from kiosk.measure.bench_sync import bench_id
+
+    citizens = 1_200_000
+    numbers = {bench_id(i) for i in range(citizens + 100)}  # the registry's, then the new enrolments'
+    assert len(numbers) == citizens + 100 and all(len(n) == 12 and n.isdigit() for n in numbers)
+    assert id_number_info(bench_id(citizens + 7))[0] is not None  # a province the ID number's rules know
