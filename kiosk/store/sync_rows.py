@@ -151,6 +151,8 @@ class _Batch:
         self.rows = rows
         self.counter = counter
         self.applied = AppliedBatch()
+        self.new_citizens: list[list[Any]] = []  # rows for citizens, inserted at once by add_citizens()
+        self._waiting: dict[bytes, list[Any]] = {}  # the same rows by id_hash
         self._free_ids: list[int] = []
         self._tombs = dict(self.db.execute("SELECT tomb, purged_at FROM purges").fetchall())
         hashes = list({r["id_hash"] for r in rows if "id_hash" in r})
@@ -159,6 +161,16 @@ class _Batch:
             part = hashes[chunk : chunk + 500]
             sql = f"SELECT id_hash, id, updated_at FROM citizens WHERE id_hash IN ({','.join('?' * len(part))})"
             self.local.update({bytes(h): (i, u or "") for h, i, u in self.db.execute(sql, part)})
+
+    def add_citizens(self) -> None:
+        """Insert the citizens :meth:`citizen` found new, in one statement (before rows that refer to them)."""
+        if self.new_citizens:
+            self.db.executemany(
+                "INSERT INTO citizens (id, id_hash, sealed, enrolled_at, enrolled_counter, updated_at, pushed) "
+                "VALUES (?, ?, ?, ?, ?, ?, 1)",
+                self.new_citizens,
+            )
+            self.new_citizens, self._waiting = [], {}
 
     def blocked(self, id_hash: bytes, created: str) -> bool:
         """True when this counter holds a purge of the citizen at or after ``created`` (do not re-add)."""
@@ -186,15 +198,26 @@ class _Batch:
                 first = self.store.reserve_citizen_ids(len(self.rows))
                 self._free_ids = list(range(first + len(self.rows) - 1, first - 1, -1))
             citizen_id = self._free_ids.pop()
-            self.db.execute(
-                "INSERT INTO citizens (id, id_hash, sealed, enrolled_at, enrolled_counter, updated_at, pushed) "
-                "VALUES (?, ?, ?, ?, ?, ?, 1)",
-                [citizen_id, id_hash, sealed, row[f"{prefix}enrolled_at"], row[f"{prefix}enrolled_counter"], updated],
-            )
+            entry = [
+                citizen_id,
+                id_hash,
+                sealed,
+                row[f"{prefix}enrolled_at"],
+                row[f"{prefix}enrolled_counter"],
+                updated,
+            ]
+            self.new_citizens.append(entry)
+            self._waiting[id_hash] = entry
             self.local[id_hash] = (citizen_id, updated)
             return citizen_id
         if known[1] < updated:
-            self.db.execute("UPDATE citizens SET sealed = ?, updated_at = ? WHERE id = ?", [sealed, updated, known[0]])
+            waiting = self._waiting.get(id_hash)
+            if waiting is not None:  # added by this batch, not inserted yet: insert the newer record
+                waiting[2], waiting[5] = sealed, updated
+            else:
+                self.db.execute(
+                    "UPDATE citizens SET sealed = ?, updated_at = ? WHERE id = ?", [sealed, updated, known[0]]
+                )
             self.local[id_hash] = (known[0], updated)
         return known[0]
 
@@ -205,6 +228,7 @@ def _apply_citizens(batch: _Batch) -> int:
         before = batch.local.get(row["id_hash"])
         if batch.citizen(row) is not None and (before is None or before[1] < row["updated_at"]):
             applied += 1
+    batch.add_citizens()
     return applied
 
 
@@ -246,6 +270,7 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
                 batch.applied.faces.append(
                     (citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32))
                 )
+        batch.add_citizens()
         batch.db.executemany(insert, values)
         if updates:  # a visit seen before, since done or rated elsewhere (the first "done" stays, the latest answer
             # wins); a change made here and not pushed yet is newer than what comes back: it stays, and travels next

@@ -135,3 +135,38 @@ def test_reseal_keeps_the_audit_log_append_only_and_verifying(store: Store) -> N
     assert {"audit_log_no_update", "audit_log_no_delete"} <= triggers
     with pytest.raises(Exception, match="append-only"):
         store.db.execute("UPDATE audit_log SET actor = 'x'")
+
+
+def test_a_citizen_new_here_arrives_once_with_the_newest_record_of_its_pulled_rows(
+    store: Store, tmp_path: Path
+) -> None:
+    """Citizens a pulled batch brings are inserted together, before the rows that refer to them;
+    two rows of one batch with two versions of the record keep the newer."""
+    with Store.open(tmp_path / "other.sqlite", lambda _: KEY) as other:
+        other.clock = lambda: NOON
+        enrol(other, "096200000009")
+        id_hash, sealed, enrolled_at, enrolled_counter, updated_at = other.db.execute(
+            "SELECT id_hash, sealed, enrolled_at, enrolled_counter, updated_at FROM citizens"
+        ).fetchone()
+    newer = (NOON + timedelta(hours=1)).isoformat()
+    consents = [
+        {
+            "seq": seq,
+            "uid": f"{seq:032x}",
+            "id_hash": bytes(id_hash),
+            "purpose": "face_checkin",
+            "text_version": "v1",
+            "given_at": NOON.isoformat(),
+            "counter": "Quầy 2",
+            "staff": "x",
+            "c_sealed": bytes(sealed),
+            "c_enrolled_at": enrolled_at,
+            "c_enrolled_counter": enrolled_counter,
+            "c_updated_at": stamp,
+        }
+        for seq, stamp in ((1, updated_at or NOON.isoformat()), (2, newer))
+    ]
+    applied = SyncRows(store).store_pulled("r1", "consents", consents, "Quầy 1")
+    [(citizen, stored)] = store.db.execute("SELECT id, updated_at FROM citizens").fetchall()
+    assert applied.rows == 2 and stored == newer and len(store.consents(citizen)) == 2
+    assert store.citizen(citizen).id_number == "096200000009"
