@@ -60,8 +60,8 @@ def fill_table(
         for c, value in enumerate(row):
             table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
     header = table.horizontalHeader()
-    header.setStretchLastSection(stretch in (-1, len(headers) - 1))
     wide = stretch % len(headers) if headers else 0
+    header.setStretchLastSection(wide == len(headers) - 1)
     for column in range(len(headers)):
         header.setSectionResizeMode(
             column, QHeaderView.ResizeMode.Stretch if column == wide else QHeaderView.ResizeMode.ResizeToContents
