@@ -8,17 +8,20 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli.support import common_options, config_option, emit, emit_table, kiosk_errors, settings_from
+from kiosk.cli.support import (
+    camera_option,
+    common_options,
+    config_option,
+    emit,
+    emit_table,
+    kiosk_errors,
+    settings_from,
+)
 from models import KioskError
 
 
 @click.command()
-@click.option(
-    "--camera",
-    default=None,
-    metavar="N|DIR|VIDEO",
-    help="Check this camera number, image folder or video instead of the settings' camera.",
-)
+@camera_option
 @common_options
 @kiosk_errors
 def doctor(camera: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:

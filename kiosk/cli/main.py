@@ -18,6 +18,7 @@ from kiosk.cli.province import join, province
 from kiosk.cli.report import report
 from kiosk.cli.serve import serve
 from kiosk.cli.support import (
+    camera_option,
     common_options,
     config_option,
     db_option,
@@ -48,12 +49,7 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option(
-    "--camera",
-    default=None,
-    metavar="N|DIR|VIDEO",
-    help="Camera index, image folder or video file (default: camera_index from the settings).",
-)
+@camera_option
 @config_option
 @db_option
 @kiosk_errors

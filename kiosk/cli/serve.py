@@ -8,17 +8,12 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli.support import common_options, emit, kiosk_errors, open_kiosk
+from kiosk.cli.support import camera_option, common_options, emit, kiosk_errors, open_kiosk
 from models import KioskError
 
 
 @click.command()
-@click.option(
-    "--camera",
-    default=None,
-    metavar="N|DIR|VIDEO",
-    help="Camera index, image folder or video file (default: camera_index from the settings).",
-)
+@camera_option
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=None, help="Listen on this port (default: api_port; 0 = any free)."
 )

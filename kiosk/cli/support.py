@@ -30,6 +30,13 @@ config_option = click.option(
     envvar="KIOSK_CONFIG",
     help="Settings file (TOML). Default: kiosk.toml in the user's config folder, if present.",
 )
+#: ``--camera``: a camera number, image folder or video instead of the settings' camera.
+camera_option = click.option(
+    "--camera",
+    default=None,
+    metavar="N|DIR|VIDEO",
+    help="Camera index, image folder or video file (default: camera_index from the settings).",
+)
 #: ``--db``: the counter's SQLite database.
 db_option = click.option(
     "--db",

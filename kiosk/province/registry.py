@@ -176,12 +176,7 @@ class Registry:
         with self.transaction("set-up") as cur:
             if create:
                 _install_locked(cur, key_check)
-            cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
-            if not cur.fetchone()[0]:
-                raise RegistryError(
-                    f"{redact(self.url)} is not a kiosk registry (it has no registry tables)",
-                    "check the URL; to start a new registry there, run once: kiosk province init (docs/REGISTRY.md)",
-                )
+            self._require_tables(cur, "to start a new registry there, run once: kiosk province init (docs/REGISTRY.md)")
             cur.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'")
             found = cur.fetchone()
             version = int(found[0]) if found else 0
@@ -216,16 +211,19 @@ class Registry:
             RegistryError: not a kiosk registry, or the query failed (no right to read, say).
         """
         with self.transaction("check") as cur:
-            cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL, now()")
-            is_registry, moment = cur.fetchone()
-            if not is_registry:
-                raise RegistryError(
-                    f"{redact(self.url)} is not a kiosk registry (it has no registry tables)",
-                    "check the address with the province administrator",
-                )
-            cur.execute("SELECT value FROM registry_meta WHERE name = 'key_check'")
-            found = cur.fetchone()
-        return (str(found[0]) if found else None), moment
+            self._require_tables(cur, "ask the province administrator for the right address")
+            cur.execute("SELECT now(), (SELECT value FROM registry_meta WHERE name = 'key_check')")
+            moment, sealed = cur.fetchone()
+        return (str(sealed) if sealed is not None else None), moment
+
+    def _require_tables(self, cur: Any, what_to_do: str) -> None:
+        """Refuse a database without the registry's tables (a mistyped address must not look empty)."""
+        cur.execute("SELECT to_regclass('registry_meta') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            raise RegistryError(
+                f"{redact(self.url)} is not a kiosk registry (it has no registry tables)",
+                f"check the URL; {what_to_do}",
+            )
 
     # -- pull --------------------------------------------------------------------------
     def pull(self, table: str, after: int, limit: int) -> list[dict[str, Any]]:
