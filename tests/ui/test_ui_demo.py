@@ -219,6 +219,7 @@ def test_a_keypad_survives_neither_the_administration_pages_nor_a_scene_with_som
     from kiosk.counter.watch import Mode
     from tests.support.data import FRAMES, analyzed
     from ui.counter import State
+
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with demo_window_for_test() as demo:
         window, counter, bar = demo.window, demo.window.counter, demo.bar
