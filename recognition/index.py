@@ -6,6 +6,11 @@ primary engine was introduced, and not yet upgraded): a citizen is searched thro
 engine only, so the engines' candidate lists never overlap and a citizen's template is
 never compared with another engine's probe. Adding a primary template to such a citizen
 moves them out of the older index (the upgrade).
+
+Given ``exact_rows`` (at a counter: the store's sealed templates by sample id), a cosine
+primary engine is held in a :class:`recognition.compact.CompactMatcher` (int8, a quarter of
+the memory, the same answers); every other matcher is a float32
+:class:`recognition.matcher.Matcher`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from recognition.compact import CompactMatcher, ExactRows
 from recognition.matcher import Matcher
+
+AnyMatcher = Matcher | CompactMatcher
 
 
 class FaceIndex:
@@ -25,19 +33,25 @@ class FaceIndex:
         primary: the primary engine's name.
         metrics: ``{engine: metric}`` of every engine the index may hold (primary included).
         capacity: initial rows of the primary matcher.
+        exact_rows: where a compact primary matcher re-scores from (see the module docstring);
+            None: every matcher is float32.
     """
 
-    def __init__(self, primary: str, metrics: Mapping[str, str], capacity: int = 1024) -> None:
+    def __init__(
+        self, primary: str, metrics: Mapping[str, str], capacity: int = 1024, exact_rows: ExactRows | None = None
+    ) -> None:
         if primary not in metrics:
             raise ValueError(f"no metric for the primary engine {primary!r}")
         self.primary = primary
-        self.matchers = {
+        self.matchers: dict[str, AnyMatcher] = {
             name: Matcher(capacity if name == primary else 16, metric, name) for name, metric in metrics.items()
         }
+        if exact_rows is not None and metrics[primary] == "cosine":
+            self.matchers[primary] = CompactMatcher(exact_rows, capacity, primary)
         self._lock = threading.RLock()
 
     @property
-    def main(self) -> Matcher:
+    def main(self) -> AnyMatcher:
         """The primary engine's matcher."""
         return self.matchers[self.primary]
 
@@ -51,26 +65,30 @@ class FaceIndex:
         with self._lock:
             return len(set().union(*(self.matchers[name].citizen_ids() for name in self.legacy_engines)))
 
-    def add(self, engine: str, citizen_ids: np.ndarray, embeddings: np.ndarray) -> None:
-        """Add templates of ``engine`` (``citizen_ids`` ``(k,)`` parallel to ``embeddings`` ``(k, 128)``).
+    def add(self, engine: str, citizen_ids: np.ndarray, embeddings: np.ndarray, keys: np.ndarray | None = None) -> None:
+        """Add templates of ``engine`` (``citizen_ids`` and ``keys`` ``(k,)`` parallel to ``embeddings`` ``(k, 128)``;
+        ``keys``, the rows' sample ids, are needed by a compact matcher only).
 
         Templates of an engine the index does not hold are ignored; older-engine templates
         of a citizen who has primary ones are not indexed; primary templates move their
         citizens out of the older indexes.
+
+        Raises:
+            ValueError: a compact matcher was given no keys.
         """
         if engine not in self.matchers:
             return
         ids = np.asarray(citizen_ids, dtype=np.int64).reshape(-1)
         with self._lock:
             if engine == self.primary:
-                self.main.add_many(ids, embeddings)
+                _add(self.main, ids, embeddings, keys)
                 for other in self.legacy_engines:
                     for cid in set(ids.tolist()):
                         self.matchers[other].remove(cid)
                 return
             keep = np.array([int(cid) not in self.main for cid in ids], dtype=bool)
             if keep.any():
-                self.matchers[engine].add_many(ids[keep], np.asarray(embeddings)[keep])
+                _add(self.matchers[engine], ids[keep], np.asarray(embeddings)[keep], None if keys is None else keys[keep])
 
     def remove(self, citizen_id: int) -> None:
         """Drop every template of a citizen, in every engine."""
@@ -82,3 +100,12 @@ class FaceIndex:
         """The engine a citizen is searched through, or None when they are not indexed."""
         with self._lock:
             return next((name for name, m in self.matchers.items() if citizen_id in m), None)
+
+
+def _add(matcher: AnyMatcher, ids: np.ndarray, embeddings: np.ndarray, keys: np.ndarray | None) -> None:
+    if isinstance(matcher, Matcher):
+        matcher.add_many(ids, embeddings)
+    elif keys is None:
+        raise ValueError(f"the compact {matcher.engine} index needs the sample id of each template")
+    else:
+        matcher.add_many(ids, embeddings, keys)

@@ -146,10 +146,7 @@ class Matcher:
     def _prepare(self, embeddings: np.ndarray) -> np.ndarray:
         """Rows as C-contiguous float32 ``(k, 128)``; unit length under the cosine metric."""
         rows = _as_matrix(embeddings)
-        if self.metric == "cosine":
-            norms = np.linalg.norm(rows, axis=1, keepdims=True)
-            rows = np.ascontiguousarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
-        return rows
+        return unit_rows(rows) if self.metric == "cosine" else rows
 
     def _distances(self, rows: np.ndarray, query: np.ndarray) -> list[float]:
         """Exact distances of a few rows to the query, in float64, free of the expansion's rounding."""
@@ -192,6 +189,14 @@ def _as_matrix(embeddings: np.ndarray) -> np.ndarray:
     if arr.ndim != 2 or arr.shape[1] != EMBEDDING_SIZE:
         raise ValueError(f"expected embeddings of shape (k, {EMBEDDING_SIZE}), got {arr.shape}")
     return arr
+
+
+def unit_rows(embeddings: np.ndarray) -> np.ndarray:
+    """``(k, 128)`` (or ``(128,)``) embeddings scaled to unit length, C-contiguous float32 ``(k, 128)``
+    (computed in float32: the cosine matchers all scale rows and probes this same way)."""
+    rows = _as_matrix(embeddings)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.ascontiguousarray(rows / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 _SAMPLE_STRIDE = 64

@@ -97,5 +97,5 @@ def check_in(
                 "upgrade_samples", actor, counter, check.citizen.masked_id, engine=gallery.engine, samples=len(samples)
             )
     if samples:
-        gallery.add(citizen_id, samples)
+        gallery.reindex(citizen_id)
     return visit_id

@@ -154,7 +154,7 @@ def enrol(
         citizen_id = store.enrol(record, good, consent_record, counter)
         visit_id = store.record_visit(visit_now(store, citizen_id, counter, "qr", seen_at, first_visit=True))
         store.audit("enrol", staff, counter, record.masked_id, samples=len(good), consent_version=CONSENT_TEXT_VERSION)
-    gallery.add(citizen_id, good)
+    gallery.reindex(citizen_id)
     return EnrolResult(citizen_id, record, len(good), visit_id)
 
 
@@ -178,7 +178,7 @@ def add_samples(
     with store.transaction("add samples"):
         store.add_samples(citizen_id, good, counter)
         store.audit("add_samples", actor, counter, record.masked_id, samples=len(good))
-    gallery.add(citizen_id, good)
+    gallery.reindex(citizen_id)
     return len(good)
 
 

@@ -38,13 +38,15 @@ class Gallery:
 
     @property
     def index(self) -> FaceIndex:
-        """The face index, loaded from the store on first use."""
+        """The face index, loaded from the store on first use (the default engine's matcher is
+        compact: int8 rows, re-scored from the store's sealed templates)."""
         if self._index is None:
             metrics = {name: engine_info(name).metric for name in ENGINE_NAMES}
-            index = FaceIndex(self.engine, metrics, capacity=max(1024, self.store.sample_count(self.engine)))
+            capacity = max(1024, self.store.sample_count(self.engine))
+            index = FaceIndex(self.engine, metrics, capacity, exact_rows=self.store.templates)
             for name in self._engines_default_first():
-                for ids, embeddings in self.store.iter_embeddings(name):
-                    index.add(name, ids, embeddings)
+                for ids, embeddings, keys in self.store.iter_embeddings(name):
+                    index.add(name, ids, embeddings, keys)
             self._index = index
         return self._index
 
@@ -65,26 +67,21 @@ class Gallery:
             "templates_by_engine": coverage,
         }
 
-    def add(self, citizen_id: int, samples: Sequence[FaceSample]) -> None:
-        """Put a citizen's newly stored default-engine samples into the index (loading it if need be)."""
-        self.index.add(
-            self.engine, np.full(len(samples), citizen_id, dtype=np.int64), np.stack([s.embedding for s in samples])
-        )
-
     def remove(self, citizen_id: int) -> None:
         """Drop a purged citizen from a loaded index (an index not loaded yet will not read them)."""
         if self._index is not None:
             self._index.remove(citizen_id)
 
     def reindex(self, citizen_id: int) -> None:
-        """Reload one citizen's templates from the store into a loaded index (after some were deleted)."""
+        """Reload one citizen's templates from the store into a loaded index (after some were
+        stored or deleted); an index not loaded yet will read them itself."""
         if self._index is None:
             return
         self._index.remove(citizen_id)
         for name in self._engines_default_first():
-            kept = self.store.embeddings_of(citizen_id, name)
+            keys, kept = self.store.samples_of(citizen_id, name)
             if len(kept):
-                self._index.add(name, np.full(len(kept), citizen_id, dtype=np.int64), kept)
+                self._index.add(name, np.full(len(kept), citizen_id, dtype=np.int64), kept, keys)
 
     def update(self, changes: AppliedBatch) -> None:
         """Bring an already loaded index in line with what a sync stored (before the index is
@@ -95,7 +92,12 @@ class Gallery:
             self._index.remove(citizen_id)
         for citizen_id in changes.changed:
             self.reindex(citizen_id)
-        engines = sorted({e for _, e, _ in changes.faces}, key=lambda e: e != self.engine)  # the default engine's first
+        engines = sorted({e for _, e, _, _ in changes.faces}, key=lambda e: e != self.engine)  # the default engine's first
         for engine in engines:
-            rows = [(c, e) for c, name, e in changes.faces if name == engine]
-            self._index.add(engine, np.array([c for c, _ in rows], dtype=np.int64), np.stack([e for _, e in rows]))
+            rows = [(c, e, k) for c, name, e, k in changes.faces if name == engine]
+            self._index.add(
+                engine,
+                np.array([c for c, _, _ in rows], dtype=np.int64),
+                np.stack([e for _, e, _ in rows]),
+                np.array([k for _, _, k in rows], dtype=np.int64),
+            )

@@ -34,8 +34,7 @@ from models import CitizenRecord, FaceSample, Rating
 from recognition.analyzer import FaceAnalyzer, FrameFaces
 from recognition.engines import ENGINE_NAMES, check_engine
 from recognition.errors import NoFaceError
-from recognition.index import FaceIndex
-from recognition.matcher import Matcher
+from recognition.index import AnyMatcher, FaceIndex
 from recognition.policy import PolicyConfig
 
 
@@ -113,7 +112,7 @@ class Kiosk:
         return self._gallery.index
 
     @property
-    def matcher(self) -> Matcher:
+    def matcher(self) -> AnyMatcher:
         """The default engine's matcher (see :attr:`index`)."""
         return self.index.main
 

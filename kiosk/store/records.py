@@ -11,10 +11,10 @@ leaves nothing half-written.
 from __future__ import annotations
 
 import json
-import sqlite3
 import unicodedata
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -301,13 +301,21 @@ class Store(StoreBase):
 
     def embeddings_of(self, citizen_id: int, engine: str | None = None) -> np.ndarray:
         """One citizen's stored samples (of one engine, if given), decrypted: ``(k, 128)`` float32."""
-        sql = "SELECT c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id WHERE s.citizen_id = ?"
+        return self.samples_of(citizen_id, engine)[1]
+
+    def samples_of(self, citizen_id: int, engine: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """One citizen's stored samples (of one engine, if given), in sample id order:
+        ``(sample_ids (k,) int64, embeddings (k, 128) float32)``, decrypted."""
+        sql = (
+            "SELECT s.id, c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id "
+            "WHERE s.citizen_id = ?"
+        )
         with self._reading():
             rows = self.db.execute(
-                sql + (" AND s.engine = ?" if engine else ""), [citizen_id, *([engine] if engine else [])]
+                sql + (" AND s.engine = ?" if engine else "") + " ORDER BY s.id", [citizen_id, *([engine] if engine else [])]
             ).fetchall()
-        plain = b"".join(self.key.open(e, b"sample:" + h) for h, e in rows)
-        return np.frombuffer(plain, dtype="<f4").reshape(len(rows), 128).astype(np.float32)
+        plain = b"".join(self.key.open(e, b"sample:" + h) for _, h, e in rows)
+        return np.array([r[0] for r in rows], dtype=np.int64), _embeddings(plain, len(rows))
 
     def engines_of(self, citizen_id: int) -> set[str]:
         """The engines a citizen has templates of."""
@@ -319,27 +327,39 @@ class Store(StoreBase):
                 )
             }
 
-    def iter_embeddings(self, engine: str | None = None, batch: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Stream the samples of one engine (of all, if None), decrypted:
-        ``(citizen_ids (k,) int64, embeddings (k, 128) float32)`` batches."""
+    def iter_embeddings(
+        self, engine: str | None = None, batch: int = 65536
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Stream the samples of one engine (of all, if None), decrypted, in sample id order:
+        ``(citizen_ids (k,) int64, embeddings (k, 128) float32, sample_ids (k,) int64)`` batches."""
         aes = self.key.opener()
-        sql = "SELECT s.citizen_id, c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id"
+        sql = "SELECT s.citizen_id, c.id_hash, s.embedding, s.id FROM face_samples s JOIN citizens c ON c.id = s.citizen_id"
+        where = " WHERE s.engine = ?" if engine else ""
         with self._reading():
-            cursor = self.db.execute(sql + (" WHERE s.engine = ?" if engine else ""), [engine] if engine else [])
-            try:
+            cursor = self.db.execute(sql + where + " ORDER BY s.id", [engine] if engine else [])
+            with _tampered_template():
                 while rows := cursor.fetchmany(batch):
                     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                    keys = np.fromiter((r[3] for r in rows), dtype=np.int64, count=len(rows))
                     plain = b"".join(
                         aes.decrypt(r[2][:NONCE_BYTES], r[2][NONCE_BYTES:], b"sample:" + r[1]) for r in rows
                     )
-                    yield ids, np.frombuffer(plain, dtype="<f4").reshape(len(rows), 128).astype(np.float32, copy=False)
-            except Exception as exc:  # InvalidTag: tampered row
-                if isinstance(exc, (sqlite3.Error, StoreError)):
-                    raise
-                raise DataKeyError(
-                    "a stored face template does not decrypt with this key (tampered data?)",
-                    "restore the database from a backup",
-                ) from None
+                    yield ids, _embeddings(plain, len(rows)), keys
+
+    def templates(self, sample_ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """``{sample id: (128,) float32 embedding}``, decrypted, of the given samples still stored
+        (a sample deleted meanwhile is absent): the exact rows a search re-scores."""
+        keys = [int(k) for k in sample_ids]
+        aes = self.key.opener()
+        out: dict[int, np.ndarray] = {}
+        sql = "SELECT s.id, c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id WHERE s.id IN "
+        with self._reading(), _tampered_template():
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                for key, id_hash, sealed in self.db.execute(sql + f"({','.join('?' * len(part))})", part):
+                    plain = aes.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], b"sample:" + id_hash)
+                    out[int(key)] = _embeddings(plain, 1)[0]
+        return out
 
     # -- visits and audit --------------------------------------------------------------
     def record_visit(self, visit: Visit) -> int:
@@ -439,6 +459,25 @@ class Store(StoreBase):
         for row in rows:
             row.pop("hash", None)
         return rows
+
+
+def _embeddings(plain: bytes, count: int) -> np.ndarray:
+    """``count`` little-endian float32 templates joined in ``plain`` → ``(count, 128)`` float32."""
+    return np.frombuffer(plain, dtype="<f4").reshape(count, 128).astype(np.float32, copy=False)
+
+
+@contextmanager
+def _tampered_template() -> Iterator[None]:
+    """A stored template that does not authenticate, or has the wrong length → :class:`DataKeyError`."""
+    from cryptography.exceptions import InvalidTag
+
+    try:
+        yield
+    except (InvalidTag, ValueError):
+        raise DataKeyError(
+            "a stored face template does not decrypt with this key (tampered data?)",
+            "restore the database from a backup",
+        ) from None
 
 
 def new_uid() -> str:

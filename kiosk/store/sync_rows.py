@@ -32,14 +32,14 @@ class AppliedBatch:
         rejected: rows whose sealed values do not authenticate under this store's key (skipped).
         gone: citizens deleted here by a remote purge.
         changed: citizens who lost templates to a remote purge but stay (enrolled again after it).
-        faces: templates added, ``(citizen id, engine, (128,) float32 embedding)``, in row order.
+        faces: templates added, ``(citizen id, engine, (128,) float32 embedding, sample id)``, in row order.
     """
 
     rows: int = 0
     rejected: int = 0
     gone: list[int] = field(default_factory=list)
     changed: list[int] = field(default_factory=list)
-    faces: list[tuple[int, str, np.ndarray]] = field(default_factory=list)
+    faces: list[tuple[int, str, np.ndarray, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -240,16 +240,8 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
     )
 
     def apply(batch: _Batch) -> int:
-        uids = [r["uid"] for r in batch.rows]
-        have: set[str] = set()
-        for chunk in range(0, len(uids), 500):
-            part = uids[chunk : chunk + 500]
-            have.update(
-                u
-                for (u,) in batch.db.execute(
-                    f"SELECT uid FROM {table} WHERE uid IN ({','.join('?' * len(part))})", part
-                )
-            )
+        have = _row_ids(batch, table, [r["uid"] for r in batch.rows])
+        faces = []
         values = []
         updates = []
         for row in batch.rows:
@@ -267,11 +259,12 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
                 continue
             values.append([citizen_id, *(row[c] for c in columns)])
             if plain is not None:
-                batch.applied.faces.append(
-                    (citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32))
-                )
+                faces.append((citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32), row["uid"]))
         batch.add_citizens()
         batch.db.executemany(insert, values)
+        if faces:
+            keys = _row_ids(batch, table, [uid for *_, uid in faces])
+            batch.applied.faces.extend((c, engine, e, keys[uid]) for c, engine, e, uid in faces)
         if updates:  # a visit seen before, since done or rated elsewhere (the first "done" stays, the latest answer
             # wins); a change made here and not pushed yet is newer than what comes back: it stays, and travels next
             batch.db.executemany(
@@ -287,6 +280,15 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
         return len(values)
 
     return apply
+
+
+def _row_ids(batch: _Batch, table: str, uids: Sequence[str]) -> dict[str, int]:
+    """``{uid: local row id}`` of the rows of ``table`` with these uids that are stored here."""
+    found: dict[str, int] = {}
+    for chunk in range(0, len(uids), 500):
+        part = list(uids[chunk : chunk + 500])
+        found.update(batch.db.execute(f"SELECT uid, id FROM {table} WHERE uid IN ({','.join('?' * len(part))})", part))
+    return found
 
 
 def _apply_purges(batch: _Batch) -> int:

@@ -93,7 +93,7 @@ def _check(db: Path, key: DataKey, round_no: int) -> dict[str, int]:
         for table in ("face_samples", "consents", "visits"):
             orphans = q(f"SELECT count(*) FROM {table} WHERE citizen_id NOT IN (SELECT id FROM citizens)").fetchone()[0]
             assert orphans == 0, f"{where}: {orphans} {table} rows without a citizen"
-        decrypted = sum(len(ids) for ids, _ in store.iter_embeddings())
+        decrypted = sum(len(ids) for ids, *_ in store.iter_embeddings())
         assert decrypted == store.sample_count(), where
         report = audit_log.verify(store)
         assert report.ok, f"{where}: {report.problems}"

@@ -349,7 +349,7 @@ def test_retention_lists_then_purges_exactly_the_citizens_past_the_period(
     assert admin.run_retention() == 2
     assert clocked.store.find_citizen(SON[1]) is None and clocked.store.find_citizen(PHUONG[1]) is None
     assert {r["id"] for r in clocked.store.citizens()} == {duc, thu}
-    assert {int(i) for i in np.unique(np.concatenate([ids for ids, _ in clocked.store.iter_embeddings()]))} == {
+    assert {int(i) for i in np.unique(np.concatenate([ids for ids, *_ in clocked.store.iter_embeddings()]))} == {
         duc,
         thu,
     }

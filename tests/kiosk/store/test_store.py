@@ -252,7 +252,7 @@ def test_delete_citizen_removes_samples_consents_and_visits(store: Store, db_pat
     # The other citizen is untouched.
     assert [r["record"].full_name for r in store.citizens()] == ["Trần Văn Đức"]
     assert store.consents(duc) and len(store.visits()) == 1
-    ids = np.concatenate([i for i, _ in store.iter_embeddings()])
+    ids = np.concatenate([i for i, *_ in store.iter_embeddings()])
     assert set(ids.tolist()) == {duc}
     # secure_delete: once the file is closed, the purged face templates are not in it any more.
     store.close()
@@ -285,10 +285,14 @@ def test_iter_embeddings_round_trips_float32_exactly(store: Store, card_record) 
     samples = [*real, replace(real[0], embedding=edge)]
     citizen_id = store.enrol(card_record("london_005"), samples, CONSENT, "Quầy 1")
     batches = list(store.iter_embeddings(batch=3))  # 4 samples: two batches
-    assert [len(ids) for ids, _ in batches] == [3, 1]
-    ids = np.concatenate([i for i, _ in batches])
-    got = np.concatenate([e for _, e in batches])
+    assert [len(ids) for ids, _, _ in batches] == [3, 1]
+    ids = np.concatenate([i for i, _, _ in batches])
+    got = np.concatenate([e for _, e, _ in batches])
+    keys = np.concatenate([k for _, _, k in batches])
     assert ids.dtype == np.int64 and set(ids.tolist()) == {citizen_id}
+    assert keys.tolist() == sorted(set(keys.tolist()))  # one sample id per row, ascending
+    by_key = store.templates([*keys.tolist(), 10**9])  # the exact rows a search re-scores; a gone id is absent
+    assert sorted(by_key) == keys.tolist() and all(np.array_equal(by_key[int(k)], e) for k, e in zip(keys, got))
     assert got.dtype == np.float32 and got.shape == (4, 128)
     want = np.stack([np.asarray(s.embedding, dtype=np.float32) for s in samples])
     assert np.array_equal(got.view(np.uint32), want.view(np.uint32))  # bit for bit, -0.0 included
