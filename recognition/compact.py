@@ -94,10 +94,10 @@ class CompactMatcher:
     """An in-memory cosine index of face samples, several per citizen, held as int8 codes.
 
     Rows live in parallel arrays (codes ``(capacity, 128)`` int8; scale, error float32;
-    citizen id, row key int64): 152 bytes per sample, against 532 for
+    citizen id, row key int64): 152 bytes per sample, against 524 for
     :class:`recognition.matcher.Matcher`. Each row carries the caller's ``key`` (at a
     counter, the store's sample id) so that :meth:`search` can ask ``exact_rows`` for the
-    exact templates of the few rows it re-scores. Adding appends (capacity doubles);
+    exact templates of the few rows it re-scores. Adding appends (capacity grows by a quarter);
     removing moves tail rows into the holes. Thread-safe.
 
     Args:
@@ -171,11 +171,16 @@ class CompactMatcher:
             self._errors[self._n : end] = errors
             self._ids[self._n : end] = ids
             self._keys[self._n : end] = keys
-            self._n = end
-            if len(errors):
-                self._widest = max(self._widest, float(np.max(errors)))
-            for cid, count in zip(*np.unique(ids, return_counts=True)):
-                self._members[int(cid)] = self._members.get(int(cid), 0) + int(count)
+            self._count_members(end, errors)
+
+    def _count_members(self, end: int, errors: np.ndarray) -> None:
+        """Take rows ``self._n .. end`` (already in the arrays, with these ``errors``) into the index."""
+        ids = self._ids[self._n : end]
+        self._n = end
+        if len(errors):
+            self._widest = max(self._widest, float(np.max(errors)))
+        for cid, count in zip(*np.unique(ids, return_counts=True)):
+            self._members[int(cid)] = self._members.get(int(cid), 0) + int(count)
 
     def remove(self, citizen_id: int) -> int:
         """Drop every sample of a citizen at once. Returns how many rows were removed."""
@@ -278,8 +283,22 @@ class CompactMatcher:
             arrays = [np.asarray(state[name]).reshape(-1) for name in STATE_ARRAYS[1:]]
         except (KeyError, ValueError) as exc:
             raise ValueError(f"not a compact index state: {exc}") from None
-        scales, errors, ids, keys = arrays
-        self._append(codes, scales.astype(np.float32), errors.astype(np.float32), ids.astype(np.int64), keys)
+        scales, errors, ids, keys = (
+            a.astype(t, copy=False) for a, t in zip(arrays, (np.float32, np.float32, np.int64, np.int64))
+        )
+        with self._lock:
+            if self._n == 0 and codes.flags.writeable and all(a.flags.writeable for a in arrays):
+                # an empty matcher takes the arrays as they are (a snapshot's, read into one buffer): no copy
+                self._codes, self._scales, self._errors, self._ids, self._keys = codes, scales, errors, ids, keys
+                self._n = 0
+                self._count_members(len(ids), errors)
+                return
+        self._append(codes, scales, errors, ids, keys)
+
+    def reserve(self, rows: int) -> None:
+        """Make room for ``rows`` rows in all (e.g. before adding a known number)."""
+        with self._lock:
+            self._reserve(rows)
 
     def _arrays(self) -> tuple[np.ndarray, ...]:
         return (self._codes, self._scales, self._errors, self._ids, self._keys)
@@ -288,8 +307,7 @@ class CompactMatcher:
         capacity = len(self._ids)
         if needed <= capacity:
             return
-        while capacity < needed:
-            capacity *= 2
+        capacity = max(needed, capacity + capacity // 4 + 1024)  # geometric, but a 3e6-row index grows by a quarter
         grown = []
         for array in self._arrays():
             bigger = np.zeros((capacity, *array.shape[1:]), dtype=array.dtype)

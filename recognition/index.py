@@ -88,7 +88,9 @@ class FaceIndex:
                 return
             keep = np.array([int(cid) not in self.main for cid in ids], dtype=bool)
             if keep.any():
-                _add(self.matchers[engine], ids[keep], np.asarray(embeddings)[keep], None if keys is None else keys[keep])
+                _add(
+                    self.matchers[engine], ids[keep], np.asarray(embeddings)[keep], None if keys is None else keys[keep]
+                )
 
     def remove(self, citizen_id: int) -> None:
         """Drop every template of a citizen, in every engine."""

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from pathlib import Path
 from typing import TypedDict
 
 import numpy as np
 
+from kiosk.counter import snapshot
+from kiosk.counter.snapshot import SnapshotError, Stamp
+from kiosk.errors import StoreError
 from kiosk.store.records import Store
 from kiosk.store.sync_rows import AppliedBatch
-from models import FaceSample
+from recognition.compact import CompactMatcher
 from recognition.engines import ENGINE_NAMES, engine_info
 from recognition.index import FaceIndex
+
+log = logging.getLogger("cccd_kiosk.index")
 
 
 class EngineStatus(TypedDict):
@@ -28,27 +34,88 @@ class Gallery:
     """The in-memory :class:`recognition.index.FaceIndex` (one matcher per engine) of one store.
 
     ``engine`` is the default face engine: its templates are loaded first; each older
-    engine's only for the citizens who have no default-engine template yet.
+    engine's only for the citizens who have no default-engine template yet. The default
+    engine's compact matcher starts from the sealed snapshot at ``snapshot_file`` when it is
+    current (:mod:`kiosk.counter.snapshot`), and is saved there after a full load and at
+    :meth:`close` when the store changed; None: no snapshot.
     """
 
-    def __init__(self, store: Store, engine: str) -> None:
+    def __init__(self, store: Store, engine: str, snapshot_file: Path | None = None) -> None:
         self.store = store
         self.engine = engine
+        self.snapshot_file = snapshot_file
         self._index: FaceIndex | None = None
+        self._saved: str | None = None  # the stamp the snapshot on disk was taken at (None: none is current)
 
     @property
     def index(self) -> FaceIndex:
-        """The face index, loaded from the store on first use (the default engine's matcher is
-        compact: int8 rows, re-scored from the store's sealed templates)."""
+        """The face index, loaded on first use (the default engine's matcher is compact: int8
+        rows, re-scored from the store's sealed templates)."""
         if self._index is None:
             metrics = {name: engine_info(name).metric for name in ENGINE_NAMES}
-            capacity = max(1024, self.store.sample_count(self.engine))
-            index = FaceIndex(self.engine, metrics, capacity, exact_rows=self.store.templates)
+            index = FaceIndex(self.engine, metrics, 1024, exact_rows=self.store.templates)
+            main = index.main
+            after = self._from_snapshot(main) if isinstance(main, CompactMatcher) else None
+            if isinstance(main, CompactMatcher):
+                main.reserve(len(main) + self.store.sample_count(self.engine, after or 0) + 1024)
             for name in self._engines_default_first():
-                for ids, embeddings, keys in self.store.iter_embeddings(name):
+                known = after or 0 if name == self.engine else 0  # rows the snapshot already gave
+                for ids, embeddings, keys in self.store.iter_embeddings(name, after=known):
                     index.add(name, ids, embeddings, keys)
             self._index = index
+            if after is None:
+                self.save_snapshot()
         return self._index
+
+    def _from_snapshot(self, main: CompactMatcher) -> int | None:
+        """Fill the empty compact matcher from a current snapshot; returns the highest sample id
+        it covers (later ones are still to be read from the store), or None when there was none to use."""
+        if self.snapshot_file is None or not self.snapshot_file.exists():
+            return None
+        now = Stamp.parse(self.store.templates_stamp())
+        try:
+            taken = snapshot.load(self.snapshot_file, self.store.key, self.engine, main, now.grown_from)
+        except (OSError, SnapshotError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            log.warning(
+                "the face index snapshot %s was not used (%s): rebuilt from the database", self.snapshot_file, reason
+            )
+            return None
+        self._saved = str(taken) if taken == now else None
+        return taken.highest
+
+    def save_snapshot(self) -> bool:
+        """Write the default engine's compact matcher to the snapshot file when it holds exactly
+        the store's templates of that engine (checked in one read of the store; a write by
+        another thread meanwhile skips the save) and the snapshot on disk is not current.
+        Returns True when a snapshot was written."""
+        main = self._index.main if self._index is not None else None
+        if self.snapshot_file is None or not isinstance(main, CompactMatcher):
+            return False
+        with self.store.snapshot():
+            stamp = self.store.templates_stamp()
+            stored = self.store.sample_ids(self.engine)
+        if stamp == self._saved:
+            return False
+        state = main.state()
+        if not np.array_equal(np.sort(state["keys"]), stored):
+            return False
+        try:
+            snapshot.save(self.snapshot_file, self.store.key, stamp, state, self.engine)
+        except OSError as exc:
+            log.warning("the face index snapshot %s was not saved (%s)", self.snapshot_file, exc.strerror)
+            return False
+        self._saved = stamp
+        return True
+
+    def close(self) -> None:
+        """Save the snapshot if the store changed since it was taken (a loaded index only; a store
+        that cannot be read any more, e.g. closed already, leaves the snapshot as it was)."""
+        if self._index is not None:
+            try:
+                self.save_snapshot()
+            except StoreError:
+                pass
 
     def _engines_default_first(self) -> tuple[str, ...]:
         """Every engine, the default one first (older templates are indexed only for citizens
@@ -68,9 +135,16 @@ class Gallery:
         }
 
     def remove(self, citizen_id: int) -> None:
-        """Drop a purged citizen from a loaded index (an index not loaded yet will not read them)."""
+        """Drop a purged citizen from a loaded index (an index not loaded yet will not read them)
+        and delete the snapshot at once: no copy of their template stays, even sealed."""
+        self._discard_snapshot()
         if self._index is not None:
             self._index.remove(citizen_id)
+
+    def _discard_snapshot(self) -> None:
+        if self.snapshot_file is not None:
+            snapshot.discard(self.snapshot_file)
+            self._saved = None
 
     def reindex(self, citizen_id: int) -> None:
         """Reload one citizen's templates from the store into a loaded index (after some were
@@ -86,13 +160,17 @@ class Gallery:
     def update(self, changes: AppliedBatch) -> None:
         """Bring an already loaded index in line with what a sync stored (before the index is
         loaded there is nothing to do: it will be read from the store)."""
+        if changes.gone:
+            self._discard_snapshot()
         if self._index is None:
             return
         for citizen_id in changes.gone:
             self._index.remove(citizen_id)
         for citizen_id in changes.changed:
             self.reindex(citizen_id)
-        engines = sorted({e for _, e, _, _ in changes.faces}, key=lambda e: e != self.engine)  # the default engine's first
+        engines = sorted(
+            {e for _, e, _, _ in changes.faces}, key=lambda e: e != self.engine
+        )  # the default engine's first
         for engine in engines:
             rows = [(c, e, k) for c, name, e, k in changes.faces if name == engine]
             self._index.add(

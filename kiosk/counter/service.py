@@ -23,6 +23,7 @@ from kiosk.counter.enrolment import EnrolResult, SampleRules
 from kiosk.counter.factories import analyzer_for, key_path, open_store, policy_for, registry_target
 from kiosk.counter.gallery import EngineStatus, Gallery
 from kiosk.counter.identify import FaceCheck
+from kiosk.counter.snapshot import snapshot_path
 from kiosk.counter.stats import DayStats, today_stats
 from kiosk.errors import RegistryError
 from kiosk.province.sync import PULL_BATCH, SyncReport, sync
@@ -50,7 +51,7 @@ class Kiosk:
         self.engine = settings.face_engine
         self.policies = {name: policy_for(settings, name) for name in ENGINE_NAMES}
         self.actor = actor or _os_user()
-        self._gallery = Gallery(store, self.engine)
+        self._gallery = Gallery(store, self.engine, snapshot_path(store.path))
         self.key_created: Path | None = None
         """The data key file this :meth:`open` wrote (a new database with no key yet); None otherwise.
         The CLI and the window say where it is, once: it must be backed up."""
@@ -80,8 +81,11 @@ class Kiosk:
         return kiosk
 
     def close(self) -> None:
-        """Close the store."""
-        self.store.close()
+        """Save the face index's snapshot if the templates changed, then close the store."""
+        try:
+            self._gallery.close()
+        finally:
+            self.store.close()
 
     def __enter__(self) -> Kiosk:
         return self

@@ -23,6 +23,9 @@ API_TOKEN = "api_token"
 """The local API's bearer token, made on first use when the ``api_token`` setting is empty."""
 REGISTRY_ID = "registry_id"
 """The id of the province registry this counter syncs with (it shares the registry's data key)."""
+TEMPLATES_CHANGED = "templates_changed"
+"""How many face templates were ever deleted or changed in place (kept by triggers; with the
+highest template id it tells whether the index snapshot is current)."""
 SYNC_CURSOR_PREFIX = "sync_cursor:"
 """Pull cursors are ``sync_cursor:<registry id>:<table>`` (the last ``seq`` stored, per table)."""
 

@@ -25,7 +25,7 @@ from kiosk.errors import DataKeyError, StoreError
 from kiosk.store import audit as audit_log
 from kiosk.store.base import BUSY_TIMEOUT_S, KeySource, StoreBase, utc_now
 from kiosk.store.crypto import NONCE_BYTES, DataKey
-from kiosk.store.meta import KEY_CHECK, NEXT_CITIZEN_ID
+from kiosk.store.meta import KEY_CHECK, NEXT_CITIZEN_ID, TEMPLATES_CHANGED
 from kiosk.store.rules import tombstone
 from models import CitizenRecord, FaceSample, Rating, Visit
 from models.citizen import mask_id_number
@@ -281,12 +281,36 @@ class Store(StoreBase):
         return CitizenRecord.from_dict(json.loads(self.key.open(sealed, b"citizen:" + id_hash)))
 
     # -- samples for the index ---------------------------------------------------------
-    def sample_count(self, engine: str | None = None) -> int:
-        """Number of stored face samples (of one engine, if given)."""
+    def sample_count(self, engine: str | None = None, after: int = 0) -> int:
+        """Number of stored face samples (of one engine, if given; with a sample id above ``after``)."""
         with self._reading():
             if engine is None:
-                return int(self.db.execute("SELECT count(*) FROM face_samples").fetchone()[0])
-            return int(self.db.execute("SELECT count(*) FROM face_samples WHERE engine = ?", [engine]).fetchone()[0])
+                return int(self.db.execute("SELECT count(*) FROM face_samples WHERE id > ?", [after]).fetchone()[0])
+            return int(
+                self.db.execute(
+                    "SELECT count(*) FROM face_samples WHERE engine = ? AND id > ?", [engine, after]
+                ).fetchone()[0]
+            )
+
+    def sample_ids(self, engine: str) -> np.ndarray:
+        """The ids of one engine's stored samples, ascending, int64."""
+        with self._reading():
+            cursor = self.db.execute(
+                "SELECT id FROM face_samples INDEXED BY face_samples_engine WHERE engine = ?", [engine]
+            )
+            ids = np.fromiter((r[0] for r in cursor), dtype=np.int64)
+        return np.sort(ids)
+
+    def templates_stamp(self) -> str:
+        """What the stored templates are now, in O(1): the schema version, the highest template
+        id and how many templates were ever deleted or changed (a new template always takes a
+        higher id). Equal stamps: the same templates; a snapshot of the index carries the stamp
+        it was made at."""
+        with self._reading():
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            highest = self.db.execute("SELECT coalesce(max(id), 0) FROM face_samples").fetchone()[0]
+            changed = self.meta_get(TEMPLATES_CHANGED)
+        return f"{version}:{highest}:{changed}"
 
     def engine_coverage(self) -> dict[str, int]:
         """``{engine: citizens with at least one template of it}``, plus ``"citizens"``: all citizens."""
@@ -312,7 +336,8 @@ class Store(StoreBase):
         )
         with self._reading():
             rows = self.db.execute(
-                sql + (" AND s.engine = ?" if engine else "") + " ORDER BY s.id", [citizen_id, *([engine] if engine else [])]
+                sql + (" AND s.engine = ?" if engine else "") + " ORDER BY s.id",
+                [citizen_id, *([engine] if engine else [])],
             ).fetchall()
         plain = b"".join(self.key.open(e, b"sample:" + h) for _, h, e in rows)
         return np.array([r[0] for r in rows], dtype=np.int64), _embeddings(plain, len(rows))
@@ -328,15 +353,20 @@ class Store(StoreBase):
             }
 
     def iter_embeddings(
-        self, engine: str | None = None, batch: int = 65536
+        self, engine: str | None = None, batch: int = 65536, after: int = 0
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Stream the samples of one engine (of all, if None), decrypted, in sample id order:
+        """Stream the samples of one engine (of all, if None) with a sample id above ``after``,
+        decrypted, in sample id order:
         ``(citizen_ids (k,) int64, embeddings (k, 128) float32, sample_ids (k,) int64)`` batches."""
         aes = self.key.opener()
-        sql = "SELECT s.citizen_id, c.id_hash, s.embedding, s.id FROM face_samples s JOIN citizens c ON c.id = s.citizen_id"
-        where = " WHERE s.engine = ?" if engine else ""
+        sql = (
+            "SELECT s.citizen_id, c.id_hash, s.embedding, s.id FROM face_samples s JOIN citizens c ON c.id = s.citizen_id"
+            " WHERE s.id > ?"
+        )
         with self._reading():
-            cursor = self.db.execute(sql + where + " ORDER BY s.id", [engine] if engine else [])
+            cursor = self.db.execute(
+                sql + (" AND s.engine = ?" if engine else "") + " ORDER BY s.id", [after, *([engine] if engine else [])]
+            )
             with _tampered_template():
                 while rows := cursor.fetchmany(batch):
                     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 
 from kiosk.store.audit import APPEND_ONLY, AuditedStore, append_only_trigger, rechain
-from kiosk.store.meta import KEY_CHECK
+from kiosk.store.meta import KEY_CHECK, TEMPLATES_CHANGED
 
 _V1 = [
     """CREATE TABLE citizens (
@@ -208,8 +208,22 @@ _V5_VISIT_FIGURES = [
     "ALTER TABLE visits ADD COLUMN first_visit INTEGER NOT NULL DEFAULT 0",
 ]
 
+_V6_TEMPLATE_STAMP = [
+    # The face index's sealed snapshot is used only while the templates are as it saw them:
+    # a template added takes a new, higher id (none is ever inserted with an id of its own);
+    # one deleted or changed counts here. (Triggers on delete and update only: they are
+    # rare, while a first pull inserts millions of rows.)
+    f"INSERT INTO meta (name, value) VALUES ('{TEMPLATES_CHANGED}', '0')",
+    *(
+        f"""CREATE TRIGGER face_samples_{event.split()[0].lower()} AFTER {event} ON face_samples BEGIN
+            UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = '{TEMPLATES_CHANGED}';
+        END"""
+        for event in ("DELETE", "UPDATE OF citizen_id, embedding, engine")
+    ),
+]
+
 Migration = list[str] | Callable[[AuditedStore], None]
-MIGRATIONS: list[Migration] = [_V1, _v2_encrypt, _V3_SYNC, _V4_ENGINES, _V5_VISIT_FIGURES]
+MIGRATIONS: list[Migration] = [_V1, _v2_encrypt, _V3_SYNC, _V4_ENGINES, _V5_VISIT_FIGURES, _V6_TEMPLATE_STAMP]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 """The version this release writes and expects."""

@@ -259,7 +259,9 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
                 continue
             values.append([citizen_id, *(row[c] for c in columns)])
             if plain is not None:
-                faces.append((citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32), row["uid"]))
+                faces.append(
+                    (citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32), row["uid"])
+                )
         batch.add_citizens()
         batch.db.executemany(insert, values)
         if faces:

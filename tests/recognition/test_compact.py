@@ -39,7 +39,9 @@ def _gallery(real: np.ndarray, synthetic: int, seed: int) -> tuple[np.ndarray, n
     rng = np.random.default_rng(seed)
     base = unit_rows(real)
     near = base[rng.integers(len(base), size=len(base) * 3)]
-    near = unit_rows(near + rng.standard_normal(near.shape).astype(np.float32) * rng.uniform(0.02, 0.06, (len(near), 1)))
+    near = unit_rows(
+        near + rng.standard_normal(near.shape).astype(np.float32) * rng.uniform(0.02, 0.06, (len(near), 1))
+    )
     rows = np.concatenate([base, near, random_embeddings(synthetic, seed)])
     n_real = len(base) + len(near)
     ids = np.concatenate([np.arange(n_real), n_real + np.arange(synthetic) // 3]).astype(np.int64)

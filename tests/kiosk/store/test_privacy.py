@@ -27,9 +27,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kiosk.counter import snapshot
 from kiosk.counter.admin import Admin
 from kiosk.counter.consent import CONSENT_TEXT_EN, CONSENT_TEXT_VERSION, CONSENT_TEXT_VI, PURPOSE_FACE_CHECKIN
 from kiosk.counter.service import Kiosk
+from kiosk.counter.snapshot import snapshot_path
 from kiosk.errors import AuthError, ConsentRequiredError, DataKeyError, LockedOutError, StoreError
 from kiosk.settings import Settings
 from kiosk.store import audit as audit_log
@@ -38,6 +40,7 @@ from kiosk.store.crypto import DataKey, read_key_file, write_key_file
 from kiosk.store.records import Store
 from kiosk.store.schema import MIGRATIONS
 from models import CitizenRecord, Decision, FaceSample
+from recognition.compact import CompactMatcher
 from recognition.images import load_image
 from tests.support.data import ADMIN_PIN, CARDS, FRAMES, analyzed, analyzed_with, enrol_frames, run_cli
 
@@ -101,9 +104,12 @@ def check_in(k: Kiosk, who: tuple[str, str, str]) -> None:
 
 
 def db_files(db: Path) -> dict[str, bytes]:
-    """The raw bytes of the database and its -wal and -shm files (those that exist)."""
+    """The raw bytes of the database, its -wal and -shm files and the face index's sealed
+    snapshot (those that exist)."""
     return {
-        suffix: Path(f"{db}{suffix}").read_bytes() for suffix in ("", "-wal", "-shm") if Path(f"{db}{suffix}").exists()
+        suffix: Path(f"{db}{suffix}").read_bytes()
+        for suffix in ("", "-wal", "-shm", ".index")
+        if Path(f"{db}{suffix}").exists()
     }
 
 
@@ -256,12 +262,17 @@ def test_purge_leaves_no_trace_in_the_database_files(kiosk: Kiosk, admin: Admin,
     # Dropped from the in-memory index at once: his face no longer finds him.
     check = kiosk.identify_sample(visit_sample(SON[0]))
     assert check.citizen is None or check.citizen.id_number != SON[1]
-    # Nothing of him in the main file, the WAL or the shared memory, while the kiosk runs...
-    assert found_in_files(db_path, gone) == []
+    # Nothing of him in the main file, the WAL, the shared memory or the index snapshot
+    # (deleted by the purge), while the kiosk runs...
+    assert found_in_files(db_path, gone) == [] and ".index" not in db_files(db_path)
     # ...while the other citizen's sealed bytes are found by the very same search.
     assert all(needle in db_files(db_path)[""] for needle in kept.values())
     kiosk.close()
     assert found_in_files(db_path, gone) == []
+    # the snapshot written at closing holds only the other citizen's templates
+    index = CompactMatcher(lambda keys: {}, 1, "sface")
+    snapshot.load(snapshot_path(db_path), kiosk.store.key, "sface", index, lambda stamp: True)
+    assert len(index) == 3 and index.citizen_count == 1
 
 
 @pytest.mark.parametrize("bypass", ["secure_delete off", "no WAL checkpoint"])
@@ -897,8 +908,9 @@ def test_enrolment_and_identification_write_no_image(tmp_path: Path, monkeypatch
     result = run_cli("identify", FRAMES / SON[0] / "visit_2.jpg", FRAMES / "strangers" / "london_132_1.jpg", "--db", db)
     assert result.exit_code == 0 and "match" in result.output
     new = files() - before
-    assert new == {db, home / "config" / "cccd-kiosk" / "kiosk.key"}, sorted(map(str, new))
-    data = db.read_bytes()
+    index = snapshot_path(db)  # the face index's snapshot: sealed int8 templates (kiosk/counter/snapshot.py)
+    assert new == {db, index, home / "config" / "cccd-kiosk" / "kiosk.key"}, sorted(map(str, new))
+    data = db.read_bytes() + index.read_bytes()
     for magic in (
         b"\xff\xd8\xff\xe0",
         b"\xff\xd8\xff\xe1",
