@@ -19,15 +19,18 @@ from typing import Any
 import numpy as np
 
 from kiosk.measure.errors import BenchError
+from models import Candidate
+from recognition.compact import CompactMatcher
 from recognition.engines import EngineConfig, engine_info
 from recognition.matcher import Matcher
 from recognition.policy import PolicyConfig, decide
 
 SAMPLES_PER_CITIZEN = 3
 BYTES_PER_SAMPLE = 128 * 4
-MATCHER_BYTES_PER_SAMPLE = 2 * BYTES_PER_SAMPLE + 64
-"""Peak memory of one matcher figure per sample: the index row, the naive baseline's
-temporary difference row, and the per-row score, norm and id arrays (bytes)."""
+MATCHER_BYTES_PER_SAMPLE = 3 * BYTES_PER_SAMPLE + 64 + 160
+"""Peak memory of one matcher figure per sample: the random rows made, the float32 index row,
+the naive baseline's temporary difference row, the per-row score, norm and id arrays, and
+the compact index's row (bytes)."""
 PIPELINES = (
     EngineConfig("sface", 320),
     EngineConfig("sface", 480),
@@ -110,9 +113,12 @@ def check_memory(n: int) -> None:
 def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = PolicyConfig()) -> list[dict[str, Any]]:
     """ms per identify (search + best per citizen + decision) at each index size ``n`` (samples).
 
-    Also times, on the same matrix in the same run: ``face_recognition.face_distance``
-    + argmin (the naive baseline), and one BLAS matrix-vector product (the memory-bandwidth
-    floor: every byte of the matrix read once).
+    Also times, on the same rows in the same run: ``face_recognition.face_distance``
+    + argmin (the naive baseline), one BLAS matrix-vector product over the float32 matrix
+    (the memory-bandwidth floor of a float32 search), and the compact int8 index the
+    counter uses for SFace (:mod:`recognition.compact`: exact rows re-scored from memory
+    here, from the store at a counter), whose answers are checked against the float32
+    search on ``repeats`` more probes.
     """
     from recognition.engines.dlib import face_distance_naive
 
@@ -120,15 +126,26 @@ def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = Pol
     for n in sizes:
         check_memory(n)
         emb = random_embeddings(n)
+        ids = np.arange(n, dtype=np.int64) // SAMPLES_PER_CITIZEN
         matcher = Matcher(capacity=n)
-        matcher.add_many(np.arange(n, dtype=np.int64) // SAMPLES_PER_CITIZEN, emb)
+        matcher.add_many(ids, emb)
+        cosine = Matcher(capacity=n, metric="cosine")  # the float32 search the compact index must equal
+        cosine.add_many(ids, emb)
+        raw = matcher._emb  # the rows as enrolled (the euclidean matcher keeps them unscaled), as a store gives them
+        compact = CompactMatcher(lambda keys: {int(k): raw[int(k)] for k in keys}, n, "sface")
+        compact.add_many(ids, emb, np.arange(n))
         query = emb[n // 2] + np.float32(0.01)
+        probes = [emb[i] + np.float32(0.02) * np.sign(emb[i]) for i in range(0, n, max(1, n // repeats))]
         del emb
         matrix = matcher._emb[:n]
         reps = max(3, repeats if n <= 100_000 else repeats // 2)
         ident = _times_ms(lambda: decide(matcher.search(query, policy.search_k), policy), reps)
         mat_vec = _times_ms(lambda: matrix @ query, reps)
         naive = _median_ms(lambda: int(np.argmin(face_distance_naive(matrix, query))), max(3, reps // 2))
+        unit_query = cosine._prepare(query)[0]
+        cosine_mat_vec = _times_ms(lambda: cosine._emb[:n] @ unit_query, reps)
+        compact_ms = _times_ms(lambda: compact.search(query, policy.search_k), reps)
+        same = sum(_same(compact.search(p, 5), cosine.search(p, 5)) for p in probes)
         ms, gemv = statistics.median(ident), statistics.median(mat_vec)
         rows.append(
             {
@@ -145,11 +162,24 @@ def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = Pol
                 "ratio_to_gemv_min": min(ident) / min(mat_vec),
                 "matrix_mb": matrix.nbytes / 1e6,
                 "index_mb": matcher.nbytes / 1e6,
+                "compact_ms": statistics.median(compact_ms),
+                "compact_gemv_ms": statistics.median(cosine_mat_vec),
+                "compact_vs_gemv": statistics.median(compact_ms) / statistics.median(cosine_mat_vec),
+                "compact_index_mb": compact.nbytes / 1e6,
+                "compact_rescored": compact.rescored,
+                "compact_same": f"{same}/{len(probes)}",
                 "rss_mb": rss_mb(),
             }
         )
-        del matcher, matrix
+        del matcher, matrix, cosine, compact, raw
     return rows
+
+
+def _same(a: list[Candidate], b: list[Candidate]) -> bool:
+    """The same citizens in the same order, at the same distances (within 1e-9)."""
+    return [c.citizen_id for c in a] == [c.citizen_id for c in b] and all(
+        abs(x.distance - y.distance) <= 1e-9 for x, y in zip(a, b)
+    )
 
 
 def fit_frame(image: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -219,7 +219,9 @@ def calibrate_text(result: dict[str, Any]) -> str:
 _BENCH_HEADERS = {
     "matcher": "\nmatcher: ms per identify (search + best per citizen + decision), 3 samples per citizen, same run\n"
     f"{'N samples':>10} {'ms/query':>9} {'naive ms':>9} {'speedup':>8} {'gemv ms':>8} {'x gemv':>7} "
-    f"{'GB/s':>6} {'gemv GB/s':>9} {'best x gemv':>11} {'index MB':>9} {'RSS MB':>8}",
+    f"{'GB/s':>6} {'gemv GB/s':>9} {'best x gemv':>11} {'index MB':>9} {'RSS MB':>8}\n"
+    "  compact (SFace at a counter): int8 scan + exact float32 re-scoring, against one mat-vec over the unit float32 rows\n"
+    f"  {'':>8} {'ms/query':>9} {'gemv ms':>9} {'x gemv':>7} {'index MB':>9} {'re-scored':>9} {'same answers':>12}",
     "pipeline": "\npipeline: ms per frame with one face (qr_fast: QR scan with no code in view; qr_card: with a card in view;\n"
     "face total = detect + landmarks + align/encode; x plain = face total / plain face_recognition's, same frame, same run)\n"
     f"{'frame':>9} {'engine / detector':<26} {'qr_fast':>7} {'qr_card':>7} {'detect':>7} {'landm.':>7} {'encode':>7} "
@@ -228,8 +230,10 @@ _BENCH_HEADERS = {
     "(zbar = the fast path before zxing-cpp, same run; fast = every live frame; card = fast path + card path, a CARD-mode frame;\n"
     " full = decode_qr thorough: files and the periodic slow try)\n"
     f"{'photo':<22} {'frame':>9} {'px/mod':>6} {'glare':>5} {'blur':>4} {'zbar':>8} {'fast':>8} {'card':>8} {'full':>8}",
-    "startup": "\nstart-up: open the kiosk and load N samples from SQLite into the index (decrypting each template)\n"
-    f"{'N samples':>10} {'seconds':>8} {'samples/s':>10} {'plain SQL read s':>16} {'DB MB':>8}",
+    "startup": "\nstart-up: open the kiosk and load N samples into the index: from the sealed snapshot (every start), and\n"
+    "rebuilt from SQLite, decrypting each template, then saving the snapshot (a first start, or after a damaged one)\n"
+    f"{'N samples':>10} {'seconds':>8} {'rebuild s':>9} {'samples/s':>10} {'plain SQL read s':>16} {'DB MB':>8} "
+    f"{'snapshot MB':>11} {'index MB':>8} {'identify ms':>11}",
 }
 
 
@@ -250,7 +254,9 @@ def bench_line(section: str, row: dict[str, Any]) -> str:
         return (
             f"{row['n']:>10} {row['ms_per_query']:>9.3f} {row['naive_ms_per_query']:>9.2f} {row['speedup']:>7.1f}x "
             f"{row['gemv_ms']:>8.3f} {row['ratio_to_gemv']:>7.2f} {row['gb_per_s']:>6.1f} {row['gemv_gb_per_s']:>9.1f} "
-            f"{row['ratio_to_gemv_min']:>11.2f} {row['index_mb']:>9.1f} {num(row['rss_mb'], 0):>8}"
+            f"{row['ratio_to_gemv_min']:>11.2f} {row['index_mb']:>9.1f} {num(row['rss_mb'], 0):>8}\n"
+            f"  {'compact':>8} {row['compact_ms']:>9.3f} {row['compact_gemv_ms']:>9.3f} {row['compact_vs_gemv']:>7.2f} "
+            f"{row['compact_index_mb']:>9.1f} {row['compact_rescored']:>9} {row['compact_same']:>12}"
         )
     if section == "pipeline":
         cells = [
@@ -275,4 +281,8 @@ def bench_line(section: str, row: dict[str, Any]) -> str:
         return f"{row['file']:<22} {row['frame']:>9} {conditions:>17} " + " ".join(
             cell(p) for p in ("zbar", "fast", "card", "full")
         )
-    return f"{row['n']:>10} {row['seconds']:>8.2f} {row['samples_per_s']:>10.0f} {row['plain_read_seconds']:>16.2f} {row['db_mb']:>8.1f}"
+    return (
+        f"{row['n']:>10} {row['seconds']:>8.2f} {row['rebuild_seconds']:>9.2f} {row['samples_per_s']:>10.0f} "
+        f"{row['plain_read_seconds']:>16.2f} {row['db_mb']:>8.1f} {row['snapshot_mb']:>11.1f} {row['index_mb']:>8.1f} "
+        f"{row['identify_ms']:>11.1f}"
+    )

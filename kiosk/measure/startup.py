@@ -13,6 +13,7 @@ import os
 import tempfile
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -68,13 +69,18 @@ def same_rows(loaded: np.ndarray, written: np.ndarray) -> bool:
 
 
 def bench_startup(sizes: list[int], seed: int = 0) -> list[dict[str, float]]:
-    """Seconds to open the kiosk and load ``n`` samples into the matcher, for each ``n``.
+    """Seconds to open the kiosk and load ``n`` samples into the index, for each ``n``: from the
+    sealed snapshot (``seconds``, every start of a counter), and rebuilt from the rows with the
+    snapshot saved after (``rebuild_seconds``: a first start, or after a stale or damaged one).
 
-    Also the plain read of the same BLOBs without decryption (what the AES-GCM seal costs)
-    and the size of the database file.
+    Also the plain read of the same BLOBs without decryption (what the AES-GCM seal costs),
+    the database and snapshot sizes, the index's memory, and one identify through the
+    loaded kiosk (the compact index re-scoring from the store).
     """
     from kiosk.counter.factories import open_store
     from kiosk.counter.service import Kiosk
+    from kiosk.counter.snapshot import snapshot_path
+    from kiosk.measure.bench import _median_ms
     from kiosk.settings import Settings
     from kiosk.store.bench_rows import iter_sealed_templates
 
@@ -86,28 +92,37 @@ def bench_startup(sizes: list[int], seed: int = 0) -> list[dict[str, float]]:
             first, embeddings = build_database(db, key_file, n, seed)
             built = time.perf_counter() - start
             settings = Settings(key_file=str(key_file))
-            start = time.perf_counter()
-            with Kiosk.open(settings, db, create=False) as kiosk:
-                matcher = kiosk.matcher
-                loaded = time.perf_counter() - start
-                ok = len(matcher) == n and same_rows(matcher.embeddings_of(first), embeddings[:SAMPLES_PER_CITIZEN])
-            if not ok:
-                raise BenchError(
-                    "the matcher loaded from the bench database does not hold the rows written",
-                    "the store's template format changed: update kiosk/measure/startup.py",
-                )
+            timings = []
+            for _from in ("rows", "snapshot"):
+                start = time.perf_counter()
+                with Kiosk.open(settings, db, create=False) as kiosk:
+                    matcher = kiosk.matcher
+                    timings.append(time.perf_counter() - start)
+                    ok = len(matcher) == n and same_rows(matcher.embeddings_of(first), embeddings[:SAMPLES_PER_CITIZEN])
+                    if not ok:
+                        raise BenchError(
+                            f"the index loaded ({_from}) from the bench database does not hold the rows written",
+                            "the store's template format changed: update kiosk/measure/startup.py",
+                        )
+                    identify = _median_ms(partial(matcher.search, embeddings[n // 2] + np.float32(0.01), 5), 5)
+                    index_mb = matcher.nbytes / 1e6
             with open_store(db, key_file, False) as store:
                 start = time.perf_counter()
                 for _ids, _sealed in iter_sealed_templates(store):
                     pass
                 plain = time.perf_counter() - start
+            rebuilt, loaded = timings
             rows.append(
                 {
                     "n": n,
                     "seconds": loaded,
+                    "rebuild_seconds": rebuilt,
                     "samples_per_s": n / loaded,
                     "plain_read_seconds": plain,
                     "db_mb": os.path.getsize(db) / 1e6,
+                    "snapshot_mb": os.path.getsize(snapshot_path(db)) / 1e6,
+                    "index_mb": index_mb,
+                    "identify_ms": identify,
                     "build_seconds": built,
                 }
             )
