@@ -15,9 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.counter import snapshot
 from kiosk.counter.factories import key_path, registry_target
 from kiosk.counter.gallery import EngineStatus
 from kiosk.counter.receipt import render_receipt
+from kiosk.counter.snapshot import snapshot_path
 from kiosk.errors import AuthError, NotEnrolledError, StoreError
 from kiosk.province.registry import redact, spelled_out
 from kiosk.settings import Settings, write_settings
@@ -246,7 +248,9 @@ class Admin:
     def rotate_key(self) -> Path:
         """Re-encrypt everything under a new data key; returns the key file written."""
         k = self._ok()
-        return rotate_key(k.store, key_path(k.settings), self.actor, k.settings.counter_name)
+        written = rotate_key(k.store, key_path(k.settings), self.actor, k.settings.counter_name)
+        snapshot.discard(snapshot_path(k.store.path))  # sealed with the old key: saved anew under the new one
+        return written
 
     def extend(self, minutes: int = 30) -> None:
         """Keep the session alive (the admin screen calls this on activity)."""

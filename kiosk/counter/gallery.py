@@ -55,10 +55,12 @@ class Gallery:
             metrics = {name: engine_info(name).metric for name in ENGINE_NAMES}
             index = FaceIndex(self.engine, metrics, 1024, exact_rows=self.store.templates)
             main = index.main
-            after = self._from_snapshot(main) if isinstance(main, CompactMatcher) else None
-            if isinstance(main, CompactMatcher):
-                main.reserve(len(main) + self.store.sample_count(self.engine, after or 0) + 1024)
+            after, current = self._from_snapshot(main) if isinstance(main, CompactMatcher) else (None, False)
+            if isinstance(main, CompactMatcher) and not current:
+                main.reserve(len(main) + self.store.sample_count(self.engine, after or 0))
             for name in self._engines_default_first():
+                if name == self.engine and current:
+                    continue  # the snapshot holds every template of the default engine
                 known = after or 0 if name == self.engine else 0  # rows the snapshot already gave
                 for ids, embeddings, keys in self.store.iter_embeddings(name, after=known):
                     index.add(name, ids, embeddings, keys)
@@ -67,11 +69,12 @@ class Gallery:
                 self.save_snapshot()
         return self._index
 
-    def _from_snapshot(self, main: CompactMatcher) -> int | None:
-        """Fill the empty compact matcher from a current snapshot; returns the highest sample id
-        it covers (later ones are still to be read from the store), or None when there was none to use."""
+    def _from_snapshot(self, main: CompactMatcher) -> tuple[int | None, bool]:
+        """Fill the empty compact matcher from a usable snapshot. Returns the highest sample id it
+        covers (later ones are still to be read from the store; None: no snapshot was used) and
+        whether the store has no template added since."""
         if self.snapshot_file is None or not self.snapshot_file.exists():
-            return None
+            return None, False
         now = Stamp.parse(self.store.templates_stamp())
         try:
             taken = snapshot.load(self.snapshot_file, self.store.key, self.engine, main, now.grown_from)
@@ -80,9 +83,9 @@ class Gallery:
             log.warning(
                 "the face index snapshot %s was not used (%s): rebuilt from the database", self.snapshot_file, reason
             )
-            return None
+            return None, False
         self._saved = str(taken) if taken == now else None
-        return taken.highest
+        return taken.highest, taken == now
 
     def save_snapshot(self) -> bool:
         """Write the default engine's compact matcher to the snapshot file when it holds exactly
@@ -94,9 +97,9 @@ class Gallery:
             return False
         with self.store.snapshot():
             stamp = self.store.templates_stamp()
+            if stamp == self._saved:
+                return False
             stored = self.store.sample_ids(self.engine)
-        if stamp == self._saved:
-            return False
         state = main.state()
         if not np.array_equal(np.sort(state["keys"]), stored):
             return False

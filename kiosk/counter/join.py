@@ -29,7 +29,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.counter import snapshot
 from kiosk.counter.factories import open_store, registry_ca_path, registry_secret_path
+from kiosk.counter.snapshot import snapshot_path
 from kiosk.errors import DataKeyError, RegistryError
 from kiosk.province.bundle import JoinPayload, open_bundle
 from kiosk.province.registry import Registry, redact
@@ -255,6 +257,7 @@ def _adopt_key(db: Path, keys: Path, key: DataKey, actor: str, counter: str) -> 
             save_secret(path, pending.encoded())
 
         rotate_key(store, keys, actor, counter, new=key, write_key=keep_pending)
+        snapshot.discard(snapshot_path(store.path))  # sealed with the old key: rebuilt under the new one
     finally:
         store.close()
     return True

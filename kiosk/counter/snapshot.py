@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.errors import DataKeyError
-from kiosk.store.crypto import DataKey
+from kiosk.store.crypto import SEAL_OVERHEAD, DataKey
 from models import EMBEDDING_SIZE
 from recognition.compact import STATE_ARRAYS, CompactMatcher
 
@@ -126,29 +126,27 @@ def load(path: Path, key: DataKey, engine: str, matcher: CompactMatcher, usable:
         if not usable(stamp):
             raise SnapshotError("templates were deleted or changed in the database since it was taken")
         context = b"index-snapshot:" + hashlib.sha256(header).digest()
-        plain = bytearray(rows * sum(_WIDTHS.values()))
+        plain = np.empty(rows * sum(_WIDTHS.values()), dtype=np.uint8)
         filled = 0
         for i in range(chunks):
             size_bytes = fh.read(8)
             if len(size_bytes) < 8:
                 raise SnapshotError("it is cut short")
-            sealed = fh.read(struct.unpack("<Q", size_bytes)[0])
-            try:
-                part = key.open(sealed, context + struct.pack("<I", i))
+            sealed = memoryview(fh.read(struct.unpack("<Q", size_bytes)[0]))
+            size = len(sealed) - SEAL_OVERHEAD
+            if size < 0 or filled + size > len(plain):
+                raise SnapshotError("it holds more than its header says")
+            try:  # decrypted straight into the index's buffer
+                key.open_into(sealed, context + struct.pack("<I", i), plain[filled : filled + size].data)
             except DataKeyError:
                 raise SnapshotError("a part does not open with this data key (damaged, or another key's)") from None
-            if filled + len(part) > len(plain):
-                raise SnapshotError("it holds more than its header says")
-            plain[filled : filled + len(part)] = part
-            filled += len(part)
+            filled += size
         if filled != len(plain) or fh.read(1):
             raise SnapshotError("its size does not match its header")
     state, offset = {}, 0
     for name in STATE_ARRAYS:
         size = rows * _WIDTHS[name]
-        state[name] = np.frombuffer(
-            plain, dtype=_DTYPES[name], count=size // np.dtype(_DTYPES[name]).itemsize, offset=offset
-        )
+        state[name] = plain[offset : offset + size].view(_DTYPES[name])
         offset += size
     matcher.restore(state)
     return stamp

@@ -83,15 +83,25 @@ class DataKey:
             DataKeyError: the value was not sealed with this key and context (wrong key, or tampered).
         """
         from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         try:
-            return AESGCM(self.seal_key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
+            return self.opener().decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
         except (InvalidTag, ValueError):
-            raise DataKeyError(
-                "a stored value does not decrypt with this key (wrong key or tampered data)",
-                "use the key this database was written with",
-            ) from None
+            raise _not_this_key() from None
+
+    def open_into(self, sealed: memoryview, context: bytes, out: memoryview) -> None:
+        """:meth:`open` for large values: the plaintext is written into ``out`` (exactly
+        ``len(sealed) - SEAL_OVERHEAD`` bytes), nothing is copied.
+
+        Raises:
+            DataKeyError: as :meth:`open`; also when ``out`` is not of the plaintext's length.
+        """
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            self.opener().decrypt_into(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context, out)
+        except (InvalidTag, ValueError):
+            raise _not_this_key() from None
 
     def opener(self) -> AESGCM:
         """A reusable AES-GCM object for bulk decryption (``.decrypt(nonce, data, context)``)."""
@@ -114,6 +124,13 @@ class DataKey:
     def encoded(self) -> str:
         """The master key as base64 text (what a key file and KIOSK_DATA_KEY hold)."""
         return base64.b64encode(self.master).decode("ascii")
+
+
+def _not_this_key() -> DataKeyError:
+    return DataKeyError(
+        "a stored value does not decrypt with this key (wrong key or tampered data)",
+        "use the key this database was written with",
+    )
 
 
 def default_key_path() -> Path:

@@ -359,14 +359,11 @@ class Store(StoreBase):
         decrypted, in sample id order:
         ``(citizen_ids (k,) int64, embeddings (k, 128) float32, sample_ids (k,) int64)`` batches."""
         aes = self.key.opener()
-        sql = (
-            "SELECT s.citizen_id, c.id_hash, s.embedding, s.id FROM face_samples s JOIN citizens c ON c.id = s.citizen_id"
-            " WHERE s.id > ?"
-        )
+        sql = "SELECT s.citizen_id, c.id_hash, s.embedding, s.id FROM face_samples s JOIN citizens c ON c.id = s.citizen_id"
+        where = [w for w, given in (("s.id > ?", after), ("s.engine = ?", engine)) if given]  # none: every row
+        args = [a for a in (after, engine) if a]
         with self._reading():
-            cursor = self.db.execute(
-                sql + (" AND s.engine = ?" if engine else "") + " ORDER BY s.id", [after, *([engine] if engine else [])]
-            )
+            cursor = self.db.execute(sql + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.id", args)
             with _tampered_template():
                 while rows := cursor.fetchmany(batch):
                     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

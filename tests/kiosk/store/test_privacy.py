@@ -545,12 +545,22 @@ def test_right_after_the_v1_migration_no_plaintext_is_left(settings: Settings, d
 def test_rotation_re_encrypts_under_a_new_key(enrolled: Kiosk, admin: Admin, settings: Settings, db_path: Path) -> None:
     key_path = Path(settings.key_file)
     old = read_key_file(key_path)
+    assert snapshot_path(db_path).exists()  # the face index's snapshot, sealed with the old key...
     assert admin.rotate_key() == key_path
+    assert not snapshot_path(db_path).exists()  # ...is deleted with it
     new = read_key_file(key_path)
     assert new.master != old.master and not key_path.with_name("kiosk.key.new").exists()
     assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
     assert enrolled.identify_sample(visit_sample(DUC[0])).citizen.id_number == DUC[1]
     enrolled.close()
+    for key, opens in ((new, True), (old, False)):  # saved again at closing, under the new key only
+        try:
+            snapshot.load(
+                snapshot_path(db_path), key, "sface", CompactMatcher(lambda keys: {}, 1, "sface"), lambda stamp: True
+            )
+            assert opens
+        except snapshot.SnapshotError:
+            assert not opens
     with pytest.raises(DataKeyError):
         Store.open(db_path, lambda _: old)
     with Kiosk.open(settings, db_path) as k:
