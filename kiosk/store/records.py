@@ -364,7 +364,7 @@ class Store(StoreBase):
         args = [a for a in (after, engine) if a]
         with self._reading():
             cursor = self.db.execute(sql + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY s.id", args)
-            with _tampered_template():
+            with self._tampered_template():
                 while rows := cursor.fetchmany(batch):
                     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
                     keys = np.fromiter((r[3] for r in rows), dtype=np.int64, count=len(rows))
@@ -380,13 +380,28 @@ class Store(StoreBase):
         aes = self.key.opener()
         out: dict[int, np.ndarray] = {}
         sql = "SELECT s.id, c.id_hash, s.embedding FROM face_samples s JOIN citizens c ON c.id = s.citizen_id WHERE s.id IN "
-        with self._reading(), _tampered_template():
+        with self._reading(), self._tampered_template():
             for start in range(0, len(keys), 500):
                 part = keys[start : start + 500]
                 for key, id_hash, sealed in self.db.execute(sql + f"({','.join('?' * len(part))})", part):
                     plain = aes.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], b"sample:" + id_hash)
                     out[int(key)] = _embeddings(plain, 1)[0]
         return out
+
+    @contextmanager
+    def _tampered_template(self) -> Iterator[None]:
+        """A stored template that does not authenticate, or has the wrong length → :class:`DataKeyError`:
+        the key was changed by another program since this store opened, or the data was tampered with."""
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            yield
+        except (InvalidTag, ValueError):
+            self._check_key_unchanged()
+            raise DataKeyError(
+                "a stored face template does not decrypt with this key (tampered data?)",
+                "restore the database from a backup",
+            ) from None
 
     # -- visits and audit --------------------------------------------------------------
     def record_visit(self, visit: Visit) -> int:
@@ -491,20 +506,6 @@ class Store(StoreBase):
 def _embeddings(plain: bytes, count: int) -> np.ndarray:
     """``count`` little-endian float32 templates joined in ``plain`` → ``(count, 128)`` float32."""
     return np.frombuffer(plain, dtype="<f4").reshape(count, 128).astype(np.float32, copy=False)
-
-
-@contextmanager
-def _tampered_template() -> Iterator[None]:
-    """A stored template that does not authenticate, or has the wrong length → :class:`DataKeyError`."""
-    from cryptography.exceptions import InvalidTag
-
-    try:
-        yield
-    except (InvalidTag, ValueError):
-        raise DataKeyError(
-            "a stored face template does not decrypt with this key (tampered data?)",
-            "restore the database from a backup",
-        ) from None
 
 
 def new_uid() -> str:
