@@ -127,7 +127,8 @@ class Settings:
     max_candidates: int = _f(5, "most citizens a keypad confirmation may be checked against", lo=1, hi=20)
     confirm_with: str = _f(
         "id_last4",
-        "what the citizen types to confirm: id_last4 (last 4 digits of the ID number) or birth_year",
+        "what the citizen types to confirm: id_last4 (the last 4 digits of the ID number; 6 when several "
+        "citizens are offered, and after a miss) or birth_year (the birth year instead of 4 ID digits)",
         choices=("id_last4", "birth_year"),
     )
     min_enrol_samples: int = _f(3, "quality-passing face samples needed to enrol a citizen", lo=3, hi=10)

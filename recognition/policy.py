@@ -124,6 +124,33 @@ def combine(matches: Sequence[Match]) -> Match:
     return Match(Decision.CONFIRM, None, candidates, lead.distance, lead.margin, lead.engine)
 
 
+KEYPAD_TRIES = 3
+"""Entries of digits a citizen gets before the card is asked for."""
+SHORT_DIGITS = 4
+"""ID digits asked for when one citizen is offered, on the first try."""
+LONG_DIGITS = 6
+"""ID digits asked for when several citizens are offered, and after a miss."""
+
+
+def keypad_digits(candidates: int, attempt: int) -> int:
+    """How many last digits of the ID number the keypad asks for: :data:`SHORT_DIGITS` when
+    one citizen is offered and it is the first try (``attempt`` 0), else :data:`LONG_DIGITS`.
+
+    The last six digits of a CCCD number are its serial, close to uniform, so a stranger
+    typing ``d`` digits fits one candidate with chance ``10^-d`` per try: with several
+    citizens offered, or a second try, four digits would multiply that chance (5
+    candidates × 3 tries × 10^-4 = 1.5e-3 per stranger who reaches the keypad), six keep it
+    under :func:`keypad_risk` ``(1, 3)`` = 1.02e-4 whatever the gallery's size.
+    """
+    return SHORT_DIGITS if candidates <= 1 and attempt == 0 else LONG_DIGITS
+
+
+def keypad_risk(candidates: int, tries: int) -> float:
+    """The most a stranger shown the keypad with ``candidates`` citizens can expect to be
+    matched over ``tries`` tries of random digits (a union bound, uniform ID digits)."""
+    return float(sum(candidates / 10 ** keypad_digits(candidates, attempt) for attempt in range(tries)))
+
+
 def resolve_confirm(match: Match, typed: str, key_of: Callable[[int], str]) -> Match:
     """Resolve a CONFIRM decision with what the citizen typed on the keypad.
 

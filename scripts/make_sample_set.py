@@ -255,7 +255,7 @@ def main() -> None:
                     face=rel,
                     expect="match",
                     id_number=record.id_number,
-                    keypad=record.id_number[-4:],
+                    keypad=record.id_number[-6:],
                 )
             )
     rel = save(two_faces(photo(first, 2), photo("london_132", 1)), f"frames/{first}/visit_with_bystander.jpg")
@@ -266,7 +266,7 @@ def main() -> None:
             face=rel,
             expect="match",
             id_number=CITIZENS[first].id_number,
-            keypad=CITIZENS[first].id_number[-4:],
+            keypad=CITIZENS[first].id_number[-6:],
         )
     )
     # Strangers: never enrolled; london_082 resembles london_043, london_126 resembles london_099.
@@ -274,7 +274,7 @@ def main() -> None:
         for n in (1, 2):
             rel = save(face_frame(photo(folder, n), 470, 0), f"frames/strangers/{folder}_{n}.jpg")
             steps.append(
-                _step("visit", f"stranger {folder} (never enrolled)", face=rel, expect="unknown", keypad="5823")
+                _step("visit", f"stranger {folder} (never enrolled)", face=rel, expect="unknown", keypad="415823")
             )
     # A known citizen shows the card instead; a purge makes the face unknown everywhere.
     steps.append(
@@ -300,7 +300,7 @@ def main() -> None:
             f"{CITIZENS['london_030'].full_name} after the purge: unknown",
             face="frames/london_030/visit_2.jpg",
             expect="unknown",
-            keypad=CITIZENS["london_030"].id_number[-4:],
+            keypad=CITIZENS["london_030"].id_number[-6:],
         )
     )
     # Bad input gets a clear error.
@@ -319,7 +319,7 @@ def main() -> None:
         "# Replay set: one day at a Cà Mau one-stop counter (made-up citizens, real face photos).\n"
         "# Run: kiosk replay sample_images/counter_day   (made by scripts/make_sample_set.py)\n"
         "# actions: card (read a CCCD QR), enrol (card + consent + face frames), visit (a face at the\n"
-        "# counter; `keypad` is what the citizen types if asked to confirm), purge (by ID number).\n"
+        "# counter; `keypad`: the last ID digits the citizen types if asked to confirm, as many as asked), purge (by ID number).\n"
         "# expect: new | known | enrolled | refused | match (with id_number) | unknown | purged | error\n"
         "# a step that logs a visit may say how it went: seen_s (face or card in view to confirmation),\n"
         "# done_s (confirmation to the clerk's done), rating (the citizen's answer, or none).\n\n"

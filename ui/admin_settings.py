@@ -172,8 +172,8 @@ def choice_names() -> dict[str, str]:
     return {
         "vi": "Tiếng Việt",
         "en": "English",
-        "id_last4": tr("4 số cuối của số CCCD"),
-        "birth_year": tr("năm sinh"),
+        "id_last4": tr("các số cuối của số CCCD (4 hoặc 6)"),
+        "birth_year": tr("năm sinh (hoặc 6 số cuối CCCD)"),
         "hog": tr("HOG (nhanh, chạy trên CPU)"),
         "cnn": tr("CNN (cần GPU)"),
         "sface": tr("SFace (YuNet + SFace, mặc định)"),

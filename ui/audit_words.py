@@ -85,8 +85,8 @@ def _values() -> dict[str, str]:
         "purge preview": tr("xem trước khi xoá"),
         "vi": "Tiếng Việt",
         "en": "English",
-        "id_last4": tr("4 số cuối của số CCCD"),
-        "birth_year": tr("năm sinh"),
+        "id_last4": tr("các số cuối của số CCCD (4 hoặc 6)"),
+        "birth_year": tr("năm sinh (hoặc 6 số cuối CCCD)"),
     }
 
 

@@ -21,7 +21,7 @@ from kiosk.api.fields import citizen_text_json, citizen_tsv
 from kiosk.cccd.card_reading import CardHint
 from kiosk.cccd.record import CccdRead, correctable
 from kiosk.counter.enrolment import EnrolResult
-from kiosk.counter.identify import FaceCheck
+from kiosk.counter.identify import FaceCheck, KeypadAsk
 from kiosk.counter.screen_guard import ScreenGuard
 from kiosk.counter.service import Kiosk
 from kiosk.counter.stats import DayStats
@@ -325,8 +325,8 @@ class CounterPage(QWidget):
             self.form.show_match(
                 screen.check, self.kiosk.policies.get(screen.check.engine, self.kiosk.policy).auto_accept_distance
             )
-        elif state is State.KEYPAD:
-            self.keypad.start(self.kiosk.settings.confirm_with, screen.attempts_left)
+        elif state is State.KEYPAD and screen.ask is not None:
+            self.keypad.start(screen.ask, screen.attempts_left)
         elif state is State.ASK_CARD:
             self.form.clear()  # nothing of a citizen stays in the hidden form ("not me", a mangled scan)
             self.ask_card.start(screen.ask_reason)
@@ -378,8 +378,8 @@ class CounterPage(QWidget):
     def end_card_guide(self) -> None:
         self.preview.set_status(self._state_status())
 
-    def show_keypad_miss(self, attempts_left: int) -> None:
-        self.keypad.missed_once(attempts_left)
+    def show_keypad_miss(self, attempts_left: int, ask: KeypadAsk) -> None:
+        self.keypad.missed_once(attempts_left, ask)
 
     def show_capture_issue(self, issue: QualityIssue) -> None:
         self.capture.set_hint(lambda: pick(issue.message_vi, issue.message), AMBER)

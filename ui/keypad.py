@@ -1,7 +1,8 @@
-"""The confirmation keypad: the citizen types the last 4 digits of the ID number (or the birth year).
+"""The confirmation keypad: the citizen types the last 4 or 6 digits of the ID number (or the
+birth year), as :meth:`kiosk.counter.service.Kiosk.keypad_ask` says.
 
-Nothing about any candidate is shown here: the screen only asks for digits. Four digits
-submit by themselves; the physical number keys work too.
+Nothing about any candidate is shown here: the screen only asks for digits. The last digit
+asked for submits by itself; the physical number keys work too.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.counter.identify import KeypadAsk
+from recognition.policy import SHORT_DIGITS
 from ui.flow_keypad import KEYPAD_ATTEMPTS
 from ui.i18n import tr
 from ui.panels import Panel
 from ui.widgets import button, label
 
-DIGITS = 4
-
 
 class KeypadPanel(Panel):
-    """Large on-screen keypad. Emits :attr:`submitted` with the 4 typed digits."""
+    """Large on-screen keypad. Emits :attr:`submitted` with the typed digits once there are :attr:`digits`."""
 
     submitted = Signal(str)
     use_card = Signal()
@@ -28,13 +29,13 @@ class KeypadPanel(Panel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.typed = ""
-        self.what = "id_last4"
+        self.ask = KeypadAsk("id", SHORT_DIGITS)
         self.attempts_left = KEYPAD_ATTEMPTS
         self.missed = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         self.heading = label("", "heading")
-        self.ask = label("", "sub")
+        self.asking = label("", "sub")
         self.display = label("", "big", wrap=False)
         self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message = label("", "notice")
@@ -56,7 +57,7 @@ class KeypadPanel(Panel):
         pad.addLayout(grid)
         pad.addStretch(1)
         layout.addWidget(self.heading)
-        layout.addWidget(self.ask)
+        layout.addWidget(self.asking)
         layout.addWidget(self.display)
         layout.addWidget(self.message)
         layout.addSpacing(16)  # "Chưa đúng…" never touches the keys
@@ -65,15 +66,20 @@ class KeypadPanel(Panel):
         layout.addWidget(self.card, 0, Qt.AlignmentFlag.AlignLeft)
         self.retranslate()
 
-    def start(self, what: str, attempts: int) -> None:
-        """A new confirmation: ``what`` is ``"id_last4"`` or ``"birth_year"``."""
-        self.what, self.attempts_left, self.missed = what, attempts, False
+    @property
+    def digits(self) -> int:
+        """How many digits this try asks for."""
+        return self.ask.digits
+
+    def start(self, ask: KeypadAsk, attempts: int) -> None:
+        """A new confirmation asking for ``ask`` with ``attempts`` tries."""
+        self.ask, self.attempts_left, self.missed = ask, attempts, False
         self.clear_typed()
         self.retranslate()
 
-    def missed_once(self, attempts_left: int) -> None:
-        """The digits fit nobody; ``attempts_left`` more tries."""
-        self.attempts_left, self.missed = attempts_left, True
+    def missed_once(self, attempts_left: int, ask: KeypadAsk) -> None:
+        """The digits fit nobody; ``attempts_left`` more tries, the next asking for ``ask``."""
+        self.ask, self.attempts_left, self.missed = ask, attempts_left, True
         self.clear_typed()
         self.retranslate()
 
@@ -82,12 +88,12 @@ class KeypadPanel(Panel):
         return lambda: self.press(digit)
 
     def press(self, digit: str) -> None:
-        """Type one digit; the fourth submits."""
-        if len(self.typed) >= DIGITS or not digit.isdigit():
+        """Type one digit; the last one asked for submits."""
+        if len(self.typed) >= self.digits or not digit.isdigit():
             return
         self.typed += digit
         self._show_typed()
-        if len(self.typed) == DIGITS:
+        if len(self.typed) == self.digits:
             self.submitted.emit(self.typed)
 
     def backspace(self) -> None:
@@ -101,13 +107,13 @@ class KeypadPanel(Panel):
         self._show_typed()
 
     def _show_typed(self) -> None:
-        self.display.setText("  ".join(self.typed.ljust(DIGITS, "_")))
+        self.display.setText("  ".join(self.typed.ljust(self.digits, "_")))
 
     def retranslate(self) -> None:
         self.heading.setText(tr("Xác nhận danh tính"))
-        self.ask.setText(
-            tr("Mời ông/bà nhập 4 số cuối của số CCCD")
-            if self.what == "id_last4"
+        self.asking.setText(
+            tr("Mời ông/bà nhập {n} số cuối của số CCCD").format(n=self.digits)
+            if self.ask.entry == "id"
             else tr("Mời ông/bà nhập năm sinh (4 chữ số)")
         )
         self.message.setText(

@@ -130,7 +130,7 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
     from PySide6.QtWidgets import QLabel, QStackedWidget
 
     from kiosk.counter.enrolment import EnrolResult
-    from kiosk.counter.identify import FaceCheck
+    from kiosk.counter.identify import FaceCheck, KeypadAsk
     from models import Decision, FaceBox
     from ui.consent import CapturePanel, ConsentPanel
     from ui.frames import FrameSlot
@@ -152,7 +152,7 @@ def probes(frame: Any) -> dict[str, Callable[[], object]]:
     preview.set_status("Đã nhận ra công dân")
     form, keypad, consent, capture = FormPanel(), KeypadPanel(), ConsentPanel(), CapturePanel()
     form.show_card(card, known=False, face_failed=False)
-    keypad.start("id_last4", 3)
+    keypad.start(KeypadAsk("id", 6), 3)
     keypad.press("2")
     consent.start(record, 730)
     capture.start(record.full_name, 3, adding=False)

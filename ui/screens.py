@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from kiosk.cccd.record import CccdRead
 from kiosk.counter.enrolment import EnrolResult
-from kiosk.counter.identify import FaceCheck
+from kiosk.counter.identify import FaceCheck, KeypadAsk
 from kiosk.counter.screen_guard import Reason
 from kiosk.counter.stats import DayStats
 from kiosk.counter.watch import Mode, WatchResult
@@ -87,7 +87,7 @@ class Screen:
         card: CARD, CONSENT, CAPTURE, SAVING, SAVED: the card read; ``card_known``: its citizen is enrolled;
             ``face_failed``: the face was not enough before the card (offer new samples).
         ask_reason: ASK_CARD: "unknown", "not_me", "keypad", "scanner" or "" (asked for by the clerk).
-        attempts_left: KEYPAD: tries left.
+        attempts_left: KEYPAD: tries left; ``ask``: what the keypad asks for on this try.
         adding, need: CAPTURE, SAVING, SAVED: new samples for a known citizen; good samples to collect.
         enrolled, added: SAVED: the enrolment saved, or how many samples were added.
     """
@@ -100,6 +100,7 @@ class Screen:
     face_failed: bool = False
     ask_reason: str = ""
     attempts_left: int = 0
+    ask: KeypadAsk | None = None
     adding: bool = False
     need: int = 0
     enrolled: EnrolResult | None = None
@@ -123,8 +124,8 @@ class CounterView(Protocol):
     def end_card_guide(self) -> None:
         """The code went away: the state's own status line again."""
 
-    def show_keypad_miss(self, attempts_left: int) -> None:
-        """The digits fit nobody; ``attempts_left`` more tries."""
+    def show_keypad_miss(self, attempts_left: int, ask: KeypadAsk) -> None:
+        """The digits fit nobody; ``attempts_left`` more tries, the next asking for ``ask``."""
 
     def show_capture_issue(self, issue: QualityIssue) -> None:
         """A capture frame that cannot be kept, and what the citizen should do."""

@@ -117,13 +117,13 @@ class Soak:
         self.show(face)
         self.until(f"{face} decided", self.state("match", "keypad", "ask_card"))
         keypad = self.counter.state.value == "keypad"
-        if keypad:
-            wrong = "".join(str((int(d) + 1) % 10) for d in digits)
+        if keypad:  # the citizen knows the last digits of their ID: they type as many as are asked for
+            wrong = "".join(str((int(d) + 1) % 10) for d in digits[-self.counter.keypad.digits :])
             for digit in wrong:
                 self.counter.keypad.keys[digit].click()
             self.until("keypad miss", lambda: self.counter.keypad.missed or self.counter.state.value != "keypad")
             self.report.flows["keypad_wrong"] += 1
-            for digit in digits:
+            for digit in digits[-self.counter.keypad.digits :]:
                 self.counter.keypad.keys[digit].click()
             self.until("keypad fits", self.state("match"))
             self.report.flows["keypad_right"] += 1
@@ -148,7 +148,7 @@ class Soak:
             if self.counter.state.value != "keypad":
                 break
             left = self.counter.keypad.attempts_left
-            for digit in digits:
+            for digit in digits[-self.counter.keypad.digits :]:
                 self.counter.keypad.keys[digit].click()
 
             def missed(n: int = left) -> bool:

@@ -222,7 +222,8 @@ def enroll(
     "typed",
     default=None,
     metavar="DIGITS",
-    help="What the citizen typed on the keypad (last 4 ID digits, or birth year), used if asked to confirm.",
+    help="What the citizen knows for the keypad: the last 6 ID digits (their last 4 are typed where 4 are "
+    "asked for), or the birth year; used if asked to confirm.",
 )
 @click.option("--no-visit", is_flag=True, help="Only identify; do not log a visit on a match.")
 @common_options
@@ -236,12 +237,13 @@ def identify(
     as_json: bool,
 ) -> None:
     """Recognise the face in each IMAGE: match, confirm (keypad) or unknown. A match logs a visit."""
+    from kiosk.counter.identify import answer
     from recognition.images import load_image
 
-    if typed is not None and not (typed.isdigit() and len(typed) == 4):
+    if typed is not None and not (typed.isdigit() and len(typed) in (4, 6)):
         raise KioskError(
-            f"--confirm {typed!r} is not 4 digits",
-            "give what the citizen typed: the last 4 ID digits or the birth year",
+            f"--confirm {typed!r} is not 4 or 6 digits",
+            "give what the citizen knows: the last 6 ID digits (or 4, if only 4 are asked), or the birth year",
         )
     failures = 0
     with open_kiosk(db_path, config_path) as kiosk:
@@ -260,7 +262,7 @@ def identify(
             asked = check.decision is Decision.CONFIRM
             candidates = check.candidate_count
             if asked and typed is not None:
-                check = kiosk.confirm(check, typed)
+                check = kiosk.confirm(check, answer(kiosk.keypad_ask(check), typed))
             out: dict[str, object] = {
                 "file": str(image),
                 "ok": True,

@@ -167,7 +167,10 @@ def demo_scenes(set_dir: Path) -> list[DemoScene]:
         DemoScene(("Quầy trống", "Empty counter"), ("Người tiếp theo…", "Next, please…"), empty),
         DemoScene(
             ("Trần Văn Đức, đầu hơi nghiêng", "Trần Văn Đức, head turned"),
-            ("Nếu hiện bàn phím, gõ 2219 (4 số cuối CCCD).", "If the keypad shows, type 2219 (last 4 ID digits)."),
+            (
+                "Nếu hiện bàn phím, gõ 2219 (4 số cuối CCCD), hoặc 002219 nếu được hỏi 6 số.",
+                "If the keypad shows, type 2219 (last 4 ID digits), or 002219 if it asks for 6.",
+            ),
             load("frames/london_043/visit_4.jpg"),
             "london_043",
         ),

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kiosk.counter.gallery import Gallery
 from kiosk.store.records import Store
 from models import CitizenRecord, Decision, FaceBox, FaceSample, Match
-from recognition.policy import PolicyConfig, combine, decide, resolve_confirm
+from recognition.policy import SHORT_DIGITS, PolicyConfig, combine, decide, keypad_digits, resolve_confirm
 
 
 @dataclass(frozen=True)
@@ -80,18 +81,49 @@ def identify_sample(gallery: Gallery, policies: Mapping[str, PolicyConfig], samp
             index.remove(exc.args[0])
 
 
-def confirm(store: Store, check: FaceCheck, typed: str, *, confirm_with: str, actor: str, counter: str) -> FaceCheck:
-    """Resolve a CONFIRM check with the digits the citizen typed: the last 4 of the ID number,
-    or the birth year when ``confirm_with`` is ``birth_year``. The attempt is audited (whether
-    it fitted, how many candidates) as ``actor`` at ``counter``; any other check comes back as is."""
+class KeypadAsk(NamedTuple):
+    """What the keypad asks a citizen for: ``entry`` ``"id"`` (the last ``digits`` digits of the
+    ID number) or ``"birth_year"`` (4 digits)."""
+
+    entry: str
+    digits: int
+
+
+def keypad_ask(check: FaceCheck, confirm_with: str, attempt: int) -> KeypadAsk:
+    """What to ask for on try ``attempt`` (0 = the first) of a CONFIRM check: the ID digits of
+    :func:`recognition.policy.keypad_digits` (4 for one candidate on the first try, else 6); the
+    birth year instead of 4 ID digits when ``confirm_with`` is ``birth_year`` (a year is far easier
+    to guess, so it is never asked where 6 digits are needed)."""
+    digits = keypad_digits(check.candidate_count, attempt)
+    if confirm_with == "birth_year" and digits == SHORT_DIGITS:
+        return KeypadAsk("birth_year", 4)
+    return KeypadAsk("id", digits)
+
+
+def answer(ask: KeypadAsk, known: str) -> str:
+    """What a citizen who knows ``known`` (the last digits of their ID number, or their birth
+    year) types when asked ``ask``: as many of the last ID digits as are asked for (too few known: all of them)."""
+    return known[-ask.digits :] if ask.entry == "id" else known
+
+
+def confirm(
+    store: Store, check: FaceCheck, typed: str, *, confirm_with: str, attempt: int, actor: str, counter: str
+) -> FaceCheck:
+    """Resolve a CONFIRM check with the digits the citizen typed on try ``attempt`` (0 = the first):
+    exactly what :func:`keypad_ask` asks for, or it fits nobody. The attempt is audited (whether
+    it fitted, how many candidates, how many digits) as ``actor`` at ``counter``; any other check
+    comes back as is."""
     if check.decision is not Decision.CONFIRM:
         return check
+    ask = keypad_ask(check, confirm_with, attempt)
 
     def keypad_entry(citizen_id: int) -> str:
         record = store.citizen(citizen_id)
-        return str(record.date_of_birth.year) if confirm_with == "birth_year" else record.id_number[-4:]
+        return str(record.date_of_birth.year) if ask.entry == "birth_year" else record.id_number[-ask.digits :]
 
-    resolved = resolve_confirm(check._match, typed, keypad_entry)
+    entry = typed.strip()
+    well_formed = entry.isdigit() and len(entry) == ask.digits
+    resolved = resolve_confirm(check._match, entry if well_formed else "", keypad_entry)
     store.audit(
         "keypad",
         actor,
@@ -99,6 +131,8 @@ def confirm(store: Store, check: FaceCheck, typed: str, *, confirm_with: str, ac
         "",
         fitted=resolved.decision is Decision.MATCH,
         candidates=len(check._match.candidates),
+        digits=ask.digits,
+        attempt=attempt + 1,
     )
     return _face_check(store, resolved, check.box, via_keypad=True, samples=check.samples)
 

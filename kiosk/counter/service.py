@@ -22,7 +22,7 @@ from kiosk.counter.cards import CardCheck
 from kiosk.counter.enrolment import EnrolResult, SampleRules
 from kiosk.counter.factories import analyzer_for, key_path, open_store, policy_for, registry_target
 from kiosk.counter.gallery import EngineStatus, Gallery
-from kiosk.counter.identify import FaceCheck
+from kiosk.counter.identify import FaceCheck, KeypadAsk
 from kiosk.counter.snapshot import snapshot_path
 from kiosk.counter.stats import DayStats, today_stats
 from kiosk.errors import RegistryError
@@ -223,13 +223,20 @@ class Kiosk:
         """Recognise an already embedded face (see :func:`kiosk.counter.identify.identify_sample`)."""
         return identify.identify_sample(self._gallery, self.policies, sample)
 
-    def confirm(self, check: FaceCheck, typed: str) -> FaceCheck:
-        """Resolve a CONFIRM check with the digits the citizen typed (last 4 of the ID, or birth year)."""
+    def keypad_ask(self, check: FaceCheck, attempt: int = 0) -> KeypadAsk:
+        """What the keypad asks for on try ``attempt`` (0 = the first) of a CONFIRM check:
+        the last 4 or 6 ID digits, or the birth year (see :func:`kiosk.counter.identify.keypad_ask`)."""
+        return identify.keypad_ask(check, self.settings.confirm_with, attempt)
+
+    def confirm(self, check: FaceCheck, typed: str, attempt: int = 0) -> FaceCheck:
+        """Resolve a CONFIRM check with the digits the citizen typed on try ``attempt`` (what
+        :meth:`keypad_ask` asked for: other digits, or another count of them, fit nobody)."""
         return identify.confirm(
             self.store,
             check,
             typed,
             confirm_with=self.settings.confirm_with,
+            attempt=attempt,
             actor=self.actor,
             counter=self.settings.counter_name,
         )

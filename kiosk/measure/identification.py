@@ -29,7 +29,7 @@ from kiosk.measure.encodings import EncodedSet
 from kiosk.measure.errors import DatasetError
 from models import Candidate, Decision, Match
 from recognition.matcher import Matcher
-from recognition.policy import PolicyConfig, decide, resolve_confirm
+from recognition.policy import KEYPAD_TRIES, PolicyConfig, decide, keypad_digits, keypad_risk, resolve_confirm
 
 
 @dataclass(frozen=True)
@@ -181,11 +181,12 @@ def face_alone(match: Match) -> Match:
     return Match(Decision.MATCH, best.citizen_id, (best,), match.distance, match.margin)
 
 
-def typed_digits(probe: Probe, index: int, id_numbers: dict[int, str], seed: int) -> str:
-    """What the probe's person types: their own last 4 digits if enrolled, else 4 seeded random digits."""
+def typed_digits(probe: Probe, index: int, id_numbers: dict[int, str], seed: int, digits: int) -> str:
+    """What the probe's person types when asked for ``digits`` digits: the last ones of their own
+    ID number if enrolled, else seeded random digits."""
     if probe.citizen_id is not None:
-        return id_numbers[probe.citizen_id][-4:]
-    return f"{random.Random(f'{seed}:{index}').randrange(10_000):04d}"
+        return id_numbers[probe.citizen_id][-digits:]
+    return f"{random.Random(f'{seed}:{index}').randrange(10**digits):0{digits}d}"
 
 
 def run_policy(
@@ -201,9 +202,10 @@ def run_policy(
     outcomes = []
     for index, (cands, probe) in enumerate(zip(candidates, probes)):
         first = decide(cands, policy)
-        if keypad:
+        if keypad:  # one try, with the digits the kiosk asks for (4 for one candidate, else 6)
+            digits = keypad_digits(len(first.candidates), 0)
             final = resolve_confirm(
-                first, typed_digits(probe, index, id_numbers, seed), lambda cid: id_numbers[cid][-4:]
+                first, typed_digits(probe, index, id_numbers, seed, digits), lambda cid, d=digits: id_numbers[cid][-d:]
             )
         else:
             final = face_alone(first)
@@ -263,7 +265,10 @@ def summarize(
         "wrong_person": sum(wrong),
         "stranger_auto_rate": _rate(branches["auto"]["strangers"], n_s),
         "stranger_confirm_rate": _rate(branches["confirm"]["strangers"], n_s),
-        "keypad_exposure": _rate(sum(o.candidates for o in strangers if o.branch is Decision.CONFIRM), n_s) / 10_000
+        "keypad_fpir_expected": sum(
+            keypad_risk(o.candidates, KEYPAD_TRIES) for o in strangers if o.branch is Decision.CONFIRM
+        )
+        / n_s
         if n_s
         else float("nan"),
         "branches": branches,

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.counter.admin import Admin
+from kiosk.counter.identify import answer
 from kiosk.counter.service import Kiosk
 from kiosk.errors import AuthError, SampleSetError
 from kiosk.words import count
@@ -263,7 +264,7 @@ def _visit(kiosk: Kiosk, set_dir: Path, step: dict[str, Any]) -> Outcome:
     branch = "auto"
     detail = f"distance {check.distance:.3f}, margin {check.margin:.3f}"
     if check.decision is Decision.CONFIRM:
-        typed = str(step.get("keypad", ""))
+        typed = answer(kiosk.keypad_ask(check), str(step.get("keypad", "")))
         detail += f"; {count(check.candidate_count, 'candidate')}, keypad {typed or '(nothing typed)'}"
         check = kiosk.confirm(check, typed)
         branch = "keypad" if check.decision is Decision.MATCH else "unknown"

@@ -110,8 +110,9 @@ def identify_text(result: dict[str, Any]) -> str:
     ]
     lines += [f"{label:<38}{num(result[key]):>12}{num(face[key]):>12}" for key, label in ROWS]
     lines.append(
-        f"expected keypad FPIR (candidates offered to strangers x 1e-4): {result['keypad_exposure']:.1e}"
-        if not math.isnan(result["keypad_exposure"])
+        "expected keypad FPIR (strangers' random digits over 3 tries: 4 for one candidate on the first try, "
+        f"else 6): {result['keypad_fpir_expected']:.1e}"
+        if not math.isnan(result["keypad_fpir_expected"])
         else "expected keypad FPIR: - (no strangers)"
     )
     lines.append("per branch (" + ("with keypad" if result.get("keypad", True) else "face alone") + "):")

@@ -7,7 +7,7 @@ import pytest
 
 from models import Candidate, Decision
 from recognition.index import FaceIndex
-from recognition.policy import ImpostorTail, PolicyConfig, combine, decide, resolve_confirm
+from recognition.policy import ImpostorTail, PolicyConfig, combine, decide, keypad_digits, keypad_risk, resolve_confirm
 
 POLICY = PolicyConfig(auto_accept_distance=0.40, min_margin=0.06, candidate_distance=0.60, max_candidates=3)
 
@@ -49,6 +49,13 @@ def test_nobody_close_is_unknown():
 def test_single_enrolled_citizen_has_infinite_margin():
     match = decide([c(9, 0.2)], POLICY)
     assert match.decision is Decision.MATCH and match.margin == float("inf")
+
+
+def test_the_keypad_asks_more_digits_where_a_guess_would_pay_more():
+    assert keypad_digits(1, 0) == 4 and keypad_digits(1, 1) == keypad_digits(2, 0) == keypad_digits(5, 2) == 6
+    # one candidate, three tries: 1e-4 + 2e-6; five candidates: 15e-6 (four digits would be 1.5e-3)
+    assert keypad_risk(1, 3) == pytest.approx(1.02e-4) and keypad_risk(5, 3) == pytest.approx(1.5e-5)
+    assert max(keypad_risk(c, 3) for c in range(1, 21)) <= 1.02e-4
 
 
 def test_keypad_picks_the_one_candidate_that_fits():

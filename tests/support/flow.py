@@ -74,6 +74,7 @@ class View:
         self.events: list[tuple[Event, object]] = []
         self.lines: list[str] = []
         self.misses: list[int] = []
+        self.asks: list = []  # what the keypad asked for after each miss
         self.receipts: list[EnrolResult] = []
         self.stats = []
 
@@ -94,8 +95,9 @@ class View:
     def end_card_guide(self):
         self.lines.append("guide over")
 
-    def show_keypad_miss(self, attempts_left):
+    def show_keypad_miss(self, attempts_left, ask):
         self.misses.append(attempts_left)
+        self.asks.append(ask)
 
     def show_capture_issue(self, issue):
         self.lines.append(f"issue {issue.message}")

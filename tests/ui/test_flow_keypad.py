@@ -3,6 +3,7 @@ miss and digits that fit, on real faces, the real policy and real SQLite (tests.
 
 from __future__ import annotations
 
+from kiosk.counter.identify import KeypadAsk
 from tests.support.data import check_ins
 from tests.support.flow import Worker, decided, strict
 from ui.flow import Event, State
@@ -14,7 +15,9 @@ def test_confirm_goes_to_the_keypad_a_wrong_entry_misses_and_the_right_digits_fi
     flow, view, _watcher = make_flow(kiosk, worker := Worker(at_once=False))
     worker.finish()  # today's figures
     flow.frame(decided(kiosk, "london_005/visit_4.jpg"))
-    assert flow.state is State.KEYPAD and view.screens[-1].attempts_left == KEYPAD_ATTEMPTS
+    first = view.screens[-1]
+    assert flow.state is State.KEYPAD and first.attempts_left == KEYPAD_ATTEMPTS
+    assert first.ask == KeypadAsk("id", 4 if flow.check.candidate_count == 1 else 6)
     assert view.events == []  # nobody's data is shown before the digits fit
     flow.keypad.submit("0000")
     assert flow.busy
@@ -22,7 +25,11 @@ def test_confirm_goes_to_the_keypad_a_wrong_entry_misses_and_the_right_digits_fi
     assert len(worker.pending) == 1
     worker.finish()
     assert flow.state is State.KEYPAD and view.misses == [KEYPAD_ATTEMPTS - 1] and not flow.busy
+    assert view.asks == [KeypadAsk("id", 6)]  # after a miss, 6 digits: 4 right ones no longer fit
     flow.keypad.submit("4127")
+    worker.finish()
+    assert flow.state is State.KEYPAD and view.misses == [KEYPAD_ATTEMPTS - 1, KEYPAD_ATTEMPTS - 2]
+    flow.keypad.submit("004127")
     worker.finish()
     assert flow.state is State.MATCH and flow.check.via_keypad
     assert view.events == [(Event.FORM_FILLED, flow.check.citizen)] and flow.check.citizen.id_number == "096098004127"

@@ -216,12 +216,12 @@
         <translation>Citizen-facing monitor (-1 = on the counter window)</translation>
     </message>
     <message>
-        <source>4 số cuối của số CCCD</source>
-        <translation>last 4 digits of the ID number</translation>
+        <source>các số cuối của số CCCD (4 hoặc 6)</source>
+        <translation>the last ID digits (4 or 6)</translation>
     </message>
     <message>
-        <source>năm sinh</source>
-        <translation>year of birth</translation>
+        <source>năm sinh (hoặc 6 số cuối CCCD)</source>
+        <translation>birth year (or the last 6 ID digits)</translation>
     </message>
     <message>
         <source>HOG (nhanh, chạy trên CPU)</source>
@@ -992,8 +992,8 @@
         <translation>Confirm your identity</translation>
     </message>
     <message>
-        <source>Mời ông/bà nhập 4 số cuối của số CCCD</source>
-        <translation>Please type the last 4 digits of your ID number</translation>
+        <source>Mời ông/bà nhập {n} số cuối của số CCCD</source>
+        <translation>Please enter the last {n} digits of your ID number</translation>
     </message>
     <message>
         <source>Mời ông/bà nhập năm sinh (4 chữ số)</source>

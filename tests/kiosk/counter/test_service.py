@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
+from kiosk.counter.identify import KeypadAsk
 from kiosk.counter.service import Kiosk
 from kiosk.errors import (
     AlreadyEnrolledError,
@@ -124,6 +127,30 @@ def test_keypad_confirms_only_the_right_digits(enrolled, card_record):
     assert enrolled.store.visits()[0]["method"] == "confirm"
 
 
+def test_several_citizens_or_a_second_try_ask_for_six_digits(kiosk, admin, card_record):
+    """Four digits among several candidates, or on a second try, would multiply a stranger's
+    chance (recognition.policy.keypad_digits): six are asked for, and four right ones do not fit.
+    Two citizens with one face (twins: the duplicate check let through by the clerk)."""
+    duc, twin = card_record("london_043"), card_record("lisa")
+    for record in (duc, twin):
+        frames = [analyzed(p).primary for p in enrol_frames("london_043")]
+        kiosk.enrol(record, frames, consent=True, allow_duplicate_face=True)
+    check = visit(kiosk, FRAMES / "london_043" / "visit_4.jpg")
+    assert check.decision is Decision.CONFIRM and check.candidate_count == 2
+    assert kiosk.keypad_ask(check, 0) == kiosk.keypad_ask(check, 2) == KeypadAsk("id", 6)
+    assert kiosk.confirm(check, duc.id_number[-4:]).decision is Decision.UNKNOWN
+    assert kiosk.confirm(check, twin.id_number[-6:], attempt=1).citizen.id_number == twin.id_number
+    admin.purge(twin.id_number, reason="request")
+    one = visit(kiosk, FRAMES / "london_043" / "visit_4.jpg")
+    assert one.candidate_count == 1 and kiosk.keypad_ask(one, 0) == KeypadAsk("id", 4)
+    assert kiosk.confirm(one, "0000").decision is Decision.UNKNOWN
+    assert kiosk.keypad_ask(one, 1) == KeypadAsk("id", 6)
+    assert kiosk.confirm(one, duc.id_number[-4:], attempt=1).decision is Decision.UNKNOWN  # a second try needs 6
+    assert kiosk.confirm(one, duc.id_number[-6:], attempt=1).decision is Decision.MATCH
+    entries = [e for e in kiosk.store.audit_entries() if e["action"] == "keypad"]
+    assert {json.loads(e["detail"])["digits"] for e in entries} == {4, 6}
+
+
 def test_keypad_by_birth_year(settings, db_path, card_record):
     with Kiosk.open(settings.replace(confirm_with="birth_year"), db_path) as kiosk:
         kiosk.enrol(card_record("london_043"), [analyzed(p).primary for p in enrol_frames("london_043")], consent=True)
@@ -131,6 +158,10 @@ def test_keypad_by_birth_year(settings, db_path, card_record):
         assert check.decision is Decision.CONFIRM
         assert kiosk.confirm(check, "2219").decision is Decision.UNKNOWN  # last 4 digits are not asked here
         assert kiosk.confirm(check, "2006").decision is Decision.MATCH
+        # a year is easy to guess: a second try asks for 6 ID digits instead
+        assert kiosk.keypad_ask(check, 1) == KeypadAsk("id", 6)
+        assert kiosk.confirm(check, "2006", attempt=1).decision is Decision.UNKNOWN
+        assert kiosk.confirm(check, "002219", attempt=1).decision is Decision.MATCH
 
 
 def test_lookalike_stranger_is_never_matched_to_the_enrolled_one(enrolled):
