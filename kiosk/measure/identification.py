@@ -19,7 +19,7 @@ are any, else rotate).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,6 +189,11 @@ def typed_digits(probe: Probe, index: int, id_numbers: dict[int, str], seed: int
     return f"{random.Random(f'{seed}:{index}').randrange(10**digits):0{digits}d}"
 
 
+def _last_digits(id_numbers: dict[int, str], digits: int) -> Callable[[int], str]:
+    """A candidate's expected keypad entry: the last ``digits`` digits of their ID number."""
+    return lambda citizen_id: id_numbers[citizen_id][-digits:]
+
+
 def run_policy(
     candidates: Sequence[Sequence[Candidate]],
     probes: Sequence[Probe],
@@ -205,7 +210,7 @@ def run_policy(
         if keypad:  # one try, with the digits the kiosk asks for (4 for one candidate, else 6)
             digits = keypad_digits(len(first.candidates), 0)
             final = resolve_confirm(
-                first, typed_digits(probe, index, id_numbers, seed, digits), lambda cid, d=digits: id_numbers[cid][-d:]
+                first, typed_digits(probe, index, id_numbers, seed, digits), _last_digits(id_numbers, digits)
             )
         else:
             final = face_alone(first)

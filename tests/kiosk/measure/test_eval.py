@@ -248,10 +248,11 @@ def test_keypad_simulation_is_seeded_and_strangers_type_random_digits() -> None:
     assert ids == identification.make_id_numbers(500, seed=3) and len(set(ids.values())) == 500
     assert all(len(v) == 12 and v.startswith("096") for v in ids.values())
     stranger = identification.Probe(Path("x.jpg"), "x", None)
-    typed = {identification.typed_digits(stranger, i, ids, seed=1) for i in range(200)}
-    assert len(typed) > 150 and all(len(t) == 4 and t.isdigit() for t in typed)
-    genuine = identification.Probe(Path("y.jpg"), "y", 7)
-    assert identification.typed_digits(genuine, 0, ids, seed=1) == ids[7][-4:]
+    for digits in (4, 6):  # as many as the keypad asks for
+        typed = {identification.typed_digits(stranger, i, ids, 1, digits) for i in range(200)}
+        assert len(typed) > 150 and all(len(t) == digits and t.isdigit() for t in typed)
+        genuine = identification.Probe(Path("y.jpg"), "y", 7)
+        assert identification.typed_digits(genuine, 0, ids, 1, digits) == ids[7][-digits:]
 
 
 def test_open_set_modes_and_errors(people: dict[str, list[Path]]) -> None:
