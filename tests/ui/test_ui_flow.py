@@ -157,7 +157,7 @@ def strict_kiosk(tmp_path, enrolled):
     return reopen
 
 
-def test_keypad_confirms_with_the_last_four_digits_and_shows_nobody_before(qtbot, open_counter, camera, strict_kiosk):
+def test_keypad_confirms_with_the_last_digits_and_shows_nobody_before(qtbot, open_counter, camera, strict_kiosk):
     kiosk = strict_kiosk()
     window = open_counter(kiosk)
     counter = window.counter
@@ -165,13 +165,15 @@ def test_keypad_confirms_with_the_last_four_digits_and_shows_nobody_before(qtbot
         show(camera, "frames/london_005/visit_4.jpg")  # distance 0.34: above the strict 0.2, so the keypad decides
     assert counter.form.form.record is None
     assert "Lê Anh Sơn" not in visible_text(window) and "4127" not in visible_text(window)
-    assert "4 số cuối" in counter.keypad.ask.text()
+    assert "4 số cuối" in counter.keypad.asking.text()
     for digit in "0000":
         qtbot.mouseClick(counter.keypad.keys[digit], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: counter.keypad.missed, timeout=5000)
     assert counter.keypad.attempts_left == 2 and counter.state is State.KEYPAD
+    assert "6 số cuối" in counter.keypad.asking.text()  # after a miss, six digits
+    assert counter.keypad.display.text().split() == ["_"] * 6
     with qtbot.waitSignal(counter.form_filled, timeout=5000) as filled:
-        qtbot.keyClicks(counter, "4127")  # the physical number keys work too
+        qtbot.keyClicks(counter, "004127")  # the physical number keys work too
     assert filled.args[0].full_name == "Lê Anh Sơn" and counter.check.via_keypad
     assert "nhập đúng số xác nhận" in counter.form.quality.text()
     with qtbot.waitSignal(counter.visit_logged, timeout=5000):
@@ -185,12 +187,13 @@ def test_three_keypad_misses_ask_for_the_card(qtbot, open_counter, camera, stric
     counter = window.counter
     with qtbot.waitSignal(counter.state_changed, timeout=15000, check_params_cb=lambda s: s == "keypad"):
         show(camera, "frames/london_043/visit_4.jpg")
-    assert "năm sinh" in counter.keypad.ask.text()
-    for left in (2, 1):
-        qtbot.keyClicks(counter, "1111")
+    assert "năm sinh" in counter.keypad.asking.text()
+    for left, typed in ((2, "1111"), (1, "111111")):  # a year first, then 6 ID digits
+        qtbot.keyClicks(counter, typed)
         qtbot.waitUntil(lambda n=left: counter.keypad.attempts_left == n, timeout=5000)
+        assert "6 số cuối" in counter.keypad.asking.text()
     with qtbot.waitSignal(counter.state_changed, timeout=5000, check_params_cb=lambda s: s == "ask_card"):
-        qtbot.keyClicks(counter, "1111")
+        qtbot.keyClicks(counter, "111111")
     assert counter.state is State.ASK_CARD and counter.ask_card.reason == "keypad"
     assert not check_ins(kiosk.store, 5)
 
