@@ -261,8 +261,9 @@ def identify(
                 continue
             asked = check.decision is Decision.CONFIRM
             candidates = check.candidate_count
+            ask = kiosk.keypad_ask(check)
             if asked and typed is not None:
-                check = kiosk.confirm(check, answer(kiosk.keypad_ask(check), typed))
+                check = kiosk.confirm(check, answer(ask, typed))
             out: dict[str, object] = {
                 "file": str(image),
                 "ok": True,
@@ -273,25 +274,29 @@ def identify(
                 "engine": check.engine,
                 "keypad": asked,
             }
+            if asked:
+                out["keypad_asks"] = {"entry": ask.entry, "digits": ask.digits}
             if check.decision is Decision.MATCH and check.citizen is not None:
                 out.update(id_number=check.citizen.id_number, full_name=check.citizen.full_name)
                 if not no_visit:
                     kiosk.check_in(check)
-            emit(out, as_json, _identify_text(image, check, candidates, asked))
+            emit(out, as_json, _identify_text(image, check, candidates, ask if asked else None))
     sys.exit(1 if failures else 0)
 
 
-def _identify_text(image: Path, check: object, candidates: int, asked: bool) -> str:
-    from kiosk.counter.identify import FaceCheck
+def _identify_text(image: Path, check: object, candidates: int, ask: object) -> str:
+    """One line per image; ``ask``: what the keypad asked for (a KeypadAsk), None when it was not shown."""
+    from kiosk.counter.identify import FaceCheck, KeypadAsk
 
-    assert isinstance(check, FaceCheck)
+    assert isinstance(check, FaceCheck) and (ask is None or isinstance(ask, KeypadAsk))
     figures = f"distance {fmt_distance(check.distance, 'none (nobody enrolled)')}, margin {fmt_distance(check.margin, 'none (no other citizen close)')}"
     if check.decision is Decision.MATCH and check.citizen is not None:
         how = "confirmed on the keypad" if check.via_keypad else "recognised"
         return f"{image}: match ({how}): {check.citizen.full_name} ({check.citizen.masked_id}); {figures}"
-    if check.decision is Decision.CONFIRM:
-        return f"{image}: confirm: {count(candidates, 'candidate')}; ask the citizen for the last 4 digits (--confirm DIGITS); {figures}"
-    extra = " (the typed digits fit no candidate)" if asked else ""
+    if check.decision is Decision.CONFIRM and ask is not None:
+        what = "their birth year" if ask.entry == "birth_year" else f"the last {ask.digits} ID digits"
+        return f"{image}: confirm: {count(candidates, 'candidate')}; ask the citizen for {what} (--confirm DIGITS); {figures}"
+    extra = " (the typed digits fit no candidate)" if ask is not None else ""
     return f"{image}: unknown{extra}: ask for the CCCD card; {figures}"
 
 

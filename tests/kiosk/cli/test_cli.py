@@ -370,19 +370,24 @@ def test_identify_stranger_is_unknown_and_reveals_nobody(db: Path) -> None:
 def test_identify_keypad_confirmation(db: Path) -> None:
     _, [asked] = identify(db, CONFIRM_FRAME)
     assert asked["decision"] == "confirm" and asked["keypad"] is True and asked["candidates"] >= 1
+    digits = 4 if asked["candidates"] == 1 else 6  # recognition.policy.keypad_digits
+    assert asked["keypad_asks"] == {"entry": "id", "digits": digits}
     assert "id_number" not in asked and "full_name" not in asked  # nothing personal before the digits
-    assert DUC[1] not in kiosk("identify", CONFIRM_FRAME, "--db", db, "--no-visit").output
+    text = kiosk("identify", CONFIRM_FRAME, "--db", db, "--no-visit").output
+    assert DUC[1] not in text and f"ask the citizen for the last {digits} ID digits" in text
+    _, [six] = identify(db, CONFIRM_FRAME, confirm=DUC[0][-6:])  # what the citizen knows; they type what is asked
+    assert six["decision"] == "match"
 
     _, [wrong] = identify(db, CONFIRM_FRAME, confirm="0000")
     assert wrong["decision"] == "unknown" and wrong["keypad"] is True
     assert "id_number" not in wrong and "full_name" not in wrong
-    assert check_ins(db) == 0
+    assert check_ins(db) == 1  # the six-digit one
 
     result, [right] = identify(db, CONFIRM_FRAME, confirm=DUC[0][-4:])
     assert result.exit_code == 0
     assert right["decision"] == "match" and (right["id_number"], right["full_name"]) == DUC
-    [visit] = [v for v in json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json")) if not v["first_visit"]]
-    assert visit["method"] == "confirm"
+    visits = [v for v in json_lines(kiosk("visits", "--db", db, "--pin", PIN, "--json")) if not v["first_visit"]]
+    assert [v["method"] for v in visits] == ["confirm", "confirm"]
 
 
 def test_identify_picks_the_large_face_not_the_bystander(db: Path) -> None:
