@@ -254,10 +254,10 @@ class CompactMatcher:
             return []
         rows = unit_rows(np.stack([exact[int(key)] for key in keys[found]])).astype(np.float64)
         distances = np.clip(1.0 - rows @ q.astype(np.float64), 0.0, 2.0)
-        order = np.lexsort((ids[found], distances))
+        citizens = ids[found]
         seen: dict[int, float] = {}
-        for i in order:
-            seen.setdefault(int(ids[found][i]), float(distances[i]))
+        for i in np.lexsort((citizens, distances)):  # nearest first; a citizen's first row is their best
+            seen.setdefault(int(citizens[i]), float(distances[i]))
             if len(seen) == k:
                 break
         return [Candidate(cid, d, self.engine) for cid, d in seen.items()]

@@ -245,7 +245,8 @@ class Registry:
         with self.transaction(f"pull of {table}") as cur:
             cur.row_factory = dict_row
             cur.execute(sql, [after, limit])
-            return [{k: bytes(v) if isinstance(v, memoryview) else v for k, v in row.items()} for row in cur.fetchall()]
+            rows: list[dict[str, Any]] = cur.fetchall()  # bytea comes as bytes
+            return rows
 
     def note_pull(self) -> None:
         """Tell the registry this counter has pulled everything (``kiosk province counters`` shows when)."""

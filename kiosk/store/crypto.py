@@ -23,6 +23,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,7 +105,12 @@ class DataKey:
             raise _not_this_key() from None
 
     def opener(self) -> AESGCM:
-        """A reusable AES-GCM object for bulk decryption (``.decrypt(nonce, data, context)``)."""
+        """A reusable AES-GCM object for bulk decryption (``.decrypt(nonce, data, context)``);
+        made once per key (a first pull opens millions of values)."""
+        return self._aes
+
+    @cached_property
+    def _aes(self) -> AESGCM:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         return AESGCM(self.seal_key)

@@ -263,9 +263,10 @@ def _apply_children(table: str) -> Callable[[_Batch], int]:
                     (citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32), row["uid"])
                 )
         batch.add_citizens()
+        before = batch.db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
         batch.db.executemany(insert, values)
-        if faces:
-            keys = _row_ids(batch, table, [uid for *_, uid in faces])
+        if faces:  # the rows just stored took ids above the highest before (no id is ever given)
+            keys = dict(batch.db.execute(f"SELECT uid, id FROM {table} WHERE id > ?", [before]))
             batch.applied.faces.extend((c, engine, e, keys[uid]) for c, engine, e, uid in faces)
         if updates:  # a visit seen before, since done or rated elsewhere (the first "done" stays, the latest answer
             # wins); a change made here and not pushed yet is newer than what comes back: it stays, and travels next
