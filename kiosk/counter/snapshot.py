@@ -121,6 +121,8 @@ def load(path: Path, key: DataKey, engine: str, matcher: CompactMatcher, usable:
             rows, chunks, stamp = int(meta["rows"]), int(meta["chunks"]), Stamp.parse(meta["stamp"])
         except (ValueError, KeyError, TypeError):
             raise SnapshotError("its header is damaged") from None
+        if not 0 <= rows * sum(_WIDTHS.values()) <= os.fstat(fh.fileno()).st_size:  # before allocating for them
+            raise SnapshotError("its header promises more rows than the file holds")
         if meta.get("engine") != engine:
             raise SnapshotError(f"it holds {meta.get('engine')} templates, the default engine is {engine}")
         if not usable(stamp):

@@ -75,7 +75,9 @@ def test_templates_added_since_are_read_on_top_of_it(
         assert again.identify_sample(analyzed(FRAMES / "london_099" / "visit_2.jpg").primary).distance < 1e-6
 
 
-@pytest.mark.parametrize("damage", ["deleted row", "flipped byte", "cut short", "another key", "not a snapshot"])
+@pytest.mark.parametrize(
+    "damage", ["deleted row", "flipped byte", "cut short", "another key", "not a snapshot", "a trillion rows"]
+)
 def test_a_stale_or_damaged_snapshot_is_rebuilt_with_one_line_in_the_log(
     enrolled: Kiosk,
     settings: Settings,
@@ -107,6 +109,8 @@ def test_a_stale_or_damaged_snapshot_is_rebuilt_with_one_line_in_the_log(
             for folder in ("london_005", "london_043", "london_099", "lisa"):
                 elsewhere.enrol(card_record(folder), [analyzed(p).primary for p in enrol_frames(folder)], consent=True)
         path.write_bytes(snapshot_path(tmp_path / "other.sqlite").read_bytes())
+    elif damage == "a trillion rows":  # an edited header must not make the kiosk allocate for it
+        path.write_bytes(bytes(data).replace(b'"rows": 12', b'"rows": 1000000000000', 1))
     else:
         path.write_bytes(b"hello")
     read = _rows_read(monkeypatch)
@@ -117,6 +121,7 @@ def test_a_stale_or_damaged_snapshot_is_rebuilt_with_one_line_in_the_log(
         assert _answers(again) == want
     lines = [r.getMessage() for r in caplog.records if r.name == "cccd_kiosk.index"]
     assert len(lines) == 1 and "was not used" in lines[0] and "rebuilt from the database" in lines[0], lines
+    assert damage != "a trillion rows" or "promises more rows than the file holds" in lines[0]
     # and saved again: the next start uses it, silently
     caplog.clear()
     read.clear()
