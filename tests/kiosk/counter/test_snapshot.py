@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +111,9 @@ def test_a_stale_or_damaged_snapshot_is_rebuilt_with_one_line_in_the_log(
                 elsewhere.enrol(card_record(folder), [analyzed(p).primary for p in enrol_frames(folder)], consent=True)
         path.write_bytes(snapshot_path(tmp_path / "other.sqlite").read_bytes())
     elif damage == "a trillion rows":  # an edited header must not make the kiosk allocate for it
-        path.write_bytes(bytes(data).replace(b'"rows": 12', b'"rows": 1000000000000', 1))
+        size = struct.unpack("<I", data[8:12])[0]
+        header = bytes(data[12 : 12 + size]).replace(b'"rows": 12', b'"rows": 1000000000000')
+        path.write_bytes(bytes(data[:8]) + struct.pack("<I", len(header)) + header + bytes(data[12 + size :]))
     else:
         path.write_bytes(b"hello")
     read = _rows_read(monkeypatch)
