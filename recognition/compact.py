@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from models import EMBEDDING_SIZE, Candidate
-from recognition.matcher import _as_matrix, _smallest_rows, unit_rows
+from recognition.matcher import Membership, _as_matrix, _smallest_rows, unit_rows
 
 ExactRows = Callable[[np.ndarray], Mapping[int, np.ndarray]]
 """``exact_rows(keys)``: the float32 ``(128,)`` template of each row key still stored
@@ -90,7 +90,7 @@ def quantize(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return codes, scales, errors
 
 
-class CompactMatcher:
+class CompactMatcher(Membership):
     """An in-memory cosine index of face samples, several per citizen, held as int8 codes.
 
     Rows live in parallel arrays (codes ``(capacity, 128)`` int8; scale, error float32;
@@ -123,24 +123,6 @@ class CompactMatcher:
         self._lock = threading.RLock()
         self.rescored = 0
         """Rows re-scored exactly by the last search (for the benchmark)."""
-
-    def __len__(self) -> int:
-        """Number of samples (rows) in the index."""
-        return self._n
-
-    @property
-    def citizen_count(self) -> int:
-        """Number of distinct citizens with at least one sample."""
-        return len(self._members)
-
-    def citizen_ids(self) -> set[int]:
-        """The citizens with at least one sample (a copy)."""
-        with self._lock:
-            return set(self._members)
-
-    def __contains__(self, citizen_id: object) -> bool:
-        """True while the citizen has at least one sample in the index."""
-        return citizen_id in self._members
 
     @property
     def nbytes(self) -> int:

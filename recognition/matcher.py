@@ -22,7 +22,34 @@ _QUERY_CHUNK_ELEMENTS = 1 << 24
 """Largest (samples × queries) block of scores computed at once in a batch (64 MB of float32)."""
 
 
-class Matcher:
+class Membership:
+    """Who is in an index of samples: rows in use (``_n``) and rows per citizen (``_members``),
+    under ``_lock``. Shared by :class:`Matcher` and :class:`recognition.compact.CompactMatcher`."""
+
+    _n: int
+    _members: dict[int, int]
+    _lock: threading.RLock
+
+    def __len__(self) -> int:
+        """Number of samples (rows) in the index."""
+        return self._n
+
+    @property
+    def citizen_count(self) -> int:
+        """Number of distinct citizens with at least one sample."""
+        return len(self._members)
+
+    def citizen_ids(self) -> set[int]:
+        """The citizens with at least one sample (a copy)."""
+        with self._lock:
+            return set(self._members)
+
+    def __contains__(self, citizen_id: object) -> bool:
+        """True while the citizen has at least one sample in the index."""
+        return citizen_id in self._members
+
+
+class Matcher(Membership):
     """An in-memory index of face samples, several per citizen, of one face engine.
 
     Rows live in one C-contiguous ``(capacity, 128)`` float32 matrix with a parallel
@@ -48,24 +75,6 @@ class Matcher:
         self._n = 0
         self._members: dict[int, int] = {}  # citizen id → rows
         self._lock = threading.RLock()
-
-    def __len__(self) -> int:
-        """Number of samples (rows) in the index."""
-        return self._n
-
-    @property
-    def citizen_count(self) -> int:
-        """Number of distinct citizens with at least one sample."""
-        return len(self._members)
-
-    def citizen_ids(self) -> set[int]:
-        """The citizens with at least one sample (a copy)."""
-        with self._lock:
-            return set(self._members)
-
-    def __contains__(self, citizen_id: object) -> bool:
-        """True while the citizen has at least one sample in the index."""
-        return citizen_id in self._members
 
     @property
     def nbytes(self) -> int:
