@@ -147,8 +147,10 @@ class Kiosk:
         after_batch: Callable[[str, int], None] | None = None,
         create_registry: bool = False,
     ) -> SyncReport:
-        """Sync this counter with the province registry at ``url`` (default: :meth:`registry`),
-        keeping a loaded face index in step (see :func:`kiosk.province.sync.sync`).
+        """Sync this counter with the province registry at ``url`` (default: :meth:`registry`)
+        (see :func:`kiosk.province.sync.sync`). The face index is loaded first (from its snapshot
+        when current) and kept in step as batches are stored, so it is ready at the end; the
+        snapshot is rewritten when it lags (:meth:`kiosk.counter.gallery.Gallery.keep_snapshot`).
 
         Raises:
             RegistryError: no registry given, unreachable, another data key, or a failed step.
@@ -160,7 +162,8 @@ class Kiosk:
                 "this counter has not joined a province registry",
                 "join with the bundle from the province administrator (kiosk join BUNDLE --code CODE)",
             )
-        return sync(
+        _ = self._gallery.index
+        report = sync(
             self.store,
             target,
             counter=self.settings.counter_name,
@@ -170,6 +173,8 @@ class Kiosk:
             after_batch=after_batch,
             create_registry=create_registry,
         )
+        self._gallery.keep_snapshot()
+        return report
 
     def registry(self) -> str:
         """The registry connection string this counter syncs with ("" = none; see

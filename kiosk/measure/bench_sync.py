@@ -22,6 +22,7 @@ import numpy as np
 
 from kiosk.measure.bench import random_embeddings
 from kiosk.store.crypto import DataKey, write_key_file
+from recognition.engines import DEFAULT_ENGINE, engine_info
 
 
 def bench_id(i: int) -> str:
@@ -35,6 +36,7 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
     from kiosk.province.registry import Registry
 
     emb = random_embeddings(citizens * 3, seed=1)
+    engine = engine_info(DEFAULT_ENGINE)  # the province's templates are the default engine's
     now = "2026-01-01T00:00:00+00:00"
     hashes = [key.blind_index(bench_id(i)) for i in range(citizens)]
 
@@ -66,11 +68,12 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
                     0.0,
                     now,
                     "Bench",
+                    engine.name,
+                    engine.model_version,
                 ]
                 for i, id_hash in enumerate(hashes)
                 for j in range(3)
             ),
-            ("uid", "id_hash", "embedding", "sharpness", "brightness", "yaw", "captured_at", "counter"),
         )
         reg.bulk_load(
             "consents",

@@ -20,15 +20,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from kiosk.errors import RegistryError
 from kiosk.province import functions, schema
 from kiosk.store.report_rows import REPORT_COLUMNS
-from kiosk.store.rules import COLUMNS, CREATED, TABLES
+from kiosk.store.rules import COLUMNS, CREATED, TABLES, pulled_columns
 
-__all__ = ["COLUMNS", "TABLES", "PushResult", "Registry", "redact", "scram_verifier", "spelled_out"]
+__all__ = ["COLUMNS", "TABLES", "Pulled", "PushResult", "Registry", "redact", "scram_verifier", "spelled_out"]
 
 STATEMENT_TIMEOUT_MS = 120_000
 """Longest a statement may run (a registry that hangs, or a lock someone holds, is an error the
@@ -120,12 +120,13 @@ class Registry:
         self.close()
 
     @contextmanager
-    def transaction(self, action: str, *, lock: bool = False) -> Iterator[Any]:
-        """One registry transaction (with the set-up lock when ``lock``); errors become RegistryError."""
+    def transaction(self, action: str, *, lock: bool = False, binary: bool = False) -> Iterator[Any]:
+        """One registry transaction (with the set-up lock when ``lock``; results in PostgreSQL's
+        binary format when ``binary``); errors become RegistryError."""
         import psycopg
 
         try:
-            with self.conn.transaction(), self.conn.cursor() as cur:
+            with self.conn.transaction(), self.conn.cursor(binary=binary) as cur:
                 if lock:
                     cur.execute("SELECT pg_advisory_xact_lock(%s)", [schema.SETUP_LOCK])
                 yield cur
@@ -226,26 +227,31 @@ class Registry:
             )
 
     # -- pull --------------------------------------------------------------------------
-    def pull(self, table: str, after: int, limit: int) -> list[dict[str, Any]]:
-        """Rows of ``table`` with ``seq > after``, in seq order, at most ``limit`` (dicts with ``seq``).
+    def pull(self, table: str, after: int, limit: int, *, citizens_after: int = 0) -> Pulled:
+        """Rows of ``table`` with ``seq > after``, in seq order, at most ``limit``, as tuples of
+        :func:`kiosk.store.rules.pulled_columns` (bytea as bytes). A child row (sample, consent,
+        visit) names its citizen by ``id_hash`` only; with them come the rows of their citizens
+        changed after ``citizens_after`` (the counter's ``citizens`` cursor): those it may lack.
 
-        Child rows (samples, consents, visits) come with their citizen's columns
-        (``c_sealed``, ``c_enrolled_at``...) so a counter can add a citizen it has not seen.
+        The citizens are read after the child rows: a citizen a child row refers to was
+        committed before that read, so it is among them unless it is unchanged since
+        ``citizens_after`` (then the counter has it) or purged since (then the row is moot).
+        Both in PostgreSQL's binary format: sealed values travel as they are, not as hex text
+        (a first pull of 10^6 citizens moves about 2 GB of them).
         """
-        columns = ", ".join(f"t.{c}" for c in COLUMNS[table])
-        sql = f"SELECT t.seq, {columns}"
-        if table in CREATED:
-            sql += ", c.sealed AS c_sealed, c.enrolled_at AS c_enrolled_at, c.enrolled_counter AS c_enrolled_counter, c.updated_at AS c_updated_at"
-            sql += f" FROM {table} t JOIN citizens c ON c.id_hash = t.id_hash"
-        else:
-            sql += f" FROM {table} t"
-        sql += " WHERE t.seq > %s ORDER BY t.seq LIMIT %s"
-        from psycopg.rows import dict_row
+        sql = f"SELECT {', '.join(pulled_columns(table))} FROM {table} WHERE seq > %s ORDER BY seq LIMIT %s"
+        rows = self._rows(f"pull of {table}", sql, [after, limit])
+        citizens: list[tuple[Any, ...]] = []
+        if table in CREATED and rows:
+            hashed = pulled_columns(table).index("id_hash")
+            sql = f"SELECT {', '.join(pulled_columns('citizens'))} FROM citizens WHERE seq > %s AND id_hash = ANY(%s)"
+            citizens = self._rows("pull of citizens", sql, [citizens_after, list({r[hashed] for r in rows})])
+        return Pulled(rows, citizens)
 
-        with self.transaction(f"pull of {table}") as cur:
-            cur.row_factory = dict_row
-            cur.execute(sql, [after, limit])
-            rows: list[dict[str, Any]] = cur.fetchall()  # bytea comes as bytes
+    def _rows(self, action: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self.transaction(action, binary=True) as cur:
+            cur.execute(sql, params)
+            rows: list[tuple[Any, ...]] = cur.fetchall()
             return rows
 
     def note_pull(self) -> None:
@@ -373,6 +379,15 @@ class Registry:
                 cur.execute(f"SELECT count(*) FROM {table}")
                 out[table] = cur.fetchone()[0]
             return out
+
+
+class Pulled(NamedTuple):
+    """One pulled batch (:meth:`Registry.pull`): its rows, and the rows of citizens they refer to
+    that changed after the counter's ``citizens`` cursor (both tuples of
+    :func:`kiosk.store.rules.pulled_columns`)."""
+
+    rows: list[tuple[Any, ...]]
+    citizens: list[tuple[Any, ...]]
 
 
 @dataclass

@@ -168,6 +168,19 @@ class StoreBase:
             if self._checkpoint_pending:  # a purge's checkpoint was blocked by a reader: try again now
                 self.checkpoint(wait_s=0.0)
 
+    @contextmanager
+    def working_cache(self, megabytes: int) -> Iterator[None]:
+        """Let SQLite keep up to ``megabytes`` of this file's pages in memory while many rows are
+        written under random keys (a first pull), then give the memory back."""
+        with self._lock:
+            before = self.db.conn.execute("PRAGMA cache_size").fetchone()[0]
+            self.db.conn.execute(f"PRAGMA cache_size = {-1024 * int(megabytes)}")
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.db.conn.execute(f"PRAGMA cache_size = {int(before)}")
+
     def _check_key_unchanged(self) -> None:
         """Refuse to write if another program rotated the data key since this store opened
         (mixing two keys in one file would make it unreadable)."""

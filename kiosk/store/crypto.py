@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -89,6 +90,19 @@ class DataKey:
             return self.opener().decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
         except (InvalidTag, ValueError):
             raise _not_this_key() from None
+
+    def open_each(self, sealed: Iterable[tuple[bytes, bytes]]) -> list[bytes | None]:
+        """:meth:`open` for many ``(sealed value, context)`` pairs (a pulled batch): each
+        plaintext in order, None for a value that does not authenticate."""
+        from cryptography.exceptions import InvalidTag
+
+        aes, out = self.opener(), list[bytes | None]()
+        for value, context in sealed:
+            try:
+                out.append(aes.decrypt(value[:NONCE_BYTES], value[NONCE_BYTES:], context))
+            except (InvalidTag, ValueError):
+                out.append(None)
+        return out
 
     def open_into(self, sealed: memoryview, context: bytes, out: memoryview) -> None:
         """:meth:`open` for large values: the plaintext is written into ``out`` (exactly

@@ -26,6 +26,9 @@ REGISTRY_ID = "registry_id"
 TEMPLATES_CHANGED = "templates_changed"
 """How many face templates were ever deleted or changed in place (kept by triggers; with the
 highest template id it tells whether the index snapshot is current)."""
+BULK_PULL_PREFIX = "bulk_pull:"
+"""``bulk_pull:<table>`` = the id of the registry whose first pull is filling ``table`` without its
+uid index (:meth:`kiosk.store.sync_rows.SyncRows.start_bulk`); absent otherwise."""
 SYNC_CURSOR_PREFIX = "sync_cursor:"
 """Pull cursors are ``sync_cursor:<registry id>:<table>`` (the last ``seq`` stored, per table)."""
 

@@ -292,14 +292,16 @@ class Store(StoreBase):
                 ).fetchone()[0]
             )
 
-    def sample_ids(self, engine: str) -> np.ndarray:
-        """The ids of one engine's stored samples, ascending, int64."""
+    def sample_tally(self, engine: str) -> tuple[int, int, int]:
+        """How many samples of one engine are stored, the sum of their ids and the highest (0, 0, 0:
+        none); counted by SQLite, without reading the ids out (0.3 s at 3 x 10^6)."""
         with self._reading():
-            cursor = self.db.execute(
-                "SELECT id FROM face_samples INDEXED BY face_samples_engine WHERE engine = ?", [engine]
-            )
-            ids = np.fromiter((r[0] for r in cursor), dtype=np.int64)
-        return np.sort(ids)
+            row = self.db.execute(
+                "SELECT count(*), coalesce(sum(id), 0), coalesce(max(id), 0) "
+                "FROM face_samples INDEXED BY face_samples_engine WHERE engine = ?",
+                [engine],
+            ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
 
     def templates_stamp(self) -> str:
         """What the stored templates are now, in O(1): the schema version, the highest template

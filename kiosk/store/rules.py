@@ -58,6 +58,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns of each table as they travel between a counter and the registry."""
 
+
+def pulled_columns(table: str) -> tuple[str, ...]:
+    """The values of a row of ``table`` as a counter pulls it, in order: ``seq``, then :data:`COLUMNS`."""
+    return ("seq", *COLUMNS[table])
+
+
 UPDATABLE = {"visits": ("done_at", "rating")}
 """Columns a row may gain after it travelled (the clerk's "done", the citizen's answer): a
 visit pushed or pulled again updates these on the other side instead of being skipped.

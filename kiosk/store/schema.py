@@ -163,6 +163,13 @@ def _v2_encrypt(store: AuditedStore) -> None:
     rechain(store, key)
 
 
+def uid_index(table: str) -> str:
+    """The statement that makes the unique index on a synced table's row ``uid`` (only pulls
+    need it, to skip rows stored before; a first pull drops it while it fills the table and makes
+    it again after: see :mod:`kiosk.store.sync_rows`)."""
+    return f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_uid ON {table}(uid)"
+
+
 _V3_SYNC = [
     # Rows carry a stable uid (the same at every counter and in the registry) and whether
     # they have reached the registry yet. Tombstones remember purges so that no counter
@@ -172,7 +179,7 @@ _V3_SYNC = [
         f"UPDATE {t} SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL"
         for t in ("face_samples", "consents", "visits")
     ),
-    *(f"CREATE UNIQUE INDEX {t}_uid ON {t}(uid)" for t in ("face_samples", "consents", "visits")),
+    *(uid_index(t) for t in ("face_samples", "consents", "visits")),
     *(
         f"ALTER TABLE {t} ADD COLUMN pushed INTEGER NOT NULL DEFAULT 0"
         for t in ("citizens", "face_samples", "consents", "visits")

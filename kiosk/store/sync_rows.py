@@ -10,17 +10,38 @@ without duplicates or gaps.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from kiosk.errors import DataKeyError
-from kiosk.store.meta import REGISTRY_ID, SYNC_CURSOR_PREFIX, sync_cursor
+from kiosk.store.meta import BULK_PULL_PREFIX, REGISTRY_ID, SYNC_CURSOR_PREFIX, sync_cursor
 from kiosk.store.records import Store
-from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, UPDATABLE, superseded, tombstone
+from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, UPDATABLE, pulled_columns, superseded, tombstone
+from kiosk.store.schema import uid_index
 from models.citizen import mask_id_number
+from models.face import EMBEDDING_SIZE
+
+Row = tuple[Any, ...]
+"""A pulled row: the values of :func:`kiosk.store.rules.pulled_columns` of its table, in that order."""
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The templates of one face engine a pulled batch stored: row ``i`` is sample ``keys[i]``
+    of citizen ``citizen_ids[i]``.
+
+    Attributes:
+        citizen_ids: (n,) int64 local citizen ids.
+        embeddings: (n, 128) float32 templates.
+        keys: (n,) int64 local sample ids.
+    """
+
+    citizen_ids: np.ndarray
+    embeddings: np.ndarray
+    keys: np.ndarray
 
 
 @dataclass
@@ -32,14 +53,34 @@ class AppliedBatch:
         rejected: rows whose sealed values do not authenticate under this store's key (skipped).
         gone: citizens deleted here by a remote purge.
         changed: citizens who lost templates to a remote purge but stay (enrolled again after it).
-        faces: templates added, ``(citizen id, engine, (128,) float32 embedding, sample id)``, in row order.
+        faces: templates added, by face engine.
     """
 
     rows: int = 0
     rejected: int = 0
     gone: list[int] = field(default_factory=list)
     changed: list[int] = field(default_factory=list)
-    faces: list[tuple[int, str, np.ndarray, int]] = field(default_factory=list)
+    faces: dict[str, Templates] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A pulled batch checked against this store's data key (:meth:`SyncRows.open_pulled`), ready
+    to store. Opening takes no lock of the store: the next batch is opened while one is stored.
+
+    Attributes:
+        table: the table pulled.
+        rows: the pulled rows whose sealed values authenticate, in seq order.
+        last_seq: the seq of the last row pulled, kept or not (the table's cursor once stored).
+        rejected: rows dropped because a sealed value does not authenticate.
+        templates: face samples only: the templates of ``rows``, (len(rows), 128) float32, in row order.
+    """
+
+    table: str
+    rows: list[Row]
+    last_seq: int
+    rejected: int = 0
+    templates: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -106,20 +147,75 @@ class SyncRows:
             self.store.meta_set(sync_cursor(registry_id, table), "0")
 
     # -- pull --------------------------------------------------------------------------
-    def store_pulled(self, registry_id: str, table: str, rows: list[dict[str, Any]], counter: str) -> AppliedBatch:
-        """Store one pulled batch of ``table`` (rows in ``seq`` order, as
-        :meth:`kiosk.province.registry.Registry.pull` gives them) and move the table's cursor
-        to the last row's ``seq``, in one transaction. A remote purge is audited at
-        ``counter`` (actor ``registry``).
+    def start_bulk(self, registry_id: str, table: str) -> bool:
+        """Fill an empty child table (:data:`~kiosk.store.rules.CREATED`) from registry
+        ``registry_id`` without its uid index, made again by :meth:`end_bulk`: a first pull then
+        appends rows instead of inserting millions of random keys into an index (each batch would
+        rewrite most of its pages; 3 x 10^6 samples: 92 s with it, 37 s without and rebuilt after).
+
+        Safe because nothing can collide: the table was empty, every row stored afterwards came
+        from this pull (seq above the cursor, each once) or was made here (a new uid that goes out
+        only with a push, after the pull). Returns whether the table is filled that way (also when
+        an interrupted first pull from this registry left it so); not for a table with rows.
+        """
+        with self.store.transaction(f"start the first pull of {table}"):
+            name = BULK_PULL_PREFIX + table
+            if self.store.meta_get(name) == registry_id:
+                return True
+            if self.store.db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone():
+                return False
+            self.store.db.execute(f"DROP INDEX IF EXISTS {table}_uid")
+            self.store.meta_set(name, registry_id)
+        return True
+
+    def end_bulk(self, table: str) -> None:
+        """Make the uid index of a table :meth:`start_bulk` filled (a no-op for any other table)."""
+        with self.store.transaction(f"index the pulled {table}"):
+            if self.store.meta_get(BULK_PULL_PREFIX + table) is not None:
+                self.store.db.execute(uid_index(table))
+                self.store.db.execute("DELETE FROM meta WHERE name = ?", [BULK_PULL_PREFIX + table])
+
+    def bulk(self, table: str) -> str | None:
+        """The registry whose first pull fills ``table`` without its uid index (None: none)."""
+        return self.store.meta_get(BULK_PULL_PREFIX + table)
+
+    def open_pulled(self, table: str, rows: list[Row]) -> Opened:
+        """Authenticate a pulled batch of ``table`` (rows as
+        :meth:`kiosk.province.registry.Registry.pull` gives them, in seq order) under this
+        store's data key: a citizen's sealed record, a sample's sealed template (kept, opened).
+        Rows that do not authenticate are dropped and counted. Reads nothing from the store."""
+        sealed = {"citizens": "sealed", "face_samples": "embedding"}.get(table)
+        if sealed is None or not rows:
+            return Opened(table, rows, rows[-1][0] if rows else 0)
+        at, hashed = _at(table, sealed), _at(table, "id_hash")
+        context = b"citizen:" if table == "citizens" else b"sample:"
+        opened = self.store.key.open_each((row[at], context + row[hashed]) for row in rows)
+        kept = [row for row, plain in zip(rows, opened) if plain is not None]
+        templates = None
+        if table == "face_samples":
+            plain = b"".join(p for p in opened if p is not None)
+            templates = np.frombuffer(plain, dtype="<f4").reshape(len(kept), EMBEDDING_SIZE).astype(np.float32)
+        return Opened(table, kept, rows[-1][0], len(rows) - len(kept), templates)
+
+    def store_pulled(
+        self, registry_id: str, batch: Opened, counter: str, citizens: Opened | None = None
+    ) -> AppliedBatch:
+        """Store one opened pulled batch and move its table's cursor to ``batch.last_seq``, in one
+        transaction. ``citizens``: opened citizen rows pulled with child rows (their citizens
+        changed since this counter's ``citizens`` cursor), added or refreshed first. A remote
+        purge is audited at ``counter`` (actor ``registry``).
 
         Raises:
             StoreError: the database cannot be written (nothing of the batch is kept).
         """
-        with self.store.transaction(f"store pulled {table}"):
-            batch = _Batch(self.store, rows, counter)
-            batch.applied.rows = _APPLY[table](batch)
-            self.store.meta_set(sync_cursor(registry_id, table), str(rows[-1]["seq"]))
-        return batch.applied
+        with self.store.transaction(f"store pulled {batch.table}"):
+            work = _Batch(self.store, counter, bulk=self.bulk(batch.table) == registry_id)
+            work.applied.rejected = batch.rejected + (citizens.rejected if citizens else 0)
+            if citizens is not None:
+                _store_citizens(work, citizens.rows)
+            work.applied.rows = _APPLY[batch.table](work, batch)
+            self.store.meta_set(sync_cursor(registry_id, batch.table), str(batch.last_seq))
+        return work.applied
 
     # -- push --------------------------------------------------------------------------
     def pending(self, table: str, after: int, limit: int) -> Pending:
@@ -143,186 +239,154 @@ class SyncRows:
 
 
 class _Batch:
-    """One pulled batch being stored inside a transaction, with lookups done per batch, not per row."""
+    """One pulled batch being stored inside a transaction."""
 
-    def __init__(self, store: Store, rows: list[dict[str, Any]], counter: str) -> None:
+    def __init__(self, store: Store, counter: str, *, bulk: bool = False) -> None:
         self.store = store
+        self.bulk = bulk  # a first pull filling its table (no uid index: no row here can be pulled again)
         self.db = store.db.conn
-        self.rows = rows
         self.counter = counter
         self.applied = AppliedBatch()
-        self.new_citizens: list[list[Any]] = []  # rows for citizens, inserted at once by add_citizens()
-        self._waiting: dict[bytes, list[Any]] = {}  # the same rows by id_hash
-        self._free_ids: list[int] = []
         self._tombs = dict(self.db.execute("SELECT tomb, purged_at FROM purges").fetchall())
-        hashes = list({r["id_hash"] for r in rows if "id_hash" in r})
-        self.local: dict[bytes, tuple[int, str]] = {}
-        for chunk in range(0, len(hashes), 500):
-            part = hashes[chunk : chunk + 500]
-            sql = f"SELECT id_hash, id, updated_at FROM citizens WHERE id_hash IN ({','.join('?' * len(part))})"
-            self.local.update({bytes(h): (i, u or "") for h, i, u in self.db.execute(sql, part)})
-
-    def add_citizens(self) -> None:
-        """Insert the citizens :meth:`citizen` found new, in one statement (before rows that refer to them)."""
-        if self.new_citizens:
-            self.db.executemany(
-                "INSERT INTO citizens (id, id_hash, sealed, enrolled_at, enrolled_counter, updated_at, pushed) "
-                "VALUES (?, ?, ?, ?, ?, ?, 1)",
-                self.new_citizens,
-            )
-            self.new_citizens, self._waiting = [], {}
 
     def blocked(self, id_hash: bytes, created: str) -> bool:
         """True when this counter holds a purge of the citizen at or after ``created`` (do not re-add)."""
-        return superseded(created, self._tombs.get(tombstone(id_hash)))
-
-    def authentic(self, sealed: bytes, context: bytes) -> bytes | None:
-        """The plaintext of a pulled sealed value, or None (counted) when it does not authenticate."""
-        try:
-            return self.store.key.open(sealed, context)
-        except DataKeyError:
-            self.applied.rejected += 1
-            return None
-
-    def citizen(self, row: dict[str, Any], prefix: str = "") -> int | None:
-        """The local id of the row's citizen, adding or refreshing it from the pulled columns
-        (None: purged here, or a record that does not authenticate)."""
-        id_hash, updated, sealed = row["id_hash"], row[f"{prefix}updated_at"], row[f"{prefix}sealed"]
-        known = self.local.get(id_hash)
-        if (known is None or known[1] < updated) and self.authentic(sealed, b"citizen:" + id_hash) is None:
-            return known[0] if known else None
-        if known is None:
-            if self.blocked(id_hash, row[f"{prefix}enrolled_at"]):
-                return None
-            if not self._free_ids:  # one reservation per batch, not per citizen
-                first = self.store.reserve_citizen_ids(len(self.rows))
-                self._free_ids = list(range(first + len(self.rows) - 1, first - 1, -1))
-            citizen_id = self._free_ids.pop()
-            entry = [
-                citizen_id,
-                id_hash,
-                sealed,
-                row[f"{prefix}enrolled_at"],
-                row[f"{prefix}enrolled_counter"],
-                updated,
-            ]
-            self.new_citizens.append(entry)
-            self._waiting[id_hash] = entry
-            self.local[id_hash] = (citizen_id, updated)
-            return citizen_id
-        if known[1] < updated:
-            waiting = self._waiting.get(id_hash)
-            if waiting is not None:  # added by this batch, not inserted yet: insert the newer record
-                waiting[2], waiting[5] = sealed, updated
-            else:
-                self.db.execute(
-                    "UPDATE citizens SET sealed = ?, updated_at = ? WHERE id = ?", [sealed, updated, known[0]]
-                )
-            self.local[id_hash] = (known[0], updated)
-        return known[0]
+        return bool(self._tombs) and superseded(created, self._tombs.get(tombstone(id_hash)))
 
 
-def _apply_citizens(batch: _Batch) -> int:
-    applied = 0
-    for row in batch.rows:
-        before = batch.local.get(row["id_hash"])
-        if batch.citizen(row) is not None and (before is None or before[1] < row["updated_at"]):
-            applied += 1
-    batch.add_citizens()
-    return applied
+def _at(table: str, column: str) -> int:
+    """The position of ``column`` in a pulled row of ``table``."""
+    return pulled_columns(table).index(column)
 
 
-def _apply_children(table: str) -> Callable[[_Batch], int]:
-    created = CREATED[table]
+def _store_citizens(batch: _Batch, rows: list[Row]) -> int:
+    """Add the citizens of these authenticated rows that are new here and refresh those whose
+    record is newer than ours, in one statement (a purged citizen is not added again). Returns
+    how many were added or refreshed."""
+    hashed, enrolled = _at("citizens", "id_hash"), _at("citizens", "enrolled_at")
+    blocked = {r[hashed] for r in rows if batch.blocked(r[hashed], r[enrolled])}
+    if blocked:  # not added again; but one enrolled again after the purge (still here) is refreshed
+        known = _local_citizens(batch.db, blocked)
+        rows = [r for r in rows if r[hashed] not in blocked or r[hashed] in known]
+    if not rows:
+        return 0
+    first = batch.store.reserve_citizen_ids(len(rows))  # a citizen stored here already leaves its id unused
+    before = batch.db.total_changes
+    batch.db.executemany(_UPSERT_CITIZEN, [(first + i, *row) for i, row in enumerate(rows)])
+    return int(batch.db.total_changes - before)
+
+
+_UPSERT_CITIZEN = (
+    # bound: (the local id for a citizen new here, *the pulled row (seq, then the columns in order))
+    f"INSERT INTO citizens (id, {', '.join(COLUMNS['citizens'])}, pushed) "
+    f"VALUES (?1, {', '.join(f'?{n + 3}' for n in range(len(COLUMNS['citizens'])))}, 1) "
+    "ON CONFLICT(id_hash) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at "
+    "WHERE coalesce(citizens.updated_at, '') < excluded.updated_at"
+)
+
+
+def _local_citizens(db: sqlite3.Connection, id_hashes: set[bytes]) -> dict[bytes, tuple[int, str]]:
+    """``{id_hash: (local id, updated_at)}`` of the citizens with these blind indexes stored here."""
+    hashes = list(id_hashes)
+    found: dict[bytes, tuple[int, str]] = {}
+    for chunk in range(0, len(hashes), 500):
+        part = hashes[chunk : chunk + 500]
+        sql = f"SELECT id_hash, id, updated_at FROM citizens WHERE id_hash IN ({','.join('?' * len(part))})"
+        found.update({bytes(h): (i, u or "") for h, i, u in db.execute(sql, part)})
+    return found
+
+
+def _apply_citizens(batch: _Batch, pulled: Opened) -> int:
+    return _store_citizens(batch, pulled.rows)
+
+
+def _apply_children(table: str) -> Callable[[_Batch, Opened], int]:
+    hashed, created = _at(table, "id_hash"), _at(table, CREATED[table])
     columns = [c for c in COLUMNS[table] if c != "id_hash"]
-    insert = (
-        f"INSERT INTO {table} (citizen_id, {', '.join(columns)}, pushed) VALUES (?, {', '.join('?' * len(columns))}, 1)"
+    # Pulled rows are bound as they are (?N: the column's position in the pulled row); SQLite finds the
+    # citizen's local id from the blind index, so a row whose citizen is not here is not stored.
+    insert_new = (
+        f"INSERT INTO {table} (citizen_id, {', '.join(columns)}, pushed) "
+        f"SELECT id, {', '.join(f'?{_at(table, c) + 1}' for c in columns)}, 1 "
+        f"FROM citizens WHERE id_hash = ?{hashed + 1}"
     )
+    insert = (
+        insert_new
+        + " "
+        + (
+            # a visit seen before, since done or rated elsewhere (the first "done" stays, the latest answer wins);
+            # a change made here and not pushed yet is newer than what comes back: it stays, and travels next
+            "ON CONFLICT(uid) DO UPDATE SET done_at = coalesce(done_at, excluded.done_at), "
+            "rating = coalesce(excluded.rating, rating) WHERE pushed = 1"
+            if table in UPDATABLE
+            else "ON CONFLICT(uid) DO NOTHING"  # stored before (a row this counter pushed, or pulled again)
+        )
+    )
+    added_sql = f"SELECT uid, id, citizen_id{', at' if table == 'visits' else ''} FROM {table} WHERE id > ?"
 
-    def apply(batch: _Batch) -> int:
-        have = _row_ids(batch, table, [r["uid"] for r in batch.rows])
-        faces = []
-        values = []
-        updates = []
-        for row in batch.rows:
-            if row["uid"] in have and table in UPDATABLE:
-                updates.append([row.get(c) for c in UPDATABLE[table]] + [row["uid"]])
-            if row["uid"] in have or batch.blocked(row["id_hash"], row[created]):
-                continue
-            plain = None
-            if table == "face_samples":
-                plain = batch.authentic(row["embedding"], b"sample:" + row["id_hash"])
-                if plain is None:
-                    continue
-            citizen_id = batch.citizen(row, prefix="c_")
-            if citizen_id is None:
-                continue
-            values.append([citizen_id, *(row[c] for c in columns)])
-            if plain is not None:
-                faces.append(
-                    (citizen_id, row["engine"], np.frombuffer(plain, dtype="<f4").astype(np.float32), row["uid"])
-                )
-        batch.add_citizens()
+    def apply(batch: _Batch, pulled: Opened) -> int:
+        rows = [r for r in pulled.rows if not batch.blocked(r[hashed], r[created])]
         before = batch.db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
-        batch.db.executemany(insert, values)
-        if faces:  # the rows just stored took ids above the highest before (no id is ever given)
-            keys = dict(batch.db.execute(f"SELECT uid, id FROM {table} WHERE id > ?", [before]))
-            batch.applied.faces.extend((c, engine, e, keys[uid]) for c, engine, e, uid in faces)
-        if updates:  # a visit seen before, since done or rated elsewhere (the first "done" stays, the latest answer
-            # wins); a change made here and not pushed yet is newer than what comes back: it stays, and travels next
-            batch.db.executemany(
-                "UPDATE visits SET done_at = coalesce(done_at, ?), rating = coalesce(?, rating) "
-                "WHERE uid = ? AND pushed = 1",
-                updates,
-            )
+        batch.db.executemany(insert_new if batch.bulk else insert, rows)
+        # the rows just stored took ids above the highest before (no id is ever given); the others were here
+        added = batch.db.execute(added_sql, [before]).fetchall()
+        if table == "face_samples" and added:
+            _stored_templates(batch, pulled, added)
         if table == "visits":
             batch.db.executemany(
                 "UPDATE citizens SET last_visit_at = max(coalesce(last_visit_at, ''), ?) WHERE id = ?",
-                [[v[1 + columns.index("at")], v[0]] for v in values],
+                [[at, citizen] for _, _, citizen, at in added],
             )
-        return len(values)
+        return len(added)
 
     return apply
 
 
-def _row_ids(batch: _Batch, table: str, uids: Sequence[str]) -> dict[str, int]:
-    """``{uid: local row id}`` of the rows of ``table`` with these uids that are stored here."""
-    found: dict[str, int] = {}
-    for chunk in range(0, len(uids), 500):
-        part = list(uids[chunk : chunk + 500])
-        found.update(batch.db.execute(f"SELECT uid, id FROM {table} WHERE uid IN ({','.join('?' * len(part))})", part))
-    return found
+def _stored_templates(batch: _Batch, pulled: Opened, added: list[tuple[str, int, int]]) -> None:
+    """Hand the templates of the face samples just stored (``(uid, id, citizen id)``) to
+    :attr:`AppliedBatch.faces`, by engine."""
+    assert pulled.templates is not None
+    uid, engine = _at("face_samples", "uid"), _at("face_samples", "engine")
+    where = {row[uid]: i for i, row in enumerate(pulled.rows)}
+    rows = np.array([where[u] for u, _, _ in added], dtype=np.int64)
+    ids = np.array([i for _, i, _ in added], dtype=np.int64)
+    citizens = np.array([c for _, _, c in added], dtype=np.int64)
+    engines = np.array([pulled.rows[i][engine] for i in rows])
+    for name in np.unique(engines):
+        mine = engines == name
+        batch.applied.faces[str(name)] = Templates(citizens[mine], pulled.templates[rows[mine]], ids[mine])
 
 
-def _apply_purges(batch: _Batch) -> int:
+def _apply_purges(batch: _Batch, pulled: Opened) -> int:
     """A remote purge, by the purge rule of :mod:`kiosk.store.rules` (the registry applies the same):
     delete this citizen's rows dated at or before it, then the citizen if no consent is left."""
     store, db = batch.store, batch.db
     by_tomb = {tombstone(bytes(h)): i for h, i in db.execute("SELECT id_hash, id FROM citizens")}
     applied = 0
-    for row in batch.rows:
+    for row in pulled.rows:
+        _, tomb, purged_at, counter, reason = row
         db.execute(
             """INSERT INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 1)
                       ON CONFLICT(tomb) DO UPDATE SET purged_at = max(purged_at, excluded.purged_at)""",
-            [row["tomb"], row["purged_at"], row["counter"], row["reason"]],
+            [tomb, purged_at, counter, reason],
         )
-        citizen_id = by_tomb.get(row["tomb"])
+        citizen_id = by_tomb.get(tomb)
         if citizen_id is None:
             continue
         masked = mask_id_number(store.citizen(citizen_id).id_number)
         for table, created in CREATED.items():
-            db.execute(f"DELETE FROM {table} WHERE citizen_id = ? AND {created} <= ?", [citizen_id, row["purged_at"]])
+            db.execute(f"DELETE FROM {table} WHERE citizen_id = ? AND {created} <= ?", [citizen_id, purged_at])
         if db.execute(f"SELECT 1 FROM {KEEPS_CITIZEN} WHERE citizen_id = ?", [citizen_id]).fetchone():
             batch.applied.changed.append(citizen_id)  # enrolled again after that purge: keep only what came after
             continue
         db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id])
-        store.audit("purge", "registry", batch.counter, masked, reason=f"purged at {row['counter']}: {row['reason']}")
+        store.audit("purge", "registry", batch.counter, masked, reason=f"purged at {counter}: {reason}")
         batch.applied.gone.append(citizen_id)
         applied += 1
     return applied
 
 
-_APPLY: dict[str, Callable[[_Batch], int]] = {
+_APPLY: dict[str, Callable[[_Batch, Opened], int]] = {
     "purges": _apply_purges,
     "citizens": _apply_citizens,
     **{t: _apply_children(t) for t in CREATED},

@@ -74,6 +74,11 @@ def test_interrupted_pull_resumes_without_duplicates_or_loss(counters, registry_
     uids = [r["uid"] for r in b.store.db.query("SELECT uid FROM face_samples")]
     assert len(set(uids)) == 12
     assert who(b, FRAMES / "london_099" / "visit_2.jpg") == "Phạm Thị Hương"
+    # B's first pull filled the samples without their uid index (cut half-way, resumed that way); it is back
+    indexes = {r[0] for r in b.store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"face_samples_uid", "consents_uid", "visits_uid"} <= indexes
+    a.sync(registry_url)  # A's rows come back to A: stored once
+    assert a.store.db["face_samples"].count == 12 and sum(b.sync(registry_url).pulled.values()) == 0
 
 
 def test_interrupted_push_is_repeated_without_duplicates(counters, registry_url, card_record, monkeypatch):

@@ -100,16 +100,10 @@ def test_a_pulled_purge_follows_the_purge_rule(store: Store) -> None:
             }
         )
     purges = [
-        {
-            "seq": i + 1,
-            "tomb": tombstone(store.key.blind_index(n)),
-            "purged_at": NOON.isoformat(),
-            "counter": "Quầy 9",
-            "reason": "request",
-        }
+        (i + 1, tombstone(store.key.blind_index(n)), NOON.isoformat(), "Quầy 9", "request")
         for i, n in enumerate(("096200000001", "096200000002"))
     ]
-    applied = rows.store_pulled("r1", "purges", purges, "Quầy 1")
+    applied = rows.store_pulled("r1", rows.open_pulled("purges", purges), "Quầy 1")
     assert applied.gone == [early] and applied.changed == [late] and applied.rows == 1
     assert not store.has_citizen(early) and store.has_citizen(late)
     assert len(store.consents(late)) == 1 and store.visits(10, late) == [] and len(store.embeddings_of(late)) == 0
@@ -137,36 +131,61 @@ def test_reseal_keeps_the_audit_log_append_only_and_verifying(store: Store) -> N
         store.db.execute("UPDATE audit_log SET actor = 'x'")
 
 
-def test_a_citizen_new_here_arrives_once_with_the_newest_record_of_its_pulled_rows(
-    store: Store, tmp_path: Path
-) -> None:
-    """Citizens a pulled batch brings are inserted together, before the rows that refer to them;
-    two rows of one batch with two versions of the record keep the newer."""
-    with Store.open(tmp_path / "other.sqlite", lambda _: KEY) as other:
+def citizen_row(tmp_path: Path, id_number: str, seq: int = 7) -> tuple:
+    """A citizen row as the registry sends it (sealed at another counter under the same key)."""
+    with Store.open(tmp_path / f"other-{id_number}.sqlite", lambda _: KEY) as other:
         other.clock = lambda: NOON
-        enrol(other, "096200000009")
-        id_hash, sealed, enrolled_at, enrolled_counter, updated_at = other.db.execute(
+        enrol(other, id_number)
+        found = other.db.execute(
             "SELECT id_hash, sealed, enrolled_at, enrolled_counter, updated_at FROM citizens"
         ).fetchone()
-    newer = (NOON + timedelta(hours=1)).isoformat()
-    consents = [
-        {
-            "seq": seq,
-            "uid": f"{seq:032x}",
-            "id_hash": bytes(id_hash),
-            "purpose": "face_checkin",
-            "text_version": "v1",
-            "given_at": NOON.isoformat(),
-            "counter": "Quầy 2",
-            "staff": "x",
-            "c_sealed": bytes(sealed),
-            "c_enrolled_at": enrolled_at,
-            "c_enrolled_counter": enrolled_counter,
-            "c_updated_at": stamp,
-        }
-        for seq, stamp in ((1, updated_at or NOON.isoformat()), (2, newer))
-    ]
-    applied = SyncRows(store).store_pulled("r1", "consents", consents, "Quầy 1")
-    [(citizen, stored)] = store.db.execute("SELECT id, updated_at FROM citizens").fetchall()
-    assert applied.rows == 2 and stored == newer and len(store.consents(citizen)) == 2
-    assert store.citizen(citizen).id_number == "096200000009"
+    return (seq, *(bytes(v) if isinstance(v, bytes) else v for v in found))
+
+
+def consent_rows(id_hash: bytes, seqs: range) -> list[tuple]:
+    return [(seq, f"{seq:032x}", id_hash, "face_checkin", "v1", NOON.isoformat(), "Quầy 2", "x") for seq in seqs]
+
+
+def test_child_rows_bring_their_citizen_when_it_is_new_here(store: Store, tmp_path: Path) -> None:
+    """Citizens pulled with child rows are added once, before the rows that refer to them; a row
+    whose citizen is neither here nor pulled with it is not stored (the cursor still moves on)."""
+    rows = SyncRows(store)
+    citizen = citizen_row(tmp_path, "096200000009")
+    stranger = store.key.blind_index("096200000008")
+    batch = rows.open_pulled("consents", consent_rows(citizen[1], range(1, 3)) + consent_rows(stranger, range(3, 4)))
+    applied = rows.store_pulled("r1", batch, "Quầy 1", rows.open_pulled("citizens", [citizen]))
+    [(local,)] = store.db.execute("SELECT id FROM citizens").fetchall()
+    assert applied.rows == 2 and len(store.consents(local)) == 2 and rows.cursor("r1", "consents") == 3
+    assert store.citizen(local).id_number == "096200000009"
+    again = rows.store_pulled("r1", batch, "Quầy 1", rows.open_pulled("citizens", [citizen]))
+    assert again.rows == 0 and len(store.consents(local)) == 2  # pulled again (a reset cursor): nothing doubles
+
+
+def test_a_sealed_value_under_another_key_is_dropped_and_counted(store: Store, tmp_path: Path) -> None:
+    rows = SyncRows(store)
+    seq, id_hash, sealed, *rest = citizen_row(tmp_path, "096200000009")
+    forged = DataKey.generate().seal(b"{}", b"citizen:" + id_hash)
+    opened = rows.open_pulled("citizens", [(seq, id_hash, forged, *rest)])
+    applied = rows.store_pulled("r1", opened, "Quầy 1")
+    assert opened.rejected == 1 and applied.rejected == 1 and applied.rows == 0
+    assert store.db.execute("SELECT count(*) FROM citizens").fetchone()[0] == 0 and rows.cursor("r1", "citizens") == seq
+
+
+def test_a_first_pull_fills_a_table_without_its_uid_index_then_makes_it(store: Store, tmp_path: Path) -> None:
+    """An empty table is filled without its uid index (rows appended, not inserted into it), which
+    is made again at the end; a table with rows is never filled that way."""
+    rows = SyncRows(store)
+    citizen = citizen_row(tmp_path, "096200000009")
+    rows.store_pulled("r1", rows.open_pulled("citizens", [citizen]), "Quầy 1")
+
+    def indexed() -> bool:
+        return store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'consents_uid'").fetchone() is not None
+
+    assert rows.start_bulk("r1", "consents") and not indexed() and rows.bulk("consents") == "r1"
+    assert rows.start_bulk("r1", "consents")  # an interrupted first pull from the same registry goes on that way
+    applied = rows.store_pulled("r1", rows.open_pulled("consents", consent_rows(citizen[1], range(1, 4))), "Quầy 1")
+    rows.end_bulk("consents")
+    assert applied.rows == 3 and indexed() and rows.bulk("consents") is None
+    assert not rows.start_bulk("r1", "consents") and indexed()  # rows here already: the index stays
+    enrol(store, "096200000001")
+    assert not rows.start_bulk("r2", "face_samples")
