@@ -15,14 +15,20 @@ import secrets
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from kiosk.measure.bench import random_embeddings
+from kiosk.province.sync import PULL_BATCH
 from kiosk.store.crypto import DataKey, write_key_file
+from kiosk.store.rules import TABLES
 from recognition.engines import DEFAULT_ENGINE, engine_info
+
+if TYPE_CHECKING:
+    from kiosk.counter.service import Kiosk
 
 
 def bench_id(i: int) -> str:
@@ -35,7 +41,7 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
     """COPY ``citizens`` × (1 citizen row, 3 samples, 1 consent) into the registry."""
     from kiosk.province.registry import Registry
 
-    emb = random_embeddings(citizens * 3, seed=1)
+    emb = random_embeddings(citizens * 3, seed=1).astype("<f4")
     engine = engine_info(DEFAULT_ENGINE)  # the province's templates are the default engine's
     now = "2026-01-01T00:00:00+00:00"
     hashes = [key.blind_index(bench_id(i)) for i in range(citizens)]
@@ -62,7 +68,7 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
                 [
                     uuid.uuid4().hex,
                     id_hash,
-                    key.seal(emb[i * 3 + j].astype("<f4").tobytes(), b"sample:" + id_hash),
+                    key.seal(emb[i * 3 + j].tobytes(), b"sample:" + id_hash),
                     100.0,
                     120.0,
                     0.0,
@@ -81,8 +87,48 @@ def _fill_registry(url: str, key: DataKey, citizens: int) -> None:
         )
 
 
-def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 100) -> dict[str, Any]:
-    """Run the three measurements; returns seconds per step and the counts involved."""
+def _timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+class _Cut(Exception):
+    """Raised to cut a first pull off half-way."""
+
+
+def _cut_and_resumed(kiosk: Kiosk, samples: int, batch: int) -> dict[str, Any]:
+    """A counter's first pull cut off once ``samples`` face samples are stored, then resumed:
+    seconds for both runs, and how many samples the cut-off one had stored."""
+    stored = 0
+
+    def cut(table: str, rows: int) -> None:
+        nonlocal stored
+        if table == "face_samples":
+            stored += rows
+            if stored >= samples:
+                raise _Cut
+
+    start = time.perf_counter()
+    try:
+        kiosk.sync(batch=batch, after_batch=cut)
+    except _Cut:
+        pass
+    cut_at = time.perf_counter() - start
+    resumed = _timed(lambda: kiosk.sync(batch=batch))
+    return {"cut_pull_s": cut_at, "cut_after_samples": stored, "resumed_pull_s": resumed}
+
+
+def _contents(kiosk: Kiosk) -> tuple[int, ...]:
+    """Rows per synced table and in the face index (two counters with the same province agree)."""
+    tables = [kiosk.store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES]
+    return (*tables, len(kiosk.matcher))
+
+
+def bench_sync(
+    admin_url: str, citizens: int = 100_000, new_enrolments: int = 100, batch: int = PULL_BATCH
+) -> dict[str, Any]:
+    """Run the measurements (pulls in batches of ``batch`` rows); returns seconds per step and the counts involved."""
     import psycopg
     from psycopg.conninfo import make_conninfo
 
@@ -113,20 +159,22 @@ def bench_sync(admin_url: str, citizens: int = 100_000, new_enrolments: int = 10
             _fill_registry(url, key, citizens)
             out["fill_registry_s"] = time.perf_counter() - start
             init_province(url, key.check_value().hex(), prefix=name)  # counters sync with their own roles
-            counters = []
+            counters, settings = [], {}
             for c in ("A", "B", "C"):
                 login = add_counter(url, c, counter_registry(url))
                 own = make_conninfo(login.registry, user=login.role, password=login.password)
-                settings = Settings(counter_name=c, key_file=str(Path(tmp) / "province.key"), registry_url=own)
-                counters.append(Kiosk.open(settings, Path(tmp) / f"{c}.sqlite"))
+                settings[c] = Settings(counter_name=c, key_file=str(Path(tmp) / "province.key"), registry_url=own)
+                counters.append(Kiosk.open(settings[c], Path(tmp) / f"{c}.sqlite"))
             start = time.perf_counter()
-            counters[0].sync()
-            out["first_full_pull_s"] = time.perf_counter() - start
+            counters[0].sync(batch=batch)
+            out["first_full_pull_s"] = time.perf_counter() - start  # the database, the index and its snapshot
+            out["index_rows_after_pull"] = len(counters[0].matcher)  # ready: nothing is loaded here
             start = time.perf_counter()
-            _ = counters[0].matcher
-            out["index_load_after_pull_s"] = time.perf_counter() - start
-            for k in counters[1:]:
-                k.sync()
+            with Kiosk.open(settings["A"], Path(tmp) / "A.sqlite") as again:  # the counter started after its first pull
+                out["startup_after_pull_s"] = time.perf_counter() - start + _timed(lambda: len(again.matcher))
+            out.update(_cut_and_resumed(counters[1], citizens * 3 // 2, batch))
+            out["resumed_same_as_uncut"] = _contents(counters[1]) == _contents(counters[0])
+            counters[2].sync(batch=batch)
             # 100 new enrolments at B, then B pushes and A and C pull.
             emb = random_embeddings(new_enrolments * 3, seed=2)
             b = counters[1]

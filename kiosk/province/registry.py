@@ -324,10 +324,16 @@ class Registry:
         Raises:
             RegistryError: the load failed (nothing of it is kept).
         """
-        written = 0
+        written, names = 0, list(columns or COLUMNS[table])
         with self.transaction(f"bulk load of {table}") as cur:
             cur.execute("SET LOCAL statement_timeout = 0")
-            with cur.copy(f"COPY {table} ({', '.join(columns or COLUMNS[table])}) FROM STDIN") as copy:
+            cur.execute(
+                "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = %s::regclass",
+                [table],
+            )
+            types = dict(cur.fetchall())
+            with cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([types[name] for name in names])  # binary: sealed values go as they are, not as hex
                 for row in rows:
                     copy.write_row(row)
                     written += 1

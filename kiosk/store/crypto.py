@@ -73,10 +73,8 @@ class DataKey:
 
     def seal(self, plaintext: bytes, context: bytes) -> bytes:
         """AES-256-GCM encrypt; ``context`` (e.g. ``b"sample:" + id_hash``) is authenticated, not stored."""
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         nonce = secrets.token_bytes(NONCE_BYTES)
-        return nonce + AESGCM(self.seal_key).encrypt(nonce, plaintext, context)
+        return nonce + self._aes.encrypt(nonce, plaintext, context)
 
     def open(self, sealed: bytes, context: bytes) -> bytes:
         """Decrypt and authenticate what :meth:`seal` made with the same ``context``.

@@ -187,3 +187,23 @@ def test_bench_sync_id_numbers_never_collide_at_province_size() -> None:
     numbers = {bench_id(i) for i in range(citizens + 100)}  # the registry's, then the new enrolments'
     assert len(numbers) == citizens + 100 and all(len(n) == 12 and n.isdigit() for n in numbers)
     assert id_number_info(bench_id(citizens + 7))[0] is not None  # a province the ID number's rules know
+
+
+def test_bench_sync_runs_a_province_end_to_end(pg_admin) -> None:
+    """`kiosk bench-sync` on a small province, pulled in small batches: the first pull leaves the
+    index ready, a pull cut off half-way and resumed ends with what an uncut one has, 100 new
+    enrolments reach every counter and a purge is gone everywhere; the throw-away database is dropped."""
+    import psycopg
+
+    from kiosk.measure.bench_sync import bench_sync
+
+    def benches() -> set[str]:
+        with psycopg.connect(pg_admin) as conn:
+            return {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'kiosk_bench_%'")}
+
+    before = benches()
+    out = bench_sync(pg_admin, citizens=300, batch=100)
+    assert out["index_rows_after_pull"] == 900 and out["resumed_same_as_uncut"] and out["purge_gone"]
+    assert 450 <= out["cut_after_samples"] < 900  # cut off half-way through the samples, not at the end
+    assert out["registry_counts"]["citizens"] == 300 + 100 - 1 and out["registry_counts"]["purges"] == 1
+    assert benches() <= before
