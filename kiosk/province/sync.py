@@ -126,23 +126,24 @@ def _pull(
         for table in TABLES:
             storer.wait()  # the previous table is stored: its cursor, and for children their citizens
             after = rows.cursor(registry_id, table)
-            if after > newest:  # the registry was restored from a backup
+            if after > newest or rows.bulk(table) not in (None, registry_id):
+                # the registry was restored from a backup, or another registry's first pull was left
+                # half-way: rows stored here may come again, so the uid index must be there
+                rows.end_bulk(table)
+            if after > newest:
                 rows.reset_cursor(registry_id, table)  # pull everything again; storing is idempotent
                 after = 0
-            bulk = rows.bulk(table)
-            if bulk not in (None, registry_id):  # a first pull from another registry was left half-way
-                rows.end_bulk(table)
-                bulk = None
+            bulk = rows.bulk(table) == registry_id  # an interrupted first pull goes on as it began
             citizens_after = rows.cursor(registry_id, "citizens")
             while (pulled := registry.pull(table, after, batch, citizens_after=citizens_after)).rows:
-                if table in CREATED and after == 0 and len(pulled.rows) == batch and bulk is None:
-                    bulk = registry_id if rows.start_bulk(registry_id, table) else ""  # a first pull, and a large one
+                if not bulk and after == 0 and table in CREATED and len(pulled.rows) == batch:
+                    bulk = rows.start_bulk(registry_id, table)  # a first pull, and a large one: into an empty table?
                 after = pulled.rows[-1][0]
                 opened = rows.open_pulled(table, pulled.rows)
                 citizens = rows.open_pulled("citizens", pulled.citizens) if pulled.citizens else None
                 store = partial(rows.store_pulled, registry_id, opened, counter, citizens)
                 storer.submit(table, len(pulled.rows), store)
-            if bulk == registry_id:
+            if bulk:
                 storer.wait()
                 rows.end_bulk(table)
     if report.purged_here:

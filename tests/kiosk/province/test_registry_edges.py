@@ -135,6 +135,29 @@ def test_a_registry_restored_from_an_older_backup_is_pulled_again(counters, regi
     assert b.store.find_citizen(card_record("lisa").id_number) is not None
 
 
+def test_a_registry_restored_while_a_first_pull_was_cut_off_brings_no_duplicates(counters, registry_url, card_record):
+    """A first pull fills the samples without their uid index; if the registry comes back from a
+    backup before it is resumed, everything is pulled again and the index is made first."""
+    a, b = counters("A"), counters("B")
+    for folder in ("london_005", "london_043", "london_099", "lisa"):
+        a.enrol(card_record(folder), samples(folder), consent=True)
+    a.sync(registry_url)
+
+    def cut(table: str, rows: int) -> None:
+        if table == "face_samples":
+            raise RuntimeError("the power went off")
+
+    with pytest.raises(RuntimeError):
+        b.sync(registry_url, batch=5, after_batch=cut)
+    total = a.store.db["face_samples"].count
+    assert 0 < b.store.db["face_samples"].count < total
+    with psycopg.connect(registry_url, autocommit=True) as conn:
+        conn.execute("SELECT setval('change_seq', 1)")
+    b.sync(registry_url, batch=5)
+    uids = [r[0] for r in b.store.db.execute("SELECT uid FROM face_samples")]
+    assert len(uids) == len(set(uids)) == total and len(b.matcher) == total
+
+
 def test_purged_ids_are_never_reused_and_a_stale_index_entry_shows_nobody(tmp_path, card_record):
     settings = Settings(key_file=str(tmp_path / "k.key"))
     app = Kiosk.open(settings, tmp_path / "k.sqlite")  # the running app, index loaded
