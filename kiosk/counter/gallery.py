@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import TypedDict
 
@@ -51,11 +52,18 @@ class Gallery:
         self._index: FaceIndex | None = None
         self._saved: str | None = None  # the stamp the snapshot on disk was taken at (None: none is current)
         self._snapshot_rows: int | None = None  # templates the snapshot on disk holds (None: there is none)
+        self._loading = threading.Lock()  # the recognising thread and a sync may both ask for the index first
 
     @property
     def index(self) -> FaceIndex:
         """The face index, loaded on first use (the default engine's matcher is compact: int8
         rows, re-scored from the store's sealed templates)."""
+        if self._index is not None:
+            return self._index
+        with self._loading:
+            return self._load()
+
+    def _load(self) -> FaceIndex:
         if self._index is None:
             metrics = {name: engine_info(name).metric for name in ENGINE_NAMES}
             index = FaceIndex(self.engine, metrics, 1024, exact_rows=self.store.templates)

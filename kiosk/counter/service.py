@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from kiosk.settings import Settings, default_db_path
 from kiosk.store import auth
 from kiosk.store.crypto import ENV_KEY, DataKey
 from kiosk.store.records import Store
+from kiosk.store.sync_rows import SyncRows
 from models import CitizenRecord, FaceSample, Rating
 from recognition.analyzer import FaceAnalyzer, FrameFaces
 from recognition.engines import ENGINE_NAMES, check_engine
@@ -52,6 +54,7 @@ class Kiosk:
         self.policies = {name: policy_for(settings, name) for name in ENGINE_NAMES}
         self.actor = actor or _os_user()
         self._gallery = Gallery(store, self.engine, snapshot_path(store.path))
+        self._syncing = threading.Lock()  # one sync at a time (the window's background sync, retention, the CLI's)
         self.key_created: Path | None = None
         """The data key file this :meth:`open` wrote (a new database with no key yet); None otherwise.
         The CLI and the window say where it is, once: it must be backed up."""
@@ -148,9 +151,10 @@ class Kiosk:
         create_registry: bool = False,
     ) -> SyncReport:
         """Sync this counter with the province registry at ``url`` (default: :meth:`registry`)
-        (see :func:`kiosk.province.sync.sync`). The face index is loaded first (from its snapshot
-        when current) and kept in step as batches are stored, so it is ready at the end; the
-        snapshot is rewritten when it lags (:meth:`kiosk.counter.gallery.Gallery.keep_snapshot`).
+        (see :func:`kiosk.province.sync.sync`), one sync at a time. A loaded face index is kept in
+        step as batches are stored. For a first pull (no template here yet, or one left
+        half-way) the index is loaded first, so that it is ready at the end; the snapshot is
+        rewritten when it lags (:meth:`kiosk.counter.gallery.Gallery.keep_snapshot`).
 
         Raises:
             RegistryError: no registry given, unreachable, another data key, or a failed step.
@@ -162,18 +166,20 @@ class Kiosk:
                 "this counter has not joined a province registry",
                 "join with the bundle from the province administrator (kiosk join BUNDLE --code CODE)",
             )
-        _ = self._gallery.index
-        report = sync(
-            self.store,
-            target,
-            counter=self.settings.counter_name,
-            actor=self.actor,
-            reindex=self._gallery.update,
-            batch=batch,
-            after_batch=after_batch,
-            create_registry=create_registry,
-        )
-        self._gallery.keep_snapshot()
+        with self._syncing:
+            if self.store.sample_tally(self.engine)[0] == 0 or SyncRows(self.store).first_pull_left():
+                _ = self._gallery.index  # free now, or the rest of a first pull: fed as it is stored
+            report = sync(
+                self.store,
+                target,
+                counter=self.settings.counter_name,
+                actor=self.actor,
+                reindex=self._gallery.update,
+                batch=batch,
+                after_batch=after_batch,
+                create_registry=create_registry,
+            )
+            self._gallery.keep_snapshot()
         return report
 
     def registry(self) -> str:

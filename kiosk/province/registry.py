@@ -231,11 +231,14 @@ class Registry:
         """Rows of ``table`` with ``seq > after``, in seq order, at most ``limit``, as tuples of
         :func:`kiosk.store.rules.pulled_columns` (bytea as bytes). A child row (sample, consent,
         visit) names its citizen by ``id_hash`` only; with them come the rows of their citizens
-        changed after ``citizens_after`` (the counter's ``citizens`` cursor): those it may lack.
+        the counter may lack: changed after ``citizens_after`` (its ``citizens`` cursor), or ever
+        purged somewhere (a counter deletes a citizen a purge leaves without consent there,
+        while the registry may keep them for a consent given after it).
 
         The citizens are read after the child rows: a citizen a child row refers to was
         committed before that read, so it is among them unless it is unchanged since
-        ``citizens_after`` (then the counter has it) or purged since (then the row is moot).
+        ``citizens_after`` and never purged (then the counter has it) or purged since it was
+        read (then the row is moot).
         Both in PostgreSQL's binary format: sealed values travel as they are, not as hex text
         (a first pull of 10^6 citizens moves about 2 GB of them).
         """
@@ -244,8 +247,11 @@ class Registry:
         citizens: list[tuple[Any, ...]] = []
         if table in CREATED and rows:
             hashed = pulled_columns(table).index("id_hash")
-            sql = f"SELECT {', '.join(pulled_columns('citizens'))} FROM citizens WHERE seq > %s AND id_hash = ANY(%s)"
-            citizens = self._rows("pull of citizens", sql, [citizens_after, list({r[hashed] for r in rows})])
+            sql = (
+                f"SELECT {', '.join(pulled_columns('citizens'))} FROM citizens "
+                "WHERE id_hash = ANY(%s) AND (seq > %s OR tomb IN (SELECT tomb FROM purges))"
+            )
+            citizens = self._rows("pull of citizens", sql, [list({r[hashed] for r in rows}), citizens_after])
         return Pulled(rows, citizens)
 
     def _rows(self, action: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

@@ -15,26 +15,28 @@ The SQL of both sides is theirs: :mod:`kiosk.store.sync_rows` (SQLite) and
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 
 from kiosk.province.registry import TABLES, Registry
 from kiosk.store.records import Store
-from kiosk.store.rules import CREATED
 from kiosk.store.sync_rows import AppliedBatch, SyncRows
+
+log = logging.getLogger("cccd_kiosk.sync")
 
 PULL_BATCH = 20000
 """Rows per pulled batch, each stored in one transaction. Random uid and id_hash keys dirty index
 pages all over the file, and each commit writes them: larger batches write each page fewer times
 (a first pull of 3 x 10^5 citizens: 109 s with 5,000, 79 s with 20,000, 75 s with 50,000)."""
 PULL_CACHE_MB = 256
-"""SQLite's page cache while pulling (default 2 MB): a first pull inserts millions of rows under random
-keys (blind indexes, uids), and with the indexes' pages in memory each is read once, not once per
-batch (a first pull of 10^6 citizens: 331 s with the default cache, 232 s with 1 GB)."""
+"""SQLite's page cache while pulling (default 2 MB): a first pull inserts 10^6 citizens under random
+blind indexes (a 42 MB index) and looks each sample's citizen up by it; with those pages in memory
+each is read once, not once per batch (a first pull of 10^6 citizens before the other changes:
+331 s with the default cache, 232 s with 1 GB)."""
 PUSH_CHUNK = 1000
 
 Reindex = Callable[[AppliedBatch], None]
@@ -136,7 +138,7 @@ def _pull(
             bulk = rows.bulk(table) == registry_id  # an interrupted first pull goes on as it began
             citizens_after = rows.cursor(registry_id, "citizens")
             while (pulled := registry.pull(table, after, batch, citizens_after=citizens_after)).rows:
-                if not bulk and after == 0 and table in CREATED and len(pulled.rows) == batch:
+                if not bulk and after == 0 and len(pulled.rows) == batch:
                     bulk = rows.start_bulk(registry_id, table)  # a first pull, and a large one: into an empty table?
                 after = pulled.rows[-1][0]
                 opened = rows.open_pulled(table, pulled.rows)
@@ -181,8 +183,10 @@ class _Storer:
             if kind is None:
                 self.wait()
             else:  # a batch stored before the failure still reaches the index; the failure is what is raised
-                with suppress(Exception):
+                try:
                     self.wait()
+                except Exception as exc:
+                    log.warning("storing a pulled batch failed too: %s", exc)
         finally:
             self._pool.shutdown()
 

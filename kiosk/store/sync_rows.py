@@ -82,6 +82,20 @@ class Opened:
     rejected: int = 0
     templates: np.ndarray | None = None
 
+    def after(self, seq: int) -> Opened:
+        """The rows with ``seq`` above ``seq`` (those another sync has not stored already)."""
+        keep = [row[0] > seq for row in self.rows]
+        if all(keep):
+            return self
+        rows = [row for row, kept in zip(self.rows, keep) if kept]
+        templates = None if self.templates is None else self.templates[np.array(keep, dtype=bool)]
+        return Opened(self.table, rows, self.last_seq, self.rejected, templates)
+
+
+BULK_TABLES = tuple(t for t in CREATED if t not in UPDATABLE)
+"""Tables a first pull may fill without their uid index (:meth:`SyncRows.start_bulk`): the registry
+sends each of their rows once. Not visits: one done or rated elsewhere comes again with a new seq."""
+
 
 @dataclass(frozen=True)
 class Pending:
@@ -148,16 +162,20 @@ class SyncRows:
 
     # -- pull --------------------------------------------------------------------------
     def start_bulk(self, registry_id: str, table: str) -> bool:
-        """Fill an empty child table (:data:`~kiosk.store.rules.CREATED`) from registry
+        """Fill an empty table of :data:`BULK_TABLES` from registry
         ``registry_id`` without its uid index, made again by :meth:`end_bulk`: a first pull then
         appends rows instead of inserting millions of random keys into an index (each batch would
         rewrite most of its pages; 3 x 10^6 samples: 92 s with it, 37 s without and rebuilt after).
 
-        Safe because nothing can collide: the table was empty, every row stored afterwards came
-        from this pull (seq above the cursor, each once) or was made here (a new uid that goes out
-        only with a push, after the pull). Returns whether the table is filled that way (also when
-        an interrupted first pull from this registry left it so); not for a table with rows.
+        Safe because nothing can collide: the table was empty; every row stored afterwards came
+        from this registry, which sends each row of these tables once, above the cursor (checked
+        in each batch's transaction, so two syncs at once store a row once), or was made here (a
+        new uid that goes out only with a push, after the pull). Returns whether the table is
+        filled that way (also when an interrupted first pull from this registry left it so);
+        False for a table with rows.
         """
+        if table not in BULK_TABLES:
+            return False
         with self.store.transaction(f"start the first pull of {table}"):
             name = BULK_PULL_PREFIX + table
             if self.store.meta_get(name) == registry_id:
@@ -175,6 +193,10 @@ class SyncRows:
                 self.store.db.execute(uid_index(table))
                 self.store.db.execute("DELETE FROM meta WHERE name = ?", [BULK_PULL_PREFIX + table])
 
+    def first_pull_left(self) -> bool:
+        """True while a first pull that :meth:`start_bulk` began was cut off before its end."""
+        return any(self.bulk(table) is not None for table in BULK_TABLES)
+
     def bulk(self, table: str) -> str | None:
         """The registry whose first pull fills ``table`` without its uid index (None: none)."""
         return self.store.meta_get(BULK_PULL_PREFIX + table)
@@ -190,6 +212,8 @@ class SyncRows:
         at, hashed = _at(table, sealed), _at(table, "id_hash")
         context = b"citizen:" if table == "citizens" else b"sample:"
         opened = self.store.key.open_each((row[at], context + row[hashed]) for row in rows)
+        if table == "face_samples":  # a template of another size is as unusable as a forged one
+            opened = [p if p is not None and len(p) == 4 * EMBEDDING_SIZE else None for p in opened]
         kept = [row for row, plain in zip(rows, opened) if plain is not None]
         templates = None
         if table == "face_samples":
@@ -209,12 +233,13 @@ class SyncRows:
             StoreError: the database cannot be written (nothing of the batch is kept).
         """
         with self.store.transaction(f"store pulled {batch.table}"):
+            stored = self.cursor(registry_id, batch.table)  # another sync may have stored some meanwhile
             work = _Batch(self.store, counter, bulk=self.bulk(batch.table) == registry_id)
             work.applied.rejected = batch.rejected + (citizens.rejected if citizens else 0)
             if citizens is not None:
                 _store_citizens(work, citizens.rows)
-            work.applied.rows = _APPLY[batch.table](work, batch)
-            self.store.meta_set(sync_cursor(registry_id, batch.table), str(batch.last_seq))
+            work.applied.rows = _APPLY[batch.table](work, batch.after(stored))
+            self.store.meta_set(sync_cursor(registry_id, batch.table), str(max(stored, batch.last_seq)))
         return work.applied
 
     # -- push --------------------------------------------------------------------------
@@ -243,7 +268,7 @@ class _Batch:
 
     def __init__(self, store: Store, counter: str, *, bulk: bool = False) -> None:
         self.store = store
-        self.bulk = bulk  # a first pull filling its table (no uid index: no row here can be pulled again)
+        self.bulk = bulk  # a first pull filling its table without its uid index (see SyncRows.start_bulk)
         self.db = store.db.conn
         self.counter = counter
         self.applied = AppliedBatch()

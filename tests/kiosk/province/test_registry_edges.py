@@ -12,6 +12,7 @@ from kiosk.errors import DataKeyError, RegistryError
 from kiosk.province.registry import Registry, redact
 from kiosk.settings import Settings
 from kiosk.store.records import utc_now
+from kiosk.store.rules import tombstone
 from models import Decision
 from tests.support.data import FRAMES, analyzed, enrol_frames
 
@@ -151,11 +152,72 @@ def test_a_registry_restored_while_a_first_pull_was_cut_off_brings_no_duplicates
         b.sync(registry_url, batch=5, after_batch=cut)
     total = a.store.db["face_samples"].count
     assert 0 < b.store.db["face_samples"].count < total
+    assert b.store.meta_get("bulk_pull:face_samples")  # filled without the uid index when cut off
     with psycopg.connect(registry_url, autocommit=True) as conn:
         conn.execute("SELECT setval('change_seq', 1)")
     b.sync(registry_url, batch=5)
     uids = [r[0] for r in b.store.db.execute("SELECT uid FROM face_samples")]
     assert len(uids) == len(set(uids)) == total and len(b.matcher) == total
+
+
+def test_two_programs_pulling_one_database_at_once_store_each_row_once(counters, registry_url, card_record, tmp_path):
+    """The window's sync and a `kiosk sync` run by hand on one new counter's file, both in a first
+    pull (filled without its uid index): the second stores the batch the first has already
+    pulled. Each batch's transaction skips the rows the other stored, so nothing doubles and the
+    index is made at the end."""
+    a, b = counters("A"), counters("B")
+    for folder in ("london_005", "london_043", "london_099", "lisa"):
+        a.enrol(card_record(folder), samples(folder), consent=True)
+    a.sync(registry_url)
+    settings = Settings(counter_name="B", key_file=str(tmp_path / "province.key"))
+    other = Kiosk.open(settings, tmp_path / "B.sqlite")
+
+    def cut(table: str, rows: int) -> None:
+        if table == "face_samples":
+            raise RuntimeError("the clerk closed it")
+
+    def meanwhile(table: str, rows: int) -> None:
+        if table == "face_samples" and other.store.db["face_samples"].count == rows:
+            with pytest.raises(RuntimeError):  # stores the batch B has already pulled, then stops
+                other.sync(registry_url, batch=2, after_batch=cut)
+
+    b.sync(registry_url, batch=2, after_batch=meanwhile)
+    other.close()
+    for table in ("face_samples", "consents", "visits"):
+        rows, uids = b.store.db.execute(f"SELECT count(*), count(DISTINCT uid) FROM {table}").fetchone()
+        assert rows == uids == a.store.db[table].count, table
+    assert b.store.db.execute("SELECT count(*) FROM meta WHERE name LIKE 'bulk_pull:%'").fetchone()[0] == 0
+    with Kiosk.open(settings, tmp_path / "B.sqlite") as started:
+        assert len(started.matcher) == a.store.db["face_samples"].count  # each program's index holds what it stored
+
+
+def test_a_citizen_purged_here_but_kept_by_the_registry_comes_back_with_their_rows(counters, registry_url, card_record):
+    """A purge made offline before the citizen's enrolment deletes them at a counter that has not
+    pulled their consent yet, while the registry keeps them (consent after the purge): the
+    samples, consent and visit pulled next bring the citizen back. (The sample stored before
+    the purge went with the citizen's row, as before child rows stopped carrying it.)"""
+    a, b = counters("A"), counters("B")
+    a.enrol(card_record("london_005"), samples("london_005"), consent=True)
+    a.sync(registry_url)
+    id_hash = bytes(a.store.db.execute("SELECT id_hash FROM citizens").fetchone()[0])
+
+    def cut(table: str, rows: int) -> None:
+        if table == "face_samples":
+            raise RuntimeError("cut off")
+
+    with pytest.raises(RuntimeError):
+        b.sync(registry_url, batch=1, after_batch=cut)
+    early = (utc_now() - timedelta(days=1)).isoformat()
+    with Registry.connect(registry_url) as registry:
+        registry.push(
+            {"purges": [{"tomb": tombstone(id_hash), "purged_at": early, "counter": "P", "reason": "request"}]}
+        )
+        kept = registry.counts()
+    assert kept["citizens"] == 1 and kept["face_samples"] == 3
+    b.sync(registry_url)
+    for table in ("citizens", "consents", "visits"):
+        assert b.store.db[table].count == a.store.db[table].count, table
+    assert b.store.db["face_samples"].count == 2 and b.store.find_citizen(card_record("london_005").id_number)
 
 
 def test_purged_ids_are_never_reused_and_a_stale_index_entry_shows_nobody(tmp_path, card_record):

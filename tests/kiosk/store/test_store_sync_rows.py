@@ -189,3 +189,40 @@ def test_a_first_pull_fills_a_table_without_its_uid_index_then_makes_it(store: S
     assert not rows.start_bulk("r1", "consents") and indexed()  # rows here already: the index stays
     enrol(store, "096200000001")
     assert not rows.start_bulk("r2", "face_samples")
+    assert not rows.start_bulk("r1", "visits")  # a visit done elsewhere comes again: never without its index
+
+
+def test_a_batch_another_sync_stored_meanwhile_is_not_stored_twice(store: Store, tmp_path: Path) -> None:
+    """Two syncs of one file at once: the second to store a batch keeps only its rows above the
+    cursor the first left, and the cursor never moves back (here without the uid index)."""
+    rows = SyncRows(store)
+    citizen = citizen_row(tmp_path, "096200000009")
+    rows.store_pulled("r1", rows.open_pulled("citizens", [citizen]), "Quầy 1")
+    assert rows.start_bulk("r1", "consents")
+    first, second = consent_rows(citizen[1], range(1, 4)), consent_rows(citizen[1], range(3, 6))
+    rows.store_pulled("r1", rows.open_pulled("consents", first + second[1:]), "Quầy 1")  # the other sync, ahead
+    late = rows.store_pulled("r1", rows.open_pulled("consents", first), "Quầy 1")
+    assert late.rows == 0 and rows.cursor("r1", "consents") == 5
+    rows.end_bulk("consents")
+    assert store.db.execute("SELECT count(*), count(DISTINCT uid) FROM consents").fetchone() == (5, 5)
+
+
+def test_a_template_of_another_size_is_dropped_as_unusable(store: Store, tmp_path: Path) -> None:
+    rows = SyncRows(store)
+    citizen = citizen_row(tmp_path, "096200000009")
+    rows.store_pulled("r1", rows.open_pulled("citizens", [citizen]), "Quầy 1")
+    sample = (
+        1,
+        "a" * 32,
+        citizen[1],
+        KEY.seal(np.zeros(64, dtype="<f4").tobytes(), b"sample:" + citizen[1]),  # sealed right, but 64 values
+        1.0,
+        1.0,
+        0.0,
+        NOON.isoformat(),
+        "Quầy 2",
+        "sface",
+        "v",
+    )
+    applied = rows.store_pulled("r1", rows.open_pulled("face_samples", [sample]), "Quầy 1")
+    assert applied.rejected == 1 and applied.rows == 0 and rows.cursor("r1", "face_samples") == 1
