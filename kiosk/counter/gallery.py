@@ -63,7 +63,13 @@ class Gallery:
         with self._loading:
             return self._load()
 
+    @property
+    def loaded(self) -> bool:
+        """True once the index is in memory (:attr:`index` was asked for)."""
+        return self._index is not None
+
     def _load(self) -> FaceIndex:
+        """Read the index from the snapshot and the store, once (under :attr:`_loading`)."""
         if self._index is None:
             metrics = {name: engine_info(name).metric for name in ENGINE_NAMES}
             index = FaceIndex(self.engine, metrics, 1024, exact_rows=self.store.templates)

@@ -167,7 +167,9 @@ class Kiosk:
                 "join with the bundle from the province administrator (kiosk join BUNDLE --code CODE)",
             )
         with self._syncing:
-            if self.store.sample_tally(self.engine)[0] == 0 or SyncRows(self.store).first_pull_left():
+            if not self._gallery.loaded and (
+                self.store.sample_tally(self.engine)[0] == 0 or SyncRows(self.store).first_pull_left()
+            ):
                 _ = self._gallery.index  # free now, or the rest of a first pull: fed as it is stored
             report = sync(
                 self.store,

@@ -394,9 +394,8 @@ class Registry:
 
 
 class Pulled(NamedTuple):
-    """One pulled batch (:meth:`Registry.pull`): its rows, and the rows of citizens they refer to
-    that changed after the counter's ``citizens`` cursor (both tuples of
-    :func:`kiosk.store.rules.pulled_columns`)."""
+    """One pulled batch (:meth:`Registry.pull`): its rows, and the rows of the citizens they refer
+    to that the counter may lack (both tuples of :func:`kiosk.store.rules.pulled_columns`)."""
 
     rows: list[tuple[Any, ...]]
     citizens: list[tuple[Any, ...]]

@@ -180,13 +180,11 @@ class _Storer:
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         try:
+            self.wait()  # after a failure too: a batch stored before it still reaches the index
+        except Exception as exc:
             if kind is None:
-                self.wait()
-            else:  # a batch stored before the failure still reaches the index; the failure is what is raised
-                try:
-                    self.wait()
-                except Exception as exc:
-                    log.warning("storing a pulled batch failed too: %s", exc)
+                raise
+            log.warning("storing a pulled batch failed too: %s", exc)  # the first failure is what is raised
         finally:
             self._pool.shutdown()
 
