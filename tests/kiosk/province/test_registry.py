@@ -235,3 +235,23 @@ def test_templates_travel_with_their_engine_and_an_old_registry_is_upgraded(coun
     b.sync(registry_url)
     assert b.store.engine_coverage() == {"sface": 1, "citizens": 1}
     assert who(b, FRAMES / "london_005" / "visit_2.jpg") == "Lê Anh Sơn"
+
+
+def test_a_first_pull_leaves_the_index_snapshot_and_small_syncs_do_not_rewrite_it(
+    counters, registry_url, card_record, tmp_path
+):
+    """A new counter's first pull ends with its index's snapshot written (the next start needs no
+    rebuild); a sync bringing a few templates leaves it (the next start reads those on top)."""
+    a, b = counters("A"), counters("B")
+    enrol(a, card_record, "london_005")
+    a.sync(registry_url)
+    b.sync(registry_url)
+    snapshot = tmp_path / "B.sqlite.index"
+    written = snapshot.read_bytes()
+    enrol(a, card_record, "lisa")
+    a.sync(registry_url)
+    assert b.sync(registry_url).pulled["face_samples"] == 3
+    assert snapshot.read_bytes() == written  # 3 templates behind: not worth 456 MB at province size
+    settings = Settings(counter_name="B", key_file=str(tmp_path / "province.key"))
+    with Kiosk.open(settings, tmp_path / "B.sqlite") as started:
+        assert len(started.matcher) == 6 and who(started, FRAMES / "lisa" / "visit_2.jpg") is not None
