@@ -82,12 +82,10 @@ class DataKey:
         Raises:
             DataKeyError: the value was not sealed with this key and context (wrong key, or tampered).
         """
-        from cryptography.exceptions import InvalidTag
-
-        try:
-            return self.opener().decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
-        except (InvalidTag, ValueError):
-            raise _not_this_key() from None
+        [plain] = self.open_each([(sealed, context)])
+        if plain is None:
+            raise _not_this_key()
+        return plain
 
     def open_each(self, sealed: Iterable[tuple[bytes, bytes]]) -> list[bytes | None]:
         """:meth:`open` for many ``(sealed value, context)`` pairs (a pulled batch): each
