@@ -205,5 +205,7 @@ def test_bench_sync_runs_a_province_end_to_end(pg_admin) -> None:
     out = bench_sync(pg_admin, citizens=300, batch=100)
     assert out["index_rows_after_pull"] == 900 and out["resumed_same_as_uncut"] and out["purge_gone"]
     assert 450 <= out["cut_after_samples"] < 900  # cut off half-way through the samples, not at the end
+    small = bench_sync(pg_admin, citizens=300)  # the default batch is larger than the whole province
+    assert small["batch"] == 150 and 450 <= small["cut_after_samples"] < 900 and small["resumed_same_as_uncut"]
     assert out["registry_counts"]["citizens"] == 300 + 100 - 1 and out["registry_counts"]["purges"] == 1
     assert benches() <= before
