@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -243,6 +243,20 @@ class CompactMatcher(Membership):
             if len(seen) == k:
                 break
         return [Candidate(cid, d, self.engine) for cid, d in seen.items()]
+
+    def samples_of(self, citizen_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """``{citizen id: (k, 128) float32 unit samples}``, exact (from ``exact_rows``), of those of the
+        given citizens still indexed (a sample deleted meanwhile is left out)."""
+        with self._lock:
+            n = self._n
+            rows = np.flatnonzero(np.isin(self._ids[:n], np.asarray(list(citizen_ids), dtype=np.int64)))
+            ids, keys = self._ids[rows], self._keys[rows]
+        exact = self._exact_rows(keys)
+        out: dict[int, list[np.ndarray]] = {}
+        for cid, key in zip(ids.tolist(), keys.tolist()):
+            if key in exact:
+                out.setdefault(cid, []).append(exact[key])
+        return {cid: unit_rows(np.asarray(rows_, dtype=np.float32)) for cid, rows_ in out.items()}
 
     def embeddings_of(self, citizen_id: int) -> np.ndarray:
         """One citizen's exact samples ``(k, 128)`` float32, unit length, from ``exact_rows``."""

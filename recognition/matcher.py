@@ -13,10 +13,12 @@ scaled to unit length, distance ``1 - q·x``, 0..2; the ranking is the same prod
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 
 from models import EMBEDDING_SIZE, Candidate
+from recognition.templates import by_template, comparisons
 
 _QUERY_CHUNK_ELEMENTS = 1 << 24
 """Largest (samples × queries) block of scores computed at once in a batch (64 MB of float32)."""
@@ -47,6 +49,29 @@ class Membership:
     def __contains__(self, citizen_id: object) -> bool:
         """True while the citizen has at least one sample in the index."""
         return citizen_id in self._members
+
+    metric: str
+
+    @property
+    def comparisons(self) -> int:
+        """What a stranger's search counts as for the impostor tail (:func:`recognition.templates.comparisons`)."""
+        with self._lock:
+            return comparisons(self._n, len(self._members))
+
+    def samples_of(self, citizen_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """``{citizen id: (k, 128) float32 samples}`` of those of the given citizens still indexed
+        (one scan of the row ids: for re-scoring a search's few candidates against their templates)."""
+        raise NotImplementedError
+
+    def search(self, query: np.ndarray, k: int = 5) -> list[Candidate]:
+        """The ``k`` nearest citizens by their best sample, nearest first."""
+        raise NotImplementedError
+
+    def nearest(self, query: np.ndarray, k: int = 5) -> list[Candidate]:
+        """The ``k`` citizens :meth:`search` finds, re-scored against their templates and ranked
+        again (:func:`recognition.templates.by_template`): what every decision is taken on."""
+        found = self.search(query, k)
+        return by_template(found, query, self.samples_of([c.citizen_id for c in found]), self.metric)
 
 
 class Matcher(Membership):
@@ -164,6 +189,15 @@ class Matcher(Membership):
             return [float(d) for d in np.clip(1.0 - x @ q, 0.0, 2.0)]
         diff = x - q
         return [float(d) for d in np.sqrt(np.einsum("ij,ij->i", diff, diff))]
+
+    def samples_of(self, citizen_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """``{citizen id: (k, 128) float32 samples}`` (unit length under the cosine metric) of those
+        of the given citizens still indexed."""
+        with self._lock:
+            ids = self._ids[: self._n]
+            rows = np.flatnonzero(np.isin(ids, np.asarray(list(citizen_ids), dtype=np.int64)))
+            found, samples = ids[rows], self._emb[rows]
+        return {int(cid): samples[found == cid] for cid in np.unique(found)}
 
     def embeddings_of(self, citizen_id: int) -> np.ndarray:
         """A copy of one citizen's samples, ``(k, 128)`` float32 (for tests and re-enrolment)."""

@@ -343,6 +343,13 @@ def _pairs_one(
 )
 @click.option("--sweep", is_flag=True, help="Also run a grid of auto thresholds, margins and candidate distances.")
 @click.option(
+    "--as-gallery",
+    type=click.IntRange(1),
+    default=None,
+    help="Decide with the automatic threshold the kiosk would use with this many citizens enrolled "
+    "(as many samples each as here): a province's threshold on a smaller data set.",
+)
+@click.option(
     "--growth/--no-growth",
     default=True,
     show_default=True,
@@ -357,6 +364,7 @@ def identify(
     no_keypad: bool,
     distractors: Path | None,
     sweep: bool,
+    as_gallery: int | None,
     growth: bool,
     images: Path,
     plots: Path | None,
@@ -392,6 +400,7 @@ def identify(
             enrol,
             no_keypad,
             sweep,
+            as_gallery,
             growth,
             seed,
             plots,
@@ -413,6 +422,7 @@ def _identify_one(
     enrol: int,
     no_keypad: bool,
     sweep: bool,
+    as_gallery: int | None,
     growth: bool,
     seed: int,
     plots: Path | None,
@@ -425,8 +435,7 @@ def _identify_one(
     from kiosk.measure.identification import evaluate
 
     encoded = _encode(open_set.files, engine, config_path, cache, no_cache, workers, quiet)
-    templates = sum(len(files) for files in open_set.gallery.values())
-    policy = _policy(config_path, engine).at_scale(templates)
+    policy = _policy(config_path, engine).at_scale(open_set.comparisons(as_gallery))
     result: dict[str, Any] = evaluate(open_set, encoded, policy, seed=seed)  # a JSON report of numbers and sub-reports
     if no_keypad:
         result = {**result["face_only"], "face_only": result["face_only"]}
@@ -436,6 +445,7 @@ def _identify_one(
         "enrol": enrol,
         "stranger_mode": open_set.stranger_mode,
         "distractors": open_set.distractors,
+        "policy_gallery": as_gallery or len(open_set.gallery),
         "policy": dataclasses.asdict(policy),
         "images": len(encoded.files),
         "no_face": encoded.no_face,

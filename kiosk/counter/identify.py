@@ -51,6 +51,7 @@ class FaceCheck:
 
 def identify_sample(gallery: Gallery, policies: Mapping[str, PolicyConfig], sample: FaceSample) -> FaceCheck:
     """Recognise an already embedded face: through the default engine's index (``gallery.engine``),
+    each citizen found scored against their template (:mod:`recognition.templates`),
     and through each older engine's index (citizens not yet upgraded) with the sample's embedding
     by that engine. The face fills the form alone only if exactly one index found anyone.
 
@@ -68,13 +69,15 @@ def identify_sample(gallery: Gallery, policies: Mapping[str, PolicyConfig], samp
         **{e: sample.other_embeddings[e] for e in index.legacy_engines if e in sample.other_embeddings},
     }
     while True:
-        found = {name: index.matchers[name].search(emb, policies[name].search_k) for name, emb in probes.items()}
+        found = {name: index.matchers[name].nearest(emb, policies[name].search_k) for name, emb in probes.items()}
         gone = {c.citizen_id for cands in found.values() for c in cands if not store.has_citizen(c.citizen_id)}
         for citizen_id in gone:  # purged by another program (a CLI purge, a sync) since the index was loaded
             index.remove(citizen_id)
         if gone:
             continue
-        decisions = [decide(cands, policies[name].at_scale(len(index.matchers[name]))) for name, cands in found.items()]
+        decisions = [
+            decide(cands, policies[name].at_scale(index.matchers[name].comparisons)) for name, cands in found.items()
+        ]
         try:
             return _face_check(store, combine(decisions), sample.box, via_keypad=False, samples=(sample,))
         except KeyError as exc:  # purged on another thread between the search and the lookup: search again

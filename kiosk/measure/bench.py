@@ -139,12 +139,12 @@ def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = Pol
         del emb
         matrix = matcher._emb[:n]
         reps = max(3, repeats if n <= 100_000 else repeats // 2)
-        ident = _times_ms(lambda: decide(matcher.search(query, policy.search_k), policy), reps)
+        ident = _times_ms(lambda: decide(matcher.nearest(query, policy.search_k), policy), reps)
         mat_vec = _times_ms(lambda: matrix @ query, reps)
         naive = _median_ms(lambda: int(np.argmin(face_distance_naive(matrix, query))), max(3, reps // 2))
         unit_query = cosine._prepare(query)[0]
         cosine_mat_vec = _times_ms(lambda: cosine._emb[:n] @ unit_query, reps)
-        compact_ms = _times_ms(lambda: compact.search(query, policy.search_k), reps)
+        compact_ms = _times_ms(lambda: decide(compact.nearest(query, policy.search_k), policy), reps)
         same = sum(_same(compact.search(p, 5), cosine.search(p, 5)) for p in probes)
         ms, gemv = statistics.median(ident), statistics.median(mat_vec)
         rows.append(
@@ -261,7 +261,7 @@ def bench_pipeline(
                 embedding = engine.embed(frame, faces[0])
                 row["encode"] = _median_ms(lambda: engine.embed(frame, faces[0]), repeats)
                 row["match"] = _median_ms(
-                    lambda: decide(matchers[config.name].search(embedding, policy.search_k), policy), repeats
+                    lambda: decide(matchers[config.name].nearest(embedding, policy.search_k), policy), repeats
                 )
                 row["face_total"] = row["detect"] + row["landmarks"] + row["encode"]
                 row["frame_total"] = row["face_total"] + row["match"] + qr_fast

@@ -290,7 +290,7 @@ def calibrate(
     impostors = impostor_distances(open_set, encoded)
     tail = fit_impostor_tail(impostors)
     policy = PolicyConfig(t, m, c, max_candidates, tail, target_fpir)
-    templates = sum(len(files) for files in open_set.gallery.values())
+    templates = open_set.comparisons()
     evidence: Evidence = {
         "genuine_auto": int(accepted.sum()),
         "genuine_auto_max_distance": float(g.d1[accepted].max()) if accepted.any() else math.nan,

@@ -30,6 +30,7 @@ from kiosk.measure.errors import DatasetError
 from models import Candidate, Decision, Match
 from recognition.matcher import Matcher
 from recognition.policy import KEYPAD_TRIES, PolicyConfig, decide, keypad_digits, keypad_risk, resolve_confirm
+from recognition.templates import by_template, comparisons
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,15 @@ class OpenSet:
     def citizen_ids(self) -> dict[str, int]:
         """``person → citizen id``."""
         return {name: i + 1 for i, name in enumerate(self.gallery)}
+
+    def comparisons(self, citizens: int | None = None) -> int:
+        """What a stranger's search of this gallery counts as for the impostor tail
+        (:func:`recognition.templates.comparisons`); with ``citizens``: of a gallery of that
+        many citizens enrolled as these are (as many samples each, on average)."""
+        samples = sum(len(files) for files in self.gallery.values())
+        if citizens is None or not self.gallery:
+            return comparisons(samples, len(self.gallery))
+        return comparisons(round(citizens * samples / len(self.gallery)), citizens)
 
     @property
     def files(self) -> list[Path]:
@@ -165,12 +175,17 @@ def build_matcher(gallery: dict[str, list[Path]], encoded: EncodedSet, only: Seq
 
 def search(matcher: Matcher, probes: Sequence[Probe], encoded: EncodedSet, k: int) -> list[list[Candidate]]:
     """The ``k`` nearest citizens for each probe, with a probe's ``exclude`` citizen removed
-    (exact: the matcher's ranking with that citizen left out)."""
+    (exact: the matcher's ranking with that citizen left out), re-scored against their
+    templates as the kiosk does (:meth:`recognition.matcher.Membership.nearest`)."""
     if not probes:
         return []
     queries = encoded.embeddings[[encoded.row(p.file) for p in probes]]
     found = matcher.search_batch(queries, k + 1)
-    return [[c for c in cands if c.citizen_id != p.exclude][:k] for p, cands in zip(probes, found)]
+    out = []
+    for probe, query, cands in zip(probes, queries, found):
+        kept = [c for c in cands if c.citizen_id != probe.exclude][:k]
+        out.append(by_template(kept, query, matcher.samples_of([c.citizen_id for c in kept]), matcher.metric))
+    return out
 
 
 def face_alone(match: Match) -> Match:

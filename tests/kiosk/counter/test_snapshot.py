@@ -73,7 +73,9 @@ def test_templates_added_since_are_read_on_top_of_it(
     with Kiosk.open(settings, db_path) as again:
         assert len(again.matcher) == 13 and again.matcher.citizen_count == 4
         assert sum(read) == 1  # only the new template
-        assert again.identify_sample(analyzed(FRAMES / "london_099" / "visit_2.jpg").primary).distance < 1e-6
+        probe = analyzed(FRAMES / "london_099" / "visit_2.jpg").primary
+        assert again.matcher.search(probe.embedding, 1)[0].distance < 1e-6  # that very sample is indexed
+        assert again.identify_sample(probe).citizen_id == citizen_id
 
 
 @pytest.mark.parametrize(
