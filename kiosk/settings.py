@@ -132,6 +132,13 @@ class Settings:
         choices=("id_last4", "birth_year"),
     )
     min_enrol_samples: int = _f(3, "quality-passing face samples needed to enrol a citizen", lo=3, hi=10)
+    visit_samples: int = _f(
+        2,
+        "face samples a citizen's confirmed visits may add to their enrolment samples (the face unambiguous, "
+        "quality-passing); 0 = templates never learn from visits",
+        lo=0,
+        hi=5,
+    )
     min_face_px: int = _f(
         80, "smallest face width, in pixels of the camera frame, accepted for enrolment", lo=40, hi=1000
     )

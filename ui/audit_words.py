@@ -36,6 +36,7 @@ def action_words() -> dict[str, str]:
         "key_rotated": tr("Đổi khoá dữ liệu"),
         "sync": tr("Đồng bộ với tỉnh"),
         "upgrade_samples": tr("Bổ sung mẫu khuôn mặt cho bộ nhận dạng mới"),
+        "learn_sample": tr("Thêm mẫu khuôn mặt từ lượt đến"),
         "api_token_made": tr("Tạo mã truy cập API"),
         "api_read": tr("Phần mềm một cửa đọc hồ sơ (API)"),
     }

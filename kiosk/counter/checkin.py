@@ -1,9 +1,9 @@
-"""Logging a visit: a matched face's check-in (with the engine upgrade it may bring), and the
+"""Logging a visit: a matched face's check-in (with the samples it may add), and the
 time rules every visit follows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -48,7 +48,7 @@ def check_in(
     gallery: Gallery,
     check: FaceCheck,
     seen_at: datetime | None,
-    upgrade: Callable[[int, Sequence[FaceSample]], list[FaceSample]],
+    learnt: Callable[[int, FaceCheck], tuple[str, list[FaceSample]]],
     *,
     counter: str,
     actor: str,
@@ -58,10 +58,11 @@ def check_in(
     ``seen_at``: when the face was first in view (aware UTC; None: unknown); the visit's
     ``at`` is now, so ``at - seen_at`` is the time the citizen waited to be confirmed.
 
-    ``upgrade(citizen_id, samples)``: the check's frames worth storing as the citizen's first
-    templates of the default engine (``gallery.engine``); empty when they have some already
-    or no frame qualifies. Those are stored in the same transaction as the visit (audited as
-    ``upgrade_samples``) and put into the index.
+    ``learnt(citizen_id, check)``: what the visit adds to the citizen's templates, as ``(audit
+    action, samples)`` (:meth:`kiosk.counter.enrolment.SampleRules.learnt`: their first
+    templates of the default engine, or one sample learnt from an unambiguous face). Those are
+    stored in the same transaction as the visit (audited under that action) and put into the
+    index; they travel to the registry with the next sync and go with a purge.
 
     Raises:
         ValueError: the check is not a MATCH.
@@ -79,7 +80,7 @@ def check_in(
         distance=check.distance,
         margin=check.margin if np.isfinite(check.margin) else None,
     )
-    samples = upgrade(citizen_id, check.samples)
+    action, samples = learnt(citizen_id, check)
     with store.transaction("record the visit"):
         visit_id = store.record_visit(visit)
         store.audit(
@@ -93,9 +94,7 @@ def check_in(
         )
         if samples:
             store.add_samples(citizen_id, samples, counter)
-            store.audit(
-                "upgrade_samples", actor, counter, check.citizen.masked_id, engine=gallery.engine, samples=len(samples)
-            )
+            store.audit(action, actor, counter, check.citizen.masked_id, engine=gallery.engine, samples=len(samples))
     if samples:
         gallery.reindex(citizen_id)
     return visit_id

@@ -1,5 +1,5 @@
 """Enrolment with consent, more samples for an enrolled citizen, and the rules a face sample
-must meet to be stored (which also pick the samples of the engine upgrade)."""
+must meet to be stored (which also pick what a confirmed visit adds: the engine upgrade, a learnt sample)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ class SampleRules:
             unit (its policy's ``candidate_distance``).
         min_samples: how many must pass for an enrolment (``settings.min_enrol_samples``).
         identify: recognises one sample against the enrolled citizens.
+        visit_samples: how many samples confirmed visits may add beyond ``min_samples``
+            (``settings.visit_samples``; 0: none).
+        min_margin: how much nearer than anyone else the face must be to the citizen for a
+            visit to add a sample (the policy's ``min_margin``).
     """
 
     store: Store
@@ -58,6 +62,8 @@ class SampleRules:
     max_spread: float
     min_samples: int
     identify: Callable[[FaceSample], FaceCheck]
+    visit_samples: int = 0
+    min_margin: float = float("inf")
 
     def usable(
         self,
@@ -103,13 +109,38 @@ class SampleRules:
                 )
         return good
 
-    def upgrade(self, citizen_id: int, samples: Sequence[FaceSample]) -> list[FaceSample]:
-        """The check's frames worth storing as the citizen's first default-engine templates
-        (empty when they already have some, or when no frame qualifies)."""
-        if not samples or self.engine in self.store.engines_of(citizen_id):
-            return []
+    def learnt(self, citizen_id: int, check: FaceCheck) -> tuple[str, list[FaceSample]]:
+        """What a confirmed visit adds to the citizen's templates, as ``(audit action, samples)``:
+
+        - ``upgrade_samples``: the check's qualifying frames, when the citizen has no template
+          of the default engine yet (their first ones);
+        - ``learn_sample``: the sharpest qualifying frame, when they have fewer than
+          ``min_samples + visit_samples`` and the face was unambiguous (the citizen was its
+          nearest candidate, every other at least ``min_margin`` farther);
+        - ``("", [])``: nothing (no frame qualifies, the face was not sure, or enough samples).
+
+        A frame qualifies when it passes :meth:`usable` for this citizen (quality, and like nobody else).
+        """
+        frames = [s for s in check.samples if s.engine == self.engine]
+        if not frames:
+            return "", []
+        _, stored = self.store.samples_of(citizen_id, self.engine)
+        if not len(stored):
+            action, chosen = "upgrade_samples", self._qualifying(frames, citizen_id)
+        elif (
+            len(stored) >= self.min_samples + self.visit_samples or not check.nearest or check.margin < self.min_margin
+        ):
+            return "", []
+        else:
+            action, chosen = (
+                "learn_sample",
+                self._qualifying(sorted(frames, key=lambda s: -s.sharpness), citizen_id)[:1],
+            )
+        return (action, chosen) if chosen else ("", [])
+
+    def _qualifying(self, frames: Sequence[FaceSample], citizen_id: int) -> list[FaceSample]:
         try:
-            return self.usable([s for s in samples if s.engine == self.engine], citizen_id, minimum=1)
+            return self.usable(frames, citizen_id, minimum=1)
         except KioskError:  # blurred, turned, inconsistent, or like another citizen: try again next visit
             return []
 

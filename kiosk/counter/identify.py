@@ -29,7 +29,10 @@ class FaceCheck:
         via_keypad: True when the match came from confirming typed digits.
         engine: the face engine whose distances these are.
         samples: the frames' faces behind this check (the agreeing frames at the counter);
-            a confirmed citizen who lacks templates of the default engine gains them from these.
+            a confirmed citizen who lacks templates of the default engine gains them from these,
+            and one who has them may learn one (:meth:`kiosk.counter.enrolment.SampleRules.learnt`).
+        nearest: the matched citizen was also the face's nearest candidate (always so for an
+            automatic match; after the keypad, False when the digits picked someone farther).
     """
 
     decision: Decision
@@ -41,6 +44,7 @@ class FaceCheck:
     via_keypad: bool = False
     engine: str = ""
     samples: tuple[FaceSample, ...] = field(default=(), repr=False, compare=False)
+    nearest: bool = True
     _match: Match = field(default_factory=lambda: Match(Decision.UNKNOWN), repr=False, compare=False)
 
     @property
@@ -137,11 +141,20 @@ def confirm(
         digits=ask.digits,
         attempt=attempt + 1,
     )
-    return _face_check(store, resolved, check.box, via_keypad=True, samples=check.samples)
+    first = check._match.candidates[0].citizen_id if check._match.candidates else None
+    return _face_check(
+        store, resolved, check.box, via_keypad=True, samples=check.samples, nearest=resolved.citizen_id == first
+    )
 
 
 def _face_check(
-    store: Store, match: Match, box: FaceBox | None, *, via_keypad: bool, samples: tuple[FaceSample, ...] = ()
+    store: Store,
+    match: Match,
+    box: FaceBox | None,
+    *,
+    via_keypad: bool,
+    samples: tuple[FaceSample, ...] = (),
+    nearest: bool = True,
 ) -> FaceCheck:
     """The check a match gives; the citizen's record is read only for a MATCH (KeyError: purged)."""
     citizen = (
@@ -157,5 +170,6 @@ def _face_check(
         via_keypad,
         match.engine,
         samples,
+        nearest,
         match,
     )

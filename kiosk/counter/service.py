@@ -257,12 +257,13 @@ class Kiosk:
     def check_in(self, check: FaceCheck, seen_at: datetime | None = None) -> int:
         """Log the visit of a matched face (the clerk pressed confirm); returns the visit id. A
         citizen with no default-engine template yet gains them from the check's frames that
-        qualify (see :func:`kiosk.counter.checkin.check_in`)."""
+        qualify; one with fewer than ``min_enrol_samples + visit_samples`` may learn the sharpest
+        when the face was unambiguous (see :func:`kiosk.counter.checkin.check_in`)."""
         return checkin.check_in(
             self._gallery,
             check,
             seen_at,
-            self._sample_rules().upgrade,
+            self._sample_rules().learnt,
             counter=self.settings.counter_name,
             actor=self.actor,
         )
@@ -323,6 +324,8 @@ class Kiosk:
             self.policy.candidate_distance,
             self.settings.min_enrol_samples,
             self.identify_sample,
+            self.settings.visit_samples,
+            self.policy.min_margin,
         )
 
     def _purge(self, id_number: str, reason: str, actor: str) -> dict[str, int]:

@@ -1,0 +1,79 @@
+"""Templates that learn from visits: a confirmed, unambiguous visit adds its sharpest frame to
+the citizen's samples, up to ``min_enrol_samples + visit_samples``; audited, synced, purged."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from kiosk.counter.service import Kiosk
+from kiosk.settings import Settings
+from models import Decision, QualityIssue
+from tests.support.data import ADMIN_PIN, FRAMES, analyzed, enrol_frames
+
+
+def _visit(kiosk: Kiosk, folder: str, frame: str, digits: str) -> int:
+    """Recognise one frame of the citizen, through the keypad if asked, and check them in."""
+    check = kiosk.identify_sample(analyzed(FRAMES / folder / frame).primary)
+    if check.decision is Decision.CONFIRM:
+        check = kiosk.confirm(check, digits[-kiosk.keypad_ask(check, 0).digits :])
+    assert check.decision is Decision.MATCH
+    return kiosk.check_in(check)
+
+
+def test_confirmed_visits_add_their_sharpest_frame_up_to_the_cap_then_a_purge_takes_them(
+    enrolled: Kiosk, card_record
+) -> None:
+    lisa = card_record("lisa")
+    citizen_id = enrolled.store.find_citizen(lisa.id_number)[0]
+    assert len(enrolled.store.samples_of(citizen_id)[0]) == 3
+    for frame in ("visit_2.jpg", "visit_3.jpg", "visit_2.jpg"):
+        _visit(enrolled, "lisa", frame, lisa.id_number)
+    keys, _ = enrolled.store.samples_of(citizen_id, enrolled.engine)
+    assert len(keys) == 3 + enrolled.settings.visit_samples == 5  # the third visit adds nothing
+    assert len(enrolled.matcher.samples_of([citizen_id])[citizen_id]) == 5  # and the index holds them at once
+    learnt = [e for e in enrolled.store.audit_entries(20) if e["action"] == "learn_sample"]
+    assert len(learnt) == 2 and {e["subject"] for e in learnt} == {lisa.masked_id}
+    enrolled.set_first_admin_pin(ADMIN_PIN)
+    enrolled.login_admin(ADMIN_PIN).withdraw_consent(lisa.id_number)
+    assert enrolled.store.find_citizen(lisa.id_number) is None and citizen_id not in enrolled.matcher
+
+
+def test_a_turned_head_is_recognised_but_not_learnt(enrolled: Kiosk, card_record) -> None:
+    son = card_record("london_005")
+    _visit(enrolled, "london_005", "visit_3.jpg", son.id_number)  # three-quarter view
+    assert len(enrolled.store.samples_of(enrolled.store.find_citizen(son.id_number)[0])[0]) == 3
+
+
+def test_nothing_is_learnt_when_switched_off(settings: Settings, db_path: Path, card_record) -> None:
+    with Kiosk.open(replace(settings, visit_samples=0), db_path) as kiosk:
+        son = card_record("london_005")
+        kiosk.enrol(son, [analyzed(p).primary for p in enrol_frames("london_005")], consent=True, staff="t")
+        _visit(kiosk, "london_005", "visit_2.jpg", son.id_number)
+        assert len(kiosk.store.samples_of(kiosk.store.find_citizen(son.id_number)[0])[0]) == 3
+
+
+def test_nothing_is_learnt_from_a_face_the_kiosk_was_not_sure_of(enrolled: Kiosk, card_record) -> None:
+    son = card_record("london_005")
+    citizen_id = enrolled.store.find_citizen(son.id_number)[0]
+    check = enrolled.identify_sample(analyzed(FRAMES / "london_005" / "visit_2.jpg").primary)
+    assert check.decision is Decision.MATCH
+    rules = enrolled._sample_rules()
+    assert rules.learnt(citizen_id, check)[0] == "learn_sample"
+    assert rules.learnt(citizen_id, replace(check, nearest=False)) == ("", [])  # the digits picked someone farther
+    assert rules.learnt(citizen_id, replace(check, margin=rules.min_margin / 2)) == ("", [])  # another face close
+    blurred = tuple(replace(s, issues=(QualityIssue.BLURRY,)) for s in check.samples)
+    assert rules.learnt(citizen_id, replace(check, samples=blurred)) == ("", [])
+
+
+def test_a_sample_learnt_at_one_counter_reaches_another(province, card_record) -> None:
+    a, b = province.join("Quầy A"), province.join("Quầy B")
+    son = card_record("london_005")
+    a.enrol(son, [analyzed(p).primary for p in enrol_frames("london_005")], consent=True)
+    a.sync()
+    assert b.sync().pulled["face_samples"] == 3
+    _visit(b, "london_005", "visit_2.jpg", son.id_number)
+    b.sync()
+    assert a.sync().pulled["face_samples"] == 1
+    citizen_id = a.store.find_citizen(son.id_number)[0]
+    assert len(a.store.samples_of(citizen_id)[0]) == 4 and len(a.matcher.samples_of([citizen_id])[citizen_id]) == 4
