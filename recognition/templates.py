@@ -37,14 +37,14 @@ def template(samples: np.ndarray, metric: str) -> np.ndarray:
     Raises:
         ValueError: no samples.
     """
-    rows = np.asarray(samples, dtype=np.float64).reshape(-1, samples.shape[-1] if samples.ndim else 0)
+    rows = np.atleast_2d(np.asarray(samples, dtype=np.float64))
     if not len(rows):
         raise ValueError("a template needs at least one sample")
     if metric == "cosine":
         rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-        mean = rows.mean(axis=0)
-        return mean / max(float(np.linalg.norm(mean)), 1e-12)
-    return rows.mean(axis=0)
+        mean = np.asarray(rows.mean(axis=0), dtype=np.float64)
+        return np.asarray(mean / max(float(np.linalg.norm(mean)), 1e-12), dtype=np.float64)
+    return np.asarray(rows.mean(axis=0), dtype=np.float64)
 
 
 def distance(query: np.ndarray, target: np.ndarray, metric: str) -> float:

@@ -157,6 +157,7 @@ def _encode(
     no_cache: bool,
     workers: int | None,
     quiet: bool,
+    burst: int = 1,
 ) -> Any:
     from platformdirs import user_cache_dir
 
@@ -165,7 +166,12 @@ def _encode(
 
     path = None if no_cache else (cache or Path(user_cache_dir(APP_NAME, appauthor=False)) / "encodings.sqlite")
     return encode_files(
-        files, engine_config(settings_from(config_path), engine), cache=path, workers=workers, progress=not quiet
+        files,
+        engine_config(settings_from(config_path), engine),
+        cache=path,
+        workers=workers,
+        progress=not quiet,
+        burst=burst,
     )
 
 
@@ -350,6 +356,20 @@ def _pairs_one(
     "(as many samples each as here): a province's threshold on a smaller data set.",
 )
 @click.option(
+    "--burst",
+    type=click.IntRange(1, 16),
+    default=1,
+    show_default=True,
+    help="Probe with a burst of this many camera-like frames made from each probe photo, their embeddings "
+    "fused (the photo and seeded variants; enrolled photos stay single).",
+)
+@click.option(
+    "--sequence",
+    is_flag=True,
+    help="Also run the visit sequence: every later photo of a person is a visit that may teach their template "
+    "(up to the settings' visit_samples), auto share over visits 2..n with and without learning.",
+)
+@click.option(
     "--growth/--no-growth",
     default=True,
     show_default=True,
@@ -365,6 +385,8 @@ def identify(
     distractors: Path | None,
     sweep: bool,
     as_gallery: int | None,
+    burst: int,
+    sequence: bool,
     growth: bool,
     images: Path,
     plots: Path | None,
@@ -401,6 +423,8 @@ def identify(
             no_keypad,
             sweep,
             as_gallery,
+            burst,
+            sequence,
             growth,
             seed,
             plots,
@@ -423,6 +447,8 @@ def _identify_one(
     no_keypad: bool,
     sweep: bool,
     as_gallery: int | None,
+    burst: int,
+    sequence: bool,
     growth: bool,
     seed: int,
     plots: Path | None,
@@ -435,6 +461,11 @@ def _identify_one(
     from kiosk.measure.identification import evaluate
 
     encoded = _encode(open_set.files, engine, config_path, cache, no_cache, workers, quiet)
+    if burst > 1:
+        enrolled = {f for files in open_set.gallery.values() for f in files}
+        probes = [p.file for p in open_set.genuine + open_set.strangers if p.file not in enrolled]
+        bursts = _encode(probes, engine, config_path, cache, no_cache, workers, quiet, burst)
+        encoded = encoded.with_rows(bursts, probes)
     policy = _policy(config_path, engine).at_scale(open_set.comparisons(as_gallery))
     result: dict[str, Any] = evaluate(open_set, encoded, policy, seed=seed)  # a JSON report of numbers and sub-reports
     if no_keypad:
@@ -446,6 +477,7 @@ def _identify_one(
         "stranger_mode": open_set.stranger_mode,
         "distractors": open_set.distractors,
         "policy_gallery": as_gallery or len(open_set.gallery),
+        "burst": burst,
         "policy": dataclasses.asdict(policy),
         "images": len(encoded.files),
         "no_face": encoded.no_face,
@@ -457,6 +489,17 @@ def _identify_one(
         out["growth"] = growth_report(open_set, encoded, policy, seed=seed)
     if sweep:
         out["sweep"] = _sweep(open_set, encoded, policy, seed)
+    if sequence:
+        from kiosk.measure.sequence import run_sequence
+
+        out["sequence"] = run_sequence(
+            open_set,
+            encoded,
+            _policy(config_path, engine),
+            visit_samples=settings_from(config_path).visit_samples,
+            as_gallery=as_gallery,
+            seed=seed,
+        )
     if plots:
         from kiosk.measure import plots as plotting
         from kiosk.measure.calibration import probe_stats

@@ -1,7 +1,9 @@
 """Face embeddings of many image files: both cores, cached on disk, progress on stderr.
 
 Each image is embedded the way the kiosk embeds a frame (:mod:`recognition.engines`: the
-chosen engine's detector, the largest face, its 128-d embedding). When the detector
+chosen engine's detector, one face, its 128-d embedding), except for which face: the one
+nearest the image's centre (:func:`labelled_face`: a data set labels its centred person; in
+6 of lfw-cdg's 1,761 photos a larger face is somebody else's). When the detector
 finds no face the centred square of :data:`CENTRE_FRACTION` of the shorter side is used
 instead (LFW's faces are centred; for engines that align on landmarks, the alignment
 template is laid on that square), and the image is counted as *no face*.
@@ -17,7 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,7 @@ from recognition.engines.base import DetectedFace
 CENTRE_FRACTION = 0.45
 """Side of the fallback face box as a fraction of the image's shorter side (LFW: 112 of 250 px)."""
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 """Bump when the encoding procedure changes, so stale cache rows are never used."""
 
 
@@ -57,6 +59,13 @@ class EncodedSet:
     engine: str = "dlib"
     metric: str = "euclidean"
     _index: dict[Path, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def with_rows(self, other: EncodedSet, files: Sequence[Path]) -> EncodedSet:
+        """A copy whose ``files`` rows come from ``other`` (e.g. the probes' bursts over the gallery's photos)."""
+        embeddings = self.embeddings.copy()
+        for f in files:
+            embeddings[self.row(f)] = other.embeddings[other.row(f)]
+        return replace(self, embeddings=embeddings, _index={})
 
     def row(self, file: Path) -> int:
         """The row of ``file`` in :attr:`embeddings`."""
@@ -92,16 +101,43 @@ def centre_face(shape: tuple[int, ...]) -> DetectedFace:
     return DetectedFace(box, Landmarks(*points))
 
 
-def encode_image(path: Path, config: EngineConfig) -> tuple[np.ndarray, bool]:
-    """``(embedding (128,) float32, centre fallback used)`` for the largest face in one image file."""
+def labelled_face(faces: Sequence[DetectedFace], shape: tuple[int, ...]) -> DetectedFace:
+    """The face a data set's label names: of the detected ``faces`` (at least one), the one whose
+    box centre is nearest the image's centre (LFW centres every photo on its labelled person;
+    a larger face behind or beside them is someone else), the larger on a tie."""
+    height, width = shape[:2]
+
+    def off_centre(face: DetectedFace) -> tuple[float, int]:
+        box = face.box
+        dx, dy = (box.left + box.right) / 2 - width / 2, (box.top + box.bottom) / 2 - height / 2
+        return dx * dx + dy * dy, -box.width * box.height
+
+    return min(faces, key=off_centre)
+
+
+def encode_image(path: Path, config: EngineConfig, burst: int = 1) -> tuple[np.ndarray, bool]:
+    """``(embedding (128,) float32, centre fallback used)`` for the labelled face of one image
+    file (:func:`labelled_face`; the counter itself takes the largest face in its frames).
+    ``burst`` > 1: the fused embedding of that many camera-like frames made from the photo
+    (:mod:`kiosk.measure.burst`; the fallback flag is the photo's own)."""
+    from kiosk.measure.burst import variants
     from recognition.engines import load_engine
     from recognition.images import load_image
+    from recognition.templates import template
 
     engine = load_engine(config)
-    frame = load_image(path)
-    faces = engine.detect(frame)
-    face = faces[0] if faces else centre_face(frame.shape)
-    return engine.embed(frame, face), not faces
+    photo = load_image(path)
+    embeddings, first_found = [], True
+    for k, frame in enumerate(variants(photo, max(1, burst), path.name)):
+        faces = engine.detect(frame)
+        if k == 0:
+            first_found = bool(faces)
+        if faces or k == 0:
+            face = labelled_face(faces, frame.shape) if faces else centre_face(frame.shape)
+            embeddings.append(engine.embed(frame, face))
+    if len(embeddings) == 1:
+        return embeddings[0], not first_found
+    return template(np.array(embeddings), engine_info(config.name).metric).astype(np.float32), not first_found
 
 
 def _worker_init() -> None:
@@ -111,11 +147,11 @@ def _worker_init() -> None:
     cv2.setNumThreads(1)
 
 
-def _encode_job(job: tuple[int, str, EngineConfig]) -> tuple[int, bytes | None, bool, str]:
+def _encode_job(job: tuple[int, str, EngineConfig, int]) -> tuple[int, bytes | None, bool, str]:
     """Worker entry point (top level so a spawned process can import it)."""
-    index, path, config = job
+    index, path, config, burst = job
     try:
-        embedding, centre = encode_image(Path(path), config)
+        embedding, centre = encode_image(Path(path), config, burst)
     except KioskError as exc:
         return index, None, False, exc.one_line()
     return index, np.ascontiguousarray(embedding, dtype="<f4").tobytes(), centre, ""
@@ -144,13 +180,13 @@ class Progress:
         sys.stderr.flush()
 
 
-def _cache_key(path: Path, config: EngineConfig) -> str:
+def _cache_key(path: Path, config: EngineConfig, burst: int = 1) -> str:
     real = os.path.realpath(path)
     stat = os.stat(real)
     detector = f"{config.dlib_detector}|{config.dlib_upsample}" if config.name == "dlib" else ""
     return (
         f"v{CACHE_VERSION}|{config.name}|{engine_info(config.name).model_version}|{config.detect_width}|{detector}|"
-        f"{real}|{stat.st_size}|{stat.st_mtime_ns}"
+        f"{real}|{stat.st_size}|{stat.st_mtime_ns}" + (f"|burst{burst}" if burst > 1 else "")
     )
 
 
@@ -229,8 +265,10 @@ def encode_files(
     cache: Path | None = None,
     workers: int | None = None,
     progress: bool = True,
+    burst: int = 1,
 ) -> EncodedSet:
-    """Encode every file (each once, in the order given), reusing and filling the cache.
+    """Encode every file (each once, in the order given), reusing and filling the cache;
+    ``burst`` > 1: each file's burst of that many frames, fused (see :func:`encode_image`).
 
     ``workers`` processes (default: every core) encode the uncached files; progress goes
     to stderr when more than a few files need encoding and ``progress`` is on.
@@ -241,7 +279,7 @@ def encode_files(
     """
     unique = list(dict.fromkeys(Path(f) for f in files))
     try:
-        keys = [_cache_key(f, engine) for f in unique]
+        keys = [_cache_key(f, engine, burst) for f in unique]
     except OSError as exc:
         raise DatasetError(f"cannot read {exc.filename}: {exc.strerror}", "check the image folder") from None
     store = EncodingCache(cache)
@@ -249,7 +287,7 @@ def encode_files(
         found = store.get(keys)
         todo = [i for i, k in enumerate(keys) if k not in found]
         start = time.perf_counter()
-        failures = _compute(unique, keys, todo, engine, store, found, workers or default_workers(), progress)
+        failures = _compute(unique, keys, todo, engine, burst, store, found, workers or default_workers(), progress)
         seconds = time.perf_counter() - start
     finally:
         store.close()
@@ -278,6 +316,7 @@ def _compute(
     keys: list[str],
     todo: list[int],
     engine: EngineConfig,
+    burst: int,
     store: EncodingCache,
     found: dict[str, tuple[bytes, bool]],
     workers: int,
@@ -287,7 +326,7 @@ def _compute(
     failures: dict[Path, str] = {}
     if not todo:
         return failures
-    jobs = [(i, str(files[i]), engine) for i in todo]
+    jobs = [(i, str(files[i]), engine, burst) for i in todo]
     meter = Progress(len(jobs), "encoding faces", enabled=progress and len(jobs) > 8)
     pending: list[tuple[str, bytes, bool]] = []
 

@@ -138,6 +138,19 @@ def identify_text(result: dict[str, Any]) -> str:
                         for r in e["extrapolated"]
                     )
                 )
+    seq = result.get("sequence")
+    if seq:
+        for name, label in (
+            ("learning", f"learning up to {seq['visit_samples']} samples"),
+            ("no_learning", "no learning"),
+        ):
+            r = seq[name]
+            lines.append(
+                f"visit sequence, {label}: {r['visits']} visits, auto {num(r['auto_rate'])}, FNIR {num(r['fnir'])}, "
+                f"wrong {r['wrong_person']}, learnt {r['learnt']}; strangers after it: {r['stranger_auto']} auto, "
+                f"{r['strangers_matched']} matched, {r['strangers_learnt']} learnt of {r['strangers']}; auto by visit "
+                + ", ".join(f"{v}: {a:.2f}" for v, a in r["by_visit"].items())
+            )
     for row in result.get("sweep", []):
         lines.append(
             f"sweep auto {row['auto_accept_distance']:.2f} margin {row['min_margin']:.2f} candidates {row['candidate_distance']:.2f}: "

@@ -160,6 +160,10 @@
         <translation>Good samples to enrol</translation>
     </message>
     <message>
+        <source>Số ảnh học thêm từ lượt đến</source>
+        <translation>Samples learnt from visits</translation>
+    </message>
+    <message>
         <source>Thời hạn lưu (ngày)</source>
         <translation>Retention (days)</translation>
     </message>
@@ -1430,6 +1434,10 @@ Back this file up now (for example on a USB stick kept locked away). Without thi
     <message>
         <source>Bổ sung mẫu khuôn mặt cho bộ nhận dạng mới</source>
         <translation>Templates added for the new engine</translation>
+    </message>
+    <message>
+        <source>Thêm mẫu khuôn mặt từ lượt đến</source>
+        <translation>Face sample learnt from a visit</translation>
     </message>
     <message>
         <source>Tạo mã truy cập API</source>

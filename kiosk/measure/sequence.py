@@ -1,0 +1,147 @@
+"""The counter's visit sequence (issue #22): enrol, then every later photo of a person is a
+visit that may teach the citizen's template, as the kiosk does.
+
+For each enrolled person of an :class:`kiosk.measure.identification.OpenSet`, their genuine
+probes are visits 2, 3, ... in file order. Each visit is searched and decided as the kiosk
+decides (templates, :func:`recognition.policy.decide` at the threshold of the gallery's size
+or of ``as_gallery`` citizens, the keypad with the person's own digits), and a matched visit
+whose face was unambiguous (the citizen nearest, every other ``min_margin`` farther) adds
+its embedding to the citizen while they have fewer than ``enrol + visit_samples`` samples:
+the rule of :meth:`kiosk.counter.enrolment.SampleRules.learnt`, without its quality gates
+(a data set's photos carry no capture quality). After every visit, the strangers are
+searched against the grown gallery: none may be filled in automatically, and a stranger
+matched through the keypad whose face would have been learnt is counted as
+``strangers_learnt``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kiosk.measure.encodings import EncodedSet
+from kiosk.measure.identification import OpenSet, Probe, build_matcher, make_id_numbers, search, typed_digits
+from models import Candidate, Decision, Match
+from recognition.matcher import Matcher
+from recognition.policy import PolicyConfig, decide, keypad_digits, resolve_confirm
+from recognition.templates import comparisons
+
+
+@dataclass
+class _Tally:
+    visits: int = 0
+    auto: int = 0
+    matched: int = 0
+    wrong: int = 0
+    learnt: int = 0
+
+
+def _learns(first: Match, final: Match, own: int, samples: int, cap: int, min_margin: float) -> bool:
+    """The kiosk's learning rule for one visit (see the module docstring)."""
+    if final.decision is not Decision.MATCH or final.citizen_id != own or samples >= cap:
+        return False
+    nearest = bool(first.candidates) and first.candidates[0].citizen_id == own
+    return first.decision is Decision.MATCH or (nearest and first.margin >= min_margin)
+
+
+def _decide(
+    matcher: Matcher,
+    probe: Probe,
+    index: int,
+    encoded: EncodedSet,
+    policy: PolicyConfig,
+    ids: dict[int, str],
+    seed: int,
+) -> tuple[Match, Match, list[Candidate]]:
+    cands = search(matcher, [probe], encoded, policy.search_k)[0]
+    first = decide(cands, policy)
+    digits = keypad_digits(len(first.candidates), 0)
+    final = resolve_confirm(first, typed_digits(probe, index, ids, seed, digits), lambda cid: ids[cid][-digits:])
+    return first, final, cands
+
+
+def run_sequence(
+    open_set: OpenSet,
+    encoded: EncodedSet,
+    policy: PolicyConfig,
+    *,
+    visit_samples: int,
+    as_gallery: int | None = None,
+    seed: int = 0,
+) -> dict[str, object]:
+    """The visit sequence with learning (``visit_samples`` > 0) and without, on the same visits:
+    ``{"learning": {...}, "no_learning": {...}, "visit_samples": n}``; each run gives visits,
+    auto_rate (share of visits filled in with no typing), fnir, wrong_person, learnt,
+    by_visit (auto rate of each visit number from 2 on), strangers, stranger_auto,
+    strangers_matched and strangers_learnt. ``policy``: the engine's unscaled policy."""
+    ids = make_id_numbers(len(open_set.gallery), seed)
+    runs = {}
+    for name, cap_extra in (("learning", visit_samples), ("no_learning", 0)):
+        runs[name] = _one_run(open_set, encoded, policy, ids, cap_extra, as_gallery, seed)
+    return {**runs, "visit_samples": visit_samples}
+
+
+def _one_run(
+    open_set: OpenSet,
+    encoded: EncodedSet,
+    policy: PolicyConfig,
+    ids: dict[int, str],
+    visit_samples: int,
+    as_gallery: int | None,
+    seed: int,
+) -> dict[str, object]:
+    matcher = build_matcher(open_set.gallery, encoded)
+    counts = {cid: len(files) for cid, files in enumerate(open_set.gallery.values(), 1)}
+
+    def scaled() -> PolicyConfig:
+        citizens = len(counts)
+        if as_gallery is None:
+            return policy.at_scale(matcher.comparisons)
+        return policy.at_scale(comparisons(round(as_gallery * len(matcher) / citizens), as_gallery))
+
+    total = _Tally()
+    by_visit: dict[int, _Tally] = {}
+    seen: dict[int, int] = {}
+    for index, probe in enumerate(open_set.genuine):
+        own = probe.citizen_id
+        assert own is not None
+        seen[own] = visit = seen.get(own, 1) + 1
+        first, final, _ = _decide(matcher, probe, index, encoded, scaled(), ids, seed)
+        tally = by_visit.setdefault(visit, _Tally())
+        for t in (total, tally):
+            t.visits += 1
+            t.auto += first.decision is Decision.MATCH and first.citizen_id == own
+            t.matched += final.decision is Decision.MATCH and final.citizen_id == own
+            t.wrong += final.decision is Decision.MATCH and final.citizen_id != own
+        cap = len(open_set.gallery[probe.person]) + visit_samples
+        if _learns(first, final, own, counts[own], cap, policy.min_margin):
+            matcher.add(own, encoded.embeddings[encoded.row(probe.file)])
+            counts[own] += 1
+            total.learnt += 1
+    strangers = _Tally()
+    at_end = scaled()
+    for index, probe in enumerate(open_set.strangers):
+        first, final, cands = _decide(matcher, probe, index, encoded, at_end, ids, seed + 1)
+        strangers.visits += 1
+        strangers.auto += first.decision is Decision.MATCH
+        strangers.matched += final.decision is Decision.MATCH
+        if final.decision is Decision.MATCH and final.citizen_id is not None:
+            cid = final.citizen_id
+            cap = len(list(open_set.gallery.values())[cid - 1]) + visit_samples
+            strangers.learnt += _learns(first, final, cid, counts[cid], cap, policy.min_margin)
+    n = total.visits
+    return {
+        "visits": n,
+        "auto_rate": total.auto / n if n else float("nan"),
+        "fnir": (n - total.matched) / n if n else float("nan"),
+        "wrong_person": total.wrong,
+        "learnt": total.learnt,
+        "auto_threshold_at_end": at_end.auto_accept_distance,
+        "by_visit": {str(v): round(t.auto / t.visits, 4) for v, t in sorted(by_visit.items()) if t.visits >= 10},
+        "strangers": strangers.visits,
+        "stranger_auto": strangers.auto,
+        "strangers_matched": strangers.matched,
+        "strangers_learnt": strangers.learnt,
+        "samples_per_citizen": float(np.mean(list(counts.values()))) if counts else 0.0,
+    }
