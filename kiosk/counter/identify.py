@@ -5,14 +5,18 @@ Nothing personal about a citizen leaves this module for a face until the decisio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
+
+import numpy as np
 
 from kiosk.counter.gallery import Gallery
 from kiosk.store.records import Store
 from models import CitizenRecord, Decision, FaceBox, FaceSample, Match
+from recognition.engines import engine_info
 from recognition.policy import SHORT_DIGITS, PolicyConfig, combine, decide, keypad_digits, resolve_confirm
+from recognition.templates import template
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,41 @@ def identify_sample(gallery: Gallery, policies: Mapping[str, PolicyConfig], samp
             return _face_check(store, combine(decisions), sample.box, via_keypad=False, samples=(sample,))
         except KeyError as exc:  # purged on another thread between the search and the lookup: search again
             index.remove(exc.args[0])
+
+
+def fused_sample(samples: Sequence[FaceSample], metric: str) -> FaceSample | None:
+    """One face from several frames of one approach: the last frame's, with each engine's
+    embedding the template of the frames' (:func:`recognition.templates.template`; an older
+    engine's only when every frame has it). None for fewer than two frames."""
+    if len(samples) < 2:
+        return None
+    others = {
+        engine: template(np.stack([s.other_embeddings[engine] for s in samples]), engine_info(engine).metric)
+        for engine in samples[-1].other_embeddings
+        if all(engine in s.other_embeddings for s in samples)
+    }
+    return replace(
+        samples[-1],
+        embedding=template(np.stack([s.embedding for s in samples]), metric).astype(np.float32),
+        other_embeddings={e: v.astype(np.float32) for e, v in others.items()},
+    )
+
+
+def identify_frames(
+    gallery: Gallery, policies: Mapping[str, PolicyConfig], samples: Sequence[FaceSample], agreed: FaceCheck
+) -> FaceCheck:
+    """The decision on the agreeing frames of one approach, fused (:func:`fused_sample`):
+    the fused face's automatic match when it names the citizen the frames agreed on (or one
+    of the candidates they agreed to offer the keypad), else ``agreed`` as it was. So fusing
+    can only spare a citizen the keypad, never name anybody the frames did not."""
+    fused = fused_sample(samples, engine_info(gallery.engine).metric)
+    if fused is None or agreed.decision is Decision.MATCH:
+        return agreed
+    check = identify_sample(gallery, policies, fused)
+    named = {c.citizen_id for c in agreed._match.candidates}
+    if check.decision is Decision.MATCH and check.citizen_id in named:
+        return replace(check, samples=tuple(samples))
+    return agreed
 
 
 class KeypadAsk(NamedTuple):

@@ -236,6 +236,11 @@ class Kiosk:
         """Recognise an already embedded face (see :func:`kiosk.counter.identify.identify_sample`)."""
         return identify.identify_sample(self._gallery, self.policies, sample)
 
+    def identify_frames(self, samples: Sequence[FaceSample], agreed: FaceCheck) -> FaceCheck:
+        """The decision on agreeing frames of one approach, their faces fused (see
+        :func:`kiosk.counter.identify.identify_frames`)."""
+        return identify.identify_frames(self._gallery, self.policies, samples, agreed)
+
     def keypad_ask(self, check: FaceCheck, attempt: int = 0) -> KeypadAsk:
         """What the keypad asks for on try ``attempt`` (0 = the first) of a CONFIRM check:
         the last 4 or 6 ID digits, or the birth year (see :func:`kiosk.counter.identify.keypad_ask`)."""

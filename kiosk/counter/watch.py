@@ -4,7 +4,9 @@ The desktop app runs this off its UI thread. Per frame, by mode:
 
 - ``WATCH`` (idle): the CCCD QR fast path first; when no card is in view, the largest
   face is encoded and identified, and a decision is reported only after
-  ``settings.agreement_frames`` consecutive frames agree (:class:`FrameVoter`).
+  ``settings.agreement_frames`` consecutive frames agree (:class:`FrameVoter`); their faces
+  are then fused and decided once more, which may turn an agreed keypad confirmation into
+  the automatic match of one of its candidates (:func:`kiosk.counter.identify.identify_frames`).
 - ``CARD``: only QR codes (the fast path, and the thorough chain every few frames, on the
   best of the last few frames where a code was seen but not read).
 - ``CAPTURE``: the largest face with its quality assessment, for enrolment.
@@ -359,6 +361,8 @@ class FrameWatcher:
         check = self.kiosk.identify_sample(faces.primary)
         self._recent.append(faces.primary)
         agreed = self.voter.feed(check._match)
+        if agreed is not None:  # the agreeing frames' faces fused may spare the keypad
+            check = self.kiosk.identify_frames(tuple(self._recent), check)
         held = agreed is not None and self._is_held(check)
         decided = replace(check, samples=tuple(self._recent)) if agreed is not None and not held else None
         if agreed is not None:

@@ -9,7 +9,7 @@ import pytest
 from kiosk.counter.watch import AnalyzerProcess, FrameScan, FrameWatcher, LocalAnalyzer, Mode
 from models import Decision
 from recognition.analyzer import FrameFaces
-from tests.support.data import CARDS, FRAMES, analyzed
+from tests.support.data import CARDS, FACES, FRAMES, analyzed
 from ui.testing import frame, shared_analyzer
 
 BLANK = np.zeros((480, 640, 3), np.uint8)
@@ -206,3 +206,18 @@ def test_card_mode_reads_a_card_photo_the_fast_path_cannot(settings):
     assert read_codes(photo.frame, search=True) == ((want,), ())
     scan = LocalAnalyzer(settings).scan(photo.frame, qr=True, face=False)
     assert scan.qr == (want,) and scan.faces is None
+
+
+def test_agreeing_frames_fused_can_spare_the_keypad_but_never_name_someone_else(enrolled):
+    """Three frames of Đức that each ask for the keypad (0.30-0.33 from his template alone)
+    are, fused, his automatic match (0.275). A stranger's frames fused stay unknown."""
+    turned = [FRAMES / "london_043" / "visit_4.jpg", FACES / "london_043" / "3.jpg", FACES / "london_043" / "4.jpg"]
+    alone = [enrolled.identify_sample(analyzed(p).primary) for p in turned]
+    assert [c.decision for c in alone] == [Decision.CONFIRM] * 3
+    watcher = FrameWatcher(enrolled, Scripted([faces(p) for p in turned]))
+    decided = [watcher.process(BLANK, Mode.WATCH) for _ in turned][-1].decided
+    assert decided.decision is Decision.MATCH and decided.citizen.full_name == "Trần Văn Đức"
+    assert decided.distance < min(c.distance for c in alone) and len(decided.samples) == 3
+    stranger = [FRAMES / "london_030" / f"visit_{n}.jpg" for n in (2, 3, 4)]
+    watcher = FrameWatcher(enrolled, Scripted([faces(p) for p in stranger]))
+    assert [watcher.process(BLANK, Mode.WATCH) for _ in stranger][-1].decided.decision is Decision.UNKNOWN
