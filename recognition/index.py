@@ -15,6 +15,7 @@ the memory, the same answers); every other matcher is a float32
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping
 
@@ -91,6 +92,20 @@ class FaceIndex:
                 _add(
                     self.matchers[engine], ids[keep], np.asarray(embeddings)[keep], None if keys is None else keys[keep]
                 )
+
+    def replace(self, citizen_id: int, rows: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Swap every template of a citizen for ``rows`` (``{engine: (keys (k,), embeddings (k, 128))}``,
+        added default engine first, as :meth:`add` routes them) in one step: a search running on
+        another thread sees the citizen with the old rows or the new, never without any."""
+        with contextlib.ExitStack() as held:
+            held.enter_context(self._lock)
+            for matcher in self.matchers.values():
+                held.enter_context(matcher._lock)
+            self.remove(citizen_id)
+            for engine in sorted(rows, key=lambda e: e != self.primary):
+                keys, embeddings = rows[engine]
+                if len(embeddings):
+                    self.add(engine, np.full(len(embeddings), citizen_id, dtype=np.int64), embeddings, keys)
 
     def remove(self, citizen_id: int) -> None:
         """Drop every template of a citizen, in every engine."""

@@ -67,11 +67,13 @@ class Membership:
         """The ``k`` nearest citizens by their best sample, nearest first."""
         raise NotImplementedError
 
-    def nearest(self, query: np.ndarray, k: int = 5) -> list[Candidate]:
-        """The ``k`` citizens :meth:`search` finds, re-scored against their templates and ranked
-        again (:func:`recognition.templates.by_template`): what every decision is taken on."""
-        found = self.search(query, k)
-        return by_template(found, query, self.samples_of([c.citizen_id for c in found]), self.metric)
+    def nearest(self, query: np.ndarray, k: int = 5, exclude: int | None = None) -> list[Candidate]:
+        """The ``k`` nearest citizens by their templates (:func:`recognition.templates.by_template`),
+        what every decision is taken on: the ``2k`` nearest by their best sample re-scored and
+        ranked again (a citizen's template may be nearer than their best sample: the wider pool
+        lets one from just outside the ``k`` best in). ``exclude``: a citizen left out (evaluation)."""
+        found = [c for c in self.search(query, 2 * k + (exclude is not None)) if c.citizen_id != exclude][: 2 * k]
+        return by_template(found, query, self.samples_of([c.citizen_id for c in found]), self.metric)[:k]
 
 
 class Matcher(Membership):

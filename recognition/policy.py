@@ -86,9 +86,25 @@ class PolicyConfig:
             return self.auto_accept_distance
         return max(0.0, min(self.auto_accept_distance, self.tail.distance_for(self.target_fpir / templates)))
 
+    @property
+    def learn_distance(self) -> float:
+        """The farthest a visit's face may be from a citizen's template for the visit to teach it
+        (:meth:`kiosk.counter.enrolment.SampleRules.learnt`): where the fitted tail puts one
+        stranger that close to one citizen with chance :data:`LEARN_FMR` (SFace 0.42, dlib 0.47),
+        never under the loosest auto threshold nor over ``candidate_distance``; without a fitted
+        tail, the auto threshold. It does not follow the gallery: the digits or the automatic
+        match already chose the citizen; this only keeps somebody else's face out of their samples."""
+        if not self.tail.fitted:
+            return self.auto_accept_distance
+        return max(self.auto_accept_distance, min(self.candidate_distance, self.tail.distance_for(LEARN_FMR)))
+
     def at_scale(self, templates: int) -> PolicyConfig:
         """A copy whose ``auto_accept_distance`` is :meth:`auto_distance_at` ``templates``."""
         return replace(self, auto_accept_distance=self.auto_distance_at(templates))
+
+
+LEARN_FMR = 1e-5
+"""Chance, per citizen, that a stranger's face falls within :attr:`PolicyConfig.learn_distance`."""
 
 
 def decide(candidates: Sequence[Candidate], config: PolicyConfig) -> Match:

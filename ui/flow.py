@@ -300,7 +300,7 @@ class CounterFlow:
         check, card = self.check, self.card
         seen_at = self.visits.seen_at()
         if self.state is State.MATCH and check is not None:
-            self.call(lambda: self.kiosk.check_in(check, seen_at), self._checked_in)
+            self.call(lambda: self.kiosk.check_in(check, seen_at, learn=True), self._checked_in)
         elif self.state is State.CARD and card is not None:
             if self.card_known:
                 self.call(lambda: self._card_check_in(card, seen_at), self._checked_in_by_card)

@@ -27,6 +27,7 @@ from models import CitizenRecord, FaceSample, KioskError
 from models.citizen import mask_id_number
 from recognition.engines import engine_info
 from recognition.matcher import pairwise_distances
+from recognition.templates import distance, template
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class SampleRules:
             (``settings.visit_samples``; 0: none).
         min_margin: how much nearer than anyone else the face must be to the citizen for a
             visit to add a sample (the policy's ``min_margin``).
+        learn_distance: how far from the citizen's template a visit's frame may be and still
+            be added (the policy's :attr:`recognition.policy.PolicyConfig.learn_distance`).
     """
 
     store: Store
@@ -64,6 +67,7 @@ class SampleRules:
     identify: Callable[[FaceSample], FaceCheck]
     visit_samples: int = 0
     min_margin: float = float("inf")
+    learn_distance: float = 0.0
 
     def usable(
         self,
@@ -109,14 +113,16 @@ class SampleRules:
                 )
         return good
 
-    def learnt(self, citizen_id: int, check: FaceCheck) -> tuple[str, list[FaceSample]]:
-        """What a confirmed visit adds to the citizen's templates, as ``(audit action, samples)``:
+    def learnt(self, citizen_id: int, check: FaceCheck, *, learn: bool = True) -> tuple[str, list[FaceSample]]:
+        """What a confirmed visit adds to the citizen's samples, as ``(audit action, samples)``:
 
-        - ``upgrade_samples``: the check's qualifying frames, when the citizen has no template
+        - ``upgrade_samples``: the check's qualifying frames, when the citizen has no sample
           of the default engine yet (their first ones);
-        - ``learn_sample``: the sharpest qualifying frame, when they have fewer than
-          ``min_samples + visit_samples`` and the face was unambiguous (the citizen was its
-          nearest candidate, every other at least ``min_margin`` farther);
+        - ``learn_sample`` (only with ``learn``: live camera frames): the sharpest qualifying
+          frame within ``learn_distance`` of the citizen's template and ``max_spread`` of each
+          of their samples, when they have fewer than ``min_samples + visit_samples`` and the
+          face was unambiguous (``check.nearest``: the citizen was its nearest candidate in one
+          engine's index, every other at least ``min_margin`` farther);
         - ``("", [])``: nothing (no frame qualifies, the face was not sure, or enough samples).
 
         A frame qualifies when it passes :meth:`usable` for this citizen (quality, and like nobody else).
@@ -126,17 +132,21 @@ class SampleRules:
             return "", []
         _, stored = self.store.samples_of(citizen_id, self.engine)
         if not len(stored):
-            action, chosen = "upgrade_samples", self._qualifying(frames, citizen_id)
-        elif (
-            len(stored) >= self.min_samples + self.visit_samples or not check.nearest or check.margin < self.min_margin
-        ):
+            chosen = self._qualifying(frames, citizen_id)
+            return ("upgrade_samples", chosen) if chosen else ("", [])
+        unsure = not check.nearest or check.margin < self.min_margin
+        if not learn or unsure or len(stored) >= self.min_samples + self.visit_samples:
             return "", []
-        else:
-            action, chosen = (
-                "learn_sample",
-                self._qualifying(sorted(frames, key=lambda s: -s.sharpness), citizen_id)[:1],
-            )
-        return (action, chosen) if chosen else ("", [])
+        metric = engine_info(self.engine).metric
+        own = template(stored, metric)
+        near = [
+            f
+            for f in sorted(frames, key=lambda s: -s.sharpness)
+            if distance(f.embedding, own, metric) <= self.learn_distance
+            and float(pairwise_distances(np.vstack([stored, f.embedding]), metric)[-1].max()) <= self.max_spread
+        ]
+        chosen = self._qualifying(near, citizen_id)[:1] if near else []
+        return ("learn_sample", chosen) if chosen else ("", [])
 
     def _qualifying(self, frames: Sequence[FaceSample], citizen_id: int) -> list[FaceSample]:
         try:

@@ -7,8 +7,6 @@ import threading
 from pathlib import Path
 from typing import TypedDict
 
-import numpy as np
-
 from kiosk.counter import snapshot
 from kiosk.counter.snapshot import SnapshotError, Stamp
 from kiosk.errors import StoreError
@@ -184,14 +182,11 @@ class Gallery:
 
     def reindex(self, citizen_id: int) -> None:
         """Reload one citizen's templates from the store into a loaded index (after some were
-        stored or deleted); an index not loaded yet will read them itself."""
+        stored or deleted), in one step for a search on another thread (:meth:`FaceIndex.replace`);
+        an index not loaded yet will read them itself."""
         if self._index is None:
             return
-        self._index.remove(citizen_id)
-        for name in self._engines_default_first():
-            keys, kept = self.store.samples_of(citizen_id, name)
-            if len(kept):
-                self._index.add(name, np.full(len(kept), citizen_id, dtype=np.int64), kept, keys)
+        self._index.replace(citizen_id, {name: self.store.samples_of(citizen_id, name) for name in ENGINE_NAMES})
 
     def update(self, changes: AppliedBatch) -> None:
         """Bring an already loaded index in line with what a sync stored (before the index is

@@ -81,7 +81,7 @@ class HeadlessCounter:
         with self._lock:
             pending, self._pending = self._pending, None
             if isinstance(pending, FaceCheck):
-                visit_id: int | None = self.kiosk.check_in(pending)
+                visit_id: int | None = self.kiosk.check_in(pending, learn=True)
             elif isinstance(pending, CccdRead):
                 visit_id = self.kiosk.check_in_by_card(pending).visit_id
                 if visit_id is None:

@@ -35,8 +35,9 @@ class FaceCheck:
         samples: the frames' faces behind this check (the agreeing frames at the counter);
             a confirmed citizen who lacks templates of the default engine gains them from these,
             and one who has them may learn one (:meth:`kiosk.counter.enrolment.SampleRules.learnt`).
-        nearest: the matched citizen was also the face's nearest candidate (always so for an
-            automatic match; after the keypad, False when the digits picked someone farther).
+        nearest: a MATCH whose citizen was also the face's nearest candidate, in one engine's
+            index (True for an automatic match; after the keypad, False when the digits picked
+            someone farther or the candidates came from two engines' indexes).
     """
 
     decision: Decision
@@ -48,7 +49,7 @@ class FaceCheck:
     via_keypad: bool = False
     engine: str = ""
     samples: tuple[FaceSample, ...] = field(default=(), repr=False, compare=False)
-    nearest: bool = True
+    nearest: bool = False
     _match: Match = field(default_factory=lambda: Match(Decision.UNKNOWN), repr=False, compare=False)
 
     @property
@@ -87,21 +88,23 @@ def identify_sample(gallery: Gallery, policies: Mapping[str, PolicyConfig], samp
             decide(cands, policies[name].at_scale(index.matchers[name].comparisons)) for name, cands in found.items()
         ]
         try:
-            return _face_check(store, combine(decisions), sample.box, via_keypad=False, samples=(sample,))
+            decision = combine(decisions)
+            automatic = decision.decision is Decision.MATCH
+            return _face_check(store, decision, sample.box, via_keypad=False, samples=(sample,), nearest=automatic)
         except KeyError as exc:  # purged on another thread between the search and the lookup: search again
             index.remove(exc.args[0])
 
 
 def fused_sample(samples: Sequence[FaceSample], metric: str) -> FaceSample | None:
     """One face from several frames of one approach: the last frame's, with each engine's
-    embedding the template of the frames' (:func:`recognition.templates.template`; an older
-    engine's only when every frame has it). None for fewer than two frames."""
-    if len(samples) < 2:
+    embedding the template of the frames' (:func:`recognition.templates.template`). None for
+    fewer than two frames, or frames not embedded by the same engines (an older engine's index
+    would go unsearched)."""
+    if len(samples) < 2 or len({frozenset(s.other_embeddings) for s in samples}) > 1:
         return None
     others = {
         engine: template(np.stack([s.other_embeddings[engine] for s in samples]), engine_info(engine).metric)
         for engine in samples[-1].other_embeddings
-        if all(engine in s.other_embeddings for s in samples)
     }
     return replace(
         samples[-1],
@@ -117,8 +120,10 @@ def identify_frames(
     the fused face's automatic match when it names the citizen the frames agreed on (or one
     of the candidates they agreed to offer the keypad), else ``agreed`` as it was. So fusing
     can only spare a citizen the keypad, never name anybody the frames did not."""
+    if agreed.decision is Decision.MATCH:
+        return agreed
     fused = fused_sample(samples, engine_info(gallery.engine).metric)
-    if fused is None or agreed.decision is Decision.MATCH:
+    if fused is None:
         return agreed
     check = identify_sample(gallery, policies, fused)
     named = {c.citizen_id for c in agreed._match.candidates}
@@ -180,10 +185,9 @@ def confirm(
         digits=ask.digits,
         attempt=attempt + 1,
     )
-    first = check._match.candidates[0].citizen_id if check._match.candidates else None
-    return _face_check(
-        store, resolved, check.box, via_keypad=True, samples=check.samples, nearest=resolved.citizen_id == first
-    )
+    offered = check._match.candidates
+    nearest = bool(offered) and resolved.citizen_id == offered[0].citizen_id and len({c.engine for c in offered}) == 1
+    return _face_check(store, resolved, check.box, via_keypad=True, samples=check.samples, nearest=nearest)
 
 
 def _face_check(
@@ -193,7 +197,7 @@ def _face_check(
     *,
     via_keypad: bool,
     samples: tuple[FaceSample, ...] = (),
-    nearest: bool = True,
+    nearest: bool = False,
 ) -> FaceCheck:
     """The check a match gives; the citizen's record is read only for a MATCH (KeyError: purged)."""
     citizen = (

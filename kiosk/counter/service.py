@@ -259,16 +259,18 @@ class Kiosk:
             counter=self.settings.counter_name,
         )
 
-    def check_in(self, check: FaceCheck, seen_at: datetime | None = None) -> int:
+    def check_in(self, check: FaceCheck, seen_at: datetime | None = None, *, learn: bool = False) -> int:
         """Log the visit of a matched face (the clerk pressed confirm); returns the visit id. A
-        citizen with no default-engine template yet gains them from the check's frames that
-        qualify; one with fewer than ``min_enrol_samples + visit_samples`` may learn the sharpest
-        when the face was unambiguous (see :func:`kiosk.counter.checkin.check_in`)."""
+        citizen with no default-engine sample yet gains them from the check's frames that
+        qualify; with ``learn`` (live camera frames: the counter window, ``kiosk serve``) one
+        with fewer than ``min_enrol_samples + visit_samples`` may gain the sharpest frame of an
+        unambiguous face (see :meth:`kiosk.counter.enrolment.SampleRules.learnt`)."""
+        rules = self._sample_rules()
         return checkin.check_in(
             self._gallery,
             check,
             seen_at,
-            self._sample_rules().learnt,
+            lambda citizen_id, c: rules.learnt(citizen_id, c, learn=learn),
             counter=self.settings.counter_name,
             actor=self.actor,
         )
@@ -324,13 +326,14 @@ class Kiosk:
     def _sample_rules(self) -> SampleRules:
         """Which samples may be stored, under the current settings."""
         return SampleRules(
-            self.store,
-            self.engine,
-            self.policy.candidate_distance,
-            self.settings.min_enrol_samples,
-            self.identify_sample,
-            self.settings.visit_samples,
-            self.policy.min_margin,
+            store=self.store,
+            engine=self.engine,
+            max_spread=self.policy.candidate_distance,
+            min_samples=self.settings.min_enrol_samples,
+            identify=self.identify_sample,
+            visit_samples=self.settings.visit_samples,
+            min_margin=self.policy.min_margin,
+            learn_distance=self.policy.learn_distance,
         )
 
     def _purge(self, id_number: str, reason: str, actor: str) -> dict[str, int]:

@@ -360,12 +360,12 @@ class FrameWatcher:
             return result
         check = self.kiosk.identify_sample(faces.primary)
         self._recent.append(faces.primary)
-        agreed = self.voter.feed(check._match)
-        if agreed is not None:  # the agreeing frames' faces fused may spare the keypad
+        agreed = self.voter.feed(check._match) is not None
+        if agreed:  # the agreeing frames' faces fused may spare the keypad
             check = self.kiosk.identify_frames(tuple(self._recent), check)
-        held = agreed is not None and self._is_held(check)
-        decided = replace(check, samples=tuple(self._recent)) if agreed is not None and not held else None
-        if agreed is not None:
+        held = agreed and self._is_held(check)
+        decided = replace(check, samples=tuple(self._recent)) if agreed and not held else None
+        if agreed:
             self._recent.clear()
         return replace(result, boxes=faces.boxes, decided=decided, sample=faces.primary, held=check if held else None)
 

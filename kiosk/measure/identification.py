@@ -30,7 +30,7 @@ from kiosk.measure.errors import DatasetError
 from models import Candidate, Decision, Match
 from recognition.matcher import Matcher
 from recognition.policy import KEYPAD_TRIES, PolicyConfig, decide, keypad_digits, keypad_risk, resolve_confirm
-from recognition.templates import by_template, comparisons
+from recognition.templates import comparisons
 
 
 @dataclass(frozen=True)
@@ -174,18 +174,12 @@ def build_matcher(gallery: dict[str, list[Path]], encoded: EncodedSet, only: Seq
 
 
 def search(matcher: Matcher, probes: Sequence[Probe], encoded: EncodedSet, k: int) -> list[list[Candidate]]:
-    """The ``k`` nearest citizens for each probe, with a probe's ``exclude`` citizen removed
-    (exact: the matcher's ranking with that citizen left out), re-scored against their
-    templates as the kiosk does (:meth:`recognition.matcher.Membership.nearest`)."""
+    """The ``k`` nearest citizens for each probe by their templates, as the kiosk ranks them
+    (:meth:`recognition.matcher.Membership.nearest`), with a probe's ``exclude`` citizen left out."""
     if not probes:
         return []
     queries = encoded.embeddings[[encoded.row(p.file) for p in probes]]
-    found = matcher.search_batch(queries, k + 1)
-    out = []
-    for probe, query, cands in zip(probes, queries, found):
-        kept = [c for c in cands if c.citizen_id != probe.exclude][:k]
-        out.append(by_template(kept, query, matcher.samples_of([c.citizen_id for c in kept]), matcher.metric))
-    return out
+    return [matcher.nearest(query, k, exclude=probe.exclude) for probe, query in zip(probes, queries)]
 
 
 def face_alone(match: Match) -> Match:

@@ -4,14 +4,15 @@ visit that may teach the citizen's template, as the kiosk does.
 For each enrolled person of an :class:`kiosk.measure.identification.OpenSet`, their genuine
 probes are visits 2, 3, ... in file order. Each visit is searched and decided as the kiosk
 decides (templates, :func:`recognition.policy.decide` at the threshold of the gallery's size
-or of ``as_gallery`` citizens, the keypad with the person's own digits), and a matched visit
-whose face was unambiguous (the citizen nearest, every other ``min_margin`` farther) adds
-its embedding to the citizen while they have fewer than ``enrol + visit_samples`` samples:
-the rule of :meth:`kiosk.counter.enrolment.SampleRules.learnt`, without its quality gates
-(a data set's photos carry no capture quality). After every visit, the strangers are
-searched against the grown gallery: none may be filled in automatically, and a stranger
-matched through the keypad whose face would have been learnt is counted as
-``strangers_learnt``.
+or of ``as_gallery`` citizens, the keypad with the person's own digits). A matched visit
+then teaches the citizen by the rule of :meth:`kiosk.counter.enrolment.SampleRules.learnt`
+(the face unambiguous: the citizen nearest, every other ``min_margin`` farther; within
+``learn_distance`` of their template and ``candidate_distance`` of each of their samples),
+while they have fewer than their enrolled photos + ``visit_samples`` (at the counter:
+``min_enrol_samples + visit_samples``); the quality gates are left out (a data set's photos
+carry no capture quality). After the last visit, the strangers are searched against the
+grown gallery: none may be filled in automatically, and a stranger matched through the
+keypad whose face the rule would have taken is counted in ``strangers_learnt``.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ import numpy as np
 from kiosk.measure.encodings import EncodedSet
 from kiosk.measure.identification import OpenSet, Probe, build_matcher, make_id_numbers, search, typed_digits
 from models import Candidate, Decision, Match
-from recognition.matcher import Matcher
+from recognition.matcher import Matcher, pairwise_distances
 from recognition.policy import PolicyConfig, decide, keypad_digits, resolve_confirm
-from recognition.templates import comparisons
+from recognition.templates import comparisons, distance, template
 
 
 @dataclass
@@ -37,12 +38,20 @@ class _Tally:
     learnt: int = 0
 
 
-def _learns(first: Match, final: Match, own: int, samples: int, cap: int, min_margin: float) -> bool:
-    """The kiosk's learning rule for one visit (see the module docstring)."""
-    if final.decision is not Decision.MATCH or final.citizen_id != own or samples >= cap:
+def _learns(
+    matcher: Matcher, embedding: np.ndarray, first: Match, final: Match, own: int, cap: int, policy: PolicyConfig
+) -> bool:
+    """The kiosk's learning rule for one visit of citizen ``own`` (see the module docstring)."""
+    if final.decision is not Decision.MATCH or final.citizen_id != own:
         return False
+    stored = matcher.samples_of([own]).get(own, np.zeros((0, embedding.shape[-1])))
     nearest = bool(first.candidates) and first.candidates[0].citizen_id == own
-    return first.decision is Decision.MATCH or (nearest and first.margin >= min_margin)
+    unambiguous = first.decision is Decision.MATCH or (nearest and first.margin >= policy.min_margin)
+    if not unambiguous or not 0 < len(stored) < cap:
+        return False
+    near = distance(embedding, template(stored, matcher.metric), matcher.metric) <= policy.learn_distance
+    spread = float(pairwise_distances(np.vstack([stored, embedding]), matcher.metric)[-1].max())
+    return near and spread <= policy.candidate_distance
 
 
 def _decide(
@@ -92,13 +101,14 @@ def _one_run(
     seed: int,
 ) -> dict[str, object]:
     matcher = build_matcher(open_set.gallery, encoded)
-    counts = {cid: len(files) for cid, files in enumerate(open_set.gallery.values(), 1)}
+    enrolled = list(open_set.gallery.values())
+    counts = {cid: len(files) for cid, files in enumerate(enrolled, 1)}
 
     def scaled() -> PolicyConfig:
-        citizens = len(counts)
+        """The policy at the grown gallery's size (or at ``as_gallery`` citizens enrolled like it)."""
         if as_gallery is None:
             return policy.at_scale(matcher.comparisons)
-        return policy.at_scale(comparisons(round(as_gallery * len(matcher) / citizens), as_gallery))
+        return policy.at_scale(comparisons(round(as_gallery * len(matcher) / len(enrolled)), as_gallery))
 
     total = _Tally()
     by_visit: dict[int, _Tally] = {}
@@ -114,9 +124,9 @@ def _one_run(
             t.auto += first.decision is Decision.MATCH and first.citizen_id == own
             t.matched += final.decision is Decision.MATCH and final.citizen_id == own
             t.wrong += final.decision is Decision.MATCH and final.citizen_id != own
-        cap = len(open_set.gallery[probe.person]) + visit_samples
-        if _learns(first, final, own, counts[own], cap, policy.min_margin):
-            matcher.add(own, encoded.embeddings[encoded.row(probe.file)])
+        embedding = encoded.embeddings[encoded.row(probe.file)]
+        if _learns(matcher, embedding, first, final, own, len(open_set.gallery[probe.person]) + visit_samples, policy):
+            matcher.add(own, embedding)
             counts[own] += 1
             total.learnt += 1
     strangers = _Tally()
@@ -128,8 +138,9 @@ def _one_run(
         strangers.matched += final.decision is Decision.MATCH
         if final.decision is Decision.MATCH and final.citizen_id is not None:
             cid = final.citizen_id
-            cap = len(list(open_set.gallery.values())[cid - 1]) + visit_samples
-            strangers.learnt += _learns(first, final, cid, counts[cid], cap, policy.min_margin)
+            cap = len(enrolled[cid - 1]) + visit_samples
+            embedding = encoded.embeddings[encoded.row(probe.file)]
+            strangers.learnt += _learns(matcher, embedding, first, final, cid, cap, policy)
     n = total.visits
     return {
         "visits": n,

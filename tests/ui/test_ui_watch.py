@@ -3,11 +3,13 @@ holding an outcome until the face leaves, cards in view, capture samples, and th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from kiosk.counter.watch import AnalyzerProcess, FrameScan, FrameWatcher, LocalAnalyzer, Mode
-from models import Decision
+from models import Candidate, Decision
 from recognition.analyzer import FrameFaces
 from tests.support.data import CARDS, FACES, FRAMES, analyzed
 from ui.testing import frame, shared_analyzer
@@ -210,7 +212,8 @@ def test_card_mode_reads_a_card_photo_the_fast_path_cannot(settings):
 
 def test_agreeing_frames_fused_can_spare_the_keypad_but_never_name_someone_else(enrolled):
     """Three frames of Đức that each ask for the keypad (0.30-0.33 from his template alone)
-    are, fused, his automatic match (0.275). A stranger's frames fused stay unknown."""
+    are, fused, his automatic match (0.275); a fused match of anyone the agreeing frames did
+    not offer is not taken."""
     turned = [FRAMES / "london_043" / "visit_4.jpg", FACES / "london_043" / "3.jpg", FACES / "london_043" / "4.jpg"]
     alone = [enrolled.identify_sample(analyzed(p).primary) for p in turned]
     assert [c.decision for c in alone] == [Decision.CONFIRM] * 3
@@ -218,6 +221,7 @@ def test_agreeing_frames_fused_can_spare_the_keypad_but_never_name_someone_else(
     decided = [watcher.process(BLANK, Mode.WATCH) for _ in turned][-1].decided
     assert decided.decision is Decision.MATCH and decided.citizen.full_name == "Trần Văn Đức"
     assert decided.distance < min(c.distance for c in alone) and len(decided.samples) == 3
-    stranger = [FRAMES / "london_030" / f"visit_{n}.jpg" for n in (2, 3, 4)]
-    watcher = FrameWatcher(enrolled, Scripted([faces(p) for p in stranger]))
-    assert [watcher.process(BLANK, Mode.WATCH) for _ in stranger][-1].decided.decision is Decision.UNKNOWN
+    frames = [analyzed(p).primary for p in turned]
+    offered_other = replace(alone[-1], _match=replace(alone[-1]._match, candidates=(Candidate(999, 0.3, "sface"),)))
+    assert enrolled.identify_frames(frames, offered_other) is offered_other  # never a citizen the frames did not offer
+    assert enrolled.identify_frames(frames[:1], alone[-1]) is alone[-1]  # one frame: nothing to fuse

@@ -413,12 +413,7 @@ def test_purge_forgets_the_citizen(db: Path) -> None:
     assert result.exit_code == 0, result.output
     [out] = json_lines(result)
     assert out["id_number"] == "096*******19" and out["full_name"] == DUC[1] and DUC[0] not in result.output
-    assert out["deleted"] == {
-        "face_samples": 4,
-        "consents": 1,
-        "visits": 2,
-        "citizens": 1,
-    }  # + the one the visit taught
+    assert out["deleted"] == {"face_samples": 3, "consents": 1, "visits": 2, "citizens": 1}  # first visit + check-in
     _, [after] = identify(db, visit)
     assert after["decision"] == "unknown" and "full_name" not in after
     assert [c["full_name"] for c in citizens(db)] == [SON[1]]
@@ -489,14 +484,14 @@ def test_purge_at_a_terminal_shows_whom_and_what_then_asks_for_yes(db: Path, tmp
     code, screen = run_at_terminal(["purge", DUC[0], "--db", str(db), "--pin", PIN], "no", tmp_path / "home")
     assert code == 1, screen
     assert (
-        "About to delete for good: Trần Văn Đức (096*******19): their record, 4 face samples, 1 consent and 2 visits"
+        "About to delete for good: Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent and 2 visits"
         in screen
     )
     assert "nothing deleted" in screen and DUC[0] not in screen
     assert [c["full_name"] for c in citizens(db)] == [SON[1], DUC[1]]
     code, screen = run_at_terminal(["purge", DUC[0], "--db", str(db), "--pin", PIN], "yes", tmp_path / "home")
     assert code == 0, screen
-    assert "purged Trần Văn Đức (096*******19): their record, 4 face samples, 1 consent and 2 visits deleted" in screen
+    assert "purged Trần Văn Đức (096*******19): their record, 3 face samples, 1 consent and 2 visits deleted" in screen
     assert [c["full_name"] for c in citizens(db)] == [SON[1]]
 
 
@@ -530,7 +525,6 @@ def test_visits_export_and_audit(db: Path, tmp_path: Path) -> None:
         "export",
         "login",
         "login",
-        "learn_sample",
         "identify",
         "pin_set",
         "enrol",
@@ -561,7 +555,7 @@ def test_listings_show_local_time_and_count_in_words(db: Path) -> None:
     listed = outputs["list"].splitlines()
     assert listed[0].split() == ["ID", "number", "name", "born", "samples", "visits", "last", "visit"]
     [son] = [line.split("  ") for line in listed if SON[1] in line]
-    assert [cell.strip() for cell in son if cell.strip()][2:] == ["14/03/1998", "4 (sface)", "2", shown]
+    assert [cell.strip() for cell in son if cell.strip()][2:] == ["14/03/1998", "3 (sface)", "2", shown]
     assert outputs["list"].rstrip().endswith("2 citizens")
     assert re.search(r"^\d+\s+\d\d/\d\d/\d{4} \d\d:\d\d  ", outputs["audit"], re.MULTILINE)
     assert "0 citizens past 30 days" in outputs["retention"]

@@ -18,7 +18,7 @@ def _visit(kiosk: Kiosk, folder: str, frame: str, digits: str) -> int:
     if check.decision is Decision.CONFIRM:
         check = kiosk.confirm(check, digits[-kiosk.keypad_ask(check, 0).digits :])
     assert check.decision is Decision.MATCH
-    return kiosk.check_in(check)
+    return kiosk.check_in(check, learn=True)  # live camera frames, as the counter window checks in
 
 
 def test_confirmed_visits_add_their_sharpest_frame_up_to_the_cap_then_a_purge_takes_them(
@@ -64,6 +64,28 @@ def test_nothing_is_learnt_from_a_face_the_kiosk_was_not_sure_of(enrolled: Kiosk
     assert rules.learnt(citizen_id, replace(check, margin=rules.min_margin / 2)) == ("", [])  # another face close
     blurred = tuple(replace(s, issues=(QualityIssue.BLURRY,)) for s in check.samples)
     assert rules.learnt(citizen_id, replace(check, samples=blurred)) == ("", [])
+
+
+def test_a_face_that_is_not_the_citizens_is_never_learnt_even_when_the_digits_fitted(
+    enrolled: Kiosk, card_record
+) -> None:
+    """A stranger who typed Sơn's digits (or a relative who knows them): the keypad made it a
+    match, but the frame is far from Sơn's template, so nothing is added to his samples."""
+    son = card_record("london_005")
+    citizen_id = enrolled.store.find_citizen(son.id_number)[0]
+    own = enrolled.identify_sample(analyzed(FRAMES / "london_005" / "visit_2.jpg").primary)
+    stranger = analyzed(FRAMES / "london_030" / "visit_2.jpg").primary
+    passed = replace(own, samples=(stranger,), via_keypad=True)  # the digits fitted; the face is another's
+    rules = enrolled._sample_rules()
+    assert rules.learn_distance < 0.5 and rules.learnt(citizen_id, passed) == ("", [])
+    assert rules.learnt(citizen_id, own, learn=False) == ("", [])  # not live frames: the CLI, a replay
+
+
+def test_a_check_in_from_a_photo_file_learns_nothing(enrolled: Kiosk, card_record) -> None:
+    lisa = card_record("lisa")
+    citizen_id = enrolled.store.find_citizen(lisa.id_number)[0]
+    enrolled.check_in(enrolled.identify_sample(analyzed(FRAMES / "lisa" / "visit_2.jpg").primary))
+    assert len(enrolled.store.samples_of(citizen_id)[0]) == 3
 
 
 def test_a_sample_learnt_at_one_counter_reaches_another(province, card_record) -> None:
