@@ -33,6 +33,9 @@ import numpy as np
 from models import EMBEDDING_SIZE, Candidate
 from recognition.matcher import Membership, _as_matrix, _smallest_rows, unit_rows
 
+CitizenRows = Callable[[Sequence[int]], Mapping[int, np.ndarray]]
+"""``citizen_rows(citizen_ids)``: each given citizen's exact float32 ``(k, 128)`` samples of the
+index's engine, looked up by citizen (at a counter: the store's sealed rows, by their index)."""
 ExactRows = Callable[[np.ndarray], Mapping[int, np.ndarray]]
 """``exact_rows(keys)``: the float32 ``(128,)`` template of each row key still stored
 (``{key: row}``; a key whose row was deleted meanwhile is simply absent)."""
@@ -104,13 +107,18 @@ class CompactMatcher(Membership):
         exact_rows: gives the exact float32 templates of row keys (see :data:`ExactRows`).
         capacity: rows to allocate up front.
         engine: the face engine whose templates these are (carried into each :class:`Candidate`).
+        citizen_rows: gives a citizen's exact samples by citizen (see :data:`CitizenRows`), so
+            that :meth:`samples_of` need not scan every row's citizen id; None: it scans.
     """
 
     metric = "cosine"
 
-    def __init__(self, exact_rows: ExactRows, capacity: int = 1024, engine: str = "") -> None:
+    def __init__(
+        self, exact_rows: ExactRows, capacity: int = 1024, engine: str = "", citizen_rows: CitizenRows | None = None
+    ) -> None:
         self.engine = engine
         self._exact_rows = exact_rows
+        self._citizen_rows = citizen_rows
         capacity = max(1, int(capacity))
         self._codes = np.zeros((capacity, EMBEDDING_SIZE), dtype=np.int8)
         self._scales = np.zeros(capacity, dtype=np.float32)
@@ -247,6 +255,12 @@ class CompactMatcher(Membership):
     def samples_of(self, citizen_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """``{citizen id: (k, 128) float32 unit samples}``, exact (from ``exact_rows``), of those of the
         given citizens still indexed (a sample deleted meanwhile is left out)."""
+        if self._citizen_rows is not None:
+            wanted = [int(c) for c in citizen_ids if int(c) in self._members]
+            found = self._citizen_rows(wanted)
+            return {
+                cid: unit_rows(np.asarray(found[cid], dtype=np.float32)) for cid in wanted if len(found.get(cid, ()))
+            }
         with self._lock:
             n = self._n
             rows = np.flatnonzero(np.isin(self._ids[:n], np.asarray(list(citizen_ids), dtype=np.int64)))

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from recognition.compact import CompactMatcher, ExactRows
+from recognition.compact import CitizenRows, CompactMatcher, ExactRows
 from recognition.matcher import Matcher
 
 AnyMatcher = Matcher | CompactMatcher
@@ -36,10 +36,16 @@ class FaceIndex:
         capacity: initial rows of the primary matcher.
         exact_rows: where a compact primary matcher re-scores from (see the module docstring);
             None: every matcher is float32.
+        citizen_rows: where a compact primary matcher reads a citizen's samples for their template.
     """
 
     def __init__(
-        self, primary: str, metrics: Mapping[str, str], capacity: int = 1024, exact_rows: ExactRows | None = None
+        self,
+        primary: str,
+        metrics: Mapping[str, str],
+        capacity: int = 1024,
+        exact_rows: ExactRows | None = None,
+        citizen_rows: CitizenRows | None = None,
     ) -> None:
         if primary not in metrics:
             raise ValueError(f"no metric for the primary engine {primary!r}")
@@ -48,7 +54,7 @@ class FaceIndex:
             name: Matcher(capacity if name == primary else 16, metric, name) for name, metric in metrics.items()
         }
         if exact_rows is not None and metrics[primary] == "cosine":
-            self.matchers[primary] = CompactMatcher(exact_rows, capacity, primary)
+            self.matchers[primary] = CompactMatcher(exact_rows, capacity, primary, citizen_rows)
         self._lock = threading.RLock()
 
     @property

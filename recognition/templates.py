@@ -5,9 +5,10 @@ The matchers rank citizens by their *best* sample (one scan, cheap at millions o
 **template**, the mean of their samples of that engine (unit length under the cosine
 metric), and ranks them again. Three enrolment photos averaged are closer to a fourth
 photo of the same person than the best of the three is: on ``../shared/lfw-cdg`` (3
-enrolled, 596 genuine probes) the share of returning citizens within SFace distance 0.25
-goes from 0.27 (best sample) to 0.46 (template), and no stranger came nearer than 0.54
-either way (docs/BENCHMARKS.md, issue #22). A citizen with one sample is scored as before.
+enrolled, 596 genuine probes, the automatic threshold of 4,200 citizens) the share filled
+in automatically goes from 0.183 (best sample) to 0.324 (template), and no stranger came
+nearer than 0.53 either way (docs/BENCHMARKS.md, "Recognised without typing"). A citizen
+with one sample is scored as before.
 
 A stranger meets one template per citizen, not one per sample, but a template is a little
 nearer to everyone than a single sample is (on lfw-cdg a stranger falls within 0.60–0.70

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypedDict
+
+import numpy as np
 
 from kiosk.counter import snapshot
 from kiosk.counter.snapshot import SnapshotError, Stamp
@@ -70,7 +73,9 @@ class Gallery:
         """Read the index from the snapshot and the store, once (under :attr:`_loading`)."""
         if self._index is None:
             metrics = {name: engine_info(name).metric for name in ENGINE_NAMES}
-            index = FaceIndex(self.engine, metrics, 1024, exact_rows=self.store.templates)
+            index = FaceIndex(
+                self.engine, metrics, 1024, exact_rows=self.store.templates, citizen_rows=self._citizen_rows
+            )
             main = index.main
             after, current = self._from_snapshot(main) if isinstance(main, CompactMatcher) else (None, False)
             if isinstance(main, CompactMatcher) and not current:
@@ -85,6 +90,10 @@ class Gallery:
             if after is None:
                 self.save_snapshot()
         return self._index
+
+    def _citizen_rows(self, citizen_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Each citizen's stored samples of the default engine, decrypted (for their template)."""
+        return {cid: self.store.samples_of(cid, self.engine)[1] for cid in citizen_ids}
 
     def _from_snapshot(self, main: CompactMatcher) -> tuple[int | None, bool]:
         """Fill the empty compact matcher from a usable snapshot. Returns the highest sample id it

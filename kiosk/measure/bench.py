@@ -132,7 +132,12 @@ def bench_matcher(sizes: list[int], repeats: int = 7, policy: PolicyConfig = Pol
         cosine = Matcher(capacity=n, metric="cosine")  # the float32 search the compact index must equal
         cosine.add_many(ids, emb)
         raw = matcher._emb  # the rows as enrolled (the euclidean matcher keeps them unscaled), as a store gives them
-        compact = CompactMatcher(lambda keys: {int(k): raw[int(k)] for k in keys}, n, "sface")
+        compact = CompactMatcher(
+            lambda keys: {int(k): raw[int(k)] for k in keys},
+            n,
+            "sface",
+            lambda citizens: {c: raw[c * SAMPLES_PER_CITIZEN : (c + 1) * SAMPLES_PER_CITIZEN] for c in citizens},
+        )
         compact.add_many(ids, emb, np.arange(n))
         query = emb[n // 2] + np.float32(0.01)
         probes = [emb[i] + np.float32(0.02) * np.sign(emb[i]) for i in range(0, n, max(1, n // repeats))]

@@ -61,11 +61,18 @@ class EncodedSet:
     _index: dict[Path, int] = field(default_factory=dict, repr=False, compare=False)
 
     def with_rows(self, other: EncodedSet, files: Sequence[Path]) -> EncodedSet:
-        """A copy whose ``files`` rows come from ``other`` (e.g. the probes' bursts over the gallery's photos)."""
+        """A copy whose ``files`` rows come from ``other`` (e.g. the probes' bursts over the gallery's
+        photos); what both computed, and how long it took, is counted."""
         embeddings = self.embeddings.copy()
         for f in files:
             embeddings[self.row(f)] = other.embeddings[other.row(f)]
-        return replace(self, embeddings=embeddings, _index={})
+        return replace(
+            self,
+            embeddings=embeddings,
+            computed=self.computed + other.computed,
+            seconds=self.seconds + other.seconds,
+            _index={},
+        )
 
     def row(self, file: Path) -> int:
         """The row of ``file`` in :attr:`embeddings`."""

@@ -101,10 +101,18 @@ def identify_text(result: dict[str, Any]) -> str:
     p = result["policy"]
     face = result["face_only"]
     lines = [
-        f"open set: {count(result['gallery'], 'citizen')} enrolled ({count(result['enrol'], 'image')} each"
+        f"open set: {count(result['gallery'], 'citizen')} enrolled (the first {count(result['enrol'], 'image')} "
+        "of each person, at most all but one"
         + (f", {result['distractors']} distractors" if result.get("distractors") else "")
-        + f"), {result['genuine_probes']} genuine probes, {result['stranger_probes']} stranger probes (strangers: {result['stranger_mode']})",
-        f"policy: auto if nearest <= {p['auto_accept_distance']:.2f} and runner-up >= {p['min_margin']:.2f} farther; "
+        + f"), {result['genuine_probes']} genuine probes, {result['stranger_probes']} stranger probes (strangers: {result['stranger_mode']})"
+        + (f"; each probe a burst of {result['burst']} frames, fused" if result.get("burst", 1) > 1 else ""),
+        f"policy: auto if nearest <= {p['auto_accept_distance']:.3f}"
+        + (
+            f" (the threshold of {result['policy_gallery']:,} citizens)"
+            if result.get("policy_gallery", result["gallery"]) != result["gallery"]
+            else ""
+        )
+        + f" and runner-up >= {p['min_margin']:.2f} farther; "
         f"else keypad over <= {p['max_candidates']} citizens within {p['candidate_distance']:.2f}",
         f"{'':38}{'with keypad':>12}{'face alone':>12}",
     ]

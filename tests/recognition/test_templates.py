@@ -72,13 +72,16 @@ def test_one_sample_is_its_own_template_and_purged_citizens_drop_out(faces: dict
 def test_the_compact_index_rescores_from_the_exact_rows_as_float32_does(faces: dict[str, np.ndarray]) -> None:
     exact, names = _gallery(faces, 3)
     rows = {cid * 10 + i: v for cid, name in names.items() for i, v in enumerate(faces[name][:3])}
-    compact = CompactMatcher(lambda keys: {int(k): rows[int(k)] for k in keys if int(k) in rows}, 64, "sface")
+    by_key = lambda keys: {int(k): rows[int(k)] for k in keys if int(k) in rows}  # noqa: E731
+    by_citizen = lambda ids: {c: np.array([v for k, v in rows.items() if k // 10 == c]) for c in ids}  # noqa: E731
     keys = np.array(sorted(rows))
-    compact.add_many(keys // 10, np.array([rows[k] for k in keys]), keys)
-    for name in names.values():
-        a, b = compact.nearest(faces[name][3], 5), exact.nearest(faces[name][3], 5)
-        assert [c.citizen_id for c in a] == [c.citizen_id for c in b]
-        assert np.allclose([c.distance for c in a], [c.distance for c in b], atol=1e-6)
+    for citizen_rows in (None, by_citizen):  # scanning the rows' citizen ids, or asking the store by citizen
+        compact = CompactMatcher(by_key, 64, "sface", citizen_rows)
+        compact.add_many(keys // 10, np.array([rows[k] for k in keys]), keys)
+        for name in names.values():
+            a, b = compact.nearest(faces[name][3], 5), exact.nearest(faces[name][3], 5)
+            assert [c.citizen_id for c in a] == [c.citizen_id for c in b]
+            assert np.allclose([c.distance for c in a], [c.distance for c in b], atol=1e-6)
 
 
 def test_template_is_the_unit_mean_and_euclidean_the_plain_mean() -> None:
