@@ -58,9 +58,9 @@ def check_in(
     ``seen_at``: when the face was first in view (aware UTC; None: unknown); the visit's
     ``at`` is now, so ``at - seen_at`` is the time the citizen waited to be confirmed.
 
-    ``learnt(citizen_id, check)``: what the visit adds to the citizen's templates, as ``(audit
+    ``learnt(citizen_id, check)``: what the visit adds to the citizen's samples, as ``(audit
     action, samples)`` (:meth:`kiosk.counter.enrolment.SampleRules.learnt`: their first
-    templates of the default engine, or one sample learnt from an unambiguous face). Those are
+    samples of the default engine, or one learnt from an unambiguous face). Those are
     stored in the same transaction as the visit (audited under that action) and put into the
     index; they travel to the registry with the next sync and go with a purge.
 

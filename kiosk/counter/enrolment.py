@@ -113,7 +113,7 @@ class SampleRules:
                 )
         return good
 
-    def learnt(self, citizen_id: int, check: FaceCheck, *, learn: bool = True) -> tuple[str, list[FaceSample]]:
+    def learnt(self, citizen_id: int, check: FaceCheck, *, learn: bool = False) -> tuple[str, list[FaceSample]]:
         """What a confirmed visit adds to the citizen's samples, as ``(audit action, samples)``:
 
         - ``upgrade_samples``: the check's qualifying frames, when the citizen has no sample

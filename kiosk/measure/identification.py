@@ -60,13 +60,9 @@ class OpenSet:
         return {name: i + 1 for i, name in enumerate(self.gallery)}
 
     def comparisons(self, citizens: int | None = None) -> int:
-        """What a stranger's search of this gallery counts as for the impostor tail
-        (:func:`recognition.templates.comparisons`); with ``citizens``: of a gallery of that
-        many citizens enrolled as these are (as many samples each, on average)."""
-        samples = sum(len(files) for files in self.gallery.values())
-        if citizens is None or not self.gallery:
-            return comparisons(samples, len(self.gallery))
-        return comparisons(round(citizens * samples / len(self.gallery)), citizens)
+        """What a stranger's search of this gallery counts as for the impostor tail; with
+        ``citizens``: of a gallery of that many enrolled like these (:func:`comparisons_as`)."""
+        return comparisons_as(sum(len(files) for files in self.gallery.values()), len(self.gallery), citizens)
 
     @property
     def files(self) -> list[Path]:
@@ -144,6 +140,15 @@ def split_open_set(
     for name, files in (distractors or {}).items():
         gallery[f"distractor:{name}"] = files[:enrol]
     return OpenSet(gallery, genuine, stranger_probes, mode, len(distractors or {}))
+
+
+def comparisons_as(samples: int, citizens: int, as_citizens: int | None = None) -> int:
+    """What a stranger's search counts as for the impostor tail (:func:`recognition.templates.comparisons`)
+    in a gallery of ``samples`` over ``citizens``, or, with ``as_citizens``, in one of that many
+    citizens with as many samples each on average."""
+    if as_citizens is None or not citizens:
+        return comparisons(samples, citizens)
+    return comparisons(round(as_citizens * samples / citizens), as_citizens)
 
 
 def make_id_numbers(count: int, seed: int = 0) -> dict[int, str]:

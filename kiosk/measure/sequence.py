@@ -22,11 +22,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.measure.encodings import EncodedSet
-from kiosk.measure.identification import OpenSet, Probe, build_matcher, make_id_numbers, search, typed_digits
-from models import Candidate, Decision, Match
+from kiosk.measure.identification import (
+    OpenSet,
+    Probe,
+    build_matcher,
+    comparisons_as,
+    make_id_numbers,
+    search,
+    typed_digits,
+)
+from models import Decision, Match
 from recognition.matcher import Matcher, pairwise_distances
 from recognition.policy import PolicyConfig, decide, keypad_digits, resolve_confirm
-from recognition.templates import comparisons, distance, template
+from recognition.templates import distance, template
 
 
 @dataclass
@@ -62,12 +70,12 @@ def _decide(
     policy: PolicyConfig,
     ids: dict[int, str],
     seed: int,
-) -> tuple[Match, Match, list[Candidate]]:
-    cands = search(matcher, [probe], encoded, policy.search_k)[0]
-    first = decide(cands, policy)
+) -> tuple[Match, Match]:
+    """One probe decided (before the keypad) and then resolved with the digits its person types."""
+    first = decide(search(matcher, [probe], encoded, policy.search_k)[0], policy)
     digits = keypad_digits(len(first.candidates), 0)
     final = resolve_confirm(first, typed_digits(probe, index, ids, seed, digits), lambda cid: ids[cid][-digits:])
-    return first, final, cands
+    return first, final
 
 
 def run_sequence(
@@ -106,9 +114,7 @@ def _one_run(
 
     def scaled() -> PolicyConfig:
         """The policy at the grown gallery's size (or at ``as_gallery`` citizens enrolled like it)."""
-        if as_gallery is None:
-            return policy.at_scale(matcher.comparisons)
-        return policy.at_scale(comparisons(round(as_gallery * len(matcher) / len(enrolled)), as_gallery))
+        return policy.at_scale(comparisons_as(len(matcher), len(enrolled), as_gallery))
 
     total = _Tally()
     by_visit: dict[int, _Tally] = {}
@@ -117,7 +123,7 @@ def _one_run(
         own = probe.citizen_id
         assert own is not None
         seen[own] = visit = seen.get(own, 1) + 1
-        first, final, _ = _decide(matcher, probe, index, encoded, scaled(), ids, seed)
+        first, final = _decide(matcher, probe, index, encoded, scaled(), ids, seed)
         tally = by_visit.setdefault(visit, _Tally())
         for t in (total, tally):
             t.visits += 1
@@ -132,7 +138,7 @@ def _one_run(
     strangers = _Tally()
     at_end = scaled()
     for index, probe in enumerate(open_set.strangers):
-        first, final, cands = _decide(matcher, probe, index, encoded, at_end, ids, seed + 1)
+        first, final = _decide(matcher, probe, index, encoded, at_end, ids, seed + 1)
         strangers.visits += 1
         strangers.auto += first.decision is Decision.MATCH
         strangers.matched += final.decision is Decision.MATCH

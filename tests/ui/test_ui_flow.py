@@ -238,7 +238,7 @@ def test_a_database_error_is_one_clear_line_and_nothing_is_lost(qtbot, open_coun
         show(camera, "frames/london_005/visit_2.jpg")
     real = enrolled.check_in
 
-    def broken(check, seen_at=None):
+    def broken(check, seen_at=None, *, learn=False):
         import sqlite3
 
         from kiosk.store.base import _store_error

@@ -59,11 +59,11 @@ def test_nothing_is_learnt_from_a_face_the_kiosk_was_not_sure_of(enrolled: Kiosk
     check = enrolled.identify_sample(analyzed(FRAMES / "london_005" / "visit_2.jpg").primary)
     assert check.decision is Decision.MATCH
     rules = enrolled._sample_rules()
-    assert rules.learnt(citizen_id, check)[0] == "learn_sample"
-    assert rules.learnt(citizen_id, replace(check, nearest=False)) == ("", [])  # the digits picked someone farther
-    assert rules.learnt(citizen_id, replace(check, margin=rules.min_margin / 2)) == ("", [])  # another face close
+    assert rules.learnt(citizen_id, check, learn=True)[0] == "learn_sample"
+    assert rules.learnt(citizen_id, replace(check, nearest=False), learn=True) == ("", [])  # the digits picked another
+    assert rules.learnt(citizen_id, replace(check, margin=rules.min_margin / 2), learn=True) == ("", [])  # a face close
     blurred = tuple(replace(s, issues=(QualityIssue.BLURRY,)) for s in check.samples)
-    assert rules.learnt(citizen_id, replace(check, samples=blurred)) == ("", [])
+    assert rules.learnt(citizen_id, replace(check, samples=blurred), learn=True) == ("", [])
 
 
 def test_a_face_that_is_not_the_citizens_is_never_learnt_even_when_the_digits_fitted(
@@ -77,8 +77,9 @@ def test_a_face_that_is_not_the_citizens_is_never_learnt_even_when_the_digits_fi
     stranger = analyzed(FRAMES / "london_030" / "visit_2.jpg").primary
     passed = replace(own, samples=(stranger,), via_keypad=True)  # the digits fitted; the face is another's
     rules = enrolled._sample_rules()
-    assert rules.learn_distance < 0.5 and rules.learnt(citizen_id, passed) == ("", [])
-    assert rules.learnt(citizen_id, own, learn=False) == ("", [])  # not live frames: the CLI, a replay
+    assert rules.learn_distance < 0.5 and rules.learnt(citizen_id, passed, learn=True) == ("", [])
+    assert rules.learnt(citizen_id, own, learn=True)[0] == "learn_sample"  # his own frame would be
+    assert rules.learnt(citizen_id, own) == ("", [])  # but not from frames that are not live: the CLI, a replay
 
 
 def test_a_check_in_from_a_photo_file_learns_nothing(enrolled: Kiosk, card_record) -> None:
