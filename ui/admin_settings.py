@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -218,6 +218,7 @@ class SettingsTab(AdminTab):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(form_host)
+        form_host.installEventFilter(self)
         self.refresh_cameras = button("", "", self.load_cameras)
         self.save_button = button("", "primary", self.save)
         self.where = label("", "small")
@@ -310,6 +311,17 @@ class SettingsTab(AdminTab):
             layout.activate()
         if self.cameras is not None:
             self._show_cameras(self.cameras)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """The form resized (by its scroll area): lay its rows out again for that size. Texts
+        changed while the tab was hidden (a language switch) were otherwise placed at the row
+        heights of an earlier width, the wrapped hints over the next row."""
+        if watched is self.form_host and event.type() == QEvent.Type.Resize:
+            layout = self.form_host.layout()
+            if layout is not None:
+                layout.invalidate()
+                layout.activate()
+        return super().eventFilter(watched, event)
 
     def refresh(self) -> None:
         self.load_cameras()

@@ -217,6 +217,33 @@ def test_settings_are_saved_with_their_bounds_and_apply_language_at_once(qtbot, 
     qtbot.waitUntil(lambda: window.admin.tabs.tabText(4) == "Cài đặt", timeout=2000)
 
 
+def test_settings_hints_never_overlap_after_a_language_switch_while_the_tab_was_hidden(qtbot, admin_window, kiosk):
+    """English captions are wider, so the hints wrap to more lines: every hint must get the
+    height its text needs, also when the language changed while another tab was shown."""
+    from ui.i18n import set_language
+
+    window = admin_window(kiosk)
+    with qtbot.waitSignal(window.admin.logged_in, timeout=10000):
+        log_in(qtbot, window)
+    tab = window.admin.settings_tab
+    window.admin.tabs.setCurrentWidget(tab)
+    qtbot.wait(200)
+    window.admin.tabs.setCurrentIndex(3)  # the audit log
+    try:
+        set_language("en")
+        qtbot.waitUntil(lambda: window.admin.tabs.tabText(4) == "Settings", timeout=2000)
+        window.admin.tabs.setCurrentWidget(tab)
+        qtbot.wait(400)
+        short = {
+            name: (hint.height(), hint.heightForWidth(hint.width()))
+            for name, (hint, _) in tab.hints.items()
+            if hint.height() < hint.heightForWidth(hint.width())
+        }
+        assert not short, f"hints cut short (height, needed): {short}"
+    finally:
+        set_language("vi")
+
+
 def test_camera_choice_lists_the_devices_present(qtbot, admin_window, kiosk, monkeypatch):
     from kiosk.counter.camera import CameraInfo
     from ui import admin_settings
