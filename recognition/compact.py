@@ -272,14 +272,6 @@ class CompactMatcher(Membership):
                 out.setdefault(cid, []).append(exact[key])
         return {cid: unit_rows(np.asarray(rows_, dtype=np.float32)) for cid, rows_ in out.items()}
 
-    def embeddings_of(self, citizen_id: int) -> np.ndarray:
-        """One citizen's exact samples ``(k, 128)`` float32, unit length, from ``exact_rows``."""
-        with self._lock:
-            keys = self._keys[: self._n][self._ids[: self._n] == citizen_id].copy()
-        exact = self._exact_rows(keys)
-        rows = np.array([exact[int(k)] for k in keys if int(k) in exact], dtype=np.float32).reshape(-1, EMBEDDING_SIZE)
-        return unit_rows(rows)
-
     # -- the sealed snapshot's contents ------------------------------------------------
     def state(self) -> dict[str, np.ndarray]:
         """Copies of the used rows of every array, named as :data:`STATE_ARRAYS`."""

@@ -60,8 +60,12 @@ class Membership:
 
     def samples_of(self, citizen_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """``{citizen id: (k, 128) float32 samples}`` of those of the given citizens still indexed
-        (one scan of the row ids: for re-scoring a search's few candidates against their templates)."""
+        (for re-scoring a search's few candidates against their templates)."""
         raise NotImplementedError
+
+    def embeddings_of(self, citizen_id: int) -> np.ndarray:
+        """One citizen's samples ``(k, 128)`` float32 (:meth:`samples_of` of one; none: ``(0, 128)``)."""
+        return self.samples_of([citizen_id]).get(citizen_id, np.zeros((0, EMBEDDING_SIZE), dtype=np.float32))
 
     def search(self, query: np.ndarray, k: int = 5) -> list[Candidate]:
         """The ``k`` nearest citizens by their best sample, nearest first."""
@@ -200,12 +204,6 @@ class Matcher(Membership):
             rows = np.flatnonzero(np.isin(ids, np.asarray(list(citizen_ids), dtype=np.int64)))
             found, samples = ids[rows], self._emb[rows]
         return {int(cid): samples[found == cid] for cid in np.unique(found)}
-
-    def embeddings_of(self, citizen_id: int) -> np.ndarray:
-        """A copy of one citizen's samples, ``(k, 128)`` float32 (for tests and re-enrolment)."""
-        with self._lock:
-            rows: np.ndarray = self._emb[: self._n][self._ids[: self._n] == citizen_id].copy()
-        return rows
 
     def _reserve(self, needed: int) -> None:
         capacity = len(self._ids)

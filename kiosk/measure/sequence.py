@@ -52,7 +52,7 @@ def _learns(
     """The kiosk's learning rule for one visit of citizen ``own`` (see the module docstring)."""
     if final.decision is not Decision.MATCH or final.citizen_id != own:
         return False
-    stored = matcher.samples_of([own]).get(own, np.zeros((0, embedding.shape[-1])))
+    stored = matcher.embeddings_of(own)
     nearest = bool(first.candidates) and first.candidates[0].citizen_id == own
     unambiguous = first.decision is Decision.MATCH or (nearest and first.margin >= policy.min_margin)
     if not unambiguous or not 0 < len(stored) < cap:
@@ -110,7 +110,6 @@ def _one_run(
 ) -> dict[str, object]:
     matcher = build_matcher(open_set.gallery, encoded)
     enrolled = list(open_set.gallery.values())
-    counts = {cid: len(files) for cid, files in enumerate(enrolled, 1)}
 
     def scaled() -> PolicyConfig:
         """The policy at the grown gallery's size (or at ``as_gallery`` citizens enrolled like it)."""
@@ -133,7 +132,6 @@ def _one_run(
         embedding = encoded.embeddings[encoded.row(probe.file)]
         if _learns(matcher, embedding, first, final, own, len(open_set.gallery[probe.person]) + visit_samples, policy):
             matcher.add(own, embedding)
-            counts[own] += 1
             total.learnt += 1
     strangers = _Tally()
     at_end = scaled()
@@ -160,5 +158,5 @@ def _one_run(
         "stranger_auto": strangers.auto,
         "strangers_matched": strangers.matched,
         "strangers_learnt": strangers.learnt,
-        "samples_per_citizen": float(np.mean(list(counts.values()))) if counts else 0.0,
+        "samples_per_citizen": len(matcher) / len(enrolled) if enrolled else 0.0,
     }

@@ -495,3 +495,43 @@ def test_eval_modules_load_no_heavy_library_at_import() -> None:
 def test_eval_commands_have_help(args: tuple[str, ...]) -> None:
     result = kiosk(*args)
     assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_identify_as_a_province_over_visits_and_bursts(cache: Path) -> None:
+    """--as-gallery decides with a province's (stricter) threshold; --sequence lets later photos
+    teach the citizen, never a stranger; --burst fuses camera-like frames of each probe."""
+    own = one_json(kiosk("eval", "identify", "--images", FACES, "--cache", cache, "--no-growth", "--json"))
+    province = one_json(
+        kiosk(
+            "eval", "identify", "--images", FACES, "--cache", cache, "--no-growth", "--json",
+            "--as-gallery", "4200", "--sequence", "--burst", "2",
+        )
+    )  # fmt: skip
+    assert province["policy_gallery"] == 4200 and province["burst"] == 2
+    assert province["policy"]["auto_accept_distance"] < own["policy"]["auto_accept_distance"]
+    assert province["wrong_person"] == 0 and province["fpir"] == 0
+    learning, none = province["sequence"]["learning"], province["sequence"]["no_learning"]
+    assert learning["visits"] == none["visits"] == province["genuine_probes"] == 63
+    assert learning["learnt"] > 0 and none["learnt"] == 0 and learning["auto_rate"] >= none["auto_rate"]
+    assert learning["wrong_person"] == 0 and learning["strangers_learnt"] == 0 and learning["stranger_auto"] == 0
+    text = kiosk(
+        "eval", "identify", "--images", FACES, "--cache", cache, "--no-growth", "--as-gallery", "4200", "--burst", "2"
+    ).output
+    assert "the threshold of 4,200 citizens" in text and "a burst of 2 frames" in text
+
+
+def test_a_data_sets_photo_is_encoded_on_its_labelled_face_and_a_burst_is_seeded() -> None:
+    from kiosk.measure.burst import variants
+    from kiosk.measure.encodings import labelled_face
+    from models import FaceBox, Landmarks
+    from recognition.engines.base import DetectedFace
+
+    eyes = Landmarks((0.0, 0.0), (1.0, 0.0), (0.5, 0.5))  # not used to choose
+    big_aside = DetectedFace(FaceBox(0, 120, 120, 0), eyes)  # larger, in the corner: somebody else
+    centred = DetectedFace(FaceBox(90, 160, 160, 90), eyes)
+    assert labelled_face([big_aside, centred], (250, 250, 3)) is centred
+    photo = np.random.default_rng(0).integers(0, 255, (250, 250, 3), dtype=np.uint8)
+    frames = variants(photo, 3, "a.jpg")
+    assert len(frames) == 3 and frames[0] is photo and all(f.shape == photo.shape for f in frames)
+    assert not np.array_equal(frames[1], photo) and not np.array_equal(frames[1], frames[2])
+    assert all(np.array_equal(a, b) for a, b in zip(frames, variants(photo, 3, "a.jpg")))  # the same every run
