@@ -63,3 +63,9 @@ class RegistryError(KioskError):
 
 class BundleError(KioskError):
     """A join bundle that cannot be opened: not a bundle, damaged, or not this join code's."""
+
+
+class ChipError(KioskError):
+    """The CCCD's chip cannot be read or fails its checks: no reader or card, access refused,
+    data that fail passive authentication or disagree with the card's QR, a face that is
+    not the chip photo's holder. ``reason`` names which."""

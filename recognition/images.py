@@ -57,3 +57,31 @@ def to_grey(frame: np.ndarray) -> np.ndarray:
     if frame.ndim == 2:
         return np.ascontiguousarray(frame)
     return np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY))
+
+
+def decode_image(data: bytes, what: str = "image") -> np.ndarray:
+    """Decode image bytes (JPEG, PNG, JPEG 2000...) as a BGR uint8 frame.
+
+    JPEG 2000, which ID chips often hold, goes through OpenCV and, where OpenCV was built
+    without it, through Pillow's bundled OpenJPEG.
+
+    Raises:
+        ImageError: the bytes are not an image either can decode.
+    """
+    import cv2
+
+    frame = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR) if data else None
+    if frame is None and data:
+        import io
+
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                rgb = np.asarray(image.convert("RGB"))
+            frame = np.ascontiguousarray(rgb[:, :, ::-1])
+        except (UnidentifiedImageError, OSError, ValueError):
+            frame = None
+    if frame is None:
+        raise ImageError(f"cannot decode the {what}: not an image or damaged", "read it again")
+    return frame

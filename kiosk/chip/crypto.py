@@ -1,0 +1,78 @@
+"""The eMRTD's symmetric cryptography for BAC (ICAO Doc 9303 Part 11, sections 4.3 and 9.7).
+
+Two-key 3DES in CBC mode with a zero IV, the ISO/IEC 9797-1 "retail MAC" (MAC algorithm 3,
+DES) and padding method 2, and the SHA-1 key derivation. All byte strings; keys are 16 bytes
+(K_a || K_b). Checked against the worked example of Doc 9303 Part 11 Appendix D.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+BLOCK = 8
+"""DES block size in bytes."""
+
+ENC = 1
+MAC = 2
+"""Key derivation counters: 1 gives the encryption key, 2 the MAC key."""
+
+
+def pad(data: bytes) -> bytes:
+    """ISO/IEC 9797-1 padding method 2: ``0x80`` then zeros up to a multiple of 8 bytes."""
+    padded = data + b"\x80"
+    return padded + b"\x00" * (-len(padded) % BLOCK)
+
+
+def unpad(data: bytes) -> bytes:
+    """Undo :func:`pad`; raises ``ValueError`` when ``data`` is not padded that way."""
+    stripped = data.rstrip(b"\x00")
+    if not stripped.endswith(b"\x80"):
+        raise ValueError("bad padding")
+    return stripped[:-1]
+
+
+def adjust_parity(key: bytes) -> bytes:
+    """Each byte's lowest bit set so that the byte has odd parity (DES keys)."""
+    out = bytearray()
+    for byte in key:
+        high = byte & 0xFE
+        out.append(high | (bin(high).count("1") + 1) % 2)
+    return bytes(out)
+
+
+def derive_key(seed: bytes, counter: int) -> bytes:
+    """The 16-byte 3DES key ``counter`` (:data:`ENC` or :data:`MAC`) from a 16-byte key seed:
+    the first 16 bytes of SHA-1(seed || counter as 4 bytes big-endian), parity adjusted."""
+    digest = hashlib.sha1(seed + counter.to_bytes(4, "big")).digest()
+    return adjust_parity(digest[:16])
+
+
+def _cipher(key: bytes):  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+
+    full = key + key[:8] if len(key) == 16 else key  # two-key 3DES as K_a || K_b || K_a
+    return Cipher(TripleDES(full), modes.CBC(b"\x00" * BLOCK))
+
+
+def encrypt(key: bytes, data: bytes) -> bytes:
+    """3DES-CBC with a zero IV; ``data`` must be a multiple of 8 bytes (pad it first)."""
+    encryptor = _cipher(key).encryptor()
+    return encryptor.update(data) + encryptor.finalize()
+
+
+def decrypt(key: bytes, data: bytes) -> bytes:
+    """The inverse of :func:`encrypt`."""
+    decryptor = _cipher(key).decryptor()
+    return decryptor.update(data) + decryptor.finalize()
+
+
+def retail_mac(key: bytes, data: bytes) -> bytes:
+    """ISO/IEC 9797-1 MAC algorithm 3 with DES over ``pad(data)``: 8 bytes.
+
+    Single-DES CBC with K_a over every block, then the last block decrypted with K_b and
+    encrypted again with K_a. (3DES with the key K||K||K is single DES.)
+    """
+    key_a, key_b = key[:8], key[8:16]
+    chained = encrypt(key_a * 3, pad(data))[-BLOCK:]
+    return encrypt(key_a * 3, decrypt(key_b * 3, chained))
