@@ -182,6 +182,14 @@ class Settings:
         "",
         "serial (USB-CDC) port of a QR scanner, e.g. COM3 or /dev/ttyACM0; empty = none (keyboard-wedge scanners need nothing)",
     )
+    chip_reader: str = _f(
+        "auto",
+        "PC/SC reader of the CCCD's chip at first visits: auto (the first attached, none = QR only), off, or part of a reader's name",
+    )
+    chip_csca: str = _f(
+        "",
+        "CSCA certificate file (DER or PEM) the chip's document signer must chain to; empty = verify the chip's own signature only",
+    )
     language: str = _f(
         "vi",
         "language the counter app starts in: vi (Vietnamese) or en (English); the window's header button switches it for one run",

@@ -98,6 +98,16 @@ class PolicyConfig:
             return self.auto_accept_distance
         return max(self.auto_accept_distance, min(self.candidate_distance, self.tail.distance_for(LEARN_FMR)))
 
+    @property
+    def holder_distance(self) -> float:
+        """The farthest a citizen's live face may be from their ID chip's photo for the chip to be
+        theirs (1:1, at enrolment): where the fitted tail puts somebody else's face with chance
+        :data:`HOLDER_FMR`, never under the loosest auto threshold nor over ``candidate_distance``;
+        without a fitted tail, ``candidate_distance``'s midpoint with the auto threshold."""
+        if not self.tail.fitted:
+            return (self.auto_accept_distance + self.candidate_distance) / 2
+        return max(self.auto_accept_distance, min(self.candidate_distance, self.tail.distance_for(HOLDER_FMR)))
+
     def at_scale(self, templates: int) -> PolicyConfig:
         """A copy whose ``auto_accept_distance`` is :meth:`auto_distance_at` ``templates``."""
         return replace(self, auto_accept_distance=self.auto_distance_at(templates))
@@ -105,6 +115,10 @@ class PolicyConfig:
 
 LEARN_FMR = 1e-5
 """Chance, per citizen, that a stranger's face falls within :attr:`PolicyConfig.learn_distance`."""
+
+HOLDER_FMR = 1e-4
+"""Chance that somebody else's face falls within :attr:`PolicyConfig.holder_distance` of a chip's
+photo: the odds a person enrolling with another citizen's card passes the face check."""
 
 
 def decide(candidates: Sequence[Candidate], config: PolicyConfig) -> Match:

@@ -23,6 +23,7 @@ ROOMS = (
     "kiosk.measure",  # evaluation, calibration, benchmarks, replay
     "kiosk.counter",  # the counter service, watcher, screen guard, admin session
     "kiosk.province",  # registry (PostgreSQL) and sync
+    "kiosk.chip",  # the card's chip (ICAO eMRTD): BAC, secure messaging, data groups, passive authentication, PC/SC
     "kiosk.cccd",  # the card's record and reading it from a frame
     "kiosk.store",  # the counter's SQLite file: all of its SQL
     "kiosk.install",  # the locked wheels per platform and the offline installer (no product code)
@@ -113,6 +114,21 @@ def test_layer_imports_no_forbidden_library(layer):
         if name.split(".")[0] in FORBIDDEN[layer]
     }
     assert not offences, sorted(offences)
+
+
+EDGES = {"smartcard": {"kiosk.chip.pcsc"}, "asn1crypto": {"kiosk.chip.passive"}}
+"""Libraries only one module may import: pyscard's types stay in the reader's module, ASN.1 in passive authentication."""
+
+
+@pytest.mark.parametrize("library", sorted(EDGES))
+def test_a_library_stays_in_its_edge_module(library):
+    offences = {
+        module
+        for module, path in project_modules().items()
+        if any(name.split(".")[0] == library for name in imported_names(path)) and module not in EDGES[library]
+    }
+    assert not offences, f"{library} imported outside {EDGES[library]}: {sorted(offences)}"
+    assert EDGES[library] <= set(project_modules()), "the edge module moved: update EDGES"
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -8,6 +8,7 @@ DES) and padding method 2, and the SHA-1 key derivation. All byte strings; keys 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 BLOCK = 8
 """DES block size in bytes."""
@@ -47,7 +48,7 @@ def derive_key(seed: bytes, counter: int) -> bytes:
     return adjust_parity(digest[:16])
 
 
-def _cipher(key: bytes):  # type: ignore[no-untyped-def]
+def _cipher(key: bytes) -> Any:
     from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
     from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
@@ -58,13 +59,13 @@ def _cipher(key: bytes):  # type: ignore[no-untyped-def]
 def encrypt(key: bytes, data: bytes) -> bytes:
     """3DES-CBC with a zero IV; ``data`` must be a multiple of 8 bytes (pad it first)."""
     encryptor = _cipher(key).encryptor()
-    return encryptor.update(data) + encryptor.finalize()
+    return bytes(encryptor.update(data) + encryptor.finalize())
 
 
 def decrypt(key: bytes, data: bytes) -> bytes:
     """The inverse of :func:`encrypt`."""
     decryptor = _cipher(key).decryptor()
-    return decryptor.update(data) + decryptor.finalize()
+    return bytes(decryptor.update(data) + decryptor.finalize())
 
 
 def retail_mac(key: bytes, data: bytes) -> bytes:

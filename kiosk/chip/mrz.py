@@ -85,8 +85,11 @@ def key_from_mrz(text: str) -> AccessKey:
     number, number_check = first[5:14], first[14]
     birth, birth_check = second[0:6], second[6]
     expiry, expiry_check = second[8:14], second[14]
-    for name, field, digit in (("document number", number, number_check), ("birth date", birth, birth_check),
-                               ("expiry date", expiry, expiry_check)):
+    for name, field, digit in (
+        ("document number", number, number_check),
+        ("birth date", birth, birth_check),
+        ("expiry date", expiry, expiry_check),
+    ):
         if check_digit(field) != digit:
             raise MrzError(f"the MRZ's {name} fails its check digit: retype it from the card's back")
     return AccessKey(number, birth, expiry, "mrz")

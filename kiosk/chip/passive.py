@@ -48,16 +48,17 @@ class Verified:
     signer: str
 
 
-def _lds_security_object():  # type: ignore[no-untyped-def]
+def _lds_security_object() -> Any:
+    """The ASN.1 LDSSecurityObject of Doc 9303 Part 10 (asn1crypto has no definition of it)."""
     from asn1crypto import algos, core
 
-    class DataGroupHash(core.Sequence):
+    class DataGroupHash(core.Sequence):  # type: ignore[misc]
         _fields = [("data_group_number", core.Integer), ("data_group_hash_value", core.OctetString)]
 
-    class DataGroupHashes(core.SequenceOf):
+    class DataGroupHashes(core.SequenceOf):  # type: ignore[misc]
         _child_spec = DataGroupHash
 
-    class LdsSecurityObject(core.Sequence):
+    class LdsSecurityObject(core.Sequence):  # type: ignore[misc]
         _fields = [
             ("version", core.Integer),
             ("hash_algorithm", algos.DigestAlgorithm),
@@ -91,8 +92,10 @@ def verify(sod: bytes, groups: Mapping[int, bytes], csca: list[bytes] | None = N
         payload = signed["encap_content_info"]["content"].native
         lds = _lds_security_object().load(payload)
         hash_name = lds["hash_algorithm"]["algorithm"].native
-        listed = {int(item["data_group_number"].native): item["data_group_hash_value"].native
-                  for item in lds["data_group_hash_values"]}
+        listed = {
+            int(item["data_group_number"].native): item["data_group_hash_value"].native
+            for item in lds["data_group_hash_values"]
+        }
         signer_info = signed["signer_infos"][0]
         certificates = [c.chosen.dump() for c in signed["certificates"]]
     except (ValueError, KeyError, TypeError, IndexError) as error:
@@ -143,8 +146,9 @@ def _check_signature(signer_info: Any, payload: bytes, certificates: list[bytes]
             if isinstance(key, rsa.RSAPublicKey) and scheme == "rsassa_pss":
                 params = algorithm["parameters"]
                 pss_hash = getattr(hashes, params["hash_algorithm"]["algorithm"].native.upper())()
-                key.verify(signature, signed_bytes,
-                           padding.PSS(padding.MGF1(pss_hash), params["salt_length"].native), pss_hash)
+                key.verify(
+                    signature, signed_bytes, padding.PSS(padding.MGF1(pss_hash), params["salt_length"].native), pss_hash
+                )
             elif isinstance(key, rsa.RSAPublicKey):
                 key.verify(signature, signed_bytes, padding.PKCS1v15(), hash_algorithm)
             elif isinstance(key, ec.EllipticCurvePublicKey):
@@ -187,7 +191,9 @@ def load_csca(path: Path) -> list[bytes]:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise PassiveAuthError(f"cannot read the CSCA file {path}: {error.strerror or error}", "csca_unreadable") from None
+        raise PassiveAuthError(
+            f"cannot read the CSCA file {path}: {error.strerror or error}", "csca_unreadable"
+        ) from None
     try:
         if b"-----BEGIN CERTIFICATE-----" in data:
             return [c.public_bytes(Encoding.DER) for c in x509.load_pem_x509_certificates(data)]

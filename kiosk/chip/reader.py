@@ -69,7 +69,8 @@ def _apdu(transport: Transport, command: bytes) -> tuple[bytes, int]:
         return transport.transmit(command)
     except OSError as error:
         raise ChipError(
-            f"the card stopped answering ({error})", "keep the card still on the reader and read it again",
+            f"the card stopped answering ({error})",
+            "keep the card still on the reader and read it again",
             reason="card_lost",
         ) from None
 
@@ -88,7 +89,8 @@ def open_channel(transport: Transport, keys: list[AccessKey]) -> tuple[SecureCha
         if status != OK:
             raise ChipError(
                 f"the card on the reader has no ID-document application (status {status:04X})",
-                "place the citizen's CCCD on the reader", reason="not_an_id_chip",
+                "place the citizen's CCCD on the reader",
+                reason="not_an_id_chip",
             )
         terminal = BacTerminal(key.information)
         rnd_ic, status = _apdu(transport, terminal.challenge_command())
@@ -124,23 +126,31 @@ def read_file(transport: Transport, channel: SecureChannel, name: str) -> bytes:
     fid = FILES[name]
     _, status = protected(bytes.fromhex("00A4020C02") + fid.to_bytes(2, "big"))
     if status != OK:
-        raise ChipError(f"the chip has no {name} (status {status:04X})", "this card cannot be read here",
-                        reason="read_failed")
+        raise ChipError(
+            f"the chip has no {name} (status {status:04X})", "this card cannot be read here", reason="read_failed"
+        )
     data, status = protected(bytes.fromhex("00B0000006"))
     if status not in (OK, END_OF_FILE) or len(data) < 2:
-        raise ChipError(f"the chip refused to read {name} (status {status:04X})", "read the card again",
-                        reason="read_failed")
+        raise ChipError(
+            f"the chip refused to read {name} (status {status:04X})", "read the card again", reason="read_failed"
+        )
     total = header_length(data) if len(data) >= 2 else len(data)
     if total > 0x7FFF:
-        raise ChipError(f"{name} is {total} bytes, longer than this reader reads", "report this card to the vendor",
-                        reason="read_failed")
+        raise ChipError(
+            f"{name} is {total} bytes, longer than this reader reads",
+            "report this card to the vendor",
+            reason="read_failed",
+        )
     while len(data) < total:
         offset = len(data)
         size = min(CHUNK, total - offset)
         chunk, status = protected(bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, size]))
         if status not in (OK, END_OF_FILE) or not chunk:
-            raise ChipError(f"the chip stopped reading {name} at byte {offset} (status {status:04X})",
-                            "keep the card still and read it again", reason="read_failed")
+            raise ChipError(
+                f"the chip stopped reading {name} at byte {offset} (status {status:04X})",
+                "keep the card still and read it again",
+                reason="read_failed",
+            )
         data += chunk
     return data[:total]
 
@@ -174,12 +184,18 @@ def read_chip(transport: Transport, keys: list[AccessKey], *, csca: list[bytes] 
     try:
         fields = parse_dg13(files["DG13"])
         return ChipRead(
-            record=record_from(fields), fields=fields, mrz=parse_dg1(files["DG1"]), photo=parse_dg2(files["DG2"]),
-            verified=verified, access=key.source, pace=pace,
+            record=record_from(fields),
+            fields=fields,
+            mrz=parse_dg1(files["DG1"]),
+            photo=parse_dg2(files["DG2"]),
+            verified=verified,
+            access=key.source,
+            pace=pace,
         )
     except GroupError as error:
-        raise ChipError(f"the chip's data cannot be read: {error}", "read the card again",
-                        reason="read_failed") from None
+        raise ChipError(
+            f"the chip's data cannot be read: {error}", "read the card again", reason="read_failed"
+        ) from None
 
 
 def _nfc(text: str) -> str:
@@ -205,8 +221,13 @@ def record_from(fields: dict[int, str]) -> CitizenRecord:
     old = next((v for n in (15, 16) if len(v := "".join(c for c in fields.get(n, "") if c.isdigit())) in (9, 12)), "")
     issued: date | None = chip_date(fields[11]) if fields.get(11) else None
     return CitizenRecord(
-        id_number=id_number, old_id_number=old, full_name=name, date_of_birth=chip_date(fields.get(3, "")),
-        gender=genders[sex], address=_nfc(fields.get(9, "")), issue_date=issued,
+        id_number=id_number,
+        old_id_number=old,
+        full_name=name,
+        date_of_birth=chip_date(fields.get(3, "")),
+        gender=genders[sex],
+        address=_nfc(fields.get(9, "")),
+        issue_date=issued,
     )
 
 

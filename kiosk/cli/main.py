@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from kiosk.cli.admin import admin, audit, export, list_, purge, retention, visits
+from kiosk.cli.chip import chip
 from kiosk.cli.doctor import cameras, doctor
 from kiosk.cli.eval import calibrate, eval_group
 from kiosk.cli.province import join, province
@@ -139,6 +140,18 @@ def qr(images: tuple[Path, ...], db_path: Path | None, config_path: Path | None,
     help="The address as printed on the card, when the QR's is mis-encoded (audited).",
 )
 @click.option(
+    "--chip",
+    "use_chip",
+    is_flag=True,
+    help="Read the card's chip on the PC/SC reader too: its verified record is stored, and the faces must be "
+    "the chip photo's holder (refused otherwise).",
+)
+@click.option(
+    "--chip-photo-sample",
+    is_flag=True,
+    help="With --chip: also store the chip's photo as a face sample (only if the citizen consented to it).",
+)
+@click.option(
     "--receipt",
     "receipt_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -155,6 +168,8 @@ def enroll(
     allow_duplicate_face: bool,
     fixed_name: str | None,
     fixed_address: str | None,
+    use_chip: bool,
+    chip_photo_sample: bool,
     receipt_path: Path | None,
     db_path: Path | None,
     config_path: Path | None,
@@ -164,6 +179,7 @@ def enroll(
 
     A name or address the QR holds mis-encoded (a warning says so) is corrected from the
     printed card with --full-name / --address; the correction is audited, the ID number never changes.
+    With --chip, the card's chip is read with the QR's access data and must agree with it.
     """
     from kiosk.errors import AlreadyEnrolledError, ConsentRequiredError
     from recognition.images import load_image
@@ -182,6 +198,9 @@ def enroll(
             )
         if fixed_name is not None or fixed_address is not None:
             card = kiosk.correct_card(card, full_name=fixed_name, address=fixed_address)
+        if chip_photo_sample and not use_chip:
+            raise KioskError("--chip-photo-sample needs --chip", "add --chip (a reader with the card on it)")
+        chip_read = kiosk.read_chip(card) if use_chip else None
         samples, refused = [], []
         for face in faces:
             found = kiosk.analyze(load_image(face))
@@ -195,7 +214,13 @@ def enroll(
             if not as_json:
                 click.echo(f"sample refused: {item['file']}: {'; '.join(item['reasons'])}", err=True)
         result = kiosk.enrol(
-            card.record, samples, consent=consent, staff=staff, allow_duplicate_face=allow_duplicate_face
+            card.record,
+            samples,
+            consent=consent,
+            staff=staff,
+            allow_duplicate_face=allow_duplicate_face,
+            chip=chip_read,
+            chip_photo_sample=chip_photo_sample,
         )
         if receipt_path is not None:
             write_text(receipt_path, kiosk.consent_receipt(result.citizen_id))
@@ -208,9 +233,11 @@ def enroll(
                 "samples": result.samples_stored,
                 "refused": refused,
                 "warnings": [w.message for w in card.warnings],
+                "chip": chip_read.verified.level if chip_read else None,
             },
             as_json,
             f"enrolled {r.full_name} ({r.masked_id}) with {count(result.samples_stored, 'face sample')}"
+            + (f", the chip verified ({chip_read.verified.level})" if chip_read else "")
             + "".join(f"\n  warning: {w.message}" for w in card.warnings),
         )
 
@@ -340,3 +367,4 @@ main.add_command(province)
 main.add_command(join)
 main.add_command(doctor)
 main.add_command(cameras)
+main.add_command(chip)

@@ -166,10 +166,13 @@ def enrol(
     counter: str,
     allow_duplicate_face: bool = False,
     seen_at: datetime | None = None,
+    chip_level: str = "",
 ) -> EnrolResult:
     """Store a new citizen with their face samples and consent, all or nothing, and log
     their first visit (method ``qr``, ``first_visit`` set; ``seen_at``: when their card or
     face was first in view, aware UTC, None: unknown). ``staff`` recorded the consent.
+    ``chip_level``: how far the card's chip was verified (``"signature"``, ``"csca"``), audited;
+    empty when the record came from the QR alone.
 
     Only samples that pass ``rules`` are stored. ``consent`` must be literally ``True``: the
     citizen accepted the consent text explicitly.
@@ -194,7 +197,10 @@ def enrol(
     with store.transaction("enrol"):
         citizen_id = store.enrol(record, good, consent_record, counter)
         visit_id = store.record_visit(visit_now(store, citizen_id, counter, "qr", seen_at, first_visit=True))
-        store.audit("enrol", staff, counter, record.masked_id, samples=len(good), consent_version=CONSENT_TEXT_VERSION)
+        chip = {"chip": chip_level} if chip_level else {}
+        store.audit(
+            "enrol", staff, counter, record.masked_id, samples=len(good), consent_version=CONSENT_TEXT_VERSION, **chip
+        )
     gallery.reindex(citizen_id)
     return EnrolResult(citizen_id, record, len(good), visit_id)
 

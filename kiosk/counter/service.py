@@ -11,22 +11,25 @@ import getpass
 import os
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
 from kiosk.cccd.record import CccdRead
+from kiosk.chip.reader import ChipRead
 from kiosk.counter import cards, checkin, enrolment, identify, retention
 from kiosk.counter.admin import Admin, login
 from kiosk.counter.cards import CardCheck
+from kiosk.counter.chip import check_holder, chip_face, read_card_chip, reader_enabled
 from kiosk.counter.enrolment import EnrolResult, SampleRules
 from kiosk.counter.factories import analyzer_for, key_path, open_store, policy_for, registry_target
 from kiosk.counter.gallery import EngineStatus, Gallery
 from kiosk.counter.identify import FaceCheck, KeypadAsk
 from kiosk.counter.snapshot import snapshot_path
 from kiosk.counter.stats import DayStats, today_stats
-from kiosk.errors import RegistryError
+from kiosk.errors import ChipError, RegistryError
 from kiosk.province.sync import PULL_BATCH, SyncReport, sync
 from kiosk.settings import Settings, default_db_path
 from kiosk.store import auth
@@ -295,21 +298,57 @@ class Kiosk:
         staff: str | None = None,
         allow_duplicate_face: bool = False,
         seen_at: datetime | None = None,
+        chip: ChipRead | None = None,
+        chip_photo_sample: bool = False,
     ) -> EnrolResult:
         """Store a new citizen with their face samples and consent (recorded by ``staff``, default
         the kiosk's actor), all or nothing, and log their first visit; at least
-        ``settings.min_enrol_samples`` samples must pass (see :func:`kiosk.counter.enrolment.enrol`)."""
+        ``settings.min_enrol_samples`` samples must pass (see :func:`kiosk.counter.enrolment.enrol`).
+
+        With ``chip`` (the card's chip, read and verified): the chip's record is stored (the chip
+        wins over the QR), and the quality-passing live samples must be the chip photo's holder
+        (:func:`kiosk.counter.chip.check_holder`) before anything is written. The chip photo is
+        stored as one more sample only with ``chip_photo_sample`` (the citizen consented to it).
+
+        Raises:
+            ChipError: the chip is another citizen's (``disagree``), its photo has no face, or
+                the live face is not its holder (``not_holder``); and what enrolment raises.
+        """
+        chip_level = ""
+        if chip is not None:
+            if chip.record.id_number != record.id_number:
+                raise ChipError(
+                    "the chip on the reader is another citizen's card",
+                    "read the citizen's own card again",
+                    reason="disagree",
+                    facts={"fields": ["id_number"]},
+                )
+            photo = chip_face(self.analyzer, chip)
+            check_holder(photo, [s for s in samples if not s.issues], self.policy.holder_distance)
+            record = replace(chip.record, extra=record.extra)
+            samples = [*samples, photo] if chip_photo_sample else samples
+            chip_level = chip.verified.level
         return enrolment.enrol(
             self._gallery,
             self._sample_rules(),
             record,
             samples,
+            chip_level=chip_level,
             consent=consent,
             staff=staff or self.actor,
             counter=self.settings.counter_name,
             allow_duplicate_face=allow_duplicate_face,
             seen_at=seen_at,
         )
+
+    def read_chip(self, card: CccdRead | None, *, mrz: str | None = None, csca: Path | None = None) -> ChipRead:
+        """Read and verify the card's chip on this counter's reader (see
+        :func:`kiosk.counter.chip.read_card_chip`); nothing of it is logged or stored."""
+        return read_card_chip(self.settings, card, mrz=mrz, csca=csca)
+
+    def chip_reader_ready(self) -> bool:
+        """Whether first visits read the chip here (a reader attached and ``chip_reader`` not off)."""
+        return reader_enabled(self.settings)
 
     def add_samples(self, id_number: str, samples: Sequence[FaceSample]) -> int:
         """Add quality-passing samples to an enrolled citizen (re-enrolment); returns how many

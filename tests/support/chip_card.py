@@ -45,20 +45,36 @@ def make_pki(name: str = "Test CSCA Viet Nam", *, rsa_signer: bool = False) -> P
 
     now = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
     csca_key = ec.generate_private_key(ec.SECP256R1())
-    csca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    csca_name = x509.Name(
+        [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, name)]
+    )
     csca = (
-        x509.CertificateBuilder().subject_name(csca_name).issuer_name(csca_name).public_key(csca_key.public_key())
-        .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=365 * 15))
+        x509.CertificateBuilder()
+        .subject_name(csca_name)
+        .issuer_name(csca_name)
+        .public_key(csca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=365 * 15))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .sign(csca_key, hashes.SHA256())
     )
     signer_key = rsa.generate_private_key(65537, 2048) if rsa_signer else ec.generate_private_key(ec.SECP256R1())
     signer = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                                 x509.NameAttribute(NameOID.COMMON_NAME, "Test Document Signer")]))
-        .issuer_name(csca_name).public_key(signer_key.public_key()).serial_number(2)
-        .not_valid_before(now).not_valid_after(now + dt.timedelta(days=365 * 10))
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                    x509.NameAttribute(NameOID.COMMON_NAME, "Test Document Signer"),
+                ]
+            )
+        )
+        .issuer_name(csca_name)
+        .public_key(signer_key.public_key())
+        .serial_number(2)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=365 * 10))
         .sign(csca_key, hashes.SHA256())
     )
     return Pki(csca_key, csca.public_bytes(Encoding.DER), signer_key, signer.public_bytes(Encoding.DER))
@@ -71,10 +87,21 @@ def _day(value: dt.date) -> str:
 def dg13_fields(record: CitizenRecord, expiry: str) -> dict[int, str | tuple[str, ...]]:
     """DG13's fields for ``record`` as the public sources number them."""
     return {
-        1: record.id_number, 2: record.full_name, 3: _day(record.date_of_birth), 4: record.gender.value,
-        5: "Việt Nam", 6: "Kinh", 7: "Không", 8: "Xã Tân Phú, Huyện Châu Thành, Tỉnh Bến Tre", 9: record.address,
-        10: "Nốt ruồi C:1cm trên trước mép trái", 11: _day(record.issue_date or dt.date(2021, 4, 12)),
-        12: expiry, 13: ("Nguyễn Văn Bố", "Trần Thị Mẹ"), 14: "", 15: record.old_id_number,
+        1: record.id_number,
+        2: record.full_name,
+        3: _day(record.date_of_birth),
+        4: record.gender.value,
+        5: "Việt Nam",
+        6: "Kinh",
+        7: "Không",
+        8: "Xã Tân Phú, Huyện Châu Thành, Tỉnh Bến Tre",
+        9: record.address,
+        10: "Nốt ruồi C:1cm trên trước mép trái",
+        11: _day(record.issue_date or dt.date(2021, 4, 12)),
+        12: expiry,
+        13: ("Nguyễn Văn Bố", "Trần Thị Mẹ"),
+        14: "",
+        15: record.old_id_number,
     }
 
 
@@ -120,15 +147,22 @@ def encode_sod(groups: dict[int, bytes], pki: Pki) -> bytes:
 
     from kiosk.chip.passive import _lds_security_object
 
-    lds = _lds_security_object()({
-        "version": 0, "hash_algorithm": {"algorithm": "sha256"},
-        "data_group_hash_values": [{"data_group_number": n, "data_group_hash_value": hashlib.sha256(d).digest()}
-                                   for n, d in sorted(groups.items())],
-    }).dump()
-    attrs = cms.CMSAttributes([
-        {"type": "content_type", "values": ["2.23.136.1.1.1"]},
-        {"type": "message_digest", "values": [hashlib.sha256(lds).digest()]},
-    ])
+    lds = _lds_security_object()(
+        {
+            "version": 0,
+            "hash_algorithm": {"algorithm": "sha256"},
+            "data_group_hash_values": [
+                {"data_group_number": n, "data_group_hash_value": hashlib.sha256(d).digest()}
+                for n, d in sorted(groups.items())
+            ],
+        }
+    ).dump()
+    attrs = cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": ["2.23.136.1.1.1"]},
+            {"type": "message_digest", "values": [hashlib.sha256(lds).digest()]},
+        ]
+    )
     key = pki.signer_key
     if isinstance(key, rsa.RSAPrivateKey):
         signature = key.sign(attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
@@ -138,20 +172,31 @@ def encode_sod(groups: dict[int, bytes], pki: Pki) -> bytes:
         signature = key.sign(attrs.dump(), ec.ECDSA(hashes.SHA256()))
         algorithm = "sha256_ecdsa"
     certificate = x509.Certificate.load(pki.signer_der)
-    signer = cms.SignerInfo({
-        "version": "v1",
-        "sid": cms.SignerIdentifier({"issuer_and_serial_number": cms.IssuerAndSerialNumber(
-            {"issuer": certificate.issuer, "serial_number": certificate.serial_number})}),
-        "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
-        "signed_attrs": attrs,
-        "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": algorithm}),
-        "signature": signature,
-    })
-    signed = cms.SignedData({
-        "version": "v3", "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
-        "encap_content_info": {"content_type": "2.23.136.1.1.1", "content": core.ParsableOctetString(lds)},
-        "certificates": [certificate], "signer_infos": [signer],
-    })
+    signer = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                {
+                    "issuer_and_serial_number": cms.IssuerAndSerialNumber(
+                        {"issuer": certificate.issuer, "serial_number": certificate.serial_number}
+                    )
+                }
+            ),
+            "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+            "signed_attrs": attrs,
+            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": algorithm}),
+            "signature": signature,
+        }
+    )
+    signed = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+            "encap_content_info": {"content_type": "2.23.136.1.1.1", "content": core.ParsableOctetString(lds)},
+            "certificates": [certificate],
+            "signer_infos": [signer],
+        }
+    )
     return tlv(0x77, cms.ContentInfo({"content_type": "signed_data", "content": signed}).dump())
 
 
@@ -168,8 +213,9 @@ class CardFiles:
         return replace(self, files={**self.files, name: self.files[name].replace(old, new)})
 
 
-def make_card(record: CitizenRecord, photo: bytes, pki: Pki, *, expiry: dt.date | None = None,
-              pace: bool = True) -> CardFiles:
+def make_card(
+    record: CitizenRecord, photo: bytes, pki: Pki, *, expiry: dt.date | None = None, pace: bool = True
+) -> CardFiles:
     """A card for ``record`` holding ``photo`` (JPEG or JPEG 2000 bytes), signed by ``pki``.
 
     The expiry defaults to the 25th/40th/60th birthday after the issue date, as a real CCCD's.
@@ -179,12 +225,21 @@ def make_card(record: CitizenRecord, photo: bytes, pki: Pki, *, expiry: dt.date 
     if expiry is None:
         derived = access_keys(record)[0]
     else:
-        derived = AccessKey(record.id_number[-9:], record.date_of_birth.strftime("%y%m%d"), expiry.strftime("%y%m%d"), "")
+        derived = AccessKey(
+            record.id_number[-9:], record.date_of_birth.strftime("%y%m%d"), expiry.strftime("%y%m%d"), ""
+        )
     key = AccessKey(derived.document_number, derived.birth, derived.expiry, "back of the card")
-    expiry_text = "Không thời hạn" if key.expiry == "991231" else dt.datetime.strptime(key.expiry, "%y%m%d").strftime("%d/%m/%Y")
+    expiry_text = (
+        "Không thời hạn" if key.expiry == "991231" else dt.datetime.strptime(key.expiry, "%y%m%d").strftime("%d/%m/%Y")
+    )
     dg1, dg2, dg13 = encode_dg1(key, record), encode_dg2(photo), encode_dg13(dg13_fields(record, expiry_text))
-    files = {"COM": tlv(0x60, tlv(0x5F01, b"0107") + tlv(0x5C, bytes([0x61, 0x75, 0x6D, 0x6E, 0x6F, 0x77]))),
-             "DG1": dg1, "DG2": dg2, "DG13": dg13, "SOD": encode_sod({1: dg1, 2: dg2, 13: dg13}, pki)}
+    files = {
+        "COM": tlv(0x60, tlv(0x5F01, b"0107") + tlv(0x5C, bytes([0x61, 0x75, 0x6D, 0x6E, 0x6F, 0x77]))),
+        "DG1": dg1,
+        "DG2": dg2,
+        "DG13": dg13,
+        "SOD": encode_sod({1: dg1, 2: dg2, 13: dg13}, pki),
+    }
     if pace:
         files["CardAccess"] = bytes.fromhex("31143012060A04007F0007020204020202010202010D")
     return CardFiles(key, files)
@@ -218,20 +273,20 @@ class SimulatedCard:
             self.session = None  # a plain command ends secure messaging
             return b"\x69\x88"
         if ins == 0xA4 and p1 == 0x04:
-            self.app = apdu[5:5 + apdu[4]] == bytes.fromhex("A0000002471001")
-            return b"\x90\x00" if self.app else b"\x6A\x82"
+            self.app = apdu[5 : 5 + apdu[4]] == bytes.fromhex("A0000002471001")
+            return b"\x90\x00" if self.app else b"\x6a\x82"
         if ins == 0xA4 and p1 == 0x00:
-            return b"\x6D\x00"  # the MF cannot be selected
+            return b"\x6d\x00"  # the MF cannot be selected
         if ins == 0xA4 and p1 == 0x02:
             fid = int.from_bytes(apdu[5:7], "big")
             if FIDS.get(fid) == "CardAccess" and "CardAccess" in self.card.files:
                 return b"\x90\x00"
-            return b"\x69\x82" if self.app else b"\x6A\x82"
+            return b"\x69\x82" if self.app else b"\x6a\x82"
         if ins == 0x84 and self.app:
             self.rnd_ic = os.urandom(8)
             return self.rnd_ic + b"\x90\x00"
         if ins == 0x82 and self.app and self.rnd_ic:
-            return self._authenticate(apdu[5:5 + apdu[4]])
+            return self._authenticate(apdu[5 : 5 + apdu[4]])
         return b"\x69\x82"
 
     def _authenticate(self, data: bytes) -> bytes:
@@ -247,8 +302,11 @@ class SimulatedCard:
         k_ic = os.urandom(16)
         e_ic = crypto.encrypt(k_enc, rnd_ic + rnd_ifd + k_ic)
         session_seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic, strict=True))
-        self.session = (crypto.derive_key(session_seed, crypto.ENC), crypto.derive_key(session_seed, crypto.MAC),
-                        int.from_bytes(rnd_ic[-4:] + rnd_ifd[-4:], "big"))
+        self.session = (
+            crypto.derive_key(session_seed, crypto.ENC),
+            crypto.derive_key(session_seed, crypto.MAC),
+            int.from_bytes(rnd_ic[-4:] + rnd_ifd[-4:], "big"),
+        )
         return e_ic + crypto.retail_mac(k_mac, e_ic) + b"\x90\x00"
 
     def _protected(self, apdu: bytes) -> bytes:
@@ -257,7 +315,7 @@ class SimulatedCard:
         enc, mac, ssc = self.session
         ssc += 1
         header = apdu[:4]
-        body = apdu[5:5 + apdu[4]]
+        body = apdu[5 : 5 + apdu[4]]
         objects = read_tlvs(body)
         covered = b"".join(raw for tag, _, raw in objects if tag in (0x87, 0x97))
         given = next((v for tag, v, _ in objects if tag == 0x8E), b"")
@@ -267,18 +325,18 @@ class SimulatedCard:
         data = next((crypto.unpad(crypto.decrypt(enc, v[1:])) for tag, v, _ in objects if tag == 0x87), b"")
         le = next((v[0] or 256 for tag, v, _ in objects if tag == 0x97), 0)
         ins, p1, p2 = apdu[1], apdu[2], apdu[3]
-        answer, status = b"", b"\x6D\x00"
+        answer, status = b"", b"\x6d\x00"
         if ins == 0xA4:
             name = FIDS.get(int.from_bytes(data, "big"), "")
             self.selected = name if name in self.card.files and name != "CardAccess" else ""
-            status = b"\x90\x00" if self.selected else b"\x6A\x82"
+            status = b"\x90\x00" if self.selected else b"\x6a\x82"
         elif ins == 0xB0:
             if not self.selected:
                 status = b"\x69\x86"
             else:
                 content = self.card.files[self.selected]
                 offset = (p1 << 8) | p2
-                answer = content[offset:offset + le]
+                answer = content[offset : offset + le]
                 status = b"\x90\x00" if len(answer) == le else b"\x62\x82"
         ssc += 1
         objects_out = b""
@@ -305,28 +363,27 @@ class InProcess:
         self.card.reset()
 
 
-def serve_vpcd(card: SimulatedCard, port: int = 35963, host: str = "127.0.0.1", *, connections: int = 1) -> None:
+def serve_vpcd(card: SimulatedCard, port: int = 35963, host: str = "127.0.0.1") -> None:
     """Plug ``card`` into vsmartcard-vpcd's virtual reader (vpcd listens; the card connects)
-    and answer until vpcd has closed ``connections`` connections.
+    and answer until vpcd closes the connection.
 
     vpcd's protocol: each message is a 2-byte big-endian length and its bytes; a 1-byte
     message is a control (0 power off, 1 power on, 2 reset, 4 ATR request), else an APDU.
     """
-    for _ in range(connections):
-        with socket.create_connection((host, port), timeout=None) as sock:
-            while True:
-                head = _exactly(sock, 2)
-                if head is None:
-                    break
-                message = _exactly(sock, struct.unpack(">H", head)[0]) or b""
-                if len(message) == 1:
-                    if message[0] in (0, 1, 2):
-                        card.reset()
-                    if message[0] == 4:
-                        sock.sendall(struct.pack(">H", len(ATR)) + ATR)
-                    continue
-                answer = card.process(message)
-                sock.sendall(struct.pack(">H", len(answer)) + answer)
+    with socket.create_connection((host, port), timeout=None) as sock:
+        while True:
+            head = _exactly(sock, 2)
+            if head is None:
+                return
+            message = _exactly(sock, struct.unpack(">H", head)[0]) or b""
+            if len(message) == 1:
+                if message[0] in (0, 1, 2):
+                    card.reset()
+                if message[0] == 4:
+                    sock.sendall(struct.pack(">H", len(ATR)) + ATR)
+                continue
+            answer = card.process(message)
+            sock.sendall(struct.pack(">H", len(answer)) + answer)
 
 
 def _exactly(sock: socket.socket, size: int) -> bytes | None:
@@ -354,19 +411,30 @@ def face_jpeg(path: Path, width: int = 360) -> bytes:
 
 
 def main() -> None:  # pragma: no cover - run by the pcscd test in its own namespace
-    """``python -m tests.support.chip_card PHOTO QR_IMAGE CSCA_OUT``: make a card for the QR's
-    citizen, write the test CSCA to CSCA_OUT, and serve the card to vpcd until it closes."""
-    import sys
+    """``python -m tests.support.chip_card PHOTO QR_IMAGE CSCA_OUT [--tamper]``: make a card for
+    the QR's citizen holding PHOTO, write its test CSCA to CSCA_OUT (DER), and serve the card to
+    vpcd until vpcd closes the connection. ``--tamper`` changes a letter of DG13's residence
+    after signing."""
+    import argparse
 
     from kiosk.cccd.record import parse_cccd
     from recognition.qr import read_qr_file
 
-    photo, qr, csca_out = (Path(a) for a in sys.argv[1:4])
-    connections = int(sys.argv[4]) if len(sys.argv) > 4 else 1
-    record = parse_cccd(read_qr_file(qr)[0].data).record
+    parser = argparse.ArgumentParser()
+    parser.add_argument("photo", type=Path)
+    parser.add_argument("qr", type=Path)
+    parser.add_argument("csca_out", type=Path)
+    parser.add_argument("--tamper", action="store_true")
+    args = parser.parse_args()
+    record = parse_cccd(read_qr_file(args.qr)[0].data).record
     pki = make_pki()
-    csca_out.write_bytes(pki.csca_der)
-    serve_vpcd(SimulatedCard(make_card(record, face_jpeg(photo), pki)), connections=connections)
+    args.csca_out.write_bytes(pki.csca_der)
+    card = make_card(record, face_jpeg(args.photo), pki)
+    if args.tamper:
+        address = record.address.encode()
+        card = card.tampered("DG13", address, address[:-1] + (b"9" if address[-1:] != b"9" else b"8"))
+    print("card ready", flush=True)
+    serve_vpcd(SimulatedCard(card))
 
 
 if __name__ == "__main__":  # pragma: no cover

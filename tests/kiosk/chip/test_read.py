@@ -50,8 +50,12 @@ def test_without_a_csca_file_the_level_is_the_signature(card, card_record):
 
 def test_an_expiry_the_issue_date_does_not_give_is_still_found(card_record, pki):
     record = card_record("london_005")
-    odd = make_card(record, face_jpeg(FACES / "london_005" / "1.jpg"), pki,
-                    expiry=record.date_of_birth.replace(year=record.date_of_birth.year + 60))
+    odd = make_card(
+        record,
+        face_jpeg(FACES / "london_005" / "1.jpg"),
+        pki,
+        expiry=record.date_of_birth.replace(year=record.date_of_birth.year + 60),
+    )
     chip = read(odd, access_keys(record))
     assert chip.access == "qr: 60th birthday"
 
@@ -61,8 +65,11 @@ def test_the_mrz_opens_the_chip(card, card_record):
     number = key.document_number
     from kiosk.chip.mrz import check_digit
 
-    lines = (f"IDVNM{number}{check_digit(number)}".ljust(30, "<") + "\n"
-             + f"{key.birth}{check_digit(key.birth)}M{key.expiry}{check_digit(key.expiry)}VNM".ljust(30, "<"))
+    lines = (
+        f"IDVNM{number}{check_digit(number)}".ljust(30, "<")
+        + "\n"
+        + f"{key.birth}{check_digit(key.birth)}M{key.expiry}{check_digit(key.expiry)}VNM".ljust(30, "<")
+    )
     assert read(card, [key_from_mrz(lines)]).record.id_number == card_record("london_005").id_number
 
 
@@ -81,7 +88,9 @@ def test_another_card_s_qr_does_not_open_it(card, card_record):
 
 def test_a_tampered_data_group_fails(card, card_record):
     record = card_record("london_005")
-    forged = card.tampered("DG13", record.full_name.encode(), "Trần Văn Giả".encode().ljust(len(record.full_name.encode()), b" "))
+    forged = card.tampered(
+        "DG13", record.full_name.encode(), "Trần Văn Giả".encode().ljust(len(record.full_name.encode()), b" ")
+    )
     with pytest.raises(ChipError) as error:
         read(forged, access_keys(record))
     assert error.value.reason == "group_tampered"
@@ -130,5 +139,7 @@ def test_expiry_candidates_follow_the_renewal_ages():
     first = expiry_candidates(born, dt.date(2021, 4, 12))[0][0]
     assert first == dt.date(2030, 2, 28)  # issued at 31: valid to 40
     assert expiry_candidates(born, dt.date(2013, 1, 1))[0][0] == dt.date(2015, 2, 28)  # issued at 22: valid to 25
-    assert expiry_candidates(born, dt.date(2014, 3, 1))[0][0] == dt.date(2030, 2, 28)  # at 24, within 2 years of 25: to 40
+    assert expiry_candidates(born, dt.date(2014, 3, 1))[0][0] == dt.date(
+        2030, 2, 28
+    )  # at 24, within 2 years of 25: to 40
     assert expiry_candidates(dt.date(1960, 5, 1), dt.date(2021, 1, 1))[0][0] is None  # issued at 60: for life

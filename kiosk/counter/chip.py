@@ -1,0 +1,193 @@
+"""The chip at a first visit: read it with the card's QR as the access data, refuse a chip that
+disagrees with its QR, and check that the face being enrolled is the chip photo's holder.
+
+Reading is :mod:`kiosk.chip`'s; this module adds the counter's settings (which reader, which
+CSCA file) and the 1:1 face check against the chip photo, in the default engine's distance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from kiosk.cccd.record import CccdRead
+from kiosk.chip.mrz import AccessKey, MrzError, access_keys, key_from_mrz
+from kiosk.chip.passive import PassiveAuthError, load_csca
+from kiosk.chip.reader import ChipRead, disagreements, read_chip
+from kiosk.errors import ChipError
+from kiosk.settings import Settings
+from models import FaceSample
+from recognition.analyzer import FaceAnalyzer
+from recognition.engines import engine_info
+from recognition.errors import ImageError
+from recognition.images import decode_image
+from recognition.templates import distance, template
+
+FIELD_WORDS = {
+    "id_number": "ID number",
+    "full_name": "name",
+    "date_of_birth": "birth date",
+    "gender": "sex",
+    "issue_date": "issue date",
+}
+
+
+def reader_enabled(settings: Settings) -> bool:
+    """Whether first visits read the chip: ``chip_reader`` is not ``off`` and a reader is attached."""
+    from kiosk.chip import pcsc
+
+    if settings.chip_reader.strip().lower() == "off":
+        return False
+    return pcsc.available(_reader_name(settings))
+
+
+def _reader_name(settings: Settings) -> str:
+    name = settings.chip_reader.strip()
+    return "" if name.lower() in ("auto", "") else name
+
+
+def keys_for(card: CccdRead | None, mrz: str | None) -> list[AccessKey]:
+    """Access keys to try: the typed MRZ first, then those derived from the QR.
+
+    Raises:
+        ChipError: neither given, or an MRZ that fails its check digits (``reason`` ``bad_mrz``).
+    """
+    keys: list[AccessKey] = []
+    if mrz:
+        try:
+            keys.append(key_from_mrz(mrz))
+        except MrzError as error:
+            raise ChipError(
+                f"cannot use the MRZ: {error}", "copy the lines from the back of the card again", reason="bad_mrz"
+            ) from None
+    if card is not None:
+        keys += access_keys(card.record)
+    if not keys:
+        raise ChipError(
+            "no access data for the chip", "give the card's QR image (--qr) or its MRZ (--mrz)", reason="no_access"
+        )
+    return keys
+
+
+def csca_of(settings: Settings, path: Path | None = None) -> list[bytes] | None:
+    """The CSCA certificates to chain to: ``path``, else the ``chip_csca`` setting; None when neither.
+
+    Raises:
+        ChipError: the file cannot be read or holds no certificate (``reason`` ``csca_unreadable``).
+    """
+    chosen = path or (Path(settings.chip_csca) if settings.chip_csca.strip() else None)
+    if chosen is None:
+        return None
+    try:
+        return load_csca(chosen)
+    except PassiveAuthError as error:
+        raise ChipError(
+            str(error),
+            "fix the chip_csca setting (or --csca) to point at the province's CSCA file",
+            reason=error.reason,
+        ) from None
+
+
+def read_card_chip(
+    settings: Settings, card: CccdRead | None, *, mrz: str | None = None, csca: Path | None = None
+) -> ChipRead:
+    """Read and verify the chip on the counter's reader; with ``card`` (its QR), refuse a chip
+    whose ID number, name, birth date, sex or issue date differ from the QR's.
+
+    Raises:
+        ChipError: no reader or card, access refused, passive authentication failed, or
+            ``disagree``: the chip is not the card whose QR was read.
+    """
+    from kiosk.chip import pcsc
+
+    keys = keys_for(card, mrz)
+    authorities = csca_of(settings, csca)
+    with pcsc.open_reader(_reader_name(settings)) as transport:
+        chip = read_chip(transport, keys, csca=authorities)
+    if card is not None:
+        check_against_qr(chip, card)
+    return chip
+
+
+def check_against_qr(chip: ChipRead, card: CccdRead) -> None:
+    """Raise ``ChipError`` (``disagree``) if the chip's record is not the QR's citizen."""
+    differ = disagreements(chip.record, card.record)
+    if differ:
+        raise ChipError(
+            "the chip and the card's QR disagree on the "
+            + ", ".join(FIELD_WORDS[f] for f in differ)
+            + ": the QR is not this card's (a copied or forged QR?)",
+            "do not enrol: ask for the citizen's own card and read its QR and chip again",
+            reason="disagree",
+            facts={"fields": differ},
+        )
+
+
+@dataclass(frozen=True)
+class HolderCheck:
+    """The live face against the chip photo (1:1).
+
+    Attributes:
+        distance: between the chip photo's embedding and the unit mean of the live samples
+            (the engine's distance).
+        threshold: the largest distance accepted (:attr:`recognition.policy.PolicyConfig.holder_distance`).
+        engine: the face engine of both embeddings.
+    """
+
+    distance: float
+    threshold: float
+    engine: str
+
+    @property
+    def same_person(self) -> bool:
+        return self.distance <= self.threshold
+
+
+def chip_face(analyzer: FaceAnalyzer, chip: ChipRead) -> FaceSample:
+    """The chip photo's face, embedded by the default engine.
+
+    Raises:
+        ChipError: the photo cannot be decoded or holds no face (``reason`` ``chip_photo``).
+    """
+    try:
+        frame = decode_image(chip.photo.data, "chip's photo")
+    except ImageError as error:
+        raise ChipError(str(error), "read the card again", reason="chip_photo") from None
+    face = analyzer.analyze(frame).primary
+    if face is None:
+        raise ChipError(
+            "no face was found in the chip's photo",
+            "enrol from the QR with the clerk checking the printed photo",
+            reason="chip_photo",
+        )
+    return face
+
+
+def check_holder(photo: FaceSample, samples: Sequence[FaceSample], threshold: float) -> HolderCheck:
+    """Compare the live ``samples`` (of ``photo``'s engine) with the chip photo.
+
+    Raises:
+        ChipError: ``not_holder`` when the live face is farther than ``threshold``: the
+            person enrolling is not the card's holder.
+    """
+    metric = engine_info(photo.engine).metric
+    live = [s.embedding for s in samples if s.engine == photo.engine]
+    if not live:
+        raise ChipError(
+            "no live face to compare with the chip's photo",
+            "let the camera see the citizen's face",
+            reason="not_holder",
+        )
+    check = HolderCheck(distance(photo.embedding, template(np.stack(live), metric), metric), threshold, photo.engine)
+    if not check.same_person:
+        raise ChipError(
+            f"the face at the counter is not the card's holder (distance {check.distance:.3f} to the chip's photo, "
+            f"at most {check.threshold:.3f})",
+            "do not enrol with this card: ask for the citizen's own card, or call the supervisor",
+            reason="not_holder",
+            facts={"distance": round(check.distance, 4), "threshold": round(check.threshold, 4)},
+        )
+    return check
