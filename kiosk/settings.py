@@ -88,6 +88,13 @@ class Settings:
         lo=0.0,
         hi=0.5,
     )
+    sface_holder_distance: float = _f(
+        0.59,
+        "sface: cosine distance at or under which the face being enrolled is the chip photo's holder (1:1; one stranger "
+        "in 10,000 passes on the development faces); lower is stricter",
+        lo=0.20,
+        hi=0.80,
+    )
     dlib_auto_accept_distance: float = _f(
         0.40,
         "dlib: Euclidean distance at or under which a face fills the form by itself; lower is stricter",
@@ -117,6 +124,12 @@ class Settings:
         "dlib: fitted impostor tail, its scale; 0 = the auto threshold does not follow the gallery",
         lo=0.0,
         hi=0.5,
+    )
+    dlib_holder_distance: float = _f(
+        0.49,
+        "dlib: Euclidean distance at or under which the face being enrolled is the chip photo's holder (1:1); lower is stricter",
+        lo=0.30,
+        hi=0.70,
     )
     auto_accept_fpir: float = _f(
         0.001,

@@ -64,6 +64,8 @@ class PolicyConfig:
         tail: the fitted impostor tail (unfitted: the auto threshold does not follow the gallery).
         target_fpir: share of strangers (probes of people not enrolled) the auto branch may
             fill in, used with ``tail``.
+        holder_distance: the farthest a face being enrolled may be from the card chip's photo
+            (1:1) for it to be the card's holder.
     """
 
     auto_accept_distance: float = 0.40
@@ -72,6 +74,7 @@ class PolicyConfig:
     max_candidates: int = 5
     tail: ImpostorTail = ImpostorTail()
     target_fpir: float = 0.001
+    holder_distance: float = 0.59
 
     @property
     def search_k(self) -> int:
@@ -98,16 +101,6 @@ class PolicyConfig:
             return self.auto_accept_distance
         return max(self.auto_accept_distance, min(self.candidate_distance, self.tail.distance_for(LEARN_FMR)))
 
-    @property
-    def holder_distance(self) -> float:
-        """The farthest a citizen's live face may be from their ID chip's photo for the chip to be
-        theirs (1:1, at enrolment): where the fitted tail puts somebody else's face with chance
-        :data:`HOLDER_FMR`, never under the loosest auto threshold nor over ``candidate_distance``;
-        without a fitted tail, ``candidate_distance``'s midpoint with the auto threshold."""
-        if not self.tail.fitted:
-            return (self.auto_accept_distance + self.candidate_distance) / 2
-        return max(self.auto_accept_distance, min(self.candidate_distance, self.tail.distance_for(HOLDER_FMR)))
-
     def at_scale(self, templates: int) -> PolicyConfig:
         """A copy whose ``auto_accept_distance`` is :meth:`auto_distance_at` ``templates``."""
         return replace(self, auto_accept_distance=self.auto_distance_at(templates))
@@ -115,10 +108,6 @@ class PolicyConfig:
 
 LEARN_FMR = 1e-5
 """Chance, per citizen, that a stranger's face falls within :attr:`PolicyConfig.learn_distance`."""
-
-HOLDER_FMR = 1e-4
-"""Chance that somebody else's face falls within :attr:`PolicyConfig.holder_distance` of a chip's
-photo: the odds a person enrolling with another citizen's card passes the face check."""
 
 
 def decide(candidates: Sequence[Candidate], config: PolicyConfig) -> Match:

@@ -147,6 +147,8 @@ HELP_VI = {
     "camera_index": "Camera của quầy: 0 = camera thứ nhất, 1 = camera thứ hai…",
     "camera_width_px": "Chiều rộng ảnh xin từ camera, tính bằng điểm ảnh (camera có thể chọn cỡ gần nhất nó có)",
     "camera_height_px": "Chiều cao ảnh xin từ camera, tính bằng điểm ảnh",
+    "sface_holder_distance": "SFace: khoảng cách cosin tối đa giữa khuôn mặt đang đăng ký và ảnh trong chip để coi là chủ thẻ (so 1:1; trên dữ liệu phát triển 10.000 người lạ mới lọt 1); nhỏ hơn là chặt hơn",
+    "dlib_holder_distance": "dlib: khoảng cách Euclid tối đa giữa khuôn mặt đang đăng ký và ảnh trong chip để coi là chủ thẻ (so 1:1); nhỏ hơn là chặt hơn",
     "chip_reader": "Đầu đọc chip CCCD (PC/SC) khi công dân đến lần đầu: auto (đầu đọc đầu tiên được cắm; không có = chỉ dùng QR), off (tắt), hoặc một phần tên đầu đọc",
     "chip_csca": "Tệp chứng thư CSCA (DER hoặc PEM) mà chứng thư ký của chip phải chuỗi tới; để trống = chỉ kiểm chữ ký của chính chip",
     "qr_serial_port": "Cổng nối tiếp (USB-CDC) của máy quét QR, ví dụ COM3; để trống = không có (máy quét kiểu bàn phím không cần)",

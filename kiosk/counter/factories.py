@@ -105,4 +105,5 @@ def policy_for(settings: Settings, engine: str) -> PolicyConfig:
         settings.max_candidates,
         ImpostorTail(value("impostor_tail_at_one"), value("impostor_tail_scale")),
         settings.auto_accept_fpir,
+        value("holder_distance"),
     )

@@ -1,0 +1,82 @@
+"""Enrolment with the card's chip (read from a simulated card in-process): the chip's record is
+stored, the live face must be the chip photo's holder, and a refusal writes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from kiosk.chip.mrz import access_keys
+from kiosk.chip.reader import read_chip
+from kiosk.counter.chip import check_against_qr
+from kiosk.errors import ChipError
+from tests.support.chip_card import InProcess, SimulatedCard, face_jpeg, make_card, make_pki
+from tests.support.data import FACES, analyzed, enrol_frames
+
+
+@pytest.fixture(scope="module")
+def pki():
+    return make_pki()
+
+
+def chip_of(record, pki, photo=None):
+    card = make_card(record, face_jpeg(photo or FACES / "london_005" / "3.jpg"), pki)
+    return read_chip(InProcess(SimulatedCard(card)), access_keys(record), csca=[pki.csca_der])
+
+
+def counts(kiosk) -> dict[str, int]:
+    return {t: kiosk.store.db[t].count for t in ("citizens", "face_samples", "consents", "visits")}
+
+
+def samples(folder):
+    return [analyzed(p).primary for p in enrol_frames(folder)]
+
+
+def test_the_holder_enrols_with_the_chip_s_record_and_the_level_is_audited(kiosk, card_record, pki):
+    qr = card_record("london_005")
+    chip = chip_of(qr, pki)
+    typed = replace(qr, full_name="Le Anh Son")  # the QR's name without diacritics: the chip wins
+    result = kiosk.enrol(typed, samples("london_005"), consent=True, chip=chip)
+    assert result.record.full_name == "Lê Anh Sơn" and result.samples_stored == 3
+    entry = kiosk.store.audit_entries()[0]
+    assert entry["action"] == "enrol" and '"chip": "csca"' in str(entry["detail"])
+
+
+def test_another_person_s_face_is_refused_and_nothing_is_written(kiosk, card_record, pki):
+    chip = chip_of(card_record("london_005"), pki)
+    with pytest.raises(ChipError) as error:
+        kiosk.enrol(card_record("london_005"), samples("london_030"), consent=True, chip=chip)
+    assert error.value.reason == "not_holder"
+    assert error.value.facts["distance"] > error.value.facts["threshold"] == kiosk.policy.holder_distance
+    assert counts(kiosk) == {"citizens": 0, "face_samples": 0, "consents": 0, "visits": 0}
+
+
+@pytest.mark.parametrize(("consented", "stored"), [(False, 3), (True, 4)])
+def test_the_chip_photo_is_a_sample_only_with_consent_to_it(kiosk, card_record, pki, consented, stored):
+    frontal = FACES / "london_005" / "2.jpg"  # a chip holds a frontal photo; 3.jpg is turned and fails the gates
+    chip = chip_of(card_record("london_005"), pki, frontal)
+    result = kiosk.enrol(
+        card_record("london_005"), samples("london_005"), consent=True, chip=chip, chip_photo_sample=consented
+    )
+    assert result.samples_stored == stored
+
+
+def test_a_chip_of_another_citizen_is_refused(kiosk, card_record, pki):
+    chip = chip_of(card_record("london_030"), pki, FACES / "london_030" / "3.jpg")
+    with pytest.raises(ChipError) as error:
+        kiosk.enrol(card_record("london_005"), samples("london_005"), consent=True, chip=chip)
+    assert error.value.reason == "disagree"
+    assert counts(kiosk)["citizens"] == 0
+
+
+def test_a_qr_that_disagrees_with_the_chip_is_named_field_by_field(card_record, pki):
+    from kiosk.cccd.record import CccdRead
+
+    qr = card_record("london_005")
+    chip = chip_of(qr, pki)
+    forged = CccdRead(replace(qr, full_name="Trần Văn Giả", date_of_birth=qr.date_of_birth.replace(day=1)), (), "")
+    with pytest.raises(ChipError, match="name, birth date") as error:
+        check_against_qr(chip, forged)
+    assert error.value.facts["fields"] == ["full_name", "date_of_birth"]
+    check_against_qr(chip, CccdRead(qr, (), ""))  # the card's own QR agrees
