@@ -76,8 +76,9 @@ class Enrolment:
 
     def saver(self, kiosk: Kiosk, card: CccdRead, seen_at: datetime | None = None) -> Callable[[], Saved]:
         """The service call that stores the samples kept (for a worker thread): enrol the card's
-        citizen with consent (their first visit first seen at ``seen_at``), or add the samples to
-        them (then also their internal id, 0 if gone)."""
+        citizen with consent (their first visit first seen at ``seen_at``; with a chip reader
+        attached, the card's chip is read and verified first and the face checked against its
+        photo), or add the samples to them (then also their internal id, 0 if gone)."""
         samples, record = list(self.samples), card.record
         if self.adding:
 
@@ -86,7 +87,12 @@ class Enrolment:
                 return count, kiosk.citizen_id_of(record.id_number) or 0
 
             return add
-        return lambda: kiosk.enrol(record, samples, consent=True, staff=kiosk.actor, seen_at=seen_at)
+
+        def enrol() -> EnrolResult:
+            chip = kiosk.read_chip(card) if kiosk.chip_reader_ready() else None  # no reader: the QR alone
+            return kiosk.enrol(record, samples, consent=True, staff=kiosk.actor, seen_at=seen_at, chip=chip)
+
+        return enrol
 
     def show_receipt(self) -> None:
         """Open the printable consent receipt of the citizen just enrolled (nothing before a save)."""

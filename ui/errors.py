@@ -77,6 +77,45 @@ def _reasons() -> dict[str, tuple[str, str]]:
             tr("Đăng nhập đúng tài khoản của quầy; nếu vẫn lỗi, tham gia lại bằng gói của tỉnh (kiosk join)."),
         ),
         "camera_failed": (tr("Không có hình từ camera."), tr("Kiểm tra {camera} và dây USB; kiosk tự thử lại.")),
+        "no_pcsc": (
+            tr("Máy này chưa sẵn sàng đọc chip CCCD."),
+            tr("Cài phần đọc chip (PC/SC) hoặc bật dịch vụ Smart Card; quản trị viên có thể tắt đọc chip."),
+        ),
+        "no_reader": (tr("Không thấy đầu đọc chip CCCD."), tr("Cắm lại đầu đọc USB rồi bấm Lưu lại.")),
+        "no_card": (tr("Chưa có thẻ CCCD trên đầu đọc chip."), tr("Đặt thẻ nằm yên trên đầu đọc rồi bấm Lưu lại.")),
+        "card_lost": (tr("Thẻ bị nhấc ra khi đang đọc chip."), tr("Đặt thẻ nằm yên trên đầu đọc rồi bấm Lưu lại.")),
+        "read_failed": (tr("Đọc chip CCCD không thành công."), tr("Đặt thẻ nằm yên trên đầu đọc rồi bấm Lưu lại.")),
+        "access_denied": (
+            tr("Không đăng ký: chip từ chối mã QR này, thẻ trên đầu đọc không phải thẻ vừa quét."),
+            tr("Quét mã QR và đặt lên đầu đọc cùng một thẻ của chính công dân."),
+        ),
+        "not_an_id_chip": (tr("Thẻ trên đầu đọc không phải thẻ CCCD có chip."), tr("Đặt thẻ CCCD của công dân lên đầu đọc.")),
+        "disagree": (
+            tr("Không đăng ký: thông tin trong chip khác với mã QR (mã QR sao chép hoặc giả?)."),
+            tr("Chưa lưu gì. Mời công dân đưa thẻ CCCD của chính mình."),
+        ),
+        "not_holder": (
+            tr("Không đăng ký: người trước camera không phải chủ thẻ CCCD này."),
+            tr("Chưa lưu gì. Khuôn mặt khác ảnh trong chip; mời đưa thẻ của chính công dân hoặc gọi cán bộ phụ trách."),
+        ),
+        "group_tampered": (
+            tr("Không đăng ký: dữ liệu trong chip đã bị sửa đổi."),
+            tr("Chưa lưu gì. Không dùng thẻ này; báo cơ quan công an."),
+        ),
+        "signature_failed": (
+            tr("Không đăng ký: chữ ký số của chip không hợp lệ."),
+            tr("Chưa lưu gì. Không dùng thẻ này; báo cơ quan công an."),
+        ),
+        "csca_mismatch": (
+            tr("Không đăng ký: chip không do cơ quan cấp thẻ đã cấu hình ký."),
+            tr("Chưa lưu gì. Quản trị viên kiểm tra tệp CSCA; nếu tệp đúng, không dùng thẻ này."),
+        ),
+        "csca_unreadable": (tr("Không đọc được tệp CSCA."), tr("Quản trị viên sửa cài đặt chip_csca.")),
+        "sod_malformed": (tr("Dữ liệu bảo mật của chip không đọc được."), tr("Đặt lại thẻ rồi bấm Lưu lại.")),
+        "chip_photo": (
+            tr("Ảnh trong chip không có khuôn mặt để so sánh."),
+            tr("Chưa lưu gì. Cán bộ đối chiếu ảnh in trên thẻ rồi đăng ký lại."),
+        ),
     }
 
 
@@ -124,6 +163,7 @@ def _classes() -> dict[str, tuple[str, str]]:
             tr("Quản trị viên so sánh hai hồ sơ trước khi đăng ký."),
         ),
         "ImageError": (tr("Không đọc được ảnh."), tr("Kiểm tra tệp ảnh.")),
+        "ChipError": (tr("Đọc chip CCCD không thành công."), tr("Đặt thẻ nằm yên trên đầu đọc rồi thử lại.")),
         "RegistryError": (
             tr("Không kết nối được cơ sở dữ liệu của tỉnh."),
             tr("Kiosk vẫn làm việc bình thường và sẽ đồng bộ lại sau."),

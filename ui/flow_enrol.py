@@ -7,8 +7,9 @@ once). Each analysed frame's largest face is offered to the flow's
 :class:`ui.enrolment.Enrolment` (:meth:`EnrolSteps.frame`), which keeps the good ones; with
 ``min_enrol_samples`` kept, :meth:`EnrolSteps.save` enters SAVING and stores them through the
 runner (enrol with consent, or add to the known citizen); SAVED shows what was stored. Saving is
-never interrupted; a database error keeps the samples and offers to save again, any other error
-captures again.
+never interrupted; a database error or a chip read that failed keeps the samples and offers to
+save again; a chip that refuses the card or the face ends the enrolment with nothing stored; any
+other error captures again.
 """
 
 from __future__ import annotations
@@ -21,11 +22,16 @@ from kiosk.counter.desk import Desk
 from kiosk.counter.enrolment import EnrolResult
 from kiosk.counter.screen_guard import ScreenGuard
 from kiosk.counter.service import Kiosk
-from kiosk.errors import StoreError
+from kiosk.errors import ChipError, StoreError
 from models import FaceSample, QualityIssue
 from ui.enrolment import Enrolment, Saved
 from ui.flow_visit import VisitLifecycle
 from ui.screens import MODES, CounterView, Event, Holds, Note, Runner, Screen, State
+
+
+CHIP_RETRY = frozenset({"no_pcsc", "no_reader", "no_card", "card_lost", "read_failed", "sod_malformed"})
+"""Chip failures the clerk can fix (the card off the reader, a read cut short): saving is offered
+again with the samples kept. Any other chip failure refuses the card or the face."""
 
 
 class EnrolHost(Protocol):
@@ -148,8 +154,12 @@ class EnrolSteps:
         flow = self.flow
         if flow.screen.state is not State.SAVING:
             return
-        if isinstance(error, StoreError):  # keep the samples: the clerk retries saving
-            flow.view.show_error(error, retry=self.save)
+        if isinstance(error, StoreError) or (isinstance(error, ChipError) and error.reason in CHIP_RETRY):
+            flow.view.show_error(error, retry=self.save)  # keep the samples: the clerk retries saving
+            return
+        if isinstance(error, ChipError):  # the card or the face was refused: nothing stored, next citizen
+            flow.go_idle()
+            flow.view.show_error(error)
             return
         flow.view.show_error(error)
         self.start(adding=flow.enrolment.adding)  # quality or identity problem: capture again

@@ -410,6 +410,29 @@ def face_jpeg(path: Path, width: int = 360) -> bytes:
     return encoded.tobytes()
 
 
+def plug_reader(monkeypatch, record: CitizenRecord, photo: Path) -> dict[str, bool]:  # type: ignore[no-untyped-def]
+    """Attach a PC/SC reader with a simulated chip of ``record`` holding ``photo`` (the reader is the
+    only fake: the chip's protocol, its verification and the face check are the product's).
+    Returns a switch: ``state["on_reader"] = False`` takes the card off the reader."""
+    from contextlib import contextmanager
+
+    from kiosk.chip import pcsc
+    from kiosk.errors import ChipError
+
+    card = SimulatedCard(make_card(record, face_jpeg(photo), make_pki()))
+    state = {"on_reader": True}
+
+    @contextmanager
+    def open_reader(name: str = ""):  # type: ignore[no-untyped-def]
+        if not state["on_reader"]:
+            raise ChipError("no card on the reader", "lay the CCCD flat on the reader", reason="no_card")
+        yield InProcess(card)
+
+    monkeypatch.setattr(pcsc, "available", lambda name="": True)
+    monkeypatch.setattr(pcsc, "open_reader", open_reader)
+    return state
+
+
 def main() -> None:  # pragma: no cover - run by the pcscd test in its own namespace
     """``python -m tests.support.chip_card PHOTO QR_IMAGE CSCA_OUT [--tamper]``: make a card for
     the QR's citizen holding PHOTO, write its test CSCA to CSCA_OUT (DER), and serve the card to

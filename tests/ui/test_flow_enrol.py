@@ -9,6 +9,7 @@ from kiosk.errors import StoreError
 from models import Decision, QualityIssue
 from recognition.qr import read_qr_file
 from tests.support.data import CARDS, FRAMES, analyzed, check_ins, enrol_frames
+from tests.support.chip_card import plug_reader
 from tests.support.flow import SHAPE, card, decided
 from ui.flow import Event, Note, State
 
@@ -153,3 +154,55 @@ def test_an_enrolled_citizens_card_cannot_be_corrected_at_the_counter(make_flow,
     assert not flow.correct_card(flow.card.record.id_number, "Someone Else", "Elsewhere")
     assert flow.card.record.full_name == "Lê Anh Sơn"
     assert not [e for e in enrolled.store.audit_entries(5) if e["action"] == "card_corrected"]
+
+
+def consent_and_capture(flow, clock, folder):
+    flow.primary()
+    flow.enrol.set_consent_ticked(True)
+    flow.primary()
+    for path in enrol_frames(folder):
+        clock.now += 0.5
+        flow.frame(WatchResult(Mode.CAPTURE, SHAPE, sample=analyzed(path).primary))
+
+
+def test_with_a_chip_reader_the_holder_enrols_with_the_chip_s_record(make_flow, enrolled, clock, monkeypatch):
+    from tests.support.data import FACES
+
+    plug_reader(monkeypatch, card("london_045").record, FACES / "london_045" / "3.jpg")
+    flow, view, _watcher = make_flow(enrolled)
+    flow.frame(WatchResult(Mode.CARD, SHAPE, card=card("london_045")))
+    consent_and_capture(flow, clock, "london_045")
+    assert view.states[-2:] == ["saving", "saved"]
+    result = view.screens[-1].enrolled
+    assert result.record.full_name == "Lý Quốc Sơn"
+    assert '"chip": "signature"' in str(enrolled.store.audit_entries()[0]["detail"])
+
+
+def test_with_a_chip_reader_another_face_is_refused_and_nothing_is_stored(make_flow, enrolled, clock, monkeypatch):
+    from kiosk.errors import ChipError
+    from tests.support.data import FACES
+
+    plug_reader(monkeypatch, card("london_045").record, FACES / "london_045" / "3.jpg")
+    flow, view, _watcher = make_flow(enrolled)
+    flow.frame(WatchResult(Mode.CARD, SHAPE, card=card("london_045")))
+    consent_and_capture(flow, clock, "london_115")  # somebody else in front of the camera
+    assert flow.state is State.IDLE and flow.enrolment.samples == []  # refused: the next citizen
+    error = view.errors[-1]
+    assert isinstance(error, ChipError) and error.reason == "not_holder"
+    assert enrolled.store.find_citizen(card("london_045").record.id_number) is None
+
+
+def test_a_card_off_the_reader_keeps_the_samples_and_offers_to_save_again(make_flow, enrolled, clock, monkeypatch):
+    from kiosk.errors import ChipError
+    from tests.support.data import FACES
+
+    reader = plug_reader(monkeypatch, card("london_045").record, FACES / "london_045" / "3.jpg")
+    reader["on_reader"] = False
+    flow, view, _watcher = make_flow(enrolled)
+    flow.frame(WatchResult(Mode.CARD, SHAPE, card=card("london_045")))
+    consent_and_capture(flow, clock, "london_045")
+    assert flow.state is State.SAVING and view.errors[-1].reason == "no_card" and len(flow.enrolment.samples) == 3
+    assert isinstance(view.errors[-1], ChipError)
+    reader["on_reader"] = True
+    view.retry()
+    assert flow.state is State.SAVED and view.events[-1][0] is Event.ENROLLED

@@ -310,3 +310,27 @@ def test_a_mis_encoded_card_is_shown_with_its_warnings_and_corrected_with_f6(qtb
     assert kiosk.store.audit_entries(3)[0]["action"] == "card_corrected"
     counter.flow.clear_screen(Reason.FACE_GONE)
     assert counter.state is State.IDLE
+
+
+def test_with_a_chip_reader_a_face_that_is_not_the_holder_is_refused_on_screen(
+    qtbot, open_counter, camera, kiosk, monkeypatch, card_record
+):
+    from tests.support.chip_card import plug_reader
+    from tests.support.data import FACES
+
+    plug_reader(monkeypatch, card_record("london_005"), FACES / "london_005" / "3.jpg")
+    window = open_counter(kiosk)
+    counter = window.counter
+    with qtbot.waitSignal(counter.form_filled, timeout=15000):
+        show(camera, "cards/london_005.jpg")
+    press(qtbot, window, Qt.Key.Key_Return)
+    press(qtbot, window, Qt.Key.Key_Space)
+    press(qtbot, window, Qt.Key.Key_Return)
+    assert counter.state is State.CAPTURE
+    show(camera, "frames/london_030/enrol_1.jpg", "frames/london_030/enrol_2.jpg", "frames/london_030/enrol_3.jpg")
+    qtbot.waitUntil(lambda: window.banner.kind == "error", timeout=30000)
+    assert window.banner.text.text() == "Không đăng ký: người trước camera không phải chủ thẻ CCCD này."
+    assert "Chưa lưu gì" in window.banner.detail.text()
+    assert counter.state is State.IDLE
+    assert kiosk.store.find_citizen("096098004127") is None
+    shot(window, "chip-not-holder.png")

@@ -116,6 +116,10 @@
         <translation>QR scanner port (serial)</translation>
     </message>
     <message>
+        <source>Đầu đọc chip CCCD</source>
+        <translation>CCCD chip reader</translation>
+    </message>
+    <message>
         <source>Bộ nhận dạng khuôn mặt</source>
         <translation>Face engine</translation>
     </message>
@@ -880,6 +884,114 @@
         <translation>Check {camera} and its USB cable; the kiosk retries by itself.</translation>
     </message>
     <message>
+        <source>Máy này chưa sẵn sàng đọc chip CCCD.</source>
+        <translation>This PC cannot read CCCD chips yet.</translation>
+    </message>
+    <message>
+        <source>Cài phần đọc chip (PC/SC) hoặc bật dịch vụ Smart Card; quản trị viên có thể tắt đọc chip.</source>
+        <translation>Install the chip reader support (PC/SC) or start the Smart Card service; an administrator can turn chip reading off.</translation>
+    </message>
+    <message>
+        <source>Không thấy đầu đọc chip CCCD.</source>
+        <translation>No CCCD chip reader found.</translation>
+    </message>
+    <message>
+        <source>Cắm lại đầu đọc USB rồi bấm Lưu lại.</source>
+        <translation>Plug the USB reader in again, then press Save again.</translation>
+    </message>
+    <message>
+        <source>Chưa có thẻ CCCD trên đầu đọc chip.</source>
+        <translation>No CCCD card on the chip reader.</translation>
+    </message>
+    <message>
+        <source>Đặt thẻ nằm yên trên đầu đọc rồi bấm Lưu lại.</source>
+        <translation>Lay the card still on the reader, then press Save again.</translation>
+    </message>
+    <message>
+        <source>Thẻ bị nhấc ra khi đang đọc chip.</source>
+        <translation>The card was lifted while its chip was being read.</translation>
+    </message>
+    <message>
+        <source>Đọc chip CCCD không thành công.</source>
+        <translation>The CCCD chip could not be read.</translation>
+    </message>
+    <message>
+        <source>Không đăng ký: chip từ chối mã QR này, thẻ trên đầu đọc không phải thẻ vừa quét.</source>
+        <translation>Not enrolled: the chip refused this QR; the card on the reader is not the card just scanned.</translation>
+    </message>
+    <message>
+        <source>Quét mã QR và đặt lên đầu đọc cùng một thẻ của chính công dân.</source>
+        <translation>Scan the QR of, and lay on the reader, the same card: the citizen&apos;s own.</translation>
+    </message>
+    <message>
+        <source>Thẻ trên đầu đọc không phải thẻ CCCD có chip.</source>
+        <translation>The card on the reader is not a chip CCCD.</translation>
+    </message>
+    <message>
+        <source>Đặt thẻ CCCD của công dân lên đầu đọc.</source>
+        <translation>Lay the citizen&apos;s CCCD on the reader.</translation>
+    </message>
+    <message>
+        <source>Không đăng ký: thông tin trong chip khác với mã QR (mã QR sao chép hoặc giả?).</source>
+        <translation>Not enrolled: the chip&apos;s data differ from the QR&apos;s (a copied or forged QR?).</translation>
+    </message>
+    <message>
+        <source>Chưa lưu gì. Mời công dân đưa thẻ CCCD của chính mình.</source>
+        <translation>Nothing was stored. Ask the citizen for their own CCCD.</translation>
+    </message>
+    <message>
+        <source>Không đăng ký: người trước camera không phải chủ thẻ CCCD này.</source>
+        <translation>Not enrolled: the person at the camera is not this CCCD&apos;s holder.</translation>
+    </message>
+    <message>
+        <source>Chưa lưu gì. Khuôn mặt khác ảnh trong chip; mời đưa thẻ của chính công dân hoặc gọi cán bộ phụ trách.</source>
+        <translation>Nothing was stored. The face differs from the chip&apos;s photo: ask for the citizen&apos;s own card, or call the supervisor.</translation>
+    </message>
+    <message>
+        <source>Không đăng ký: dữ liệu trong chip đã bị sửa đổi.</source>
+        <translation>Not enrolled: the chip&apos;s data were altered.</translation>
+    </message>
+    <message>
+        <source>Chưa lưu gì. Không dùng thẻ này; báo cơ quan công an.</source>
+        <translation>Nothing was stored. Do not accept this card; report it to the police.</translation>
+    </message>
+    <message>
+        <source>Không đăng ký: chữ ký số của chip không hợp lệ.</source>
+        <translation>Not enrolled: the chip&apos;s digital signature is invalid.</translation>
+    </message>
+    <message>
+        <source>Không đăng ký: chip không do cơ quan cấp thẻ đã cấu hình ký.</source>
+        <translation>Not enrolled: the chip was not signed by the configured issuing authority.</translation>
+    </message>
+    <message>
+        <source>Chưa lưu gì. Quản trị viên kiểm tra tệp CSCA; nếu tệp đúng, không dùng thẻ này.</source>
+        <translation>Nothing was stored. An administrator checks the CSCA file; if it is right, do not accept this card.</translation>
+    </message>
+    <message>
+        <source>Không đọc được tệp CSCA.</source>
+        <translation>The CSCA file cannot be read.</translation>
+    </message>
+    <message>
+        <source>Quản trị viên sửa cài đặt chip_csca.</source>
+        <translation>An administrator fixes the chip_csca setting.</translation>
+    </message>
+    <message>
+        <source>Dữ liệu bảo mật của chip không đọc được.</source>
+        <translation>The chip&apos;s security data cannot be read.</translation>
+    </message>
+    <message>
+        <source>Đặt lại thẻ rồi bấm Lưu lại.</source>
+        <translation>Lay the card on the reader again, then press Save again.</translation>
+    </message>
+    <message>
+        <source>Ảnh trong chip không có khuôn mặt để so sánh.</source>
+        <translation>The chip&apos;s photo has no face to compare with.</translation>
+    </message>
+    <message>
+        <source>Chưa lưu gì. Cán bộ đối chiếu ảnh in trên thẻ rồi đăng ký lại.</source>
+        <translation>Nothing was stored. The clerk compares the printed photo, then enrols again.</translation>
+    </message>
+    <message>
         <source>Kiểm tra dây USB của camera; kiosk tự thử lại.</source>
         <translation>Check the camera&apos;s USB cable; the kiosk retries by itself.</translation>
     </message>
@@ -978,6 +1090,10 @@
     <message>
         <source>Kiểm tra tệp ảnh.</source>
         <translation>Check the image file.</translation>
+    </message>
+    <message>
+        <source>Đặt thẻ nằm yên trên đầu đọc rồi thử lại.</source>
+        <translation>Lay the card still on the reader and try again.</translation>
     </message>
     <message>
         <source>Không kết nối được cơ sở dữ liệu của tỉnh.</source>
