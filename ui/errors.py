@@ -89,7 +89,10 @@ def _reasons() -> dict[str, tuple[str, str]]:
             tr("Không đăng ký: chip từ chối mã QR này, thẻ trên đầu đọc không phải thẻ vừa quét."),
             tr("Quét mã QR và đặt lên đầu đọc cùng một thẻ của chính công dân."),
         ),
-        "not_an_id_chip": (tr("Thẻ trên đầu đọc không phải thẻ CCCD có chip."), tr("Đặt thẻ CCCD của công dân lên đầu đọc.")),
+        "not_an_id_chip": (
+            tr("Thẻ trên đầu đọc không phải thẻ CCCD có chip."),
+            tr("Đặt thẻ CCCD của công dân lên đầu đọc."),
+        ),
         "disagree": (
             tr("Không đăng ký: thông tin trong chip khác với mã QR (mã QR sao chép hoặc giả?)."),
             tr("Chưa lưu gì. Mời công dân đưa thẻ CCCD của chính mình."),

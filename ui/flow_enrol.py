@@ -28,7 +28,6 @@ from ui.enrolment import Enrolment, Saved
 from ui.flow_visit import VisitLifecycle
 from ui.screens import MODES, CounterView, Event, Holds, Note, Runner, Screen, State
 
-
 CHIP_RETRY = frozenset({"no_pcsc", "no_reader", "no_card", "card_lost", "read_failed", "sod_malformed"})
 """Chip failures the clerk can fix (the card off the reader, a read cut short): saving is offered
 again with the samples kept. Any other chip failure refuses the card or the face."""

@@ -8,8 +8,8 @@ from kiosk.counter.watch import Mode, WatchResult
 from kiosk.errors import StoreError
 from models import Decision, QualityIssue
 from recognition.qr import read_qr_file
-from tests.support.data import CARDS, FRAMES, analyzed, check_ins, enrol_frames
 from tests.support.chip_card import plug_reader
+from tests.support.data import CARDS, FRAMES, analyzed, check_ins, enrol_frames
 from tests.support.flow import SHAPE, card, decided
 from ui.flow import Event, Note, State
 

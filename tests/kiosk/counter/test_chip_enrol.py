@@ -80,3 +80,24 @@ def test_a_qr_that_disagrees_with_the_chip_is_named_field_by_field(card_record, 
         check_against_qr(chip, forged)
     assert error.value.facts["fields"] == ["full_name", "date_of_birth"]
     check_against_qr(chip, CccdRead(qr, (), ""))  # the card's own QR agrees
+
+
+def test_nothing_of_the_chip_is_logged_or_written(kiosk, card_record, pki, caplog):
+    """The access data, the chip's files and its photo reach no log, no audit entry and no byte of
+    the database; the audit says only the level reached."""
+    import logging
+
+    qr = card_record("london_005")
+    card = make_card(qr, face_jpeg(FACES / "london_005" / "2.jpg"), pki)
+    with caplog.at_level(logging.DEBUG):
+        chip = read_chip(InProcess(SimulatedCard(card)), access_keys(qr), csca=[pki.csca_der])
+        kiosk.enrol(qr, samples("london_005"), consent=True, chip=chip, chip_photo_sample=True)
+    secrets = [card.key.information, card.key.information[:10], "Nguyễn Văn Bố", chip.mrz.name]
+    audit = str(kiosk.store.audit_entries())
+    kiosk.close()
+    files = b"".join(p.read_bytes() for p in kiosk.store.path.parent.glob(kiosk.store.path.name + "*"))
+    for secret in secrets:
+        assert secret not in caplog.text and secret not in audit
+        assert secret.encode() not in files
+    assert chip.photo.data[:64] not in files and card.files["DG13"][:40] not in files
+    assert '"chip": "csca"' in audit
