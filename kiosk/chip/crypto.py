@@ -1,8 +1,9 @@
-"""The eMRTD's symmetric cryptography for BAC (ICAO Doc 9303 Part 11, sections 4.3 and 9.7).
+"""The eMRTD's symmetric cryptography (ICAO Doc 9303 Part 11, sections 9.7 and 9.8).
 
-Two-key 3DES in CBC mode with a zero IV, the ISO/IEC 9797-1 "retail MAC" (MAC algorithm 3,
-DES) and padding method 2, and the SHA-1 key derivation. All byte strings; keys are 16 bytes
-(K_a || K_b). Checked against the worked example of Doc 9303 Part 11 Appendix D.
+BAC and 3DES PACE: two-key 3DES in CBC mode with a zero IV, the ISO/IEC 9797-1 "retail MAC"
+(MAC algorithm 3, DES) and padding method 2, and the SHA-1 key derivation; keys are 16
+bytes (K_a || K_b). AES PACE: AES-CBC and AES-CMAC. All byte strings. Checked against the
+worked examples of Doc 9303 Part 11 Appendices D and G.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ MAC = 2
 """Key derivation counters: 1 gives the encryption key, 2 the MAC key."""
 
 
-def pad(data: bytes) -> bytes:
-    """ISO/IEC 9797-1 padding method 2: ``0x80`` then zeros up to a multiple of 8 bytes."""
+def pad(data: bytes, block: int = BLOCK) -> bytes:
+    """ISO/IEC 9797-1 padding method 2: ``0x80`` then zeros up to a multiple of ``block`` bytes."""
     padded = data + b"\x80"
-    return padded + b"\x00" * (-len(padded) % BLOCK)
+    return padded + b"\x00" * (-len(padded) % block)
 
 
 def unpad(data: bytes) -> bytes:
@@ -77,3 +78,29 @@ def retail_mac(key: bytes, data: bytes) -> bytes:
     key_a, key_b = key[:8], key[8:16]
     chained = encrypt(key_a * 3, pad(data))[-BLOCK:]
     return encrypt(key_a * 3, decrypt(key_b * 3, chained))
+
+
+def aes_encrypt(key: bytes, data: bytes, iv: bytes = bytes(16)) -> bytes:
+    """AES-CBC; ``data`` must be a multiple of 16 bytes."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return bytes(encryptor.update(data) + encryptor.finalize())
+
+
+def aes_decrypt(key: bytes, data: bytes, iv: bytes = bytes(16)) -> bytes:
+    """The inverse of :func:`aes_encrypt`."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    return bytes(decryptor.update(data) + decryptor.finalize())
+
+
+def aes_cmac(key: bytes, data: bytes) -> bytes:
+    """AES-CMAC of ``data``, truncated to 8 bytes as secure messaging uses it."""
+    from cryptography.hazmat.primitives import cmac
+    from cryptography.hazmat.primitives.ciphers import algorithms
+
+    mac = cmac.CMAC(algorithms.AES(key))
+    mac.update(data)
+    return bytes(mac.finalize()[:8])

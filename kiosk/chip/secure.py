@@ -28,15 +28,46 @@ def key_seed(mrz_information: str) -> bytes:
 
 @dataclass
 class SessionKeys:
-    """The session's encryption and MAC keys (16 bytes each) and its send sequence counter."""
+    """A session's encryption and MAC keys, its send sequence counter and its cipher: ``"3des"``
+    (BAC, 3DES PACE: 8-byte blocks and counter, zero IV, retail MAC) or ``"aes"`` (AES PACE:
+    16-byte blocks and counter, IV = E(K_enc, counter), CMAC)."""
 
     enc: bytes
     mac: bytes
     ssc: int
+    cipher: str = "3des"
 
     @classmethod
     def from_seed(cls, seed: bytes, ssc: int) -> SessionKeys:
         return cls(crypto.derive_key(seed, crypto.ENC), crypto.derive_key(seed, crypto.MAC), ssc)
+
+    @property
+    def block(self) -> int:
+        return 8 if self.cipher == "3des" else 16
+
+    def counter(self) -> bytes:
+        return self.ssc.to_bytes(self.block, "big")
+
+    def encrypt(self, data: bytes) -> bytes:
+        """Encrypt padded data for the current counter."""
+        if self.cipher == "3des":
+            return crypto.encrypt(self.enc, data)
+        return crypto.aes_encrypt(self.enc, data, self._iv())
+
+    def decrypt(self, data: bytes) -> bytes:
+        if self.cipher == "3des":
+            return crypto.decrypt(self.enc, data)
+        return crypto.aes_decrypt(self.enc, data, self._iv())
+
+    def _iv(self) -> bytes:
+        return crypto.aes_encrypt(self.enc, self.counter())
+
+    def mac_of(self, data: bytes, *, padded: bool = True) -> bytes:
+        """The 8-byte MAC of ``data``: the retail MAC pads it; CMAC pads it only with ``padded``
+        (secure messaging pads its MAC input; PACE's authentication tokens do not)."""
+        if self.cipher == "3des":
+            return crypto.retail_mac(self.mac, data)
+        return crypto.aes_cmac(self.mac, crypto.pad(data, 16) if padded else data)
 
 
 @dataclass
@@ -89,65 +120,67 @@ class BacTerminal:
 
 
 class SecureChannel:
-    """Secure messaging with 3DES session keys (the terminal's side)."""
+    """Secure messaging (the terminal's side) with the session's keys and cipher."""
 
     def __init__(self, keys: SessionKeys) -> None:
         self.keys = keys
 
-    def _next_ssc(self) -> bytes:
-        self.keys.ssc = (self.keys.ssc + 1) % (1 << 64)
-        return self.keys.ssc.to_bytes(8, "big")
+    def _next(self) -> bytes:
+        self.keys.ssc = (self.keys.ssc + 1) % (1 << (8 * self.keys.block))
+        return self.keys.counter()
 
     def wrap(self, apdu: bytes) -> bytes:
         """The protected form of a short plain command APDU (case 1-4, no chaining)."""
+        keys = self.keys
         header = bytes([apdu[0] | 0x0C]) + apdu[1:4]
         data, le = _body(apdu)
+        counter = self._next()
         objects = b""
         if data:
-            encrypted = crypto.encrypt(self.keys.enc, crypto.pad(data))
+            encrypted = keys.encrypt(crypto.pad(data, keys.block))
             objects += b"\x87" + encode_length(len(encrypted) + 1) + b"\x01" + encrypted
         if le is not None:
             objects += b"\x97\x01" + bytes([le & 0xFF])
-        mac = crypto.retail_mac(self.keys.mac, self._next_ssc() + crypto.pad(header) + objects)
-        objects += b"\x8e\x08" + mac
+        objects += b"\x8e\x08" + keys.mac_of(counter + crypto.pad(header, keys.block) + objects)
         return header + bytes([len(objects)]) + objects + b"\x00"
 
     def unwrap(self, answer: bytes, sw: int) -> tuple[bytes, int]:
         """The plain data and status word of a protected answer.
 
+        An answer with no data objects at all is returned with its outer status word only when
+        that is an error (a card may drop secure messaging to say ``6988``, or answer an error
+        plainly): it can only make a step fail, never succeed.
+
         Raises:
-            SecureMessagingError: no MAC, a wrong MAC, or bad padding. An answer with no
-                data objects at all (the card dropped secure messaging, e.g. ``6988``) is
-                returned as it came, with its status word, after counting it.
+            SecureMessagingError: a success without secure messaging, no MAC or no protected
+                status (DO'99'), a wrong MAC, or a malformed encrypted object.
         """
-        ssc = self._next_ssc()
+        keys = self.keys
+        counter = self._next()
         if not answer:
+            if sw in (0x9000, 0x6282):
+                raise SecureMessagingError("the card answered without secure messaging")
             return b"", sw
         try:
             objects = read_tlvs(answer)
         except ValueError as error:
             raise SecureMessagingError(f"malformed secure-messaging answer ({error})") from None
-        covered = b""
-        data = b""
-        status = sw
-        mac = b""
-        for tag, value, raw in objects:
-            if tag == 0x87:
-                covered += raw
-                data = crypto.decrypt(self.keys.enc, value[1:])
-            elif tag == 0x99:
-                covered += raw
-                status = int.from_bytes(value, "big")
-            elif tag == 0x8E:
-                mac = value
-        if not mac or crypto.retail_mac(self.keys.mac, ssc + covered) != mac:
+        covered = b"".join(raw for tag, _, raw in objects if tag in (0x87, 0x99))
+        found = {tag: value for tag, value, _ in objects}
+        if 0x8E not in found or 0x99 not in found:
+            raise SecureMessagingError("the card's answer carries no MAC or no protected status")
+        if keys.mac_of(counter + covered) != found[0x8E]:
             raise SecureMessagingError("the card's answer failed its MAC")
-        if data:
-            try:
-                data = crypto.unpad(data)
-            except ValueError:
-                raise SecureMessagingError("the card's answer is badly padded") from None
-        return data, status
+        status = int.from_bytes(found[0x99], "big")
+        encrypted = found.get(0x87, b"")
+        if not encrypted:
+            return b"", status
+        if encrypted[0] != 0x01 or len(encrypted) < 1 + keys.block or (len(encrypted) - 1) % keys.block:
+            raise SecureMessagingError("the card's encrypted answer is malformed")
+        try:
+            return crypto.unpad(keys.decrypt(encrypted[1:])), status
+        except ValueError:
+            raise SecureMessagingError("the card's answer is badly padded") from None
 
 
 def _body(apdu: bytes) -> tuple[bytes, int | None]:

@@ -233,7 +233,7 @@ def enroll(
                 "samples": result.samples_stored,
                 "refused": refused,
                 "warnings": [w.message for w in card.warnings],
-                "chip": chip_read.verified.level if chip_read else None,
+                **({"chip": chip_read.verified.level} if chip_read else {}),
             },
             as_json,
             f"enrolled {r.full_name} ({r.masked_id}) with {count(result.samples_stored, 'face sample')}"
