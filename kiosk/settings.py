@@ -197,7 +197,8 @@ class Settings:
     )
     chip_reader: str = _f(
         "auto",
-        "PC/SC reader of the CCCD's chip at first visits: auto (the first attached, none = QR only), off, or part of a reader's name",
+        "PC/SC reader of the CCCD's chip at first visits: auto (the first attached; none seen this run = the QR alone), "
+        "required (no enrolment without reading the chip), off, or part of a reader's name",
     )
     chip_csca: str = _f(
         "",

@@ -149,7 +149,7 @@ HELP_VI = {
     "camera_height_px": "Chiều cao ảnh xin từ camera, tính bằng điểm ảnh",
     "sface_holder_distance": "SFace: khoảng cách cosin tối đa giữa khuôn mặt đang đăng ký và ảnh trong chip để coi là chủ thẻ (so 1:1; trên dữ liệu phát triển 10.000 người lạ mới lọt 1); nhỏ hơn là chặt hơn",
     "dlib_holder_distance": "dlib: khoảng cách Euclid tối đa giữa khuôn mặt đang đăng ký và ảnh trong chip để coi là chủ thẻ (so 1:1); nhỏ hơn là chặt hơn",
-    "chip_reader": "Đầu đọc chip CCCD (PC/SC) khi công dân đến lần đầu: auto (đầu đọc đầu tiên được cắm; không có = chỉ dùng QR), off (tắt), hoặc một phần tên đầu đọc",
+    "chip_reader": "Đầu đọc chip CCCD (PC/SC) khi công dân đến lần đầu: auto (đầu đọc đầu tiên được cắm; chưa thấy đầu đọc nào từ khi mở = chỉ dùng QR), required (bắt buộc đọc chip mới được đăng ký), off (tắt), hoặc một phần tên đầu đọc",
     "chip_csca": "Tệp chứng thư CSCA (DER hoặc PEM) mà chứng thư ký của chip phải chuỗi tới; để trống = chỉ kiểm chữ ký của chính chip",
     "qr_serial_port": "Cổng nối tiếp (USB-CDC) của máy quét QR, ví dụ COM3; để trống = không có (máy quét kiểu bàn phím không cần)",
     "language": "Ngôn ngữ của ứng dụng tại quầy mỗi khi khởi động: tiếng Việt hoặc tiếng Anh (nút English / Tiếng Việt "

@@ -28,9 +28,12 @@ from ui.enrolment import Enrolment, Saved
 from ui.flow_visit import VisitLifecycle
 from ui.screens import MODES, CounterView, Event, Holds, Note, Runner, Screen, State
 
-CHIP_RETRY = frozenset({"no_pcsc", "no_reader", "no_card", "card_lost", "read_failed", "sod_malformed"})
-"""Chip failures the clerk can fix (the card off the reader, a read cut short): saving is offered
-again with the samples kept. Any other chip failure refuses the card or the face."""
+CHIP_RETRY = frozenset(
+    {"no_pcsc", "no_reader", "no_card", "card_lost", "read_failed", "sod_malformed", "not_an_id_chip", "access_denied"}
+)
+"""Chip failures the clerk can fix (the card off the reader, another card on it, a read cut
+short): saving is offered again with the samples kept. Any other chip failure (a face that is
+not the holder, a chip that disagrees with the QR or fails its signature) refuses the enrolment."""
 
 
 class EnrolHost(Protocol):

@@ -200,6 +200,18 @@ class FormPanel(Panel):
         self.warnings.clear()
 
 
+def chip_line(level: str) -> str:
+    """What the saved screen says of the card's chip (nothing when it was not read)."""
+    lines = {
+        "csca": tr("Chip CCCD: đã xác thực chữ ký số tới cơ quan cấp thẻ; hồ sơ lấy theo chip."),
+        "signature": tr(
+            "Chip CCCD: chữ ký số hợp lệ nhưng chưa đối chiếu được với cơ quan cấp thẻ (chưa có tệp CSCA); "
+            "hồ sơ lấy theo mã QR."
+        ),
+    }
+    return "\n\n" + lines[level] if level in lines else ""
+
+
 class SavedPanel(Panel):
     """Enrolment (or new samples) saved: offer the consent receipt, then done."""
 
@@ -234,6 +246,7 @@ class SavedPanel(Panel):
                     "Đã lưu hồ sơ và {n} mẫu khuôn mặt của {name}. Lần sau chỉ cần nhìn vào camera.\n\n"
                     "Lượt đến này đã được ghi nhận (lần đầu). Giải quyết thủ tục, rồi nhấn «Xong» (F8)."
                 ).format(n=result.samples_stored, name=result.record.full_name)
+                + chip_line(result.chip_level)
             )
             self.receipt.setText(tr("Xem / in phiếu đồng ý (P)"))
             self.receipt.show()

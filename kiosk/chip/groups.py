@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kiosk.chip.tlv import read_tlv, read_tlvs
+from kiosk.chip.tlv import constructed, read_tlv, read_tlvs
 
 FILES = {"COM": 0x011E, "DG1": 0x0101, "DG2": 0x0102, "DG13": 0x010D, "SOD": 0x011D, "CardAccess": 0x011C}
 """File identifiers (short EF ids 1E, 01, 02, 0D, 1D; EF.CardAccess lives in the master file)."""
@@ -76,7 +76,10 @@ class Mrz:
 
 def parse_dg1(data: bytes) -> Mrz:
     """DG1 (tag 61 holding 5F1F, the MRZ)."""
-    objects = {tag: value for tag, value, _ in read_tlvs(_outer(data, "DG1"))}
+    try:
+        objects = {tag: value for tag, value, _ in read_tlvs(_outer(data, "DG1"))}
+    except ValueError as error:
+        raise GroupError(f"DG1 is malformed ({error})") from None
     text = objects.get(0x5F1F, b"").decode("ascii", "replace")
     if len(text) != 90:
         raise GroupError(f"DG1 holds a {len(text)}-character MRZ, not a TD1 card's 90")
@@ -118,7 +121,11 @@ def parse_dg2(data: bytes) -> Photo:
     return Photo(block[at:], fmt)
 
 
-def _find(data: bytes, tags: tuple[int, ...]) -> bytes | None:
+MAX_DEPTH = 8
+"""How deep constructed TLVs are searched (DG2 nests 4 levels; more is a hostile file)."""
+
+
+def _find(data: bytes, tags: tuple[int, ...], depth: int = 0) -> bytes | None:
     """The value of the first TLV with one of ``tags``, searching constructed TLVs depth first."""
     try:
         objects = read_tlvs(data)
@@ -127,9 +134,8 @@ def _find(data: bytes, tags: tuple[int, ...]) -> bytes | None:
     for tag, value, _ in objects:
         if tag in tags:
             return value
-        constructed = (tag >> (8 * ((tag.bit_length() - 1) // 8))) & 0x20
-        if constructed:
-            inner = _find(value, tags)
+        if constructed(tag) and depth < MAX_DEPTH:
+            inner = _find(value, tags, depth + 1)
             if inner is not None:
                 return inner
     return None
@@ -139,13 +145,13 @@ STRING_TAGS = {0x0C, 0x13, 0x16, 0x1E, 0x04, 0x1A}
 """UTF8String, PrintableString, IA5String, BMPString, OCTET STRING, VisibleString."""
 
 
-def _strings(data: bytes) -> list[str]:
+def _strings(data: bytes, depth: int = 0) -> list[str]:
     out = []
     for tag, value, _ in read_tlvs(data):
         if tag in STRING_TAGS:
             out.append(value.decode("utf-16-be" if tag == 0x1E else "utf-8", "replace"))
-        elif tag & 0x20:
-            out += _strings(value)
+        elif constructed(tag) and depth < MAX_DEPTH:
+            out += _strings(value, depth + 1)
     return out
 
 
@@ -180,18 +186,24 @@ def _fields_of(data: bytes, fields: dict[int, str]) -> None:
         fields[number] = " | ".join(t.strip() for t in texts)
 
 
-def chip_date(text: str) -> date:
-    """A DG13 date, ``DD/MM/YYYY`` (also ``DDMMYYYY`` or ``YYYY-MM-DD``).
+def ascii_digits(text: str) -> str:
+    """The ASCII digits of ``text`` (other scripts' digits are not the card's)."""
+    return "".join(ch for ch in text if "0" <= ch <= "9")
+
+
+def chip_date(text: str, field: str = "a date") -> date:
+    """A DG13 date: ``DD/MM/YYYY`` or ``DD-MM-YYYY`` (also ``DDMMYYYY``), or ``YYYY-MM-DD``.
 
     Raises:
-        GroupError: not a date.
+        GroupError: not a date (the message names the field, never its value).
     """
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = ascii_digits(text)
+    year_first = len(text.strip()) >= 5 and text.strip()[4] in "-/."
     try:
-        if "-" in text and len(digits) == 8:
+        if len(digits) == 8 and year_first:
             return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
         if len(digits) == 8:
             return date(int(digits[4:]), int(digits[2:4]), int(digits[:2]))
     except ValueError:
         pass
-    raise GroupError(f"DG13 holds {text!r} where a date should be")
+    raise GroupError(f"DG13's {field} is not a date")

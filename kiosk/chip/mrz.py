@@ -2,10 +2,10 @@
 TD1 MRZ on the back prints them (ICAO Doc 9303 Parts 3 and 5) or as derived from the QR.
 
 The document number of a CCCD is the last 9 digits of the 12-digit ID number. The QR has no
-expiry date, but a CCCD's validity follows its holder's age: it runs to the birthday at 25,
-40 or 60, and for life when issued at 58 or later (Law on Identification 2023, art. 21, as
-the 2014 law before it); a card issued within 2 years before one of those birthdays runs to
-the next one. :func:`access_keys` lists the candidates in the order to try them.
+expiry date, but a card's validity follows its holder's age: it runs to the birthday at 14,
+25, 40 or 60, and for life when issued at 58 or later (Law on Identification 2023, art. 21;
+the 2014 law had 25, 40 and 60); a card issued within 2 years before one of those birthdays
+runs to the next one. :func:`access_keys` lists the candidates in the order to try them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import date
 from models import CitizenRecord
 
 WEIGHTS = (7, 3, 1)
-RENEWAL_AGES = (25, 40, 60)
+RENEWAL_AGES = (14, 25, 40, 60)
 NO_EXPIRY = "991231"
 """The expiry a card valid for life is assumed to carry in its MRZ (unconfirmed on a real card)."""
 
@@ -25,7 +25,7 @@ def check_digit(text: str) -> str:
     """The MRZ check digit of ``text`` (digits, capitals, ``<``)."""
     total = 0
     for index, char in enumerate(text):
-        if char.isdigit():
+        if "0" <= char <= "9":
             value = int(char)
         elif "A" <= char <= "Z":
             value = ord(char) - 55
@@ -50,13 +50,15 @@ class AccessKey:
         document_number: 9 characters of the MRZ's document number field (``<``-padded).
         birth: date of birth, ``YYMMDD``.
         expiry: date of expiry, ``YYMMDD``.
-        source: where it came from: ``"mrz"``, or ``"qr"`` plus how the expiry was derived.
+        source: where it came from: ``"mrz"``, ``"qr"`` plus how the expiry was derived, or the CAN.
+        can: a card access number instead of the MRZ data (PACE only); empty for MRZ keys.
     """
 
     document_number: str
     birth: str
     expiry: str
     source: str
+    can: str = ""
 
     @property
     def information(self) -> str:
@@ -81,6 +83,8 @@ def key_from_mrz(text: str) -> AccessKey:
         lines = [lines[0][i : i + 30] for i in range(0, len(lines[0]), 30)]
     if len(lines) < 2 or len(lines[0]) != 30 or len(lines[1]) != 30:
         raise MrzError("the MRZ should be the card's 3 lines of 30 characters (the first two are enough)")
+    if any(not ("0" <= c <= "9" or "A" <= c <= "Z" or c == "<") for c in lines[0] + lines[1]):
+        raise MrzError("the MRZ holds only capital letters, digits and '<'")
     first, second = lines[0], lines[1]
     number, number_check = first[5:14], first[14]
     birth, birth_check = second[0:6], second[6]
@@ -120,7 +124,7 @@ def expiry_candidates(born: date, issued: date | None) -> list[tuple[date | None
         else:
             out.append((None, "qr: valid for life (issued at 58 or later)"))
     for age in RENEWAL_AGES:
-        out += [(day, f"qr: {age}th birthday") for day in _birthday(born, age)]
+        out += [(day, f"qr: {age}th birthday") for day in _birthday(born, age) if issued is None or day > issued]
     out.append((None, "qr: valid for life"))
     seen: set[date | None] = set()
     unique = []
@@ -131,11 +135,25 @@ def expiry_candidates(born: date, issued: date | None) -> list[tuple[date | None
     return unique
 
 
+def can_key(can: str, source: str = "can") -> AccessKey:
+    """A card access number as an access key (PACE only).
+
+    Raises:
+        MrzError: not 6 ASCII digits.
+    """
+    if len(can) != 6 or not all("0" <= c <= "9" for c in can):
+        raise MrzError("the card access number (CAN) is 6 digits")
+    return AccessKey("", "", "", source, can=can)
+
+
 def access_keys(record: CitizenRecord) -> list[AccessKey]:
-    """The access keys to try for the card whose QR gave ``record``, most likely first."""
+    """The access keys to try for the card whose QR gave ``record``, most likely first: the MRZ
+    data with each candidate expiry date, then the last 6 ID digits as a CAN (one public
+    source says newer cards take it for PACE; unconfirmed on a real card)."""
     number = record.id_number[-9:]
     birth = _yymmdd(record.date_of_birth)
-    return [
+    keys = [
         AccessKey(number, birth, _yymmdd(day) if day else NO_EXPIRY, why)
         for day, why in expiry_candidates(record.date_of_birth, record.issue_date)
     ]
+    return [*keys, can_key(record.id_number[-6:], "qr: CAN = the last 6 ID digits")]

@@ -69,12 +69,20 @@ def _lds_security_object() -> Any:
     return LdsSecurityObject
 
 
+LDS_SECURITY_OBJECT = "2.23.136.1.1.1"
+"""The SOD's content type (ICAO Doc 9303 Part 10)."""
+HASHES = ("sha1", "sha224", "sha256", "sha384", "sha512")
+"""Digests passive authentication accepts (MD5 is refused)."""
+PARSE_ERRORS = (ValueError, KeyError, TypeError, IndexError, AttributeError, OverflowError)
+"""What asn1crypto and cryptography raise on malformed input: all mean a card that cannot be verified."""
+
+
 def verify(sod: bytes, groups: Mapping[int, bytes], csca: list[bytes] | None = None) -> Verified:
     """Passive authentication of the data groups ``groups`` (number -> the file's bytes).
 
     Args:
         sod: EF.SOD's bytes (tag 77).
-        groups: the data groups read; each must be listed in the SOD.
+        groups: the data groups read (at least one); each must be listed in the SOD.
         csca: CSCA certificates (DER) to chain the document signer to; ``None`` stops at level 2.
 
     Raises:
@@ -83,22 +91,28 @@ def verify(sod: bytes, groups: Mapping[int, bytes], csca: list[bytes] | None = N
     """
     from asn1crypto import cms
 
+    if not groups:
+        raise PassiveAuthError("no data group to verify", "sod_malformed")
     try:
         tag, content, _ = read_tlv(sod)
         if tag != 0x77:
             raise ValueError(f"tag {tag:#x}")
-        info = cms.ContentInfo.load(content)
-        signed = info["content"]
-        payload = signed["encap_content_info"]["content"].native
+        signed = cms.ContentInfo.load(content)["content"]
+        encapsulated = signed["encap_content_info"]
+        if encapsulated["content_type"].dotted != LDS_SECURITY_OBJECT:
+            raise ValueError("its content is not an LDS security object")
+        payload = encapsulated["content"].native
         lds = _lds_security_object().load(payload)
         hash_name = lds["hash_algorithm"]["algorithm"].native
+        if hash_name not in HASHES:
+            raise ValueError(f"unsupported digest {hash_name}")
         listed = {
             int(item["data_group_number"].native): item["data_group_hash_value"].native
             for item in lds["data_group_hash_values"]
         }
         signer_info = signed["signer_infos"][0]
-        certificates = [c.chosen.dump() for c in signed["certificates"]]
-    except (ValueError, KeyError, TypeError, IndexError) as error:
+        certificates = [c.chosen for c in signed["certificates"] if c.name == "certificate"]
+    except PARSE_ERRORS as error:
         raise PassiveAuthError(f"the card's security object (SOD) is malformed ({error})", "sod_malformed") from None
 
     for number, data in sorted(groups.items()):
@@ -116,61 +130,78 @@ def verify(sod: bytes, groups: Mapping[int, bytes], csca: list[bytes] | None = N
     return Verified(level, hash_name, tuple(sorted(groups)), signer.subject.rfc4514_string())
 
 
-def _check_signature(signer_info: Any, payload: bytes, certificates: list[bytes]) -> Any:
-    """The document signer certificate whose key verifies the SOD's signature."""
+def _signer_certificate(signer_info: Any, certificates: list[Any]) -> Any:
+    """The certificate the signer info names (issuer and serial number, or subject key identifier)."""
+    sid = signer_info["sid"]
+    for certificate in certificates:
+        if sid.name == "issuer_and_serial_number":
+            wanted = sid.chosen
+            if certificate.issuer == wanted["issuer"] and certificate.serial_number == wanted["serial_number"].native:
+                return certificate
+        elif certificate.key_identifier == sid.chosen.native:
+            return certificate
+    raise ValueError("the SOD does not carry the certificate its signer names")
+
+
+def _check_signature(signer_info: Any, payload: bytes, certificates: list[Any]) -> Any:
+    """The document signer certificate (cryptography's) named by the signer info, once its key
+    has verified the signed attributes, which must carry the LDS content type and its digest."""
     from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
     failed = "signature_failed"
     try:
         digest_name = signer_info["digest_algorithm"]["algorithm"].native
+        if digest_name not in HASHES:
+            raise ValueError(f"unsupported digest {digest_name}")
         attributes = signer_info["signed_attrs"]
-        digests = [a["values"][0].native for a in attributes if a["type"].native == "message_digest"]
-        if not digests or digests[0] != hashlib.new(digest_name, payload).digest():
+        values = {a["type"].native: a["values"] for a in attributes}
+        if [v.dotted for v in values.get("content_type", [])] != [LDS_SECURITY_OBJECT]:
+            raise ValueError("its signed attributes do not name an LDS security object")
+        digests = [v.native for v in values.get("message_digest", [])]
+        if digests != [hashlib.new(digest_name, payload).digest()]:
             raise PassiveAuthError("the card's security object does not sign its own content", failed)
         signed_bytes = b"\x31" + attributes.dump()[1:]  # signed as a SET OF, not as [0]
         signature = signer_info["signature"].native
         algorithm = signer_info["signature_algorithm"]
-        scheme = algorithm.signature_algo
         hash_algorithm = getattr(hashes, digest_name.upper())()
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise PassiveAuthError(f"the card's signature cannot be read ({error})", failed) from None
-    if not certificates:
-        raise PassiveAuthError("the card's security object carries no document signer certificate", failed)
-    for der in certificates:
-        certificate = x509.load_der_x509_certificate(der)
+        certificate = x509.load_der_x509_certificate(_signer_certificate(signer_info, certificates).dump())
         key = certificate.public_key()
-        try:
-            if isinstance(key, rsa.RSAPublicKey) and scheme == "rsassa_pss":
-                params = algorithm["parameters"]
-                pss_hash = getattr(hashes, params["hash_algorithm"]["algorithm"].native.upper())()
-                key.verify(
-                    signature, signed_bytes, padding.PSS(padding.MGF1(pss_hash), params["salt_length"].native), pss_hash
-                )
-            elif isinstance(key, rsa.RSAPublicKey):
-                key.verify(signature, signed_bytes, padding.PKCS1v15(), hash_algorithm)
-            elif isinstance(key, ec.EllipticCurvePublicKey):
-                key.verify(signature, signed_bytes, ec.ECDSA(hash_algorithm))
-            else:
-                continue
-        except InvalidSignature:
-            continue
-        return certificate
-    raise PassiveAuthError("the card's security object fails its signature (forged or altered)", failed)
+        if isinstance(key, rsa.RSAPublicKey) and algorithm.signature_algo == "rsassa_pss":
+            params = algorithm["parameters"]
+            pss_hash = getattr(hashes, params["hash_algorithm"]["algorithm"].native.upper())()
+            pss = padding.PSS(padding.MGF1(pss_hash), params["salt_length"].native)
+            key.verify(signature, signed_bytes, pss, pss_hash)
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, signed_bytes, padding.PKCS1v15(), hash_algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, signed_bytes, ec.ECDSA(hash_algorithm))
+        else:
+            raise ValueError("the document signer's key is neither RSA nor ECDSA")
+    except PassiveAuthError:
+        raise
+    except InvalidSignature:
+        raise PassiveAuthError("the card's security object fails its signature (forged or altered)", failed) from None
+    except (*PARSE_ERRORS, UnsupportedAlgorithm, x509.InvalidVersion) as error:
+        raise PassiveAuthError(f"the card's signature cannot be checked ({error})", failed) from None
+    return certificate
 
 
 def _check_chain(signer: Any, csca: list[bytes]) -> None:
+    """Raise unless one of the CSCA certificates (a CA) issued ``signer``."""
     from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 
     for der in csca:
-        authority = x509.load_der_x509_certificate(der)
         try:
+            authority = x509.load_der_x509_certificate(der)
+            if not authority.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+                continue
             signer.verify_directly_issued_by(authority)
-        except (ValueError, TypeError, InvalidSignature):  # another issuer's name, key or signature
-            continue
+        except (*PARSE_ERRORS, InvalidSignature, UnsupportedAlgorithm, x509.InvalidVersion, x509.ExtensionNotFound):
+            continue  # not a CA, or not this signer's issuer
         return
     raise PassiveAuthError(
         "the card's document signer was not issued by the configured CSCA (not a card of that country, or forged)",

@@ -1,5 +1,6 @@
-"""Reading a CCCD's chip through any APDU transport: access with BAC, then DG1, DG2, DG13 and the
-SOD under secure messaging, then passive authentication, then the citizen's record.
+"""Reading a CCCD's chip through any APDU transport: access with PACE where the card offers it
+(EF.CardAccess) and BAC otherwise, then DG1, DG2, DG13 and the SOD under secure messaging,
+then passive authentication, then the citizen's record.
 
 The transport is anything with ``transmit(apdu) -> (data, status word)`` and ``reset()``:
 the PC/SC reader (:mod:`kiosk.chip.pcsc`) or, in tests, a simulated card in-process.
@@ -11,34 +12,25 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 
-from kiosk.chip.groups import FILES, GroupError, Mrz, Photo, chip_date, parse_dg1, parse_dg2, parse_dg13
+from kiosk.chip import pace as pace_protocol
+from kiosk.chip.groups import FILES, GroupError, Mrz, Photo, ascii_digits, chip_date, parse_dg1, parse_dg2, parse_dg13
 from kiosk.chip.mrz import AccessKey
 from kiosk.chip.passive import PassiveAuthError, Verified, verify
 from kiosk.chip.secure import BacTerminal, SecureChannel, SecureMessagingError
 from kiosk.chip.tlv import header_length
+from kiosk.chip.transport import Transport
 from kiosk.errors import ChipError
 from models import CitizenRecord, Gender
 
+UNREADABLE = (ValueError, TypeError, IndexError, RecursionError, UnicodeError)
+"""What a malformed file can still raise below the named errors: a card that cannot be read."""
 AID = bytes.fromhex("A0000002471001")
 """The eMRTD application (LDS1)."""
 CHUNK = 0xDF
 """Bytes per READ BINARY: the most whose protected answer fits one short APDU with 3DES."""
 OK = 0x9000
 END_OF_FILE = 0x6282
-
-
-class Transport(Protocol):
-    """An open connection to a card."""
-
-    def transmit(self, apdu: bytes) -> tuple[bytes, int]:
-        """Send one command APDU; the answer's data and status word."""
-        ...
-
-    def reset(self) -> None:
-        """Reset the card (a failed BAC attempt leaves it refusing the next one until then)."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -51,8 +43,8 @@ class ChipRead:
         mrz: DG1.
         photo: DG2's face image (not stored unless the citizen consents to it as a sample).
         verified: how far passive authentication went.
-        access: which access data opened the card (``"mrz"`` or how the QR's expiry was derived).
-        pace: the card lists PACE in EF.CardAccess (BAC was used all the same).
+        access: which access data opened the card (``"mrz"``, how the QR's expiry was derived, or the CAN).
+        protocol: how the card was opened: ``"PACE"`` or ``"BAC"``.
     """
 
     record: CitizenRecord
@@ -61,7 +53,7 @@ class ChipRead:
     photo: Photo
     verified: Verified
     access: str
-    pace: bool
+    protocol: str
 
 
 def _apdu(transport: Transport, command: bytes) -> tuple[bytes, int]:
@@ -75,16 +67,45 @@ def _apdu(transport: Transport, command: bytes) -> tuple[bytes, int]:
         ) from None
 
 
-def open_channel(transport: Transport, keys: list[AccessKey]) -> tuple[SecureChannel, AccessKey, bool]:
-    """BAC with each access key in turn: the first that opens the card, its key, and whether the
-    card offers PACE.
+def card_access(transport: Transport) -> list[pace_protocol.PaceInfo]:
+    """The PACE protocols EF.CardAccess lists, supported ones first (AES before 3DES); empty when
+    the card has no such file (a BAC-only card) or it cannot be read. Selected directly: the
+    master file of these cards cannot be selected (6D00)."""
+    _, status = _apdu(transport, bytes.fromhex("00A4020C02011C"))
+    if status != OK:
+        return []
+    data, status = _apdu(transport, bytes.fromhex("00B0000000"))
+    if status not in (OK, END_OF_FILE):
+        return []
+    try:
+        infos = pace_protocol.parse_card_access(data)
+    except ValueError:
+        return []
+    return sorted((i for i in infos if i.supported), key=lambda i: (i.suite or ("", "3des", 0))[1] == "3des")
+
+
+def open_channel(transport: Transport, keys: list[AccessKey]) -> tuple[SecureChannel, AccessKey, str]:
+    """Open secure messaging with the first access key the card accepts: PACE when EF.CardAccess
+    offers a protocol this side supports (then the eMRTD application is selected under it),
+    else BAC. Returns the channel, the key and ``"PACE"`` or ``"BAC"``.
 
     Raises:
         ChipError: ``not_an_id_chip`` (no eMRTD application) or ``access_denied`` (no key opened it).
     """
-    _, status = _apdu(transport, bytes.fromhex("00A4020C02011C"))  # EF.CardAccess (the MF itself answers 6D00)
-    pace = status == OK
-    for key in keys:
+    offered = card_access(transport)
+    if offered:
+        for key in keys:
+            password, reference = (key.can, pace_protocol.CAN) if key.can else (key.information, pace_protocol.MRZ)
+            try:
+                channel = pace_protocol.establish(transport, offered[0], password, reference)
+            except pace_protocol.PaceError as error:
+                transport.reset()
+                if error.reason == "protocol":
+                    break  # this card's PACE is not usable here: BAC, which eMRTD chips keep
+                continue
+            _select_application(transport, channel)
+            return channel, key, "PACE"
+    for key in (k for k in keys if not k.can):
         _, status = _apdu(transport, bytes.fromhex("00A4040C07") + AID)
         if status != OK:
             raise ChipError(
@@ -96,15 +117,33 @@ def open_channel(transport: Transport, keys: list[AccessKey]) -> tuple[SecureCha
         rnd_ic, status = _apdu(transport, terminal.challenge_command())
         if status == OK and len(rnd_ic) == 8:
             answer, status = _apdu(transport, terminal.authenticate_command(rnd_ic))
-            channel = terminal.session(answer) if status == OK else None
-            if channel is not None:
-                return channel, key, pace
+            session = terminal.session(answer) if status == OK else None
+            if session is not None:
+                return session, key, "BAC"
         transport.reset()
     raise ChipError(
-        "the chip refused the card's access data (BAC): the QR or MRZ given is not this card's",
+        "the chip refused the card's access data: the QR or MRZ given is not this card's",
         "read the QR of the card that is on the reader, or type the 3 lines on its back with --mrz",
         reason="access_denied",
     )
+
+
+def _protected(transport: Transport, channel: SecureChannel, command: bytes, what: str) -> tuple[bytes, int]:
+    answer, status = _apdu(transport, channel.wrap(command))
+    try:
+        return channel.unwrap(answer, status)
+    except SecureMessagingError as error:
+        raise ChipError(f"{what} failed: {error}", "read the card again", reason="read_failed") from None
+
+
+def _select_application(transport: Transport, channel: SecureChannel) -> None:
+    _, status = _protected(transport, channel, bytes.fromhex("00A4040C07") + AID, "selecting the ID application")
+    if status != OK:
+        raise ChipError(
+            f"the card on the reader has no ID-document application (status {status:04X})",
+            "place the citizen's CCCD on the reader",
+            reason="not_an_id_chip",
+        )
 
 
 def read_file(transport: Transport, channel: SecureChannel, name: str) -> bytes:
@@ -113,28 +152,22 @@ def read_file(transport: Transport, channel: SecureChannel, name: str) -> bytes:
     Raises:
         ChipError: ``read_failed`` (missing file, refused read, broken channel).
     """
-
-    def protected(command: bytes) -> tuple[bytes, int]:
-        answer, status = _apdu(transport, channel.wrap(command))
-        try:
-            return channel.unwrap(answer, status)
-        except SecureMessagingError as error:
-            raise ChipError(
-                f"reading {name} from the chip failed: {error}", "read the card again", reason="read_failed"
-            ) from None
-
+    what = f"reading {name} from the chip"
     fid = FILES[name]
-    _, status = protected(bytes.fromhex("00A4020C02") + fid.to_bytes(2, "big"))
+    _, status = _protected(transport, channel, bytes.fromhex("00A4020C02") + fid.to_bytes(2, "big"), what)
     if status != OK:
         raise ChipError(
             f"the chip has no {name} (status {status:04X})", "this card cannot be read here", reason="read_failed"
         )
-    data, status = protected(bytes.fromhex("00B0000006"))
-    if status not in (OK, END_OF_FILE) or len(data) < 2:
+    data, status = _protected(transport, channel, bytes.fromhex("00B0000006"), what)
+    try:
+        if status not in (OK, END_OF_FILE):
+            raise ValueError(f"status {status:04X}")
+        total = header_length(data)
+    except ValueError as error:
         raise ChipError(
-            f"the chip refused to read {name} (status {status:04X})", "read the card again", reason="read_failed"
-        )
-    total = header_length(data) if len(data) >= 2 else len(data)
+            f"the chip refused to read {name} ({error})", "read the card again", reason="read_failed"
+        ) from None
     if total > 0x7FFF:
         raise ChipError(
             f"{name} is {total} bytes, longer than this reader reads",
@@ -144,7 +177,7 @@ def read_file(transport: Transport, channel: SecureChannel, name: str) -> bytes:
     while len(data) < total:
         offset = len(data)
         size = min(CHUNK, total - offset)
-        chunk, status = protected(bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, size]))
+        chunk, status = _protected(transport, channel, bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, size]), what)
         if status not in (OK, END_OF_FILE) or not chunk:
             raise ChipError(
                 f"the chip stopped reading {name} at byte {offset} (status {status:04X})",
@@ -167,7 +200,7 @@ def read_chip(transport: Transport, keys: list[AccessKey], *, csca: list[bytes] 
             authentication failed (``reason`` ``group_tampered``, ``signature_failed``,
             ``csca_mismatch``, ``sod_malformed``).
     """
-    channel, key, pace = open_channel(transport, keys)
+    channel, key, protocol = open_channel(transport, keys)
     files = {name: read_file(transport, channel, name) for name in ("DG1", "DG2", "DG13", "SOD")}
     try:
         verified = verify(files["SOD"], {1: files["DG1"], 2: files["DG2"], 13: files["DG13"]}, csca)
@@ -190,9 +223,9 @@ def read_chip(transport: Transport, keys: list[AccessKey], *, csca: list[bytes] 
             photo=parse_dg2(files["DG2"]),
             verified=verified,
             access=key.source,
-            pace=pace,
+            protocol=protocol,
         )
-    except GroupError as error:
+    except (GroupError, *UNREADABLE) as error:
         raise ChipError(
             f"the chip's data cannot be read: {error}", "read the card again", reason="read_failed"
         ) from None
@@ -208,7 +241,7 @@ def record_from(fields: dict[int, str]) -> CitizenRecord:
     Raises:
         GroupError: no 12-digit ID number, no name, or a date or sex that cannot be read.
     """
-    id_number = "".join(ch for ch in fields.get(1, "") if ch.isdigit())
+    id_number = ascii_digits(fields.get(1, ""))
     if len(id_number) != 12:
         raise GroupError("DG13's ID number is not 12 digits")
     name = _nfc(fields.get(2, ""))
@@ -218,25 +251,31 @@ def record_from(fields: dict[int, str]) -> CitizenRecord:
     genders = {"nam": Gender.MALE, "nữ": Gender.FEMALE, "m": Gender.MALE, "f": Gender.FEMALE}
     if sex not in genders:
         raise GroupError("DG13's sex (field 4) is neither Nam nor Nữ")
-    old = next((v for n in (15, 16) if len(v := "".join(c for c in fields.get(n, "") if c.isdigit())) in (9, 12)), "")
-    issued: date | None = chip_date(fields[11]) if fields.get(11) else None
+    old = next((v for n in (15, 16) if len(v := ascii_digits(fields.get(n, ""))) in (9, 12)), "")
+    issued: date | None = chip_date(fields[11], "issue date") if fields.get(11) else None
     return CitizenRecord(
         id_number=id_number,
         old_id_number=old,
         full_name=name,
-        date_of_birth=chip_date(fields.get(3, "")),
+        date_of_birth=chip_date(fields.get(3, ""), "birth date"),
         gender=genders[sex],
         address=_nfc(fields.get(9, "")),
         issue_date=issued,
     )
 
 
+def _letters(name: str) -> str:
+    """A name without case or diacritics: a QR that lost its accents still names the same person."""
+    plain = unicodedata.normalize("NFD", " ".join(name.split()).replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+
+
 def disagreements(chip: CitizenRecord, qr: CitizenRecord) -> list[str]:
-    """The fields on which the chip and the card's QR differ (names compared without case)."""
+    """The fields on which the chip and the card's QR differ (names compared without case or diacritics)."""
     out = []
     if chip.id_number != qr.id_number:
         out.append("id_number")
-    if _nfc(chip.full_name).casefold() != _nfc(qr.full_name).casefold():
+    if _letters(chip.full_name) != _letters(qr.full_name):
         out.append("full_name")
     if chip.date_of_birth != qr.date_of_birth:
         out.append("date_of_birth")

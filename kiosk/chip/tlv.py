@@ -67,15 +67,31 @@ def read_tlvs(data: bytes) -> list[tuple[int, bytes, bytes]]:
 
 def header_length(data: bytes) -> int:
     """The whole length (tag + length + value) of the TLV that ``data`` starts with, from its
-    first bytes only (at least 6): how much of a file to read."""
+    first bytes only (the value may be cut short): how much of a file to read.
+
+    Raises:
+        ValueError: the tag or length is cut short or not a definite length.
+    """
     offset = 1
-    if data[0] & 0x1F == 0x1F:
-        while data[offset] & 0x80:
+    if data and data[0] & 0x1F == 0x1F:
+        while offset < len(data) and data[offset] & 0x80:
             offset += 1
         offset += 1
+    if offset >= len(data):
+        raise ValueError("the file's first bytes hold no complete tag and length")
     first = data[offset]
     offset += 1
-    if first & 0x80:
-        count = first & 0x7F
-        return offset + count + int.from_bytes(data[offset : offset + count], "big")
-    return offset + first
+    if first == 0x80 or first > 0x84:
+        raise ValueError(f"unsupported length byte {first:#04x}")
+    if not first & 0x80:
+        return offset + first
+    count = first & 0x7F
+    if offset + count > len(data):
+        raise ValueError("the file's first bytes hold no complete length")
+    return offset + count + int.from_bytes(data[offset : offset + count], "big")
+
+
+def constructed(tag: int) -> bool:
+    """Whether a tag (of any number of bytes) marks a constructed TLV (bit 6 of its first byte)."""
+    first = tag >> (8 * ((max(tag.bit_length(), 1) - 1) // 8))
+    return bool(first & 0x20)

@@ -24,6 +24,9 @@ from kiosk.cli.support import config_option, emit, kiosk_errors, settings_from
     help="The MRZ on the card's back (its lines separated by newlines or \\n): access data without a QR.",
 )
 @click.option(
+    "--can", default=None, help="The card access number (6 digits) printed on the card: access data for PACE."
+)
+@click.option(
     "--csca",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -43,6 +46,7 @@ from kiosk.cli.support import config_option, emit, kiosk_errors, settings_from
 def chip(
     qr_image: Path | None,
     mrz: str | None,
+    can: str | None,
     csca: Path | None,
     reader: str | None,
     faces: tuple[Path, ...],
@@ -51,7 +55,8 @@ def chip(
 ) -> None:
     """Read the CCCD chip on the reader: its record (DG13), photo and passive authentication.
 
-    The access data come from the card's QR (--qr) or its MRZ (--mrz). Nothing is stored.
+    The access data come from the card's QR (--qr), its MRZ (--mrz) or its CAN (--can).
+    Nothing is stored.
     Exits 1 when the chip cannot be read, fails verification, disagrees with the QR, or
     when a --face is not its holder.
     """
@@ -67,7 +72,7 @@ def chip(
     if reader is not None:
         settings = replace(settings, chip_reader=reader)
     card = read_card(load_image(qr_image)) if qr_image is not None else None
-    read = read_card_chip(settings, card, mrz=mrz, csca=csca)
+    read = read_card_chip(settings, card, mrz=mrz, can=can, csca=csca)
     photo = decode_image(read.photo.data, "chip's photo")
     record = read.record
     verified = read.verified
@@ -89,7 +94,7 @@ def chip(
             "signer": verified.signer,
         },
         "access": read.access,
-        "pace_offered": read.pace,
+        "protocol": read.protocol,
         "qr_agrees": True if card is not None else None,
     }
     levels = {

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.cccd.record import CccdRead
-from kiosk.chip.mrz import AccessKey, MrzError, access_keys, key_from_mrz
+from kiosk.chip.mrz import AccessKey, MrzError, access_keys, can_key, key_from_mrz
 from kiosk.chip.passive import PassiveAuthError, load_csca
 from kiosk.chip.reader import ChipRead, disagreements, read_chip
 from kiosk.errors import ChipError
 from kiosk.settings import Settings
-from models import FaceSample
+from models import CitizenRecord, FaceSample
 from recognition.analyzer import FaceAnalyzer
 from recognition.engines import engine_info
 from recognition.errors import ImageError
@@ -35,39 +35,43 @@ FIELD_WORDS = {
 }
 
 
-def reader_enabled(settings: Settings) -> bool:
-    """Whether first visits read the chip: ``chip_reader`` is not ``off`` and a reader is attached."""
+def reader_enabled(settings: Settings, *, seen: bool = False) -> bool:
+    """Whether a first visit reads the chip: ``chip_reader`` is ``required``; or it is not ``off``
+    and a reader is attached, or was (``seen``) earlier in this run."""
     from kiosk.chip import pcsc
 
-    if settings.chip_reader.strip().lower() == "off":
+    mode = settings.chip_reader.strip().lower()
+    if mode == "off":
         return False
-    return pcsc.available(_reader_name(settings))
+    return mode == "required" or seen or pcsc.available(_reader_name(settings))
 
 
 def _reader_name(settings: Settings) -> str:
     name = settings.chip_reader.strip()
-    return "" if name.lower() in ("auto", "") else name
+    return "" if name.lower() in ("auto", "required", "") else name
 
 
-def keys_for(card: CccdRead | None, mrz: str | None) -> list[AccessKey]:
-    """Access keys to try: the typed MRZ first, then those derived from the QR.
+def keys_for(card: CccdRead | None, mrz: str | None, can: str | None = None) -> list[AccessKey]:
+    """Access keys to try: the typed MRZ and CAN first, then those derived from the QR.
 
     Raises:
-        ChipError: neither given, or an MRZ that fails its check digits (``reason`` ``bad_mrz``).
+        ChipError: none given, or an MRZ or CAN that is not one (``reason`` ``bad_mrz``).
     """
     keys: list[AccessKey] = []
-    if mrz:
-        try:
-            keys.append(key_from_mrz(mrz))
-        except MrzError as error:
-            raise ChipError(
-                f"cannot use the MRZ: {error}", "copy the lines from the back of the card again", reason="bad_mrz"
-            ) from None
+    try:
+        keys += [key_from_mrz(mrz)] if mrz else []
+        keys += [can_key(can)] if can else []
+    except MrzError as error:
+        raise ChipError(
+            f"cannot use the access data: {error}", "copy them from the back of the card again", reason="bad_mrz"
+        ) from None
     if card is not None:
         keys += access_keys(card.record)
     if not keys:
         raise ChipError(
-            "no access data for the chip", "give the card's QR image (--qr) or its MRZ (--mrz)", reason="no_access"
+            "no access data for the chip",
+            "give the card's QR image (--qr), its MRZ (--mrz) or its CAN (--can)",
+            reason="no_access",
         )
     return keys
 
@@ -92,7 +96,12 @@ def csca_of(settings: Settings, path: Path | None = None) -> list[bytes] | None:
 
 
 def read_card_chip(
-    settings: Settings, card: CccdRead | None, *, mrz: str | None = None, csca: Path | None = None
+    settings: Settings,
+    card: CccdRead | None,
+    *,
+    mrz: str | None = None,
+    can: str | None = None,
+    csca: Path | None = None,
 ) -> ChipRead:
     """Read and verify the chip on the counter's reader; with ``card`` (its QR), refuse a chip
     whose ID number, name, birth date, sex or issue date differ from the QR's.
@@ -103,18 +112,19 @@ def read_card_chip(
     """
     from kiosk.chip import pcsc
 
-    keys = keys_for(card, mrz)
+    keys = keys_for(card, mrz, can)
     authorities = csca_of(settings, csca)
     with pcsc.open_reader(_reader_name(settings)) as transport:
         chip = read_chip(transport, keys, csca=authorities)
     if card is not None:
-        check_against_qr(chip, card)
+        check_against_qr(chip, card.record, name_mis_encoded=any(w.code == "name_encoding" for w in card.warnings))
     return chip
 
 
-def check_against_qr(chip: ChipRead, card: CccdRead) -> None:
-    """Raise ``ChipError`` (``disagree``) if the chip's record is not the QR's citizen."""
-    differ = disagreements(chip.record, card.record)
+def check_against_qr(chip: ChipRead, record: CitizenRecord, *, name_mis_encoded: bool = False) -> None:
+    """Raise ``ChipError`` (``disagree``) if the chip's record is not the QR's citizen (the name is
+    left out when the QR's reads mis-encoded: the chip's is then the right one)."""
+    differ = [f for f in disagreements(chip.record, record) if not (f == "full_name" and name_mis_encoded)]
     if differ:
         raise ChipError(
             "the chip and the card's QR disagree on the "

@@ -32,12 +32,14 @@ from recognition.templates import distance, template
 
 @dataclass(frozen=True)
 class EnrolResult:
-    """What an enrolment stored: the internal id, how many samples, and the first visit logged with it."""
+    """What an enrolment stored: the internal id, how many samples, the first visit logged with it,
+    and how far the card's chip was verified (``""``: the QR alone; ``"signature"``, ``"csca"``)."""
 
     citizen_id: int
     record: CitizenRecord
     samples_stored: int
     visit_id: int = 0
+    chip_level: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def enrol(
             "enrol", staff, counter, record.masked_id, samples=len(good), consent_version=CONSENT_TEXT_VERSION, **chip
         )
     gallery.reindex(citizen_id)
-    return EnrolResult(citizen_id, record, len(good), visit_id)
+    return EnrolResult(citizen_id, record, len(good), visit_id, chip_level)
 
 
 def add_samples(

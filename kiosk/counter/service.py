@@ -17,19 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.cccd.record import CccdRead
+from kiosk.cccd.record import CccdRead, mis_encoded
 from kiosk.chip.reader import ChipRead
 from kiosk.counter import cards, checkin, enrolment, identify, retention
 from kiosk.counter.admin import Admin, login
 from kiosk.counter.cards import CardCheck
-from kiosk.counter.chip import check_holder, chip_face, read_card_chip, reader_enabled
+from kiosk.counter.chip import check_against_qr, check_holder, chip_face, read_card_chip, reader_enabled
 from kiosk.counter.enrolment import EnrolResult, SampleRules
 from kiosk.counter.factories import analyzer_for, key_path, open_store, policy_for, registry_target
 from kiosk.counter.gallery import EngineStatus, Gallery
 from kiosk.counter.identify import FaceCheck, KeypadAsk
 from kiosk.counter.snapshot import snapshot_path
 from kiosk.counter.stats import DayStats, today_stats
-from kiosk.errors import ChipError, RegistryError
+from kiosk.errors import RegistryError
 from kiosk.province.sync import PULL_BATCH, SyncReport, sync
 from kiosk.settings import Settings, default_db_path
 from kiosk.store import auth
@@ -57,6 +57,7 @@ class Kiosk:
         self.policies = {name: policy_for(settings, name) for name in ENGINE_NAMES}
         self.actor = actor or _os_user()
         self._gallery = Gallery(store, self.engine, snapshot_path(store.path))
+        self._chip_seen = False
         self._syncing = threading.Lock()  # one sync at a time (the window's background sync, retention, the CLI's)
         self.key_created: Path | None = None
         """The data key file this :meth:`open` wrote (a new database with no key yet); None otherwise.
@@ -305,8 +306,9 @@ class Kiosk:
         the kiosk's actor), all or nothing, and log their first visit; at least
         ``settings.min_enrol_samples`` samples must pass (see :func:`kiosk.counter.enrolment.enrol`).
 
-        With ``chip`` (the card's chip, read and verified): the chip's record is stored (the chip
-        wins over the QR), and the quality-passing live samples must be the chip photo's holder
+        With ``chip`` (the card's chip, read and verified): it must agree with ``record``, the
+        chip's record is stored when its signer chains to the CSCA (the chip then wins over the
+        QR: diacritics, address), and the quality-passing live samples must be the chip photo's holder
         (:func:`kiosk.counter.chip.check_holder`) before anything is written. The chip photo is
         stored as one more sample only with ``chip_photo_sample`` (the citizen consented to it).
 
@@ -316,16 +318,11 @@ class Kiosk:
         """
         chip_level = ""
         if chip is not None:
-            if chip.record.id_number != record.id_number:
-                raise ChipError(
-                    "the chip on the reader is another citizen's card",
-                    "read the citizen's own card again",
-                    reason="disagree",
-                    facts={"fields": ["id_number"]},
-                )
+            check_against_qr(chip, record, name_mis_encoded=bool(mis_encoded(record.full_name)[0]))
             photo = chip_face(self.analyzer, chip)
             check_holder(photo, [s for s in samples if not s.issues], self.policy.holder_distance)
-            record = replace(chip.record, extra=record.extra)
+            if chip.verified.level == "csca":  # only a chip chained to the Ministry outranks the QR
+                record = replace(chip.record, extra=record.extra)
             samples = [*samples, photo] if chip_photo_sample else samples
             chip_level = chip.verified.level
         return enrolment.enrol(
@@ -341,14 +338,20 @@ class Kiosk:
             seen_at=seen_at,
         )
 
-    def read_chip(self, card: CccdRead | None, *, mrz: str | None = None, csca: Path | None = None) -> ChipRead:
+    def read_chip(
+        self, card: CccdRead | None, *, mrz: str | None = None, can: str | None = None, csca: Path | None = None
+    ) -> ChipRead:
         """Read and verify the card's chip on this counter's reader (see
         :func:`kiosk.counter.chip.read_card_chip`); nothing of it is logged or stored."""
-        return read_card_chip(self.settings, card, mrz=mrz, csca=csca)
+        return read_card_chip(self.settings, card, mrz=mrz, can=can, csca=csca)
 
     def chip_reader_ready(self) -> bool:
-        """Whether first visits read the chip here (a reader attached and ``chip_reader`` not off)."""
-        return reader_enabled(self.settings)
+        """Whether this first visit reads the chip: ``chip_reader`` is ``required``, or not ``off``
+        and a reader is attached or was during this run (unplugging it then makes saving fail with
+        ``no_reader``, to retry, instead of enrolling from the QR alone)."""
+        ready = reader_enabled(self.settings, seen=self._chip_seen)
+        self._chip_seen = self._chip_seen or ready
+        return ready
 
     def add_samples(self, id_number: str, samples: Sequence[FaceSample]) -> int:
         """Add quality-passing samples to an enrolled citizen (re-enrolment); returns how many

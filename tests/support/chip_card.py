@@ -16,13 +16,16 @@ import struct
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kiosk.chip import crypto
+from kiosk.chip import crypto, ec
 from kiosk.chip.mrz import AccessKey, check_digit
-from kiosk.chip.secure import key_seed
+from kiosk.chip.pace import derive, encode_oid, password_key
+from kiosk.chip.secure import SessionKeys, key_seed
 from kiosk.chip.tlv import read_tlvs, tlv
 from models import CitizenRecord, Gender
 
 ATR = bytes.fromhex("3B8880011F0000000000000009")
+PACE_GM_AES128 = encode_oid("0.4.0.127.0.7.2.2.4.2.2")
+"""The one PACE protocol the simulated card offers (with brainpoolP256r1, parameter id 13)."""
 
 
 @dataclass
@@ -206,6 +209,7 @@ class CardFiles:
 
     key: AccessKey
     files: dict[str, bytes] = field(default_factory=dict)
+    can: str = ""
 
     def tampered(self, name: str, old: bytes, new: bytes) -> CardFiles:
         """The same card with ``old`` replaced by ``new`` in one file, the SOD left as signed."""
@@ -214,11 +218,18 @@ class CardFiles:
 
 
 def make_card(
-    record: CitizenRecord, photo: bytes, pki: Pki, *, expiry: dt.date | None = None, pace: bool = True
+    record: CitizenRecord,
+    photo: bytes,
+    pki: Pki,
+    *,
+    expiry: dt.date | None = None,
+    pace: bool = True,
+    can: str = "",
 ) -> CardFiles:
-    """A card for ``record`` holding ``photo`` (JPEG or JPEG 2000 bytes), signed by ``pki``.
+    """A card for ``record`` holding ``photo`` (JPEG or JPEG 2000 bytes), signed by ``pki``;
+    with ``pace`` it offers PACE (MRZ, and ``can`` when given) besides BAC.
 
-    The expiry defaults to the 25th/40th/60th birthday after the issue date, as a real CCCD's.
+    The expiry defaults to the 14th/25th/40th/60th birthday after the issue date, as a real CCCD's.
     """
     from kiosk.chip.mrz import access_keys
 
@@ -242,15 +253,16 @@ def make_card(
     }
     if pace:
         files["CardAccess"] = bytes.fromhex("31143012060A04007F0007020204020202010202010D")
-    return CardFiles(key, files)
+    return CardFiles(key, files, can)
 
 
 FIDS = {0x011E: "COM", 0x0101: "DG1", 0x0102: "DG2", 0x010D: "DG13", 0x011D: "SOD", 0x011C: "CardAccess"}
 
 
 class SimulatedCard:
-    """The card's side of the protocol: SELECT, GET CHALLENGE, EXTERNAL AUTHENTICATE, then SELECT
-    and READ BINARY under secure messaging. Selecting the MF answers 6D00 as CCCDs do."""
+    """The card's side of the protocol: EF.CardAccess, PACE (ECDH generic mapping, AES-128,
+    brainpoolP256r1, with the MRZ or the card's CAN) or BAC, then SELECT and READ BINARY under
+    secure messaging. Selecting the MF answers 6D00 as CCCDs do."""
 
     def __init__(self, card: CardFiles) -> None:
         self.card = card
@@ -260,8 +272,10 @@ class SimulatedCard:
     def reset(self) -> None:
         self.app = False
         self.rnd_ic = b""
-        self.session: tuple[bytes, bytes, int] | None = None  # enc, mac, ssc
+        self.session: SessionKeys | None = None
         self.selected = ""
+        self.plain_selected = ""
+        self.pace: dict[str, object] = {}
 
     def process(self, apdu: bytes) -> bytes:
         """One command APDU -> the answer (data + status word)."""
@@ -272,23 +286,81 @@ class SimulatedCard:
         if self.session is not None:
             self.session = None  # a plain command ends secure messaging
             return b"\x69\x88"
+        data = apdu[5 : 5 + apdu[4]] if len(apdu) > 5 else b""
         if ins == 0xA4 and p1 == 0x04:
-            self.app = apdu[5 : 5 + apdu[4]] == bytes.fromhex("A0000002471001")
+            self.app = data == bytes.fromhex("A0000002471001")
             return b"\x90\x00" if self.app else b"\x6a\x82"
         if ins == 0xA4 and p1 == 0x00:
             return b"\x6d\x00"  # the MF cannot be selected
         if ins == 0xA4 and p1 == 0x02:
-            fid = int.from_bytes(apdu[5:7], "big")
+            fid = int.from_bytes(data, "big")
             if FIDS.get(fid) == "CardAccess" and "CardAccess" in self.card.files:
+                self.plain_selected = "CardAccess"
                 return b"\x90\x00"
             return b"\x69\x82" if self.app else b"\x6a\x82"
+        if ins == 0xB0 and self.plain_selected:
+            return self.card.files[self.plain_selected][: apdu[4] or 256] + b"\x90\x00"
+        if ins == 0x22 and "CardAccess" in self.card.files:
+            return self._set_at(data)
+        if ins == 0x86 and self.pace:
+            return self._general_authenticate(data)
         if ins == 0x84 and self.app:
             self.rnd_ic = os.urandom(8)
             return self.rnd_ic + b"\x90\x00"
         if ins == 0x82 and self.app and self.rnd_ic:
-            return self._authenticate(apdu[5 : 5 + apdu[4]])
+            return self._authenticate(data)
         return b"\x69\x82"
 
+    # -- PACE ------------------------------------------------------------------------------
+    def _set_at(self, data: bytes) -> bytes:
+        objects = {tag: value for tag, value, _ in read_tlvs(data)}
+        reference = objects.get(0x83, b"\x00")[0]
+        password = self.card.key.information if reference == 1 else self.card.can if reference == 2 else ""
+        if objects.get(0x80) != PACE_GM_AES128 or not password:
+            return b"\x6a\x80"
+        self.pace = {"password": password_key(password, reference), "step": 0}
+        return b"\x90\x00"
+
+    def _general_authenticate(self, data: bytes) -> bytes:
+        curve = ec.curve(13)
+        state = self.pace
+        inner = {tag: value for tag, value, _ in read_tlvs(read_tlvs(data)[0][1])} if data else {}
+        step = state["step"]
+        state["step"] = int(step) + 1  # type: ignore[call-overload]
+        if step == 0:
+            state["nonce"] = os.urandom(16)
+            key = derive(state["password"], 3, "aes", 16)  # type: ignore[arg-type]
+            return tlv(0x7C, tlv(0x80, crypto.aes_encrypt(key, state["nonce"]))) + b"\x90\x00"  # type: ignore[arg-type]
+        if step == 1:
+            secret = curve.private_key()
+            shared = curve.multiply(secret, curve.decode(inner[0x81]))
+            nonce = int.from_bytes(state["nonce"], "big")  # type: ignore[arg-type]
+            state["generator"] = curve.add(curve.multiply(nonce, curve.g), shared)
+            return tlv(0x7C, tlv(0x82, curve.encode(curve.multiply(secret, curve.g)))) + b"\x90\x00"
+        if step == 2:
+            secret = curve.private_key()
+            mine = curve.encode(curve.multiply(secret, state["generator"]))  # type: ignore[arg-type]
+            point = curve.multiply(secret, curve.decode(inner[0x83]))
+            assert point is not None
+            shared_x = point[0].to_bytes(curve.size, "big")
+            state.update(
+                mine=mine,
+                theirs=inner[0x83],
+                keys=SessionKeys(derive(shared_x, 1, "aes", 16), derive(shared_x, 2, "aes", 16), 0, "aes"),
+            )
+            return tlv(0x7C, tlv(0x84, mine)) + b"\x90\x00"
+        keys: SessionKeys = state["keys"]  # type: ignore[assignment]
+
+        def token(point: bytes) -> bytes:
+            return keys.mac_of(tlv(0x7F49, tlv(0x06, PACE_GM_AES128) + tlv(0x86, point)), padded=False)
+
+        self.pace = {}
+        if inner.get(0x85) != token(state["mine"]):  # type: ignore[arg-type]
+            return b"\x63\x00"
+        self.session = keys
+        return tlv(0x7C, tlv(0x86, token(state["theirs"]))) + b"\x90\x00"  # type: ignore[arg-type]
+
+    # -- BAC ----------------------------------------------------------------------------------
     def _authenticate(self, data: bytes) -> bytes:
         seed = key_seed(self.card.key.information)
         k_enc, k_mac = crypto.derive_key(seed, crypto.ENC), crypto.derive_key(seed, crypto.MAC)
@@ -302,33 +374,32 @@ class SimulatedCard:
         k_ic = os.urandom(16)
         e_ic = crypto.encrypt(k_enc, rnd_ic + rnd_ifd + k_ic)
         session_seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic, strict=True))
-        self.session = (
-            crypto.derive_key(session_seed, crypto.ENC),
-            crypto.derive_key(session_seed, crypto.MAC),
-            int.from_bytes(rnd_ic[-4:] + rnd_ifd[-4:], "big"),
-        )
+        self.session = SessionKeys.from_seed(session_seed, int.from_bytes(rnd_ic[-4:] + rnd_ifd[-4:], "big"))
         return e_ic + crypto.retail_mac(k_mac, e_ic) + b"\x90\x00"
 
+    # -- secure messaging ------------------------------------------------------------------------
     def _protected(self, apdu: bytes) -> bytes:
-        if self.session is None:
+        keys = self.session
+        if keys is None:
             return b"\x69\x82"
-        enc, mac, ssc = self.session
-        ssc += 1
+        keys.ssc += 1
         header = apdu[:4]
-        body = apdu[5 : 5 + apdu[4]]
-        objects = read_tlvs(body)
+        objects = read_tlvs(apdu[5 : 5 + apdu[4]])
         covered = b"".join(raw for tag, _, raw in objects if tag in (0x87, 0x97))
         given = next((v for tag, v, _ in objects if tag == 0x8E), b"")
-        if crypto.retail_mac(mac, ssc.to_bytes(8, "big") + crypto.pad(header) + covered) != given:
+        if keys.mac_of(keys.counter() + crypto.pad(header, keys.block) + covered) != given:
             self.session = None
             return b"\x69\x88"
-        data = next((crypto.unpad(crypto.decrypt(enc, v[1:])) for tag, v, _ in objects if tag == 0x87), b"")
+        data = next((crypto.unpad(keys.decrypt(v[1:])) for tag, v, _ in objects if tag == 0x87), b"")
         le = next((v[0] or 256 for tag, v, _ in objects if tag == 0x97), 0)
         ins, p1, p2 = apdu[1], apdu[2], apdu[3]
         answer, status = b"", b"\x6d\x00"
-        if ins == 0xA4:
+        if ins == 0xA4 and p1 == 0x04:
+            self.app = data == bytes.fromhex("A0000002471001")
+            status = b"\x90\x00" if self.app else b"\x6a\x82"
+        elif ins == 0xA4:
             name = FIDS.get(int.from_bytes(data, "big"), "")
-            self.selected = name if name in self.card.files and name != "CardAccess" else ""
+            self.selected = name if self.app and name in self.card.files and name != "CardAccess" else ""
             status = b"\x90\x00" if self.selected else b"\x6a\x82"
         elif ins == 0xB0:
             if not self.selected:
@@ -338,14 +409,12 @@ class SimulatedCard:
                 offset = (p1 << 8) | p2
                 answer = content[offset : offset + le]
                 status = b"\x90\x00" if len(answer) == le else b"\x62\x82"
-        ssc += 1
+        keys.ssc += 1
         objects_out = b""
         if answer:
-            encrypted = crypto.encrypt(enc, crypto.pad(answer))
-            objects_out += tlv(0x87, b"\x01" + encrypted)
+            objects_out += tlv(0x87, b"\x01" + keys.encrypt(crypto.pad(answer, keys.block)))
         objects_out += tlv(0x99, status)
-        objects_out += tlv(0x8E, crypto.retail_mac(mac, ssc.to_bytes(8, "big") + objects_out))
-        self.session = (enc, mac, ssc)
+        objects_out += tlv(0x8E, keys.mac_of(keys.counter() + objects_out))
         return objects_out + status
 
 

@@ -334,3 +334,25 @@ def test_with_a_chip_reader_a_face_that_is_not_the_holder_is_refused_on_screen(
     assert counter.state is State.IDLE
     assert kiosk.store.find_citizen("096098004127") is None
     shot(window, "chip-not-holder.png")
+
+
+def test_with_a_chip_reader_the_saved_screen_says_how_far_the_chip_was_verified(
+    qtbot, open_counter, camera, kiosk, monkeypatch, card_record
+):
+    from tests.support.chip_card import plug_reader
+    from tests.support.data import FACES
+
+    plug_reader(monkeypatch, card_record("london_005"), FACES / "london_005" / "3.jpg")
+    window = open_counter(kiosk)
+    counter = window.counter
+    with qtbot.waitSignal(counter.form_filled, timeout=15000):
+        show(camera, "cards/london_005.jpg")
+    press(qtbot, window, Qt.Key.Key_Return)
+    press(qtbot, window, Qt.Key.Key_Space)
+    with qtbot.waitSignal(counter.enrolled, timeout=30000) as saved:
+        press(qtbot, window, Qt.Key.Key_Return)
+        show(camera, "frames/london_005/enrol_1.jpg", "frames/london_005/enrol_2.jpg", "frames/london_005/enrol_3.jpg")
+    assert saved.args[0].chip_level == "signature"  # the test card's signer has no CSCA file here
+    text = visible_text(counter)
+    assert "Chip CCCD: chữ ký số hợp lệ nhưng chưa đối chiếu được" in text and "hồ sơ lấy theo mã QR" in text
+    shot(window, "chip-saved.png")

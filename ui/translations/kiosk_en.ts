@@ -1240,6 +1240,14 @@
         <translation>Copy the record (tab-separated); hold Shift or Ctrl: as JSON</translation>
     </message>
     <message>
+        <source>Chip CCCD: đã xác thực chữ ký số tới cơ quan cấp thẻ; hồ sơ lấy theo chip.</source>
+        <translation>CCCD chip: its signature verified up to the issuing authority; the record is the chip&apos;s.</translation>
+    </message>
+    <message>
+        <source>Chip CCCD: chữ ký số hợp lệ nhưng chưa đối chiếu được với cơ quan cấp thẻ (chưa có tệp CSCA); hồ sơ lấy theo mã QR.</source>
+        <translation>CCCD chip: its signature is valid but could not be traced to the issuing authority (no CSCA file); the record is the QR&apos;s.</translation>
+    </message>
+    <message>
         <source>Đã đăng ký</source>
         <translation>Enrolled</translation>
     </message>

@@ -144,9 +144,7 @@ def test_a_real_card_s_pace_cam_then_aes_secure_messaging():
             "7c3c860819a2b9192e11512a8a30b3ae8830311b1d5605777f47cb4ed028346cd00105d32859de127da3d8398865358f26f08ebe410864eaf6e39f33f3f59000",
         ),
     ]
-    infos = parse_card_access(
-        H("31283012060A04007F0007020204020202010202010D3012060A04007F0007020204060202010202010D")
-    )
+    infos = parse_card_access(H("31283012060A04007F0007020204020202010202010D3012060A04007F0007020204060202010202010D"))
     assert [i.oid[-3:] for i in infos] == ["2.2", "6.2"]
     channel = establish(
         Replay(exchange),

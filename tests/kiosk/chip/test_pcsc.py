@@ -122,7 +122,7 @@ def test_the_card_is_read_and_verified_to_the_csca(session, card_record):
     assert read["passive_authentication"]["level"] == "csca"
     assert read["passive_authentication"]["groups"] == [1, 2, 13]
     assert read["photo"]["format"] == "jpeg" and read["photo"]["width"] == 360 and read["photo"]["bytes"] > 5000
-    assert read["qr_agrees"] is True and read["pace_offered"] is True
+    assert read["qr_agrees"] is True and read["protocol"] == "PACE"
 
 
 def test_the_holder_s_face_enrols_with_the_chip_s_record(session, card_record):

@@ -4,6 +4,7 @@ failure the issue names (wrong access data, a tampered group, a wrong CSCA)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -39,7 +40,7 @@ def test_the_qr_opens_the_chip_and_its_record_fills_in(card, card_record, pki):
     assert chip.verified.level == "csca" and chip.verified.groups == (1, 2, 13)
     assert chip.fields[5] == "Việt Nam" and chip.fields[13] == "Nguyễn Văn Bố | Trần Thị Mẹ"
     assert chip.mrz.document_number == qr.id_number[-9:]
-    assert chip.pace
+    assert chip.protocol == "PACE" and chip.access.startswith("qr: ")
     photo = decode_image(chip.photo.data)
     assert chip.photo.format == "jpeg" and photo.shape[1] == 360
 
@@ -143,3 +144,29 @@ def test_expiry_candidates_follow_the_renewal_ages():
         2030, 2, 28
     )  # at 24, within 2 years of 25: to 40
     assert expiry_candidates(dt.date(1960, 5, 1), dt.date(2021, 1, 1))[0][0] is None  # issued at 60: for life
+
+
+def test_a_card_without_pace_is_opened_with_bac(card_record, pki):
+    record = card_record("london_005")
+    chip = read(make_card(record, face_jpeg(FACES / "london_005" / "1.jpg"), pki, pace=False), access_keys(record))
+    assert chip.protocol == "BAC" and chip.record.id_number == record.id_number
+
+
+def test_the_can_opens_a_card_whose_expiry_the_qr_does_not_give(card_record, pki):
+    record = card_record("london_005")
+    odd = dt.date(2031, 7, 9)  # no renewal rule gives this date
+    card = make_card(record, face_jpeg(FACES / "london_005" / "1.jpg"), pki, expiry=odd, can=record.id_number[-6:])
+    chip = read(card, access_keys(record))
+    assert chip.protocol == "PACE" and chip.access == "qr: CAN = the last 6 ID digits"
+    with pytest.raises(ChipError) as error:  # the same card without that CAN: nothing opens it
+        read(replace(card, can=""), access_keys(record))
+    assert error.value.reason == "access_denied"
+
+
+def test_a_card_log_keeps_every_command_under_secure_messaging_after_access(card_record, pki):
+    """After PACE, no plain command reaches the card (its log shows only protected ones)."""
+    record = card_record("london_005")
+    sim = SimulatedCard(make_card(record, face_jpeg(FACES / "london_005" / "1.jpg"), pki))
+    read_chip(InProcess(sim), access_keys(record))
+    after = sim.log[sim.log.index("86") :]
+    assert after[:4] == ["86", "86", "86", "86"] and set(after[4:]) <= {"A4", "B0"}

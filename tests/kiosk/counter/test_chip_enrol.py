@@ -77,9 +77,10 @@ def test_a_qr_that_disagrees_with_the_chip_is_named_field_by_field(card_record, 
     chip = chip_of(qr, pki)
     forged = CccdRead(replace(qr, full_name="Trần Văn Giả", date_of_birth=qr.date_of_birth.replace(day=1)), (), "")
     with pytest.raises(ChipError, match="name, birth date") as error:
-        check_against_qr(chip, forged)
+        check_against_qr(chip, forged.record)
     assert error.value.facts["fields"] == ["full_name", "date_of_birth"]
-    check_against_qr(chip, CccdRead(qr, (), ""))  # the card's own QR agrees
+    check_against_qr(chip, qr)  # the card's own QR agrees
+    check_against_qr(chip, replace(qr, full_name="LÃª Anh SÆ¡n"), name_mis_encoded=True)  # the chip is right
 
 
 def test_nothing_of_the_chip_is_logged_or_written(kiosk, card_record, pki, caplog):
@@ -101,3 +102,41 @@ def test_nothing_of_the_chip_is_logged_or_written(kiosk, card_record, pki, caplo
         assert secret.encode() not in files
     assert chip.photo.data[:64] not in files and card.files["DG13"][:40] not in files
     assert '"chip": "csca"' in audit
+
+
+def test_without_a_csca_the_chip_checks_but_the_qr_s_record_is_kept(kiosk, card_record, pki):
+    """A chip verified only to its own signature cannot outrank the QR: a forger may have signed it."""
+    qr = card_record("london_005")
+    card = make_card(qr, face_jpeg(FACES / "london_005" / "3.jpg"), pki)
+    chip = read_chip(InProcess(SimulatedCard(card)), access_keys(qr))  # no CSCA
+    typed = replace(qr, full_name="Le Anh Son")
+    result = kiosk.enrol(typed, samples("london_005"), consent=True, chip=chip)
+    assert chip.verified.level == "signature" and result.chip_level == "signature"
+    assert result.record.full_name == "Le Anh Son"
+
+
+def test_once_a_reader_was_seen_unplugging_it_does_not_skip_the_chip(kiosk, monkeypatch):
+    from kiosk.chip import pcsc
+
+    attached = {"now": False}
+    monkeypatch.setattr(pcsc, "available", lambda name="": attached["now"])
+    assert not kiosk.chip_reader_ready()  # no reader yet: the QR alone
+    attached["now"] = True
+    assert kiosk.chip_reader_ready()
+    attached["now"] = False
+    assert kiosk.chip_reader_ready()  # unplugged: saving will say so, not enrol from the QR
+    with pytest.raises(ChipError) as error:
+        kiosk.read_chip(None, mrz=None, can="123456")
+    assert error.value.reason in ("no_reader", "no_pcsc")
+
+
+@pytest.mark.parametrize(("mode", "attached", "ready"), [("off", True, False), ("required", False, True)])
+def test_the_chip_reader_setting(tmp_path, monkeypatch, mode, attached, ready):
+    from kiosk.chip import pcsc
+    from kiosk.counter.service import Kiosk
+    from kiosk.settings import Settings
+
+    monkeypatch.setattr(pcsc, "available", lambda name="": attached)
+    settings = Settings(key_file=str(tmp_path / "k.key"), chip_reader=mode)
+    with Kiosk.open(settings, tmp_path / "k.sqlite", actor="t") as kiosk:
+        assert kiosk.chip_reader_ready() is ready
