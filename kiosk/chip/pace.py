@@ -10,6 +10,7 @@ access number (CAN). Checked against the worked example of Appendix G.1 and a 3D
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -129,15 +130,20 @@ def establish(
     reference: int = MRZ,
     *,
     scalars: Callable[[ec.Curve], Iterator[int]] | None = None,
+    name_parameters: bool = False,
 ) -> SecureChannel:
     """Run PACE with ``password`` (the MRZ information, or the CAN with ``reference=CAN``) and
     return the secure channel (send sequence counter 0).
 
     Args:
         scalars: the terminal's two private scalars (tests: the worked example's); default random.
+        name_parameters: say which domain parameters to use (MSE:Set AT's DO'84'), as a card
+            listing several sets requires.
 
     Raises:
-        PaceError: ``refused`` (a wrong password) or ``protocol``.
+        PaceError: ``refused`` (a wrong password), ``password`` (the card does not take this kind
+            of password, or this protocol, at MSE:Set AT) or ``protocol``.
+        OSError: the transport lost the card.
     """
     suite = info.suite
     if suite is None or not info.supported:
@@ -148,9 +154,10 @@ def establish(
     oid = encode_oid(info.oid)
 
     mse = tlv(0x80, oid) + tlv(0x83, bytes([reference]))
+    mse += tlv(0x84, bytes([info.parameter_id])) if name_parameters else b""
     _, status = transport.transmit(bytes([0x00, 0x22, 0xC1, 0xA4, len(mse)]) + mse)
     if status != OK:
-        raise PaceError(f"the card refused PACE {info.oid} (status {status:04X})", "protocol")
+        raise PaceError(f"the card refused PACE {info.oid} with this password (status {status:04X})", "password")
 
     def step(tag: int, value: bytes, *, last: bool = False) -> dict[int, bytes]:
         data = tlv(0x7C, tlv(tag, value) if value or tag else b"")
@@ -191,7 +198,7 @@ def establish(
     session = SessionKeys(derive(shared_x, 1, cipher, length), derive(shared_x, 2, cipher, length), 0, cipher)
     token = _token(session, oid, chip_key)
     answer = step(0x85, token, last=True)
-    if answer.get(0x86) != _token(session, oid, mine):
+    if not hmac.compare_digest(answer.get(0x86, b""), _token(session, oid, mine)):
         raise PaceError("the card's PACE token does not match: the password is not this card's", "refused")
     return SecureChannel(session)
 

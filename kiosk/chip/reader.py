@@ -28,7 +28,8 @@ UNREADABLE = (ValueError, TypeError, IndexError, RecursionError, UnicodeError)
 AID = bytes.fromhex("A0000002471001")
 """The eMRTD application (LDS1)."""
 CHUNK = 0xDF
-"""Bytes per READ BINARY: the most whose protected answer fits one short APDU with 3DES."""
+"""Bytes per READ BINARY: 223 pad to 224, so a protected answer is DO'87' 228 + DO'99' 4 +
+DO'8E' 10 = 242 bytes, within a short APDU's 256 with AES (3DES could read 0xE7)."""
 OK = 0x9000
 END_OF_FILE = 0x6282
 
@@ -60,52 +61,100 @@ def _apdu(transport: Transport, command: bytes) -> tuple[bytes, int]:
     try:
         return transport.transmit(command)
     except OSError as error:
-        raise ChipError(
-            f"the card stopped answering ({error})",
-            "keep the card still on the reader and read it again",
-            reason="card_lost",
-        ) from None
+        raise _lost(error) from None
+
+
+def _lost(error: OSError) -> ChipError:
+    return ChipError(
+        f"the card stopped answering ({error})",
+        "keep the card still on the reader and read it again",
+        reason="card_lost",
+    )
+
+
+def _reset(transport: Transport) -> None:
+    try:
+        transport.reset()
+    except OSError as error:
+        raise _lost(error) from None
+
+
+def _plain_read(transport: Transport, offset: int, size: int) -> tuple[bytes, int]:
+    """READ BINARY without secure messaging, asking again with the length a 6Cxx answer gives."""
+    data, status = _apdu(transport, bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, size & 0xFF]))
+    if status >> 8 == 0x6C:
+        data, status = _apdu(transport, bytes([0x00, 0xB0, offset >> 8, offset & 0xFF, status & 0xFF]))
+    return data, status
 
 
 def card_access(transport: Transport) -> list[pace_protocol.PaceInfo]:
-    """The PACE protocols EF.CardAccess lists, supported ones first (AES before 3DES); empty when
+    """The PACE protocols EF.CardAccess lists that this side supports, AES before 3DES; empty when
     the card has no such file (a BAC-only card) or it cannot be read. Selected directly: the
     master file of these cards cannot be selected (6D00)."""
     _, status = _apdu(transport, bytes.fromhex("00A4020C02011C"))
     if status != OK:
         return []
-    data, status = _apdu(transport, bytes.fromhex("00B0000000"))
-    if status not in (OK, END_OF_FILE):
-        return []
+    data, status = _plain_read(transport, 0, 4)
     try:
-        infos = pace_protocol.parse_card_access(data)
+        if status not in (OK, END_OF_FILE):
+            raise ValueError(f"status {status:04X}")
+        total = header_length(data)
+        while len(data) < total and status == OK:
+            chunk, status = _plain_read(transport, len(data), min(CHUNK, total - len(data)))
+            if status not in (OK, END_OF_FILE) or not chunk:
+                raise ValueError(f"status {status:04X}")
+            data += chunk
+        infos = pace_protocol.parse_card_access(data[:total])
     except ValueError:
         return []
     return sorted((i for i in infos if i.supported), key=lambda i: (i.suite or ("", "3des", 0))[1] == "3des")
 
 
+def _pace(
+    transport: Transport, offered: list[pace_protocol.PaceInfo], keys: list[AccessKey]
+) -> tuple[SecureChannel, AccessKey] | bool:
+    """PACE with each offered protocol and each key: the channel and its key, or whether any
+    attempt reached the password check (then the keys are wrong, and BAC with them is futile)."""
+    several = len({info.parameter_id for info in offered}) > 1
+    answered = False
+    for info in offered:
+        unusable: set[int] = set()  # password kinds the card refused for this protocol
+        for key in keys:
+            password, kind = (key.can, pace_protocol.CAN) if key.can else (key.information, pace_protocol.MRZ)
+            if kind in unusable:
+                continue
+            try:
+                channel = pace_protocol.establish(transport, info, password, kind, name_parameters=several)
+            except OSError as error:
+                raise _lost(error) from None
+            except pace_protocol.PaceError as error:
+                _reset(transport)
+                if error.reason == "protocol":
+                    break  # this protocol is not usable with this card: the next one, or BAC
+                if error.reason == "password":
+                    unusable.add(kind)
+                answered = answered or error.reason == "refused"
+                continue
+            return channel, key
+    return answered
+
+
 def open_channel(transport: Transport, keys: list[AccessKey]) -> tuple[SecureChannel, AccessKey, str]:
     """Open secure messaging with the first access key the card accepts: PACE when EF.CardAccess
     offers a protocol this side supports (then the eMRTD application is selected under it),
-    else BAC. Returns the channel, the key and ``"PACE"`` or ``"BAC"``.
+    else BAC, which eMRTD chips keep for older readers. Returns the channel, the key and
+    ``"PACE"`` or ``"BAC"``.
 
     Raises:
-        ChipError: ``not_an_id_chip`` (no eMRTD application) or ``access_denied`` (no key opened it).
+        ChipError: ``not_an_id_chip`` (no eMRTD application), ``access_denied`` (no key opened
+            it) or ``card_lost``.
     """
     offered = card_access(transport)
-    if offered:
-        for key in keys:
-            password, reference = (key.can, pace_protocol.CAN) if key.can else (key.information, pace_protocol.MRZ)
-            try:
-                channel = pace_protocol.establish(transport, offered[0], password, reference)
-            except pace_protocol.PaceError as error:
-                transport.reset()
-                if error.reason == "protocol":
-                    break  # this card's PACE is not usable here: BAC, which eMRTD chips keep
-                continue
-            _select_application(transport, channel)
-            return channel, key, "PACE"
-    for key in (k for k in keys if not k.can):
+    opened = _pace(transport, offered, keys) if offered else False
+    if isinstance(opened, tuple):
+        _select_application(transport, opened[0])
+        return opened[0], opened[1], "PACE"
+    for key in [] if opened else [k for k in keys if not k.can]:
         _, status = _apdu(transport, bytes.fromhex("00A4040C07") + AID)
         if status != OK:
             raise ChipError(
@@ -120,7 +169,7 @@ def open_channel(transport: Transport, keys: list[AccessKey]) -> tuple[SecureCha
             session = terminal.session(answer) if status == OK else None
             if session is not None:
                 return session, key, "BAC"
-        transport.reset()
+        _reset(transport)
     raise ChipError(
         "the chip refused the card's access data: the QR or MRZ given is not this card's",
         "read the QR of the card that is on the reader, or type the 3 lines on its back with --mrz",

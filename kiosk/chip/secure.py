@@ -9,6 +9,7 @@ every message in the send sequence counter. APDUs are bytes; status words are in
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 
@@ -169,7 +170,7 @@ class SecureChannel:
         found = {tag: value for tag, value, _ in objects}
         if 0x8E not in found or 0x99 not in found:
             raise SecureMessagingError("the card's answer carries no MAC or no protected status")
-        if keys.mac_of(counter + covered) != found[0x8E]:
+        if not hmac.compare_digest(keys.mac_of(counter + covered), found[0x8E]):
             raise SecureMessagingError("the card's answer failed its MAC")
         status = int.from_bytes(found[0x99], "big")
         encrypted = found.get(0x87, b"")

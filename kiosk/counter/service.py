@@ -29,7 +29,7 @@ from kiosk.counter.gallery import EngineStatus, Gallery
 from kiosk.counter.identify import FaceCheck, KeypadAsk
 from kiosk.counter.snapshot import snapshot_path
 from kiosk.counter.stats import DayStats, today_stats
-from kiosk.errors import RegistryError
+from kiosk.errors import ChipError, RegistryError
 from kiosk.province.sync import PULL_BATCH, SyncReport, sync
 from kiosk.settings import Settings, default_db_path
 from kiosk.store import auth
@@ -313,10 +313,17 @@ class Kiosk:
         stored as one more sample only with ``chip_photo_sample`` (the citizen consented to it).
 
         Raises:
-            ChipError: the chip is another citizen's (``disagree``), its photo has no face, or
-                the live face is not its holder (``not_holder``); and what enrolment raises.
+            ChipError: no chip where ``chip_reader`` is ``required``, the chip is another
+                citizen's (``disagree``), its photo has no face, or the live face is not its
+                holder (``not_holder``); and what enrolment raises.
         """
         chip_level = ""
+        if chip is None and self.settings.chip_reader.strip().lower() == "required":
+            raise ChipError(
+                "this counter enrols only with the card's chip read (chip_reader = required)",
+                "lay the card on the reader and save again",
+                reason="no_card",
+            )
         if chip is not None:
             check_against_qr(chip, record, name_mis_encoded=bool(mis_encoded(record.full_name)[0]))
             photo = chip_face(self.analyzer, chip)

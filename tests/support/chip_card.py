@@ -210,6 +210,8 @@ class CardFiles:
     key: AccessKey
     files: dict[str, bytes] = field(default_factory=dict)
     can: str = ""
+    pace_with_mrz: bool = True
+    bac: bool = True
 
     def tampered(self, name: str, old: bytes, new: bytes) -> CardFiles:
         """The same card with ``old`` replaced by ``new`` in one file, the SOD left as signed."""
@@ -299,11 +301,14 @@ class SimulatedCard:
                 return b"\x90\x00"
             return b"\x69\x82" if self.app else b"\x6a\x82"
         if ins == 0xB0 and self.plain_selected:
-            return self.card.files[self.plain_selected][: apdu[4] or 256] + b"\x90\x00"
+            offset = (p1 << 8) | p2
+            return self.card.files[self.plain_selected][offset : offset + (apdu[4] or 256)] + b"\x90\x00"
         if ins == 0x22 and "CardAccess" in self.card.files:
             return self._set_at(data)
         if ins == 0x86 and self.pace:
             return self._general_authenticate(data)
+        if ins in (0x84, 0x82) and not self.card.bac:
+            return b"\x6d\x00"
         if ins == 0x84 and self.app:
             self.rnd_ic = os.urandom(8)
             return self.rnd_ic + b"\x90\x00"
@@ -315,8 +320,9 @@ class SimulatedCard:
     def _set_at(self, data: bytes) -> bytes:
         objects = {tag: value for tag, value, _ in read_tlvs(data)}
         reference = objects.get(0x83, b"\x00")[0]
-        password = self.card.key.information if reference == 1 else self.card.can if reference == 2 else ""
-        if objects.get(0x80) != PACE_GM_AES128 or not password:
+        mrz = self.card.key.information if self.card.pace_with_mrz else ""
+        password = mrz if reference == 1 else self.card.can if reference == 2 else ""
+        if objects.get(0x80) != PACE_GM_AES128 or not password or objects.get(0x84, b"\x0d") != b"\x0d":
             return b"\x6a\x80"
         self.pace = {"password": password_key(password, reference), "step": 0}
         return b"\x90\x00"

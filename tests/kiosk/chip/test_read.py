@@ -170,3 +170,49 @@ def test_a_card_log_keeps_every_command_under_secure_messaging_after_access(card
     read_chip(InProcess(sim), access_keys(record))
     after = sim.log[sim.log.index("86") :]
     assert after[:4] == ["86", "86", "86", "86"] and set(after[4:]) <= {"A4", "B0"}
+
+
+def test_a_card_that_takes_only_its_can_for_pace_and_has_no_bac(card_record, pki):
+    record = card_record("london_005")
+    card = make_card(record, face_jpeg(FACES / "london_005" / "1.jpg"), pki, can=record.id_number[-6:])
+    card = replace(card, pace_with_mrz=False, bac=False)
+    chip = read(card, access_keys(record))
+    assert chip.protocol == "PACE" and chip.access == "qr: CAN = the last 6 ID digits"
+
+
+def test_wrong_keys_on_a_pace_card_are_not_tried_again_with_bac(card, pki):
+    sim = SimulatedCard(card)
+    with pytest.raises(ChipError, match="not this card's"):
+        read_chip(InProcess(sim), [AccessKey("000000000", "900101", "300101", "qr")])
+    assert "86" in sim.log and "84" not in sim.log and "82" not in sim.log  # PACE refused it; no BAC after
+
+
+def test_a_long_card_access_and_several_parameter_sets(card, card_record):
+    """EF.CardAccess longer than one READ BINARY, listing the protocol with two curves: the
+    kiosk reads it whole and names the parameters it uses (DO'84')."""
+    from kiosk.chip.tlv import tlv
+
+    infos = [
+        bytes.fromhex("3012060A04007F0007020204020202010202010D"),  # GM, AES-128, brainpoolP256r1
+        bytes.fromhex("3012060A04007F0007020204020202010202010C"),  # the same with P-256
+        *[tlv(0x30, bytes.fromhex("060804007F00070202FF") + tlv(0x04, bytes(40))) for _ in range(8)],  # others
+    ]
+    long = replace(card, files={**card.files, "CardAccess": tlv(0x31, b"".join(infos))})
+    assert len(long.files["CardAccess"]) > 256
+    chip = read(long, access_keys(card_record("london_005")))
+    assert chip.protocol == "PACE"
+
+
+def test_a_card_taken_away_during_pace_is_one_line(card, card_record):
+    class Flaky(InProcess):
+        sent = 0
+
+        def transmit(self, apdu):
+            self.sent += 1
+            if self.sent == 5:
+                raise OSError("the card was removed")
+            return super().transmit(apdu)
+
+    with pytest.raises(ChipError) as error:
+        read_chip(Flaky(SimulatedCard(card)), access_keys(card_record("london_005")))
+    assert error.value.reason == "card_lost"

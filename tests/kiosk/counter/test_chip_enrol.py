@@ -140,3 +140,14 @@ def test_the_chip_reader_setting(tmp_path, monkeypatch, mode, attached, ready):
     settings = Settings(key_file=str(tmp_path / "k.key"), chip_reader=mode)
     with Kiosk.open(settings, tmp_path / "k.sqlite", actor="t") as kiosk:
         assert kiosk.chip_reader_ready() is ready
+
+
+def test_a_counter_that_requires_the_chip_enrols_nobody_from_the_qr_alone(tmp_path, card_record):
+    from kiosk.counter.service import Kiosk
+    from kiosk.settings import Settings
+
+    settings = Settings(key_file=str(tmp_path / "k.key"), chip_reader="required")
+    with Kiosk.open(settings, tmp_path / "k.sqlite", actor="t") as kiosk:
+        with pytest.raises(ChipError, match="only with the card's chip"):
+            kiosk.enrol(card_record("london_005"), samples("london_005"), consent=True)
+        assert counts(kiosk)["citizens"] == 0
