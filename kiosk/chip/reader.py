@@ -110,13 +110,26 @@ def card_access(transport: Transport) -> list[pace_protocol.PaceInfo]:
     return sorted((i for i in infos if i.supported), key=lambda i: (i.suite or ("", "3des", 0))[1] == "3des")
 
 
+def _denied() -> ChipError:
+    return ChipError(
+        "the chip refused the card's access data: the QR or MRZ given is not this card's",
+        "read the QR of the card that is on the reader, or type the 3 lines on its back with --mrz",
+        reason="access_denied",
+    )
+
+
 def _pace(
     transport: Transport, offered: list[pace_protocol.PaceInfo], keys: list[AccessKey]
-) -> tuple[SecureChannel, AccessKey] | bool:
-    """PACE with each offered protocol and each key: the channel and its key, or whether any
-    attempt reached the password check (then the keys are wrong, and BAC with them is futile)."""
+) -> tuple[SecureChannel, AccessKey] | None:
+    """PACE with each offered protocol and each key: the channel and its key, or None when no
+    protocol was usable (then BAC).
+
+    Raises:
+        ChipError: ``access_denied`` when the card checked the passwords and refused them all
+            (BAC with the same keys would be refused too), or ``card_lost``.
+    """
     several = len({info.parameter_id for info in offered}) > 1
-    answered = False
+    refused = False
     for info in offered:
         unusable: set[int] = set()  # password kinds the card refused for this protocol
         for key in keys:
@@ -133,10 +146,12 @@ def _pace(
                     break  # this protocol is not usable with this card: the next one, or BAC
                 if error.reason == "password":
                     unusable.add(kind)
-                answered = answered or error.reason == "refused"
+                refused = refused or error.reason == "refused"
                 continue
             return channel, key
-    return answered
+    if refused:
+        raise _denied()
+    return None
 
 
 def open_channel(transport: Transport, keys: list[AccessKey]) -> tuple[SecureChannel, AccessKey, str]:
@@ -150,11 +165,11 @@ def open_channel(transport: Transport, keys: list[AccessKey]) -> tuple[SecureCha
             it) or ``card_lost``.
     """
     offered = card_access(transport)
-    opened = _pace(transport, offered, keys) if offered else False
-    if isinstance(opened, tuple):
+    opened = _pace(transport, offered, keys) if offered else None
+    if opened is not None:
         _select_application(transport, opened[0])
         return opened[0], opened[1], "PACE"
-    for key in [] if opened else [k for k in keys if not k.can]:
+    for key in (k for k in keys if not k.can):
         _, status = _apdu(transport, bytes.fromhex("00A4040C07") + AID)
         if status != OK:
             raise ChipError(
@@ -170,11 +185,7 @@ def open_channel(transport: Transport, keys: list[AccessKey]) -> tuple[SecureCha
             if session is not None:
                 return session, key, "BAC"
         _reset(transport)
-    raise ChipError(
-        "the chip refused the card's access data: the QR or MRZ given is not this card's",
-        "read the QR of the card that is on the reader, or type the 3 lines on its back with --mrz",
-        reason="access_denied",
-    )
+    raise _denied()
 
 
 def _protected(transport: Transport, channel: SecureChannel, command: bytes, what: str) -> tuple[bytes, int]:

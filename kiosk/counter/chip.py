@@ -35,15 +35,19 @@ FIELD_WORDS = {
 }
 
 
+def chip_required(settings: Settings) -> bool:
+    """Whether ``chip_reader`` is ``required``: no enrolment without the chip."""
+    return settings.chip_reader.strip().lower() == "required"
+
+
 def reader_enabled(settings: Settings, *, seen: bool = False) -> bool:
     """Whether a first visit reads the chip: ``chip_reader`` is ``required``; or it is not ``off``
     and a reader is attached, or was (``seen``) earlier in this run."""
     from kiosk.chip import pcsc
 
-    mode = settings.chip_reader.strip().lower()
-    if mode == "off":
+    if settings.chip_reader.strip().lower() == "off":
         return False
-    return mode == "required" or seen or pcsc.available(_reader_name(settings))
+    return chip_required(settings) or seen or pcsc.available(_reader_name(settings))
 
 
 def _reader_name(settings: Settings) -> str:

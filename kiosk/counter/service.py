@@ -22,7 +22,14 @@ from kiosk.chip.reader import ChipRead
 from kiosk.counter import cards, checkin, enrolment, identify, retention
 from kiosk.counter.admin import Admin, login
 from kiosk.counter.cards import CardCheck
-from kiosk.counter.chip import check_against_qr, check_holder, chip_face, read_card_chip, reader_enabled
+from kiosk.counter.chip import (
+    check_against_qr,
+    check_holder,
+    chip_face,
+    chip_required,
+    read_card_chip,
+    reader_enabled,
+)
 from kiosk.counter.enrolment import EnrolResult, SampleRules
 from kiosk.counter.factories import analyzer_for, key_path, open_store, policy_for, registry_target
 from kiosk.counter.gallery import EngineStatus, Gallery
@@ -318,7 +325,7 @@ class Kiosk:
                 holder (``not_holder``); and what enrolment raises.
         """
         chip_level = ""
-        if chip is None and self.settings.chip_reader.strip().lower() == "required":
+        if chip is None and chip_required(self.settings):
             raise ChipError(
                 "this counter enrols only with the card's chip read (chip_reader = required)",
                 "lay the card on the reader and save again",
