@@ -38,6 +38,7 @@ def action_words() -> dict[str, str]:
         "upgrade_samples": tr("Bổ sung mẫu khuôn mặt cho bộ nhận dạng mới"),
         "learn_sample": tr("Thêm mẫu khuôn mặt từ lượt đến"),
         "api_token_made": tr("Tạo mã truy cập API"),
+        "chip_reader_seen": tr("Quầy bắt đầu dùng đầu đọc chip CCCD (từ nay bắt buộc đọc chip khi đăng ký)"),
         "api_read": tr("Phần mềm một cửa đọc hồ sơ (API)"),
     }
 

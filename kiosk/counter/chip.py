@@ -67,7 +67,9 @@ def keys_for(card: CccdRead | None, mrz: str | None, can: str | None = None) -> 
         keys += [can_key(can)] if can else []
     except MrzError as error:
         raise ChipError(
-            f"cannot use the access data: {error}", "copy them from the back of the card again", reason="bad_mrz"
+            f"cannot use the access data: {error}",
+            "copy them from the card again (the MRZ is on its back)",
+            reason="bad_mrz",
         ) from None
     if card is not None:
         keys += access_keys(card.record)

@@ -39,7 +39,7 @@ from kiosk.counter.stats import DayStats, today_stats
 from kiosk.errors import ChipError, RegistryError
 from kiosk.province.sync import PULL_BATCH, SyncReport, sync
 from kiosk.settings import Settings, default_db_path
-from kiosk.store import auth
+from kiosk.store import auth, counter_state
 from kiosk.store.crypto import ENV_KEY, DataKey
 from kiosk.store.records import Store
 from kiosk.store.sync_rows import SyncRows
@@ -328,7 +328,7 @@ class Kiosk:
         if chip is None and chip_required(self.settings):
             raise ChipError(
                 "this counter enrols only with the card's chip read (chip_reader = required)",
-                "lay the card on the reader and save again",
+                "lay the card on the reader and save again (kiosk enroll: add --chip)",
                 reason="no_card",
             )
         if chip is not None:
@@ -361,10 +361,14 @@ class Kiosk:
 
     def chip_reader_ready(self) -> bool:
         """Whether this first visit reads the chip: ``chip_reader`` is ``required``, or not ``off``
-        and a reader is attached or was during this run (unplugging it then makes saving fail with
-        ``no_reader``, to retry, instead of enrolling from the QR alone)."""
-        ready = reader_enabled(self.settings, seen=self._chip_seen)
-        self._chip_seen = self._chip_seen or ready
+        and a reader is attached or has ever been used at this counter (remembered in the
+        database: unplugging it or restarting then makes saving fail with ``no_reader``, to
+        retry, instead of enrolling from the QR alone; an administrator sets ``off`` to retire it)."""
+        seen = self._chip_seen or counter_state.chip_reader_seen(self.store)
+        ready = reader_enabled(self.settings, seen=seen)
+        if ready and not seen and not chip_required(self.settings):  # a reader was found just now
+            counter_state.mark_chip_reader_seen(self.store, self.actor, self.settings.counter_name)
+        self._chip_seen = seen or ready
         return ready
 
     def add_samples(self, id_number: str, samples: Sequence[FaceSample]) -> int:

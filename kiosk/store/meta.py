@@ -2,7 +2,7 @@
 
 The ``meta`` table (``name TEXT PRIMARY KEY, value TEXT``) holds the key check, the audit
 head, the administrator PIN and its lock-out, the local API's token, the next citizen id,
-and the registry a counter syncs with and its pull cursors. Nothing outside :mod:`kiosk.store` spells these names.
+whether a chip reader was ever used here, and the registry a counter syncs with and its pull cursors. Nothing outside :mod:`kiosk.store` spells these names.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ REGISTRY_ID = "registry_id"
 TEMPLATES_CHANGED = "templates_changed"
 """How many face templates were ever deleted or changed in place (kept by triggers; with the
 highest template id it tells whether the index snapshot is current)."""
+CHIP_READER_SEEN = "chip_reader_seen"
+"""Set once a chip reader has been used at this counter: from then on (``chip_reader = auto``) a
+first visit needs the chip, also after a restart (:mod:`kiosk.store.counter_state`)."""
 BULK_PULL_PREFIX = "bulk_pull:"
 """``bulk_pull:<table>`` = the id of the registry whose first pull is filling ``table`` without its
 uid index (:meth:`kiosk.store.sync_rows.SyncRows.start_bulk`); absent otherwise."""

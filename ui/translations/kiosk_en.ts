@@ -1568,6 +1568,10 @@ Back this file up now (for example on a USB stick kept locked away). Without thi
         <translation>API token made</translation>
     </message>
     <message>
+        <source>Quầy bắt đầu dùng đầu đọc chip CCCD (từ nay bắt buộc đọc chip khi đăng ký)</source>
+        <translation>The counter started using a CCCD chip reader (from now on enrolment reads the chip)</translation>
+    </message>
+    <message>
         <source>Phần mềm một cửa đọc hồ sơ (API)</source>
         <translation>Record read by the one-stop-shop software (API)</translation>
     </message>

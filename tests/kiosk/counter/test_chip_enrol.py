@@ -128,6 +128,23 @@ def test_once_a_reader_was_seen_unplugging_it_does_not_skip_the_chip(kiosk, monk
     with pytest.raises(ChipError) as error:
         kiosk.read_chip(None, mrz=None, can="123456")
     assert error.value.reason in ("no_reader", "no_pcsc")
+    assert [e["action"] for e in kiosk.store.audit_entries(5)].count("chip_reader_seen") == 1
+
+
+def test_a_restart_does_not_forget_the_reader(tmp_path, monkeypatch):
+    from kiosk.chip import pcsc
+    from kiosk.counter.service import Kiosk
+    from kiosk.settings import Settings
+
+    settings = Settings(key_file=str(tmp_path / "k.key"))
+    monkeypatch.setattr(pcsc, "available", lambda name="": True)
+    with Kiosk.open(settings, tmp_path / "k.sqlite", actor="t") as kiosk:
+        assert kiosk.chip_reader_ready()
+    monkeypatch.setattr(pcsc, "available", lambda name="": False)
+    with Kiosk.open(settings, tmp_path / "k.sqlite", actor="t") as kiosk:
+        assert kiosk.chip_reader_ready()  # still expected: the save will ask for the reader
+    with Kiosk.open(settings.replace(chip_reader="off"), tmp_path / "k.sqlite", actor="t") as kiosk:
+        assert not kiosk.chip_reader_ready()  # an administrator retired it
 
 
 @pytest.mark.parametrize(("mode", "attached", "ready"), [("off", True, False), ("required", False, True)])
