@@ -47,10 +47,11 @@ def reader_enabled(settings: Settings, *, seen: bool = False) -> bool:
 
     if settings.chip_reader.strip().lower() == "off":
         return False
-    return chip_required(settings) or seen or pcsc.available(_reader_name(settings))
+    return chip_required(settings) or seen or pcsc.available(wanted_reader(settings))
 
 
-def _reader_name(settings: Settings) -> str:
+def wanted_reader(settings: Settings) -> str:
+    """The part of a reader's name ``chip_reader`` asks for; empty for any reader."""
     name = settings.chip_reader.strip()
     return "" if name.lower() in ("auto", "required", "") else name
 
@@ -120,7 +121,7 @@ def read_card_chip(
 
     keys = keys_for(card, mrz, can)
     authorities = csca_of(settings, csca)
-    with pcsc.open_reader(_reader_name(settings)) as transport:
+    with pcsc.open_reader(wanted_reader(settings)) as transport:
         chip = read_chip(transport, keys, csca=authorities)
     if card is not None:
         check_against_qr(chip, card.record, name_mis_encoded=any(w.code == "name_encoding" for w in card.warnings))

@@ -4,7 +4,7 @@ In order: the camera delivers frames; the face engines' model files pass their h
 data key is there and opens this database, which passes SQLite's own check; the disk has room;
 the province registry answers with this counter's credentials and is sealed with its key; the
 PC's clock agrees with the registry's within :data:`CLOCK_LIMIT_S`; the local API's port is
-free. The window's checks (Qt's platform plugin, a font with Vietnamese letters) are Qt's and
+free; the CCCD chip reader is attached (a failure only with ``chip_reader = required``). The window's checks (Qt's platform plugin, a font with Vietnamese letters) are Qt's and
 come from :mod:`ui.qt_libs`. No check prints a secret: a registry address is shown redacted.
 """
 
@@ -189,6 +189,35 @@ def api_port(settings: Settings) -> Check:
     return Check("local API port", True, f"{settings.api_bind}:{settings.api_port} is free")
 
 
+def chip_reader(settings: Settings) -> Check:
+    """The CCCD chip reader ``chip_reader`` asks for is attached; only ``required`` fails without it."""
+    from kiosk.chip import pcsc
+    from kiosk.counter.chip import chip_required, wanted_reader
+
+    name = "chip reader"
+    required = chip_required(settings)
+    if settings.chip_reader.strip().lower() == "off":
+        return Check(name, True, "off (chip_reader = off): first visits use the QR alone")
+    try:
+        attached = pcsc.reader_names()
+    except KioskError as exc:
+        if required:
+            return Check(name, False, exc.message, exc.hint)
+        return Check(name, True, f"none usable ({exc.message}): first visits use the QR alone")
+    wanted = wanted_reader(settings).lower()
+    found = [reader for reader in attached if wanted in reader.lower()]
+    if found:
+        return Check(name, True, f"{found[0]}: first visits read the card's chip")
+    if required:
+        return Check(
+            name,
+            False,
+            "no chip reader attached, and chip_reader = required: no first visit can be enrolled",
+            "plug in the USB reader (PC/SC, contactless)",
+        )
+    return Check(name, True, "none attached: first visits use the QR alone")
+
+
 def run(settings: Settings, db_path: Path | None, camera_spec: str | None, window: list[Check]) -> list[Check]:
     """Every check, in the order the module docstring gives (``window``: the Qt checks, made by the caller)."""
     found = [guarded("camera", lambda: camera(settings, camera_spec)), *window]
@@ -196,6 +225,7 @@ def run(settings: Settings, db_path: Path | None, camera_spec: str | None, windo
     found += _all(("data key", "database", "disk"), lambda: database(settings, db_path))
     found += _all(("registry", "clock"), lambda: registry(settings, db_path))
     found.append(guarded("local API port", lambda: api_port(settings)))
+    found.append(guarded("chip reader", lambda: chip_reader(settings)))
     return found
 
 

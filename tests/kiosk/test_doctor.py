@@ -23,6 +23,7 @@ NAMES = [
     "registry",
     "clock",
     "local API port",
+    "chip reader",
 ]
 CAMERA = FRAMES / "london_005"  # a folder of images stands in for the webcam
 
@@ -132,3 +133,15 @@ def test_kiosk_cameras_lists_what_each_camera_gives_and_says_when_there_is_none(
     text = run_cli("cameras", env={"KIOSK_CAMERA_INDEX": "1"}).output.splitlines()
     assert text[0].split() == ["#", "name", "backend", "picture", "camera_index"]
     assert text[2].split()[-1] == "yes" and text[1].split()[-1] == "-"  # camera 1 is the settings' one
+
+
+def test_the_chip_reader_fails_only_where_the_chip_is_required(counter) -> None:
+    """No smart-card service runs here: a counter that only may read chips passes, one that must fails."""
+    db, env = counter
+    code, report = doctor(db, env, "--camera", CAMERA)
+    assert code == 0 and "first visits use the QR alone" in by_name(report)["chip reader"]["detail"]
+    code, report = doctor(db, {**env, "KIOSK_CHIP_READER": "required"}, "--camera", CAMERA)
+    check = by_name(report)["chip reader"]
+    assert code == 1 and not check["ok"] and check["fix"]
+    code, report = doctor(db, {**env, "KIOSK_CHIP_READER": "off"}, "--camera", CAMERA)
+    assert code == 0 and by_name(report)["chip reader"]["detail"].startswith("off")
