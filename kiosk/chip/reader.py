@@ -172,11 +172,7 @@ def open_channel(transport: Transport, keys: list[AccessKey]) -> tuple[SecureCha
     for key in (k for k in keys if not k.can):
         _, status = _apdu(transport, bytes.fromhex("00A4040C07") + AID)
         if status != OK:
-            raise ChipError(
-                f"the card on the reader has no ID-document application (status {status:04X})",
-                "place the citizen's CCCD on the reader",
-                reason="not_an_id_chip",
-            )
+            raise _no_application(status)
         terminal = BacTerminal(key.information)
         rnd_ic, status = _apdu(transport, terminal.challenge_command())
         if status == OK and len(rnd_ic) == 8:
@@ -199,11 +195,15 @@ def _protected(transport: Transport, channel: SecureChannel, command: bytes, wha
 def _select_application(transport: Transport, channel: SecureChannel) -> None:
     _, status = _protected(transport, channel, bytes.fromhex("00A4040C07") + AID, "selecting the ID application")
     if status != OK:
-        raise ChipError(
-            f"the card on the reader has no ID-document application (status {status:04X})",
-            "place the citizen's CCCD on the reader",
-            reason="not_an_id_chip",
-        )
+        raise _no_application(status)
+
+
+def _no_application(status: int) -> ChipError:
+    return ChipError(
+        f"the card on the reader has no ID-document application (status {status:04X})",
+        "place the citizen's CCCD on the reader",
+        reason="not_an_id_chip",
+    )
 
 
 def read_file(transport: Transport, channel: SecureChannel, name: str) -> bytes:

@@ -40,12 +40,17 @@ def chip_required(settings: Settings) -> bool:
     return settings.chip_reader.strip().lower() == "required"
 
 
+def chip_off(settings: Settings) -> bool:
+    """Whether ``chip_reader`` is ``off``: the chip is never read."""
+    return settings.chip_reader.strip().lower() == "off"
+
+
 def reader_enabled(settings: Settings, *, seen: bool = False) -> bool:
     """Whether a first visit reads the chip: ``chip_reader`` is ``required``; or it is not ``off``
     and a reader is attached, or was (``seen``) earlier in this run."""
     from kiosk.chip import pcsc
 
-    if settings.chip_reader.strip().lower() == "off":
+    if chip_off(settings):
         return False
     return chip_required(settings) or seen or pcsc.available(wanted_reader(settings))
 

@@ -192,11 +192,11 @@ def api_port(settings: Settings) -> Check:
 def chip_reader(settings: Settings) -> Check:
     """The CCCD chip reader ``chip_reader`` asks for is attached; only ``required`` fails without it."""
     from kiosk.chip import pcsc
-    from kiosk.counter.chip import chip_required, wanted_reader
+    from kiosk.counter.chip import chip_off, chip_required, wanted_reader
 
     name = "chip reader"
     required = chip_required(settings)
-    if settings.chip_reader.strip().lower() == "off":
+    if chip_off(settings):
         return Check(name, True, "off (chip_reader = off): first visits use the QR alone")
     try:
         attached = pcsc.reader_names()

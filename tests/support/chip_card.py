@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kiosk.chip import crypto, ec
+from kiosk.chip.groups import FILES
 from kiosk.chip.mrz import AccessKey, check_digit
 from kiosk.chip.pace import derive, encode_oid, password_key
 from kiosk.chip.secure import SessionKeys, key_seed
@@ -258,7 +259,7 @@ def make_card(
     return CardFiles(key, files, can)
 
 
-FIDS = {0x011E: "COM", 0x0101: "DG1", 0x0102: "DG2", 0x010D: "DG13", 0x011D: "SOD", 0x011C: "CardAccess"}
+FIDS = {fid: name for name, fid in FILES.items()}
 
 
 class SimulatedCard:

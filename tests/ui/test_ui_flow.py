@@ -312,26 +312,32 @@ def test_a_mis_encoded_card_is_shown_with_its_warnings_and_corrected_with_f6(qtb
     assert counter.state is State.IDLE
 
 
-def test_with_a_chip_reader_a_face_that_is_not_the_holder_is_refused_on_screen(
-    qtbot, open_counter, camera, kiosk, monkeypatch, card_record
-):
+def consent_with_a_chip_reader(qtbot, open_counter, camera, kiosk, monkeypatch, card_record):
+    """The window over ``kiosk`` with a reader holding london_005's simulated card, her card's QR
+    shown and consent given: capture is next. Returns the window."""
     from tests.support.chip_card import plug_reader
     from tests.support.data import FACES
 
     plug_reader(monkeypatch, card_record("london_005"), FACES / "london_005" / "3.jpg")
     window = open_counter(kiosk)
-    counter = window.counter
-    with qtbot.waitSignal(counter.form_filled, timeout=15000):
+    with qtbot.waitSignal(window.counter.form_filled, timeout=15000):
         show(camera, "cards/london_005.jpg")
     press(qtbot, window, Qt.Key.Key_Return)
     press(qtbot, window, Qt.Key.Key_Space)
+    return window
+
+
+def test_with_a_chip_reader_a_face_that_is_not_the_holder_is_refused_on_screen(
+    qtbot, open_counter, camera, kiosk, monkeypatch, card_record
+):
+    window = consent_with_a_chip_reader(qtbot, open_counter, camera, kiosk, monkeypatch, card_record)
     press(qtbot, window, Qt.Key.Key_Return)
-    assert counter.state is State.CAPTURE
+    assert window.counter.state is State.CAPTURE
     show(camera, "frames/london_030/enrol_1.jpg", "frames/london_030/enrol_2.jpg", "frames/london_030/enrol_3.jpg")
     qtbot.waitUntil(lambda: window.banner.kind == "error", timeout=30000)
     assert window.banner.text.text() == "Không đăng ký: người trước camera không phải chủ thẻ CCCD này."
     assert "Chưa lưu gì" in window.banner.detail.text()
-    assert counter.state is State.IDLE
+    assert window.counter.state is State.IDLE
     assert kiosk.store.find_citizen("096098004127") is None
     shot(window, "chip-not-holder.png")
 
@@ -339,20 +345,11 @@ def test_with_a_chip_reader_a_face_that_is_not_the_holder_is_refused_on_screen(
 def test_with_a_chip_reader_the_saved_screen_says_how_far_the_chip_was_verified(
     qtbot, open_counter, camera, kiosk, monkeypatch, card_record
 ):
-    from tests.support.chip_card import plug_reader
-    from tests.support.data import FACES
-
-    plug_reader(monkeypatch, card_record("london_005"), FACES / "london_005" / "3.jpg")
-    window = open_counter(kiosk)
-    counter = window.counter
-    with qtbot.waitSignal(counter.form_filled, timeout=15000):
-        show(camera, "cards/london_005.jpg")
-    press(qtbot, window, Qt.Key.Key_Return)
-    press(qtbot, window, Qt.Key.Key_Space)
-    with qtbot.waitSignal(counter.enrolled, timeout=30000) as saved:
+    window = consent_with_a_chip_reader(qtbot, open_counter, camera, kiosk, monkeypatch, card_record)
+    with qtbot.waitSignal(window.counter.enrolled, timeout=30000) as saved:
         press(qtbot, window, Qt.Key.Key_Return)
         show(camera, "frames/london_005/enrol_1.jpg", "frames/london_005/enrol_2.jpg", "frames/london_005/enrol_3.jpg")
     assert saved.args[0].chip_level == "signature"  # the test card's signer has no CSCA file here
-    text = visible_text(counter)
+    text = visible_text(window.counter)
     assert "Chip CCCD: chữ ký số hợp lệ nhưng chưa đối chiếu được" in text and "hồ sơ lấy theo mã QR" in text
     shot(window, "chip-saved.png")
