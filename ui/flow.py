@@ -39,12 +39,13 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.cccd.record import CccdRead
+from kiosk.counter.cards import CARD_FACES
 from kiosk.counter.desk import Desk
 from kiosk.counter.identify import FaceCheck
 from kiosk.counter.screen_guard import Reason, ScreenGuard, citizens_of, same_face_for
 from kiosk.counter.service import Kiosk
 from kiosk.counter.watch import Mode, WatchResult, card_from_scanner
-from models import CitizenRecord, Decision, KioskError
+from models import CitizenRecord, Decision, FaceSample, KioskError
 from ui.enrolment import Enrolment
 from ui.flow_enrol import EnrolSteps
 from ui.flow_keypad import KEYPAD_ATTEMPTS, KeypadSteps
@@ -103,6 +104,7 @@ class CounterFlow:
         self.card: CccdRead | None = None
         self.card_known = False
         self.card_citizen: int | None = None  # internal id of the card's citizen when enrolled
+        self.card_faces: list[FaceSample] = []  # the faces in view while a known card is on screen (live)
         self.face_failed = False
         self.busy = False  # a service call for this screen is on its way back
         self.guiding = False
@@ -125,6 +127,7 @@ class CounterFlow:
     def go_idle(self) -> None:
         """Back to waiting for the next citizen; nothing personal stays on screen."""
         self.check, self.card, self.card_known, self.face_failed = None, None, False, False
+        self.card_faces = []
         self.desk.withdrawn("cancelled")
         self.guard.release()
         self.enrolment.reset()
@@ -159,6 +162,7 @@ class CounterFlow:
             self.view.show_error(exc)
             return
         self.check, self.card, self.card_known, self.card_citizen = None, card, known, citizen
+        self.card_faces = []
         self.enrolment.reset()
         self.guard_card()
         self.enter(self._screen(State.CARD, card=card, card_known=known, face_failed=self.face_failed))
@@ -223,6 +227,8 @@ class CounterFlow:
             reason = self.guard.face(result.seen, result.sample)
             if reason is not None:
                 self.clear_screen(reason)
+            elif self.state is State.CARD and self.card_known and result.sample is not None:
+                self.card_faces = [*self.card_faces[1 - CARD_FACES :], result.sample]
         elif self.guiding:
             self.guiding = False
             self.view.end_card_guide()
@@ -297,13 +303,13 @@ class CounterFlow:
         """Enter: confirm what is on screen."""
         if self.busy:
             return
-        check, card = self.check, self.card
+        check, card, faces = self.check, self.card, tuple(self.card_faces)
         seen_at = self.visits.seen_at()
         if self.state is State.MATCH and check is not None:
             self.call(lambda: self.kiosk.check_in(check, seen_at, learn=True), self._checked_in)
         elif self.state is State.CARD and card is not None:
             if self.card_known:
-                self.call(lambda: self._card_check_in(card, seen_at), self._checked_in_by_card)
+                self.call(lambda: self._card_check_in(card, seen_at, faces), self._checked_in_by_card)
             else:
                 self.enrol.ask_consent()
         elif self.state is State.CONSENT:
@@ -344,9 +350,12 @@ class CounterFlow:
 
         self.run(work, done, failed)
 
-    def _card_check_in(self, card: CccdRead, seen_at: datetime | None) -> tuple[int | None, int | None]:
-        """(On the runner's thread) the visit by card: the card's citizen's internal id and the visit id."""
-        visit_id = self.kiosk.check_in_by_card(card, seen_at).visit_id
+    def _card_check_in(
+        self, card: CccdRead, seen_at: datetime | None, faces: tuple[FaceSample, ...]
+    ) -> tuple[int | None, int | None]:
+        """(On the runner's thread) the visit by card (its citizen's face in view may teach their
+        template): the card's citizen's internal id and the visit id."""
+        visit_id = self.kiosk.check_in_by_card(card, seen_at, faces=faces).visit_id
         return self.kiosk.citizen_id_of(card.record.id_number), visit_id
 
     def _checked_in_by_card(self, logged: tuple[int | None, int | None]) -> None:

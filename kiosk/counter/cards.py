@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,8 +12,13 @@ from kiosk.cccd.record import CccdRead, parse_cccd, with_corrections
 from kiosk.counter.checkin import visit_now
 from kiosk.errors import CccdError
 from kiosk.store.records import Store
+from models import FaceSample
 from recognition.errors import QrNotFoundError
 from recognition.qr import decode_qr
+
+CARD_FACES = 8
+"""How many of the latest faces in view while a known card is up a visit by card keeps, to
+teach the card's citizen's template (:meth:`kiosk.counter.service.Kiosk.check_in_by_card`)."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ class CardCheck:
     card: CccdRead
     known: bool
     visit_id: int | None = None  # the visit a card check-in logged (None: no visit, the citizen is not enrolled)
+    learnt: int = 0  # face samples the visit added to the citizen's (see Kiosk.check_in_by_card)
 
 
 def read_card(frame: np.ndarray, *, thorough: bool = True) -> CccdRead:
@@ -86,17 +93,30 @@ def correct_card(
 
 
 def check_in_by_card(
-    store: Store, card: CccdRead, seen_at: datetime | None = None, *, actor: str, counter: str
+    store: Store,
+    card: CccdRead,
+    seen_at: datetime | None = None,
+    learnt: Callable[[int], tuple[str, list[FaceSample]]] | None = None,
+    *,
+    actor: str,
+    counter: str,
 ) -> CardCheck:
     """Check in a citizen by their card: a known citizen gets a visit (method ``qr``); an
     unknown one needs enrolment. The QR read is audited either way.
 
     ``seen_at``: when the citizen's face or card was first in view (aware UTC; None: unknown).
+    ``learnt(citizen_id)``: what the visit adds to a known citizen's samples, as ``(audit action,
+    samples)`` (:meth:`kiosk.counter.enrolment.SampleRules.learnt_by_card`); stored and audited
+    in the visit's transaction (the caller puts them into the index).
     """
     found = store.find_citizen(card.record.id_number)
+    action, samples = learnt(found[0]) if found is not None and learnt is not None else ("", [])
     with store.transaction("record the card check-in"):
         store.audit("qr_read", actor, counter, card.record.masked_id, known=found is not None)
         visit_id = None
         if found is not None:
             visit_id = store.record_visit(visit_now(store, found[0], counter, "qr", seen_at))
-    return CardCheck(card, found is not None, visit_id)
+            if samples:
+                store.add_samples(found[0], samples, counter)
+                store.audit(action, actor, counter, card.record.masked_id, method="qr", samples=len(samples))
+    return CardCheck(card, found is not None, visit_id, len(samples))

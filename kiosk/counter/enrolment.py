@@ -137,7 +137,31 @@ class SampleRules:
             chosen = self._qualifying(frames, citizen_id)
             return ("upgrade_samples", chosen) if chosen else ("", [])
         unsure = not check.nearest or check.margin < self.min_margin
-        if not learn or unsure or len(stored) >= self.min_samples + self.visit_samples:
+        if not learn or unsure:
+            return "", []
+        return self._learn(citizen_id, frames, stored)
+
+    def learnt_by_card(
+        self, citizen_id: int, frames: Sequence[FaceSample], margin_of: Callable[[FaceSample], float]
+    ) -> tuple[str, list[FaceSample]]:
+        """What a visit by card adds to the citizen's samples, as ``(audit action, samples)``. The
+        card names the citizen; the live ``frames`` seen while it was on screen may teach their
+        template by the rule of :meth:`learnt`, each frame judged on its own (the face beside a
+        card may be somebody else's). ``margin_of(frame)``: how much farther than the card's
+        citizen the frame's next nearest citizen is, in the engine's distance (NaN when the
+        citizen is not the nearest); a frame counts only with at least ``min_margin``. A citizen
+        with no sample of the default engine gains none this way (the clerk adds them, F5)."""
+        sure = [f for f in frames if f.engine == self.engine and margin_of(f) >= self.min_margin]
+        if not sure:
+            return "", []
+        _, stored = self.store.samples_of(citizen_id, self.engine)
+        return self._learn(citizen_id, sure, stored) if len(stored) else ("", [])
+
+    def _learn(self, citizen_id: int, frames: Sequence[FaceSample], stored: np.ndarray) -> tuple[str, list[FaceSample]]:
+        """The sharpest qualifying frame of an unambiguous face, within ``learn_distance`` of the
+        citizen's template (``stored``: their samples of the default engine) and ``max_spread`` of
+        each sample, while they have fewer than ``min_samples + visit_samples``."""
+        if len(stored) >= self.min_samples + self.visit_samples:
             return "", []
         metric = engine_info(self.engine).metric
         own = template(stored, metric)

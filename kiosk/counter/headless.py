@@ -21,11 +21,12 @@ from collections.abc import Callable
 import numpy as np
 
 from kiosk.cccd.record import CccdRead
+from kiosk.counter.cards import CARD_FACES
 from kiosk.counter.desk import Desk
 from kiosk.counter.identify import FaceCheck
 from kiosk.counter.service import Kiosk
 from kiosk.counter.watch import Analyzer, FrameWatcher, Mode
-from models import Decision, KioskError
+from models import Decision, FaceSample, KioskError
 from recognition.errors import CameraError
 from recognition.sources import FrameSource
 
@@ -42,6 +43,7 @@ class HeadlessCounter:
         self._lock = threading.Lock()
         self._pending: FaceCheck | CccdRead | None = None  # recognised, not yet confirmed
         self._card_in_view: str | None = None  # the ID number of the card read and still in view
+        self._card_faces: list[FaceSample] = []  # the faces in view since that card was read (live)
         desk.confirmer = self.confirm
 
     def step(self, frame: np.ndarray) -> None:
@@ -53,6 +55,9 @@ class HeadlessCounter:
             self._card(result.card)
         else:
             self._card_in_view = None
+            with self._lock:
+                if isinstance(self._pending, CccdRead) and result.sample is not None:
+                    self._card_faces = [*self._card_faces[1 - CARD_FACES :], result.sample]
             check = result.decided
             if check is not None:
                 self.watcher.hold(check)  # decided once until the face leaves
@@ -70,7 +75,7 @@ class HeadlessCounter:
         self._card_in_view = card.record.id_number
         known = self.kiosk.check_card(card).known
         with self._lock:
-            self._pending = card
+            self._pending, self._card_faces = card, []
         self.desk.card_read(card.record, known)
         if self.auto_confirm and known:
             self.confirm()
@@ -83,7 +88,7 @@ class HeadlessCounter:
             if isinstance(pending, FaceCheck):
                 visit_id: int | None = self.kiosk.check_in(pending, learn=True)
             elif isinstance(pending, CccdRead):
-                visit_id = self.kiosk.check_in_by_card(pending).visit_id
+                visit_id = self.kiosk.check_in_by_card(pending, faces=self._card_faces).visit_id
                 if visit_id is None:
                     return None
             else:

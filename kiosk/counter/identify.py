@@ -5,6 +5,7 @@ Nothing personal about a citizen leaves this module for a face until the decisio
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -93,6 +94,19 @@ def identify_sample(gallery: Gallery, policies: Mapping[str, PolicyConfig], samp
             return _face_check(store, decision, sample.box, via_keypad=False, samples=(sample,), nearest=automatic)
         except KeyError as exc:  # purged on another thread between the search and the lookup: search again
             index.remove(exc.args[0])
+
+
+def margin_for(gallery: Gallery, policy: PolicyConfig, sample: FaceSample, citizen_id: int) -> float:
+    """How much farther than citizen ``citizen_id`` the next nearest citizen is from ``sample``'s
+    face, in the default engine's index by template (``policy``: that engine's), in its
+    distance: inf when nobody else was found, NaN when ``citizen_id`` is not the nearest (or
+    the sample is another engine's). For learning from a visit by card; it names nobody."""
+    if sample.engine != gallery.engine:
+        return math.nan
+    found = gallery.index.matchers[gallery.index.primary].nearest(sample.embedding, policy.search_k)
+    if not found or found[0].citizen_id != citizen_id:
+        return math.nan
+    return found[1].distance - found[0].distance if len(found) > 1 else math.inf
 
 
 def fused_sample(samples: Sequence[FaceSample], metric: str) -> FaceSample | None:

@@ -221,10 +221,30 @@ class Kiosk:
             counter=self.settings.counter_name,
         )
 
-    def check_in_by_card(self, card: CccdRead, seen_at: datetime | None = None) -> CardCheck:
+    def check_in_by_card(
+        self, card: CccdRead, seen_at: datetime | None = None, *, faces: Sequence[FaceSample] = ()
+    ) -> CardCheck:
         """Check in a citizen by their card: a known citizen gets a visit; an unknown one needs
-        enrolment (see :func:`kiosk.counter.cards.check_in_by_card`)."""
-        return cards.check_in_by_card(self.store, card, seen_at, actor=self.actor, counter=self.settings.counter_name)
+        enrolment (see :func:`kiosk.counter.cards.check_in_by_card`). ``faces``: live camera
+        frames of the face in view while the card was on screen (the counter window, ``kiosk
+        serve``); the sharpest of those that are unambiguously the card's citizen may teach their
+        template, as a confirmed face does (:meth:`kiosk.counter.enrolment.SampleRules.learnt_by_card`)."""
+        rules = self._sample_rules()
+        checked = cards.check_in_by_card(
+            self.store,
+            card,
+            seen_at,
+            lambda citizen_id: rules.learnt_by_card(
+                citizen_id, faces, lambda face: identify.margin_for(self._gallery, self.policy, face, citizen_id)
+            ),
+            actor=self.actor,
+            counter=self.settings.counter_name,
+        )
+        if checked.learnt:
+            citizen_id = self.citizen_id_of(card.record.id_number)
+            if citizen_id is not None:
+                self._gallery.reindex(citizen_id)
+        return checked
 
     # -- faces -------------------------------------------------------------------------
     def analyze(self, frame: np.ndarray) -> FrameFaces:

@@ -155,9 +155,11 @@ def identify_text(result: dict[str, Any]) -> str:
             r = seq[name]
             lines.append(
                 f"visit sequence, {label}: {r['visits']} visits, auto {num(r['auto_rate'])}, FNIR {num(r['fnir'])}, "
-                f"wrong {r['wrong_person']}, learnt {r['learnt']}, auto threshold at the end {r['auto_threshold_at_end']:.3f}; "
+                f"wrong {r['wrong_person']}, learnt {r['learnt']} ({r['learnt_by_card']} at a visit by card), "
+                f"auto threshold at the end {r['auto_threshold_at_end']:.3f}; "
                 f"strangers after it: {r['stranger_auto']} auto, "
-                f"{r['strangers_matched']} matched, {r['strangers_learnt']} learnt of {r['strangers']}; auto by visit "
+                f"{r['strangers_matched']} matched, {r['strangers_learnt']} learnt of {r['strangers']}, "
+                f"{r['strangers_learnt_by_card']} would be learnt with the card of whom they look most like; auto by visit "
                 + ", ".join(f"{v}: {a:.2f}" for v, a in r["by_visit"].items())
             )
     for row in result.get("sweep", []):

@@ -10,9 +10,14 @@ then teaches the citizen by the rule of :meth:`kiosk.counter.enrolment.SampleRul
 ``learn_distance`` of their template and ``candidate_distance`` of each of their samples),
 while they have fewer than their enrolled photos + ``visit_samples`` (at the counter:
 ``min_enrol_samples + visit_samples``); the quality gates are left out (a data set's photos
-carry no capture quality). After the last visit, the strangers are searched against the
-grown gallery: none may be filled in automatically, and a stranger matched through the
-keypad whose face the rule would have taken is counted in ``strangers_learnt``.
+carry no capture quality). A visit that ends at the card (neither the face nor the digits
+matched) teaches by the card's rule (:meth:`~kiosk.counter.enrolment.SampleRules.learnt_by_card`:
+the card's citizen the face's nearest, the next ``min_margin`` farther, then the same
+distances), counted in ``learnt_by_card`` too. After the last visit, the strangers are
+searched against the grown gallery: none may be filled in automatically; a stranger matched
+through the keypad whose face the rule would have taken is counted in ``strangers_learnt``,
+and one whose face would teach the template of the citizen they look most like, had they
+borrowed that citizen's card, in ``strangers_learnt_by_card`` (the worst case of a borrowed card).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from kiosk.measure.identification import (
     search,
     typed_digits,
 )
-from models import Decision, Match
+from models import Candidate, Decision, Match
 from recognition.matcher import Matcher, pairwise_distances
 from recognition.policy import PolicyConfig, decide, keypad_digits, resolve_confirm
 from recognition.templates import distance, template
@@ -44,18 +49,37 @@ class _Tally:
     matched: int = 0
     wrong: int = 0
     learnt: int = 0
+    card_learnt: int = 0
 
 
 def _learns(
     matcher: Matcher, embedding: np.ndarray, first: Match, final: Match, own: int, cap: int, policy: PolicyConfig
 ) -> bool:
-    """The kiosk's learning rule for one visit of citizen ``own`` (see the module docstring)."""
+    """The kiosk's learning rule for one visit of citizen ``own`` confirmed by face or keypad
+    (see the module docstring)."""
     if final.decision is not Decision.MATCH or final.citizen_id != own:
         return False
-    stored = matcher.embeddings_of(own)
     nearest = bool(first.candidates) and first.candidates[0].citizen_id == own
     unambiguous = first.decision is Decision.MATCH or (nearest and first.margin >= policy.min_margin)
-    if not unambiguous or not 0 < len(stored) < cap:
+    return unambiguous and _teaches(matcher, embedding, own, cap, policy)
+
+
+def _learns_by_card(
+    matcher: Matcher, candidates: list[Candidate], embedding: np.ndarray, own: int, cap: int, policy: PolicyConfig
+) -> bool:
+    """The rule for a visit by citizen ``own``'s card (:meth:`kiosk.counter.enrolment.SampleRules.learnt_by_card`):
+    the face's nearest citizen (``candidates``, nearest first) is the card's, the next ``min_margin`` farther."""
+    sure = bool(candidates) and candidates[0].citizen_id == own
+    if sure and len(candidates) > 1:
+        sure = candidates[1].distance - candidates[0].distance >= policy.min_margin
+    return sure and _teaches(matcher, embedding, own, cap, policy)
+
+
+def _teaches(matcher: Matcher, embedding: np.ndarray, own: int, cap: int, policy: PolicyConfig) -> bool:
+    """A face of citizen ``own`` beyond doubt is added while they have fewer than ``cap`` samples,
+    when within ``learn_distance`` of their template and ``candidate_distance`` of each sample."""
+    stored = matcher.embeddings_of(own)
+    if not 0 < len(stored) < cap:
         return False
     near = distance(embedding, template(stored, matcher.metric), matcher.metric) <= policy.learn_distance
     spread = float(pairwise_distances(np.vstack([stored, embedding]), matcher.metric)[-1].max())
@@ -70,12 +94,14 @@ def _decide(
     policy: PolicyConfig,
     ids: dict[int, str],
     seed: int,
-) -> tuple[Match, Match]:
-    """One probe decided (before the keypad) and then resolved with the digits its person types."""
-    first = decide(search(matcher, [probe], encoded, policy.search_k)[0], policy)
+) -> tuple[list[Candidate], Match, Match]:
+    """One probe's nearest citizens, its decision (before the keypad) and that decision resolved
+    with the digits its person types."""
+    found = search(matcher, [probe], encoded, policy.search_k)[0]
+    first = decide(found, policy)
     digits = keypad_digits(len(first.candidates), 0)
     final = resolve_confirm(first, typed_digits(probe, index, ids, seed, digits), lambda cid: ids[cid][-digits:])
-    return first, final
+    return found, first, final
 
 
 def run_sequence(
@@ -122,7 +148,7 @@ def _one_run(
         own = probe.citizen_id
         assert own is not None
         seen[own] = visit = seen.get(own, 1) + 1
-        first, final = _decide(matcher, probe, index, encoded, scaled(), ids, seed)
+        found, first, final = _decide(matcher, probe, index, encoded, scaled(), ids, seed)
         tally = by_visit.setdefault(visit, _Tally())
         for t in (total, tally):
             t.visits += 1
@@ -130,21 +156,31 @@ def _one_run(
             t.matched += final.decision is Decision.MATCH and final.citizen_id == own
             t.wrong += final.decision is Decision.MATCH and final.citizen_id != own
         embedding = encoded.embeddings[encoded.row(probe.file)]
-        if _learns(matcher, embedding, first, final, own, len(open_set.gallery[probe.person]) + visit_samples, policy):
+        cap = len(open_set.gallery[probe.person]) + visit_samples
+        by_face = final.decision is Decision.MATCH and final.citizen_id == own  # else the card
+        if by_face and _learns(matcher, embedding, first, final, own, cap, policy):
             matcher.add(own, embedding)
             total.learnt += 1
+        elif not by_face and _learns_by_card(matcher, found, embedding, own, cap, policy):
+            matcher.add(own, embedding)
+            total.learnt += 1
+            total.card_learnt += 1
     strangers = _Tally()
     at_end = scaled()
     for index, probe in enumerate(open_set.strangers):
-        first, final = _decide(matcher, probe, index, encoded, at_end, ids, seed + 1)
+        found, first, final = _decide(matcher, probe, index, encoded, at_end, ids, seed + 1)
         strangers.visits += 1
         strangers.auto += first.decision is Decision.MATCH
         strangers.matched += final.decision is Decision.MATCH
+        embedding = encoded.embeddings[encoded.row(probe.file)]
         if final.decision is Decision.MATCH and final.citizen_id is not None:
             cid = final.citizen_id
             cap = len(enrolled[cid - 1]) + visit_samples
-            embedding = encoded.embeddings[encoded.row(probe.file)]
             strangers.learnt += _learns(matcher, embedding, first, final, cid, cap, policy)
+        if found:  # the worst case of a borrowed card: the stranger holds the card of whom they look most like
+            cid = found[0].citizen_id
+            cap = len(enrolled[cid - 1]) + visit_samples
+            strangers.card_learnt += _learns_by_card(matcher, found, embedding, cid, cap, policy)
     n = total.visits
     return {
         "visits": n,
@@ -152,11 +188,13 @@ def _one_run(
         "fnir": (n - total.matched) / n if n else float("nan"),
         "wrong_person": total.wrong,
         "learnt": total.learnt,
+        "learnt_by_card": total.card_learnt,
         "auto_threshold_at_end": at_end.auto_accept_distance,
         "by_visit": {str(v): round(t.auto / t.visits, 4) for v, t in sorted(by_visit.items()) if t.visits >= 10},
         "strangers": strangers.visits,
         "stranger_auto": strangers.auto,
         "strangers_matched": strangers.matched,
         "strangers_learnt": strangers.learnt,
+        "strangers_learnt_by_card": strangers.card_learnt,
         "samples_per_citizen": len(matcher) / len(enrolled) if enrolled else 0.0,
     }

@@ -9,8 +9,8 @@ import pytest
 from kiosk.counter.watch import Mode, WatchResult
 from models import Rating
 from tests.support.data import check_ins
-from tests.support.flow import SHAPE, decided
-from ui.flow import Event
+from tests.support.flow import SHAPE, card, decided, guarded
+from ui.flow import Event, Note, State
 
 
 def test_a_visit_remembers_when_the_face_came_into_view_then_done_asks_and_silence_records_none(
@@ -81,3 +81,17 @@ def test_the_api_done_asks_only_about_the_visit_being_served(make_flow, enrolled
     flow.visits.rate(Rating.SATISFIED)
     flow.visits.done_by_api(visit["id"])  # told again: the answer stays, no second question
     assert view.lines[-1] == "rated satisfied" and flow.visits.rating_visit is None
+
+
+def test_a_visit_by_card_learns_from_the_citizens_face_in_view(make_flow, enrolled):
+    """Lisa shows her card; her face in view while it is on screen teaches her template at Enter."""
+    flow, view, _watcher = make_flow(enrolled)
+    flow.frame(WatchResult(Mode.CARD, SHAPE, card=card("lisa")))
+    assert flow.state is State.CARD and flow.card_known
+    for image in ("lisa/visit_2.jpg", "lisa/visit_3.jpg"):
+        flow.frame(guarded(enrolled, image))
+    citizen_id = flow.card_citizen
+    flow.primary()
+    assert flow.state is State.IDLE and view.notes[-1][0] is Note.CHECKED_IN
+    assert len(enrolled.store.samples_of(citizen_id)[0]) == 4
+    assert [e["action"] for e in enrolled.store.audit_entries(3)][:2] == ["learn_sample", "qr_read"]

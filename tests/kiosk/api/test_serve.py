@@ -14,6 +14,7 @@ from kiosk.counter.watch import LocalAnalyzer
 from recognition.images import load_image
 from tests.support.api_client import Client, EventReader
 from tests.support.data import ADMIN_PIN, CARDS, FRAMES, check_ins, run_cli
+from tests.support.flow import strict
 
 
 @pytest.mark.slow
@@ -100,3 +101,19 @@ def test_serve_stops_at_once_on_a_camera_path_that_cannot_play(db_path, tmp_path
         "text.mp4": "error: cannot play text.mp4: not a video OpenCV can read",
     }[where]
     assert result.exit_code == 1 and len(result.output.splitlines()) == 1 and result.output.startswith(said)
+
+
+@pytest.mark.slow
+def test_a_card_confirmed_by_the_clerks_system_learns_from_the_face_in_view(enrolled, card_record):
+    """A face the kiosk would send to the keypad (it has none here), then the citizen's card: the
+    clerk's system confirms the card, and Lisa's face seen meanwhile teaches her template."""
+    kiosk = strict(enrolled)
+    counter = HeadlessCounter(kiosk, LocalAnalyzer(kiosk.settings), Desk())
+    counter.step(load_image(CARDS / "lisa.jpg"))
+    face = load_image(FRAMES / "lisa" / "visit_2.jpg")
+    for _ in range(kiosk.settings.agreement_frames):
+        counter.step(face)
+    citizen_id = kiosk.citizen_id_of(card_record("lisa").id_number)
+    assert counter.confirm() is not None
+    assert [v["method"] for v in check_ins(kiosk.store)] == ["qr"]
+    assert len(kiosk.store.samples_of(citizen_id)[0]) == 4

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from kiosk.cccd.record import CccdRead
 from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from models import Decision, QualityIssue
@@ -100,3 +101,47 @@ def test_a_sample_learnt_at_one_counter_reaches_another(province, card_record) -
     assert a.sync().pulled["face_samples"] == 1
     citizen_id = a.store.find_citizen(son.id_number)[0]
     assert len(a.store.samples_of(citizen_id)[0]) == 4 and len(a.matcher.samples_of([citizen_id])[citizen_id]) == 4
+
+
+def _live(folder: str, *frames: str) -> list:
+    """The faces of a citizen's frames as the camera gives them while the card is on screen."""
+    return [analyzed(FRAMES / folder / frame).primary for frame in frames]
+
+
+def test_a_visit_by_card_learns_the_sharpest_frame_of_the_cards_own_face(enrolled: Kiosk, card_record) -> None:
+    """The citizen showed the card instead of waiting for the face: the frames seen while the card
+    was on screen teach the template once, audited; frames that are not live teach nothing."""
+    lisa = card_record("lisa")
+    card = CccdRead(lisa, (), "qr")
+    citizen_id = enrolled.store.find_citizen(lisa.id_number)[0]
+    assert enrolled.check_in_by_card(card).learnt == 0  # no face in view (or a USB scanner at a desk)
+    checked = enrolled.check_in_by_card(card, faces=_live("lisa", "visit_2.jpg", "visit_3.jpg"))
+    assert checked.visit_id is not None and checked.learnt == 1
+    assert len(enrolled.store.samples_of(citizen_id)[0]) == 4
+    assert len(enrolled.matcher.samples_of([citizen_id])[citizen_id]) == 4  # searched with it at once
+    entry = next(e for e in enrolled.store.audit_entries(5) if e["action"] == "learn_sample")
+    assert entry["subject"] == lisa.masked_id and '"method": "qr"' in str(entry)
+
+
+def test_a_visit_by_card_never_learns_another_persons_face(enrolled: Kiosk, card_record) -> None:
+    """Sơn's card held by somebody else (a stranger, or another enrolled citizen): the visit is
+    logged by the card, and his samples stay his."""
+    son = card_record("london_005")
+    citizen_id = enrolled.store.find_citizen(son.id_number)[0]
+    card = CccdRead(son, (), "qr")
+    for faces in (_live("london_030", "visit_2.jpg"), _live("lisa", "visit_2.jpg", "visit_3.jpg")):
+        checked = enrolled.check_in_by_card(card, faces=faces)
+        assert checked.visit_id is not None and checked.learnt == 0
+    assert len(enrolled.store.samples_of(citizen_id)[0]) == 3
+    assert not [e for e in enrolled.store.audit_entries(10) if e["action"] == "learn_sample"]
+
+
+def test_a_visit_by_card_learns_only_frames_where_the_citizen_is_clearly_the_nearest(
+    enrolled: Kiosk, card_record
+) -> None:
+    son = card_record("london_005")
+    citizen_id = enrolled.store.find_citizen(son.id_number)[0]
+    rules, frames = enrolled._sample_rules(), _live("london_005", "visit_2.jpg")
+    assert rules.learnt_by_card(citizen_id, frames, lambda _f: rules.min_margin)[0] == "learn_sample"
+    assert rules.learnt_by_card(citizen_id, frames, lambda _f: rules.min_margin / 2) == ("", [])  # another close
+    assert rules.learnt_by_card(citizen_id, frames, lambda _f: float("nan")) == ("", [])  # another nearer

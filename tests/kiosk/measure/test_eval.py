@@ -514,6 +514,8 @@ def test_identify_as_a_province_over_visits_and_bursts(cache: Path) -> None:
     assert learning["visits"] == none["visits"] == province["genuine_probes"] == 63
     assert learning["learnt"] > 0 and none["learnt"] == 0 and learning["auto_rate"] >= none["auto_rate"]
     assert learning["wrong_person"] == 0 and learning["strangers_learnt"] == 0 and learning["stranger_auto"] == 0
+    assert learning["strangers_learnt_by_card"] == 0  # not even with the card of whom they look most like
+    assert 0 <= learning["learnt_by_card"] <= learning["learnt"] and none["learnt_by_card"] == 0
     text = kiosk(
         "eval", "identify", "--images", FACES, "--cache", cache, "--no-growth", "--as-gallery", "4200", "--burst", "2"
     ).output
