@@ -34,6 +34,7 @@ and the widget's timer calls it. Service calls that write run through an injecte
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -104,7 +105,8 @@ class CounterFlow:
         self.card: CccdRead | None = None
         self.card_known = False
         self.card_citizen: int | None = None  # internal id of the card's citizen when enrolled
-        self.card_faces: list[FaceSample] = []  # the faces in view while a known card is on screen (live)
+        self.card_faces: deque[FaceSample] = deque(maxlen=CARD_FACES)
+        """The latest faces that fitted a known card's screen while it was up (live frames)."""
         self.face_failed = False
         self.busy = False  # a service call for this screen is on its way back
         self.guiding = False
@@ -127,7 +129,7 @@ class CounterFlow:
     def go_idle(self) -> None:
         """Back to waiting for the next citizen; nothing personal stays on screen."""
         self.check, self.card, self.card_known, self.face_failed = None, None, False, False
-        self.card_faces = []
+        self.card_faces.clear()
         self.desk.withdrawn("cancelled")
         self.guard.release()
         self.enrolment.reset()
@@ -162,7 +164,7 @@ class CounterFlow:
             self.view.show_error(exc)
             return
         self.check, self.card, self.card_known, self.card_citizen = None, card, known, citizen
-        self.card_faces = []
+        self.card_faces.clear()
         self.enrolment.reset()
         self.guard_card()
         self.enter(self._screen(State.CARD, card=card, card_known=known, face_failed=self.face_failed))
@@ -227,8 +229,8 @@ class CounterFlow:
             reason = self.guard.face(result.seen, result.sample)
             if reason is not None:
                 self.clear_screen(reason)
-            elif self.state is State.CARD and self.card_known and result.sample is not None:
-                self.card_faces = [*self.card_faces[1 - CARD_FACES :], result.sample]
+            elif self.state is State.CARD and self.card_known and result.sample is not None and self.guard.face_fitted:
+                self.card_faces.append(result.sample)
         elif self.guiding:
             self.guiding = False
             self.view.end_card_guide()
@@ -355,8 +357,8 @@ class CounterFlow:
     ) -> tuple[int | None, int | None]:
         """(On the runner's thread) the visit by card (its citizen's face in view may teach their
         template): the card's citizen's internal id and the visit id."""
-        visit_id = self.kiosk.check_in_by_card(card, seen_at, faces=faces).visit_id
-        return self.kiosk.citizen_id_of(card.record.id_number), visit_id
+        checked = self.kiosk.check_in_by_card(card, seen_at, faces=faces)
+        return checked.citizen_id, checked.visit_id
 
     def _checked_in_by_card(self, logged: tuple[int | None, int | None]) -> None:
         citizen, visit_id = logged

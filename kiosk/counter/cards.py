@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,9 +13,11 @@ from kiosk.cccd.record import CccdRead, parse_cccd, with_corrections
 from kiosk.counter.checkin import visit_now
 from kiosk.errors import CccdError
 from kiosk.store.records import Store
-from models import FaceSample
+from models import FaceSample, KioskError
 from recognition.errors import QrNotFoundError
 from recognition.qr import decode_qr
+
+log = logging.getLogger("cccd_kiosk.counter")
 
 CARD_FACES = 8
 """How many of the latest faces in view while a known card is up a visit by card keeps, to
@@ -29,6 +32,7 @@ class CardCheck:
     card: CccdRead
     known: bool
     visit_id: int | None = None  # the visit a card check-in logged (None: no visit, the citizen is not enrolled)
+    citizen_id: int | None = None  # the enrolled citizen's internal id (None: not enrolled)
     learnt: int = 0  # face samples the visit added to the citizen's (see Kiosk.check_in_by_card)
 
 
@@ -110,13 +114,28 @@ def check_in_by_card(
     in the visit's transaction (the caller puts them into the index).
     """
     found = store.find_citizen(card.record.id_number)
-    action, samples = learnt(found[0]) if found is not None and learnt is not None else ("", [])
+    citizen_id = found[0] if found is not None else None
+    action = ""
+    samples: list[FaceSample] = []
+    if citizen_id is not None and learnt is not None:
+        try:
+            action, samples = learnt(citizen_id)
+        except KioskError as exc:  # learning is a bonus: the visit is logged all the same
+            log.warning("a visit by card learnt nothing: %s", exc.message)
     with store.transaction("record the card check-in"):
-        store.audit("qr_read", actor, counter, card.record.masked_id, known=found is not None)
+        store.audit("qr_read", actor, counter, card.record.masked_id, known=citizen_id is not None)
         visit_id = None
-        if found is not None:
-            visit_id = store.record_visit(visit_now(store, found[0], counter, "qr", seen_at))
+        if citizen_id is not None:
+            visit_id = store.record_visit(visit_now(store, citizen_id, counter, "qr", seen_at))
             if samples:
-                store.add_samples(found[0], samples, counter)
-                store.audit(action, actor, counter, card.record.masked_id, method="qr", samples=len(samples))
-    return CardCheck(card, found is not None, visit_id, len(samples))
+                store.add_samples(citizen_id, samples, counter)
+                store.audit(
+                    action,
+                    actor,
+                    counter,
+                    card.record.masked_id,
+                    method="qr",
+                    engine=samples[0].engine,
+                    samples=len(samples),
+                )
+    return CardCheck(card, citizen_id is not None, visit_id, citizen_id, len(samples))

@@ -94,7 +94,15 @@ def check_in(
         )
         if samples:
             store.add_samples(citizen_id, samples, counter)
-            store.audit(action, actor, counter, check.citizen.masked_id, engine=gallery.engine, samples=len(samples))
+            store.audit(
+                action,
+                actor,
+                counter,
+                check.citizen.masked_id,
+                method=visit.method,
+                engine=gallery.engine,
+                samples=len(samples),
+            )
     if samples:
         gallery.reindex(citizen_id)
     return visit_id

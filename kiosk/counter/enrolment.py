@@ -158,21 +158,24 @@ class SampleRules:
         return self._learn(citizen_id, sure, stored) if len(stored) else ("", [])
 
     def _learn(self, citizen_id: int, frames: Sequence[FaceSample], stored: np.ndarray) -> tuple[str, list[FaceSample]]:
-        """The sharpest qualifying frame of an unambiguous face, within ``learn_distance`` of the
-        citizen's template (``stored``: their samples of the default engine) and ``max_spread`` of
-        each sample, while they have fewer than ``min_samples + visit_samples``."""
+        """The sharpest frame of an unambiguous face that qualifies on its own (:meth:`usable`),
+        within ``learn_distance`` of the citizen's template (``stored``: their samples of the
+        default engine) and ``max_spread`` of each sample, while they have fewer than
+        ``min_samples + visit_samples``."""
         if len(stored) >= self.min_samples + self.visit_samples:
             return "", []
         metric = engine_info(self.engine).metric
         own = template(stored, metric)
-        near = [
-            f
-            for f in sorted(frames, key=lambda s: -s.sharpness)
-            if distance(f.embedding, own, metric) <= self.learn_distance
-            and float(pairwise_distances(np.vstack([stored, f.embedding]), metric)[-1].max()) <= self.max_spread
-        ]
-        chosen = self._qualifying(near, citizen_id)[:1] if near else []
-        return ("learn_sample", chosen) if chosen else ("", [])
+        for frame in sorted(frames, key=lambda s: -s.sharpness):  # each judged on its own, sharpest first
+            near = distance(frame.embedding, own, metric) <= self.learn_distance
+            if (
+                near
+                and float(pairwise_distances(np.vstack([stored, frame.embedding]), metric)[-1].max()) <= self.max_spread
+            ):
+                chosen = self._qualifying([frame], citizen_id)
+                if chosen:
+                    return "learn_sample", chosen
+        return "", []
 
     def _qualifying(self, frames: Sequence[FaceSample], citizen_id: int) -> list[FaceSample]:
         try:

@@ -9,6 +9,10 @@ is confirmed (the visit logged) in one of two ways:
   counter): a face the policy accepts *alone* (``how`` = auto, the same threshold that fills
   the window's form by itself) and the card of an enrolled citizen are confirmed at once.
 
+A card confirmed by the clerk's system may teach its citizen's template from the faces in
+view since it was read, while a face stayed in view (:meth:`Kiosk.check_in_by_card`); a
+card confirmed at once (``auto_confirm``) has none, so teaches nothing.
+
 A face that needs the keypad (several citizens close) is never decided here: there is no
 keypad, so it asks for nothing and the card is the way. Nothing is enrolled headless.
 """
@@ -16,6 +20,7 @@ keypad, so it asks for nothing and the card is the way. Nothing is enrolled head
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -43,7 +48,8 @@ class HeadlessCounter:
         self._lock = threading.Lock()
         self._pending: FaceCheck | CccdRead | None = None  # recognised, not yet confirmed
         self._card_in_view: str | None = None  # the ID number of the card read and still in view
-        self._card_faces: list[FaceSample] = []  # the faces in view since that card was read (live)
+        self._card_faces: deque[FaceSample] = deque(maxlen=CARD_FACES)
+        """The faces in view since the pending card was read, while one stayed in view (live frames)."""
         desk.confirmer = self.confirm
 
     def step(self, frame: np.ndarray) -> None:
@@ -56,8 +62,10 @@ class HeadlessCounter:
         else:
             self._card_in_view = None
             with self._lock:
-                if isinstance(self._pending, CccdRead) and result.sample is not None:
-                    self._card_faces = [*self._card_faces[1 - CARD_FACES :], result.sample]
+                if result.sample is None:  # nobody in view: whoever comes next is not the card's holder
+                    self._card_faces.clear()
+                elif isinstance(self._pending, CccdRead):
+                    self._card_faces.append(result.sample)
             check = result.decided
             if check is not None:
                 self.watcher.hold(check)  # decided once until the face leaves
@@ -75,7 +83,8 @@ class HeadlessCounter:
         self._card_in_view = card.record.id_number
         known = self.kiosk.check_card(card).known
         with self._lock:
-            self._pending, self._card_faces = card, []
+            self._pending = card
+            self._card_faces.clear()
         self.desk.card_read(card.record, known)
         if self.auto_confirm and known:
             self.confirm()
@@ -85,10 +94,12 @@ class HeadlessCounter:
         visit's id, or None when nobody is awaiting confirmation (or the card's citizen is not enrolled)."""
         with self._lock:
             pending, self._pending = self._pending, None
+            faces = tuple(self._card_faces)
+            self._card_faces.clear()
             if isinstance(pending, FaceCheck):
                 visit_id: int | None = self.kiosk.check_in(pending, learn=True)
             elif isinstance(pending, CccdRead):
-                visit_id = self.kiosk.check_in_by_card(pending, faces=self._card_faces).visit_id
+                visit_id = self.kiosk.check_in_by_card(pending, faces=faces).visit_id
                 if visit_id is None:
                     return None
             else:

@@ -96,16 +96,24 @@ def identify_sample(gallery: Gallery, policies: Mapping[str, PolicyConfig], samp
             index.remove(exc.args[0])
 
 
-def margin_for(gallery: Gallery, policy: PolicyConfig, sample: FaceSample, citizen_id: int) -> float:
+def margin_for(gallery: Gallery, policies: Mapping[str, PolicyConfig], sample: FaceSample, citizen_id: int) -> float:
     """How much farther than citizen ``citizen_id`` the next nearest citizen is from ``sample``'s
-    face, in the default engine's index by template (``policy``: that engine's), in its
-    distance: inf when nobody else was found, NaN when ``citizen_id`` is not the nearest (or
-    the sample is another engine's). For learning from a visit by card; it names nobody."""
+    face, in the default engine's index by template, in its distance: inf when nobody else was
+    found; NaN when ``citizen_id`` is not the nearest, when the sample is another engine's, or
+    when an older engine's index (citizens not yet upgraded) finds anybody within its
+    ``candidate_distance`` (as :func:`identify_sample` would then not decide alone). For
+    learning from a visit by card; it names nobody. ``policies``: each engine's, by name."""
     if sample.engine != gallery.engine:
         return math.nan
-    found = gallery.index.matchers[gallery.index.primary].nearest(sample.embedding, policy.search_k)
+    index = gallery.index
+    found = index.matchers[index.primary].nearest(sample.embedding, policies[index.primary].search_k)
     if not found or found[0].citizen_id != citizen_id:
         return math.nan
+    for engine in index.legacy_engines:
+        probe = sample.other_embeddings.get(engine)
+        near = [] if probe is None else index.matchers[engine].nearest(probe, 1)
+        if near and near[0].distance <= policies[engine].candidate_distance:
+            return math.nan
     return found[1].distance - found[0].distance if len(found) > 1 else math.inf
 
 

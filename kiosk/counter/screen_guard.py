@@ -109,6 +109,7 @@ class ScreenGuard:
         self._screen: _Screen | None = None
         self._seen = self._touched = 0.0
         self._mismatches = 0
+        self._fitted = False
         self._anchor: FaceSample | None = None
 
     def set_limits(self, face_gone_s: float, idle_s: float) -> None:
@@ -119,6 +120,12 @@ class ScreenGuard:
     def active(self) -> bool:
         """True while a screen is guarded."""
         return self._screen is not None
+
+    @property
+    def face_fitted(self) -> bool:
+        """True when the last face :meth:`face` was given fitted the screen (False after a face
+        that did not, even before it counts as somebody else, and while nothing is guarded)."""
+        return self._screen is not None and self._fitted
 
     def _start(self, screen: _Screen) -> None:
         previous = self._screen
@@ -165,7 +172,7 @@ class ScreenGuard:
     def face(self, check: FaceCheck | None, sample: FaceSample | None = None) -> Reason | None:
         """One analysed frame's largest face, identified on that frame alone (None: no face in view),
         with its encoded ``sample`` for the comparison with the anchor."""
-        screen = self._screen
+        screen, self._fitted = self._screen, False
         if screen is None:
             return None
         if check is None:
@@ -173,7 +180,7 @@ class ScreenGuard:
             return None
         if not screen.by_face or self._fits(screen, check, sample):
             self._seen = self.clock()
-            self._mismatches = 0
+            self._mismatches, self._fitted = 0, True
             return None
         self._mismatches += 1
         return Reason.OTHER_FACE if self._mismatches >= self.mismatch_frames else None

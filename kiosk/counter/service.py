@@ -235,15 +235,13 @@ class Kiosk:
             card,
             seen_at,
             lambda citizen_id: rules.learnt_by_card(
-                citizen_id, faces, lambda face: identify.margin_for(self._gallery, self.policy, face, citizen_id)
+                citizen_id, faces, lambda face: identify.margin_for(self._gallery, self.policies, face, citizen_id)
             ),
             actor=self.actor,
             counter=self.settings.counter_name,
         )
-        if checked.learnt:
-            citizen_id = self.citizen_id_of(card.record.id_number)
-            if citizen_id is not None:
-                self._gallery.reindex(citizen_id)
+        if checked.learnt and checked.citizen_id is not None:
+            self._gallery.reindex(checked.citizen_id)
         return checked
 
     # -- faces -------------------------------------------------------------------------

@@ -157,11 +157,11 @@ def _one_run(
             t.wrong += final.decision is Decision.MATCH and final.citizen_id != own
         embedding = encoded.embeddings[encoded.row(probe.file)]
         cap = len(open_set.gallery[probe.person]) + visit_samples
-        by_face = final.decision is Decision.MATCH and final.citizen_id == own  # else the card
-        if by_face and _learns(matcher, embedding, first, final, own, cap, policy):
+        at_card = final.decision is not Decision.MATCH  # neither the face nor the digits matched
+        if not at_card and _learns(matcher, embedding, first, final, own, cap, policy):
             matcher.add(own, embedding)
             total.learnt += 1
-        elif not by_face and _learns_by_card(matcher, found, embedding, own, cap, policy):
+        elif at_card and _learns_by_card(matcher, found, embedding, own, cap, policy):
             matcher.add(own, embedding)
             total.learnt += 1
             total.card_learnt += 1

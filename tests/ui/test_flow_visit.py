@@ -95,3 +95,17 @@ def test_a_visit_by_card_learns_from_the_citizens_face_in_view(make_flow, enroll
     assert flow.state is State.IDLE and view.notes[-1][0] is Note.CHECKED_IN
     assert len(enrolled.store.samples_of(citizen_id)[0]) == 4
     assert [e["action"] for e in enrolled.store.audit_entries(3)][:2] == ["learn_sample", "qr_read"]
+
+
+def test_a_card_screen_keeps_only_faces_that_fit_it_and_forgets_them_with_the_card(make_flow, enrolled):
+    flow, _view, _watcher = make_flow(enrolled)
+    flow.frame(WatchResult(Mode.CARD, SHAPE, card=card("london_005")))
+    flow.frame(guarded(enrolled, "lisa/visit_2.jpg"))  # somebody else recognised: not his
+    assert flow.state is State.CARD and not flow.card_faces
+    flow.frame(guarded(enrolled, "london_005/visit_2.jpg"))
+    assert len(flow.card_faces) == 1
+    flow.frame(WatchResult(Mode.CARD, SHAPE, card=card("lisa")))  # another card replaces his
+    assert flow.card.record.full_name != "Lê Anh Sơn" and not flow.card_faces
+    flow.frame(guarded(enrolled, "lisa/visit_2.jpg"))
+    flow.secondary()  # Esc: back to idle
+    assert flow.state is State.IDLE and not flow.card_faces

@@ -145,3 +145,29 @@ def test_a_visit_by_card_learns_only_frames_where_the_citizen_is_clearly_the_nea
     assert rules.learnt_by_card(citizen_id, frames, lambda _f: rules.min_margin)[0] == "learn_sample"
     assert rules.learnt_by_card(citizen_id, frames, lambda _f: rules.min_margin / 2) == ("", [])  # another close
     assert rules.learnt_by_card(citizen_id, frames, lambda _f: float("nan")) == ("", [])  # another nearer
+
+
+def test_the_margin_of_a_face_to_a_card_s_citizen(enrolled: Kiosk, card_record) -> None:
+    """How much farther the next citizen is: finite for the citizen's own face, NaN for anybody
+    else's card, and NaN for a sample of another engine."""
+    import math
+
+    from kiosk.counter import identify
+
+    lisa, son = (enrolled.store.find_citizen(card_record(f).id_number)[0] for f in ("lisa", "london_005"))
+    [face] = _live("lisa", "visit_2.jpg")
+    own = identify.margin_for(enrolled._gallery, enrolled.policies, face, lisa)
+    assert 0.1 < own < 2 and math.isnan(identify.margin_for(enrolled._gallery, enrolled.policies, face, son))
+    dlib = replace(face, engine="dlib")
+    assert math.isnan(identify.margin_for(enrolled._gallery, enrolled.policies, dlib, lisa))
+
+
+def test_a_visit_by_card_asks_the_margin_of_every_frame(enrolled: Kiosk, card_record, monkeypatch) -> None:
+    """Had another citizen been nearer (or close behind) each frame, her own frames teach nothing."""
+    from kiosk.counter import identify
+
+    lisa = card_record("lisa")
+    monkeypatch.setattr(identify, "margin_for", lambda *_args: float("nan"))
+    checked = enrolled.check_in_by_card(CccdRead(lisa, (), "qr"), faces=_live("lisa", "visit_2.jpg", "visit_3.jpg"))
+    assert checked.visit_id is not None and checked.learnt == 0
+    assert len(enrolled.store.samples_of(checked.citizen_id)[0]) == 3
