@@ -167,14 +167,12 @@ class SampleRules:
         metric = engine_info(self.engine).metric
         own = template(stored, metric)
         for frame in sorted(frames, key=lambda s: -s.sharpness):  # each judged on its own, sharpest first
-            near = distance(frame.embedding, own, metric) <= self.learn_distance
-            if (
-                near
-                and float(pairwise_distances(np.vstack([stored, frame.embedding]), metric)[-1].max()) <= self.max_spread
-            ):
-                chosen = self._qualifying([frame], citizen_id)
-                if chosen:
-                    return "learn_sample", chosen
+            spread = float(pairwise_distances(np.vstack([stored, frame.embedding]), metric)[-1].max())
+            if distance(frame.embedding, own, metric) > self.learn_distance or spread > self.max_spread:
+                continue
+            chosen = self._qualifying([frame], citizen_id)
+            if chosen:
+                return "learn_sample", chosen
         return "", []
 
     def _qualifying(self, frames: Sequence[FaceSample], citizen_id: int) -> list[FaceSample]:

@@ -158,13 +158,14 @@ def _one_run(
         embedding = encoded.embeddings[encoded.row(probe.file)]
         cap = len(open_set.gallery[probe.person]) + visit_samples
         at_card = final.decision is not Decision.MATCH  # neither the face nor the digits matched
-        if not at_card and _learns(matcher, embedding, first, final, own, cap, policy):
+        if (
+            _learns_by_card(matcher, found, embedding, own, cap, policy)
+            if at_card
+            else _learns(matcher, embedding, first, final, own, cap, policy)
+        ):
             matcher.add(own, embedding)
             total.learnt += 1
-        elif at_card and _learns_by_card(matcher, found, embedding, own, cap, policy):
-            matcher.add(own, embedding)
-            total.learnt += 1
-            total.card_learnt += 1
+            total.card_learnt += at_card
     strangers = _Tally()
     at_end = scaled()
     for index, probe in enumerate(open_set.strangers):
