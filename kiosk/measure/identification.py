@@ -18,6 +18,7 @@ are any, else rotate).
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from kiosk.measure.errors import DatasetError
 from models import Candidate, Decision, Match
 from recognition.matcher import Matcher
 from recognition.policy import KEYPAD_TRIES, PolicyConfig, decide, keypad_digits, keypad_risk, resolve_confirm
-from recognition.templates import comparisons
+from recognition.templates import comparisons, template
 
 
 @dataclass(frozen=True)
@@ -294,8 +295,55 @@ def summarize(
     }
 
 
+KEYPAD_AT = (24_000, 1_000_000)
+"""Gallery sizes (citizens) at which :func:`evaluate` gives the expected keypad FPIR."""
+
+
+def keypad_reach(open_set: OpenSet, encoded: EncodedSet, candidate_distance: float) -> float:
+    """The chance that a stranger's face is within ``candidate_distance`` of one enrolled
+    citizen's template (that citizen would be offered to the keypad), over every stranger ×
+    citizen pair of the run (a rotated stranger's own record left out); NaN without strangers."""
+    if not open_set.strangers or not open_set.gallery:
+        return float("nan")
+    templates = np.stack(
+        [
+            template(encoded.embeddings[[encoded.row(f) for f in files]], encoded.metric)
+            for files in open_set.gallery.values()
+        ]
+    )
+    faces = encoded.embeddings[[encoded.row(p.file) for p in open_set.strangers]].astype(np.float64)
+    if encoded.metric == "cosine":
+        faces /= np.maximum(np.linalg.norm(faces, axis=1, keepdims=True), 1e-12)
+        near = 1.0 - faces @ templates.T <= candidate_distance
+    else:
+        squared = (faces**2).sum(1)[:, None] + (templates**2).sum(1)[None, :] - 2 * faces @ templates.T
+        near = np.sqrt(np.maximum(squared, 0.0)) <= candidate_distance
+    own = [(i, p.exclude - 1) for i, p in enumerate(open_set.strangers) if p.exclude is not None]
+    for row, column in own:
+        near[row, column] = False
+    return float(near.sum() / (near.size - len(own)))
+
+
+def keypad_fpir_at(reach: float, citizens: int, policy: PolicyConfig) -> float:
+    """The expected share of strangers matched through the keypad with ``citizens`` enrolled
+    like the run's: each citizen within ``candidate_distance`` of a stranger independently
+    with chance ``reach`` (binomial), at most ``max_candidates`` offered, each stranger typing
+    random digits over :data:`KEYPAD_TRIES` tries (:func:`keypad_risk`)."""
+    cap = policy.max_candidates
+    if reach >= 1.0:
+        return keypad_risk(min(citizens, cap), KEYPAD_TRIES) if citizens else 0.0
+    chance = below = math.exp(citizens * math.log1p(-reach))  # P(K = 0), then P(K = k) and P(K <= k)
+    total = 0.0
+    for k in range(1, min(cap, citizens + 1)):
+        chance *= (citizens - k + 1) / k * reach / (1.0 - reach)
+        total += chance * keypad_risk(k, KEYPAD_TRIES)
+        below += chance
+    return total + max(0.0, 1.0 - below) * keypad_risk(cap, KEYPAD_TRIES)
+
+
 def evaluate(open_set: OpenSet, encoded: EncodedSet, policy: PolicyConfig, *, seed: int = 0) -> dict[str, object]:
-    """Both runs over one open set: ``{..figures with the keypad.., "face_only": {..}}``."""
+    """Both runs over one open set: ``{..figures with the keypad.., "face_only": {..}}``, with the
+    keypad's reach (:func:`keypad_reach`) and the expected keypad FPIR at :data:`KEYPAD_AT` citizens."""
     matcher = build_matcher(open_set.gallery, encoded)
     ids = make_id_numbers(len(open_set.gallery), seed)
     g_cands = search(matcher, open_set.genuine, encoded, policy.search_k)
@@ -305,4 +353,6 @@ def evaluate(open_set: OpenSet, encoded: EncodedSet, policy: PolicyConfig, *, se
         g = run_policy(g_cands, open_set.genuine, policy, ids, keypad=keypad, seed=seed)
         s = run_policy(s_cands, open_set.strangers, policy, ids, keypad=keypad, seed=seed + 1)
         runs[keypad] = summarize(g, open_set.genuine, s, len(open_set.gallery))
-    return {**runs[True], "face_only": runs[False]}
+    reach = keypad_reach(open_set, encoded, policy.candidate_distance)
+    at = {str(n): keypad_fpir_at(reach, n, policy) for n in KEYPAD_AT} if math.isfinite(reach) else {}
+    return {**runs[True], "face_only": runs[False], "keypad_reach": reach, "keypad_fpir_at": at}

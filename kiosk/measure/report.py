@@ -123,6 +123,12 @@ def identify_text(result: dict[str, Any]) -> str:
         if not math.isnan(result["keypad_fpir_expected"])
         else "expected keypad FPIR: - (no strangers)"
     )
+    if result.get("keypad_fpir_at"):
+        lines.append(
+            "expected keypad FPIR with more citizens enrolled like these ("
+            f"a citizen within {p['candidate_distance']:.2f} of a stranger's face: {result['keypad_reach']:.1e}): "
+            + ", ".join(f"{int(n):,}: {v:.1e}" for n, v in result["keypad_fpir_at"].items())
+        )
     lines.append("per branch (" + ("with keypad" if result.get("keypad", True) else "face alone") + "):")
     for name, b in result["branches"].items():
         lines.append(

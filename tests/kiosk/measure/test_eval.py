@@ -144,10 +144,31 @@ def test_identify_compares_both_engines_in_one_run(cache: Path) -> None:
     assert sface["rank1"] == 1.0 > dlib["rank1"] >= 0.95
     assert dlib["face_only"]["wrong_person"] >= 1 and sface["face_only"]["wrong_person"] == 0
     assert sface["wrong_person"] == dlib["wrong_person"] == 0 and sface["fpir"] == dlib["fpir"] == 0.0
+    for run in (sface, dlib):  # each engine's own distance: a stranger near a few citizens of these 60-odd
+        assert 0 < run["keypad_reach"] < 0.2 and set(run["keypad_fpir_at"]) == {"24000", "1000000"}
+        assert 1.5e-5 - 1e-9 <= run["keypad_fpir_at"]["24000"] <= run["keypad_fpir_at"]["1000000"] + 1e-9 <= 1e-4
     text = kiosk(
         "eval", "identify", "--images", FACES, "--cache", cache, "--engine", "sface", "--engine", "dlib", "--no-growth"
     )
     assert "== engine sface: YuNet + SFace" in text.output and "== engine dlib: dlib HOG + ResNet" in text.output
+    assert (
+        "expected keypad FPIR with more citizens enrolled like these" in text.output
+        and "1,000,000: 1.5e-05" in text.output
+    )
+
+
+def test_the_expected_keypad_fpir_follows_how_many_citizens_a_stranger_meets() -> None:
+    """Nobody near: no keypad; everybody near: five candidates, six digits, three tries; in between,
+    one candidate (four digits on the first try) is the riskiest case."""
+    from recognition.policy import KEYPAD_TRIES, keypad_risk
+
+    policy = PolicyConfig()
+    assert identification.keypad_fpir_at(0.0, 24_000, policy) == 0.0
+    assert identification.keypad_fpir_at(1.0, 24_000, policy) == pytest.approx(keypad_risk(5, KEYPAD_TRIES))
+    assert identification.keypad_fpir_at(1.0, 1, policy) == pytest.approx(keypad_risk(1, KEYPAD_TRIES))
+    two = identification.keypad_fpir_at(0.5, 2, policy)  # none, one of two (chance 1/2), both (1/4)
+    assert two == pytest.approx(0.5 * keypad_risk(1, KEYPAD_TRIES) + 0.25 * keypad_risk(2, KEYPAD_TRIES))
+    assert identification.keypad_fpir_at(1.5e-3, 24_000, policy) < 1e-4
 
 
 def test_identify_options_enrol_no_keypad_strangers_sweep(cache: Path) -> None:
