@@ -9,7 +9,7 @@ from pathlib import Path
 from kiosk.cccd.record import CccdRead
 from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
-from models import Decision, QualityIssue
+from models import Decision, FaceSample, QualityIssue
 from tests.support.data import ADMIN_PIN, FRAMES, analyzed, enrol_frames
 
 
@@ -103,14 +103,14 @@ def test_a_sample_learnt_at_one_counter_reaches_another(province, card_record) -
     assert len(a.store.samples_of(citizen_id)[0]) == 4 and len(a.matcher.samples_of([citizen_id])[citizen_id]) == 4
 
 
-def _live(folder: str, *frames: str) -> list:
+def _live(folder: str, *frames: str) -> list[FaceSample]:
     """The faces of a citizen's frames as the camera gives them while the card is on screen."""
     return [analyzed(FRAMES / folder / frame).primary for frame in frames]
 
 
 def test_a_visit_by_card_learns_the_sharpest_frame_of_the_cards_own_face(enrolled: Kiosk, card_record) -> None:
     """The citizen showed the card instead of waiting for the face: the frames seen while the card
-    was on screen teach the template once, audited; frames that are not live teach nothing."""
+    was on screen teach the template once, audited; with no face in view, nothing is learnt."""
     lisa = card_record("lisa")
     card = CccdRead(lisa, (), "qr")
     citizen_id = enrolled.store.find_citizen(lisa.id_number)[0]
