@@ -10,7 +10,7 @@ from datetime import datetime
 import numpy as np
 
 from kiosk.cccd.record import CccdRead, parse_cccd, with_corrections
-from kiosk.counter.checkin import visit_now
+from kiosk.counter.checkin import add_learnt, visit_now
 from kiosk.errors import CccdError
 from kiosk.store.records import Store
 from models import FaceSample, KioskError
@@ -127,15 +127,5 @@ def check_in_by_card(
         visit_id = None
         if citizen_id is not None:
             visit_id = store.record_visit(visit_now(store, citizen_id, counter, "qr", seen_at))
-            if samples:
-                store.add_samples(citizen_id, samples, counter)
-                store.audit(
-                    action,
-                    actor,
-                    counter,
-                    card.record.masked_id,
-                    method="qr",
-                    engine=samples[0].engine,
-                    samples=len(samples),
-                )
+            add_learnt(store, citizen_id, card.record.masked_id, action, samples, "qr", actor=actor, counter=counter)
     return CardCheck(card, citizen_id is not None, visit_id, citizen_id, len(samples))

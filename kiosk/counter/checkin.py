@@ -3,7 +3,7 @@ time rules every visit follows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -42,6 +42,25 @@ def visit_now(
         seen_at=None if seen_at is None else min(seen_at, now),
         first_visit=first_visit,
     )
+
+
+def add_learnt(
+    store: Store,
+    citizen_id: int,
+    masked_id: str,
+    action: str,
+    samples: Sequence[FaceSample],
+    method: str,
+    *,
+    actor: str,
+    counter: str,
+) -> None:
+    """Store the samples a visit (by ``method``: face, confirm, qr) adds to a citizen, audited
+    under ``action`` with the method and engine; nothing when there are none. Call inside the
+    visit's transaction; the caller puts them into the index."""
+    if samples:
+        store.add_samples(citizen_id, samples, counter)
+        store.audit(action, actor, counter, masked_id, method=method, engine=samples[0].engine, samples=len(samples))
 
 
 def check_in(
@@ -92,17 +111,9 @@ def check_in(
             distance=round(check.distance, 4),
             engine=check.engine,
         )
-        if samples:
-            store.add_samples(citizen_id, samples, counter)
-            store.audit(
-                action,
-                actor,
-                counter,
-                check.citizen.masked_id,
-                method=visit.method,
-                engine=gallery.engine,
-                samples=len(samples),
-            )
+        add_learnt(
+            store, citizen_id, check.citizen.masked_id, action, samples, visit.method, actor=actor, counter=counter
+        )
     if samples:
         gallery.reindex(citizen_id)
     return visit_id
