@@ -57,6 +57,8 @@ def _labels() -> dict[str, str]:
         "consents": tr("lần đồng ý"),
         "visits": tr("lượt đến"),
         "citizens": tr("hồ sơ"),
+        "retired_samples": tr("mẫu khuôn mặt đã được thay"),
+        "retired": tr("số mẫu cũ được thay"),
         "query_length": tr("độ dài từ khoá"),
         "results": tr("kết quả"),
         "what": tr("nội dung"),

@@ -10,10 +10,10 @@ from datetime import datetime
 import numpy as np
 
 from kiosk.cccd.record import CccdRead, parse_cccd, with_corrections
-from kiosk.counter.checkin import add_learnt, visit_now
+from kiosk.counter.checkin import Learnt, add_learnt, visit_now
 from kiosk.errors import CccdError
 from kiosk.store.records import Store
-from models import FaceSample, KioskError
+from models import KioskError
 from recognition.errors import QrNotFoundError
 from recognition.qr import decode_qr
 
@@ -100,7 +100,7 @@ def check_in_by_card(
     store: Store,
     card: CccdRead,
     seen_at: datetime | None = None,
-    learnt: Callable[[int], tuple[str, list[FaceSample]]] | None = None,
+    learnt: Callable[[int], Learnt] | None = None,
     *,
     actor: str,
     counter: str,
@@ -109,23 +109,22 @@ def check_in_by_card(
     unknown one needs enrolment. The QR read is audited either way.
 
     ``seen_at``: when the citizen's face or card was first in view (aware UTC; None: unknown).
-    ``learnt(citizen_id)``: what the visit adds to a known citizen's samples, as ``(audit action,
-    samples)`` (:meth:`kiosk.counter.enrolment.SampleRules.learnt_by_card`); stored and audited
-    in the visit's transaction (the caller puts them into the index).
+    ``learnt(citizen_id)``: what the visit adds to a known citizen's samples
+    (:meth:`kiosk.counter.enrolment.SampleRules.learnt_by_card`); stored and audited in the
+    visit's transaction (the caller reindexes the citizen when :attr:`CardCheck.learnt` > 0).
     """
     found = store.find_citizen(card.record.id_number)
     citizen_id = found[0] if found is not None else None
-    action = ""
-    samples: list[FaceSample] = []
+    learned = Learnt()
     if citizen_id is not None and learnt is not None:
         try:
-            action, samples = learnt(citizen_id)
+            learned = learnt(citizen_id)
         except KioskError as exc:  # learning is a bonus: the visit is logged all the same
             log.warning("a visit by card learnt nothing: %s", exc.message)
     with store.transaction("record the card check-in"):
         store.audit("qr_read", actor, counter, card.record.masked_id, known=citizen_id is not None)
-        visit_id = None
+        visit_id, stored = None, 0
         if citizen_id is not None:
             visit_id = store.record_visit(visit_now(store, citizen_id, counter, "qr", seen_at))
-            add_learnt(store, citizen_id, card.record.masked_id, action, samples, "qr", actor=actor, counter=counter)
-    return CardCheck(card, citizen_id is not None, visit_id, citizen_id, len(samples))
+            stored = add_learnt(store, citizen_id, card.record.masked_id, learned, "qr", actor=actor, counter=counter)
+    return CardCheck(card, citizen_id is not None, visit_id, citizen_id, stored)

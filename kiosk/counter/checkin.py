@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,30 +45,58 @@ def visit_now(
     )
 
 
+class Learnt(NamedTuple):
+    """What a confirmed visit adds to a citizen's face samples
+    (:meth:`kiosk.counter.enrolment.SampleRules.learnt`).
+
+    Attributes:
+        action: the audit action (``upgrade_samples``, ``learn_sample``); empty: nothing.
+        samples: the samples to store (empty: nothing).
+        keep_first: how many of the citizen's earliest samples are never retired (with ``cap``).
+        cap: after storing, the citizen's oldest other samples of the engine are retired until
+            this many are left (:meth:`kiosk.store.records.Store.retire_oldest`); 0: none retired.
+    """
+
+    action: str = ""
+    samples: Sequence[FaceSample] = ()
+    keep_first: int = 0
+    cap: int = 0
+
+
 def add_learnt(
-    store: Store,
-    citizen_id: int,
-    masked_id: str,
-    action: str,
-    samples: Sequence[FaceSample],
-    method: str,
-    *,
-    actor: str,
-    counter: str,
-) -> None:
-    """Store the samples a visit (by ``method``: face, confirm, qr) adds to a citizen, audited
-    under ``action`` with the method and engine; nothing when there are none. Call inside the
-    visit's transaction; the caller puts them into the index."""
-    if samples:
-        store.add_samples(citizen_id, samples, counter)
-        store.audit(action, actor, counter, masked_id, method=method, engine=samples[0].engine, samples=len(samples))
+    store: Store, citizen_id: int, masked_id: str, learnt: Learnt, method: str, *, actor: str, counter: str
+) -> int:
+    """Store the samples a visit (by ``method``: face, confirm, qr) adds to a citizen and retire
+    the oldest learnt one beyond ``learnt.cap``, audited under ``learnt.action`` with the method,
+    engine and how many were retired; nothing when there are none. Call inside the visit's
+    transaction; the caller reindexes the citizen when this returns more than 0.
+
+    Returns:
+        how many samples were stored.
+    """
+    if not learnt.samples:
+        return 0
+    store.add_samples(citizen_id, learnt.samples, counter)
+    engine = learnt.samples[0].engine
+    retired = store.retire_oldest(citizen_id, engine, learnt.keep_first, learnt.cap, counter) if learnt.cap else 0
+    store.audit(
+        learnt.action,
+        actor,
+        counter,
+        masked_id,
+        method=method,
+        engine=engine,
+        samples=len(learnt.samples),
+        **({"retired": retired} if retired else {}),
+    )
+    return len(learnt.samples)
 
 
 def check_in(
     gallery: Gallery,
     check: FaceCheck,
     seen_at: datetime | None,
-    learnt: Callable[[int, FaceCheck], tuple[str, list[FaceSample]]],
+    learnt: Callable[[int, FaceCheck], Learnt],
     *,
     counter: str,
     actor: str,
@@ -77,11 +106,11 @@ def check_in(
     ``seen_at``: when the face was first in view (aware UTC; None: unknown); the visit's
     ``at`` is now, so ``at - seen_at`` is the time the citizen waited to be confirmed.
 
-    ``learnt(citizen_id, check)``: what the visit adds to the citizen's samples, as ``(audit
-    action, samples)`` (:meth:`kiosk.counter.enrolment.SampleRules.learnt`: their first
-    samples of the default engine, or one learnt from an unambiguous face). Those are
-    stored in the same transaction as the visit (audited under that action) and put into the
-    index; they travel to the registry with the next sync and go with a purge.
+    ``learnt(citizen_id, check)``: what the visit adds to the citizen's samples
+    (:meth:`kiosk.counter.enrolment.SampleRules.learnt`: their first samples of the default
+    engine, or one learnt from an unambiguous face, replacing their oldest learnt one at the
+    cap). Those are stored in the same transaction as the visit (audited under its action)
+    and put into the index; they travel to the registry with the next sync and go with a purge.
 
     Raises:
         ValueError: the check is not a MATCH.
@@ -99,7 +128,7 @@ def check_in(
         distance=check.distance,
         margin=check.margin if np.isfinite(check.margin) else None,
     )
-    action, samples = learnt(citizen_id, check)
+    learned = learnt(citizen_id, check)
     with store.transaction("record the visit"):
         visit_id = store.record_visit(visit)
         store.audit(
@@ -111,9 +140,9 @@ def check_in(
             distance=round(check.distance, 4),
             engine=check.engine,
         )
-        add_learnt(
-            store, citizen_id, check.citizen.masked_id, action, samples, visit.method, actor=actor, counter=counter
+        stored = add_learnt(
+            store, citizen_id, check.citizen.masked_id, learned, visit.method, actor=actor, counter=counter
         )
-    if samples:
+    if stored:
         gallery.reindex(citizen_id)
     return visit_id

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import numpy as np
 
-from kiosk.counter.checkin import visit_now
+from kiosk.counter.checkin import Learnt, visit_now
 from kiosk.counter.consent import CONSENT_TEXT_VERSION, PURPOSE_FACE_CHECKIN
 from kiosk.counter.gallery import Gallery
 from kiosk.counter.identify import FaceCheck
@@ -55,7 +55,8 @@ class SampleRules:
         min_samples: how many must pass for an enrolment (``settings.min_enrol_samples``).
         identify: recognises one sample against the enrolled citizens.
         visit_samples: how many samples confirmed visits may add beyond ``min_samples``
-            (``settings.visit_samples``; 0: none).
+            (``settings.visit_samples``; 0: none). At that cap a visit's sample replaces the
+            oldest one after the earliest ``min_samples``.
         min_margin: how much nearer than anyone else the face must be to the citizen for a
             visit to add a sample (the policy's ``min_margin``).
         learn_distance: how far from the citizen's template a visit's frame may be and still
@@ -115,36 +116,37 @@ class SampleRules:
                 )
         return good
 
-    def learnt(self, citizen_id: int, check: FaceCheck, *, learn: bool = False) -> tuple[str, list[FaceSample]]:
-        """What a confirmed visit adds to the citizen's samples, as ``(audit action, samples)``:
+    def learnt(self, citizen_id: int, check: FaceCheck, *, learn: bool = False) -> Learnt:
+        """What a confirmed visit adds to the citizen's samples:
 
         - ``upgrade_samples``: the check's qualifying frames, when the citizen has no sample
           of the default engine yet (their first ones);
         - ``learn_sample`` (only with ``learn``: live camera frames): the sharpest qualifying
           frame within ``learn_distance`` of the citizen's template and ``max_spread`` of each
-          of their samples, when they have fewer than ``min_samples + visit_samples`` and the
-          face was unambiguous (``check.nearest``: the citizen was its nearest candidate in one
-          engine's index, every other at least ``min_margin`` farther);
-        - ``("", [])``: nothing (no frame qualifies, the face was not sure, or enough samples).
+          of their samples, when the face was unambiguous (``check.nearest``: the citizen was its
+          nearest candidate in one engine's index, every other at least ``min_margin``
+          farther); once they have ``min_samples + visit_samples``, it replaces the oldest
+          sample after their earliest ``min_samples`` (:attr:`Learnt.cap`);
+        - ``Learnt()``: nothing (no frame qualifies, the face was not sure, or no ``visit_samples``).
 
         A frame qualifies when it passes :meth:`usable` for this citizen (quality, and like nobody else).
         """
         frames = [s for s in check.samples if s.engine == self.engine]
         if not frames:
-            return "", []
+            return Learnt()
         _, stored = self.store.samples_of(citizen_id, self.engine)
         if not len(stored):
             chosen = self._qualifying(frames, citizen_id)
-            return ("upgrade_samples", chosen) if chosen else ("", [])
+            return Learnt("upgrade_samples", chosen) if chosen else Learnt()
         unsure = not check.nearest or check.margin < self.min_margin
         if not learn or unsure:
-            return "", []
+            return Learnt()
         return self._learn(citizen_id, frames, stored)
 
     def learnt_by_card(
         self, citizen_id: int, frames: Sequence[FaceSample], margin_of: Callable[[FaceSample], float]
-    ) -> tuple[str, list[FaceSample]]:
-        """What a visit by card adds to the citizen's samples, as ``(audit action, samples)``. The
+    ) -> Learnt:
+        """What a visit by card adds to the citizen's samples. The
         card names the citizen; the live ``frames`` seen while it was on screen may teach their
         template by the rule of :meth:`learnt`, each frame judged on its own (the face beside a
         card may be somebody else's). ``margin_of(frame)``: how much farther than the card's
@@ -153,17 +155,17 @@ class SampleRules:
         with no sample of the default engine gains none this way (the clerk adds them, F5)."""
         sure = [f for f in frames if f.engine == self.engine and margin_of(f) >= self.min_margin]
         if not sure:
-            return "", []
+            return Learnt()
         _, stored = self.store.samples_of(citizen_id, self.engine)
-        return self._learn(citizen_id, sure, stored) if len(stored) else ("", [])
+        return self._learn(citizen_id, sure, stored) if len(stored) else Learnt()
 
-    def _learn(self, citizen_id: int, frames: Sequence[FaceSample], stored: np.ndarray) -> tuple[str, list[FaceSample]]:
+    def _learn(self, citizen_id: int, frames: Sequence[FaceSample], stored: np.ndarray) -> Learnt:
         """The sharpest frame of an unambiguous face that qualifies on its own (:meth:`usable`),
         within ``learn_distance`` of the citizen's template (``stored``: their samples of the
-        default engine) and ``max_spread`` of each sample, while they have fewer than
-        ``min_samples + visit_samples``."""
-        if len(stored) >= self.min_samples + self.visit_samples:
-            return "", []
+        default engine) and ``max_spread`` of each sample; stored with a cap of ``min_samples +
+        visit_samples`` that keeps the earliest ``min_samples``. Nothing without ``visit_samples``."""
+        if not self.visit_samples:
+            return Learnt()
         metric = engine_info(self.engine).metric
         own = template(stored, metric)
         for frame in sorted(frames, key=lambda s: -s.sharpness):  # each judged on its own, sharpest first
@@ -172,8 +174,8 @@ class SampleRules:
                 continue
             chosen = self._qualifying([frame], citizen_id)
             if chosen:
-                return "learn_sample", chosen
-        return "", []
+                return Learnt("learn_sample", chosen, self.min_samples, self.min_samples + self.visit_samples)
+        return Learnt()
 
     def _qualifying(self, frames: Sequence[FaceSample], citizen_id: int) -> list[FaceSample]:
         try:

@@ -155,13 +155,14 @@ def identify_text(result: dict[str, Any]) -> str:
     seq = result.get("sequence")
     if seq:
         for name, label in (
-            ("learning", f"learning up to {seq['visit_samples']} samples"),
+            ("learning", f"learning {seq['visit_samples']} samples, the oldest replaced"),
             ("no_learning", "no learning"),
         ):
             r = seq[name]
             lines.append(
                 f"visit sequence, {label}: {r['visits']} visits, auto {num(r['auto_rate'])}, FNIR {num(r['fnir'])}, "
-                f"wrong {r['wrong_person']}, learnt {r['learnt']} ({r['learnt_by_card']} at a visit by card), "
+                f"wrong {r['wrong_person']}, learnt {r['learnt']} ({r['learnt_by_card']} at a visit by card, "
+                f"{r['retired']} replacing an older one), "
                 f"auto threshold at the end {r['auto_threshold_at_end']:.3f}; "
                 f"strangers after it: {r['stranger_auto']} auto, "
                 f"{r['strangers_matched']} matched, {r['strangers_learnt']} learnt of {r['strangers']}, "

@@ -7,10 +7,10 @@ decides (templates, :func:`recognition.policy.decide` at the threshold of the ga
 or of ``as_gallery`` citizens, the keypad with the person's own digits). A matched visit
 then teaches the citizen by the rule of :meth:`kiosk.counter.enrolment.SampleRules.learnt`
 (the face unambiguous: the citizen nearest, every other ``min_margin`` farther; within
-``learn_distance`` of their template and ``candidate_distance`` of each of their samples),
-while they have fewer than their enrolled photos + ``visit_samples`` (at the counter:
-``min_enrol_samples + visit_samples``); the quality gates are left out (a data set's photos
-carry no capture quality). A visit that ends at the card (neither the face nor the digits
+``learn_distance`` of their template and ``candidate_distance`` of each of their samples):
+their enrolled photos stay, and once ``visit_samples`` faces were learnt, a new one replaces
+the oldest learnt (at the counter the earliest ``min_enrol_samples`` stay; counted in
+``retired``); the quality gates are left out (a data set's photos carry no capture quality). A visit that ends at the card (neither the face nor the digits
 matched) teaches by the card's rule (:meth:`~kiosk.counter.enrolment.SampleRules.learnt_by_card`:
 the card's citizen the face's nearest, the next ``min_margin`` farther, then the same
 distances), counted in ``learnt_by_card`` too. After the last visit, the strangers are
@@ -50,10 +50,11 @@ class _Tally:
     wrong: int = 0
     learnt: int = 0
     card_learnt: int = 0
+    retired: int = 0
 
 
 def _learns(
-    matcher: Matcher, embedding: np.ndarray, first: Match, final: Match, own: int, cap: int, policy: PolicyConfig
+    matcher: Matcher, embedding: np.ndarray, first: Match, final: Match, own: int, learns: bool, policy: PolicyConfig
 ) -> bool:
     """The kiosk's learning rule for one visit of citizen ``own`` confirmed by face or keypad
     (see the module docstring)."""
@@ -61,25 +62,25 @@ def _learns(
         return False
     nearest = bool(first.candidates) and first.candidates[0].citizen_id == own
     unambiguous = first.decision is Decision.MATCH or (nearest and first.margin >= policy.min_margin)
-    return unambiguous and _teaches(matcher, embedding, own, cap, policy)
+    return unambiguous and _teaches(matcher, embedding, own, learns, policy)
 
 
 def _learns_by_card(
-    matcher: Matcher, candidates: list[Candidate], embedding: np.ndarray, own: int, cap: int, policy: PolicyConfig
+    matcher: Matcher, candidates: list[Candidate], embedding: np.ndarray, own: int, learns: bool, policy: PolicyConfig
 ) -> bool:
     """The rule for a visit by citizen ``own``'s card (:meth:`kiosk.counter.enrolment.SampleRules.learnt_by_card`):
     the face's nearest citizen (``candidates``, nearest first) is the card's, the next ``min_margin`` farther."""
     sure = bool(candidates) and candidates[0].citizen_id == own
     if sure and len(candidates) > 1:
         sure = candidates[1].distance - candidates[0].distance >= policy.min_margin
-    return sure and _teaches(matcher, embedding, own, cap, policy)
+    return sure and _teaches(matcher, embedding, own, learns, policy)
 
 
-def _teaches(matcher: Matcher, embedding: np.ndarray, own: int, cap: int, policy: PolicyConfig) -> bool:
-    """A face of citizen ``own`` beyond doubt is added while they have fewer than ``cap`` samples,
-    when within ``learn_distance`` of their template and ``candidate_distance`` of each sample."""
+def _teaches(matcher: Matcher, embedding: np.ndarray, own: int, learns: bool, policy: PolicyConfig) -> bool:
+    """A face of citizen ``own`` beyond doubt is added (``learns``: the run learns at all) when
+    within ``learn_distance`` of their template and ``candidate_distance`` of each sample."""
     stored = matcher.embeddings_of(own)
-    if not 0 < len(stored) < cap:
+    if not learns or not len(stored):
         return False
     near = distance(embedding, template(stored, matcher.metric), matcher.metric) <= policy.learn_distance
     spread = float(pairwise_distances(np.vstack([stored, embedding]), matcher.metric)[-1].max())
@@ -144,6 +145,22 @@ def _one_run(
     total = _Tally()
     by_visit: dict[int, _Tally] = {}
     seen: dict[int, int] = {}
+    learnt: dict[int, list[np.ndarray]] = {}  # each citizen's learnt faces, oldest first
+    learns = visit_samples > 0
+
+    def teach(own: int, embedding: np.ndarray) -> None:
+        """Add a learnt face; past ``visit_samples`` learnt, the oldest learnt one is retired."""
+        mine = learnt.setdefault(own, [])
+        mine.append(embedding)
+        total.learnt += 1
+        if len(mine) <= visit_samples:
+            matcher.add(own, embedding)
+            return
+        del mine[0]
+        total.retired += 1
+        matcher.remove(own)
+        matcher.add(own, np.vstack([encoded.embeddings[[encoded.row(f) for f in enrolled[own - 1]]], *mine]))
+
     for index, probe in enumerate(open_set.genuine):
         own = probe.citizen_id
         assert own is not None
@@ -156,15 +173,13 @@ def _one_run(
             t.matched += final.decision is Decision.MATCH and final.citizen_id == own
             t.wrong += final.decision is Decision.MATCH and final.citizen_id != own
         embedding = encoded.embeddings[encoded.row(probe.file)]
-        cap = len(open_set.gallery[probe.person]) + visit_samples
         at_card = final.decision is not Decision.MATCH  # neither the face nor the digits matched
         if (
-            _learns_by_card(matcher, found, embedding, own, cap, policy)
+            _learns_by_card(matcher, found, embedding, own, learns, policy)
             if at_card
-            else _learns(matcher, embedding, first, final, own, cap, policy)
+            else _learns(matcher, embedding, first, final, own, learns, policy)
         ):
-            matcher.add(own, embedding)
-            total.learnt += 1
+            teach(own, embedding)
             total.card_learnt += at_card
     strangers = _Tally()
     at_end = scaled()
@@ -175,13 +190,9 @@ def _one_run(
         strangers.matched += final.decision is Decision.MATCH
         embedding = encoded.embeddings[encoded.row(probe.file)]
         if final.decision is Decision.MATCH and final.citizen_id is not None:
-            cid = final.citizen_id
-            cap = len(enrolled[cid - 1]) + visit_samples
-            strangers.learnt += _learns(matcher, embedding, first, final, cid, cap, policy)
+            strangers.learnt += _learns(matcher, embedding, first, final, final.citizen_id, learns, policy)
         if found:  # the worst case of a borrowed card: the stranger holds the card of whom they look most like
-            cid = found[0].citizen_id
-            cap = len(enrolled[cid - 1]) + visit_samples
-            strangers.card_learnt += _learns_by_card(matcher, found, embedding, cid, cap, policy)
+            strangers.card_learnt += _learns_by_card(matcher, found, embedding, found[0].citizen_id, learns, policy)
     n = total.visits
     return {
         "visits": n,
@@ -190,6 +201,7 @@ def _one_run(
         "wrong_person": total.wrong,
         "learnt": total.learnt,
         "learnt_by_card": total.card_learnt,
+        "retired": total.retired,
         "auto_threshold_at_end": at_end.auto_accept_distance,
         "by_visit": {str(v): round(t.auto / t.visits, 4) for v, t in sorted(by_visit.items()) if t.visits >= 10},
         "strangers": strangers.visits,

@@ -8,7 +8,7 @@ is ``SECURITY DEFINER`` with a fixed ``search_path`` and a ``lock_timeout``; who
 
 from __future__ import annotations
 
-from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, TOMB_PREFIX, UPDATABLE
+from kiosk.store.rules import COLUMNS, CREATED, KEEPS_CITIZEN, KEPT_SAMPLES, TOMB_PREFIX, UPDATABLE
 from models import Rating
 
 CLOCK_TOLERANCE_MIN = 10
@@ -92,25 +92,48 @@ def _on_conflict(table: str) -> str:
     )
 
 
+_REFUSED = {
+    # a sample retired before (the retirement rule of kiosk.store.rules): never taken back
+    "face_samples": "EXISTS (SELECT 1 FROM retired_samples r WHERE r.uid = x.uid)",
+    # a retirement of one of the citizen's earliest KEPT_SAMPLES samples of its engine
+    "retired_samples": f"""EXISTS (SELECT 1 FROM face_samples me, LATERAL (
+            SELECT count(*) AS n FROM face_samples s WHERE s.id_hash = me.id_hash AND s.engine = me.engine
+               AND (s.captured_at {_C}, s.uid {_C}) < (me.captured_at {_C}, me.uid {_C})) earlier
+            WHERE me.uid = x.uid AND me.id_hash = x.id_hash AND earlier.n < {KEPT_SAMPLES})""",
+}
+"""Per table, why a child row is refused for good besides a purge (an SQL condition on ``x``)."""
+
+_AFTER = {
+    "retired_samples": ", del AS (DELETE FROM face_samples s USING ins WHERE s.uid = ins.uid AND s.id_hash = ins.id_hash)",
+}
+"""Per table, what taking its rows (``ins``: their uid and id_hash) does besides (SQL CTEs)."""
+
+
 def _push_children() -> str:
-    """The part of ``kiosk_push`` that takes samples, consents and visits: refused for good when
-    a purge dated at or after them exists, sent back for a retry when their citizen is not here."""
+    """The part of ``kiosk_push`` that takes samples, consents, visits and retired samples:
+    refused for good when a purge dated at or after them exists (or by :data:`_REFUSED`; a
+    refused retirement is logged), sent back for a retry when their citizen is not here."""
     parts = []
     for table, created in CREATED.items():
         columns = ", ".join(COLUMNS[table])
+        refused = _REFUSED.get(table, "false")
         parts.append(f"""
     WITH x AS (SELECT {_decoded(table)} FROM {_recordset(table)}),
-         f AS (SELECT x.*, coalesce(x.{created} <= t.purged_at {_C}, false) AS gone,
+         f AS (SELECT x.*, coalesce(x.{created} <= t.purged_at {_C}, false) AS gone, {refused} AS refused,
                       EXISTS (SELECT 1 FROM citizens c WHERE c.id_hash = x.id_hash) AS known
                FROM x LEFT JOIN purges t ON t.tomb = {tomb_sql("x.id_hash")}),
-         ins AS (INSERT INTO {table} ({columns}) SELECT {columns} FROM f WHERE known AND NOT gone
-                 ON CONFLICT (uid) {_on_conflict(table)} RETURNING 1)
-    SELECT (SELECT count(*) FROM ins), coalesce((SELECT array_agg(uid) FROM f WHERE NOT known AND NOT gone), '{{}}')
-      INTO v_n, v_part;
+         ins AS (INSERT INTO {table} ({columns}) SELECT {columns} FROM f WHERE known AND NOT gone AND NOT refused
+                 ON CONFLICT (uid) {_on_conflict(table)} RETURNING uid, id_hash){_AFTER.get(table, "")}
+    SELECT (SELECT count(*) FROM ins), coalesce((SELECT array_agg(uid) FROM f WHERE NOT known AND NOT gone), '{{}}'),
+           (SELECT count(*) FROM f WHERE known AND NOT gone AND refused)
+      INTO v_n, v_part, v_changed;
     v_retry := v_retry || v_part;
     v_taken := v_taken || jsonb_build_object('{table}', v_n);
     IF v_n > 0 THEN
         INSERT INTO write_log (counter, action, rows) VALUES (v_counter, 'push {table}', v_n);
+    END IF;
+    IF v_changed > 0 THEN
+        INSERT INTO write_log (counter, action, rows) VALUES (v_counter, 'refused {table}', v_changed);
     END IF;""")
     return "".join(parts)
 

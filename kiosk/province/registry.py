@@ -186,8 +186,11 @@ class Registry:
                     "the registry was set up by a newer kiosk release", "upgrade this counter's software"
                 )
             if version < schema.SCHEMA_VERSION:
+                # a province's registry (made with roles) is upgraded with its roles and grants, by its administrator
                 cur.execute(
-                    "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class WHERE oid = 'citizens'::regclass"
+                    "SELECT pg_has_role(current_user, relowner, 'USAGE') "
+                    "AND NOT EXISTS (SELECT 1 FROM registry_meta WHERE name = 'role_prefix') "
+                    "FROM pg_class WHERE oid = 'citizens'::regclass"
                 )
                 if not cur.fetchone()[0]:
                     raise RegistryError(

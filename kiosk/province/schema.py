@@ -6,7 +6,7 @@ administrator (:func:`install` with a role prefix, from ``kiosk province init``)
 - ``<prefix>_owner`` (NOLOGIN) owns every table, the sequence and the functions (:mod:`kiosk.province.functions`). Nobody
   logs in as it, so no counter can ``DROP``, ``ALTER`` or ``TRUNCATE`` anything.
 - ``<prefix>_counters`` (NOLOGIN) is the group every counter's login role belongs to. It may
-  ``CONNECT``, read the five tables that travel (``SELECT``: a counter keeps the whole
+  ``CONNECT``, read the six tables that travel (``SELECT``: a counter keeps the whole
   province's copy anyway), read ``registry_meta`` and the change number, and ``EXECUTE``
   three functions: :data:`COUNTER_FUNCTIONS`. It has no ``INSERT``, ``UPDATE``, ``DELETE``,
   ``TRUNCATE``, ``CREATE`` or ``TEMP`` anywhere in the database, and no privilege at all
@@ -33,10 +33,11 @@ from typing import Any
 from kiosk.province.functions import definitions, tomb_sql
 from kiosk.store.rules import CREATED, TABLES
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """1: the first release; 2: face samples carry their engine and model version; 3: visits carry
 when the face was first seen, when the clerk finished, the citizen's rating and first visit;
-4: counters' roles, writes through definer functions, ``counters`` and ``write_log``."""
+4: counters' roles, writes through definer functions, ``counters`` and ``write_log``;
+5: ``retired_samples`` (a visit's sample replacing the oldest learnt one)."""
 
 SETUP_LOCK = 715_001
 """pg_advisory_xact_lock key serialising set-ups (pushes lock a row of ``registry_meta``, which a
@@ -139,6 +140,12 @@ _TABLES_DDL = [
     *_V3_VISITS,
     """CREATE TABLE IF NOT EXISTS purges (
         tomb bytea PRIMARY KEY, purged_at text NOT NULL, counter text NOT NULL, reason text NOT NULL,
+        seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
+    # Schema 5: the uid of a sample retired (deleted here and at every counter, never taken back).
+    """CREATE TABLE IF NOT EXISTS retired_samples (
+        uid text PRIMARY KEY,
+        id_hash bytea NOT NULL REFERENCES citizens(id_hash) ON DELETE CASCADE,
+        retired_at text NOT NULL, counter text NOT NULL,
         seq bigint NOT NULL DEFAULT nextval('change_seq'))""",
     *(f"CREATE INDEX IF NOT EXISTS {t}_seq ON {t}(seq)" for t in TABLES),
     *(f"CREATE INDEX IF NOT EXISTS {t}_id_hash ON {t}(id_hash)" for t in CREATED),

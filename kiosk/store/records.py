@@ -26,7 +26,7 @@ from kiosk.store import audit as audit_log
 from kiosk.store.base import BUSY_TIMEOUT_S, KeySource, StoreBase, utc_now
 from kiosk.store.crypto import NONCE_BYTES, DataKey
 from kiosk.store.meta import KEY_CHECK, NEXT_CITIZEN_ID, TEMPLATES_CHANGED
-from kiosk.store.rules import tombstone
+from kiosk.store.rules import CREATED, KEPT_SAMPLES, tombstone
 from models import CitizenRecord, FaceSample, Rating, Visit
 from models.citizen import mask_id_number
 
@@ -200,6 +200,35 @@ class Store(StoreBase):
             for s in samples
         )
 
+    def retire_oldest(self, citizen_id: int, engine: str, keep_first: int, cap: int, counter: str) -> int:
+        """Retire the citizen's oldest samples of ``engine`` until ``cap`` are left, never one of
+        the earliest ``keep_first`` (by ``captured_at``, then ``uid``: the retirement rule of
+        :mod:`kiosk.store.rules`, ``keep_first`` at least :data:`~kiosk.store.rules.KEPT_SAMPLES`).
+        Each is deleted and a ``retired_samples`` row, stamped now, takes it to the registry and
+        the other counters. One transaction (the caller's, when inside one). Returns how many
+        were retired; the caller reindexes the citizen.
+
+        Raises:
+            ValueError: ``keep_first`` below :data:`~kiosk.store.rules.KEPT_SAMPLES` (the registry
+                would refuse such a retirement).
+        """
+        if keep_first < KEPT_SAMPLES:
+            raise ValueError(f"the earliest {KEPT_SAMPLES} samples of a citizen are never retired")
+        with self.transaction("retire samples"):
+            rows = self.db.execute(
+                "SELECT id, uid FROM face_samples WHERE citizen_id = ? AND engine = ? ORDER BY captured_at, uid",
+                [citizen_id, engine],
+            ).fetchall()
+            retired = rows[keep_first:][: max(0, len(rows) - cap)]
+            now = self.clock().isoformat()
+            for sample_id, uid in retired:
+                self.db.execute("DELETE FROM face_samples WHERE id = ?", [sample_id])
+                self.db.execute(
+                    "INSERT INTO retired_samples (citizen_id, uid, retired_at, counter) VALUES (?, ?, ?, ?)",
+                    [citizen_id, uid, now, counter],
+                )
+        return len(retired)
+
     def delete_citizen(self, citizen_id: int, counter: str, reason: str) -> dict[str, int]:
         """Delete a citizen with every sample, consent and visit, and leave a tombstone
         (so the purge reaches every counter through the registry); one transaction.
@@ -215,7 +244,7 @@ class Store(StoreBase):
                     "INSERT OR REPLACE INTO purges (tomb, purged_at, counter, reason, pushed) VALUES (?, ?, ?, ?, 0)",
                     [tombstone(row[0]), self.clock().isoformat(), counter, reason],
                 )
-            for table in ("face_samples", "consents", "visits"):
+            for table in CREATED:
                 counts[table] = self.db.execute(f"DELETE FROM {table} WHERE citizen_id = ?", [citizen_id]).rowcount
             counts["citizens"] = self.db.execute("DELETE FROM citizens WHERE id = ?", [citizen_id]).rowcount
         return counts

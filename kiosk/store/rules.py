@@ -17,14 +17,22 @@ refused for good (:func:`superseded`), so a counter that was offline cannot resu
 a citizen row is refused unless its latest consent is newer than the purge. Two tombstones
 of one citizen merge into the later purge time. The counter where the purge happens
 deletes everything of the citizen at once (:meth:`kiosk.store.records.Store.delete_citizen`).
+
+**The retirement rule.** A visit may replace a citizen's oldest learnt face sample
+(:meth:`kiosk.store.records.Store.retire_oldest`): the sample is deleted and a
+``retired_samples`` row keeps its ``uid`` (no template, nothing personal). Where the row is
+applied (the registry, every other counter) it deletes the sample of that ``uid`` and
+citizen; afterwards a sample of that ``uid`` is refused for good. The earliest
+:data:`KEPT_SAMPLES` samples are never retired. A purge deletes the retirements too.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-TABLES = ("purges", "citizens", "face_samples", "consents", "visits")
-"""Pull order: purges first (so a purged citizen's rows are dropped before more arrive)."""
+TABLES = ("purges", "citizens", "face_samples", "consents", "visits", "retired_samples")
+"""Pull order: purges first (so a purged citizen's rows are dropped before more arrive); retired
+samples after the samples they delete."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "citizens": ("id_hash", "sealed", "enrolled_at", "enrolled_counter", "updated_at"),
@@ -55,6 +63,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "first_visit",
     ),
     "purges": ("tomb", "purged_at", "counter", "reason"),
+    "retired_samples": ("uid", "id_hash", "retired_at", "counter"),
 }
 """The columns of each table as they travel between a counter and the registry."""
 
@@ -69,11 +78,17 @@ UPDATABLE = {"visits": ("done_at", "rating")}
 visit pushed or pulled again updates these on the other side instead of being skipped.
 ``done_at`` keeps its first value; ``rating`` takes the latest answer given."""
 
-CREATED = {"face_samples": "captured_at", "consents": "given_at", "visits": "at"}
+CREATED = {"face_samples": "captured_at", "consents": "given_at", "visits": "at", "retired_samples": "retired_at"}
 """The citizen's dated rows a purge deletes, each with the column that dates it (ISO-8601 UTC text)."""
 
 KEEPS_CITIZEN = "consents"
 """After a purge, the citizen row stays only while this table still holds a row of theirs."""
+
+KEPT_SAMPLES = 3
+"""The retirement rule: a citizen's earliest ``KEPT_SAMPLES`` face samples of an engine (by
+``captured_at``, then ``uid``) are never retired; the registry refuses such a retirement
+(a stolen counter credential cannot strip the province's templates), and counters keep at
+least as many (``min_enrol_samples`` is 3 or more)."""
 
 TOMB_PREFIX = b"tomb"
 """A tombstone is ``sha256(TOMB_PREFIX + id_hash)`` (SQLite computes it here, PostgreSQL in SQL)."""

@@ -229,8 +229,32 @@ _V6_TEMPLATE_STAMP = [
     ),
 ]
 
+_V7_RETIRED_SAMPLES = [
+    # A visit may replace a citizen's oldest learnt sample: the sample is deleted, and this row
+    # (its uid, no template) travels so that every counter and the registry delete it too and
+    # never take it back (the retirement rule of kiosk.store.rules).
+    """CREATE TABLE retired_samples (
+        id INTEGER PRIMARY KEY,
+        citizen_id INTEGER NOT NULL REFERENCES citizens(id) ON DELETE CASCADE,
+        uid TEXT NOT NULL,
+        retired_at TEXT NOT NULL,
+        counter TEXT NOT NULL,
+        pushed INTEGER NOT NULL DEFAULT 0
+    )""",
+    uid_index("retired_samples"),
+    "CREATE INDEX retired_samples_citizen ON retired_samples(citizen_id)",
+]
+
 Migration = list[str] | Callable[[AuditedStore], None]
-MIGRATIONS: list[Migration] = [_V1, _v2_encrypt, _V3_SYNC, _V4_ENGINES, _V5_VISIT_FIGURES, _V6_TEMPLATE_STAMP]
+MIGRATIONS: list[Migration] = [
+    _V1,
+    _v2_encrypt,
+    _V3_SYNC,
+    _V4_ENGINES,
+    _V5_VISIT_FIGURES,
+    _V6_TEMPLATE_STAMP,
+    _V7_RETIRED_SAMPLES,
+]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 """The version this release writes and expects."""

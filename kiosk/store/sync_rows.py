@@ -52,7 +52,8 @@ class AppliedBatch:
         rows: rows taken (new here, or newer than ours).
         rejected: rows whose sealed values do not authenticate under this store's key (skipped).
         gone: citizens deleted here by a remote purge.
-        changed: citizens who lost templates to a remote purge but stay (enrolled again after it).
+        changed: citizens who lost templates but stay: to a remote purge (enrolled again after
+            it), or to a sample retired elsewhere.
         faces: templates added, by face engine.
     """
 
@@ -335,6 +336,8 @@ def _apply_children(table: str) -> Callable[[_Batch, Opened], int]:
         f"SELECT id, {', '.join(f'?{_at(table, c) + 1}' for c in columns)}, 1 "
         f"FROM citizens WHERE id_hash = ?{hashed + 1}"
     )
+    if table == "face_samples":  # a sample retired here is never taken back (a registry restored from a backup)
+        insert_new += f" AND NOT EXISTS (SELECT 1 FROM retired_samples WHERE uid = ?{_at(table, 'uid') + 1})"
     insert = (
         insert_new
         + " "
@@ -362,6 +365,8 @@ def _apply_children(table: str) -> Callable[[_Batch, Opened], int]:
                 "UPDATE citizens SET last_visit_at = max(coalesce(last_visit_at, ''), ?) WHERE id = ?",
                 [[at, citizen] for _, _, citizen, at in added],
             )
+        if table == "retired_samples":
+            _retire(batch, added)
         return len(added)
 
     return apply
@@ -380,6 +385,16 @@ def _stored_templates(batch: _Batch, pulled: Opened, added: list[tuple[str, int,
     for name in np.unique(engines):
         mine = engines == name
         batch.applied.faces[str(name)] = Templates(citizens[mine], pulled.templates[rows[mine]], ids[mine])
+
+
+def _retire(batch: _Batch, added: list[tuple[str, int, int]]) -> None:
+    """Delete the samples the retirements just stored name (``(uid, id, citizen id)``), by the
+    retirement rule of :mod:`kiosk.store.rules`; their citizens are reindexed."""
+    changed = set()
+    for uid, _, citizen_id in added:
+        if batch.db.execute("DELETE FROM face_samples WHERE uid = ? AND citizen_id = ?", [uid, citizen_id]).rowcount:
+            changed.add(citizen_id)
+    batch.applied.changed.extend(sorted(changed))
 
 
 def _apply_purges(batch: _Batch, pulled: Opened) -> int:

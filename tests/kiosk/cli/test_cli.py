@@ -413,7 +413,13 @@ def test_purge_forgets_the_citizen(db: Path) -> None:
     assert result.exit_code == 0, result.output
     [out] = json_lines(result)
     assert out["id_number"] == "096*******19" and out["full_name"] == DUC[1] and DUC[0] not in result.output
-    assert out["deleted"] == {"face_samples": 3, "consents": 1, "visits": 2, "citizens": 1}  # first visit + check-in
+    assert out["deleted"] == {
+        "face_samples": 3,
+        "consents": 1,
+        "visits": 2,
+        "retired_samples": 0,
+        "citizens": 1,
+    }  # first visit + check-in
     _, [after] = identify(db, visit)
     assert after["decision"] == "unknown" and "full_name" not in after
     assert [c["full_name"] for c in citizens(db)] == [SON[1]]

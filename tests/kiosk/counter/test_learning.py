@@ -1,12 +1,17 @@
 """Templates that learn from visits: a confirmed, unambiguous visit adds its sharpest frame to
-the citizen's samples, up to ``min_enrol_samples + visit_samples``; audited, synced, purged."""
+the citizen's samples, up to ``min_enrol_samples + visit_samples``, then in place of the oldest
+learnt one; audited, synced, purged."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from kiosk.cccd.record import CccdRead
+from kiosk.counter.checkin import Learnt
 from kiosk.counter.service import Kiosk
 from kiosk.settings import Settings
 from models import Decision, FaceSample, QualityIssue
@@ -22,22 +27,36 @@ def _visit(kiosk: Kiosk, folder: str, frame: str, digits: str) -> int:
     return kiosk.check_in(check, learn=True)  # live camera frames, as the counter window checks in
 
 
-def test_confirmed_visits_add_their_sharpest_frame_up_to_the_cap_then_a_purge_takes_them(
+def test_confirmed_visits_add_their_sharpest_frame_then_replace_the_oldest_learnt_and_a_purge_takes_them(
     enrolled: Kiosk, card_record
 ) -> None:
     lisa = card_record("lisa")
     citizen_id = enrolled.store.find_citizen(lisa.id_number)[0]
-    assert len(enrolled.store.samples_of(citizen_id)[0]) == 3
-    for frame in ("visit_2.jpg", "visit_3.jpg", "visit_2.jpg"):
+    enrolment = set(enrolled.store.samples_of(citizen_id)[0].tolist())
+    assert len(enrolment) == 3
+
+    def uids() -> list[str]:
+        rows = enrolled.store.db.execute("SELECT uid FROM face_samples WHERE citizen_id = ? ORDER BY id", [citizen_id])
+        return [r[0] for r in rows]
+
+    for frame in ("visit_2.jpg", "visit_3.jpg"):
         _visit(enrolled, "lisa", frame, lisa.id_number)
-    keys, _ = enrolled.store.samples_of(citizen_id, enrolled.engine)
-    assert len(keys) == 3 + enrolled.settings.visit_samples == 5  # the third visit adds nothing
-    assert len(enrolled.matcher.samples_of([citizen_id])[citizen_id]) == 5  # and the index holds them at once
+    first_learnt = uids()[3]
+    _visit(enrolled, "lisa", "visit_2.jpg", lisa.id_number)  # at the cap: replaces the oldest learnt sample
+    keys, stored = enrolled.store.samples_of(citizen_id, enrolled.engine)
+    assert len(keys) == 3 + enrolled.settings.visit_samples == 5 and enrolment <= set(keys.tolist())
+    assert first_learnt not in uids()
+    retired = enrolled.store.db.execute("SELECT uid, counter FROM retired_samples WHERE citizen_id = ?", [citizen_id])
+    assert [tuple(r) for r in retired] == [(first_learnt, enrolled.settings.counter_name)]  # travels to the registry
+    indexed = enrolled.matcher.samples_of([citizen_id])[citizen_id]  # the index follows at once
+    assert np.array_equal(np.sort(indexed, axis=0), np.sort(stored, axis=0))
     learnt = [e for e in enrolled.store.audit_entries(20) if e["action"] == "learn_sample"]
-    assert len(learnt) == 2 and {e["subject"] for e in learnt} == {lisa.masked_id}
+    assert len(learnt) == 3 and {e["subject"] for e in learnt} == {lisa.masked_id}
+    assert [json.loads(e["detail"]).get("retired", 0) for e in learnt] == [1, 0, 0]  # newest first
     enrolled.set_first_admin_pin(ADMIN_PIN)
     enrolled.login_admin(ADMIN_PIN).withdraw_consent(lisa.id_number)
     assert enrolled.store.find_citizen(lisa.id_number) is None and citizen_id not in enrolled.matcher
+    assert enrolled.store.db.execute("SELECT count(*) FROM retired_samples").fetchone()[0] == 0
 
 
 def test_a_turned_head_is_recognised_but_not_learnt(enrolled: Kiosk, card_record) -> None:
@@ -61,10 +80,10 @@ def test_nothing_is_learnt_from_a_face_the_kiosk_was_not_sure_of(enrolled: Kiosk
     assert check.decision is Decision.MATCH
     rules = enrolled._sample_rules()
     assert rules.learnt(citizen_id, check, learn=True)[0] == "learn_sample"
-    assert rules.learnt(citizen_id, replace(check, nearest=False), learn=True) == ("", [])  # the digits picked another
-    assert rules.learnt(citizen_id, replace(check, margin=rules.min_margin / 2), learn=True) == ("", [])  # a face close
+    assert rules.learnt(citizen_id, replace(check, nearest=False), learn=True) == Learnt()  # the digits picked another
+    assert rules.learnt(citizen_id, replace(check, margin=rules.min_margin / 2), learn=True) == Learnt()  # a face close
     blurred = tuple(replace(s, issues=(QualityIssue.BLURRY,)) for s in check.samples)
-    assert rules.learnt(citizen_id, replace(check, samples=blurred), learn=True) == ("", [])
+    assert rules.learnt(citizen_id, replace(check, samples=blurred), learn=True) == Learnt()
 
 
 def test_a_face_that_is_not_the_citizens_is_never_learnt_even_when_the_digits_fitted(
@@ -78,9 +97,9 @@ def test_a_face_that_is_not_the_citizens_is_never_learnt_even_when_the_digits_fi
     stranger = analyzed(FRAMES / "london_030" / "visit_2.jpg").primary
     passed = replace(own, samples=(stranger,), via_keypad=True)  # the digits fitted; the face is another's
     rules = enrolled._sample_rules()
-    assert rules.learn_distance < 0.5 and rules.learnt(citizen_id, passed, learn=True) == ("", [])
+    assert rules.learn_distance < 0.5 and rules.learnt(citizen_id, passed, learn=True) == Learnt()
     assert rules.learnt(citizen_id, own, learn=True)[0] == "learn_sample"  # his own frame would be
-    assert rules.learnt(citizen_id, own) == ("", [])  # but not from frames that are not live: the CLI, a replay
+    assert rules.learnt(citizen_id, own) == Learnt()  # but not from frames that are not live: the CLI, a replay
 
 
 def test_a_check_in_from_a_photo_file_learns_nothing(enrolled: Kiosk, card_record) -> None:
@@ -143,8 +162,8 @@ def test_a_visit_by_card_learns_only_frames_where_the_citizen_is_clearly_the_nea
     citizen_id = enrolled.store.find_citizen(son.id_number)[0]
     rules, frames = enrolled._sample_rules(), _live("london_005", "visit_2.jpg")
     assert rules.learnt_by_card(citizen_id, frames, lambda _f: rules.min_margin)[0] == "learn_sample"
-    assert rules.learnt_by_card(citizen_id, frames, lambda _f: rules.min_margin / 2) == ("", [])  # another close
-    assert rules.learnt_by_card(citizen_id, frames, lambda _f: float("nan")) == ("", [])  # another nearer
+    assert rules.learnt_by_card(citizen_id, frames, lambda _f: rules.min_margin / 2) == Learnt()  # another close
+    assert rules.learnt_by_card(citizen_id, frames, lambda _f: float("nan")) == Learnt()  # another nearer
 
 
 def test_the_margin_of_a_face_to_a_card_s_citizen(enrolled: Kiosk, card_record) -> None:

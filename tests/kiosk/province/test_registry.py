@@ -11,6 +11,7 @@ import pytest
 from kiosk.counter.service import Kiosk
 from kiosk.errors import RegistryError
 from kiosk.province.registry import Registry, redact
+from kiosk.province.schema import SCHEMA_VERSION
 from kiosk.settings import Settings
 from models import Decision
 from recognition.engines import engine_info
@@ -96,7 +97,14 @@ def test_interrupted_push_is_repeated_without_duplicates(counters, registry_url,
     monkeypatch.setattr(Registry, "push", real_push)
     a.sync(registry_url)
     with Registry.connect(registry_url) as r:
-        assert r.counts() == {"citizens": 1, "face_samples": 3, "consents": 1, "visits": 1, "purges": 0}
+        assert r.counts() == {
+            "citizens": 1,
+            "face_samples": 3,
+            "consents": 1,
+            "visits": 1,
+            "purges": 0,
+            "retired_samples": 0,
+        }
 
 
 def test_purge_reaches_every_counter_and_is_never_resurrected(counters, registry_url, card_record):
@@ -222,13 +230,15 @@ def test_templates_travel_with_their_engine_and_an_old_registry_is_upgraded(coun
     with psycopg.connect(registry_url, autocommit=True) as conn:  # as the first release left it
         conn.execute("ALTER TABLE face_samples DROP COLUMN engine, DROP COLUMN model_version")
         conn.execute("DROP FUNCTION kiosk_hello(text, text), kiosk_push(text, jsonb), kiosk_pulled(text)")
-        conn.execute("DROP TABLE counters, write_log")
+        conn.execute("DROP TABLE counters, write_log, retired_samples")
         conn.execute("UPDATE registry_meta SET value = '1' WHERE name = 'schema_version'")
     a, b = counters("A"), counters("B")
     enrol(a, card_record, "london_005")
     a.sync(registry_url)
     with psycopg.connect(registry_url) as conn:
-        assert conn.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'").fetchone()[0] == "4"
+        assert conn.execute("SELECT value FROM registry_meta WHERE name = 'schema_version'").fetchone()[0] == str(
+            SCHEMA_VERSION
+        )
         assert conn.execute("SELECT engine, model_version, count(*) FROM face_samples GROUP BY 1, 2").fetchall() == [
             ("sface", engine_info("sface").model_version, 3)
         ]

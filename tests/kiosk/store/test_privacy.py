@@ -234,7 +234,13 @@ def test_consent_receipt_shows_the_text_and_the_masked_id_only(clocked: Kiosk, c
 
 def test_withdrawing_consent_purges_everything(enrolled: Kiosk, admin: Admin) -> None:
     citizen_id = enrolled.store.find_citizen(SON[1])[0]
-    assert admin.withdraw_consent(SON[1]) == {"face_samples": 3, "consents": 1, "visits": 1, "citizens": 1}
+    assert admin.withdraw_consent(SON[1]) == {
+        "face_samples": 3,
+        "consents": 1,
+        "visits": 1,
+        "retired_samples": 0,
+        "citizens": 1,
+    }
     assert enrolled.store.find_citizen(SON[1]) is None and enrolled.store.consents(citizen_id) == []
     assert enrolled.matcher.embeddings_of(citizen_id).size == 0
     check = enrolled.identify_sample(visit_sample(SON[0]))
@@ -253,7 +259,13 @@ def _enrol_two_and_purge_one(k: Kiosk, admin: Admin, card_record) -> tuple[dict[
     check_in(k, SON)
     gone = {**stored_bytes(k.store, son), **plain_bytes(card_record(SON[0]), samples_of(SON[0]))}
     kept = stored_bytes(k.store, duc)
-    assert admin.purge(SON[1], reason="request") == {"face_samples": 3, "consents": 1, "visits": 2, "citizens": 1}
+    assert admin.purge(SON[1], reason="request") == {
+        "face_samples": 3,
+        "consents": 1,
+        "visits": 2,
+        "retired_samples": 0,
+        "citizens": 1,
+    }
     return gone, kept
 
 
@@ -324,6 +336,7 @@ def test_the_audit_log_keeps_the_purge_without_the_person(
         "face_samples": 3,
         "consents": 1,
         "visits": 2,  # the first visit (enrolment) and a check-in
+        "retired_samples": 0,
         "citizens": 1,
     }
     everything = json.dumps(

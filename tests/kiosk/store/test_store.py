@@ -239,6 +239,7 @@ def test_delete_citizen_removes_samples_consents_and_visits(store: Store, db_pat
         "face_samples": 3,
         "consents": 1,
         "visits": 2,
+        "retired_samples": 0,
         "citizens": 1,
     }
 
