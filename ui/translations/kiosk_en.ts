@@ -1620,6 +1620,14 @@ Back this file up now (for example on a USB stick kept locked away). Without thi
         <translation>records</translation>
     </message>
     <message>
+        <source>mẫu khuôn mặt đã được thay</source>
+        <translation>face samples replaced</translation>
+    </message>
+    <message>
+        <source>số mẫu cũ được thay</source>
+        <translation>older samples replaced</translation>
+    </message>
+    <message>
         <source>độ dài từ khoá</source>
         <translation>query length</translation>
     </message>

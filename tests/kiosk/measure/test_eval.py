@@ -536,6 +536,7 @@ def test_identify_as_a_province_over_visits_and_bursts(cache: Path) -> None:
     assert learning["learnt"] > 0 and none["learnt"] == 0 and learning["auto_rate"] >= none["auto_rate"]
     assert learning["wrong_person"] == 0 and learning["strangers_learnt"] == 0 and learning["stranger_auto"] == 0
     assert learning["strangers_learnt_by_card"] == 0  # not even with the card of whom they look most like
+    assert 0 < learning["retired"] < learning["learnt"]  # past 2 learnt, a new face replaces the oldest learnt
     text = kiosk(
         "eval", "identify", "--images", FACES, "--cache", cache, "--no-growth", "--as-gallery", "4200", "--burst", "2"
     ).output
@@ -573,9 +574,9 @@ def test_the_sequence_learns_at_a_visit_by_card_only_a_face_nearest_the_cards_ci
     matcher.add_many(np.array([1, 1, 2]), np.stack([unit(1, 0.1), unit(1, -0.1), unit(0, 1)]))
     policy = PolicyConfig(min_margin=0.10, candidate_distance=0.65)
     own_face, between = unit(1, 0.05), unit(1, 0.9)
-    assert _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 1, 3, policy)
-    assert not _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 1, 2, policy)  # at the cap
-    assert not _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 2, 3, policy)  # another's card
+    assert _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 1, True, policy)
+    assert not _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 1, False, policy)  # no learning
+    assert not _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 2, True, policy)  # another's card
     found = matcher.nearest(between, 5)
     assert found[0].citizen_id == 1 and found[1].distance - found[0].distance < 0.10
-    assert not _learns_by_card(matcher, found, between, 1, 3, policy)  # citizen 2 too close behind
+    assert not _learns_by_card(matcher, found, between, 1, True, policy)  # citizen 2 too close behind
