@@ -148,7 +148,8 @@ class Settings:
     visit_samples: int = _f(
         2,
         "face samples a citizen's confirmed visits may add to their enrolment samples (the face unambiguous, "
-        "quality-passing); 0 = templates never learn from visits",
+        "quality-passing); past that, a visit's sample replaces the oldest learnt one; 0 = templates never learn "
+        "from visits",
         lo=0,
         hi=5,
     )

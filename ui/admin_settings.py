@@ -133,7 +133,7 @@ HELP_VI = {
     "confirm_with": "Công dân nhập gì để xác nhận: 4 số cuối của số CCCD hoặc năm sinh",
     "min_enrol_samples": "Số ảnh khuôn mặt đạt chất lượng cần có để đăng ký",
     "visit_samples": "Số ảnh khuôn mặt mà các lượt đến đã xác nhận có thể thêm vào mẫu của công dân (khuôn mặt rõ ràng, "
-    "đạt chất lượng); 0 = không học từ lượt đến",
+    "đạt chất lượng); khi đủ số này, ảnh của lượt đến mới thay ảnh học thêm cũ nhất; 0 = không học từ lượt đến",
     "min_face_px": "Chiều rộng khuôn mặt nhỏ nhất (điểm ảnh của camera) được nhận khi đăng ký",
     "min_sharpness": "Độ nét (phương sai Laplace trên ảnh mặt 160 px) dưới mức này là ảnh bị mờ",
     "min_brightness": "Độ sáng trung bình của khuôn mặt (0–255) dưới mức này là quá tối",

@@ -292,8 +292,8 @@ class Kiosk:
         """Log the visit of a matched face (the clerk pressed confirm); returns the visit id. A
         citizen with no default-engine sample yet gains them from the check's frames that
         qualify; with ``learn`` (live camera frames: the counter window, ``kiosk serve``) one
-        with fewer than ``min_enrol_samples + visit_samples`` may gain the sharpest frame of an
-        unambiguous face (see :meth:`kiosk.counter.enrolment.SampleRules.learnt`)."""
+        may gain the sharpest frame of an unambiguous face, replacing their oldest learnt one
+        at ``min_enrol_samples + visit_samples`` (see :meth:`kiosk.counter.enrolment.SampleRules.learnt`)."""
         rules = self._sample_rules()
         return checkin.check_in(
             self._gallery,

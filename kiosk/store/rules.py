@@ -4,8 +4,8 @@ Both sides import these; the SQL of each side (:mod:`kiosk.store.sync_rows` for 
 :mod:`kiosk.province.registry` for PostgreSQL) is written from them.
 
 **The rows that travel** (:data:`TABLES`, :data:`COLUMNS`): citizens keyed by the blind
-index of the ID number (``id_hash``), their face samples, consents and visits keyed by a
-``uid``, and purges keyed by a tombstone. Pulled in :data:`TABLES` order.
+index of the ID number (``id_hash``), their face samples, consents, visits and retired
+samples keyed by a ``uid``, and purges keyed by a tombstone. Pulled in :data:`TABLES` order.
 
 **The purge rule.** Purging a citizen leaves a *tombstone*, ``sha256(b"tomb" + id_hash)``
 (:func:`tombstone`; never the blind index itself), with the purge time, counter and reason.
