@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -40,6 +40,12 @@ class EnrolResult:
     samples_stored: int
     visit_id: int = 0
     chip_level: str = ""
+
+
+REPLACE_AFTER = timedelta(days=30)
+"""A citizen at the cap of learnt samples gains a new one (replacing the oldest learnt) only when
+their newest sample is at least this old: the template follows how they look over months, and a
+citizen who comes every day does not rewrite it (and every counter's copy) at each visit."""
 
 
 @dataclass(frozen=True)
@@ -163,8 +169,15 @@ class SampleRules:
         """The sharpest frame of an unambiguous face that qualifies on its own (:meth:`usable`),
         within ``learn_distance`` of the citizen's template (``stored``: their samples of the
         default engine) and ``max_spread`` of each sample; stored with a cap of ``min_samples +
-        visit_samples`` that keeps the earliest ``min_samples``. Nothing without ``visit_samples``."""
+        visit_samples`` that keeps the earliest ``min_samples``. Nothing without ``visit_samples``;
+        nothing at the cap while their newest sample is younger than :data:`REPLACE_AFTER`; nothing
+        while this PC's clock is behind their newest sample (its date would put the new sample
+        among the earliest, which are kept)."""
+        cap = self.min_samples + self.visit_samples
         if not self.visit_samples:
+            return Learnt()
+        newest, now = self.store.newest_sample_at(citizen_id, self.engine), self.store.clock()
+        if newest is not None and (now < newest or (len(stored) >= cap and now - newest < REPLACE_AFTER)):
             return Learnt()
         metric = engine_info(self.engine).metric
         own = template(stored, metric)
@@ -174,7 +187,7 @@ class SampleRules:
                 continue
             chosen = self._qualifying([frame], citizen_id)
             if chosen:
-                return Learnt("learn_sample", chosen, self.min_samples, self.min_samples + self.visit_samples)
+                return Learnt("learn_sample", chosen, self.min_samples, cap)
         return Learnt()
 
     def _qualifying(self, frames: Sequence[FaceSample], citizen_id: int) -> list[FaceSample]:

@@ -95,11 +95,16 @@ def _on_conflict(table: str) -> str:
 _REFUSED = {
     # a sample retired before (the retirement rule of kiosk.store.rules): never taken back
     "face_samples": "EXISTS (SELECT 1 FROM retired_samples r WHERE r.uid = x.uid)",
-    # a retirement of one of the citizen's earliest KEPT_SAMPLES samples of its engine
+    # a retirement of one of the citizen's earliest KEPT_SAMPLES samples of its engine, by capture
+    # time (the counters' rule) or by arrival here (seq; one push's rows arrive in capture order: a
+    # credential pushing samples dated in the past cannot make the enrolment's samples late), or
+    # naming another citizen's sample
     "retired_samples": f"""EXISTS (SELECT 1 FROM face_samples me, LATERAL (
-            SELECT count(*) AS n FROM face_samples s WHERE s.id_hash = me.id_hash AND s.engine = me.engine
-               AND (s.captured_at {_C}, s.uid {_C}) < (me.captured_at {_C}, me.uid {_C})) earlier
-            WHERE me.uid = x.uid AND me.id_hash = x.id_hash AND earlier.n < {KEPT_SAMPLES})""",
+            SELECT count(*) FILTER (WHERE (s.captured_at {_C}, s.uid {_C}) < (me.captured_at {_C}, me.uid {_C})) AS by_time,
+                   count(*) FILTER (WHERE s.seq < me.seq) AS by_arrival
+            FROM face_samples s WHERE s.id_hash = me.id_hash AND s.engine = me.engine) earlier
+            WHERE me.uid = x.uid AND (me.id_hash <> x.id_hash
+                  OR earlier.by_time < {KEPT_SAMPLES} OR earlier.by_arrival < {KEPT_SAMPLES}))""",
 }
 """Per table, why a child row is refused for good besides a purge (an SQL condition on ``x``)."""
 
@@ -123,17 +128,18 @@ def _push_children() -> str:
                       EXISTS (SELECT 1 FROM citizens c WHERE c.id_hash = x.id_hash) AS known
                FROM x LEFT JOIN purges t ON t.tomb = {tomb_sql("x.id_hash")}),
          ins AS (INSERT INTO {table} ({columns}) SELECT {columns} FROM f WHERE known AND NOT gone AND NOT refused
+                 ORDER BY {created} {_C}, uid {_C}
                  ON CONFLICT (uid) {_on_conflict(table)} RETURNING uid, id_hash){_AFTER.get(table, "")}
     SELECT (SELECT count(*) FROM ins), coalesce((SELECT array_agg(uid) FROM f WHERE NOT known AND NOT gone), '{{}}'),
            (SELECT count(*) FROM f WHERE known AND NOT gone AND refused)
-      INTO v_n, v_part, v_changed;
+      INTO v_n, v_part, v_refused_n;
     v_retry := v_retry || v_part;
     v_taken := v_taken || jsonb_build_object('{table}', v_n);
     IF v_n > 0 THEN
         INSERT INTO write_log (counter, action, rows) VALUES (v_counter, 'push {table}', v_n);
     END IF;
-    IF v_changed > 0 THEN
-        INSERT INTO write_log (counter, action, rows) VALUES (v_counter, 'refused {table}', v_changed);
+    IF v_refused_n > 0 THEN
+        INSERT INTO write_log (counter, action, rows) VALUES (v_counter, 'refused {table}', v_refused_n);
     END IF;""")
     return "".join(parts)
 
@@ -247,6 +253,7 @@ DECLARE
     v_action text;
     v_n bigint := 0;
     v_changed bigint;
+    v_refused_n bigint;
     p record;
 BEGIN
     SELECT counter, registered INTO v_counter, v_registered FROM kiosk_caller(p_counter);

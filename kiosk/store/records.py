@@ -200,6 +200,14 @@ class Store(StoreBase):
             for s in samples
         )
 
+    def newest_sample_at(self, citizen_id: int, engine: str) -> datetime | None:
+        """When the citizen's newest sample of ``engine`` was captured (aware UTC; None: none)."""
+        with self._reading():
+            row = self.db.execute(
+                "SELECT max(captured_at) FROM face_samples WHERE citizen_id = ? AND engine = ?", [citizen_id, engine]
+            ).fetchone()
+        return None if row[0] is None else datetime.fromisoformat(row[0])
+
     def retire_oldest(self, citizen_id: int, engine: str, keep_first: int, cap: int, counter: str) -> int:
         """Retire the citizen's oldest samples of ``engine`` until ``cap`` are left, never one of
         the earliest ``keep_first`` (by ``captured_at``, then ``uid``: the retirement rule of

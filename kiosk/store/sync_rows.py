@@ -93,9 +93,11 @@ class Opened:
         return Opened(self.table, rows, self.last_seq, self.rejected, templates)
 
 
-BULK_TABLES = tuple(t for t in CREATED if t not in UPDATABLE)
+BULK_TABLES = tuple(t for t in CREATED if t not in UPDATABLE and t != "retired_samples")
 """Tables a first pull may fill without their uid index (:meth:`SyncRows.start_bulk`): the registry
-sends each of their rows once. Not visits: one done or rated elsewhere comes again with a new seq."""
+sends each of their rows once. Not visits: one done or rated elsewhere comes again with a new seq.
+Not retired samples: a retirement made here during the pull names a sample's existing uid, which
+the registry may send too."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +29,13 @@ def _visit(kiosk: Kiosk, folder: str, frame: str, digits: str) -> int:
 
 
 def test_confirmed_visits_add_their_sharpest_frame_then_replace_the_oldest_learnt_and_a_purge_takes_them(
-    enrolled: Kiosk, card_record
+    kiosk: Kiosk, card_record
 ) -> None:
+    enrolled = kiosk
     lisa = card_record("lisa")
-    citizen_id = enrolled.store.find_citizen(lisa.id_number)[0]
+    real = enrolled.store.clock
+    enrolled.store.clock = lambda: real() - timedelta(days=40)  # enrolled, then two visits, 40 days ago
+    citizen_id = enrolled.enrol(lisa, [analyzed(p).primary for p in enrol_frames("lisa")], consent=True).citizen_id
     enrolment = set(enrolled.store.samples_of(citizen_id)[0].tolist())
     assert len(enrolment) == 3
 
@@ -42,7 +46,11 @@ def test_confirmed_visits_add_their_sharpest_frame_then_replace_the_oldest_learn
     for frame in ("visit_2.jpg", "visit_3.jpg"):
         _visit(enrolled, "lisa", frame, lisa.id_number)
     first_learnt = uids()[3]
-    _visit(enrolled, "lisa", "visit_2.jpg", lisa.id_number)  # at the cap: replaces the oldest learnt sample
+    _visit(enrolled, "lisa", "visit_2.jpg", lisa.id_number)  # at the cap, the newest a few seconds old: nothing
+    assert len(uids()) == 5 and first_learnt in uids()
+    enrolled.store.clock = real
+    _visit(enrolled, "lisa", "visit_2.jpg", lisa.id_number)  # 40 days later: replaces the oldest learnt sample
+    _visit(enrolled, "lisa", "visit_3.jpg", lisa.id_number)  # and not again the same day
     keys, stored = enrolled.store.samples_of(citizen_id, enrolled.engine)
     assert len(keys) == 3 + enrolled.settings.visit_samples == 5 and enrolment <= set(keys.tolist())
     assert first_learnt not in uids()
@@ -57,6 +65,16 @@ def test_confirmed_visits_add_their_sharpest_frame_then_replace_the_oldest_learn
     enrolled.login_admin(ADMIN_PIN).withdraw_consent(lisa.id_number)
     assert enrolled.store.find_citizen(lisa.id_number) is None and citizen_id not in enrolled.matcher
     assert enrolled.store.db.execute("SELECT count(*) FROM retired_samples").fetchone()[0] == 0
+
+
+def test_a_pc_whose_clock_is_behind_the_citizens_newest_sample_learns_nothing(enrolled: Kiosk, card_record) -> None:
+    """Its date would put the new sample among the earliest, which are never replaced."""
+    lisa = card_record("lisa")
+    citizen_id = enrolled.store.find_citizen(lisa.id_number)[0]
+    behind = enrolled.store.clock() - timedelta(days=1)
+    enrolled.store.clock = lambda: behind
+    _visit(enrolled, "lisa", "visit_2.jpg", lisa.id_number)
+    assert len(enrolled.store.samples_of(citizen_id)[0]) == 3
 
 
 def test_a_turned_head_is_recognised_but_not_learnt(enrolled: Kiosk, card_record) -> None:

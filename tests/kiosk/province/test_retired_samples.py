@@ -5,17 +5,22 @@ purge takes the retirements too. Against a real PostgreSQL server (tests/support
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import psycopg
 import pytest
 
 from kiosk.counter.service import Kiosk
 from kiosk.errors import RegistryError
 from kiosk.province.registry import Registry
+from kiosk.store.base import utc_now
 from models import Decision
 from tests.support.data import FRAMES, analyzed, enrol_frames
 
 
 def _enrol(kiosk: Kiosk, card_record, folder: str) -> None:
+    """Enrolled 40 days ago (the counter's clock runs 40 days back until :func:`_learnt_to_the_cap_and_one_more`)."""
+    kiosk.store.clock = lambda: utc_now() - timedelta(days=40)
     kiosk.enrol(card_record(folder), [analyzed(p).primary for p in enrol_frames(folder)], consent=True)
 
 
@@ -32,19 +37,30 @@ def _uids(kiosk: Kiosk) -> set[str]:
     return {r[0] for r in kiosk.store.db.execute("SELECT uid FROM face_samples")}
 
 
+def _uids_of(kiosk: Kiosk, record) -> set[str]:
+    citizen_id = kiosk.store.find_citizen(record.id_number)[0]
+    return {r[0] for r in kiosk.store.db.execute("SELECT uid FROM face_samples WHERE citizen_id = ?", [citizen_id])}
+
+
 def _registry(url: str, sql: str) -> list[tuple]:
     with psycopg.connect(url) as conn:
         return conn.execute(sql).fetchall()
 
 
 def _learnt_to_the_cap_and_one_more(a: Kiosk, lisa) -> str:
-    """Three learning visits at counter A (cap 3 + 2); returns the uid of the learnt sample the third retired."""
+    """Two learning visits at counter A 40 days ago (cap 3 + 2), and one today; returns the uid of
+    the learnt sample today's visit retired."""
+    enrolled = _uids_of(a, lisa)
     for frame in ("visit_2.jpg", "visit_3.jpg"):
         _visit(a, frame, lisa.id_number)
     a.sync()
-    first = a.store.db.execute("SELECT uid FROM face_samples ORDER BY captured_at, uid LIMIT 1 OFFSET 3").fetchone()[0]
+    first = min(
+        _uids_of(a, lisa) - enrolled,
+        key=lambda u: a.store.db.execute("SELECT captured_at FROM face_samples WHERE uid = ?", [u]).fetchone()[0],
+    )
+    a.store.clock = utc_now
     _visit(a, "visit_2.jpg", lisa.id_number)
-    assert first not in _uids(a) and len(_uids(a)) == 5
+    assert first not in _uids_of(a, lisa) and len(_uids_of(a, lisa)) == 5
     return str(first)
 
 
@@ -62,6 +78,10 @@ def test_a_sample_retired_at_one_counter_is_gone_at_the_registry_at_the_others_a
     assert pushed["retired_samples"] == 1 and pushed["face_samples"] == 1
     assert {r[0] for r in _registry(province.admin_url, "SELECT uid FROM face_samples")} == _uids(a)
     assert _registry(province.admin_url, "SELECT uid, counter FROM retired_samples") == [(retired, "Quầy A")]
+    a.store.db.execute("UPDATE retired_samples SET pushed = 0")  # the link dropped before A heard back: pushed again
+    a.store.db.conn.commit()
+    assert a.sync().pushed["retired_samples"] == 0  # taken once, nothing else changes
+    assert {r[0] for r in _registry(province.admin_url, "SELECT uid FROM face_samples")} == _uids(a)
     pulled = b.sync().pulled
     assert pulled["retired_samples"] == 1 and pulled["face_samples"] == 1
     assert _uids(b) == _uids(a)  # the retired sample is deleted at B too
@@ -80,24 +100,36 @@ def test_a_stolen_counter_credential_cannot_retire_enrolment_samples_nor_bring_a
 ):
     a, b = province.join("Quầy A"), province.join("Quầy B")
     lisa = card_record("lisa")
+    _enrol(a, card_record, "london_005")
     _enrol(a, card_record, "lisa")
     retired = _learnt_to_the_cap_and_one_more(a, lisa)
     a.sync()
     b.sync()
-    id_hash = b.store.db.execute("SELECT id_hash FROM citizens").fetchone()[0]
-    enrolment = [
-        r[0] for r in _registry(province.admin_url, "SELECT uid FROM face_samples ORDER BY captured_at, uid LIMIT 3")
-    ]
-    learnt = sorted(_uids(a) - set(enrolment))
+    id_hash = b.store.db.execute("SELECT id_hash FROM citizens WHERE id = ?", [b.store.find_citizen(lisa.id_number)[0]])
+    id_hash = id_hash.fetchone()[0]
+    son = {r[0] for r in _registry(province.admin_url, "SELECT uid FROM face_samples")} - _uids_of(a, lisa)
+    son_hash = next(h for (h,) in _registry(province.admin_url, "SELECT id_hash FROM citizens") if h != id_hash)
+    with psycopg.connect(province.admin_url) as conn:
+        enrolment = [
+            r[0]
+            for r in conn.execute(
+                "SELECT uid FROM face_samples WHERE id_hash = %s ORDER BY captured_at, uid LIMIT 3", [id_hash]
+            )
+        ]
+    learnt = sorted(_uids_of(a, lisa) - set(enrolment))
     stale = dict(next(iter(a.store.db.query("SELECT * FROM face_samples ORDER BY id LIMIT 1"))), id_hash=id_hash)
     now = a.store.clock().isoformat()
+    old = "2000-01-01T00:00:00+00:00"  # samples dated before anything real, so that they would count as the earliest
+    fakes = [dict(stale, uid=f"fake-{i}", captured_at=old, embedding=bytes(100)) for i in range(3)]
     with Registry.connect(b.registry()) as r:  # B's credentials in a thief's hands
         r.hello(b.store.key.check_value().hex(), "Quầy B")
+        assert r.push({"face_samples": fakes}).taken["face_samples"] == 3  # the registry cannot open templates
+        retire = [(uid, id_hash) for uid in (*enrolment, learnt[0])]
+        retire.append((learnt[1], son_hash))  # Lisa's learnt sample named as another citizen's: refused too
         wiped = r.push(
             {
                 "retired_samples": [
-                    {"uid": uid, "id_hash": id_hash, "retired_at": now, "counter": "Quầy B"}
-                    for uid in (*enrolment, learnt[0])
+                    {"uid": uid, "id_hash": whose, "retired_at": now, "counter": "Quầy B"} for uid, whose in retire
                 ]
             }
         )
@@ -105,10 +137,15 @@ def test_a_stolen_counter_credential_cannot_retire_enrolment_samples_nor_bring_a
         replayed = r.push({"face_samples": [dict(stale, uid=retired)]})  # the retired sample, pushed again
         assert replayed.taken["face_samples"] == 0 and not replayed.retry
     left = {r[0] for r in _registry(province.admin_url, "SELECT uid FROM face_samples")}
-    assert left == set(enrolment) | set(learnt[1:])
+    assert left == set(enrolment) | set(learnt[1:]) | son | {f"fake-{i}" for i in range(3)}
     log = _registry(province.admin_url, "SELECT action, rows FROM write_log WHERE counter = 'Quầy B' ORDER BY id")
-    assert ("refused retired_samples", 3) in log and ("refused face_samples", 1) in log
-    assert a.sync().pulled["retired_samples"] == 1 and _uids(a) == left  # the learnt one leaves A as well
+    assert ("refused retired_samples", 4) in log and ("refused face_samples", 1) in log
+    assert _registry(province.admin_url, "SELECT uid FROM retired_samples WHERE uid <> '" + retired + "'") == [
+        (learnt[0],)
+    ]
+    pulled = a.sync()
+    assert pulled.pulled["retired_samples"] == 1 and pulled.rejected == 3  # the fakes do not open with the key
+    assert _uids_of(a, lisa) == set(enrolment) | set(learnt[1:])  # the learnt one leaves A as well
 
 
 def test_a_purge_takes_the_retirements_everywhere(province, card_record):
