@@ -367,7 +367,9 @@ def _pairs_one(
     "--sequence",
     is_flag=True,
     help="Also run the visit sequence: every later photo of a person is a visit that may teach their template "
-    "(up to the settings' visit_samples), auto share over visits 2..n with and without learning.",
+    "(beyond the photos enrolled, up to the settings' visit_samples, then each new one replacing the oldest learnt: "
+    "'retired'; the photos have no dates, so the counter's 30-day rule is not applied), auto share over visits "
+    "2..n with and without learning.",
 )
 @click.option(
     "--growth/--no-growth",
