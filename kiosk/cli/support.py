@@ -46,12 +46,30 @@ db_option = click.option(
 )
 
 
+#: ``--db`` of a command that plays into a throw-away database unless told otherwise (replay, demo).
+scratch_db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite database to play into. Default: a fresh temporary one, with its own key and PIN.",
+)
+
+
 def common_options(func: F) -> F:
     """``--db``, ``--config`` and ``--json`` for a command."""
+    return db_option(_config_and_json(func))
+
+
+def scratch_options(func: F) -> F:
+    """``--db`` (default: a throw-away database), ``--config`` and ``--json`` for a command."""
+    return scratch_db_option(_config_and_json(func))
+
+
+def _config_and_json(func: F) -> F:
     func = click.option("--json", "as_json", is_flag=True, help="Machine-readable output: one JSON object per line.")(
         func
     )
-    return db_option(config_option(func))
+    return config_option(func)
 
 
 def kiosk_errors(func: F) -> F:

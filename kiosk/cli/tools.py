@@ -11,12 +11,12 @@ from typing import Any
 import click
 
 from kiosk.cli.support import (
-    common_options,
     config_option,
     emit,
     kiosk_errors,
     pin_option,
     say_new_key,
+    scratch_options,
     settings_from,
 )
 from kiosk.errors import SampleSetError
@@ -139,7 +139,7 @@ def _replay_into(
 @click.command()
 @click.argument("set_dir", type=click.Path(file_okay=False, path_type=Path))
 @pin_option
-@common_options
+@scratch_options
 @kiosk_errors
 def replay(set_dir: Path, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Replay a sample set (a folder with manifest.toml) and check every outcome.
@@ -163,7 +163,7 @@ def replay(set_dir: Path, pin: str | None, db_path: Path | None, config_path: Pa
 )
 @click.option("--console", is_flag=True, help="Print the replay in the terminal even when a display is available.")
 @pin_option
-@common_options
+@scratch_options
 @kiosk_errors
 def demo(
     set_dir: Path | None, console: bool, pin: str | None, db_path: Path | None, config_path: Path | None, as_json: bool
