@@ -54,7 +54,7 @@ class _Tally:
 
 
 def _learns(
-    matcher: Matcher, embedding: np.ndarray, first: Match, final: Match, own: int, learns: bool, policy: PolicyConfig
+    matcher: Matcher, embedding: np.ndarray, first: Match, final: Match, own: int, policy: PolicyConfig
 ) -> bool:
     """The kiosk's learning rule for one visit of citizen ``own`` confirmed by face or keypad
     (see the module docstring)."""
@@ -62,25 +62,25 @@ def _learns(
         return False
     nearest = bool(first.candidates) and first.candidates[0].citizen_id == own
     unambiguous = first.decision is Decision.MATCH or (nearest and first.margin >= policy.min_margin)
-    return unambiguous and _teaches(matcher, embedding, own, learns, policy)
+    return unambiguous and _teaches(matcher, embedding, own, policy)
 
 
 def _learns_by_card(
-    matcher: Matcher, candidates: list[Candidate], embedding: np.ndarray, own: int, learns: bool, policy: PolicyConfig
+    matcher: Matcher, candidates: list[Candidate], embedding: np.ndarray, own: int, policy: PolicyConfig
 ) -> bool:
     """The rule for a visit by citizen ``own``'s card (:meth:`kiosk.counter.enrolment.SampleRules.learnt_by_card`):
     the face's nearest citizen (``candidates``, nearest first) is the card's, the next ``min_margin`` farther."""
     sure = bool(candidates) and candidates[0].citizen_id == own
     if sure and len(candidates) > 1:
         sure = candidates[1].distance - candidates[0].distance >= policy.min_margin
-    return sure and _teaches(matcher, embedding, own, learns, policy)
+    return sure and _teaches(matcher, embedding, own, policy)
 
 
-def _teaches(matcher: Matcher, embedding: np.ndarray, own: int, learns: bool, policy: PolicyConfig) -> bool:
-    """A face of citizen ``own`` beyond doubt is added (``learns``: the run learns at all) when
-    within ``learn_distance`` of their template and ``candidate_distance`` of each sample."""
+def _teaches(matcher: Matcher, embedding: np.ndarray, own: int, policy: PolicyConfig) -> bool:
+    """A face of citizen ``own`` beyond doubt is added when within ``learn_distance`` of their
+    template and ``candidate_distance`` of each sample."""
     stored = matcher.embeddings_of(own)
-    if not learns or not len(stored):
+    if not len(stored):
         return False
     near = distance(embedding, template(stored, matcher.metric), matcher.metric) <= policy.learn_distance
     spread = float(pairwise_distances(np.vstack([stored, embedding]), matcher.metric)[-1].max())
@@ -117,12 +117,12 @@ def run_sequence(
     """The visit sequence with learning (``visit_samples`` > 0) and without, on the same visits:
     ``{"learning": {...}, "no_learning": {...}, "visit_samples": n}``; each run gives visits,
     auto_rate (share of visits filled in with no typing), fnir, wrong_person, learnt,
-    by_visit (auto rate of each visit number from 2 on), strangers, stranger_auto,
-    strangers_matched and strangers_learnt. ``policy``: the engine's unscaled policy."""
+    learnt_by_card, retired, by_visit (auto rate of each visit number from 2 on), strangers,
+    stranger_auto, strangers_matched, strangers_learnt and strangers_learnt_by_card. ``policy``: the engine's unscaled policy."""
     ids = make_id_numbers(len(open_set.gallery), seed)
     runs = {}
-    for name, cap_extra in (("learning", visit_samples), ("no_learning", 0)):
-        runs[name] = _one_run(open_set, encoded, policy, ids, cap_extra, as_gallery, seed)
+    for name, learnt in (("learning", visit_samples), ("no_learning", 0)):
+        runs[name] = _one_run(open_set, encoded, policy, ids, learnt, as_gallery, seed)
     return {**runs, "visit_samples": visit_samples}
 
 
@@ -174,10 +174,10 @@ def _one_run(
             t.wrong += final.decision is Decision.MATCH and final.citizen_id != own
         embedding = encoded.embeddings[encoded.row(probe.file)]
         at_card = final.decision is not Decision.MATCH  # neither the face nor the digits matched
-        if (
-            _learns_by_card(matcher, found, embedding, own, learns, policy)
+        if learns and (
+            _learns_by_card(matcher, found, embedding, own, policy)
             if at_card
-            else _learns(matcher, embedding, first, final, own, learns, policy)
+            else _learns(matcher, embedding, first, final, own, policy)
         ):
             teach(own, embedding)
             total.card_learnt += at_card
@@ -189,10 +189,12 @@ def _one_run(
         strangers.auto += first.decision is Decision.MATCH
         strangers.matched += final.decision is Decision.MATCH
         embedding = encoded.embeddings[encoded.row(probe.file)]
+        if not learns:
+            continue
         if final.decision is Decision.MATCH and final.citizen_id is not None:
-            strangers.learnt += _learns(matcher, embedding, first, final, final.citizen_id, learns, policy)
+            strangers.learnt += _learns(matcher, embedding, first, final, final.citizen_id, policy)
         if found:  # the worst case of a borrowed card: the stranger holds the card of whom they look most like
-            strangers.card_learnt += _learns_by_card(matcher, found, embedding, found[0].citizen_id, learns, policy)
+            strangers.card_learnt += _learns_by_card(matcher, found, embedding, found[0].citizen_id, policy)
     n = total.visits
     return {
         "visits": n,

@@ -574,9 +574,8 @@ def test_the_sequence_learns_at_a_visit_by_card_only_a_face_nearest_the_cards_ci
     matcher.add_many(np.array([1, 1, 2]), np.stack([unit(1, 0.1), unit(1, -0.1), unit(0, 1)]))
     policy = PolicyConfig(min_margin=0.10, candidate_distance=0.65)
     own_face, between = unit(1, 0.05), unit(1, 0.9)
-    assert _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 1, True, policy)
-    assert not _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 1, False, policy)  # no learning
-    assert not _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 2, True, policy)  # another's card
+    assert _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 1, policy)
+    assert not _learns_by_card(matcher, matcher.nearest(own_face, 5), own_face, 2, policy)  # another's card
     found = matcher.nearest(between, 5)
     assert found[0].citizen_id == 1 and found[1].distance - found[0].distance < 0.10
-    assert not _learns_by_card(matcher, found, between, 1, True, policy)  # citizen 2 too close behind
+    assert not _learns_by_card(matcher, found, between, 1, policy)  # citizen 2 too close behind
