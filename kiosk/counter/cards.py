@@ -11,6 +11,7 @@ import numpy as np
 
 from kiosk.cccd.record import CccdRead, parse_cccd, with_corrections
 from kiosk.counter.checkin import Learnt, add_learnt, visit_now
+from kiosk.counter.gallery import Gallery
 from kiosk.errors import CccdError
 from kiosk.store.records import Store
 from models import KioskError
@@ -97,7 +98,7 @@ def correct_card(
 
 
 def check_in_by_card(
-    store: Store,
+    gallery: Gallery,
     card: CccdRead,
     seen_at: datetime | None = None,
     learnt: Callable[[int], Learnt] | None = None,
@@ -111,8 +112,9 @@ def check_in_by_card(
     ``seen_at``: when the citizen's face or card was first in view (aware UTC; None: unknown).
     ``learnt(citizen_id)``: what the visit adds to a known citizen's samples
     (:meth:`kiosk.counter.enrolment.SampleRules.learnt_by_card`); stored and audited in the
-    visit's transaction (the caller reindexes the citizen when :attr:`CardCheck.learnt` > 0).
+    visit's transaction, and put into the index.
     """
+    store = gallery.store
     found = store.find_citizen(card.record.id_number)
     citizen_id = found[0] if found is not None else None
     learned = Learnt()
@@ -127,4 +129,6 @@ def check_in_by_card(
         if citizen_id is not None:
             visit_id = store.record_visit(visit_now(store, citizen_id, counter, "qr", seen_at))
             stored = add_learnt(store, citizen_id, card.record.masked_id, learned, "qr", actor=actor, counter=counter)
+    if stored and citizen_id is not None:
+        gallery.reindex(citizen_id)
     return CardCheck(card, citizen_id is not None, visit_id, citizen_id, stored)

@@ -230,8 +230,8 @@ class Kiosk:
         serve``); the sharpest of those that are unambiguously the card's citizen may teach their
         template, as a confirmed face does (:meth:`kiosk.counter.enrolment.SampleRules.learnt_by_card`)."""
         rules = self._sample_rules()
-        checked = cards.check_in_by_card(
-            self.store,
+        return cards.check_in_by_card(
+            self._gallery,
             card,
             seen_at,
             lambda citizen_id: rules.learnt_by_card(
@@ -240,9 +240,6 @@ class Kiosk:
             actor=self.actor,
             counter=self.settings.counter_name,
         )
-        if checked.learnt and checked.citizen_id is not None:
-            self._gallery.reindex(checked.citizen_id)
-        return checked
 
     # -- faces -------------------------------------------------------------------------
     def analyze(self, frame: np.ndarray) -> FrameFaces:
