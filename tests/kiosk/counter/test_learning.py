@@ -97,7 +97,7 @@ def test_nothing_is_learnt_from_a_face_the_kiosk_was_not_sure_of(enrolled: Kiosk
     check = enrolled.identify_sample(analyzed(FRAMES / "london_005" / "visit_2.jpg").primary)
     assert check.decision is Decision.MATCH
     rules = enrolled._sample_rules()
-    assert rules.learnt(citizen_id, check, learn=True)[0] == "learn_sample"
+    assert rules.learnt(citizen_id, check, learn=True).action == "learn_sample"
     assert rules.learnt(citizen_id, replace(check, nearest=False), learn=True) == Learnt()  # the digits picked another
     assert rules.learnt(citizen_id, replace(check, margin=rules.min_margin / 2), learn=True) == Learnt()  # a face close
     blurred = tuple(replace(s, issues=(QualityIssue.BLURRY,)) for s in check.samples)
@@ -116,7 +116,7 @@ def test_a_face_that_is_not_the_citizens_is_never_learnt_even_when_the_digits_fi
     passed = replace(own, samples=(stranger,), via_keypad=True)  # the digits fitted; the face is another's
     rules = enrolled._sample_rules()
     assert rules.learn_distance < 0.5 and rules.learnt(citizen_id, passed, learn=True) == Learnt()
-    assert rules.learnt(citizen_id, own, learn=True)[0] == "learn_sample"  # his own frame would be
+    assert rules.learnt(citizen_id, own, learn=True).action == "learn_sample"  # his own frame would be
     assert rules.learnt(citizen_id, own) == Learnt()  # but not from frames that are not live: the CLI, a replay
 
 
@@ -179,7 +179,7 @@ def test_a_visit_by_card_learns_only_frames_where_the_citizen_is_clearly_the_nea
     son = card_record("london_005")
     citizen_id = enrolled.store.find_citizen(son.id_number)[0]
     rules, frames = enrolled._sample_rules(), _live("london_005", "visit_2.jpg")
-    assert rules.learnt_by_card(citizen_id, frames, lambda _f: rules.min_margin)[0] == "learn_sample"
+    assert rules.learnt_by_card(citizen_id, frames, lambda _f: rules.min_margin).action == "learn_sample"
     assert rules.learnt_by_card(citizen_id, frames, lambda _f: rules.min_margin / 2) == Learnt()  # another close
     assert rules.learnt_by_card(citizen_id, frames, lambda _f: float("nan")) == Learnt()  # another nearer
 
